@@ -1,0 +1,119 @@
+# TicketDesk: everyday tasks. `make help` lists them.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+
+# Extra arguments for pytest, e.g. make test PYTEST_ARGS="-x -k tickets"
+PYTEST_ARGS ?=
+# When set, `make test` runs the suite a second time against this database
+# (e.g. postgresql+psycopg://user:pass@127.0.0.1:54329/ticketdesk_test).
+TEST_DATABASE_URL ?=
+export TEST_DATABASE_URL
+
+FLASK   := $(BIN)/flask --app wsgi
+PYTEST  := $(BIN)/python -m pytest
+PYBABEL := $(BIN)/pybabel
+# Written after a successful install; redone when the dependency lists change.
+STAMP   := $(VENV)/.installed
+
+TRANSLATIONS := ticketdesk/translations
+
+.DEFAULT_GOAL := help
+
+.PHONY: help venv install run db-ready serve-web test test-sqlite test-database \
+        messages translations constraints clean reset-db
+
+help: ## List the available targets
+	@echo "TicketDesk make targets:"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS TEST_DATABASE_URL"
+
+# ---------------------------------------------------------------- install ---
+
+venv: $(STAMP) ## Create .venv and install TicketDesk with its dev tools
+install: $(STAMP) ## Same as venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -c constraints.txt -e ".[dev]"
+	@touch $@
+
+constraints: $(STAMP) ## Re-pin constraints.txt from what .venv has installed
+	@{ echo "# Exact versions of every Python package TicketDesk installs, direct and indirect."; \
+	   echo "# Used as: pip install -c constraints.txt -e \".[dev]\""; \
+	   echo "# Regenerate after changing pyproject.toml: make constraints"; \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -viE '^(-e |ticketdesk([=@ ]|$$))'; \
+	 } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt
+	@touch $(STAMP)
+	@echo "constraints.txt updated"
+
+# -------------------------------------------------------------------- run ---
+# `run` prepares the database, then starts the processes that make up a
+# running TicketDesk. Today that is the web server alone (serve-web). A further
+# process gets its own serve-* target and is started beside the web server in
+# the `run` recipe, stopped again when the web server exits.
+
+run db-ready serve-web: export FLASK_APP = wsgi
+
+run: db-ready ## Upgrade the database, load demo data if empty, serve on http://HOST:PORT
+	@$(MAKE) --no-print-directory serve-web
+
+db-ready: $(STAMP) ## Apply migrations and load demo data into an empty database
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+
+serve-web: $(STAMP) ## Serve the web app only (no database preparation)
+	@echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# ------------------------------------------------------------------- test ---
+# The suite reads TICKETDESK_TEST_DATABASE_URL; unset means SQLite in memory.
+# Both runs must pass.
+
+test: $(STAMP) ## Run the tests on SQLite, then on TEST_DATABASE_URL if set
+	@$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  $(MAKE) --no-print-directory test-database; \
+	else \
+	  echo "==> TEST_DATABASE_URL is not set: skipping the second run"; \
+	fi
+
+test-sqlite: $(STAMP)
+	@echo "==> Tests on SQLite (in memory)"
+	env -u TICKETDESK_TEST_DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
+
+test-database: $(STAMP)
+	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is not set" >&2; exit 2; fi
+	@echo "==> Tests on $$(printf '%s' "$$TEST_DATABASE_URL" | sed -E 's#//([^:/@]*):[^@]*@#//\1:***@#')"
+	TICKETDESK_TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PYTEST) $(PYTEST_ARGS)
+
+# ------------------------------------------------------------ translations ---
+
+messages: $(STAMP) ## Extract translatable text into ticketdesk/translations/messages.pot
+	@mkdir -p $(TRANSLATIONS)
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
+
+translations: $(STAMP) ## Compile the translation catalogs (.po -> .mo), if any
+	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+	  echo "$(PYBABEL) compile -d $(TRANSLATIONS)"; \
+	  $(PYBABEL) compile -d $(TRANSLATIONS); \
+	else \
+	  echo "No translation catalogs in $(TRANSLATIONS) yet: nothing to compile"; \
+	fi
+
+# ------------------------------------------------------------------ tidy ---
+
+clean: ## Remove .venv and caches (keeps the local database)
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+reset-db: ## Delete the local SQLite database (instance/ticketdesk.db)
+	rm -f instance/ticketdesk.db

@@ -1,0 +1,85 @@
+"""Configuration classes. Values come from environment variables with safe defaults.
+
+Any single value can also be overridden with a ``TICKETDESK_`` prefixed variable
+(``TICKETDESK_MAX_ATTACHMENT_BYTES=5000000``); see ``create_app``.
+"""
+
+import os
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///ticketdesk.db")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Session cookie hardening.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ["en"]
+
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    # Money and intake.
+    DEFAULT_CURRENCY = "EUR"
+    QUEUE_PAGE_SIZE = 25
+
+    # Attachments: stored under instance/attachments, served to staff only.
+    MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+    MAX_ATTACHMENTS_PER_UPLOAD = 5
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+
+    # Public complaint form: submissions per IP address per window.
+    PUBLIC_RATE_LIMIT = 5
+    PUBLIC_RATE_WINDOW_SECONDS = 3600
+
+    # Login attempts per email address per window before a pause.
+    LOGIN_RATE_LIMIT = 10
+    LOGIN_RATE_WINDOW_SECONDS = 900
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse unsafe settings; a no-op except in production."""
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TICKETDESK_TEST_DATABASE_URL") or "sqlite://"
+    WTF_CSRF_ENABLED = False
+    PUBLIC_RATE_LIMIT = 1000
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() != "false"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def validate(cls) -> None:
+        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set to a random value in production.")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,92 @@
+"""Fixtures: a fresh app and database per test, logged-in clients for every role.
+
+The database comes from TICKETDESK_TEST_DATABASE_URL (PostgreSQL in CI) or an
+in-memory SQLite database. HTTP tests run without an outer app context so every
+request gets its own session, as in production.
+"""
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestingConfig
+from ticketdesk import create_app
+from ticketdesk.extensions import db
+from ticketdesk.models import Role
+from ticketdesk.services import categories
+from tests import factories
+
+
+def _empty_all_tables() -> None:
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(tmp_path):
+    class Config(TestingConfig):
+        ATTACHMENT_DIR = str(tmp_path / "attachments")
+
+    app = create_app(Config)
+    with app.app_context():
+        db.create_all()
+        _empty_all_tables()
+        categories.ensure_defaults()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            db.drop_all()
+        else:
+            _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for service and model tests (never for HTTP tests)."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def now():
+    """A fixed Monday 09:00 UTC."""
+    return datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def make_user(app):
+    def _make(role: Role = Role.AGENT, **kwargs) -> int:
+        with app.app_context():
+            return factories.make_user(role, **kwargs)
+    return _make
+
+
+@pytest.fixture
+def login(client):
+    def _login(user_id: int):
+        with client.session_transaction() as sess:
+            sess["_user_id"], sess["_fresh"] = str(user_id), True
+        return client
+    return _login
+
+
+@pytest.fixture
+def build(app):
+    """Run a factory inside a short app context: build(factories.make_ticket, actor_id=1)."""
+    def _build(fn, *args, **kwargs):
+        with app.app_context():
+            return fn(*args, **kwargs)
+    return _build

@@ -1,0 +1,76 @@
+"""Builders for test data. Each returns the new row's id, so tests never hold stale objects."""
+
+import itertools
+from decimal import Decimal
+
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import db
+from ticketdesk.models import (
+    Category,
+    Channel,
+    Contact,
+    Customer,
+    CustomerTier,
+    Role,
+    Severity,
+    Team,
+    TicketKind,
+    User,
+)
+from ticketdesk.services import tickets as ticket_service
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+def make_user(role: Role = Role.AGENT, *, name: str | None = None, email: str | None = None,
+              team_ids: tuple[int, ...] = (), active: bool = True) -> int:
+    n = next(_seq)
+    user = User(email=email or f"user{n}@example.test", name=name or f"{role.value.title()} {n}",
+                role=role, active=active)
+    user.set_password(PASSWORD, method="pbkdf2:sha256:1000")
+    if team_ids:
+        user.teams = [db.session.get(Team, tid) for tid in team_ids]
+    db.session.add(user)
+    db.session.commit()
+    return user.id
+
+
+def make_team(name: str | None = None, *, member_ids: tuple[int, ...] = ()) -> int:
+    team = Team(name=name or f"Team {next(_seq)}")
+    team.members = [db.session.get(User, uid) for uid in member_ids]
+    db.session.add(team)
+    db.session.commit()
+    return team.id
+
+
+def make_customer(name: str | None = None, *, tier: CustomerTier = CustomerTier.STANDARD,
+                  account_manager_id: int | None = None, contact_email: str | None = None) -> int:
+    customer = Customer(name=name or f"Customer {next(_seq)}", tier=tier,
+                        account_manager_id=account_manager_id)
+    db.session.add(customer)
+    if contact_email:
+        db.session.add(Contact(customer=customer, name="Contact person", email=contact_email))
+    db.session.commit()
+    return customer.id
+
+
+def category_id(slug: str = "other") -> int:
+    return db.session.scalar(db.select(Category.id).where(Category.slug == slug))
+
+
+def make_ticket(*, actor_id: int, customer_id: int | None = None, subject: str = "Bottle missing",
+                description: str = "One bottle of olive oil was not in the box.",
+                kind: TicketKind = TicketKind.COMPLAINT, severity: Severity = Severity.P3,
+                category: str = "missing_short_shipment", team_id: int | None = None,
+                assignee_id: int | None = None, order_value: Decimal | None = None,
+                now=None) -> int:
+    actor = db.session.get(User, actor_id)
+    customer_id = customer_id or make_customer()
+    ticket = ticket_service.log_complaint(
+        actor=actor, now=now or utcnow(), customer_id=customer_id,
+        fields=ticket_service.TicketFields(
+            subject=subject, description=description, channel=Channel.PHONE, kind=kind,
+            category_id=category_id(category), severity=severity, order_value=order_value),
+        team_id=team_id, assignee_id=assignee_id)
+    return ticket.id

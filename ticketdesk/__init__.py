@@ -1,0 +1,78 @@
+"""TicketDesk: a complaint and service-recovery desk."""
+
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from config import CONFIGS, Config
+from ticketdesk.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the web application. Never starts background jobs."""
+    config_class = config_class or CONFIGS[os.environ.get("TICKETDESK_CONFIG", "development")]
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    app.config.from_prefixed_env("TICKETDESK")
+    config_class.validate()
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    _sqlite_pragmas(app)
+    migrate.init_app(app, db)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from ticketdesk import cli, models, templating  # noqa: F401 - tables, commands, filters
+    from ticketdesk.security import load_user  # noqa: F401 - registers the user loader
+
+    babel.init_app(app, locale_selector=templating.select_locale,
+                   timezone_selector=templating.select_timezone)
+    templating.init_app(app)
+
+    from ticketdesk.admin.views import bp as admin_bp
+    from ticketdesk.auth.views import bp as auth_bp
+    from ticketdesk.customers.views import bp as customers_bp
+    from ticketdesk.public.views import bp as public_bp
+    from ticketdesk.tickets.views import bp as tickets_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(tickets_bp, url_prefix="/tickets")
+    app.register_blueprint(customers_bp, url_prefix="/customers")
+    app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    from ticketdesk.errors import register_error_handlers
+
+    register_error_handlers(app)
+    cli.init_app(app)
+    return app
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """Foreign keys on, a busy timeout, and WAL for file databases (SQLite only)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()

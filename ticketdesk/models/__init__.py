@@ -1,0 +1,25 @@
+"""All models, imported here so metadata and autogenerate see every table."""
+
+from ticketdesk.models.account import Contact, Customer, CustomerTier, Standing
+from ticketdesk.models.support import Counter, RateLimitHit
+from ticketdesk.models.ticket import (
+    OPEN_STATUSES,
+    PUBLIC_EVENT_KINDS,
+    Attachment,
+    Category,
+    Channel,
+    EventKind,
+    Severity,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+)
+from ticketdesk.models.user import WORKING_ROLES, Role, Team, User, team_members
+
+__all__ = [
+    "OPEN_STATUSES", "PUBLIC_EVENT_KINDS", "WORKING_ROLES",
+    "Attachment", "Category", "Channel", "Contact", "Counter", "Customer", "CustomerTier",
+    "EventKind", "RateLimitHit", "Role", "Severity", "Standing", "Team", "Ticket",
+    "TicketEvent", "TicketKind", "TicketStatus", "User", "team_members",
+]

@@ -1,0 +1,68 @@
+"""Customers (accounts) and their contacts."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import db
+from ticketdesk.models.user import User
+
+
+class CustomerTier(enum.StrEnum):
+    STRATEGIC = "strategic"
+    KEY = "key"
+    STANDARD = "standard"
+
+
+class Standing(enum.StrEnum):
+    """How the customer ranks us as a supplier."""
+
+    STRATEGIC = "strategic"
+    PREFERRED = "preferred"
+    QUALIFICATION_PENDING = "qualification_pending"
+    PASSIVE_ELIMINATION = "passive_elimination"
+    ACTIVE_ELIMINATION = "active_elimination"
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160), index=True)
+    tier: Mapped[CustomerTier] = mapped_column(default=CustomerTier.STANDARD, index=True)
+    standing: Mapped[Standing] = mapped_column(default=Standing.QUALIFICATION_PENDING)
+    account_manager_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    preferences: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account_manager: Mapped[User | None] = relationship()
+    contacts: Mapped[list["Contact"]] = relationship(
+        back_populates="customer", order_by="Contact.name", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.name}>"
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # Stored lower-case; one contact per address so intake by email is unambiguous.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.name} <{self.email}>>"

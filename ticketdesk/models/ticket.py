@@ -1,0 +1,212 @@
+"""Tickets, their append-only timeline, attachments and the category list."""
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ticketdesk.database import TimestampMixin, utcnow
+from ticketdesk.extensions import db
+from ticketdesk.models.account import Contact, Customer
+from ticketdesk.models.user import Team, User
+
+
+class Channel(enum.StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    WALK_IN = "walk_in"
+    WEB = "web"
+    CHAT = "chat"
+    SOCIAL = "social"
+    API = "api"
+
+
+class TicketKind(enum.StrEnum):
+    COMPLAINT = "complaint"
+    CRISIS = "crisis"
+
+
+class Severity(enum.StrEnum):
+    P1 = "p1"
+    P2 = "p2"
+    P3 = "p3"
+    P4 = "p4"
+
+
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING_CUSTOMER = "pending_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER)
+
+
+class EventKind(enum.StrEnum):
+    CREATED = "created"
+    CUSTOMER_MESSAGE = "customer_message"
+    PUBLIC_REPLY = "public_reply"
+    INTERNAL_NOTE = "internal_note"
+    STATUS_CHANGE = "status_change"
+    ASSIGNMENT = "assignment"
+    FIELD_CHANGE = "field_change"
+    ATTACHMENT = "attachment"
+
+
+# Events the customer sees on the private ticket link.
+PUBLIC_EVENT_KINDS = (EventKind.CREATED, EventKind.CUSTOMER_MESSAGE, EventKind.PUBLIC_REPLY)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Ticket(TimestampMixin, db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        sa.CheckConstraint("order_value IS NULL OR order_value >= 0", name="order_value_positive"),
+        sa.CheckConstraint("claimed_loss IS NULL OR claimed_loss >= 0", name="claimed_loss_positive"),
+        sa.Index("ix_tickets_team_status", "team_id", "status"),
+        sa.Index("ix_tickets_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="RESTRICT"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    channel: Mapped[Channel]
+    kind: Mapped[TicketKind] = mapped_column(default=TicketKind.COMPLAINT, index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    severity: Mapped[Severity] = mapped_column(default=Severity.P3, index=True)
+    order_reference: Mapped[str] = mapped_column(sa.String(64), default="")
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    order_value: Mapped[Decimal | None]
+    claimed_loss: Mapped[Decimal | None]
+    status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.NEW, index=True)
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    assignee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # Capability for the customer's private link; never shown to other customers.
+    public_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    customer: Mapped[Customer] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    category: Mapped[Category] = relationship()
+    team: Mapped[Team | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    events: Mapped[list["TicketEvent"]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", passive_deletes=True
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="ticket", order_by="Attachment.id", passive_deletes=True
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.reference} {self.status}>"
+
+
+class TicketEvent(db.Model):
+    """One entry on a ticket's timeline. Rows are written once and never changed."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (sa.Index("ix_ticket_events_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(index=True)
+    # Staff author; NULL with by_customer=True when the customer wrote it.
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    by_customer: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    field: Mapped[str | None] = mapped_column(sa.String(64))
+    old_value: Mapped[str | None] = mapped_column(sa.String(255))
+    new_value: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="event", order_by="Attachment.id"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in PUBLIC_EVENT_KINDS
+
+    def __repr__(self) -> str:
+        return f"<TicketEvent {self.kind} on {self.ticket_id}>"
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+    __table_args__ = (sa.CheckConstraint("size_bytes >= 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ticket_events.id", ondelete="SET NULL"), index=True
+    )
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    event: Mapped[TicketEvent | None] = relationship(back_populates="attachments")
+
+
+@sa.event.listens_for(TicketEvent, "before_update")
+def _events_are_append_only(mapper, connection, target):  # pragma: no cover - guard
+    raise RuntimeError("Ticket events are append-only and cannot be changed.")
+
+
+@sa.event.listens_for(TicketEvent, "before_delete")
+def _events_cannot_be_deleted(mapper, connection, target):  # pragma: no cover - guard
+    raise RuntimeError("Ticket events are append-only and cannot be deleted.")

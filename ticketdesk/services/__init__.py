@@ -1,0 +1,1 @@
+"""Business rules and use cases. Each public function is one user action."""

@@ -1,0 +1,93 @@
+"""Who may see and work which ticket or customer. Raised as PermissionDenied (HTTP 403)."""
+
+import sqlalchemy as sa
+
+from ticketdesk.models import Customer, Role, Ticket, User, team_members
+from ticketdesk.services.errors import PermissionDenied
+
+
+def ticket_visibility_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL condition for the tickets ``user`` may see.
+
+    Leads see every ticket. Agents see tickets assigned to them, tickets of their
+    teams and tickets not yet routed to a team. Account managers see the tickets
+    of the customers they manage. Admins administer and see no tickets.
+    """
+    if user.role is Role.LEAD:
+        return sa.true()
+    if user.role is Role.AGENT:
+        my_teams = sa.select(team_members.c.team_id).where(team_members.c.user_id == user.id)
+        return sa.or_(
+            Ticket.assignee_id == user.id,
+            Ticket.team_id.is_(None),
+            Ticket.team_id.in_(my_teams),
+        )
+    if user.role is Role.ACCOUNT_MANAGER:
+        mine = sa.select(Customer.id).where(Customer.account_manager_id == user.id)
+        return Ticket.customer_id.in_(mine)
+    return sa.false()
+
+
+def can_view_ticket(user: User, ticket: Ticket) -> bool:
+    if user.role is Role.LEAD:
+        return True
+    if user.role is Role.AGENT:
+        return (
+            ticket.assignee_id == user.id
+            or ticket.team_id is None
+            or ticket.team_id in user.team_ids
+        )
+    if user.role is Role.ACCOUNT_MANAGER:
+        return ticket.customer.account_manager_id == user.id
+    return False
+
+
+def can_work_ticket(user: User, ticket: Ticket) -> bool:
+    """Reply, change status, assign and edit: agents and leads who can see it."""
+    return user.works_tickets and can_view_ticket(user, ticket)
+
+
+def can_note_ticket(user: User, ticket: Ticket) -> bool:
+    """Internal notes: anyone who can see the ticket, account managers included."""
+    return can_view_ticket(user, ticket)
+
+
+def require_view_ticket(user: User, ticket: Ticket) -> None:
+    if not can_view_ticket(user, ticket):
+        raise PermissionDenied("You do not have access to this ticket.")
+
+
+def require_work_ticket(user: User, ticket: Ticket) -> None:
+    if not can_work_ticket(user, ticket):
+        raise PermissionDenied("You may not change this ticket.")
+
+
+def require_note_ticket(user: User, ticket: Ticket) -> None:
+    if not can_note_ticket(user, ticket):
+        raise PermissionDenied("You may not add notes to this ticket.")
+
+
+def can_view_customer(user: User, customer: Customer) -> bool:
+    if user.role in (Role.AGENT, Role.LEAD):
+        return True
+    if user.role is Role.ACCOUNT_MANAGER:
+        return customer.account_manager_id == user.id
+    return False
+
+
+def can_edit_customer(user: User, customer: Customer) -> bool:
+    if user.role is Role.LEAD:
+        return True
+    if user.role is Role.ACCOUNT_MANAGER:
+        return customer.account_manager_id == user.id
+    return user.role is Role.AGENT
+
+
+def require_view_customer(user: User, customer: Customer) -> None:
+    if not can_view_customer(user, customer):
+        raise PermissionDenied("You do not have access to this customer.")
+
+
+def require_edit_customer(user: User, customer: Customer) -> None:
+    if not can_edit_customer(user, customer):
+        raise PermissionDenied("You may not change this customer.")

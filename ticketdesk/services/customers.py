@@ -1,0 +1,198 @@
+"""Customers (accounts) and their contacts."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ticketdesk.extensions import db
+from ticketdesk.models import Contact, Customer, CustomerTier, Role, Standing, User
+from ticketdesk.services import access
+from ticketdesk.services.errors import DomainError, NotFound, PermissionDenied
+from ticketdesk.services.uow import unit_of_work
+
+# Labels that judge the customer instead of describing facts. Records stay factual:
+# "business, not personal".
+PEJORATIVE_TERMS = (
+    "unreasonable", "difficult", "annoying", "crazy", "stupid", "idiot", "liar", "lying",
+    "troublemaker", "nightmare", "rude", "greedy", "impossible", "nutcase", "whiner",
+)
+_PEJORATIVE_RE = re.compile(r"\b(" + "|".join(PEJORATIVE_TERMS) + r")\b", re.IGNORECASE)
+
+
+def pejorative_terms(text: str) -> list[str]:
+    """Judgemental words found in ``text``, lower-cased and de-duplicated, in order."""
+    seen: list[str] = []
+    for match in _PEJORATIVE_RE.finditer(text or ""):
+        word = match.group(1).lower()
+        if word not in seen:
+            seen.append(word)
+    return seen
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    name: str
+    tier: CustomerTier = CustomerTier.STANDARD
+    standing: Standing = Standing.QUALIFICATION_PENDING
+    account_manager_id: int | None = None
+    preferences: str = ""
+
+
+@dataclass(frozen=True)
+class ContactData:
+    name: str
+    email: str | None = None
+    phone: str = ""
+
+
+def normalise_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def visible_customers_clause(user: User) -> sa.ColumnElement[bool]:
+    if user.role in (Role.AGENT, Role.LEAD):
+        return sa.true()
+    if user.role is Role.ACCOUNT_MANAGER:
+        return Customer.account_manager_id == user.id
+    return sa.false()
+
+
+def list_customers(*, user: User, search: str = "") -> list[Customer]:
+    stmt = (
+        sa.select(Customer)
+        .where(visible_customers_clause(user))
+        .options(sa.orm.joinedload(Customer.account_manager))
+        .order_by(Customer.name)
+    )
+    if search.strip():
+        stmt = stmt.where(Customer.name.ilike(f"%{search.strip()}%"))
+    return list(db.session.scalars(stmt))
+
+
+def customer_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(sa.select(Customer.id, Customer.name).order_by(Customer.name))
+    return [(row.id, row.name) for row in rows]
+
+
+def account_manager_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        sa.select(User.id, User.name)
+        .where(User.role == Role.ACCOUNT_MANAGER, User.active.is_(True))
+        .order_by(User.name)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+def _check_account_manager(account_manager_id: int | None) -> None:
+    if account_manager_id is None:
+        return
+    manager = db.session.get(User, account_manager_id)
+    if manager is None or manager.role is not Role.ACCOUNT_MANAGER or not manager.active:
+        raise DomainError("Choose an active account manager.", field="account_manager_id")
+
+
+def _new_customer(data: CustomerData) -> Customer:
+    name = data.name.strip()
+    if not name:
+        raise DomainError("A customer needs a name.", field="name")
+    _check_account_manager(data.account_manager_id)
+    customer = Customer(
+        name=name,
+        tier=data.tier,
+        standing=data.standing,
+        account_manager_id=data.account_manager_id,
+        preferences=data.preferences.strip(),
+    )
+    db.session.add(customer)
+    return customer
+
+
+def _new_contact(customer: Customer, data: ContactData, *, field_prefix: str = "") -> Contact:
+    name = data.name.strip()
+    email = normalise_email(data.email)
+    if not name:
+        raise DomainError("A contact needs a name.", field=f"{field_prefix}name")
+    if email:
+        existing = db.session.scalar(sa.select(Contact).where(Contact.email == email))
+        if existing is not None and existing.customer is not customer:
+            raise DomainError(
+                f"{email} is already a contact of {existing.customer.name}.",
+                field=f"{field_prefix}email",
+            )
+        if existing is not None:
+            return existing
+    contact = Contact(customer=customer, name=name, email=email, phone=data.phone.strip())
+    db.session.add(contact)
+    return contact
+
+
+def create_customer(*, actor: User, data: CustomerData,
+                    contact: ContactData | None = None) -> Customer:
+    if actor.role not in (Role.AGENT, Role.LEAD, Role.ACCOUNT_MANAGER):
+        raise PermissionDenied("You may not create customers.")
+    with unit_of_work():
+        customer = _new_customer(data)
+        if contact is not None and contact.name.strip():
+            _new_contact(customer, contact, field_prefix="contact_")
+    return customer
+
+
+def update_customer(customer: Customer, *, actor: User, data: CustomerData) -> Customer:
+    access.require_edit_customer(actor, customer)
+    if not data.name.strip():
+        raise DomainError("A customer needs a name.", field="name")
+    _check_account_manager(data.account_manager_id)
+    with unit_of_work():
+        customer.name = data.name.strip()
+        customer.tier = data.tier
+        customer.standing = data.standing
+        customer.account_manager_id = data.account_manager_id
+        customer.preferences = data.preferences.strip()
+    return customer
+
+
+def add_contact(customer: Customer, *, actor: User, data: ContactData) -> Contact:
+    access.require_edit_customer(actor, customer)
+    email = normalise_email(data.email)
+    if email and db.session.scalar(sa.select(Contact.id).where(Contact.email == email)):
+        raise DomainError(f"{email} already belongs to a contact.", field="email")
+    with unit_of_work():
+        contact = _new_contact(customer, data)
+    return contact
+
+
+def get_customer(customer_id: int) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+def _find_or_create_for_intake(*, name: str, email: str, company: str,
+                               now: datetime) -> tuple[Customer, Contact]:
+    """Link an incoming message to a contact by email, else create what is missing.
+
+    An email already on file decides the customer. Otherwise a customer with exactly
+    the given company name (any case) gets a new contact; otherwise a new standard
+    customer is created, named after the company or, without one, the person.
+    """
+    email_n = normalise_email(email)
+    if email_n:
+        contact = db.session.scalar(sa.select(Contact).where(Contact.email == email_n))
+        if contact is not None:
+            return contact.customer, contact
+    customer = None
+    company = company.strip()
+    if company:
+        customer = db.session.scalar(
+            sa.select(Customer).where(sa.func.lower(Customer.name) == company.lower())
+            .order_by(Customer.id).limit(1)
+        )
+    if customer is None:
+        customer = _new_customer(CustomerData(name=company or name.strip()))
+    contact = Contact(customer=customer, name=name.strip(), email=email_n, phone="")
+    db.session.add(contact)
+    return customer, contact

@@ -1,0 +1,542 @@
+"""Ticket use cases: intake from staff and the public, replies, notes, status, assignment."""
+
+import secrets
+from dataclasses import dataclass, fields as dc_fields
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ticketdesk.extensions import db
+from ticketdesk.models import (
+    Category,
+    Channel,
+    PUBLIC_EVENT_KINDS,
+    EventKind,
+    Role,
+    Severity,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+    User,
+)
+from ticketdesk.services import access, attachments, counters, customers, ratelimit
+from ticketdesk.services.attachments import Upload
+from ticketdesk.services.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
+from ticketdesk.services.uow import unit_of_work
+
+SUBJECT_MAX = 200
+BODY_MAX = 20_000
+REOPEN_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+@dataclass(frozen=True)
+class TicketFields:
+    """What intake and the categorisation form set on a ticket."""
+
+    subject: str
+    description: str
+    channel: Channel
+    kind: TicketKind
+    category_id: int
+    severity: Severity
+    order_reference: str = ""
+    currency: str = "EUR"
+    order_value: Decimal | None = None
+    claimed_loss: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class DetailChanges:
+    """Editable categorisation of an existing ticket."""
+
+    subject: str
+    kind: TicketKind
+    category_id: int
+    severity: Severity
+    order_reference: str
+    currency: str
+    order_value: Decimal | None
+    claimed_loss: Decimal | None
+
+
+@dataclass(frozen=True)
+class PublicComplaint:
+    name: str
+    email: str
+    company: str
+    order_reference: str
+    description: str
+    category_id: int | None = None
+
+
+# ----------------------------------------------------------------- helpers (no commit)
+
+def _event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
+           body: str = "", field: str | None = None, old: str | None = None,
+           new: str | None = None, by_customer: bool = False) -> TicketEvent:
+    event = TicketEvent(
+        ticket=ticket, kind=kind, actor_id=actor.id if actor else None, by_customer=by_customer,
+        body=body, field=field, old_value=_clip(old), new_value=_clip(new), created_at=now,
+    )
+    db.session.add(event)
+    return event
+
+
+def _clip(value: str | None) -> str | None:
+    return None if value is None else value[:255]
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is None or expected_version == ticket.version:
+        return
+    last = db.session.scalar(
+        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.id.desc()).limit(1)
+    )
+    who = "the customer" if last is not None and last.by_customer and last.actor is None else (
+        last.actor.name if last is not None and last.actor is not None else "someone else")
+    raise Conflict(
+        f"{ticket.reference} was changed by {who} while you were working on it. "
+        "Nothing of yours was saved and your input is kept below: check the latest "
+        "activity, then save again."
+    )
+
+
+def _clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(f"{label} cannot be empty.", field=field)
+    if len(value) > maximum:
+        raise DomainError(f"{label} is longer than {maximum} characters.", field=field)
+    return value
+
+
+def _check_money(value: Decimal | None, *, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    if value < 0:
+        raise DomainError("Amounts cannot be negative.", field=field)
+    if value.as_tuple().exponent < -2:
+        raise DomainError("Use at most two decimal places.", field=field)
+    if value >= Decimal("10000000000"):
+        raise DomainError("That amount is too large.", field=field)
+    return value
+
+
+def _check_currency(code: str) -> str:
+    code = (code or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise DomainError("Use a three-letter currency code such as EUR.", field="currency")
+    return code
+
+
+def _active_category(category_id: int | None) -> Category:
+    category = db.session.get(Category, category_id) if category_id else None
+    if category is None or not category.active:
+        raise DomainError("Choose a category.", field="category_id")
+    return category
+
+
+def _fallback_category() -> Category:
+    category = db.session.scalar(sa.select(Category).where(Category.slug == "other"))
+    if category is None:
+        category = db.session.scalar(
+            sa.select(Category).where(Category.active.is_(True)).order_by(Category.position))
+    if category is None:
+        raise DomainError("No complaint categories are set up.", field="category_id")
+    return category
+
+
+def _resolve_assignment(team_id: int | None, assignee_id: int | None) -> tuple[Team | None, User | None]:
+    team = db.session.get(Team, team_id) if team_id else None
+    if team_id and team is None:
+        raise DomainError("No such team.", field="team_id")
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    if assignee_id and assignee is None:
+        raise DomainError("No such user.", field="assignee_id")
+    if assignee is not None:
+        if not assignee.active or not assignee.works_tickets:
+            raise DomainError(f"{assignee.name} cannot take tickets.", field="assignee_id")
+        if team is not None and team not in assignee.teams:
+            raise DomainError(f"{assignee.name} is not a member of {team.name}.",
+                              field="assignee_id")
+    return team, assignee
+
+
+def _new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
+                team: Team | None, assignee: User | None, now: datetime) -> Ticket:
+    category = _active_category(fields.category_id)
+    ticket = Ticket(
+        reference=counters.next_ticket_reference(),
+        customer=customer,
+        contact=contact,
+        subject=_clean_text(fields.subject, field="subject", label="Subject", maximum=SUBJECT_MAX),
+        description=_clean_text(fields.description, field="description", label="Description",
+                                maximum=BODY_MAX),
+        channel=fields.channel,
+        kind=fields.kind,
+        category=category,
+        severity=fields.severity,
+        order_reference=(fields.order_reference or "").strip()[:64],
+        currency=_check_currency(fields.currency),
+        order_value=_check_money(fields.order_value, field="order_value"),
+        claimed_loss=_check_money(fields.claimed_loss, field="claimed_loss"),
+        status=TicketStatus.NEW,
+        team=team,
+        assignee=assignee,
+        created_by_id=actor.id if actor else None,
+        public_token=secrets.token_urlsafe(32),
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    db.session.add(ticket)
+    return ticket
+
+
+def _run_with_files(action, uploads, *, field: str = "attachments"):
+    """Run ``action(checked_files, written_paths)`` in one transaction.
+
+    Files are validated before anything is written, and removed again when the
+    transaction fails, so a failed action leaves neither rows nor files behind.
+    """
+    checked = attachments.check_uploads(uploads, field=field)
+    written: list = []
+    try:
+        with unit_of_work():
+            return action(checked, written)
+    except Exception:
+        attachments._discard(written)
+        raise
+
+
+def _attach(ticket: Ticket, event: TicketEvent, checked, uploader: User | None, written) -> None:
+    if checked:
+        attachments._store(ticket, event, checked, uploader, written)
+
+
+# ----------------------------------------------------------------- intake
+
+def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
+                  customer_id: int | None = None,
+                  new_customer: customers.CustomerData | None = None,
+                  contact: customers.ContactData | None = None,
+                  team_id: int | None = None, assignee_id: int | None = None,
+                  uploads: list[Upload] = ()) -> Ticket:
+    """Staff log a complaint received by phone, e-mail, walk-in or another channel."""
+    if not actor.works_tickets:
+        raise PermissionDenied("Only agents and leads log complaints.")
+    if customer_id is None and new_customer is None:
+        raise DomainError("Choose a customer or enter a new one.", field="customer_id")
+
+    def action(checked, written):
+        if customer_id is not None:
+            customer = customers.get_customer(customer_id)
+        else:
+            customer = customers._new_customer(new_customer)
+        contact_row = None
+        if contact is not None and contact.name.strip():
+            contact_row = customers._new_contact(customer, contact, field_prefix="contact_")
+        team, assignee = _resolve_assignment(team_id, assignee_id)
+        ticket = _new_ticket(fields=fields, customer=customer, contact=contact_row, actor=actor,
+                             team=team, assignee=assignee, now=now)
+        created = _event(ticket, EventKind.CREATED, now=now, actor=actor,
+                         body=ticket.description, new=ticket.channel.value)
+        if assignee is not None or team is not None:
+            _assignment_events(ticket, old_team=None, old_assignee=None, actor=actor, now=now)
+        _attach(ticket, created, checked, actor, written)
+        return ticket
+
+    return _run_with_files(action, uploads)
+
+
+def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetime,
+                            uploads: list[Upload] = ()) -> Ticket:
+    """A customer files a complaint on the public form (no login)."""
+    cfg = current_app.config
+    key = f"complain:{ip}"
+    if ratelimit.is_limited(key, limit=int(cfg["PUBLIC_RATE_LIMIT"]),
+                            window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
+        raise RateLimited(
+            "We have received several complaints from your network in the last hour. "
+            "Please wait a little, or call us if it is urgent.")
+    name = _clean_text(complaint.name, field="name", label="Your name", maximum=120)
+    email = customers.normalise_email(complaint.email)
+    if not email:
+        raise DomainError("Your e-mail address is needed so we can answer.", field="email")
+    description = _clean_text(complaint.description, field="description",
+                              label="What happened", maximum=BODY_MAX)
+
+    def action(checked, written):
+        customer, contact = customers._find_or_create_for_intake(
+            name=name, email=email, company=complaint.company, now=now)
+        category = (_active_category(complaint.category_id) if complaint.category_id
+                    else _fallback_category())
+        first_line = description.splitlines()[0].strip()
+        subject = first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "…"
+        fields = TicketFields(
+            subject=subject, description=description, channel=Channel.WEB,
+            kind=TicketKind.COMPLAINT, category_id=category.id, severity=Severity.P3,
+            order_reference=complaint.order_reference, currency=cfg["DEFAULT_CURRENCY"],
+        )
+        ticket = _new_ticket(fields=fields, customer=customer, contact=contact, actor=None,
+                             team=None, assignee=None, now=now)
+        created = _event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
+                         body=description, new=Channel.WEB.value)
+        _attach(ticket, created, checked, None, written)
+        ratelimit._record_hit(key, now=now)
+        ratelimit._prune(older_than=now - timedelta(days=2))
+        return ticket
+
+    return _run_with_files(action, uploads)
+
+
+def ticket_by_token(token: str) -> Ticket:
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.public_token == token)) if (
+        token and len(token) <= 64) else None
+    if ticket is None:
+        raise NotFound("No complaint matches this link.")
+    return ticket
+
+
+# ----------------------------------------------------------------- conversation
+
+def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | None,
+          now: datetime, status_after: TicketStatus | None = None,
+          uploads: list[Upload] = ()) -> TicketEvent:
+    """A public reply the customer sees. The first one is the first response."""
+    access.require_work_ticket(actor, ticket)
+    _check_version(ticket, expected_version)
+    body = _clean_text(body, field="body", label="Reply", maximum=BODY_MAX)
+    if status_after is not None and status_after is TicketStatus.NEW:
+        raise InvalidTransition("A reply cannot set a ticket back to new.", field="status_after")
+
+    def action(checked, written):
+        event = _event(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body)
+        _attach(ticket, event, checked, actor, written)
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        target = status_after or (TicketStatus.OPEN if ticket.status is TicketStatus.NEW else None)
+        if target is not None and target is not ticket.status:
+            _set_status(ticket, target, actor=actor, now=now)
+        ticket.last_activity_at = now
+        return event
+
+    return _run_with_files(action, uploads)
+
+
+def add_note(ticket: Ticket, *, actor: User, body: str, now: datetime,
+             uploads: list[Upload] = ()) -> TicketEvent:
+    """An internal note: never shown to the customer. Does not change the ticket itself."""
+    access.require_note_ticket(actor, ticket)
+    body = _clean_text(body, field="body", label="Note", maximum=BODY_MAX)
+
+    def action(checked, written):
+        event = _event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=body)
+        _attach(ticket, event, checked, actor, written)
+        return event
+
+    return _run_with_files(action, uploads)
+
+
+def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: datetime,
+                         uploads: list[Upload] = ()) -> TicketEvent:
+    """A message from the customer: via the private link (no actor) or logged by staff.
+
+    A ticket waiting on the customer goes back to open; a resolved one is reopened.
+    On the private link a closed ticket takes no more messages.
+    """
+    if actor is not None:
+        access.require_work_ticket(actor, ticket)
+    elif ticket.status is TicketStatus.CLOSED:
+        raise InvalidTransition(
+            "This complaint is closed. Please send a new complaint and mention "
+            f"{ticket.reference}.", field="body")
+    body = _clean_text(body, field="body", label="Message", maximum=BODY_MAX)
+
+    def action(checked, written):
+        event = _event(ticket, EventKind.CUSTOMER_MESSAGE, now=now, actor=actor, body=body,
+                       by_customer=True)
+        _attach(ticket, event, checked, actor, written)
+        if ticket.status in (TicketStatus.PENDING_CUSTOMER, *REOPEN_STATUSES):
+            _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=actor is None)
+        ticket.last_activity_at = now
+        return event
+
+    return _run_with_files(action, uploads)
+
+
+# ----------------------------------------------------------------- status, assignment, details
+
+def allowed_statuses(ticket: Ticket) -> list[TicketStatus]:
+    """Statuses a ticket may move to from where it is."""
+    return [s for s in TicketStatus if s is not TicketStatus.NEW and s is not ticket.status]
+
+
+def _set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now: datetime,
+                by_customer: bool = False) -> None:
+    old = ticket.status
+    if target is old:
+        return
+    if target not in allowed_statuses(ticket):
+        raise InvalidTransition(f"A {old.value} ticket cannot become {target.value}.",
+                                field="status")
+    if old in REOPEN_STATUSES and target not in REOPEN_STATUSES:
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    if target is TicketStatus.RESOLVED:
+        ticket.resolved_at = now
+    if target is TicketStatus.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    ticket.status = target
+    ticket.last_activity_at = now
+    _event(ticket, EventKind.STATUS_CHANGE, now=now, actor=actor, field="status",
+           old=old.value, new=target.value, by_customer=by_customer)
+
+
+def change_status(ticket: Ticket, *, actor: User, status: TicketStatus,
+                  expected_version: int | None, now: datetime) -> Ticket:
+    access.require_work_ticket(actor, ticket)
+    _check_version(ticket, expected_version)
+    if status is ticket.status:
+        raise InvalidTransition(f"The ticket is already {status.value}.", field="status")
+    with unit_of_work():
+        _set_status(ticket, status, actor=actor, now=now)
+    return ticket
+
+
+def _assignment_events(ticket: Ticket, *, old_team: Team | None, old_assignee: User | None,
+                       actor: User, now: datetime) -> None:
+    if ticket.team is not old_team:
+        _event(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="team",
+               old=old_team.name if old_team else None,
+               new=ticket.team.name if ticket.team else None)
+    if ticket.assignee is not old_assignee:
+        _event(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="assignee",
+               old=old_assignee.name if old_assignee else None,
+               new=ticket.assignee.name if ticket.assignee else None)
+
+
+def assign(ticket: Ticket, *, actor: User, team_id: int | None, assignee_id: int | None,
+           expected_version: int | None, now: datetime) -> Ticket:
+    """Route a ticket to a team and/or a person (None clears)."""
+    access.require_work_ticket(actor, ticket)
+    _check_version(ticket, expected_version)
+    team, assignee = _resolve_assignment(team_id, assignee_id)
+    if team is ticket.team and assignee is ticket.assignee:
+        raise DomainError("Nothing to change: the ticket is already assigned like that.",
+                          field="assignee_id")
+    with unit_of_work():
+        old_team, old_assignee = ticket.team, ticket.assignee
+        ticket.team, ticket.assignee = team, assignee
+        ticket.last_activity_at = now
+        _assignment_events(ticket, old_team=old_team, old_assignee=old_assignee,
+                           actor=actor, now=now)
+    return ticket
+
+
+def assign_to_me(ticket: Ticket, *, actor: User, expected_version: int | None,
+                 now: datetime) -> Ticket:
+    """Take a ticket. Keeps its team when the actor belongs to it, else the actor's first team."""
+    team_id = ticket.team_id
+    if team_id is not None and team_id not in actor.team_ids and actor.teams:
+        team_id = actor.teams[0].id
+    elif team_id is not None and team_id not in actor.team_ids:
+        team_id = None
+    return assign(ticket, actor=actor, team_id=team_id, assignee_id=actor.id,
+                  expected_version=expected_version, now=now)
+
+
+_DETAIL_LABELS = {
+    "subject": "subject", "kind": "kind", "category_id": "category", "severity": "severity",
+    "order_reference": "order_reference", "currency": "currency",
+    "order_value": "order_value", "claimed_loss": "claimed_loss",
+}
+
+
+def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
+                   expected_version: int | None, now: datetime) -> list[TicketEvent]:
+    """Edit categorisation and money fields; one field-change event per changed field."""
+    access.require_work_ticket(actor, ticket)
+    _check_version(ticket, expected_version)
+    new = {
+        "subject": _clean_text(changes.subject, field="subject", label="Subject",
+                               maximum=SUBJECT_MAX),
+        "kind": changes.kind,
+        "category_id": _active_category(changes.category_id).id
+        if changes.category_id != ticket.category_id else ticket.category_id,
+        "severity": changes.severity,
+        "order_reference": (changes.order_reference or "").strip()[:64],
+        "currency": _check_currency(changes.currency),
+        "order_value": _check_money(changes.order_value, field="order_value"),
+        "claimed_loss": _check_money(changes.claimed_loss, field="claimed_loss"),
+    }
+    events: list[TicketEvent] = []
+    with unit_of_work():
+        for f in dc_fields(DetailChanges):
+            name = f.name
+            old_value, new_value = getattr(ticket, name), new[name]
+            if old_value == new_value:
+                continue
+            if name == "category_id":
+                old_text = ticket.category.name
+                ticket.category = db.session.get(Category, new_value)
+                new_text = ticket.category.name
+            else:
+                setattr(ticket, name, new_value)
+                old_text, new_text = _display(name, old_value, ticket), _display(name, new_value, ticket)
+            events.append(_event(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
+                                 field=_DETAIL_LABELS[name], old=old_text, new=new_text))
+        if not events:
+            raise DomainError("Nothing was changed.", field="subject")
+        ticket.last_activity_at = now
+    return events
+
+
+def _display(name: str, value, ticket: Ticket) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if hasattr(value, "value"):
+        return value.value
+    return str(value)
+
+
+# ----------------------------------------------------------------- reading
+
+def timeline(ticket: Ticket, *, public_only: bool = False) -> list[TicketEvent]:
+    stmt = (
+        sa.select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .options(sa.orm.selectinload(TicketEvent.actor),
+                 sa.orm.selectinload(TicketEvent.attachments))
+        .order_by(TicketEvent.created_at, TicketEvent.id)
+    )
+    if public_only:
+        stmt = stmt.where(TicketEvent.kind.in_(PUBLIC_EVENT_KINDS))
+    return list(db.session.scalars(stmt))
+
+
+def assignable_users() -> list[User]:
+    """Active agents and leads, with their teams loaded, for assignment menus."""
+    stmt = (
+        sa.select(User)
+        .where(User.active.is_(True), User.role.in_((Role.AGENT, Role.LEAD)))
+        .options(sa.orm.selectinload(User.teams))
+        .order_by(User.name)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,209 @@
+"""Staff accounts, teams and personal settings."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ticketdesk.extensions import db
+from ticketdesk.models import Role, Team, User
+from ticketdesk.services import ratelimit
+from ticketdesk.services.customers import normalise_email
+from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.services.uow import unit_of_work
+
+MIN_PASSWORD_LENGTH = 10
+TIMEZONES = sorted(available_timezones())
+
+
+@dataclass(frozen=True)
+class UserData:
+    email: str
+    name: str
+    role: Role
+    active: bool = True
+    team_ids: tuple[int, ...] = ()
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied("Only administrators manage users and teams.")
+
+
+def check_password_strength(password: str, *, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field=field)
+
+
+def _teams(team_ids) -> list[Team]:
+    if not team_ids:
+        return []
+    teams = list(db.session.scalars(sa.select(Team).where(Team.id.in_(team_ids))))
+    if len(teams) != len(set(team_ids)):
+        raise DomainError("One of the chosen teams does not exist.", field="team_ids")
+    return teams
+
+
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(User.id))
+        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+    ) or 0
+
+
+def _email_taken(email: str, *, except_id: int | None = None) -> bool:
+    stmt = sa.select(User.id).where(User.email == email)
+    if except_id is not None:
+        stmt = stmt.where(User.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+def _new_user(data: UserData, password: str) -> User:
+    email = normalise_email(data.email)
+    if not email:
+        raise DomainError("An e-mail address is needed.", field="email")
+    if _email_taken(email):
+        raise DomainError("A user with this e-mail address exists already.", field="email")
+    if not data.name.strip():
+        raise DomainError("A name is needed.", field="name")
+    check_password_strength(password)
+    user = User(email=email, name=data.name.strip(), role=data.role, active=data.active)
+    user.set_password(password, method=_hash_method())
+    user.teams = _teams(data.team_ids)
+    db.session.add(user)
+    return user
+
+
+def create_user(*, actor: User, data: UserData, password: str) -> User:
+    _require_admin(actor)
+    with unit_of_work():
+        user = _new_user(data, password)
+    return user
+
+
+def update_user(user: User, *, actor: User, data: UserData,
+                new_password: str | None = None) -> User:
+    _require_admin(actor)
+    email = normalise_email(data.email)
+    if not email:
+        raise DomainError("An e-mail address is needed.", field="email")
+    if _email_taken(email, except_id=user.id):
+        raise DomainError("A user with this e-mail address exists already.", field="email")
+    if not data.name.strip():
+        raise DomainError("A name is needed.", field="name")
+    losing_admin = user.role is Role.ADMIN and user.active and (
+        data.role is not Role.ADMIN or not data.active)
+    if losing_admin and _other_active_admins(user) == 0:
+        raise DomainError("Keep at least one active administrator.", field="role")
+    if user.id == actor.id and not data.active:
+        raise DomainError("You cannot deactivate your own account.", field="active")
+    if new_password:
+        check_password_strength(new_password, field="new_password")
+    with unit_of_work():
+        user.email = email
+        user.name = data.name.strip()
+        user.role = data.role
+        user.active = data.active
+        user.teams = _teams(data.team_ids)
+        if new_password:
+            user.set_password(new_password, method=_hash_method())
+    return user
+
+
+def update_settings(user: User, *, name: str, timezone: str) -> User:
+    """A user's own profile: display name and the timezone times are shown in."""
+    if not name.strip():
+        raise DomainError("A name is needed.", field="name")
+    if timezone not in TIMEZONES:
+        raise DomainError("Choose a timezone from the list.", field="timezone")
+    with unit_of_work():
+        user.name = name.strip()
+        user.timezone = timezone
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise DomainError("The current password is not right.", field="current_password")
+    check_password_strength(new, field="new_password")
+    with unit_of_work():
+        user.set_password(new, method=_hash_method())
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Same answer for every failure."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal addresses.
+        check_password_hash(_dummy_hash(_hash_method()), password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    return user
+
+
+def login_attempt(*, email: str, password: str, now: datetime, limit: int,
+                  window_seconds: int) -> User | None:
+    """Check credentials, with a pause after too many failures for one address.
+
+    Failures are counted per e-mail address; while the address is paused even the
+    right password is refused, with the same generic answer.
+    """
+    key = f"login:{normalise_email(email) or ''}"[:128]
+    with unit_of_work():
+        if ratelimit.is_limited(key, limit=limit, window_seconds=window_seconds, now=now):
+            return None
+        user = authenticate(email, password)
+        if user is None:
+            ratelimit._record_hit(key, now=now)
+        else:
+            user.last_login_at = now
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).options(sa.orm.selectinload(User.teams)).order_by(User.active.desc(),
+                                                                            User.name)))
+
+
+def list_teams() -> list[Team]:
+    return list(db.session.scalars(
+        sa.select(Team).options(sa.orm.selectinload(Team.members)).order_by(Team.name)))
+
+
+def team_choices() -> list[tuple[int, str]]:
+    return [(row.id, row.name) for row in db.session.execute(
+        sa.select(Team.id, Team.name).order_by(Team.name))]
+
+
+def save_team(team: Team | None, *, actor: User, name: str, description: str = "") -> Team:
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise DomainError("A team needs a name.", field="name")
+    clash = sa.select(Team.id).where(sa.func.lower(Team.name) == name.lower())
+    if team is not None:
+        clash = clash.where(Team.id != team.id)
+    if db.session.scalar(clash) is not None:
+        raise DomainError("A team with this name exists already.", field="name")
+    with unit_of_work():
+        if team is None:
+            team = Team(name=name, description=description.strip())
+            db.session.add(team)
+        else:
+            team.name, team.description = name, description.strip()
+    return team
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)
+
+
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")

@@ -1,0 +1,139 @@
+"""Jinja filters, label maps and the locale/timezone selectors."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Flask, current_app, request
+from flask_babel import format_currency, format_datetime, get_locale, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from ticketdesk.models import (
+    Channel,
+    CustomerTier,
+    EventKind,
+    Role,
+    Severity,
+    Standing,
+    TicketKind,
+    TicketStatus,
+)
+
+LABELS = {
+    "role": {
+        Role.AGENT: _l("Agent"), Role.ACCOUNT_MANAGER: _l("Account manager"),
+        Role.LEAD: _l("Team lead"), Role.ADMIN: _l("Administrator"),
+    },
+    "status": {
+        TicketStatus.NEW: _l("New"), TicketStatus.OPEN: _l("Open"),
+        TicketStatus.PENDING_CUSTOMER: _l("Waiting on customer"),
+        TicketStatus.RESOLVED: _l("Resolved"), TicketStatus.CLOSED: _l("Closed"),
+    },
+    "kind": {TicketKind.COMPLAINT: _l("Complaint"), TicketKind.CRISIS: _l("Crisis")},
+    "severity": {
+        Severity.P1: _l("P1 · critical"), Severity.P2: _l("P2 · high"),
+        Severity.P3: _l("P3 · normal"), Severity.P4: _l("P4 · low"),
+    },
+    "channel": {
+        Channel.PHONE: _l("Phone"), Channel.EMAIL: _l("E-mail"), Channel.WALK_IN: _l("Walk-in"),
+        Channel.WEB: _l("Web form"), Channel.CHAT: _l("Chat"), Channel.SOCIAL: _l("Social media"),
+        Channel.API: _l("API"),
+    },
+    "tier": {
+        CustomerTier.STRATEGIC: _l("Strategic"), CustomerTier.KEY: _l("Key"),
+        CustomerTier.STANDARD: _l("Standard"),
+    },
+    "standing": {
+        Standing.STRATEGIC: _l("Strategic supplier"), Standing.PREFERRED: _l("Preferred supplier"),
+        Standing.QUALIFICATION_PENDING: _l("Qualification pending"),
+        Standing.PASSIVE_ELIMINATION: _l("Passive elimination"),
+        Standing.ACTIVE_ELIMINATION: _l("Active elimination"),
+    },
+    "event": {
+        EventKind.CREATED: _l("Complaint received"),
+        EventKind.CUSTOMER_MESSAGE: _l("Customer message"),
+        EventKind.PUBLIC_REPLY: _l("Reply to customer"),
+        EventKind.INTERNAL_NOTE: _l("Internal note"),
+        EventKind.STATUS_CHANGE: _l("Status changed"),
+        EventKind.ASSIGNMENT: _l("Assignment"),
+        EventKind.FIELD_CHANGE: _l("Details changed"),
+        EventKind.ATTACHMENT: _l("Attachment"),
+    },
+    "field": {
+        "status": _l("Status"), "team": _l("Team"), "assignee": _l("Assignee"),
+        "subject": _l("Subject"), "kind": _l("Kind"), "category": _l("Category"),
+        "severity": _l("Severity"), "order_reference": _l("Order reference"),
+        "currency": _l("Currency"), "order_value": _l("Order value"),
+        "claimed_loss": _l("Claimed loss"),
+    },
+}
+
+# Which label map translates the stored old/new values of a change event.
+_VALUE_MAPS = {"status": "status", "kind": "kind", "severity": "severity"}
+
+
+def label(value, group: str):
+    """Human label for an enum value (or its stored string) in ``group``."""
+    if value is None or value == "":
+        return "—"
+    mapping = LABELS[group]
+    for key, text in mapping.items():
+        if key == value:
+            return text
+    return str(value)
+
+
+def change_value(value: str | None, field: str | None):
+    if value is None:
+        return _l("none")
+    group = _VALUE_MAPS.get(field or "")
+    return label(value, group) if group else value
+
+
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    if amount is None:
+        return "—"
+    currency = currency or current_app.config["DEFAULT_CURRENCY"]
+    return format_currency(amount, currency)
+
+
+def datetime_local(value: datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value, fmt)
+
+
+def datetime_attr(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def nl2br(text: str | None) -> Markup:
+    return Markup("<br>".join(escape(line) for line in (text or "").splitlines()))
+
+
+def filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def select_locale() -> str | None:
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.locale
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def select_timezone() -> str | None:
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.timezone
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        label=label, money=money, dt=datetime_local, dt_attr=datetime_attr, nl2br=nl2br,
+        filesize=filesize, change_value=change_value,
+    )
+    app.jinja_env.globals.update(LABELS=LABELS, Role=Role, get_locale=get_locale)

@@ -1,0 +1,150 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from ticketdesk.models import Channel, CustomerTier, Severity, TicketKind, TicketStatus
+from ticketdesk.templating import LABELS
+
+
+def enum_choices(enum_cls, group: str, *, exclude=()):
+    return [(m.value, LABELS[group][m]) for m in enum_cls if m not in exclude]
+
+
+def _money_field(label):
+    return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=0)],
+                        render_kw={"inputmode": "decimal"})
+
+
+def _int_or_none(value):
+    if value in (None, "", "0", 0):
+        return None
+    return int(value)
+
+
+class _TicketFieldsMixin:
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=enum_choices(TicketKind, "kind"),
+                       default=TicketKind.COMPLAINT.value)
+    category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
+    severity = SelectField(_l("Severity"), choices=enum_choices(Severity, "severity"),
+                           default=Severity.P3.value)
+    order_reference = StringField(_l("Order reference"), validators=[Optional(), Length(max=64)])
+    currency = StringField(_l("Currency"), validators=[DataRequired(), Length(min=3, max=3)],
+                           default="EUR")
+    order_value = _money_field(_l("Order value"))
+    claimed_loss = _money_field(_l("Claimed loss"))
+
+
+class NewTicketForm(_TicketFieldsMixin, FlaskForm):
+    customer_id = SelectField(_l("Customer"), coerce=_int_or_none, validate_choice=False)
+    new_customer_name = StringField(_l("New customer name"), validators=[Optional(), Length(max=160)])
+    new_customer_tier = SelectField(_l("New customer tier"), choices=enum_choices(CustomerTier, "tier"),
+                                    default=CustomerTier.STANDARD.value)
+    contact_name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    channel = SelectField(_l("Received by"), choices=enum_choices(Channel, "channel"),
+                          default=Channel.PHONE.value)
+    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=20000)],
+                                render_kw={"rows": 6})
+    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), coerce=_int_or_none, validate_choice=False)
+    attachments = MultipleFileField(_l("Attachments"))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if not self.customer_id.data and not (self.new_customer_name.data or "").strip():
+            self.customer_id.errors.append(_l("Choose a customer or enter a new customer name."))
+            ok = False
+        if self.customer_id.data and (self.new_customer_name.data or "").strip():
+            self.new_customer_name.errors.append(
+                _l("Leave this empty when you choose an existing customer."))
+            ok = False
+        if (self.contact_email.data or self.contact_phone.data) and not self.contact_name.data:
+            self.contact_name.errors.append(_l("Give the contact's name too."))
+            ok = False
+        return ok
+
+
+class _VersionedForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+
+    @property
+    def expected_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class ReplyForm(_VersionedForm):
+    body = TextAreaField(_l("Reply to the customer"), validators=[DataRequired(), Length(max=20000)],
+                         render_kw={"rows": 5})
+    status_after = SelectField(_l("Then set status to"), validate_choice=True)
+    attachments = MultipleFileField(_l("Attachments"))
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note (never shown to the customer)"),
+                         validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 4})
+    attachments = MultipleFileField(_l("Attachments"))
+
+
+class CustomerMessageForm(FlaskForm):
+    body = TextAreaField(_l("What the customer said"), validators=[DataRequired(), Length(max=20000)],
+                         render_kw={"rows": 4},
+                         description=_l("For messages received by phone, e-mail or in person."))
+    attachments = MultipleFileField(_l("Attachments"))
+
+
+class StatusForm(_VersionedForm):
+    status = SelectField(_l("Status"))
+
+
+class AssignForm(_VersionedForm):
+    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), coerce=_int_or_none, validate_choice=False)
+
+
+class TakeForm(_VersionedForm):
+    pass
+
+
+class DetailsForm(_TicketFieldsMixin, _VersionedForm):
+    pass
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    scope = SelectField(_l("Queue"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=[("", _l("Any kind"))] + enum_choices(TicketKind, "kind"),
+                       validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False)
+    severity = SelectField(_l("Severity"), choices=[("", _l("Any severity"))] + enum_choices(Severity, "severity"),
+                           validate_choice=False)
+    team = SelectField(_l("Team"), validate_choice=False)
+    assignee = SelectField(_l("Assignee"), validate_choice=False)
+    customer = IntegerField(_l("Customer"), validators=[Optional()])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)],
+                    render_kw={"placeholder": _l("Words or TD-000123"), "type": "search"})
+    sort = SelectField(_l("Sort by"), validate_choice=False)
+
+
+STATUS_FILTERS = [
+    ("", _l("Open (new, open, waiting)")),
+    *[(s.value, LABELS["status"][s]) for s in TicketStatus],
+    ("any", _l("Any status")),
+]

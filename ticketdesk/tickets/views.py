@@ -1,0 +1,366 @@
+"""Staff ticket screens: the queue, intake, the ticket page and its actions."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import db
+from ticketdesk.models import (
+    Attachment,
+    Role,
+    Severity,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    WORKING_ROLES,
+)
+from ticketdesk.security import roles_required
+from ticketdesk.services import access, attachments as attachment_service
+from ticketdesk.services import categories as category_service
+from ticketdesk.services import customers as customer_service
+from ticketdesk.services import queue as queue_service
+from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services import users as user_service
+from ticketdesk.services.errors import Conflict, DomainError
+from ticketdesk.templating import LABELS
+from ticketdesk.tickets.forms import (
+    STATUS_FILTERS,
+    AssignForm,
+    CustomerMessageForm,
+    DetailsForm,
+    NewTicketForm,
+    NoteForm,
+    QueueFilterForm,
+    ReplyForm,
+    StatusForm,
+    TakeForm,
+)
+
+bp = Blueprint("tickets", __name__)
+
+VIEW_ROLES = (Role.AGENT, Role.LEAD, Role.ACCOUNT_MANAGER)
+
+SCOPE_LABELS = {
+    queue_service.Scope.MINE: _l("Assigned to me"),
+    queue_service.Scope.TEAMS: _l("My teams and unrouted"),
+    queue_service.Scope.ACCOUNTS: _l("My accounts"),
+    queue_service.Scope.ALL: _l("All tickets"),
+}
+SORT_LABELS = {
+    queue_service.Sort.URGENCY: _l("Urgency (severity, then oldest)"),
+    queue_service.Sort.NEWEST: _l("Newest first"),
+    queue_service.Sort.OLDEST: _l("Oldest first"),
+    queue_service.Sort.ACTIVITY: _l("Latest activity"),
+    queue_service.Sort.REFERENCE: _l("Reference"),
+}
+
+
+def _error_to(form, exc: DomainError, default: str, aliases: dict | None = None) -> None:
+    name = (aliases or {}).get(exc.field, exc.field)
+    field = getattr(form, name, None) if name else None
+    if field is None:
+        field = getattr(form, default)
+    field.errors = list(field.errors) + [str(exc)]
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _parse_filter(form: QueueFilterForm) -> queue_service.QueueFilter:
+    scopes = queue_service.scopes_for(current_user)
+    scope_value = request.args.get("scope") or queue_service.default_scope(current_user).value
+    scope = next((s for s in scopes if s.value == scope_value), None)
+    if scope is None:
+        abort(403)
+    status_value = request.args.get("status", "")
+    statuses = [s for s in TicketStatus if s.value == status_value]
+    sort_value = request.args.get("sort", "")
+    assignee = request.args.get("assignee", "")
+    return queue_service.QueueFilter(
+        scope=scope,
+        statuses=statuses,
+        include_closed=status_value == "any",
+        kind=next((k for k in TicketKind if k.value == request.args.get("kind")), None),
+        severity=next((s for s in Severity if s.value == request.args.get("severity")), None),
+        category_id=_int_arg("category"),
+        team_id=_int_arg("team"),
+        assignee_id=0 if assignee == "none" else _int_arg("assignee"),
+        customer_id=_int_arg("customer"),
+        q=(request.args.get("q") or "")[:200],
+        sort=next((s for s in queue_service.Sort if s.value == sort_value),
+                  queue_service.Sort.URGENCY),
+    )
+
+
+@bp.route("/")
+@roles_required(*VIEW_ROLES)
+def queue():
+    form = QueueFilterForm(request.args)
+    form.scope.choices = [(s.value, SCOPE_LABELS[s]) for s in queue_service.scopes_for(current_user)]
+    form.status.choices = STATUS_FILTERS
+    form.category.choices = [("", _("Any category"))] + [
+        (str(i), n) for i, n in category_service.category_choices()]
+    form.team.choices = [("", _("Any team"))] + [(str(i), n) for i, n in user_service.team_choices()]
+    form.assignee.choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
+        (str(u.id), u.name) for u in ticket_service.assignable_users()]
+    form.sort.choices = [(s.value, label) for s, label in SORT_LABELS.items()]
+    flt = _parse_filter(form)
+    page_number = max(1, _int_arg("page") or 1)
+    per_page = min(max(_int_arg("per_page") or current_app.config["QUEUE_PAGE_SIZE"], 1), 200)
+    page = queue_service.list_tickets(current_user, flt, page=page_number, per_page=per_page)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    clear_customer_args = {k: v for k, v in args.items() if k != "customer"}
+    return render_template("tickets/queue.html", form=form, page=page, flt=flt, args=args,
+                           clear_customer_args=clear_customer_args,
+                           scope_label=SCOPE_LABELS[flt.scope])
+
+
+def _new_ticket_choices(form: NewTicketForm) -> None:
+    form.customer_id.choices = [("", _("— New customer (enter below) —"))] + [
+        (i, n) for i, n in customer_service.customer_choices()]
+    form.category_id.choices = category_service.category_choices()
+    form.team_id.choices = [("", _("No team yet"))] + user_service.team_choices()
+    form.assignee_id.choices = [("", _("Nobody yet"))] + [
+        (u.id, u.name) for u in ticket_service.assignable_users()]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*WORKING_ROLES)
+def new():
+    form = NewTicketForm()
+    _new_ticket_choices(form)
+    if request.method == "GET":
+        form.customer_id.data = _int_arg("customer")
+        form.currency.data = current_app.config["DEFAULT_CURRENCY"]
+    if form.validate_on_submit():
+        new_customer = None
+        if not form.customer_id.data:
+            new_customer = customer_service.CustomerData(
+                name=form.new_customer_name.data or "",
+                tier=customer_service.CustomerTier(form.new_customer_tier.data))
+        contact = customer_service.ContactData(
+            name=form.contact_name.data or "", email=form.contact_email.data,
+            phone=form.contact_phone.data or "") if form.contact_name.data else None
+        try:
+            ticket = ticket_service.log_complaint(
+                actor=current_user, now=utcnow(),
+                fields=_ticket_fields(form),
+                customer_id=form.customer_id.data, new_customer=new_customer, contact=contact,
+                team_id=form.team_id.data, assignee_id=form.assignee_id.data,
+                uploads=request.files.getlist(form.attachments.name),
+            )
+        except DomainError as exc:
+            _error_to(form, exc, "subject", aliases={"name": "new_customer_name"})
+        else:
+            flash(_("Complaint %(ref)s logged.", ref=ticket.reference), "success")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+    return render_template("tickets/new.html", form=form)
+
+
+def _ticket_fields(form: NewTicketForm) -> ticket_service.TicketFields:
+    return ticket_service.TicketFields(
+        subject=form.subject.data or "", description=form.description.data or "",
+        channel=ticket_service.Channel(form.channel.data), kind=TicketKind(form.kind.data),
+        category_id=form.category_id.data, severity=Severity(form.severity.data),
+        order_reference=form.order_reference.data or "", currency=form.currency.data or "",
+        order_value=form.order_value.data, claimed_loss=form.claimed_loss.data,
+    )
+
+
+# ----------------------------------------------------------------- the ticket page
+
+def _load(ticket_id: int) -> Ticket:
+    ticket = db.get_or_404(Ticket, ticket_id)
+    access.require_view_ticket(current_user, ticket)
+    return ticket
+
+
+def _forms_for(ticket: Ticket, given: dict) -> dict:
+    """Every action form of the ticket page, defaulted from the ticket unless given."""
+    forms = {
+        "reply_form": given.get("reply_form") or ReplyForm(formdata=None),
+        "note_form": given.get("note_form") or NoteForm(formdata=None),
+        "message_form": given.get("message_form") or CustomerMessageForm(formdata=None),
+        "status_form": given.get("status_form") or StatusForm(formdata=None),
+        "assign_form": given.get("assign_form") or AssignForm(
+            formdata=None, team_id=ticket.team_id, assignee_id=ticket.assignee_id),
+        "take_form": given.get("take_form") or TakeForm(formdata=None),
+        "details_form": given.get("details_form") or DetailsForm(
+            formdata=None, obj=ticket, kind=ticket.kind.value, severity=ticket.severity.value),
+    }
+    _set_choices(ticket, forms)
+    for form in forms.values():
+        if hasattr(form, "version"):
+            # The page shows the ticket as it is now, so saving acts on this version.
+            form.version.data = str(ticket.version)
+    return forms
+
+
+def _set_choices(ticket: Ticket, forms: dict) -> None:
+    """Fill the select choices of whichever of the page's forms are in ``forms``."""
+    allowed = ticket_service.allowed_statuses(ticket)
+    if "status_form" in forms:
+        forms["status_form"].status.choices = [(s.value, LABELS["status"][s]) for s in allowed]
+    if "reply_form" in forms:
+        forms["reply_form"].status_after.choices = [("", _("Keep status"))] + [
+            (s.value, LABELS["status"][s]) for s in allowed if s is not TicketStatus.CLOSED]
+    if "assign_form" in forms:
+        forms["assign_form"].team_id.choices = [("", _("No team"))] + user_service.team_choices()
+        forms["assign_form"].assignee_id.choices = [("", _("Nobody"))] + [
+            (u.id, u.name) for u in ticket_service.assignable_users()]
+    if "details_form" in forms:
+        forms["details_form"].category_id.choices = category_service.category_choices(
+            include_id=ticket.category_id)
+
+
+def _render_detail(ticket: Ticket, status: int = 200, **given):
+    forms = _forms_for(ticket, given)
+    return render_template(
+        "tickets/detail.html",
+        ticket=ticket,
+        events=ticket_service.timeline(ticket),
+        can_work=access.can_work_ticket(current_user, ticket),
+        can_note=access.can_note_ticket(current_user, ticket),
+        public_link=url_for("public.follow", token=ticket.public_token, _external=True),
+        **forms,
+    ), status
+
+
+@bp.route("/<int:ticket_id>")
+@roles_required(*VIEW_ROLES)
+def detail(ticket_id: int):
+    return _render_detail(_load(ticket_id))
+
+
+def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_field: str,
+         *, work: bool = True):
+    """Shared POST handling: validate, call the service, redirect or re-show the page."""
+    ticket = _load(ticket_id)
+    if work:
+        access.require_work_ticket(current_user, ticket)
+    form = form_cls()
+    _set_choices(ticket, {form_key: form})
+    if form.validate_on_submit():
+        try:
+            action(ticket, form)
+        except Conflict as exc:
+            db.session.refresh(ticket)
+            flash(str(exc), "warning")
+            return _render_detail(ticket, 409, **{form_key: form})
+        except DomainError as exc:
+            _error_to(form, exc, default_field)
+        else:
+            flash(success, "success")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+    return _render_detail(ticket, 200, **{form_key: form})
+
+
+def _uploads(form):
+    return request.files.getlist(form.attachments.name)
+
+
+@bp.route("/<int:ticket_id>/reply", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def reply(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.reply(
+            ticket, actor=current_user, body=form.body.data, now=utcnow(),
+            expected_version=form.expected_version,
+            status_after=TicketStatus(form.status_after.data) if form.status_after.data else None,
+            uploads=_uploads(form))
+    return _act(ticket_id, ReplyForm, "reply_form", action, _("Reply sent to the customer."), "body")
+
+
+@bp.route("/<int:ticket_id>/note", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def note(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.add_note(ticket, actor=current_user, body=form.body.data, now=utcnow(),
+                                uploads=_uploads(form))
+    return _act(ticket_id, NoteForm, "note_form", action, _("Internal note added."), "body",
+                work=False)
+
+
+@bp.route("/<int:ticket_id>/customer-message", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def customer_message(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.log_customer_message(ticket, actor=current_user, body=form.body.data,
+                                            now=utcnow(), uploads=_uploads(form))
+    return _act(ticket_id, CustomerMessageForm, "message_form", action,
+                _("Customer message logged."), "body")
+
+
+@bp.route("/<int:ticket_id>/status", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def status(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.change_status(ticket, actor=current_user, status=TicketStatus(form.status.data),
+                                     expected_version=form.expected_version, now=utcnow())
+    return _act(ticket_id, StatusForm, "status_form", action, _("Status changed."), "status")
+
+
+@bp.route("/<int:ticket_id>/assign", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def assign(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.assign(ticket, actor=current_user, team_id=form.team_id.data,
+                              assignee_id=form.assignee_id.data,
+                              expected_version=form.expected_version, now=utcnow())
+    return _act(ticket_id, AssignForm, "assign_form", action, _("Assignment saved."), "assignee_id")
+
+
+@bp.route("/<int:ticket_id>/take", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def take(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.assign_to_me(ticket, actor=current_user,
+                                    expected_version=form.expected_version, now=utcnow())
+    return _act(ticket_id, TakeForm, "take_form", action, _("The ticket is yours."), "version")
+
+
+@bp.route("/<int:ticket_id>/details", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def details(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.update_details(
+            ticket, actor=current_user, expected_version=form.expected_version, now=utcnow(),
+            changes=ticket_service.DetailChanges(
+                subject=form.subject.data or "", kind=TicketKind(form.kind.data),
+                category_id=form.category_id.data, severity=Severity(form.severity.data),
+                order_reference=form.order_reference.data or "", currency=form.currency.data or "",
+                order_value=form.order_value.data, claimed_loss=form.claimed_loss.data))
+    return _act(ticket_id, DetailsForm, "details_form", action, _("Details saved."), "subject")
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@roles_required(*VIEW_ROLES)
+def attachment(attachment_id: int):
+    item = db.get_or_404(Attachment, attachment_id)
+    access.require_view_ticket(current_user, item.ticket)
+    path = attachment_service.stored_path(item)
+    if not path.exists():
+        abort(404)
+    inline = item.content_type in attachment_service.INLINE_TYPES
+    response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
+                         download_name=item.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

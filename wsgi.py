@@ -1,0 +1,3 @@
+from ticketdesk import create_app
+
+app = create_app()

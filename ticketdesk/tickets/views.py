@@ -121,6 +121,7 @@ def queue():
         (str(u.id), u.name) for u in ticket_service.assignable_users()]
     form.sort.choices = [(s.value, label) for s, label in SORT_LABELS.items()]
     flt = _parse_filter(form)
+    form.scope.data = flt.scope.value  # show the scope in use (the default when none is given)
     page_number = max(1, _int_arg("page") or 1)
     per_page = min(max(_int_arg("per_page") or current_app.config["QUEUE_PAGE_SIZE"], 1), 200)
     page = queue_service.list_tickets(current_user, flt, page=page_number, per_page=per_page)

@@ -1,0 +1,349 @@
+"""The demo data set and the bulk generator (``flask demo-data``)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from ticketdesk import demo
+from ticketdesk.extensions import db
+from ticketdesk.models import (
+    Category,
+    Channel,
+    Contact,
+    Counter,
+    Customer,
+    CustomerTier,
+    EventKind,
+    Role,
+    Severity,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+    User,
+)
+from ticketdesk.services import counters
+from ticketdesk.services.users import authenticate
+from tests import factories
+
+CLOSED_STATES = ("resolved", "closed")
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _tickets() -> list[Ticket]:
+    return list(db.session.scalars(
+        sa.select(Ticket).options(sa.orm.selectinload(Ticket.events),
+                                  sa.orm.selectinload(Ticket.customer),
+                                  sa.orm.selectinload(Ticket.team),
+                                  sa.orm.selectinload(Ticket.assignee))
+        .order_by(Ticket.id)))
+
+
+def _empty_database() -> None:
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    db.session.expunge_all()
+
+
+def _snapshot() -> list[tuple]:
+    rows = db.session.execute(
+        sa.select(Ticket.reference, Ticket.subject, Ticket.status, Ticket.kind, Ticket.severity,
+                  Ticket.channel, Ticket.created_at, Ticket.public_token, Ticket.order_value,
+                  Customer.name, sa.func.count(TicketEvent.id))
+        .join(Customer, Ticket.customer_id == Customer.id)
+        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .group_by(Ticket.id, Customer.name).order_by(Ticket.reference))
+    return [tuple(row) for row in rows]
+
+
+# ----------------------------------------------------------------------------- load_demo
+
+def test_demo_has_one_login_per_role_and_the_password_works(ctx, now):
+    summary = demo.load_demo(now=now)
+
+    assert "200 tickets" in summary
+    assert {role for _, role, _ in demo.DEMO_LOGINS} == set(Role)
+    for email, role, name in demo.DEMO_LOGINS:
+        user = authenticate(email, demo.DEMO_PASSWORD)
+        assert user is not None, email
+        assert (user.role, user.name) == (role, name)
+    assert authenticate("agent@example.com", "wrong password") is None
+    # More agents so that assignment looks real, all with the demo password.
+    agents = db.session.scalars(sa.select(User).where(User.role == Role.AGENT)).all()
+    assert len(agents) >= 3
+    assert all(authenticate(a.email, demo.DEMO_PASSWORD) for a in agents)
+    users = db.session.scalars(sa.select(User)).all()
+    assert {"Asia/Shanghai", "Europe/Berlin"} <= {u.timezone for u in users}
+    assert all(u.teams for u in users if u.works_tickets)
+
+
+def test_demo_customers_are_mixed_and_written_after_the_cases(ctx, now):
+    demo.load_demo(now=now)
+
+    customers = db.session.scalars(
+        sa.select(Customer).options(sa.orm.selectinload(Customer.contacts),
+                                    sa.orm.selectinload(Customer.account_manager))).all()
+    assert 25 <= len(customers) <= 35
+    assert {c.tier for c in customers} == set(CustomerTier)
+    assert len({c.standing for c in customers}) >= 4
+    for customer in customers:
+        assert 1 <= len(customer.contacts) <= 3, customer.name
+        if customer.tier in (CustomerTier.STRATEGIC, CustomerTier.KEY):
+            assert customer.account_manager.role is Role.ACCOUNT_MANAGER, customer.name
+        assert customer.created_at < now - timedelta(days=60)
+    emails = db.session.scalars(sa.select(Contact.email)).all()
+    assert all(e == e.lower() and e.endswith(".example") for e in emails)
+    assert len(emails) == len(set(emails))
+    preferences = " ".join(c.preferences for c in customers)
+    for idea in ("extra chili", "cosmetic bags", "olive oil"):
+        assert idea in preferences
+
+
+def test_demo_tickets_cover_every_category_kind_severity_and_status(ctx, now):
+    demo.load_demo(now=now)
+
+    tickets = _tickets()
+    assert 180 <= len(tickets) <= 220
+    used = {t.category_id for t in tickets}
+    assert used == set(db.session.scalars(sa.select(Category.id)))
+    assert {t.kind for t in tickets} == set(TicketKind)
+    assert {t.severity for t in tickets} == set(Severity)
+    assert {t.status for t in tickets} == set(TicketStatus)
+    assert len({t.channel for t in tickets}) >= 5
+    assert all(t.created_at >= now - timedelta(days=61) for t in tickets)
+
+    crises = [t for t in tickets if t.kind is TicketKind.CRISIS]
+    assert 0 < len(crises) < len(tickets) / 5
+    big = [t for t in crises if t.customer.tier is not CustomerTier.STANDARD]
+    assert len(big) > len(crises) / 2
+
+    # Older tickets are mostly finished, recent ones mostly still open.
+    old = [t for t in tickets if t.created_at < now - timedelta(days=21)]
+    recent = [t for t in tickets if t.created_at > now - timedelta(days=3)]
+    assert sum(t.status.value in CLOSED_STATES for t in old) > 0.8 * len(old)
+    assert sum(t.is_open for t in recent) > 0.5 * len(recent)
+
+    for t in tickets:
+        for amount in (t.order_value, t.claimed_loss):
+            assert amount is None or (isinstance(amount, Decimal)
+                                      and amount.as_tuple().exponent == -2)
+        assert len(t.currency) == 3
+        if t.assignee is not None and t.team is not None:
+            assert t.team in t.assignee.teams, t.reference
+    assert {t.currency for t in tickets} >= {"EUR", "USD", "CNY"}
+
+    assert [t.reference for t in tickets] == [
+        counters.format_reference(n) for n in range(1, len(tickets) + 1)]
+    assert len({t.public_token for t in tickets}) == len(tickets)
+    assert db.session.get(Counter, "ticket").value == len(tickets)
+    # Ticket numbers follow the creation time.
+    assert [t.created_at for t in tickets] == sorted(t.created_at for t in tickets)
+
+
+def test_demo_timelines_are_complete_and_consistent(ctx, now):
+    demo.load_demo(now=now)
+
+    for t in _tickets():
+        events = t.events  # ordered by id, i.e. in the order they were written
+        first = events[0]
+        assert first.kind is EventKind.CREATED, t.reference
+        assert first.created_at == t.created_at
+        if t.channel is Channel.WEB:
+            assert first.by_customer and first.actor_id is None
+        if t.channel in (Channel.PHONE, Channel.EMAIL, Channel.WALK_IN):
+            assert not first.by_customer and first.actor_id is not None
+            assert t.created_by_id == first.actor_id
+        times = [e.created_at for e in events]
+        assert times == sorted(times), t.reference
+        assert times[-1] <= now
+
+        replies = [e for e in events if e.kind is EventKind.PUBLIC_REPLY]
+        assert t.first_response_at == (replies[0].created_at if replies else None)
+        assert all(e.kind is not EventKind.PUBLIC_REPLY for e in events
+                   if t.status is TicketStatus.NEW)
+
+        status = "new"
+        reopens = 0
+        for e in events:
+            if e.kind is EventKind.STATUS_CHANGE:
+                assert (e.field, e.old_value) == ("status", status), t.reference
+                if status in CLOSED_STATES and e.new_value not in CLOSED_STATES:
+                    reopens += 1
+                status = e.new_value
+        assert status == t.status.value
+        assert t.reopen_count == reopens
+        assert (t.resolved_at is not None) == (t.status.value in CLOSED_STATES)
+        assert (t.closed_at is not None) == (t.status is TicketStatus.CLOSED)
+
+        assignees = [e for e in events if e.kind is EventKind.ASSIGNMENT
+                     and e.field == "assignee"]
+        teams = [e for e in events if e.kind is EventKind.ASSIGNMENT and e.field == "team"]
+        assert (assignees[-1].new_value if assignees else None) == (
+            t.assignee.name if t.assignee else None)
+        assert (teams[-1].new_value if teams else None) == (t.team.name if t.team else None)
+        changes = [e.created_at for e in events if e.kind is not EventKind.INTERNAL_NOTE]
+        assert t.last_activity_at == changes[-1]
+        assert t.updated_at == t.last_activity_at
+
+
+def test_demo_tells_the_domain_stories(ctx, now):
+    demo.load_demo(now=now)
+
+    def ticket(subject_part: str) -> Ticket:
+        return db.session.scalars(
+            sa.select(Ticket).where(Ticket.subject.contains(subject_part))).one()
+
+    bags = ticket("20 of 22 cosmetic bags")
+    assert bags.status is TicketStatus.CLOSED
+    assert sum(e.kind is EventKind.PUBLIC_REPLY for e in bags.events) >= 3
+    assert any("conceded" in e.body for e in bags.events if e.kind is EventKind.INTERNAL_NOTE)
+
+    oil = ticket("bottle of olive oil")
+    assert oil.first_response_at - oil.created_at <= timedelta(hours=1)
+
+    angry = ticket("Rollout phase 2 stalled")
+    assert (angry.kind, angry.customer.tier) == (TicketKind.CRISIS, CustomerTier.STRATEGIC)
+    assert angry.is_open
+    assert angry.first_response_at - angry.created_at <= timedelta(hours=1)
+
+    assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
+        Ticket.reopen_count > 0)) >= 2
+
+
+def test_same_seed_gives_the_same_data_and_another_seed_does_not(ctx, now):
+    demo.load_demo(now=now, seed=7)
+    first = _snapshot()
+    _empty_database()
+
+    demo.load_demo(now=now, seed=7)
+    assert _snapshot() == first
+    _empty_database()
+
+    demo.load_demo(now=now, seed=8)
+    assert _snapshot() != first
+
+
+def test_load_demo_needs_an_empty_database(ctx, now):
+    demo.load_demo(now=now)
+    tickets = _count(Ticket)
+
+    with pytest.raises(RuntimeError, match="empty database"):
+        demo.load_demo(now=now)
+    assert _count(Ticket) == tickets
+
+
+# ----------------------------------------------------------------------------- generate_bulk
+
+def test_generate_bulk_appends_tickets_with_timelines(ctx, now, monkeypatch):
+    demo.load_demo(now=now)
+    before = _count(Ticket)
+    events_before = _count(TicketEvent)
+    monkeypatch.setattr(demo, "BULK_BATCH", 128)  # several batches
+
+    elapsed, written = demo.generate_bulk(count=500, now=now)
+
+    assert written == 500 and elapsed >= 0
+    assert _count(Ticket) == before + 500
+    new_events = _count(TicketEvent) - events_before
+    assert 3 * 500 <= new_events <= 8 * 500
+    refs = db.session.scalars(sa.select(Ticket.reference)).all()
+    tokens = db.session.scalars(sa.select(Ticket.public_token)).all()
+    assert len(set(refs)) == len(refs) and len(set(tokens)) == len(tokens)
+    expected = {counters.format_reference(n) for n in range(before + 1, before + 501)}
+    assert expected <= set(refs)
+    assert db.session.get(Counter, "ticket").value == before + 500
+
+    bulk = sa.select(Ticket.id).where(Ticket.reference.in_(expected))
+    # Every ticket has a timeline that starts with its creation and stays before now.
+    first_kinds = db.session.execute(
+        sa.select(TicketEvent.ticket_id, TicketEvent.kind)
+        .where(TicketEvent.id.in_(sa.select(sa.func.min(TicketEvent.id))
+                                  .where(TicketEvent.ticket_id.in_(bulk))
+                                  .group_by(TicketEvent.ticket_id)))).all()
+    assert len(first_kinds) == 500
+    assert {kind for _, kind in first_kinds} == {EventKind.CREATED}
+    early = db.session.scalar(
+        sa.select(sa.func.count(TicketEvent.id)).join(Ticket, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.id.in_(bulk), TicketEvent.created_at < Ticket.created_at))
+    assert early == 0
+    assert db.session.scalar(sa.select(sa.func.max(TicketEvent.created_at))) <= now
+    oldest = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)).where(Ticket.id.in_(bulk)))
+    assert oldest >= now - timedelta(days=366)
+    open_share = db.session.scalar(
+        sa.select(sa.func.count(Ticket.id)).where(
+            Ticket.id.in_(bulk), Ticket.status.in_(
+                (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER)))) / 500
+    assert 0.05 < open_share < 0.3
+    statuses = set(db.session.scalars(sa.select(Ticket.status).where(Ticket.id.in_(bulk))))
+    assert statuses == set(TicketStatus)
+
+    # A ticket logged afterwards through the service gets the next number (and a fresh id).
+    agent = db.session.scalar(sa.select(User.id).where(User.email == "agent@example.com"))
+    new_id = factories.make_ticket(actor_id=agent, now=now)
+    assert db.session.get(Ticket, new_id).reference == counters.format_reference(before + 501)
+
+
+def test_generate_bulk_twice_keeps_references_and_tokens_unique(ctx, now):
+    demo.load_demo(now=now)
+    demo.generate_bulk(count=150, now=now)
+    demo.generate_bulk(count=150, now=now)
+
+    total = _count(Ticket)
+    assert len(set(db.session.scalars(sa.select(Ticket.reference)))) == total
+    assert len(set(db.session.scalars(sa.select(Ticket.public_token)))) == total
+    assert db.session.get(Counter, "ticket").value == total
+
+
+def test_generate_bulk_needs_demo_data_first(ctx, now):
+    with pytest.raises(RuntimeError, match="load the demo data"):
+        demo.generate_bulk(count=10, now=now)
+    assert _count(Ticket) == 0
+
+
+# ----------------------------------------------------------------------------- the CLI
+
+def test_cli_loads_demo_data_and_prints_the_logins(app):
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["demo-data"])
+
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded" in result.output
+    assert "http://127.0.0.1:5000" in result.output
+    assert demo.DEMO_PASSWORD in result.output
+    for email, _, _ in demo.DEMO_LOGINS:
+        assert email in result.output
+    with app.app_context():
+        loaded = _count(Ticket)
+    assert loaded == demo.DEMO_TICKETS
+
+    again = runner.invoke(args=["demo-data", "--if-empty"])
+    assert again.exit_code == 0, again.output
+    assert "not loaded" in again.output
+    assert "agent@example.com" in again.output
+
+    refused = runner.invoke(args=["demo-data"])
+    assert refused.exit_code == 1
+
+    with app.app_context():
+        assert _count(Ticket) == loaded
+        assert _count(User) == len(demo._STAFF)
+
+
+def test_cli_bulk_option_appends_tickets(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo-data", "--if-empty"])
+
+    result = runner.invoke(args=["demo-data", "--tickets", "40"])
+
+    assert result.exit_code == 0, result.output
+    assert "Generated 40 tickets" in result.output
+    with app.app_context():
+        assert _count(Ticket) == demo.DEMO_TICKETS + 40

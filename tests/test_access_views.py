@@ -1,0 +1,473 @@
+"""Who may call which route: every URL rule × every role (and anonymous), plus object-level rules.
+
+``CASES`` is the matrix: one entry per (method, rule) with the expected outcome for each role.
+It is checked against ``app.url_map``, so a new route without an entry fails
+``test_every_route_is_in_the_matrix``. Reads and refusals of one route share a world (and must
+leave the data unchanged); every allowed POST runs in a fresh world of its own.
+"""
+
+import io
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+
+from ticketdesk.extensions import db
+from ticketdesk.models import Customer, Role, Ticket, User
+from ticketdesk.services import tickets as ticket_service
+from tests import factories
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+ROLES = ("anon", "agent", "account_manager", "lead", "admin")
+
+# Outcomes
+OK = "ok"            # GET: 200; POST: a 302 that is not a login redirect (valid data is posted)
+DENY = "403"
+LOGIN = "login"      # 302 to /login?next=<the requested path>
+REDIRECT = "302"     # a redirect somewhere that is not a login-with-next redirect
+
+
+def _roles(anon, agent, am, lead, admin) -> dict[str, str]:
+    return dict(zip(ROLES, (anon, agent, am, lead, admin)))
+
+
+VIEW = _roles(LOGIN, OK, OK, OK, DENY)         # ticket reading, notes, customers
+WORK = _roles(LOGIN, OK, DENY, OK, DENY)       # working tickets
+ADMIN = _roles(LOGIN, DENY, DENY, DENY, OK)
+ANY_USER = _roles(LOGIN, OK, OK, OK, OK)
+PUBLIC = _roles(OK, OK, OK, OK, OK)
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    rule: str
+    url: Callable[[SimpleNamespace], str]
+    expect: dict[str, str]
+    data: Callable[[SimpleNamespace], dict] | None = None
+    session: Callable[[SimpleNamespace], dict] | None = None
+    content_type: str | None = None
+
+
+def _ticket_details(w):
+    return {"version": w.version, "subject": "Edited subject", "kind": "complaint",
+            "category_id": w.category, "severity": "p2", "currency": "EUR",
+            "order_reference": "SO-1"}
+
+
+def _new_ticket(w):
+    return {"customer_id": w.cust_am, "subject": "Matrix complaint", "description": "It broke.",
+            "channel": "phone", "kind": "complaint", "category_id": w.category,
+            "severity": "p3", "currency": "EUR"}
+
+
+def _user_form(w):
+    return {"name": "Agent Renamed", "email": "agent.matrix@desk.example", "role": "agent",
+            "active": "y", "team_ids": [w.team_a]}
+
+
+def _customer_form(w):
+    return {"name": "Managed Co", "tier": "key", "standing": "preferred",
+            "account_manager_id": w.am, "preferences": "Likes phone calls."}
+
+
+CASES = [
+    # --- auth
+    Case("GET", "/", lambda w: "/", _roles(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    Case("GET", "/login", lambda w: "/login", _roles(OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    Case("POST", "/login", lambda w: "/login", PUBLIC,
+         data=lambda w: {"email": w.agent_email, "password": factories.PASSWORD}),
+    Case("POST", "/logout", lambda w: "/logout", PUBLIC),
+    Case("GET", "/settings", lambda w: "/settings", ANY_USER),
+    Case("POST", "/settings", lambda w: "/settings", ANY_USER,
+         data=lambda w: {"profile-name": "Renamed", "profile-timezone": "Europe/Berlin"}),
+    Case("POST", "/settings/password", lambda w: "/settings/password", ANY_USER,
+         data=lambda w: {"password-current_password": factories.PASSWORD,
+                         "password-new_password": "a brand new secret",
+                         "password-confirm": "a brand new secret"}),
+    # --- tickets
+    Case("GET", "/tickets/", lambda w: "/tickets/", VIEW),
+    Case("GET", "/tickets/new", lambda w: "/tickets/new", WORK),
+    Case("POST", "/tickets/new", lambda w: "/tickets/new", WORK, data=_new_ticket,
+         content_type="multipart/form-data"),
+    Case("GET", "/tickets/<int:ticket_id>", lambda w: f"/tickets/{w.t_a}", VIEW),
+    Case("POST", "/tickets/<int:ticket_id>/reply", lambda w: f"/tickets/{w.t_a}/reply", WORK,
+         data=lambda w: {"version": w.version, "body": "We are on it.", "status_after": ""}),
+    Case("POST", "/tickets/<int:ticket_id>/note", lambda w: f"/tickets/{w.t_a}/note", VIEW,
+         data=lambda w: {"body": "Internal remark."}),
+    Case("POST", "/tickets/<int:ticket_id>/customer-message",
+         lambda w: f"/tickets/{w.t_a}/customer-message", WORK,
+         data=lambda w: {"body": "Customer called again."}),
+    Case("POST", "/tickets/<int:ticket_id>/status", lambda w: f"/tickets/{w.t_a}/status", WORK,
+         data=lambda w: {"version": w.version, "status": "open"}),
+    Case("POST", "/tickets/<int:ticket_id>/assign", lambda w: f"/tickets/{w.t_a}/assign", WORK,
+         data=lambda w: {"version": w.version, "team_id": w.team_a, "assignee_id": w.agent}),
+    Case("POST", "/tickets/<int:ticket_id>/take", lambda w: f"/tickets/{w.t_a}/take", WORK,
+         data=lambda w: {"version": w.version}),
+    Case("POST", "/tickets/<int:ticket_id>/details", lambda w: f"/tickets/{w.t_a}/details", WORK,
+         data=_ticket_details),
+    Case("GET", "/tickets/attachments/<int:attachment_id>",
+         lambda w: f"/tickets/attachments/{w.att_a}", VIEW),
+    # --- customers
+    Case("GET", "/customers/", lambda w: "/customers/", VIEW),
+    Case("GET", "/customers/new", lambda w: "/customers/new", VIEW),
+    Case("POST", "/customers/new", lambda w: "/customers/new", VIEW,
+         data=lambda w: {"name": "Fresh Co", "tier": "standard",
+                         "standing": "qualification_pending", "account_manager_id": w.am,
+                         "contact_name": "Fay", "contact_email": "fay@fresh.example"}),
+    Case("GET", "/customers/<int:customer_id>", lambda w: f"/customers/{w.cust_am}", VIEW),
+    Case("GET", "/customers/<int:customer_id>/edit", lambda w: f"/customers/{w.cust_am}/edit",
+         VIEW),
+    Case("POST", "/customers/<int:customer_id>/edit", lambda w: f"/customers/{w.cust_am}/edit",
+         VIEW, data=_customer_form),
+    Case("POST", "/customers/<int:customer_id>/contacts",
+         lambda w: f"/customers/{w.cust_am}/contacts", VIEW,
+         data=lambda w: {"name": "New Contact", "email": "new.contact@managed.example"}),
+    # --- admin
+    Case("GET", "/admin/users", lambda w: "/admin/users", ADMIN),
+    Case("GET", "/admin/users/new", lambda w: "/admin/users/new", ADMIN),
+    Case("POST", "/admin/users/new", lambda w: "/admin/users/new", ADMIN,
+         data=lambda w: {"name": "New Person", "email": "new.person@desk.example",
+                         "role": "agent", "active": "y", "password": "long enough pw"}),
+    Case("GET", "/admin/users/<int:user_id>", lambda w: f"/admin/users/{w.agent}", ADMIN),
+    Case("POST", "/admin/users/<int:user_id>", lambda w: f"/admin/users/{w.agent}", ADMIN,
+         data=_user_form),
+    Case("GET", "/admin/teams", lambda w: "/admin/teams", ADMIN),
+    Case("POST", "/admin/teams", lambda w: "/admin/teams", ADMIN,
+         data=lambda w: {"name": "Escalations"}),
+    Case("GET", "/admin/teams/<int:team_id>", lambda w: f"/admin/teams/{w.team_a}", ADMIN),
+    Case("POST", "/admin/teams/<int:team_id>", lambda w: f"/admin/teams/{w.team_a}", ADMIN,
+         data=lambda w: {"name": "Team A renamed"}),
+    Case("GET", "/admin/categories", lambda w: "/admin/categories", ADMIN),
+    Case("POST", "/admin/categories", lambda w: "/admin/categories", ADMIN,
+         data=lambda w: {"name": "Packaging", "position": "5", "active": "y"}),
+    Case("GET", "/admin/categories/<int:category_id>",
+         lambda w: f"/admin/categories/{w.category}", ADMIN),
+    Case("POST", "/admin/categories/<int:category_id>",
+         lambda w: f"/admin/categories/{w.category}", ADMIN,
+         data=lambda w: {"name": "Other things", "position": "99", "active": "y"}),
+    # --- public
+    Case("GET", "/complain", lambda w: "/complain", PUBLIC),
+    Case("POST", "/complain", lambda w: "/complain", PUBLIC,
+         data=lambda w: {"name": "Pat Public", "email": "pat@public.example", "company": "",
+                         "category_id": "0", "description": "The parcel arrived crushed."},
+         content_type="multipart/form-data"),
+    Case("GET", "/complain/received", lambda w: "/complain/received", PUBLIC,
+         session=lambda w: {"last_complaint": w.token_a}),
+    Case("GET", "/complain/t/<token>", lambda w: f"/complain/t/{w.token_a}", PUBLIC),
+    Case("POST", "/complain/t/<token>", lambda w: f"/complain/t/{w.token_a}", PUBLIC,
+         data=lambda w: {"body": "Any news?"}),
+    Case("GET", "/static/<path:filename>", lambda w: "/static/app.css", PUBLIC),
+]
+
+
+def _case_id(case: Case) -> str:
+    return f"{case.method} {case.rule}"
+
+
+# ----------------------------------------------------------------- the world
+
+
+def _note_with_file(ticket_id: int, actor_id: int, now) -> int:
+    ticket = db.session.get(Ticket, ticket_id)
+    actor = db.session.get(User, actor_id)
+    event = ticket_service.add_note(
+        ticket, actor=actor, body="Photo from the customer", now=now,
+        uploads=[FileStorage(io.BytesIO(PNG), filename="photo.png")])
+    return event.attachments[0].id
+
+
+def _make_world(now, *, full: bool = True) -> SimpleNamespace:
+    """Users of every role, a managed customer with a team ticket and its attachment.
+
+    ``full`` adds a second team, agent, account manager and customer with a team-B
+    ticket and a ticket without a team, for the object-level checks.
+    """
+    w = SimpleNamespace()
+    w.team_a = factories.make_team("Team A")
+    w.agent_email = "agent.a@desk.example"
+    w.agent = factories.make_user(Role.AGENT, email=w.agent_email, team_ids=(w.team_a,))
+    w.lead = factories.make_user(Role.LEAD)
+    w.am = factories.make_user(Role.ACCOUNT_MANAGER)
+    w.admin = factories.make_user(Role.ADMIN)
+    w.cust_am = factories.make_customer("Managed Co", account_manager_id=w.am,
+                                        contact_email="buyer@managed.example")
+    w.category = factories.category_id("other")
+    w.t_a = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_am, team_id=w.team_a,
+                                  now=now)
+    w.att_a = _note_with_file(w.t_a, w.lead, now)
+    w.token_a = db.session.get(Ticket, w.t_a).public_token
+    if full:
+        w.team_b = factories.make_team("Team B")
+        w.agent_b = factories.make_user(Role.AGENT, team_ids=(w.team_b,))
+        w.am_other = factories.make_user(Role.ACCOUNT_MANAGER)
+        w.cust_other = factories.make_customer("Other Co", account_manager_id=w.am_other)
+        w.t_b = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_other,
+                                      team_id=w.team_b, now=now)
+        w.t_none = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_other, now=now)
+        w.att_b = _note_with_file(w.t_b, w.lead, now)
+    return w
+
+
+@pytest.fixture
+def world(build, now):
+    return build(_make_world, now)
+
+
+@pytest.fixture
+def small_world(build, now):
+    return build(_make_world, now, full=False)
+
+
+def _client_as(app, user_id: int | None):
+    client = app.test_client()
+    if user_id is not None:
+        with client.session_transaction() as sess:
+            sess["_user_id"], sess["_fresh"] = str(user_id), True
+    return client
+
+
+def _user_for(world, role: str) -> int | None:
+    return None if role == "anon" else getattr(world, {"account_manager": "am"}.get(role, role))
+
+
+def _version(build, ticket_id: int) -> int:
+    return build(lambda: db.session.get(Ticket, ticket_id).version)
+
+
+def _is_login_redirect(resp, path: str) -> bool:
+    if resp.status_code != 302:
+        return False
+    loc = urlsplit(resp.location)
+    return loc.path == "/login" and parse_qs(loc.query).get("next") == [path]
+
+
+def _mismatch(resp, expected: str, method: str, path: str) -> str | None:
+    """None when the response is the expected outcome, else a description."""
+    if expected == DENY:
+        ok = resp.status_code == 403
+    elif expected == LOGIN:
+        ok = _is_login_redirect(resp, path)
+    elif expected == REDIRECT or method == "POST":
+        ok = resp.status_code == 302 and "next=" not in (resp.location or "")
+    else:
+        ok = resp.status_code == 200
+    if ok:
+        return None
+    return (f"expected {expected}, got {resp.status_code} {resp.location or ''} "
+            f"{resp.data[:300]!r}")
+
+
+def _request(app, build, world, case: Case, role: str):
+    path = case.url(world)
+    client = _client_as(app, _user_for(world, role))
+    if case.session:
+        with client.session_transaction() as sess:
+            sess.update(case.session(world))
+    if case.method == "GET":
+        return path, client.get(path)
+    world.version = _version(build, world.t_a)
+    kwargs = {"data": case.data(world) if case.data else {}}
+    if case.content_type:
+        kwargs["content_type"] = case.content_type
+    return path, client.post(path, **kwargs)
+
+
+def _writes(case: Case, role: str) -> bool:
+    """An allowed POST changes data, so it gets a world of its own."""
+    return case.method == "POST" and case.expect[role] == OK
+
+
+def _snapshot() -> dict:
+    counts = {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+              for table in db.metadata.sorted_tables}
+    counts["versions"] = sorted(db.session.scalars(sa.select(Ticket.version)))
+    counts["users"] = sorted(db.session.execute(
+        sa.select(User.id, User.name, User.active, User.password_hash)).all())
+    return counts
+
+
+SHARED_CASES = [case for case in CASES if any(not _writes(case, role) for role in ROLES)]
+WRITE_CASES = [(case, role) for case in CASES for role in ROLES if _writes(case, role)]
+
+
+# ----------------------------------------------------------------- the matrix
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    covered = {(case.method, case.rule) for case in CASES}
+    assert routes - covered == set(), "routes without a matrix entry"
+    assert covered - routes == set(), "matrix entries for routes that no longer exist"
+    assert len(covered) == len(CASES), "duplicate matrix entries"
+    adapter = app.url_map.bind("localhost")
+    example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
+                              token_a="token")
+    for case in CASES:
+        assert set(case.expect) == set(ROLES), case
+        # The concrete URL of each entry really is an instance of its rule.
+        rule, _args = adapter.match(case.url(example), method=case.method, return_rule=True)
+        assert rule.rule == case.rule
+
+
+@pytest.mark.parametrize("case", SHARED_CASES, ids=_case_id)
+def test_route_access(app, build, small_world, case):
+    """Every role that reads or is refused, against one world; refusals change nothing."""
+    before = build(_snapshot)
+    failures = []
+    for role in ROLES:
+        if _writes(case, role):
+            continue  # see test_allowed_write
+        path, resp = _request(app, build, small_world, case, role)
+        problem = _mismatch(resp, case.expect[role], case.method, path)
+        if problem:
+            failures.append(f"{role}: {problem}")
+    assert not failures, "\n".join(failures)
+    assert build(_snapshot) == before, "a read or a refused request changed data"
+
+
+@pytest.mark.parametrize("case, role", WRITE_CASES,
+                         ids=[f"{_case_id(c)}-{r}" for c, r in WRITE_CASES])
+def test_allowed_write(app, build, small_world, case, role):
+    """Each allowed POST, with valid data, in a fresh world: a redirect, not a login page."""
+    path, resp = _request(app, build, small_world, case, role)
+    problem = _mismatch(resp, OK, case.method, path)
+    assert problem is None, f"{role}: {problem}"
+
+
+def test_attachment_download_is_the_file(app, world):
+    resp = _client_as(app, world.agent).get(f"/tickets/attachments/{world.att_a}")
+    assert resp.status_code == 200
+    assert resp.data == PNG
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# ----------------------------------------------------------------- object level
+
+TICKET_POSTS = {
+    "reply": lambda w, v: {"version": v, "body": "Hello", "status_after": ""},
+    "note": lambda w, v: {"body": "Note"},
+    "customer-message": lambda w, v: {"body": "They called"},
+    "status": lambda w, v: {"version": v, "status": "open"},
+    "assign": lambda w, v: {"version": v, "team_id": w.team_a, "assignee_id": w.agent},
+    "take": lambda w, v: {"version": v},
+    "details": lambda w, v: {"version": v, "subject": "X", "kind": "complaint",
+                             "category_id": w.category, "severity": "p1", "currency": "EUR"},
+}
+
+
+def _event_count(build, ticket_id: int) -> int:
+    return build(lambda: len(db.session.get(Ticket, ticket_id).events))
+
+
+def test_agent_of_another_team_gets_403_on_ticket_and_every_action(app, build, world):
+    client = _client_as(app, world.agent)
+    before = _event_count(build, world.t_b)
+    version = _version(build, world.t_b)
+    assert client.get(f"/tickets/{world.t_b}").status_code == 403
+    assert client.get(f"/tickets/attachments/{world.att_b}").status_code == 403
+    for action, data in TICKET_POSTS.items():
+        resp = client.post(f"/tickets/{world.t_b}/{action}", data=data(world, version))
+        assert resp.status_code == 403, action
+    assert _event_count(build, world.t_b) == before
+    assert _version(build, world.t_b) == version
+    # ... while the member of that team may work it.
+    other = _client_as(app, world.agent_b)
+    assert other.get(f"/tickets/{world.t_b}").status_code == 200
+    assert other.get(f"/tickets/{world.t_a}").status_code == 403
+
+
+def test_agent_sees_a_ticket_of_another_team_assigned_to_them(app, build, world):
+    def assign_to_agent_a():
+        # Set directly: the service refuses an assignee outside the ticket's team.
+        db.session.get(Ticket, world.t_b).assignee_id = world.agent
+        db.session.commit()
+    build(assign_to_agent_a)
+    assert _client_as(app, world.agent).get(f"/tickets/{world.t_b}").status_code == 200
+
+
+def test_ticket_without_team_is_visible_to_every_agent(app, build, world):
+    for agent in (world.agent, world.agent_b):
+        client = _client_as(app, agent)
+        assert client.get(f"/tickets/{world.t_none}").status_code == 200
+        version = _version(build, world.t_none)
+        resp = client.post(f"/tickets/{world.t_none}/reply",
+                           data={"version": version, "body": "On it", "status_after": ""})
+        assert resp.status_code == 302
+
+
+def test_account_manager_of_another_customer_gets_403(app, build, world):
+    client = _client_as(app, world.am)
+    before = _event_count(build, world.t_b)
+    assert client.get(f"/tickets/{world.t_b}").status_code == 403
+    assert client.get(f"/tickets/{world.t_none}").status_code == 403
+    assert client.get(f"/tickets/attachments/{world.att_b}").status_code == 403
+    assert client.post(f"/tickets/{world.t_b}/note", data={"body": "peek"}).status_code == 403
+    assert _event_count(build, world.t_b) == before
+    assert client.get(f"/customers/{world.cust_other}").status_code == 403
+    assert client.get(f"/customers/{world.cust_other}/edit").status_code == 403
+    resp = client.post(f"/customers/{world.cust_other}/edit",
+                       data={"name": "Hijacked", "tier": "standard",
+                             "standing": "qualification_pending", "account_manager_id": world.am})
+    assert resp.status_code == 403
+    resp = client.post(f"/customers/{world.cust_other}/contacts",
+                       data={"name": "Spy", "email": "spy@desk.example"})
+    assert resp.status_code == 403
+    name = build(lambda: db.session.get(Customer, world.cust_other).name)
+    assert name == "Other Co"
+    # The other account manager does see them.
+    other = _client_as(app, world.am_other)
+    assert other.get(f"/tickets/{world.t_b}").status_code == 200
+    assert other.get(f"/customers/{world.cust_other}").status_code == 200
+
+
+def test_account_manager_may_not_work_even_their_own_tickets(app, build, world):
+    client = _client_as(app, world.am)
+    version = _version(build, world.t_a)
+    for action, data in TICKET_POSTS.items():
+        if action == "note":
+            continue
+        resp = client.post(f"/tickets/{world.t_a}/{action}", data=data(world, version))
+        assert resp.status_code == 403, action
+    assert _version(build, world.t_a) == version
+
+
+def test_lead_sees_every_ticket(app, world):
+    client = _client_as(app, world.lead)
+    for ticket_id in (world.t_a, world.t_b, world.t_none):
+        assert client.get(f"/tickets/{ticket_id}").status_code == 200
+
+
+def test_admin_gets_403_on_every_ticket(app, world):
+    client = _client_as(app, world.admin)
+    for ticket_id in (world.t_a, world.t_b, world.t_none):
+        assert client.get(f"/tickets/{ticket_id}").status_code == 403
+
+
+def test_unknown_ids_are_404_for_allowed_roles(app, world):
+    client = _client_as(app, world.lead)
+    assert client.get("/tickets/999999").status_code == 404
+    assert client.get("/tickets/attachments/999999").status_code == 404
+    assert client.get("/customers/999999").status_code == 404
+    admin = _client_as(app, world.admin)
+    assert admin.get("/admin/users/999999").status_code == 404
+    assert admin.get("/admin/teams/999999").status_code == 404
+    assert admin.get("/admin/categories/999999").status_code == 404
+
+
+def test_deactivated_user_session_is_dropped(app, build, world):
+    client = _client_as(app, world.agent)
+    assert client.get("/tickets/").status_code == 200
+
+    def deactivate():
+        db.session.get(User, world.agent).active = False
+        db.session.commit()
+    build(deactivate)
+    assert _is_login_redirect(client.get("/tickets/"), "/tickets/")
+

@@ -447,7 +447,7 @@ def test_closed_ticket_refuses_new_messages(client, build, public_ticket, now):
     assert 'name="body"' not in page
     before = _count(build, TicketEvent)
     resp = client.post(url, data={"body": "Hello? Still broken."})
-    assert resp.status_code == 400
+    assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert "This complaint is closed." in html and public_ticket["reference"] in html
     assert "Hello? Still broken." not in html

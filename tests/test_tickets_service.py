@@ -360,3 +360,11 @@ def test_pejorative_terms_are_found():
     assert customer_service.pejorative_terms("Very UNREASONABLE and rude, rude.") == [
         "unreasonable", "rude"]
     assert customer_service.pejorative_terms("Likes extra chili; orders monthly.") == []
+
+
+def test_size_limit_message_reads_well(app, agent, now):
+    app.config["MAX_ATTACHMENT_BYTES"] = 5_000_000
+    tid = factories.make_ticket(actor_id=agent, now=now)
+    with pytest.raises(DomainError, match=r"larger than 4.8 MB\."):
+        ticket_service.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
+                                uploads=[FakeUpload("big.txt", b"a" * 5_000_001)])

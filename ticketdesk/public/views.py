@@ -62,7 +62,6 @@ def received():
 def follow(token: str):
     ticket = ticket_service.ticket_by_token(token)
     form = FollowUpForm()
-    status = 200
     if form.validate_on_submit():
         try:
             ticket_service.log_customer_message(ticket, actor=None, body=form.body.data,
@@ -70,9 +69,8 @@ def follow(token: str):
                                                 uploads=request.files.getlist(form.attachments.name))
         except DomainError as exc:
             form.body.errors = list(form.body.errors) + [str(exc)]
-            status = 400
         else:
             return redirect(url_for("public.follow", token=token, sent=1))
     events = ticket_service.timeline(ticket, public_only=True)
     return render_template("public/follow.html", ticket=ticket, events=events, form=form,
-                           sent=request.args.get("sent") == "1"), status
+                           sent=request.args.get("sent") == "1")

@@ -55,6 +55,14 @@ class _Checked:
     data: bytes
 
 
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
+
+
 def storage_dir() -> Path:
     path = Path(current_app.config.get("ATTACHMENT_DIR") or
                 Path(current_app.instance_path) / "attachments")
@@ -86,7 +94,7 @@ def _check(upload: Upload, *, field: str) -> _Checked | None:
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise DomainError(f"{name} is larger than {limit // (1024 * 1024)} MB.", field=field)
+        raise DomainError(f"{name} is larger than {_size_text(limit)}.", field=field)
     if not data:
         raise DomainError(f"{name} is empty.", field=field)
     signatures = _SIGNATURES.get(content_type)

@@ -1,7 +1,7 @@
 """Customers (accounts) and their contacts."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -47,6 +47,11 @@ class ContactData:
     phone: str = ""
 
 
+def escape_like(text: str) -> str:
+    """Make ``%``, ``_`` and ``\\`` match themselves in a LIKE pattern (escape char ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def normalise_email(email: str | None) -> str | None:
     email = (email or "").strip().lower()
     return email or None
@@ -68,7 +73,7 @@ def list_customers(*, user: User, search: str = "") -> list[Customer]:
         .order_by(Customer.name)
     )
     if search.strip():
-        stmt = stmt.where(Customer.name.ilike(f"%{search.strip()}%"))
+        stmt = stmt.where(Customer.name.ilike(f"%{escape_like(search.strip())}%", escape="\\"))
     return list(db.session.scalars(stmt))
 
 
@@ -84,6 +89,19 @@ def account_manager_choices() -> list[tuple[int, str]]:
         .order_by(User.name)
     )
     return [(row.id, row.name) for row in rows]
+
+
+def _account_manager_for(actor: User, account_manager_id: int | None,
+                         customer: Customer | None = None) -> int | None:
+    """Account managers keep their own accounts; only leads and agents hand them over."""
+    if actor.role is not Role.ACCOUNT_MANAGER:
+        return account_manager_id
+    if account_manager_id is None and customer is None:
+        return actor.id
+    if account_manager_id != actor.id:
+        raise DomainError("Account managers can only keep accounts as their own; ask a team "
+                          "lead to hand an account over.", field="account_manager_id")
+    return account_manager_id
 
 
 def _check_account_manager(account_manager_id: int | None) -> None:
@@ -133,8 +151,9 @@ def create_customer(*, actor: User, data: CustomerData,
                     contact: ContactData | None = None) -> Customer:
     if actor.role not in (Role.AGENT, Role.LEAD, Role.ACCOUNT_MANAGER):
         raise PermissionDenied("You may not create customers.")
+    manager_id = _account_manager_for(actor, data.account_manager_id)
     with unit_of_work():
-        customer = _new_customer(data)
+        customer = _new_customer(replace(data, account_manager_id=manager_id))
         if contact is not None and contact.name.strip():
             _new_contact(customer, contact, field_prefix="contact_")
     return customer
@@ -144,6 +163,7 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData) -> C
     access.require_edit_customer(actor, customer)
     if not data.name.strip():
         raise DomainError("A customer needs a name.", field="name")
+    _account_manager_for(actor, data.account_manager_id, customer)
     _check_account_manager(data.account_manager_id)
     with unit_of_work():
         customer.name = data.name.strip()

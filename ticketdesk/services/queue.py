@@ -20,6 +20,7 @@ from ticketdesk.models import (
     team_members,
 )
 from ticketdesk.services import access
+from ticketdesk.services.customers import escape_like
 from ticketdesk.services.errors import PermissionDenied
 
 
@@ -118,10 +119,6 @@ def _scope_clause(user: User, scope: Scope) -> sa.ColumnElement[bool]:
     return sa.true()
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def filtered_query(user: User, flt: QueueFilter) -> sa.Select:
     scope = flt.scope or default_scope(user)
     stmt = sa.select(Ticket).where(access.ticket_visibility_clause(user),
@@ -150,7 +147,7 @@ def filtered_query(user: User, flt: QueueFilter) -> sa.Select:
             stmt = stmt.where(Ticket.reference == q.upper())
         else:
             for word in q.split()[:8]:
-                pattern = f"%{_escape_like(word)}%"
+                pattern = f"%{escape_like(word)}%"
                 stmt = stmt.where(sa.or_(Ticket.subject.ilike(pattern, escape="\\"),
                                          Ticket.description.ilike(pattern, escape="\\")))
     return stmt

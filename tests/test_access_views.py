@@ -111,6 +111,10 @@ CASES = [
          data=lambda w: {"version": w.version}),
     Case("POST", "/tickets/<int:ticket_id>/details", lambda w: f"/tickets/{w.t_a}/details", WORK,
          data=_ticket_details),
+    Case("POST", "/tickets/<int:ticket_id>/attachments",
+         lambda w: f"/tickets/{w.t_a}/attachments", VIEW,
+         data=lambda w: {"attachments": [(io.BytesIO(PNG), "more.png")]},
+         content_type="multipart/form-data"),
     Case("GET", "/tickets/attachments/<int:attachment_id>",
          lambda w: f"/tickets/attachments/{w.att_a}", VIEW),
     # --- customers

@@ -368,3 +368,17 @@ def test_size_limit_message_reads_well(app, agent, now):
     with pytest.raises(DomainError, match=r"larger than 4.8 MB\."):
         ticket_service.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
                                 uploads=[FakeUpload("big.txt", b"a" * 5_000_001)])
+
+
+def test_files_added_on_their_own_get_an_attachment_event(app, agent, now):
+    tid = factories.make_ticket(actor_id=agent, now=now)
+    with pytest.raises(DomainError, match="at least one file") as err:
+        ticket_service.add_attachments(_ticket(tid), actor=_user(agent), now=now, uploads=[])
+    assert err.value.field == "attachments"
+    event = ticket_service.add_attachments(
+        _ticket(tid), actor=_user(agent), now=now,
+        uploads=[FakeUpload("label.pdf", b"%PDF-1.7 ..."), FakeUpload("mail.eml", b"From: a")])
+    assert event.kind is EventKind.ATTACHMENT
+    assert event.body == "label.pdf, mail.eml"
+    assert [a.content_type for a in event.attachments] == ["application/pdf", "message/rfc822"]
+    assert event not in ticket_service.timeline(_ticket(tid), public_only=True)

@@ -352,6 +352,22 @@ def add_note(ticket: Ticket, *, actor: User, body: str, now: datetime,
     return _run_with_files(action, uploads)
 
 
+def add_attachments(ticket: Ticket, *, actor: User, now: datetime,
+                    uploads: list[Upload]) -> TicketEvent:
+    """Files added to the ticket on their own (internal, like every attachment)."""
+    access.require_note_ticket(actor, ticket)
+
+    def action(checked, written):
+        if not checked:
+            raise DomainError("Choose at least one file.", field="attachments")
+        event = _event(ticket, EventKind.ATTACHMENT, now=now, actor=actor,
+                       body=", ".join(item.original_name for item in checked))
+        _attach(ticket, event, checked, actor, written)
+        return event
+
+    return _run_with_files(action, uploads)
+
+
 def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: datetime,
                          uploads: list[Upload] = ()) -> TicketEvent:
     """A message from the customer: via the private link (no actor) or logged by staff.

@@ -6,6 +6,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     MultipleFileField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,8 +17,8 @@ from ticketdesk.models import Channel, CustomerTier, Severity, TicketKind, Ticke
 from ticketdesk.templating import LABELS
 
 
-def enum_choices(enum_cls, group: str, *, exclude=()):
-    return [(m.value, LABELS[group][m]) for m in enum_cls if m not in exclude]
+def enum_choices(enum_cls, group: str, *, exclude=()) -> list[SelectChoice]:
+    return [SelectChoice(m.value, LABELS[group][m]) for m in enum_cls if m not in exclude]
 
 
 def _money_field(label):
@@ -100,6 +101,11 @@ class NoteForm(FlaskForm):
     attachments = MultipleFileField(_l("Attachments"))
 
 
+class AttachForm(FlaskForm):
+    attachments = MultipleFileField(_l("Add files"),
+                                    description=_l("Images, PDF, text or e-mail files. Staff only."))
+
+
 class CustomerMessageForm(FlaskForm):
     body = TextAreaField(_l("What the customer said"), validators=[DataRequired(), Length(max=20000)],
                          render_kw={"rows": 4},
@@ -108,7 +114,7 @@ class CustomerMessageForm(FlaskForm):
 
 
 class StatusForm(_VersionedForm):
-    status = SelectField(_l("Status"))
+    status = SelectField(_l("Status"), validators=[DataRequired(message=_l("Choose the new status."))])
 
 
 class AssignForm(_VersionedForm):
@@ -130,10 +136,10 @@ class QueueFilterForm(FlaskForm):
 
     scope = SelectField(_l("Queue"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=[("", _l("Any kind"))] + enum_choices(TicketKind, "kind"),
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("", _l("Any kind"))] + enum_choices(TicketKind, "kind"),
                        validate_choice=False)
     category = SelectField(_l("Category"), validate_choice=False)
-    severity = SelectField(_l("Severity"), choices=[("", _l("Any severity"))] + enum_choices(Severity, "severity"),
+    severity = SelectField(_l("Severity"), choices=[SelectChoice("", _l("Any severity"))] + enum_choices(Severity, "severity"),
                            validate_choice=False)
     team = SelectField(_l("Team"), validate_choice=False)
     assignee = SelectField(_l("Assignee"), validate_choice=False)

@@ -38,6 +38,7 @@ from ticketdesk.templating import LABELS
 from ticketdesk.tickets.forms import (
     STATUS_FILTERS,
     AssignForm,
+    AttachForm,
     CustomerMessageForm,
     DetailsForm,
     NewTicketForm,
@@ -202,6 +203,7 @@ def _forms_for(ticket: Ticket, given: dict) -> dict:
         "assign_form": given.get("assign_form") or AssignForm(
             formdata=None, team_id=ticket.team_id, assignee_id=ticket.assignee_id),
         "take_form": given.get("take_form") or TakeForm(formdata=None),
+        "attach_form": given.get("attach_form") or AttachForm(formdata=None),
         "details_form": given.get("details_form") or DetailsForm(
             formdata=None, obj=ticket, kind=ticket.kind.value, severity=ticket.severity.value),
     }
@@ -217,7 +219,8 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
     """Fill the select choices of whichever of the page's forms are in ``forms``."""
     allowed = ticket_service.allowed_statuses(ticket)
     if "status_form" in forms:
-        forms["status_form"].status.choices = [(s.value, LABELS["status"][s]) for s in allowed]
+        forms["status_form"].status.choices = [("", _("Move to…"))] + [
+            (s.value, LABELS["status"][s]) for s in allowed]
     if "reply_form" in forms:
         forms["reply_form"].status_after.choices = [("", _("Keep status"))] + [
             (s.value, LABELS["status"][s]) for s in allowed if s is not TicketStatus.CLOSED]
@@ -295,6 +298,16 @@ def note(ticket_id: int):
         ticket_service.add_note(ticket, actor=current_user, body=form.body.data, now=utcnow(),
                                 uploads=_uploads(form))
     return _act(ticket_id, NoteForm, "note_form", action, _("Internal note added."), "body",
+                work=False)
+
+
+@bp.route("/<int:ticket_id>/attachments", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def attach(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.add_attachments(ticket, actor=current_user, now=utcnow(),
+                                       uploads=_uploads(form))
+    return _act(ticket_id, AttachForm, "attach_form", action, _("Files added."), "attachments",
                 work=False)
 
 

@@ -8,7 +8,6 @@ request gets its own session, as in production.
 from datetime import datetime, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from config import TestingConfig
 from ticketdesk import create_app
@@ -16,16 +15,6 @@ from ticketdesk.extensions import db
 from ticketdesk.models import Role
 from ticketdesk.services import categories
 from tests import factories
-
-
-def _empty_all_tables() -> None:
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -36,7 +25,7 @@ def app(tmp_path):
     app = create_app(Config)
     with app.app_context():
         db.create_all()
-        _empty_all_tables()
+        factories.empty_all_tables()
         categories.ensure_defaults()
     yield app
     with app.app_context():
@@ -44,7 +33,7 @@ def app(tmp_path):
         if db.engine.dialect.name == "sqlite":
             db.drop_all()
         else:
-            _empty_all_tables()
+            factories.empty_all_tables()
         db.engine.dispose()
 
 

@@ -3,6 +3,8 @@
 import itertools
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -21,6 +23,17 @@ from ticketdesk.services import tickets as ticket_service
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
+
+
+def empty_all_tables() -> None:
+    """Delete every row of every table (needs an app context)."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
 
 
 def make_user(role: Role = Role.AGENT, *, name: str | None = None, email: str | None = None,

@@ -4,11 +4,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
-from ticketdesk.extensions import db
 
 
 @contextmanager
@@ -26,14 +24,3 @@ def live_server(app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-def empty_all_tables() -> None:
-    """Delete every row (needs an app context), as tests/conftest.py does."""
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())

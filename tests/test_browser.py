@@ -22,7 +22,7 @@ from ticketdesk.extensions import db
 from ticketdesk.models import Role
 from ticketdesk.services import categories
 from tests import factories
-from tests.live_server import empty_all_tables, live_server
+from tests.live_server import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def live_app(tmp_path):
     app = create_app(BrowserConfig)
     with app.app_context():
         db.create_all()
-        empty_all_tables()
+        factories.empty_all_tables()
         categories.ensure_defaults()
         factories.make_user(Role.AGENT, email=AGENT_EMAIL, name="Ada Agent")
         factories.make_customer(CUSTOMER)
@@ -72,7 +72,7 @@ def live_app(tmp_path):
         if db.engine.dialect.name == "sqlite":
             db.drop_all()
         else:
-            empty_all_tables()
+            factories.empty_all_tables()
         db.engine.dispose()
 
 

@@ -853,10 +853,15 @@ def _at(created_at: datetime, hours: float) -> datetime:
 
 
 def _staff_hour(rng: random.Random, t: datetime, now: datetime) -> datetime:
-    """Phone calls and walk-ins happen in opening hours."""
+    """Phone calls and walk-ins happen in opening hours.
+
+    Draws from ``rng`` every time, so the rest of the data set does not depend on
+    the time of day the demo is loaded.
+    """
+    hour, minute = rng.randint(8, 17), rng.randint(0, 59)
     if 7 <= t.hour < 19:
         return t
-    t = t.replace(hour=rng.randint(8, 17), minute=rng.randint(0, 59))
+    t = t.replace(hour=hour, minute=minute)
     return t - timedelta(days=1) if t > now - timedelta(minutes=30) else t
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, get_locale, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -120,13 +120,16 @@ def filesize(size: int) -> str:
 
 
 def select_locale() -> str | None:
+    """The user's language; the browser's choice for visitors; the default elsewhere (CLI)."""
+    if not has_request_context():
+        return None
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
 def select_timezone() -> str | None:
-    if current_user and getattr(current_user, "is_authenticated", False):
+    if has_request_context() and current_user and getattr(current_user, "is_authenticated", False):
         return current_user.timezone
     return None
 

@@ -53,6 +53,11 @@ def upgrade():
     sa.Column('value', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_counters'))
     )
+    # The ticket counter row exists from the start, so the first two tickets
+    # logged at the same moment cannot race to create it.
+    op.bulk_insert(sa.table("counters", sa.column("name", sa.String),
+                            sa.column("value", sa.BigInteger)),
+                   [{"name": "ticket", "value": 0}])
     op.create_table('rate_limit_hits',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=128), nullable=False),

@@ -1,6 +1,7 @@
 """Who may see and work which ticket or customer. Raised as PermissionDenied (HTTP 403)."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ticketdesk.models import Customer, Role, Ticket, User, team_members
 from ticketdesk.services.errors import PermissionDenied
@@ -54,17 +55,17 @@ def can_note_ticket(user: User, ticket: Ticket) -> bool:
 
 def require_view_ticket(user: User, ticket: Ticket) -> None:
     if not can_view_ticket(user, ticket):
-        raise PermissionDenied("You do not have access to this ticket.")
+        raise PermissionDenied(_("You do not have access to this ticket."))
 
 
 def require_work_ticket(user: User, ticket: Ticket) -> None:
     if not can_work_ticket(user, ticket):
-        raise PermissionDenied("You may not change this ticket.")
+        raise PermissionDenied(_("You may not change this ticket."))
 
 
 def require_note_ticket(user: User, ticket: Ticket) -> None:
     if not can_note_ticket(user, ticket):
-        raise PermissionDenied("You may not add notes to this ticket.")
+        raise PermissionDenied(_("You may not add notes to this ticket."))
 
 
 def can_view_customer(user: User, customer: Customer) -> bool:
@@ -85,9 +86,9 @@ def can_edit_customer(user: User, customer: Customer) -> bool:
 
 def require_view_customer(user: User, customer: Customer) -> None:
     if not can_view_customer(user, customer):
-        raise PermissionDenied("You do not have access to this customer.")
+        raise PermissionDenied(_("You do not have access to this customer."))
 
 
 def require_edit_customer(user: User, customer: Customer) -> None:
     if not can_edit_customer(user, customer):
-        raise PermissionDenied("You may not change this customer.")
+        raise PermissionDenied(_("You may not change this customer."))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Attachment, Ticket, TicketEvent, User
@@ -57,10 +58,10 @@ class _Checked:
 
 def _size_text(size: int) -> str:
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+        return _("%(size)s MB", size=f"{size / (1024 * 1024):.1f}".removesuffix(".0"))
     if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
+        return _("%(size)s KB", size=f"{size / 1024:.0f}")
+    return _("%(size)s bytes", size=size)
 
 
 def storage_dir() -> Path:
@@ -88,22 +89,25 @@ def _check(upload: Upload, *, field: str) -> _Checked | None:
     content_type = ALLOWED_TYPES.get(ext)
     if content_type is None:
         raise DomainError(
-            f"{name}: this file type is not accepted. Send images, PDF, text or e-mail files.",
+            _("%(name)s: this file type is not accepted. Send images, PDF, text or e-mail files.",
+              name=name),
             field=field,
         )
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise DomainError(f"{name} is larger than {_size_text(limit)}.", field=field)
+        raise DomainError(_("%(name)s is larger than %(size)s.", name=name, size=_size_text(limit)),
+                          field=field)
     if not data:
-        raise DomainError(f"{name} is empty.", field=field)
+        raise DomainError(_("%(name)s is empty.", name=name), field=field)
     signatures = _SIGNATURES.get(content_type)
     if content_type == "image/webp":
         ok = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
     else:
         ok = signatures is None or data.startswith(signatures)
     if not ok:
-        raise DomainError(f"{name} does not look like a {ext[1:].upper()} file.", field=field)
+        raise DomainError(_("%(name)s does not look like a %(type)s file.", name=name,
+                            type=ext[1:].upper()), field=field)
     return _Checked(name, content_type, data)
 
 
@@ -112,7 +116,7 @@ def check_uploads(uploads: Iterable[Upload], *, field: str = "attachments") -> l
     checked = [c for c in (_check(u, field=field) for u in uploads or ()) if c is not None]
     most = int(current_app.config["MAX_ATTACHMENTS_PER_UPLOAD"])
     if len(checked) > most:
-        raise DomainError(f"Attach at most {most} files at a time.", field=field)
+        raise DomainError(_("Attach at most %(most)s files at a time.", most=most), field=field)
     return checked
 
 

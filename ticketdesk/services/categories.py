@@ -3,6 +3,7 @@
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Category, Role, User
@@ -59,15 +60,15 @@ def _slugify(name: str) -> str:
 def save_category(category: Category | None, *, actor: User, name: str, position: int,
                   active: bool = True) -> Category:
     if actor.role is not Role.ADMIN:
-        raise PermissionDenied("Only administrators manage categories.")
+        raise PermissionDenied(_("Only administrators manage categories."))
     name = name.strip()
     if not name:
-        raise DomainError("A category needs a name.", field="name")
+        raise DomainError(_("A category needs a name."), field="name")
     clash = sa.select(Category.id).where(sa.func.lower(Category.name) == name.lower())
     if category is not None:
         clash = clash.where(Category.id != category.id)
     if db.session.scalar(clash) is not None:
-        raise DomainError("A category with this name exists already.", field="name")
+        raise DomainError(_("A category with this name exists already."), field="name")
     with unit_of_work():
         if category is None:
             slug, n = _slugify(name), 2

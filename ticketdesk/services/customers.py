@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Contact, Customer, CustomerTier, Role, Standing, User
@@ -99,8 +100,8 @@ def _account_manager_for(actor: User, account_manager_id: int | None,
     if account_manager_id is None and customer is None:
         return actor.id
     if account_manager_id != actor.id:
-        raise DomainError("Account managers can only keep accounts as their own; ask a team "
-                          "lead to hand an account over.", field="account_manager_id")
+        raise DomainError(_("Account managers can only keep accounts as their own; ask a team "
+                            "lead to hand an account over."), field="account_manager_id")
     return account_manager_id
 
 
@@ -109,13 +110,13 @@ def _check_account_manager(account_manager_id: int | None) -> None:
         return
     manager = db.session.get(User, account_manager_id)
     if manager is None or manager.role is not Role.ACCOUNT_MANAGER or not manager.active:
-        raise DomainError("Choose an active account manager.", field="account_manager_id")
+        raise DomainError(_("Choose an active account manager."), field="account_manager_id")
 
 
 def _new_customer(data: CustomerData) -> Customer:
     name = data.name.strip()
     if not name:
-        raise DomainError("A customer needs a name.", field="name")
+        raise DomainError(_("A customer needs a name."), field="name")
     _check_account_manager(data.account_manager_id)
     customer = Customer(
         name=name,
@@ -132,12 +133,13 @@ def _new_contact(customer: Customer, data: ContactData, *, field_prefix: str = "
     name = data.name.strip()
     email = normalise_email(data.email)
     if not name:
-        raise DomainError("A contact needs a name.", field=f"{field_prefix}name")
+        raise DomainError(_("A contact needs a name."), field=f"{field_prefix}name")
     if email:
         existing = db.session.scalar(sa.select(Contact).where(Contact.email == email))
         if existing is not None and existing.customer is not customer:
             raise DomainError(
-                f"{email} is already a contact of {existing.customer.name}.",
+                _("%(email)s is already a contact of %(customer)s.", email=email,
+                  customer=existing.customer.name),
                 field=f"{field_prefix}email",
             )
         if existing is not None:
@@ -150,7 +152,7 @@ def _new_contact(customer: Customer, data: ContactData, *, field_prefix: str = "
 def create_customer(*, actor: User, data: CustomerData,
                     contact: ContactData | None = None) -> Customer:
     if actor.role not in (Role.AGENT, Role.LEAD, Role.ACCOUNT_MANAGER):
-        raise PermissionDenied("You may not create customers.")
+        raise PermissionDenied(_("You may not create customers."))
     manager_id = _account_manager_for(actor, data.account_manager_id)
     with unit_of_work():
         customer = _new_customer(replace(data, account_manager_id=manager_id))
@@ -162,7 +164,7 @@ def create_customer(*, actor: User, data: CustomerData,
 def update_customer(customer: Customer, *, actor: User, data: CustomerData) -> Customer:
     access.require_edit_customer(actor, customer)
     if not data.name.strip():
-        raise DomainError("A customer needs a name.", field="name")
+        raise DomainError(_("A customer needs a name."), field="name")
     _account_manager_for(actor, data.account_manager_id, customer)
     _check_account_manager(data.account_manager_id)
     with unit_of_work():
@@ -178,7 +180,7 @@ def add_contact(customer: Customer, *, actor: User, data: ContactData) -> Contac
     access.require_edit_customer(actor, customer)
     email = normalise_email(data.email)
     if email and db.session.scalar(sa.select(Contact.id).where(Contact.email == email)):
-        raise DomainError(f"{email} already belongs to a contact.", field="email")
+        raise DomainError(_("%(email)s already belongs to a contact.", email=email), field="email")
     with unit_of_work():
         contact = _new_contact(customer, data)
     return contact
@@ -187,7 +189,7 @@ def add_contact(customer: Customer, *, actor: User, data: ContactData) -> Contac
 def get_customer(customer_id: int) -> Customer:
     customer = db.session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound("No such customer.")
+        raise NotFound(_("No such customer."))
     return customer
 
 

@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ticketdesk.extensions import db
@@ -52,7 +53,7 @@ def scopes_for(user: User) -> list[Scope]:
 def default_scope(user: User) -> Scope:
     scopes = scopes_for(user)
     if not scopes:
-        raise PermissionDenied("Your role has no ticket queue.")
+        raise PermissionDenied(_("Your role has no ticket queue."))
     return Scope.TEAMS if Scope.TEAMS in scopes else scopes[0]
 
 
@@ -106,7 +107,7 @@ _ORDERING = {
 
 def _scope_clause(user: User, scope: Scope) -> sa.ColumnElement[bool]:
     if scope not in scopes_for(user):
-        raise PermissionDenied("That queue is not available to you.")
+        raise PermissionDenied(_("That queue is not available to you."))
     if scope is Scope.MINE:
         return Ticket.assignee_id == user.id
     if scope is Scope.TEAMS:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -106,21 +107,23 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
                                      TicketEvent.kind != EventKind.INTERNAL_NOTE)
         .order_by(TicketEvent.id.desc()).limit(1)
     )
-    who = "the customer" if last is not None and last.by_customer and last.actor is None else (
-        last.actor.name if last is not None and last.actor is not None else "someone else")
-    raise Conflict(
-        f"{ticket.reference} was changed by {who} while you were working on it. "
+    who = _("the customer") if last is not None and last.by_customer and last.actor is None else (
+        last.actor.name if last is not None and last.actor is not None else _("someone else"))
+    raise Conflict(_(
+        "%(reference)s was changed by %(who)s while you were working on it. "
         "Nothing of yours was saved and your input is kept below: check the latest "
-        "activity, then save again."
-    )
+        "activity, then save again.",
+        reference=ticket.reference, who=who,
+    ))
 
 
 def _clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise DomainError(f"{label} cannot be empty.", field=field)
+        raise DomainError(_("%(label)s cannot be empty.", label=label), field=field)
     if len(value) > maximum:
-        raise DomainError(f"{label} is longer than {maximum} characters.", field=field)
+        raise DomainError(_("%(label)s is longer than %(maximum)s characters.", label=label,
+                            maximum=maximum), field=field)
     return value
 
 
@@ -128,25 +131,25 @@ def _check_money(value: Decimal | None, *, field: str) -> Decimal | None:
     if value is None:
         return None
     if value < 0:
-        raise DomainError("Amounts cannot be negative.", field=field)
+        raise DomainError(_("Amounts cannot be negative."), field=field)
     if value.as_tuple().exponent < -2:
-        raise DomainError("Use at most two decimal places.", field=field)
+        raise DomainError(_("Use at most two decimal places."), field=field)
     if value >= Decimal("10000000000"):
-        raise DomainError("That amount is too large.", field=field)
+        raise DomainError(_("That amount is too large."), field=field)
     return value
 
 
 def _check_currency(code: str) -> str:
     code = (code or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise DomainError("Use a three-letter currency code such as EUR.", field="currency")
+        raise DomainError(_("Use a three-letter currency code such as EUR."), field="currency")
     return code
 
 
 def _active_category(category_id: int | None) -> Category:
     category = db.session.get(Category, category_id) if category_id else None
     if category is None or not category.active:
-        raise DomainError("Choose a category.", field="category_id")
+        raise DomainError(_("Choose a category."), field="category_id")
     return category
 
 
@@ -156,23 +159,24 @@ def _fallback_category() -> Category:
         category = db.session.scalar(
             sa.select(Category).where(Category.active.is_(True)).order_by(Category.position))
     if category is None:
-        raise DomainError("No complaint categories are set up.", field="category_id")
+        raise DomainError(_("No complaint categories are set up."), field="category_id")
     return category
 
 
 def _resolve_assignment(team_id: int | None, assignee_id: int | None) -> tuple[Team | None, User | None]:
     team = db.session.get(Team, team_id) if team_id else None
     if team_id and team is None:
-        raise DomainError("No such team.", field="team_id")
+        raise DomainError(_("No such team."), field="team_id")
     assignee = db.session.get(User, assignee_id) if assignee_id else None
     if assignee_id and assignee is None:
-        raise DomainError("No such user.", field="assignee_id")
+        raise DomainError(_("No such user."), field="assignee_id")
     if assignee is not None:
         if not assignee.active or not assignee.works_tickets:
-            raise DomainError(f"{assignee.name} cannot take tickets.", field="assignee_id")
-        if team is not None and team not in assignee.teams:
-            raise DomainError(f"{assignee.name} is not a member of {team.name}.",
+            raise DomainError(_("%(name)s cannot take tickets.", name=assignee.name),
                               field="assignee_id")
+        if team is not None and team not in assignee.teams:
+            raise DomainError(_("%(name)s is not a member of %(team)s.", name=assignee.name,
+                                team=team.name), field="assignee_id")
     return team, assignee
 
 
@@ -183,8 +187,9 @@ def _new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
         reference=counters.next_ticket_reference(),
         customer=customer,
         contact=contact,
-        subject=_clean_text(fields.subject, field="subject", label="Subject", maximum=SUBJECT_MAX),
-        description=_clean_text(fields.description, field="description", label="Description",
+        subject=_clean_text(fields.subject, field="subject", label=_("Subject"),
+                             maximum=SUBJECT_MAX),
+        description=_clean_text(fields.description, field="description", label=_("Description"),
                                 maximum=BODY_MAX),
         channel=fields.channel,
         kind=fields.kind,
@@ -238,9 +243,9 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
                   uploads: list[Upload] = ()) -> Ticket:
     """Staff log a complaint received by phone, e-mail, walk-in or another channel."""
     if not actor.works_tickets:
-        raise PermissionDenied("Only agents and leads log complaints.")
+        raise PermissionDenied(_("Only agents and leads log complaints."))
     if customer_id is None and new_customer is None:
-        raise DomainError("Choose a customer or enter a new one.", field="customer_id")
+        raise DomainError(_("Choose a customer or enter a new one."), field="customer_id")
 
     def action(checked, written):
         if customer_id is not None:
@@ -270,15 +275,15 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
     key = f"complain:{ip}"
     if ratelimit.is_limited(key, limit=int(cfg["PUBLIC_RATE_LIMIT"]),
                             window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
-        raise RateLimited(
+        raise RateLimited(_(
             "We have received several complaints from your network in the last hour. "
-            "Please wait a little, or call us if it is urgent.")
-    name = _clean_text(complaint.name, field="name", label="Your name", maximum=120)
+            "Please wait a little, or call us if it is urgent."))
+    name = _clean_text(complaint.name, field="name", label=_("Your name"), maximum=120)
     email = customers.normalise_email(complaint.email)
     if not email:
-        raise DomainError("Your e-mail address is needed so we can answer.", field="email")
+        raise DomainError(_("Your e-mail address is needed so we can answer."), field="email")
     description = _clean_text(complaint.description, field="description",
-                              label="What happened", maximum=BODY_MAX)
+                              label=_("What happened"), maximum=BODY_MAX)
 
     def action(checked, written):
         customer, contact = customers._find_or_create_for_intake(
@@ -308,7 +313,7 @@ def ticket_by_token(token: str) -> Ticket:
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.public_token == token)) if (
         token and len(token) <= 64) else None
     if ticket is None:
-        raise NotFound("No complaint matches this link.")
+        raise NotFound(_("No complaint matches this link."))
     return ticket
 
 
@@ -320,9 +325,9 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
     """A public reply the customer sees. The first one is the first response."""
     access.require_work_ticket(actor, ticket)
     _check_version(ticket, expected_version)
-    body = _clean_text(body, field="body", label="Reply", maximum=BODY_MAX)
+    body = _clean_text(body, field="body", label=_("Reply"), maximum=BODY_MAX)
     if status_after is not None and status_after is TicketStatus.NEW:
-        raise InvalidTransition("A reply cannot set a ticket back to new.", field="status_after")
+        raise InvalidTransition(_("A reply cannot set a ticket back to new."), field="status_after")
 
     def action(checked, written):
         event = _event(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body)
@@ -342,7 +347,7 @@ def add_note(ticket: Ticket, *, actor: User, body: str, now: datetime,
              uploads: list[Upload] = ()) -> TicketEvent:
     """An internal note: never shown to the customer. Does not change the ticket itself."""
     access.require_note_ticket(actor, ticket)
-    body = _clean_text(body, field="body", label="Note", maximum=BODY_MAX)
+    body = _clean_text(body, field="body", label=_("Note"), maximum=BODY_MAX)
 
     def action(checked, written):
         event = _event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=body)
@@ -359,7 +364,7 @@ def add_attachments(ticket: Ticket, *, actor: User, now: datetime,
 
     def action(checked, written):
         if not checked:
-            raise DomainError("Choose at least one file.", field="attachments")
+            raise DomainError(_("Choose at least one file."), field="attachments")
         event = _event(ticket, EventKind.ATTACHMENT, now=now, actor=actor,
                        body=", ".join(item.original_name for item in checked))
         _attach(ticket, event, checked, actor, written)
@@ -378,10 +383,10 @@ def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: 
     if actor is not None:
         access.require_work_ticket(actor, ticket)
     elif ticket.status is TicketStatus.CLOSED:
-        raise InvalidTransition(
+        raise InvalidTransition(_(
             "This complaint is closed. Please send a new complaint and mention "
-            f"{ticket.reference}.", field="body")
-    body = _clean_text(body, field="body", label="Message", maximum=BODY_MAX)
+            "%(reference)s.", reference=ticket.reference), field="body")
+    body = _clean_text(body, field="body", label=_("Message"), maximum=BODY_MAX)
 
     def action(checked, written):
         event = _event(ticket, EventKind.CUSTOMER_MESSAGE, now=now, actor=actor, body=body,
@@ -408,8 +413,8 @@ def _set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now
     if target is old:
         return
     if target not in allowed_statuses(ticket):
-        raise InvalidTransition(f"A {old.value} ticket cannot become {target.value}.",
-                                field="status")
+        raise InvalidTransition(_("A %(old)s ticket cannot become %(new)s.", old=old.value,
+                                  new=target.value), field="status")
     if old in REOPEN_STATUSES and target not in REOPEN_STATUSES:
         ticket.reopen_count += 1
         ticket.resolved_at = None
@@ -430,7 +435,8 @@ def change_status(ticket: Ticket, *, actor: User, status: TicketStatus,
     access.require_work_ticket(actor, ticket)
     _check_version(ticket, expected_version)
     if status is ticket.status:
-        raise InvalidTransition(f"The ticket is already {status.value}.", field="status")
+        raise InvalidTransition(_("The ticket is already %(status)s.", status=status.value),
+                                field="status")
     with unit_of_work():
         _set_status(ticket, status, actor=actor, now=now)
     return ticket
@@ -455,7 +461,7 @@ def assign(ticket: Ticket, *, actor: User, team_id: int | None, assignee_id: int
     _check_version(ticket, expected_version)
     team, assignee = _resolve_assignment(team_id, assignee_id)
     if team is ticket.team and assignee is ticket.assignee:
-        raise DomainError("Nothing to change: the ticket is already assigned like that.",
+        raise DomainError(_("Nothing to change: the ticket is already assigned like that."),
                           field="assignee_id")
     with unit_of_work():
         old_team, old_assignee = ticket.team, ticket.assignee
@@ -491,7 +497,7 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
     access.require_work_ticket(actor, ticket)
     _check_version(ticket, expected_version)
     new = {
-        "subject": _clean_text(changes.subject, field="subject", label="Subject",
+        "subject": _clean_text(changes.subject, field="subject", label=_("Subject"),
                                maximum=SUBJECT_MAX),
         "kind": changes.kind,
         "category_id": _active_category(changes.category_id).id
@@ -519,7 +525,7 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
             events.append(_event(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
                                  field=_DETAIL_LABELS[name], old=old_text, new=new_text))
         if not events:
-            raise DomainError("Nothing was changed.", field="subject")
+            raise DomainError(_("Nothing was changed."), field="subject")
         ticket.last_activity_at = now
     return events
 

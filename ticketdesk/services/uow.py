@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from ticketdesk.extensions import db
@@ -20,10 +21,10 @@ def unit_of_work() -> Iterator[None]:
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
-        raise Conflict(
+        raise Conflict(_(
             "Someone else saved this record at the same moment. Nothing of yours was "
             "saved; reload and try again."
-        ) from exc
+        )) from exc
     except Exception:
         db.session.rollback()
         raise

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticketdesk.extensions import db
@@ -31,12 +32,13 @@ class UserData:
 
 def _require_admin(actor: User) -> None:
     if actor.role is not Role.ADMIN:
-        raise PermissionDenied("Only administrators manage users and teams.")
+        raise PermissionDenied(_("Only administrators manage users and teams."))
 
 
 def check_password_strength(password: str, *, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field=field)
+        raise DomainError(_("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
+                          field=field)
 
 
 def _teams(team_ids) -> list[Team]:
@@ -44,7 +46,7 @@ def _teams(team_ids) -> list[Team]:
         return []
     teams = list(db.session.scalars(sa.select(Team).where(Team.id.in_(team_ids))))
     if len(teams) != len(set(team_ids)):
-        raise DomainError("One of the chosen teams does not exist.", field="team_ids")
+        raise DomainError(_("One of the chosen teams does not exist."), field="team_ids")
     return teams
 
 
@@ -65,11 +67,11 @@ def _email_taken(email: str, *, except_id: int | None = None) -> bool:
 def _new_user(data: UserData, password: str) -> User:
     email = normalise_email(data.email)
     if not email:
-        raise DomainError("An e-mail address is needed.", field="email")
+        raise DomainError(_("An e-mail address is needed."), field="email")
     if _email_taken(email):
-        raise DomainError("A user with this e-mail address exists already.", field="email")
+        raise DomainError(_("A user with this e-mail address exists already."), field="email")
     if not data.name.strip():
-        raise DomainError("A name is needed.", field="name")
+        raise DomainError(_("A name is needed."), field="name")
     check_password_strength(password)
     user = User(email=email, name=data.name.strip(), role=data.role, active=data.active)
     user.set_password(password, method=_hash_method())
@@ -90,17 +92,17 @@ def update_user(user: User, *, actor: User, data: UserData,
     _require_admin(actor)
     email = normalise_email(data.email)
     if not email:
-        raise DomainError("An e-mail address is needed.", field="email")
+        raise DomainError(_("An e-mail address is needed."), field="email")
     if _email_taken(email, except_id=user.id):
-        raise DomainError("A user with this e-mail address exists already.", field="email")
+        raise DomainError(_("A user with this e-mail address exists already."), field="email")
     if not data.name.strip():
-        raise DomainError("A name is needed.", field="name")
+        raise DomainError(_("A name is needed."), field="name")
     losing_admin = user.role is Role.ADMIN and user.active and (
         data.role is not Role.ADMIN or not data.active)
     if losing_admin and _other_active_admins(user) == 0:
-        raise DomainError("Keep at least one active administrator.", field="role")
+        raise DomainError(_("Keep at least one active administrator."), field="role")
     if user.id == actor.id and not data.active:
-        raise DomainError("You cannot deactivate your own account.", field="active")
+        raise DomainError(_("You cannot deactivate your own account."), field="active")
     if new_password:
         check_password_strength(new_password, field="new_password")
     with unit_of_work():
@@ -117,9 +119,9 @@ def update_user(user: User, *, actor: User, data: UserData,
 def update_settings(user: User, *, name: str, timezone: str) -> User:
     """A user's own profile: display name and the timezone times are shown in."""
     if not name.strip():
-        raise DomainError("A name is needed.", field="name")
+        raise DomainError(_("A name is needed."), field="name")
     if timezone not in TIMEZONES:
-        raise DomainError("Choose a timezone from the list.", field="timezone")
+        raise DomainError(_("Choose a timezone from the list."), field="timezone")
     with unit_of_work():
         user.name = name.strip()
         user.timezone = timezone
@@ -128,7 +130,7 @@ def update_settings(user: User, *, name: str, timezone: str) -> User:
 
 def change_password(user: User, *, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise DomainError("The current password is not right.", field="current_password")
+        raise DomainError(_("The current password is not right."), field="current_password")
     check_password_strength(new, field="new_password")
     with unit_of_work():
         user.set_password(new, method=_hash_method())
@@ -185,12 +187,12 @@ def save_team(team: Team | None, *, actor: User, name: str, description: str = "
     _require_admin(actor)
     name = name.strip()
     if not name:
-        raise DomainError("A team needs a name.", field="name")
+        raise DomainError(_("A team needs a name."), field="name")
     clash = sa.select(Team.id).where(sa.func.lower(Team.name) == name.lower())
     if team is not None:
         clash = clash.where(Team.id != team.id)
     if db.session.scalar(clash) is not None:
-        raise DomainError("A team with this name exists already.", field="name")
+        raise DomainError(_("A team with this name exists already."), field="name")
     with unit_of_work():
         if team is None:
             team = Team(name=name, description=description.strip())

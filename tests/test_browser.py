@@ -119,7 +119,7 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
             # Log a complaint.
             nav.get_by_role("link", name="Log a complaint").click()
             expect(page.get_by_role("heading", name="Log a complaint", level=1)).to_be_visible()
-            page.get_by_label("Customer", exact=True).select_option(label=CUSTOMER)
+            page.get_by_label("Existing customer", exact=True).select_option(label=CUSTOMER)
             page.get_by_label("Received by").select_option(label="E-mail")
             page.get_by_label("Category").select_option(label="Damaged or defective")
             page.get_by_label("Severity").select_option(value="p2")

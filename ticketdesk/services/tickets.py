@@ -101,10 +101,11 @@ def _clip(value: str | None) -> str | None:
 def _check_version(ticket: Ticket, expected_version: int | None) -> None:
     if expected_version is None or expected_version == ticket.version:
         return
-    # Internal notes never change the ticket row, so they cannot be what moved the version.
+    # Notes and added files never change the ticket row, so they cannot have moved the version.
     last = db.session.scalar(
         sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
-                                     TicketEvent.kind != EventKind.INTERNAL_NOTE)
+                                     TicketEvent.kind.not_in((EventKind.INTERNAL_NOTE,
+                                                              EventKind.ATTACHMENT)))
         .order_by(TicketEvent.id.desc()).limit(1)
     )
     who = _("the customer") if last is not None and last.by_customer and last.actor is None else (

@@ -47,7 +47,7 @@ class _TicketFieldsMixin:
 
 
 class NewTicketForm(_TicketFieldsMixin, FlaskForm):
-    customer_id = SelectField(_l("Customer"), coerce=_int_or_none, validate_choice=False)
+    customer_id = SelectField(_l("Existing customer"), coerce=_int_or_none, validate_choice=False)
     new_customer_name = StringField(_l("New customer name"), validators=[Optional(), Length(max=160)])
     new_customer_tier = SelectField(_l("New customer tier"), choices=enum_choices(CustomerTier, "tier"),
                                     default=CustomerTier.STANDARD.value)

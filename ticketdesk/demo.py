@@ -41,6 +41,7 @@ from ticketdesk.models import (
     team_members,
 )
 from ticketdesk.services import categories, counters
+from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.uow import unit_of_work
 
 DEMO_URL = "http://127.0.0.1:5000"
@@ -750,24 +751,13 @@ class _Timeline:
 
     def set_status(self, target: TicketStatus, at: datetime, actor: User | None, *,
                    by_customer: bool = False) -> None:
-        ticket = self.ticket
-        old = ticket.status
-        if target is old:
+        """Move the ticket by the desk's own status rules (timestamps, reopen count, event)."""
+        if target is self.ticket.status:
             return
-        if old in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and target not in (
-                TicketStatus.RESOLVED, TicketStatus.CLOSED):
-            ticket.reopen_count += 1
-            ticket.resolved_at = None
-            ticket.closed_at = None
-        if target is TicketStatus.RESOLVED:
-            ticket.resolved_at = at
-        if target is TicketStatus.CLOSED:
-            ticket.closed_at = at
-            ticket.resolved_at = ticket.resolved_at or at
-        ticket.status = target
-        self.touch(at)
-        self.event(EventKind.STATUS_CHANGE, at, actor, field="status", old=old.value,
-                   new=target.value, by_customer=by_customer)
+        ticket_service._set_status(self.ticket, target, actor=actor, now=at,
+                                   by_customer=by_customer)
+        self.events += 1
+        self.last_change = at
 
     def apply(self, step: _Step, at: datetime) -> None:
         ticket = self.ticket

@@ -1,6 +1,18 @@
 """All models, imported here so metadata and autogenerate see every table."""
 
 from ticketdesk.models.account import Contact, Customer, CustomerTier, Standing
+from ticketdesk.models.playbook import (
+    CauseGroup,
+    CauseSide,
+    GoodwillBasis,
+    Playbook,
+    PlaybookStep,
+    PlaybookVersion,
+    RemedyForm,
+    RootCause,
+    StepKind,
+    TicketStep,
+)
 from ticketdesk.models.support import Counter, RateLimitHit
 from ticketdesk.models.ticket import (
     OPEN_STATUSES,
@@ -19,6 +31,8 @@ from ticketdesk.models.user import WORKING_ROLES, Role, Team, User, team_members
 
 __all__ = [
     "OPEN_STATUSES", "PUBLIC_EVENT_KINDS", "WORKING_ROLES",
+    "CauseGroup", "CauseSide", "GoodwillBasis", "Playbook", "PlaybookStep", "PlaybookVersion",
+    "RemedyForm", "RootCause", "StepKind", "TicketStep",
     "Attachment", "Category", "Channel", "Contact", "Counter", "Customer", "CustomerTier",
     "EventKind", "RateLimitHit", "Role", "Severity", "Standing", "Team", "Ticket",
     "TicketEvent", "TicketKind", "TicketStatus", "User", "team_members",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ticketdesk.database import TimestampMixin, utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models.account import Contact, Customer
+from ticketdesk.models.playbook import CauseSide, PlaybookVersion, RootCause, TicketStep
 from ticketdesk.models.user import Team, User
 
 
@@ -55,6 +56,9 @@ class EventKind(enum.StrEnum):
     ASSIGNMENT = "assignment"
     FIELD_CHANGE = "field_change"
     ATTACHMENT = "attachment"
+    PLAYBOOK = "playbook"          # a playbook attached or switched
+    STEP_DONE = "step_done"        # a checklist step ticked
+    STEP_REOPENED = "step_reopened"
 
 
 # Events the customer sees on the private ticket link.
@@ -117,6 +121,11 @@ class Ticket(TimestampMixin, db.Model):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(default=0)
+    cause_side: Mapped[CauseSide] = mapped_column(default=CauseSide.UNKNOWN, index=True)
+    root_cause: Mapped[RootCause | None]
+    # The playbook version the ticket started with; its steps are copied onto the ticket.
+    playbook_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("playbook_versions.id", ondelete="SET NULL"), index=True)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -133,6 +142,10 @@ class Ticket(TimestampMixin, db.Model):
     )
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="ticket", order_by="Attachment.id", passive_deletes=True
+    )
+    playbook_version: Mapped[PlaybookVersion | None] = relationship()
+    steps: Mapped[list[TicketStep]] = relationship(
+        order_by=TicketStep.position, passive_deletes=True, cascade="all, delete-orphan"
     )
 
     @property

@@ -11,11 +11,13 @@ from flask_babel import gettext as _
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
-    Category,
-    Channel,
     PUBLIC_EVENT_KINDS,
+    Category,
+    CauseSide,
+    Channel,
     EventKind,
     Role,
+    RootCause,
     Severity,
     Team,
     Ticket,
@@ -24,7 +26,7 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import access, attachments, counters, customers, ratelimit
+from ticketdesk.services import access, attachments, counters, customers, playbooks, ratelimit
 from ticketdesk.services.attachments import Upload
 from ticketdesk.services.errors import (
     Conflict,
@@ -55,6 +57,7 @@ class TicketFields:
     currency: str = "EUR"
     order_value: Decimal | None = None
     claimed_loss: Decimal | None = None
+    cause_side: CauseSide = CauseSide.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class DetailChanges:
     currency: str
     order_value: Decimal | None
     claimed_loss: Decimal | None
+    cause_side: CauseSide = CauseSide.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,8 @@ def _new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
         currency=_check_currency(fields.currency),
         order_value=_check_money(fields.order_value, field="order_value"),
         claimed_loss=_check_money(fields.claimed_loss, field="claimed_loss"),
+        cause_side=fields.cause_side,
+        reopen_count=0,
         status=TicketStatus.NEW,
         team=team,
         assignee=assignee,
@@ -264,6 +270,7 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
         if assignee is not None or team is not None:
             _assignment_events(ticket, old_team=None, old_assignee=None, actor=actor, now=now)
         _attach(ticket, created, checked, actor, written)
+        playbooks._attach_best(ticket, actor=actor, now=now)
         return ticket
 
     return _run_with_files(action, uploads)
@@ -303,6 +310,7 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
         created = _event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
                          body=description, new=Channel.WEB.value)
         _attach(ticket, created, checked, None, written)
+        playbooks._attach_best(ticket, actor=None, now=now)
         ratelimit._record_hit(key, now=now)
         ratelimit._prune(older_than=now - timedelta(days=2))
         return ticket
@@ -322,8 +330,13 @@ def ticket_by_token(token: str) -> Ticket:
 
 def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | None,
           now: datetime, status_after: TicketStatus | None = None,
-          uploads: list[Upload] = ()) -> TicketEvent:
-    """A public reply the customer sees. The first one is the first response."""
+          uploads: list[Upload] = (), apology: bool = False,
+          explanation: RootCause | None = None) -> TicketEvent:
+    """A public reply the customer sees. The first one is the first response.
+
+    ``apology`` and ``explanation`` record that this reply apologises, or explains
+    the cause (with its root-cause code), ticking those playbook steps.
+    """
     access.require_work_ticket(actor, ticket)
     _check_version(ticket, expected_version)
     body = _clean_text(body, field="body", label=_("Reply"), maximum=BODY_MAX)
@@ -333,6 +346,8 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
     def action(checked, written):
         event = _event(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body)
         _attach(ticket, event, checked, actor, written)
+        playbooks._record_reply(ticket, event, actor=actor, now=now, apology=apology,
+                                explanation=explanation)
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         target = status_after or (TicketStatus.OPEN if ticket.status is TicketStatus.NEW else None)
@@ -416,10 +431,16 @@ def _set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now
     if target not in allowed_statuses(ticket):
         raise InvalidTransition(_("A %(old)s ticket cannot become %(new)s.", old=old.value,
                                   new=target.value), field="status")
+    if target is TicketStatus.RESOLVED or (
+            target is TicketStatus.CLOSED and old is not TicketStatus.RESOLVED):
+        playbooks._check_can_close(ticket)
     if old in REOPEN_STATUSES and target not in REOPEN_STATUSES:
         ticket.reopen_count += 1
         ticket.resolved_at = None
         ticket.closed_at = None
+        playbooks._reopen_recurring(ticket, now=now)
+    if target in REOPEN_STATUSES:
+        playbooks._close_recurring(ticket, now=now)
     if target is TicketStatus.RESOLVED:
         ticket.resolved_at = now
     if target is TicketStatus.CLOSED:
@@ -486,6 +507,7 @@ def assign_to_me(ticket: Ticket, *, actor: User, expected_version: int | None,
 
 
 _DETAIL_LABELS = {
+    "cause_side": "cause_side",
     "subject": "subject", "kind": "kind", "category_id": "category", "severity": "severity",
     "order_reference": "order_reference", "currency": "currency",
     "order_value": "order_value", "claimed_loss": "claimed_loss",
@@ -508,6 +530,7 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
         "currency": _check_currency(changes.currency),
         "order_value": _check_money(changes.order_value, field="order_value"),
         "claimed_loss": _check_money(changes.claimed_loss, field="claimed_loss"),
+        "cause_side": changes.cause_side,
     }
     events: list[TicketEvent] = []
     with unit_of_work():

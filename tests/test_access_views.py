@@ -19,6 +19,10 @@ from werkzeug.datastructures import FileStorage
 from ticketdesk.extensions import db
 from ticketdesk.models import Customer, Role, Ticket, User
 from ticketdesk.services import tickets as ticket_service
+from ticketdesk.models import StepKind
+from ticketdesk.services import playbooks
+from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
+from ticketdesk.services.uow import unit_of_work
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -115,6 +119,14 @@ CASES = [
          lambda w: f"/tickets/{w.t_a}/attachments", VIEW,
          data=lambda w: {"attachments": [(io.BytesIO(PNG), "more.png")]},
          content_type="multipart/form-data"),
+    Case("POST", "/tickets/<int:ticket_id>/steps/<int:step_id>/done",
+         lambda w: f"/tickets/{w.t_a}/steps/{w.step_open}/done", WORK,
+         data=lambda w: {"note": "Called back."}),
+    Case("POST", "/tickets/<int:ticket_id>/steps/<int:step_id>/reopen",
+         lambda w: f"/tickets/{w.t_a}/steps/{w.step_done}/reopen",
+         _roles(LOGIN, DENY, DENY, OK, DENY)),
+    Case("POST", "/tickets/<int:ticket_id>/playbook", lambda w: f"/tickets/{w.t_a}/playbook",
+         WORK, data=lambda w: {"version_id": w.alt_version}),
     Case("GET", "/tickets/attachments/<int:attachment_id>",
          lambda w: f"/tickets/attachments/{w.att_a}", VIEW),
     # --- customers
@@ -202,8 +214,22 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
     w.cust_am = factories.make_customer("Managed Co", account_manager_id=w.am,
                                         contact_email="buyer@managed.example")
     w.category = factories.category_id("other")
+    with unit_of_work():
+        steps = (StepSpec("Call back"), StepSpec("Check the stock"),
+                 StepSpec("Apologise", kind=StepKind.APOLOGY),
+                 StepSpec("Explain", kind=StepKind.EXPLANATION))
+        playbooks._create_playbook(PlaybookSpec(name="Default", steps=steps), actor=None,
+                                   now=now, is_default=True)
+        alt = playbooks._create_playbook(PlaybookSpec(name="Alternative", steps=steps,
+                                                      conditions={"kinds": ["crisis"]}),
+                                         actor=None, now=now)
+    w.alt_version = alt.current_version_id
     w.t_a = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_am, team_id=w.team_a,
                                   now=now)
+    ticket_a = db.session.get(Ticket, w.t_a)
+    w.step_open, w.step_done = ticket_a.steps[0].id, ticket_a.steps[1].id
+    playbooks.complete_step(ticket_a, actor=db.session.get(User, w.lead), step_id=w.step_done,
+                            now=now)
     w.att_a = _note_with_file(w.t_a, w.lead, now)
     w.token_a = db.session.get(Ticket, w.t_a).public_token
     if full:
@@ -312,7 +338,7 @@ def test_every_route_is_in_the_matrix(app):
     assert len(covered) == len(CASES), "duplicate matrix entries"
     adapter = app.url_map.bind("localhost")
     example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
-                              token_a="token")
+                              token_a="token", step_open=1, step_done=2)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

@@ -9,11 +9,14 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ticketdesk.models import (
+    CauseSide,
     Channel,
     CustomerTier,
     EventKind,
     Role,
+    RootCause,
     Severity,
+    StepKind,
     Standing,
     TicketKind,
     TicketStatus,
@@ -57,7 +60,39 @@ LABELS = {
         EventKind.STATUS_CHANGE: _l("Status changed"),
         EventKind.ASSIGNMENT: _l("Assignment"),
         EventKind.FIELD_CHANGE: _l("Details changed"),
-        EventKind.ATTACHMENT: _l("Attachment"),
+        EventKind.ATTACHMENT: _l("Files added"),
+        EventKind.PLAYBOOK: _l("Playbook"),
+        EventKind.STEP_DONE: _l("Step done"),
+        EventKind.STEP_REOPENED: _l("Step reopened"),
+    },
+    "cause_side": {
+        CauseSide.UNKNOWN: _l("Not yet known"),
+        CauseSide.OURS_PRODUCT: _l("Ours: product or solution"),
+        CauseSide.OURS_COMMERCIAL: _l("Ours: commercial terms"),
+        CauseSide.OURS_COORDINATION: _l("Ours: team coordination"),
+        CauseSide.THEIRS_INTERNAL: _l("Theirs: customer-internal"),
+    },
+    "root_cause": {
+        RootCause.PRODUCT_DEFECT: _l("Product defect"),
+        RootCause.PICKING_ERROR: _l("Picking error"),
+        RootCause.PACKING_DAMAGE: _l("Packing damage"),
+        RootCause.CARRIER_DAMAGE: _l("Damaged in transit"),
+        RootCause.CARRIER_DELAY: _l("Carrier delay"),
+        RootCause.STOCK_SHORTAGE: _l("Stock shortage"),
+        RootCause.SYSTEM_ERROR: _l("System error"),
+        RootCause.BILLING_ERROR: _l("Billing error"),
+        RootCause.STAFF_CONDUCT: _l("Staff conduct"),
+        RootCause.COORDINATION_GAP: _l("Coordination gap"),
+        RootCause.COMMERCIAL_TERMS: _l("Commercial terms"),
+        RootCause.SOLUTION_DESIGN: _l("Solution design"),
+        RootCause.CUSTOMER_INTERNAL: _l("Customer-internal"),
+        RootCause.OTHER: _l("Other"),
+    },
+    "step_kind": {
+        StepKind.TASK: _l("Task"),
+        StepKind.APOLOGY: _l("Apology"),
+        StepKind.EXPLANATION: _l("Explanation of the cause"),
+        StepKind.STATUS_UPDATE: _l("Regular status update"),
     },
     "field": {
         "status": _l("Status"), "team": _l("Team"), "assignee": _l("Assignee"),
@@ -65,11 +100,14 @@ LABELS = {
         "severity": _l("Severity"), "order_reference": _l("Order reference"),
         "currency": _l("Currency"), "order_value": _l("Order value"),
         "claimed_loss": _l("Claimed loss"),
+        "playbook": _l("Playbook"), "cause_side": _l("Cause side"),
+        "root_cause": _l("Root cause"),
     },
 }
 
 # Which label map translates the stored old/new values of a change event.
-_VALUE_MAPS = {"status": "status", "kind": "kind", "severity": "severity"}
+_VALUE_MAPS = {"status": "status", "kind": "kind", "severity": "severity",
+               "cause_side": "cause_side", "root_cause": "root_cause"}
 
 
 def label(value, group: str):

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DecimalField,
     EmailField,
     HiddenField,
@@ -13,7 +14,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ticketdesk.models import Channel, CustomerTier, Severity, TicketKind, TicketStatus
+from ticketdesk.models import (
+    CauseSide,
+    Channel,
+    CustomerTier,
+    RootCause,
+    Severity,
+    TicketKind,
+    TicketStatus,
+)
 from ticketdesk.templating import LABELS
 
 
@@ -44,6 +53,9 @@ class _TicketFieldsMixin:
                            default="EUR")
     order_value = _money_field(_l("Order value"))
     claimed_loss = _money_field(_l("Claimed loss"))
+    cause_side = SelectField(_l("Cause side"), choices=enum_choices(CauseSide, "cause_side"),
+                             default=CauseSide.UNKNOWN.value,
+                             description=_l("Ours: we act and make good. Theirs: we advise."))
 
 
 class NewTicketForm(_TicketFieldsMixin, FlaskForm):
@@ -93,6 +105,11 @@ class ReplyForm(_VersionedForm):
                          render_kw={"rows": 5})
     status_after = SelectField(_l("Then set status to"), validate_choice=True)
     attachments = MultipleFileField(_l("Attachments"))
+    apology = BooleanField(_l("This reply apologises for the trouble"))
+    root_cause = SelectField(
+        _l("This reply explains the cause"),
+        choices=[SelectChoice("", _l("— does not explain the cause —"))] + enum_choices(RootCause, "root_cause"),
+        default="", description=_l("Pick the root cause you explain to the customer."))
 
 
 class NoteForm(FlaskForm):
@@ -124,6 +141,18 @@ class AssignForm(_VersionedForm):
 
 class TakeForm(_VersionedForm):
     pass
+
+
+class StepDoneForm(FlaskForm):
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class StepReopenForm(FlaskForm):
+    pass
+
+
+class SwitchPlaybookForm(FlaskForm):
+    version_id = HiddenField(validators=[DataRequired()])
 
 
 class DetailsForm(_TicketFieldsMixin, _VersionedForm):

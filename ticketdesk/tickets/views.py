@@ -19,7 +19,9 @@ from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Attachment,
+    CauseSide,
     Role,
+    RootCause,
     Severity,
     Ticket,
     TicketKind,
@@ -28,12 +30,13 @@ from ticketdesk.models import (
 )
 from ticketdesk.security import roles_required
 from ticketdesk.services import access, attachments as attachment_service
+from ticketdesk.services import playbooks as playbook_service
 from ticketdesk.services import categories as category_service
 from ticketdesk.services import customers as customer_service
 from ticketdesk.services import queue as queue_service
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services import users as user_service
-from ticketdesk.services.errors import Conflict, DomainError
+from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.templating import LABELS
 from ticketdesk.tickets.forms import (
     STATUS_FILTERS,
@@ -46,6 +49,9 @@ from ticketdesk.tickets.forms import (
     QueueFilterForm,
     ReplyForm,
     StatusForm,
+    StepDoneForm,
+    StepReopenForm,
+    SwitchPlaybookForm,
     TakeForm,
 )
 
@@ -68,11 +74,16 @@ SORT_LABELS = {
 }
 
 
-def _error_to(form, exc: DomainError, default: str, aliases: dict | None = None) -> None:
+def _error_to(form, exc: DomainError, default: str | None,
+              aliases: dict | None = None) -> None:
+    """Show the error next to its field; without a field to show it on, as a flash message."""
     name = (aliases or {}).get(exc.field, exc.field)
     field = getattr(form, name, None) if name else None
-    if field is None:
+    if field is None and default is not None:
         field = getattr(form, default)
+    if field is None:
+        flash(str(exc), "danger")
+        return
     field.errors = list(field.errors) + [str(exc)]
 
 
@@ -128,7 +139,9 @@ def queue():
     page = queue_service.list_tickets(current_user, flt, page=page_number, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     clear_customer_args = {k: v for k, v in args.items() if k != "customer"}
+    overdue = playbook_service.overdue_counts([t.id for t in page.items], now=utcnow())
     return render_template("tickets/queue.html", form=form, page=page, flt=flt, args=args,
+                           overdue=overdue,
                            clear_customer_args=clear_customer_args,
                            scope_label=SCOPE_LABELS[flt.scope])
 
@@ -182,6 +195,7 @@ def _ticket_fields(form: NewTicketForm) -> ticket_service.TicketFields:
         category_id=form.category_id.data, severity=Severity(form.severity.data),
         order_reference=form.order_reference.data or "", currency=form.currency.data or "",
         order_value=form.order_value.data, claimed_loss=form.claimed_loss.data,
+        cause_side=CauseSide(form.cause_side.data),
     )
 
 
@@ -205,7 +219,11 @@ def _forms_for(ticket: Ticket, given: dict) -> dict:
         "take_form": given.get("take_form") or TakeForm(formdata=None),
         "attach_form": given.get("attach_form") or AttachForm(formdata=None),
         "details_form": given.get("details_form") or DetailsForm(
-            formdata=None, obj=ticket, kind=ticket.kind.value, severity=ticket.severity.value),
+            formdata=None, obj=ticket, kind=ticket.kind.value, severity=ticket.severity.value,
+            cause_side=ticket.cause_side.value),
+        "step_form": given.get("step_form") or StepDoneForm(formdata=None),
+        "reopen_form": StepReopenForm(formdata=None),
+        "switch_form": SwitchPlaybookForm(formdata=None),
     }
     _set_choices(ticket, forms)
     for form in forms.values():
@@ -235,11 +253,14 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
 
 def _render_detail(ticket: Ticket, status: int = 200, **given):
     forms = _forms_for(ticket, given)
+    can_work = access.can_work_ticket(current_user, ticket)
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
         events=ticket_service.timeline(ticket),
-        can_work=access.can_work_ticket(current_user, ticket),
+        checklist=playbook_service.checklist(ticket, user=current_user, now=utcnow()),
+        switch_offer=playbook_service.suggested_switch(ticket) if can_work else None,
+        can_work=can_work,
         can_note=access.can_note_ticket(current_user, ticket),
         public_link=url_for("public.follow", token=ticket.public_token, _external=True),
         **forms,
@@ -263,6 +284,8 @@ def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_
     if form.validate_on_submit():
         try:
             action(ticket, form)
+        except PermissionDenied:
+            raise  # the 403 page, not a form error
         except Conflict as exc:
             db.session.refresh(ticket)
             flash(str(exc), "warning")
@@ -287,7 +310,8 @@ def reply(ticket_id: int):
             ticket, actor=current_user, body=form.body.data, now=utcnow(),
             expected_version=form.expected_version,
             status_after=TicketStatus(form.status_after.data) if form.status_after.data else None,
-            uploads=_uploads(form))
+            uploads=_uploads(form), apology=form.apology.data,
+            explanation=RootCause(form.root_cause.data) if form.root_cause.data else None)
     return _act(ticket_id, ReplyForm, "reply_form", action, _("Reply sent to the customer."), "body")
 
 
@@ -359,8 +383,42 @@ def details(ticket_id: int):
                 subject=form.subject.data or "", kind=TicketKind(form.kind.data),
                 category_id=form.category_id.data, severity=Severity(form.severity.data),
                 order_reference=form.order_reference.data or "", currency=form.currency.data or "",
-                order_value=form.order_value.data, claimed_loss=form.claimed_loss.data))
+                order_value=form.order_value.data, claimed_loss=form.claimed_loss.data,
+                cause_side=CauseSide(form.cause_side.data)))
     return _act(ticket_id, DetailsForm, "details_form", action, _("Details saved."), "subject")
+
+
+@bp.route("/<int:ticket_id>/steps/<int:step_id>/done", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def step_done(ticket_id: int, step_id: int):
+    def action(ticket, form):
+        playbook_service.complete_step(ticket, actor=current_user, step_id=step_id, now=utcnow(),
+                                       note=form.note.data or "")
+    return _act(ticket_id, StepDoneForm, "step_form", action, _("Step done."), None,
+                work=False)
+
+
+@bp.route("/<int:ticket_id>/steps/<int:step_id>/reopen", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def step_reopen(ticket_id: int, step_id: int):
+    def action(ticket, form):
+        playbook_service.reopen_step(ticket, actor=current_user, step_id=step_id, now=utcnow())
+    return _act(ticket_id, StepReopenForm, "reopen_form", action, _("Step reopened."), None,
+                work=False)
+
+
+@bp.route("/<int:ticket_id>/playbook", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def switch_playbook(ticket_id: int):
+    def action(ticket, form):
+        try:
+            version_id = int(form.version_id.data)
+        except (TypeError, ValueError):
+            abort(400)
+        playbook_service.switch_playbook(ticket, actor=current_user, version_id=version_id,
+                                         now=utcnow())
+    return _act(ticket_id, SwitchPlaybookForm, "switch_form", action, _("Playbook switched."),
+                None)
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -42,6 +42,16 @@ class Config:
     MAX_ATTACHMENTS_PER_UPLOAD = 5
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
 
+    # Compensation defaults, used where a ticket has no playbook or a playbook sets no limit.
+    GOODWILL_AGENT_LIMIT = 50          # total an agent may grant alone above the loss itself
+    EVIDENCE_THRESHOLD = 100           # claims up to this value need no proof
+    GOODWILL_DEFAULT_PERCENT = 20
+    COMPENSATION_CAP_PERCENT = 150     # of the cap base; past it compensation stops helping
+    SMALL_ORDER_LIMIT = 500            # orders up to this value use the whole order as cap base
+    REPEAT_FAILURE_DAYS = 90           # a second failure within this window raises the stakes
+    NO_PROOF_WINDOW_DAYS = 90          # the no-proof fast path, once per customer per window
+    ARGUMENT_LOOP_REPLIES = 2          # replies before any remedy that trigger a warning
+
     # Public complaint form: submissions per IP address per window.
     PUBLIC_RATE_LIMIT = 5
     PUBLIC_RATE_WINDOW_SECONDS = 3600

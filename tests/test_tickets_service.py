@@ -23,6 +23,7 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.services import customers as customer_service
+from ticketdesk.services import guards
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.errors import (
     Conflict,
@@ -357,9 +358,15 @@ def test_attachment_size_and_count_limits(app, agent, now):
 
 
 def test_pejorative_terms_are_found():
-    assert customer_service.pejorative_terms("Very UNREASONABLE and rude, rude.") == [
-        "unreasonable", "rude"]
-    assert customer_service.pejorative_terms("Likes extra chili; orders monthly.") == []
+    assert guards.pejorative_terms("Very UNREASONABLE and rude, rude.") == ["unreasonable", "rude"]
+    assert guards.pejorative_terms("Likes extra chili; orders monthly.") == []
+    assert guards.pejorative_terms("这个客户无理取闹，很难缠") == ["无理取闹", "难缠"]
+
+
+def test_proof_requests_are_found():
+    assert guards.proof_requests("Could you send a photo of the box?") == ["photo"]
+    assert guards.proof_requests("请提供照片和凭证") == ["照片", "凭证"]
+    assert guards.proof_requests("Photographer visit booked; we reship today.") == []
 
 
 def test_size_limit_message_reads_well(app, agent, now):

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ticketdesk.customers.forms import ContactForm, CustomerForm, NewCustomerForm
 from ticketdesk.models import CustomerTier, Role, Standing
 from ticketdesk.security import roles_required
-from ticketdesk.services import access
+from ticketdesk.services import access, guards
 from ticketdesk.services import customers as customer_service
 from ticketdesk.services import queue as queue_service
 from ticketdesk.services.errors import DomainError
@@ -25,7 +25,7 @@ def _data(form: CustomerForm) -> customer_service.CustomerData:
 
 
 def _warn_pejorative(text: str) -> None:
-    words = customer_service.pejorative_terms(text)
+    words = guards.pejorative_terms(text)
     if words:
         flash(_("Saved. Please keep customer records factual: “%(words)s” judges the customer "
                 "rather than describing what happened.", words=", ".join(words)), "warning")

@@ -1,6 +1,14 @@
 """All models, imported here so metadata and autogenerate see every table."""
 
 from ticketdesk.models.account import Contact, Customer, CustomerTier, Standing
+from ticketdesk.models.ledger import (
+    LIVE_REMEDY_STATES,
+    CapBase,
+    Remedy,
+    RemedyKind,
+    RemedyReason,
+    RemedyState,
+)
 from ticketdesk.models.playbook import (
     CauseGroup,
     CauseSide,
@@ -31,6 +39,7 @@ from ticketdesk.models.user import WORKING_ROLES, Role, Team, User, team_members
 
 __all__ = [
     "OPEN_STATUSES", "PUBLIC_EVENT_KINDS", "WORKING_ROLES",
+    "LIVE_REMEDY_STATES", "CapBase", "Remedy", "RemedyKind", "RemedyReason", "RemedyState",
     "CauseGroup", "CauseSide", "GoodwillBasis", "Playbook", "PlaybookStep", "PlaybookVersion",
     "RemedyForm", "RootCause", "StepKind", "TicketStep",
     "Attachment", "Category", "Channel", "Contact", "Counter", "Customer", "CustomerTier",

@@ -57,6 +57,7 @@ class EventKind(enum.StrEnum):
     FIELD_CHANGE = "field_change"
     ATTACHMENT = "attachment"
     PLAYBOOK = "playbook"          # a playbook attached or switched
+    REMEDY = "remedy"              # a remedy proposed, approved, delivered, rejected, withdrawn
     STEP_DONE = "step_done"        # a checklist step ticked
     STEP_REOPENED = "step_reopened"
 
@@ -126,6 +127,10 @@ class Ticket(TimestampMixin, db.Model):
     # The playbook version the ticket started with; its steps are copied onto the ticket.
     playbook_version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("playbook_versions.id", ondelete="SET NULL"), index=True)
+    # Resolve-first measures, stored when they happen.
+    first_remedy_at: Mapped[datetime | None]
+    made_whole_at: Mapped[datetime | None]
+    replies_before_remedy: Mapped[int | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -144,6 +149,8 @@ class Ticket(TimestampMixin, db.Model):
         back_populates="ticket", order_by="Attachment.id", passive_deletes=True
     )
     playbook_version: Mapped[PlaybookVersion | None] = relationship()
+    remedies: Mapped[list["Remedy"]] = relationship(  # noqa: F821 - ledger module
+        back_populates="ticket", order_by="Remedy.id", passive_deletes=True)
     steps: Mapped[list[TicketStep]] = relationship(
         order_by=TicketStep.position, passive_deletes=True, cascade="all, delete-orphan"
     )

@@ -1,6 +1,6 @@
 """Customers (accounts) and their contacts."""
 
-import re
+
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -12,25 +12,6 @@ from ticketdesk.models import Contact, Customer, CustomerTier, Role, Standing, U
 from ticketdesk.services import access
 from ticketdesk.services.errors import DomainError, NotFound, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
-
-# Labels that judge the customer instead of describing facts. Records stay factual:
-# "business, not personal".
-PEJORATIVE_TERMS = (
-    "unreasonable", "difficult", "annoying", "crazy", "stupid", "idiot", "liar", "lying",
-    "troublemaker", "nightmare", "rude", "greedy", "impossible", "nutcase", "whiner",
-)
-_PEJORATIVE_RE = re.compile(r"\b(" + "|".join(PEJORATIVE_TERMS) + r")\b", re.IGNORECASE)
-
-
-def pejorative_terms(text: str) -> list[str]:
-    """Judgemental words found in ``text``, lower-cased and de-duplicated, in order."""
-    seen: list[str] = []
-    for match in _PEJORATIVE_RE.finditer(text or ""):
-        word = match.group(1).lower()
-        if word not in seen:
-            seen.append(word)
-    return seen
-
 
 @dataclass(frozen=True)
 class CustomerData:

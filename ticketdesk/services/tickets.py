@@ -26,7 +26,16 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import access, attachments, counters, customers, playbooks, ratelimit
+from ticketdesk.services import (
+    access,
+    attachments,
+    counters,
+    customers,
+    guards,
+    ledger,
+    playbooks,
+    ratelimit,
+)
 from ticketdesk.services.attachments import Upload
 from ticketdesk.services.errors import (
     Conflict,
@@ -96,6 +105,15 @@ def _event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None
     )
     db.session.add(event)
     return event
+
+
+def _asks_for_proof(ticket: Ticket, body: str) -> list[str]:
+    """Proof-asking words in a reply on a claim within the evidence threshold."""
+    rules = ledger.rules_for(ticket)
+    known = ticket.claimed_loss is not None or ticket.order_value is not None
+    if rules.advisory or not known or ledger.affected_value(ticket) > rules.evidence_threshold:
+        return []
+    return guards.proof_requests(body)
 
 
 def _clip(value: str | None) -> str | None:
@@ -331,23 +349,39 @@ def ticket_by_token(token: str) -> Ticket:
 def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | None,
           now: datetime, status_after: TicketStatus | None = None,
           uploads: list[Upload] = (), apology: bool = False,
-          explanation: RootCause | None = None) -> TicketEvent:
+          explanation: RootCause | None = None, proof_reason: str = "") -> TicketEvent:
     """A public reply the customer sees. The first one is the first response.
 
     ``apology`` and ``explanation`` record that this reply apologises, or explains
     the cause (with its root-cause code), ticking those playbook steps.
+
+    Evidence guard: on a claim within the playbook's evidence threshold, a reply
+    that asks the customer for proof is held back unless ``proof_reason`` says why;
+    that reason is logged as an internal note.
     """
     access.require_work_ticket(actor, ticket)
     _check_version(ticket, expected_version)
     body = _clean_text(body, field="body", label=_("Reply"), maximum=BODY_MAX)
     if status_after is not None and status_after is TicketStatus.NEW:
         raise InvalidTransition(_("A reply cannot set a ticket back to new."), field="status_after")
+    asks = _asks_for_proof(ticket, body)
+    proof_reason = (proof_reason or "").strip()
+    if asks and not proof_reason:
+        raise DomainError(_(
+            "This claim is within the no-proof limit (%(limit)s %(currency)s) and your reply "
+            "asks for proof (“%(words)s”). Make the customer whole without it, or give a "
+            "reason to send it anyway.", limit=ledger.rules_for(ticket).evidence_threshold,
+            currency=ticket.currency, words="”, “".join(asks)), field="proof_reason")
 
     def action(checked, written):
         event = _event(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body)
         _attach(ticket, event, checked, actor, written)
         playbooks._record_reply(ticket, event, actor=actor, now=now, apology=apology,
                                 explanation=explanation)
+        if asks:
+            _event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=_(
+                "Asked the customer for proof within the no-proof limit. Reason: %(reason)s",
+                reason=proof_reason))
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         target = status_after or (TicketStatus.OPEN if ticket.status is TicketStatus.NEW else None)
@@ -434,6 +468,7 @@ def _set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now
     if target is TicketStatus.RESOLVED or (
             target is TicketStatus.CLOSED and old is not TicketStatus.RESOLVED):
         playbooks._check_can_close(ticket)
+        ledger._check_goodwill_given(ticket)
     if old in REOPEN_STATUSES and target not in REOPEN_STATUSES:
         ticket.reopen_count += 1
         ticket.resolved_at = None

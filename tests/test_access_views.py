@@ -19,8 +19,10 @@ from werkzeug.datastructures import FileStorage
 from ticketdesk.extensions import db
 from ticketdesk.models import Customer, Role, Ticket, User
 from ticketdesk.services import tickets as ticket_service
-from ticketdesk.models import StepKind
-from ticketdesk.services import playbooks
+from decimal import Decimal
+
+from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason, StepKind
+from ticketdesk.services import ledger, playbooks
 from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
 from ticketdesk.services.uow import unit_of_work
 from tests import factories
@@ -127,6 +129,15 @@ CASES = [
          _roles(LOGIN, DENY, DENY, OK, DENY)),
     Case("POST", "/tickets/<int:ticket_id>/playbook", lambda w: f"/tickets/{w.t_a}/playbook",
          WORK, data=lambda w: {"version_id": w.alt_version}),
+    Case("POST", "/tickets/<int:ticket_id>/remedies", lambda w: f"/tickets/{w.t_a}/remedies",
+         WORK, data=lambda w: {"kind": "goodwill", "form": "free_item", "quantity": "1",
+                               "description": "Sample of the new range", "cost": "5.00",
+                               "reason": "goodwill_gesture"}),
+    Case("POST", "/tickets/remedies/<int:remedy_id>/deliver",
+         lambda w: f"/tickets/remedies/{w.rem_approved}/deliver", WORK),
+    Case("POST", "/tickets/remedies/<int:remedy_id>/withdraw",
+         lambda w: f"/tickets/remedies/{w.rem_approved}/withdraw",
+         _roles(LOGIN, DENY, DENY, OK, DENY)),
     Case("GET", "/tickets/attachments/<int:attachment_id>",
          lambda w: f"/tickets/attachments/{w.att_a}", VIEW),
     # --- customers
@@ -144,6 +155,13 @@ CASES = [
     Case("POST", "/customers/<int:customer_id>/contacts",
          lambda w: f"/customers/{w.cust_am}/contacts", VIEW,
          data=lambda w: {"name": "New Contact", "email": "new.contact@managed.example"}),
+    # --- approvals
+    Case("GET", "/approvals/", lambda w: "/approvals/", _roles(LOGIN, OK, DENY, OK, OK)),
+    Case("POST", "/approvals/<int:remedy_id>/approve",
+         lambda w: f"/approvals/{w.rem_pending}/approve", _roles(LOGIN, DENY, DENY, OK, OK)),
+    Case("POST", "/approvals/<int:remedy_id>/reject",
+         lambda w: f"/approvals/{w.rem_pending}/reject", _roles(LOGIN, DENY, DENY, OK, OK),
+         data=lambda w: {"reason": "Offer a service visit instead."}),
     # --- admin
     Case("GET", "/admin/users", lambda w: "/admin/users", ADMIN),
     Case("GET", "/admin/users/new", lambda w: "/admin/users/new", ADMIN),
@@ -167,6 +185,35 @@ CASES = [
     Case("POST", "/admin/categories/<int:category_id>",
          lambda w: f"/admin/categories/{w.category}", ADMIN,
          data=lambda w: {"name": "Other things", "position": "99", "active": "y"}),
+    # --- playbooks (id 2: the world's "Alternative" playbook; ids start at 1 in every world)
+    Case("GET", "/playbooks/", lambda w: "/playbooks/", _roles(LOGIN, DENY, DENY, OK, OK)),
+    Case("GET", "/playbooks/new", lambda w: "/playbooks/new", _roles(LOGIN, DENY, DENY, OK, OK)),
+    Case("POST", "/playbooks/new", lambda w: "/playbooks/new", _roles(LOGIN, DENY, DENY, OK, OK),
+         data=lambda w: {"name": "Matrix advice", "advisory": "y", "evidence_threshold": "0",
+                         "make_whole_form": "reship", "goodwill_basis": "none",
+                         "goodwill_value": "0", "goodwill_cap_percent": "30",
+                         "total_cap_percent": "150", "steps-0-position": "1",
+                         "steps-0-kind": "task", "steps-0-title": "Listen",
+                         "steps-0-role": "agent", "steps-0-due_hours": "2"}),
+    Case("GET", "/playbooks/<int:playbook_id>", lambda w: "/playbooks/2",
+         _roles(LOGIN, DENY, DENY, OK, OK)),
+    Case("GET", "/playbooks/<int:playbook_id>/edit", lambda w: "/playbooks/2/edit",
+         _roles(LOGIN, DENY, DENY, OK, OK)),
+    Case("POST", "/playbooks/<int:playbook_id>/edit", lambda w: "/playbooks/2/edit",
+         _roles(LOGIN, DENY, DENY, OK, OK),
+         data=lambda w: {"name": "Alternative", "kinds": ["crisis"], "evidence_threshold": "0",
+                         "make_whole_form": "reship", "goodwill_basis": "affected_percent",
+                         "goodwill_value": "10", "goodwill_cap_percent": "30",
+                         "total_cap_percent": "150", "steps-0-kind": "apology",
+                         "steps-0-title": "Apologise at once", "steps-0-role": "agent",
+                         "steps-1-kind": "explanation", "steps-1-title": "Explain",
+                         "steps-1-role": "agent"}),
+    Case("POST", "/playbooks/<int:playbook_id>/retire", lambda w: "/playbooks/2/retire",
+         _roles(LOGIN, DENY, DENY, OK, OK)),
+    Case("POST", "/playbooks/<int:playbook_id>/activate", lambda w: "/playbooks/2/activate",
+         _roles(LOGIN, DENY, DENY, OK, OK)),
+    Case("POST", "/playbooks/<int:playbook_id>/default", lambda w: "/playbooks/2/default",
+         _roles(LOGIN, DENY, DENY, OK, OK)),
     # --- public
     Case("GET", "/complain", lambda w: "/complain", PUBLIC),
     Case("POST", "/complain", lambda w: "/complain", PUBLIC,
@@ -230,6 +277,14 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
     w.step_open, w.step_done = ticket_a.steps[0].id, ticket_a.steps[1].id
     playbooks.complete_step(ticket_a, actor=db.session.get(User, w.lead), step_id=w.step_done,
                             now=now)
+    ticket_a.claimed_loss, ticket_a.order_value = Decimal("100.00"), Decimal("1000.00")
+    db.session.commit()
+    mk = lambda actor, cost: ledger.propose_remedy(  # noqa: E731
+        ticket_a, actor=db.session.get(User, actor), now=now, draft=ledger.RemedyDraft(
+            kind=RemedyKind.MAKE_WHOLE, form=RemedyForm.RESHIP, description="Reship",
+            cost=Decimal(cost), reason=RemedyReason.MISSING_ITEMS)).id
+    w.rem_approved = mk(w.lead, "100.00")
+    w.rem_pending = mk(w.agent, "20.00")
     w.att_a = _note_with_file(w.t_a, w.lead, now)
     w.token_a = db.session.get(Ticket, w.t_a).public_token
     if full:
@@ -338,7 +393,8 @@ def test_every_route_is_in_the_matrix(app):
     assert len(covered) == len(CASES), "duplicate matrix entries"
     adapter = app.url_map.bind("localhost")
     example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
-                              token_a="token", step_open=1, step_done=2)
+                              token_a="token", step_open=1, step_done=2, rem_approved=1,
+                              rem_pending=2)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

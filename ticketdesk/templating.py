@@ -9,10 +9,15 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ticketdesk.models import (
+    CapBase,
     CauseSide,
     Channel,
     CustomerTier,
     EventKind,
+    RemedyForm,
+    RemedyKind,
+    RemedyReason,
+    RemedyState,
     Role,
     RootCause,
     Severity,
@@ -62,6 +67,7 @@ LABELS = {
         EventKind.FIELD_CHANGE: _l("Details changed"),
         EventKind.ATTACHMENT: _l("Files added"),
         EventKind.PLAYBOOK: _l("Playbook"),
+        EventKind.REMEDY: _l("Remedy"),
         EventKind.STEP_DONE: _l("Step done"),
         EventKind.STEP_REOPENED: _l("Step reopened"),
     },
@@ -88,6 +94,28 @@ LABELS = {
         RootCause.CUSTOMER_INTERNAL: _l("Customer-internal"),
         RootCause.OTHER: _l("Other"),
     },
+    "remedy_kind": {RemedyKind.MAKE_WHOLE: _l("Make whole"), RemedyKind.GOODWILL: _l("Goodwill")},
+    "remedy_form": {
+        RemedyForm.RESHIP: _l("Reship"), RemedyForm.REFUND: _l("Refund"),
+        RemedyForm.REPAIR: _l("Repair or redo"), RemedyForm.CREDIT: _l("Credit"),
+        RemedyForm.COUPON: _l("Coupon"), RemedyForm.FREE_ITEM: _l("Free item or sample"),
+        RemedyForm.SERVICE_VISIT: _l("Service visit"), RemedyForm.OTHER: _l("Other"),
+    },
+    "remedy_state": {
+        RemedyState.PROPOSED: _l("Waiting for approval"), RemedyState.APPROVED: _l("Approved"),
+        RemedyState.DELIVERED: _l("Delivered"), RemedyState.REJECTED: _l("Rejected"),
+        RemedyState.WITHDRAWN: _l("Withdrawn"),
+    },
+    "remedy_reason": {
+        RemedyReason.MISSING_ITEMS: _l("Missing items"), RemedyReason.DAMAGED_ITEMS: _l("Damaged items"),
+        RemedyReason.WRONG_ITEMS: _l("Wrong items"), RemedyReason.LATE_DELIVERY: _l("Late delivery"),
+        RemedyReason.BILLING_ERROR: _l("Billing error"),
+        RemedyReason.SERVICE_FAILURE: _l("Service failure"),
+        RemedyReason.PROJECT_FAILURE: _l("Project failure"),
+        RemedyReason.REPEAT_FAILURE: _l("Repeat failure"), RemedyReason.SLA_MISSED: _l("SLA missed"),
+        RemedyReason.GOODWILL_GESTURE: _l("Goodwill gesture"), RemedyReason.OTHER: _l("Other"),
+    },
+    "cap_base": {CapBase.AFFECTED: _l("Affected value"), CapBase.ORDER: _l("Whole order")},
     "step_kind": {
         StepKind.TASK: _l("Task"),
         StepKind.APOLOGY: _l("Apology"),
@@ -101,12 +129,13 @@ LABELS = {
         "currency": _l("Currency"), "order_value": _l("Order value"),
         "claimed_loss": _l("Claimed loss"),
         "playbook": _l("Playbook"), "cause_side": _l("Cause side"),
-        "root_cause": _l("Root cause"),
+        "root_cause": _l("Root cause"), "remedy": _l("Remedy"),
     },
 }
 
 # Which label map translates the stored old/new values of a change event.
 _VALUE_MAPS = {"status": "status", "kind": "kind", "severity": "severity",
+               "remedy": "remedy_state",
                "cause_side": "cause_side", "root_cause": "root_cause"}
 
 

@@ -15,9 +15,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ticketdesk.models import (
+    CapBase,
     CauseSide,
     Channel,
     CustomerTier,
+    RemedyForm,
+    RemedyKind,
+    RemedyReason,
     RootCause,
     Severity,
     TicketKind,
@@ -106,6 +110,8 @@ class ReplyForm(_VersionedForm):
     status_after = SelectField(_l("Then set status to"), validate_choice=True)
     attachments = MultipleFileField(_l("Attachments"))
     apology = BooleanField(_l("This reply apologises for the trouble"))
+    proof_reason = StringField(_l("Reason to ask for proof anyway"),
+                               validators=[Optional(), Length(max=500)])
     root_cause = SelectField(
         _l("This reply explains the cause"),
         choices=[SelectChoice("", _l("— does not explain the cause —"))] + enum_choices(RootCause, "root_cause"),
@@ -183,3 +189,32 @@ STATUS_FILTERS = [
     *[(s.value, LABELS["status"][s]) for s in TicketStatus],
     ("any", _l("Any status")),
 ]
+
+
+class RemedyProposalForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=enum_choices(RemedyKind, "remedy_kind"),
+                       default=RemedyKind.MAKE_WHOLE.value)
+    form = SelectField(_l("Form"), choices=enum_choices(RemedyForm, "remedy_form"),
+                       default=RemedyForm.RESHIP.value)
+    description = StringField(_l("What exactly"), validators=[DataRequired(), Length(max=500)],
+                              render_kw={"placeholder": _l("e.g. 2 bags reshipped by express today")})
+    quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1)])
+    cost = DecimalField(_l("Cost"), places=2, validators=[InputRequired(), NumberRange(min=0)],
+                        render_kw={"inputmode": "decimal"})
+    affected_units = IntegerField(_l("Affected units"), validators=[Optional(), NumberRange(min=0)])
+    affected_value = _money_field(_l("Affected value"))
+    reason = SelectField(_l("Reason"), choices=enum_choices(RemedyReason, "remedy_reason"),
+                         default=RemedyReason.MISSING_ITEMS.value)
+    cap_base_kind = SelectField(_l("Cap base"), choices=[SelectChoice("", _l("Automatic"))]
+                                + enum_choices(CapBase, "cap_base"), default="")
+    valued_at_cost = BooleanField(_l("Valued at our cost"))
+    conceded = BooleanField(_l("Conceded: granted only after the customer escalated or threatened"))
+    no_proof = BooleanField(_l("Made whole on the no-proof fast path"))
+
+
+class RemedyActionForm(FlaskForm):
+    pass
+
+
+class RemedyDecisionForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])

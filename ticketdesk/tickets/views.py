@@ -19,7 +19,12 @@ from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Attachment,
+    CapBase,
     CauseSide,
+    Remedy,
+    RemedyForm,
+    RemedyKind,
+    RemedyReason,
     Role,
     RootCause,
     Severity,
@@ -30,6 +35,8 @@ from ticketdesk.models import (
 )
 from ticketdesk.security import roles_required
 from ticketdesk.services import access, attachments as attachment_service
+from ticketdesk.services import guards
+from ticketdesk.services import ledger as ledger_service
 from ticketdesk.services import playbooks as playbook_service
 from ticketdesk.services import categories as category_service
 from ticketdesk.services import customers as customer_service
@@ -47,6 +54,8 @@ from ticketdesk.tickets.forms import (
     NewTicketForm,
     NoteForm,
     QueueFilterForm,
+    RemedyActionForm,
+    RemedyProposalForm,
     ReplyForm,
     StatusForm,
     StepDoneForm,
@@ -224,6 +233,8 @@ def _forms_for(ticket: Ticket, given: dict) -> dict:
         "step_form": given.get("step_form") or StepDoneForm(formdata=None),
         "reopen_form": StepReopenForm(formdata=None),
         "switch_form": SwitchPlaybookForm(formdata=None),
+        "remedy_form": given.get("remedy_form") or _prefilled_remedy_form(ticket),
+        "remedy_action_form": RemedyActionForm(formdata=None),
     }
     _set_choices(ticket, forms)
     for form in forms.values():
@@ -231,6 +242,33 @@ def _forms_for(ticket: Ticket, given: dict) -> dict:
             # The page shows the ticket as it is now, so saving acts on this version.
             form.version.data = str(ticket.version)
     return forms
+
+
+REASON_BY_CATEGORY = {
+    "missing_short_shipment": RemedyReason.MISSING_ITEMS,
+    "damaged_defective": RemedyReason.DAMAGED_ITEMS,
+    "wrong_item": RemedyReason.WRONG_ITEMS,
+    "late_delivery": RemedyReason.LATE_DELIVERY,
+    "billing_payment": RemedyReason.BILLING_ERROR,
+    "service_attitude": RemedyReason.SERVICE_FAILURE,
+    "solution_failure": RemedyReason.PROJECT_FAILURE,
+}
+
+
+def _prefilled_remedy_form(ticket: Ticket) -> RemedyProposalForm:
+    """The remedy form filled with the playbook's suggestion (?remedy=goodwill for goodwill)."""
+    suggestion = ledger_service.suggest(ticket)
+    goodwill = request.args.get("remedy") == RemedyKind.GOODWILL.value
+    reason = REASON_BY_CATEGORY.get(ticket.category.slug, RemedyReason.OTHER)
+    if goodwill:
+        return RemedyProposalForm(
+            formdata=None, kind=RemedyKind.GOODWILL.value, form=RemedyForm.FREE_ITEM.value,
+            cost=suggestion.goodwill_cost, quantity=suggestion.goodwill_units or 1,
+            reason=RemedyReason.GOODWILL_GESTURE.value)
+    return RemedyProposalForm(
+        formdata=None, kind=RemedyKind.MAKE_WHOLE.value, form=suggestion.make_whole_form.value,
+        cost=suggestion.make_whole_cost, reason=reason.value,
+        affected_value=ledger_service.affected_value(ticket))
 
 
 def _set_choices(ticket: Ticket, forms: dict) -> None:
@@ -260,6 +298,10 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         events=ticket_service.timeline(ticket),
         checklist=playbook_service.checklist(ticket, user=current_user, now=utcnow()),
         switch_offer=playbook_service.suggested_switch(ticket) if can_work else None,
+        suggestion=ledger_service.suggest(ticket),
+        totals=ledger_service.totals(ticket),
+        fast_path=ledger_service.fast_path(ticket),
+        argument_loop=ledger_service.argument_loop(ticket),
         can_work=can_work,
         can_note=access.can_note_ticket(current_user, ticket),
         public_link=url_for("public.follow", token=ticket.public_token, _external=True),
@@ -298,6 +340,13 @@ def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_
     return _render_detail(ticket, 200, **{form_key: form})
 
 
+def _warn_labels(text: str) -> None:
+    words = guards.pejorative_terms(text)
+    if words:
+        flash(_("Saved. Please keep the record factual: “%(words)s” labels the customer instead "
+                "of describing what happened.", words="”, “".join(words)), "warning")
+
+
 def _uploads(form):
     return request.files.getlist(form.attachments.name)
 
@@ -311,7 +360,8 @@ def reply(ticket_id: int):
             expected_version=form.expected_version,
             status_after=TicketStatus(form.status_after.data) if form.status_after.data else None,
             uploads=_uploads(form), apology=form.apology.data,
-            explanation=RootCause(form.root_cause.data) if form.root_cause.data else None)
+            explanation=RootCause(form.root_cause.data) if form.root_cause.data else None,
+            proof_reason=form.proof_reason.data or "")
     return _act(ticket_id, ReplyForm, "reply_form", action, _("Reply sent to the customer."), "body")
 
 
@@ -321,6 +371,7 @@ def note(ticket_id: int):
     def action(ticket, form):
         ticket_service.add_note(ticket, actor=current_user, body=form.body.data, now=utcnow(),
                                 uploads=_uploads(form))
+        _warn_labels(form.body.data)
     return _act(ticket_id, NoteForm, "note_form", action, _("Internal note added."), "body",
                 work=False)
 
@@ -419,6 +470,47 @@ def switch_playbook(ticket_id: int):
                                          now=utcnow())
     return _act(ticket_id, SwitchPlaybookForm, "switch_form", action, _("Playbook switched."),
                 None)
+
+
+@bp.route("/<int:ticket_id>/remedies", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def propose_remedy(ticket_id: int):
+    def action(ticket, form):
+        remedy = ledger_service.propose_remedy(ticket, actor=current_user, now=utcnow(), draft=(
+            ledger_service.RemedyDraft(
+                kind=RemedyKind(form.kind.data), form=RemedyForm(form.form.data),
+                description=form.description.data or "", cost=form.cost.data,
+                reason=RemedyReason(form.reason.data), quantity=form.quantity.data,
+                affected_units=form.affected_units.data, affected_value=form.affected_value.data,
+                valued_at_cost=form.valued_at_cost.data, conceded=form.conceded.data,
+                no_proof=form.no_proof.data,
+                cap_base_kind=CapBase(form.cap_base_kind.data) if form.cap_base_kind.data
+                else None)))
+        if remedy.approval_role is not None:
+            flash(_("The remedy waits for the approval of a %(role)s.",
+                    role=LABELS["role"][remedy.approval_role]), "info")
+    return _act(ticket_id, RemedyProposalForm, "remedy_form", action, _("Remedy recorded."),
+                "description")
+
+
+def _remedy_action(remedy_id: int, service_call, success: str):
+    remedy = db.get_or_404(Remedy, remedy_id)
+    return _act(remedy.ticket_id, RemedyActionForm, "remedy_action_form",
+                lambda ticket, form: service_call(remedy), success, None)
+
+
+@bp.route("/remedies/<int:remedy_id>/deliver", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def deliver_remedy(remedy_id: int):
+    return _remedy_action(remedy_id, lambda r: ledger_service.deliver_remedy(
+        r, actor=current_user, now=utcnow()), _("Marked as delivered to the customer."))
+
+
+@bp.route("/remedies/<int:remedy_id>/withdraw", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def withdraw_remedy(remedy_id: int):
+    return _remedy_action(remedy_id, lambda r: ledger_service.withdraw_remedy(
+        r, actor=current_user, now=utcnow()), _("Remedy withdrawn."))
 
 
 @bp.route("/attachments/<int:attachment_id>")

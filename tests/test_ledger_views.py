@@ -1,0 +1,149 @@
+"""The ledger on the ticket page and the approvals page, through the web client."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from ticketdesk.extensions import db
+from ticketdesk.models import (
+    EventKind,
+    GoodwillBasis,
+    Remedy,
+    RemedyKind,
+    RemedyState,
+    Role,
+    StepKind,
+    Ticket,
+)
+from ticketdesk.services import playbooks
+from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
+from ticketdesk.services.uow import unit_of_work
+from tests import factories
+
+
+def _setup(now):
+    with unit_of_work():
+        playbooks._create_playbook(PlaybookSpec(
+            name="Default", evidence_threshold=Decimal("100"),
+            goodwill_basis=GoodwillBasis.AFFECTED_PERCENT, goodwill_value=Decimal("20"),
+            approval_limits={"agent": "50"},
+            steps=(StepSpec("Apologise", kind=StepKind.APOLOGY, required=False),
+                   StepSpec("Explain", kind=StepKind.EXPLANATION, required=False))),
+            actor=None, now=now, is_default=True)
+    agent = factories.make_user(Role.AGENT)
+    lead = factories.make_user(Role.LEAD)
+    customer = factories.make_customer("Bag Boutique")
+    tid = factories.make_ticket(actor_id=agent, customer_id=customer, now=now,
+                                order_value=Decimal("220.00"))
+    ticket = db.session.get(Ticket, tid)
+    ticket.claimed_loss = Decimal("20.00")
+    ticket.customer.preferences = "Stocks our travel bags; likes new styles as samples"
+    db.session.commit()
+    return {"agent": agent, "lead": lead, "ticket": tid}
+
+
+@pytest.fixture
+def desk(build, now):
+    return build(_setup, now)
+
+
+def _remedies(build, tid):
+    return build(lambda: [(r.kind, r.cost, r.state, r.approval_role, r.no_proof)
+                          for r in db.session.get(Ticket, tid).remedies])
+
+
+def test_ticket_page_shows_the_suggestion_and_ideas(login, desk):
+    html = login(desk["agent"]).get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
+    assert "Suggested make-whole" in html and "€20.00" in html
+    assert "Suggested goodwill" in html and "€4.00" in html
+    assert "likes new styles as samples" in html
+    assert "No proof needed" in html
+    assert "Cap: €330.00 in total (Whole order €220.00)." in html
+
+
+def test_one_click_proposals(build, login, desk):
+    client = login(desk["agent"])
+    html = client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="/tickets/\d+/remedies" class="d-inline">(.*?)</form>',
+                       html, re.S)
+    assert len(forms) == 2
+    for form in forms:
+        data = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+        assert client.post(f"/tickets/{desk['ticket']}/remedies", data=data).status_code == 302
+    assert _remedies(build, desk["ticket"]) == [
+        (RemedyKind.MAKE_WHOLE, Decimal("20.00"), RemedyState.APPROVED, None, True),
+        (RemedyKind.GOODWILL, Decimal("4.00"), RemedyState.APPROVED, None, False),
+    ]
+
+
+def test_remedy_form_errors_save_nothing(build, login, desk):
+    resp = login(desk["agent"]).post(f"/tickets/{desk['ticket']}/remedies", data={
+        "kind": "goodwill", "form": "credit", "description": "", "quantity": "1",
+        "cost": "-3", "reason": "goodwill_gesture"})
+    assert resp.status_code == 200
+    assert 'id="remedy-form" open' in resp.get_data(as_text=True)
+    assert _remedies(build, desk["ticket"]) == []
+
+
+def test_approval_flow_through_the_pages(build, login, app, desk):
+    agent, lead = desk["agent"], desk["lead"]
+    client = login(agent)
+    resp = client.post(f"/tickets/{desk['ticket']}/remedies", data={
+        "kind": "goodwill", "form": "credit", "description": "Credit on the next order",
+        "quantity": "1", "cost": "200.00", "reason": "goodwill_gesture"})
+    assert resp.status_code == 302
+    (kind, cost, state, role, _np), = _remedies(build, desk["ticket"])
+    assert state is RemedyState.PROPOSED and role is Role.LEAD
+    remedy_id = build(lambda: db.session.scalar(db.select(Remedy.id)))
+    # The requester cannot approve; the agent's own list shows it waiting.
+    assert "Waiting for approval" in client.get("/approvals/").get_data(as_text=True)
+    lead_client = app.test_client()
+    with lead_client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = str(lead), True
+    page = lead_client.get("/approvals/").get_data(as_text=True)
+    assert "Credit on the next order" in page
+    resp = lead_client.post(f"/approvals/{remedy_id}/reject", data={"reason": ""})
+    assert resp.status_code == 200 and "Say why the remedy is rejected." in resp.get_data(as_text=True)
+    assert lead_client.post(f"/approvals/{remedy_id}/approve", data={}).status_code == 302
+    assert _remedies(build, desk["ticket"])[0][2] is RemedyState.APPROVED
+    # Decided approvals are immutable.
+    resp = lead_client.post(f"/approvals/{remedy_id}/reject", data={"reason": "changed my mind"})
+    assert "decided already" in resp.get_data(as_text=True)
+    # Delivered by the agent: the customer is made whole... of goodwill only, so not yet.
+    assert client.post(f"/tickets/remedies/{remedy_id}/deliver").status_code == 302
+    assert _remedies(build, desk["ticket"])[0][2] is RemedyState.DELIVERED
+    assert build(lambda: db.session.get(Ticket, desk["ticket"]).made_whole_at) is None
+    kinds = build(lambda: [e.new_value for e in db.session.get(Ticket, desk["ticket"]).events
+                           if e.kind is EventKind.REMEDY])
+    assert kinds == ["proposed", "approved", "delivered"]
+
+
+def test_evidence_guard_in_the_reply_form(build, login, desk):
+    client = login(desk["agent"])
+    version = build(lambda: db.session.get(Ticket, desk["ticket"]).version)
+    resp = client.post(f"/tickets/{desk['ticket']}/reply", data={
+        "version": version, "body": "Please send photos of the box.", "status_after": ""})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "asks for proof" in html and 'name="proof_reason"' in html
+    resp = client.post(f"/tickets/{desk['ticket']}/reply", data={
+        "version": version, "body": "Please send photos of the box.", "status_after": "",
+        "proof_reason": "The carrier needs them for its own claim."})
+    assert resp.status_code == 302
+
+
+def test_argument_loop_warning(build, login, desk):
+    client = login(desk["agent"])
+    for body in ("We shipped all 22 bags.", "Our scale shows the full weight."):
+        version = build(lambda: db.session.get(Ticket, desk["ticket"]).version)
+        client.post(f"/tickets/{desk['ticket']}/reply",
+                    data={"version": version, "body": body, "status_after": ""})
+    html = client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
+    assert "You have answered 2 times without any remedy." in html
+
+
+def test_labels_in_notes_get_a_warning(login, desk):
+    resp = login(desk["agent"]).post(f"/tickets/{desk['ticket']}/note",
+                                     data={"body": "Customer is difficult and unreasonable."},
+                                     follow_redirects=True)
+    assert "labels the customer" in resp.get_data(as_text=True)

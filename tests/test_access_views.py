@@ -155,6 +155,8 @@ CASES = [
     Case("POST", "/customers/<int:customer_id>/contacts",
          lambda w: f"/customers/{w.cust_am}/contacts", VIEW,
          data=lambda w: {"name": "New Contact", "email": "new.contact@managed.example"}),
+    # --- ledger
+    Case("GET", "/ledger/", lambda w: "/ledger/", _roles(LOGIN, DENY, DENY, OK, OK)),
     # --- approvals
     Case("GET", "/approvals/", lambda w: "/approvals/", _roles(LOGIN, OK, DENY, OK, OK)),
     Case("POST", "/approvals/<int:remedy_id>/approve",
@@ -195,11 +197,11 @@ CASES = [
                          "total_cap_percent": "150", "steps-0-position": "1",
                          "steps-0-kind": "task", "steps-0-title": "Listen",
                          "steps-0-role": "agent", "steps-0-due_hours": "2"}),
-    Case("GET", "/playbooks/<int:playbook_id>", lambda w: "/playbooks/2",
+    Case("GET", "/playbooks/<int:playbook_id>", lambda w: f"/playbooks/{w.playbook}",
          _roles(LOGIN, DENY, DENY, OK, OK)),
-    Case("GET", "/playbooks/<int:playbook_id>/edit", lambda w: "/playbooks/2/edit",
+    Case("GET", "/playbooks/<int:playbook_id>/edit", lambda w: f"/playbooks/{w.playbook}/edit",
          _roles(LOGIN, DENY, DENY, OK, OK)),
-    Case("POST", "/playbooks/<int:playbook_id>/edit", lambda w: "/playbooks/2/edit",
+    Case("POST", "/playbooks/<int:playbook_id>/edit", lambda w: f"/playbooks/{w.playbook}/edit",
          _roles(LOGIN, DENY, DENY, OK, OK),
          data=lambda w: {"name": "Alternative", "kinds": ["crisis"], "evidence_threshold": "0",
                          "make_whole_form": "reship", "goodwill_basis": "affected_percent",
@@ -208,11 +210,11 @@ CASES = [
                          "steps-0-title": "Apologise at once", "steps-0-role": "agent",
                          "steps-1-kind": "explanation", "steps-1-title": "Explain",
                          "steps-1-role": "agent"}),
-    Case("POST", "/playbooks/<int:playbook_id>/retire", lambda w: "/playbooks/2/retire",
+    Case("POST", "/playbooks/<int:playbook_id>/retire", lambda w: f"/playbooks/{w.playbook}/retire",
          _roles(LOGIN, DENY, DENY, OK, OK)),
-    Case("POST", "/playbooks/<int:playbook_id>/activate", lambda w: "/playbooks/2/activate",
+    Case("POST", "/playbooks/<int:playbook_id>/activate", lambda w: f"/playbooks/{w.playbook}/activate",
          _roles(LOGIN, DENY, DENY, OK, OK)),
-    Case("POST", "/playbooks/<int:playbook_id>/default", lambda w: "/playbooks/2/default",
+    Case("POST", "/playbooks/<int:playbook_id>/default", lambda w: f"/playbooks/{w.playbook}/default",
          _roles(LOGIN, DENY, DENY, OK, OK)),
     # --- public
     Case("GET", "/complain", lambda w: "/complain", PUBLIC),
@@ -270,7 +272,7 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
         alt = playbooks._create_playbook(PlaybookSpec(name="Alternative", steps=steps,
                                                       conditions={"kinds": ["crisis"]}),
                                          actor=None, now=now)
-    w.alt_version = alt.current_version_id
+    w.alt_version, w.playbook = alt.current_version_id, alt.id
     w.t_a = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_am, team_id=w.team_a,
                                   now=now)
     ticket_a = db.session.get(Ticket, w.t_a)
@@ -394,7 +396,7 @@ def test_every_route_is_in_the_matrix(app):
     adapter = app.url_map.bind("localhost")
     example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
-                              rem_pending=2)
+                              rem_pending=2, playbook=2)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

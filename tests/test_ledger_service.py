@@ -197,8 +197,11 @@ def test_cash_refund_on_a_strategic_account_needs_an_admin(agent, now):
 def test_second_failure_moves_approval_up_and_requires_goodwill(agent, now):
     _default_playbook(now)
     customer = factories.make_customer()
-    _claim(agent, now - timedelta(days=30), loss=Decimal("20"), customer=customer)
+    first = _claim(agent, now - timedelta(days=30), loss=Decimal("20"), customer=customer)
     ticket = _claim(agent, now, loss=Decimal("20"), customer=customer)
+    assert not ledger.goodwill_required(ticket)   # causes not yet known
+    first.cause_side = ticket.cause_side = CauseSide.OURS_COORDINATION
+    db.session.commit()
     assert ledger.goodwill_required(ticket)
     remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft())
     assert remedy.approval_role is Role.LEAD   # an agent's own make-whole now needs a lead

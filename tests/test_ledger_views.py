@@ -147,3 +147,20 @@ def test_labels_in_notes_get_a_warning(login, desk):
                                      data={"body": "Customer is difficult and unreasonable."},
                                      follow_redirects=True)
     assert "labels the customer" in resp.get_data(as_text=True)
+
+
+def test_ledger_report_for_a_period(build, login, desk, now):
+    client = login(desk["agent"])
+    html = client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
+    form = re.findall(r'<form method="post" action="/tickets/\d+/remedies" class="d-inline">(.*?)</form>',
+                      html, re.S)[0]
+    client.post(f"/tickets/{desk['ticket']}/remedies",
+                data=dict(re.findall(r'name="(\w+)" value="([^"]*)"', form)))
+    lead = login(desk["lead"])
+    page = lead.get("/ledger/").get_data(as_text=True)
+    assert "Granted in EUR" in page and "€20.00" in page
+    assert "1 ticket with remedies" in page
+    empty = lead.get("/ledger/?since=2020-01-01&until=2020-01-31").get_data(as_text=True)
+    assert "No compensation was granted in this period." in empty
+    bad = lead.get("/ledger/?since=2020-02-01&until=2020-01-01").get_data(as_text=True)
+    assert "must come after its start" in bad

@@ -40,8 +40,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     templating.init_app(app)
 
     from ticketdesk.admin.views import bp as admin_bp
+    from ticketdesk.approvals.views import bp as approvals_bp
+    from ticketdesk.ledger.views import bp as ledger_bp
     from ticketdesk.auth.views import bp as auth_bp
     from ticketdesk.customers.views import bp as customers_bp
+    from ticketdesk.playbooks.views import bp as playbooks_bp
     from ticketdesk.public.views import bp as public_bp
     from ticketdesk.tickets.views import bp as tickets_bp
 
@@ -50,6 +53,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(customers_bp, url_prefix="/customers")
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(approvals_bp, url_prefix="/approvals")
+    app.register_blueprint(ledger_bp, url_prefix="/ledger")
+    app.register_blueprint(playbooks_bp, url_prefix="/playbooks")
 
     from ticketdesk.errors import register_error_handlers
 

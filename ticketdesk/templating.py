@@ -4,7 +4,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_currency, format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -174,6 +175,13 @@ def datetime_attr(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+def since(later: datetime | None, earlier: datetime | None) -> str:
+    """How long after ``earlier`` something happened, e.g. "after 1 hour"."""
+    if later is None or earlier is None:
+        return "—"
+    return _l("after %(delta)s", delta=format_timedelta(later - earlier, threshold=1.5))
+
+
 def nl2br(text: str | None) -> Markup:
     return Markup("<br>".join(escape(line) for line in (text or "").splitlines()))
 
@@ -204,6 +212,6 @@ def select_timezone() -> str | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         label=label, money=money, dt=datetime_local, dt_attr=datetime_attr, nl2br=nl2br,
-        filesize=filesize, change_value=change_value,
+        filesize=filesize, change_value=change_value, since=since,
     )
     app.jinja_env.globals.update(LABELS=LABELS, Role=Role, get_locale=get_locale)

@@ -32,6 +32,9 @@ def upgrade():
     )
     with op.batch_alter_table('playbooks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_playbooks_active'), ['active'], unique=False)
+        batch_op.create_index('uq_playbooks_one_default', ['is_default'], unique=True,
+                              sqlite_where=sa.text('is_default'),
+                              postgresql_where=sa.text('is_default'))
 
     op.create_table('playbook_versions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -155,6 +158,7 @@ def downgrade():
 
     op.drop_table('playbook_versions')
     with op.batch_alter_table('playbooks', schema=None) as batch_op:
+        batch_op.drop_index('uq_playbooks_one_default')
         batch_op.drop_index(batch_op.f('ix_playbooks_active'))
 
     op.drop_table('playbooks')

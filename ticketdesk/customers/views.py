@@ -9,6 +9,7 @@ from ticketdesk.models import CustomerTier, Role, Standing
 from ticketdesk.security import roles_required
 from ticketdesk.services import access, guards
 from ticketdesk.services import customers as customer_service
+from ticketdesk.services import ledger as ledger_service
 from ticketdesk.services import queue as queue_service
 from ticketdesk.services.errors import DomainError
 
@@ -72,10 +73,15 @@ def new():
 def detail(customer_id: int):
     customer = customer_service.get_customer(customer_id)
     access.require_view_customer(current_user, customer)
-    page = queue_service.list_customer_tickets(current_user, customer, limit=200)
-    return render_template("customers/detail.html", customer=customer, tickets=page,
-                           can_edit=access.can_edit_customer(current_user, customer),
-                           contact_form=ContactForm(formdata=None))
+    return _render_detail(customer, ContactForm(formdata=None))
+
+
+def _render_detail(customer, contact_form):
+    return render_template(
+        "customers/detail.html", customer=customer,
+        tickets=queue_service.list_customer_tickets(current_user, customer, limit=200),
+        compensation=ledger_service.customer_totals(customer.id),
+        can_edit=access.can_edit_customer(current_user, customer), contact_form=contact_form)
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -116,6 +122,4 @@ def add_contact(customer_id: int):
         else:
             flash(_("Contact added."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
-    page = queue_service.list_customer_tickets(current_user, customer, limit=200)
-    return render_template("customers/detail.html", customer=customer, tickets=page,
-                           can_edit=True, contact_form=form)
+    return _render_detail(customer, form)

@@ -83,11 +83,16 @@ class Playbook(db.Model):
     """A named playbook. Its content lives in immutable versions; edits add a version."""
 
     __tablename__ = "playbooks"
+    __table_args__ = (
+        # At most one default playbook, whatever happens concurrently.
+        sa.Index("uq_playbooks_one_default", "is_default", unique=True,
+                 sqlite_where=sa.text("is_default"), postgresql_where=sa.text("is_default")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     active: Mapped[bool] = mapped_column(default=True, index=True)
-    # Exactly one active playbook should be the default; enforced by the service.
+    # The catch-all for tickets no other playbook matches (see uq_playbooks_one_default).
     is_default: Mapped[bool] = mapped_column(default=False)
     current_version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("playbook_versions.id", use_alter=True, ondelete="SET NULL"))

@@ -150,7 +150,12 @@ def compensation_cap(ticket: Ticket, rules: Rules, kind: CapBase | None = None) 
 # ----------------------------------------------------------------- history checks
 
 def repeat_failures(ticket: Ticket, *, days: int | None = None) -> list[Ticket]:
-    """Earlier tickets of ours for the same customer and category within the window."""
+    """Earlier failures of ours for the same customer and category within the window.
+
+    Counts only when this ticket's cause is ours too, as are the earlier ones'.
+    """
+    if ticket.cause_side.group is not CauseGroup.OURS:
+        return []
     days = days or int(current_app.config["REPEAT_FAILURE_DAYS"])
     since = ticket.created_at - timedelta(days=days)
     rows = db.session.scalars(
@@ -159,7 +164,7 @@ def repeat_failures(ticket: Ticket, *, days: int | None = None) -> list[Ticket]:
             Ticket.id != ticket.id, Ticket.created_at >= since,
             Ticket.created_at <= ticket.created_at)
         .order_by(Ticket.created_at.desc()))
-    return [t for t in rows if t.cause_side.group is not CauseGroup.THEIRS]
+    return [t for t in rows if t.cause_side.group is CauseGroup.OURS]
 
 
 @dataclass(frozen=True)
@@ -498,11 +503,55 @@ def customer_totals(customer_id: int, *, since: datetime | None = None,
         stmt = stmt.where(Remedy.proposed_at >= since)
     if until is not None:
         stmt = stmt.where(Remedy.proposed_at < until)
+    return _per_currency(db.session.execute(stmt))
+
+
+def _per_currency(rows) -> dict[str, PeriodTotals]:
+    """(currency, kind, count, sum) rows → make-whole and goodwill totals per currency."""
     result: dict[str, dict] = {}
-    for currency, kind, count, total in db.session.execute(stmt):
+    for currency, kind, count, total in rows:
         entry = result.setdefault(currency, {"mw": Decimal("0"), "gw": Decimal("0"), "n": 0})
         amount = round_money(Decimal(str(total)), currency)
         entry["mw" if kind is RemedyKind.MAKE_WHOLE else "gw"] += amount
         entry["n"] += count
     return {c: PeriodTotals(make_whole=e["mw"], goodwill=e["gw"], remedies=e["n"])
             for c, e in result.items()}
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    since: datetime
+    until: datetime
+    totals: dict[str, PeriodTotals]
+    states: dict[RemedyState, int]
+    conceded: int
+    tickets_with_remedies: int
+    remedies: list[Remedy]
+
+
+def period_report(*, since: datetime, until: datetime, limit: int = 200) -> PeriodReport:
+    """Compensation proposed in ``[since, until)``: totals per currency and kind, states,
+    how much was conceded rather than offered, and the newest remedies."""
+    if until <= since:
+        raise DomainError(_("The end of the period must come after its start."), field="until")
+    in_period = (Remedy.proposed_at >= since, Remedy.proposed_at < until)
+    states = {state: count for state, count in db.session.execute(
+        sa.select(Remedy.state, sa.func.count(Remedy.id)).where(*in_period)
+        .group_by(Remedy.state))}
+    conceded, tickets = db.session.execute(
+        sa.select(sa.func.count(Remedy.id).filter(Remedy.conceded.is_(True)),
+                  sa.func.count(sa.distinct(Remedy.ticket_id))).where(*in_period)).one()
+    totals = _per_currency(db.session.execute(
+        sa.select(Remedy.currency, Remedy.kind, sa.func.count(Remedy.id),
+                  sa.func.coalesce(sa.func.sum(Remedy.cost), 0))
+        .where(*in_period, Remedy.state.in_((RemedyState.APPROVED, RemedyState.DELIVERED)))
+        .group_by(Remedy.currency, Remedy.kind)))
+    remedies = list(db.session.scalars(
+        sa.select(Remedy).where(*in_period)
+        .options(joinedload(Remedy.ticket).joinedload(Ticket.customer),
+                 joinedload(Remedy.proposed_by))
+        .order_by(Remedy.proposed_at.desc()).limit(limit)).unique())
+    return PeriodReport(
+        since=since, until=until,
+        totals=totals, states=states, conceded=conceded or 0, tickets_with_remedies=tickets or 0,
+        remedies=remedies)

@@ -1,0 +1,1 @@
+"""Playbook management screens for team leads and administrators."""

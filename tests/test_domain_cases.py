@@ -231,7 +231,7 @@ def test_chili_goodwill_is_concrete_and_relevant(app, desk):
     state = _state(app, tid)
     assert state["playbook"] == "Service attitude"
     assert state["remedies"] == [(RemedyKind.GOODWILL, RemedyForm.FREE_ITEM, 1, Decimal("4.50"),
-                                  RemedyState.DELIVERED, False, False, True, "affected")]
+                                  RemedyState.DELIVERED, False, False, True, "order")]
 
 
 def test_big_client_crisis_sorts_the_cause(app, desk):

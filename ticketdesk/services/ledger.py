@@ -98,18 +98,22 @@ def rules_for(ticket: Ticket) -> Rules:
                  agent_limit=agent_limit, lead_limit=lead_limit)
 
 
+def claim_known(ticket: Ticket) -> bool:
+    return ticket.claimed_loss is not None
+
+
 def affected_value(ticket: Ticket) -> Decimal:
-    """What the complaint is about: the claimed loss, else the order value, else nothing."""
-    if ticket.claimed_loss is not None:
-        return ticket.claimed_loss
-    return ticket.order_value or Decimal("0")
+    """What the complaint is about: the claimed loss (zero until someone enters it)."""
+    return ticket.claimed_loss if ticket.claimed_loss is not None else Decimal("0")
 
 
 def default_cap_base_kind(ticket: Ticket) -> CapBase:
-    """The whole order for small orders of which only part was affected (the bags case)."""
+    """The whole order for small orders of which only part was affected (the bags case),
+    and for any order while the claimed loss is not known yet."""
     small = Decimal(str(current_app.config["SMALL_ORDER_LIMIT"]))
     order = ticket.order_value
-    if order is not None and order <= small and affected_value(ticket) < order:
+    if order is not None and (not claim_known(ticket)
+                              or (order <= small and affected_value(ticket) < order)):
         return CapBase.ORDER
     return CapBase.AFFECTED
 
@@ -179,10 +183,7 @@ class FastPath:
 
 def fast_path(ticket: Ticket, rules: Rules | None = None) -> FastPath:
     rules = rules or rules_for(ticket)
-    value = affected_value(ticket)
-    applies = (ticket.category.slug in FAST_PATH_CATEGORIES and rules.evidence_threshold > 0
-               and value <= rules.evidence_threshold)
-    if not applies:
+    if ticket.category.slug not in FAST_PATH_CATEGORIES or rules.evidence_threshold <= 0:
         return FastPath(applies=False, eligible=False, threshold=rules.evidence_threshold)
     days = int(current_app.config["NO_PROOF_WINDOW_DAYS"])
     since = ticket.created_at - timedelta(days=days)
@@ -192,8 +193,9 @@ def fast_path(ticket: Ticket, rules: Rules | None = None) -> FastPath:
                Remedy.no_proof.is_(True), Remedy.state.in_(LIVE_REMEDY_STATES),
                Remedy.proposed_at >= since)
         .order_by(Ticket.created_at.desc()).distinct()))
-    return FastPath(applies=True, eligible=not used, threshold=rules.evidence_threshold,
-                    used_on=used)
+    applies = claim_known(ticket) and affected_value(ticket) <= rules.evidence_threshold
+    return FastPath(applies=applies, eligible=applies and not used,
+                    threshold=rules.evidence_threshold, used_on=used)
 
 
 def goodwill_required(ticket: Ticket) -> str | None:
@@ -226,6 +228,7 @@ class Suggestion:
     goodwill_required: str | None
     advisory: bool
     ideas: list[str]
+    claim_known: bool = True
 
 
 def suggest(ticket: Ticket) -> Suggestion:
@@ -245,7 +248,7 @@ def suggest(ticket: Ticket) -> Suggestion:
         return Suggestion(make_whole_form=rules.make_whole_form, make_whole_cost=Decimal("0"),
                           goodwill_cost=Decimal("0"), goodwill_units=None, cap_base_kind=kind,
                           cap_base=base, cap=cap, goodwill_required=None, advisory=True,
-                          ideas=ideas)
+                          ideas=ideas, claim_known=claim_known(ticket))
     make_whole = round_money(affected_value(ticket), currency)
     units = None
     if rules.goodwill_basis is GoodwillBasis.AFFECTED_PERCENT:
@@ -267,7 +270,7 @@ def suggest(ticket: Ticket) -> Suggestion:
     return Suggestion(make_whole_form=rules.make_whole_form, make_whole_cost=make_whole,
                       goodwill_cost=goodwill, goodwill_units=units, cap_base_kind=kind,
                       cap_base=base, cap=cap, goodwill_required=goodwill_required(ticket),
-                      advisory=False, ideas=ideas)
+                      advisory=False, ideas=ideas, claim_known=claim_known(ticket))
 
 
 # ----------------------------------------------------------------- authority

@@ -110,8 +110,8 @@ def _event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None
 def _asks_for_proof(ticket: Ticket, body: str) -> list[str]:
     """Proof-asking words in a reply on a claim within the evidence threshold."""
     rules = ledger.rules_for(ticket)
-    known = ticket.claimed_loss is not None or ticket.order_value is not None
-    if rules.advisory or not known or ledger.affected_value(ticket) > rules.evidence_threshold:
+    if rules.advisory or not ledger.claim_known(ticket) \
+            or ledger.affected_value(ticket) > rules.evidence_threshold:
         return []
     return guards.proof_requests(body)
 

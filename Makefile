@@ -66,8 +66,9 @@ run db-ready serve-web: export FLASK_APP = wsgi
 run: db-ready ## Upgrade the database, load demo data if empty, serve on http://HOST:PORT
 	@$(MAKE) --no-print-directory serve-web
 
-db-ready: $(STAMP) ## Apply migrations and load demo data into an empty database
+db-ready: $(STAMP) ## Apply migrations, add missing shipped playbooks, load demo data into an empty database
 	$(FLASK) db upgrade
+	$(FLASK) seed-playbooks
 	$(FLASK) demo-data --if-empty
 
 serve-web: $(STAMP) ## Serve the web app only (no database preparation)

@@ -10,25 +10,35 @@ from ticketdesk import demo
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Category,
+    CauseGroup,
+    CauseSide,
     Channel,
     Contact,
     Counter,
     Customer,
     CustomerTier,
     EventKind,
+    Playbook,
+    RemedyKind,
     Role,
     Severity,
+    StepKind,
     Ticket,
     TicketEvent,
     TicketKind,
     TicketStatus,
+    TicketStep,
     User,
 )
-from ticketdesk.services import counters
+from ticketdesk.services import counters, ledger, playbook_defaults, playbooks
 from ticketdesk.services.users import authenticate
 from tests import factories
 
 CLOSED_STATES = ("resolved", "closed")
+# Timeline events that do not change the ticket itself (the services leave its last
+# activity alone for them).
+BOOKKEEPING = (EventKind.INTERNAL_NOTE, EventKind.PLAYBOOK, EventKind.STEP_DONE,
+               EventKind.STEP_REOPENED)
 
 
 def _count(model) -> int:
@@ -40,7 +50,10 @@ def _tickets() -> list[Ticket]:
         sa.select(Ticket).options(sa.orm.selectinload(Ticket.events),
                                   sa.orm.selectinload(Ticket.customer),
                                   sa.orm.selectinload(Ticket.team),
-                                  sa.orm.selectinload(Ticket.assignee))
+                                  sa.orm.selectinload(Ticket.assignee),
+                                  sa.orm.selectinload(Ticket.steps),
+                                  sa.orm.selectinload(Ticket.remedies),
+                                  sa.orm.selectinload(Ticket.playbook_version))
         .order_by(Ticket.id)))
 
 
@@ -53,10 +66,14 @@ def _empty_database() -> None:
 
 
 def _snapshot() -> list[tuple]:
+    done_steps = (sa.select(sa.func.count(TicketStep.id))
+                  .where(TicketStep.ticket_id == Ticket.id, TicketStep.done_at.is_not(None))
+                  .scalar_subquery())
     rows = db.session.execute(
         sa.select(Ticket.reference, Ticket.subject, Ticket.status, Ticket.kind, Ticket.severity,
                   Ticket.channel, Ticket.created_at, Ticket.public_token, Ticket.order_value,
-                  Customer.name, sa.func.count(TicketEvent.id))
+                  Ticket.cause_side, Ticket.root_cause, Customer.name,
+                  sa.func.count(TicketEvent.id), done_steps)
         .join(Customer, Ticket.customer_id == Customer.id)
         .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
         .group_by(Ticket.id, Customer.name).order_by(Ticket.reference))
@@ -155,6 +172,9 @@ def test_demo_timelines_are_complete_and_consistent(ctx, now):
         first = events[0]
         assert first.kind is EventKind.CREATED, t.reference
         assert first.created_at == t.created_at
+        # The playbook is attached at intake, right after the ticket was created.
+        assert events[1].kind is EventKind.PLAYBOOK, t.reference
+        assert (events[1].created_at, events[1].actor_id) == (t.created_at, first.actor_id)
         if t.channel is Channel.WEB:
             assert first.by_customer and first.actor_id is None
         if t.channel in (Channel.PHONE, Channel.EMAIL, Channel.WALK_IN):
@@ -188,9 +208,77 @@ def test_demo_timelines_are_complete_and_consistent(ctx, now):
         assert (assignees[-1].new_value if assignees else None) == (
             t.assignee.name if t.assignee else None)
         assert (teams[-1].new_value if teams else None) == (t.team.name if t.team else None)
-        changes = [e.created_at for e in events if e.kind is not EventKind.INTERNAL_NOTE]
+        changes = [e.created_at for e in events if e.kind not in BOOKKEEPING]
         assert t.last_activity_at == changes[-1]
         assert t.updated_at == t.last_activity_at
+
+
+def test_demo_tickets_follow_their_playbooks(ctx, now):
+    summary = demo.load_demo(now=now)
+
+    assert f"{len(playbook_defaults.SHIPPED)} playbooks" in summary
+    tickets = _tickets()
+    assert all(t.playbook_version is not None and t.steps for t in tickets)
+    candidates = playbooks._candidates()
+    for t in tickets:
+        # Each ticket follows the playbook that fits it (after any switch a lead made).
+        assert playbooks.choose_version(t, candidates) is t.playbook_version, t.reference
+        assert t.playbook_version.advisory == (t.cause_side.group is CauseGroup.THEIRS)
+        done_events = [e for e in t.events if e.kind is EventKind.STEP_DONE]
+        assert len(done_events) == sum(
+            1 for s in t.steps if s.is_done and s.kind is not StepKind.STATUS_UPDATE)
+        for step in t.steps:
+            if not step.is_done:
+                continue
+            assert step.done_at >= t.created_at and step.done_at <= now, t.reference
+            if step.kind in (StepKind.APOLOGY, StepKind.EXPLANATION):
+                # Given in a public reply, by whoever wrote it, when it was sent.
+                reply = step.reply_event
+                assert reply.kind is EventKind.PUBLIC_REPLY, t.reference
+                assert (reply.created_at, reply.actor_id) == (step.done_at, step.done_by_id)
+            if step.kind is StepKind.EXPLANATION:
+                assert step.root_cause is not None and step.root_cause is t.root_cause
+            if step.kind is StepKind.TASK and step.done_by_id is not None:
+                ticker = db.session.get(User, step.done_by_id)
+                assert ticker.role is Role.LEAD or ticker.role is step.role, t.reference
+
+        if t.status.value in CLOSED_STATES:
+            required = [s for s in t.steps if s.required]
+            assert all(s.is_done and s.done_at <= t.resolved_at for s in required), t.reference
+            if not t.playbook_version.advisory:
+                assert t.root_cause is not None, t.reference
+                assert any(r.kind is RemedyKind.MAKE_WHOLE for r in t.remedies), t.reference
+                if ledger.goodwill_required(t):
+                    assert ledger.totals(t).goodwill > 0, t.reference
+        if t.status is TicketStatus.NEW:
+            assert t.cause_side is CauseSide.UNKNOWN and t.root_cause is None
+
+    # Open tickets show the checklist at work: done, still open and overdue steps.
+    open_steps = [s for t in tickets if t.is_open for s in t.steps]
+    assert any(s.is_done for s in open_steps)
+    assert any(not s.is_done and not s.is_overdue(now) for s in open_steps)
+    assert any(s.is_overdue(now) for s in open_steps)
+    # Cause sides: mostly ours once investigated, a few the customer's own, new ones unknown.
+    finished = [t for t in tickets if t.status.value in CLOSED_STATES]
+    groups = [t.cause_side.group for t in finished]
+    assert groups.count(CauseGroup.OURS) > 0.75 * len(finished)
+    assert len({t.cause_side for t in finished}) >= 4
+    theirs = [t for t in tickets if t.cause_side is CauseSide.THEIRS_INTERNAL]
+    assert 3 <= len(theirs) <= 20
+    assert all(t.playbook_version.playbook.name == playbook_defaults.ADVISORY.name
+               for t in theirs)
+    names = {t.playbook_version.playbook.name for t in tickets}
+    assert len(names) >= 10
+
+
+def test_load_demo_keeps_playbooks_that_are_there_already(ctx, now):
+    playbook_defaults.seed_playbooks(now=now)
+    before = db.session.scalars(sa.select(Playbook.id).order_by(Playbook.id)).all()
+
+    summary = demo.load_demo(now=now)
+
+    assert "(0 shipped ones added now)" in summary
+    assert db.session.scalars(sa.select(Playbook.id).order_by(Playbook.id)).all() == before
 
 
 def test_demo_tells_the_domain_stories(ctx, now):
@@ -204,14 +292,33 @@ def test_demo_tells_the_domain_stories(ctx, now):
     assert bags.status is TicketStatus.CLOSED
     assert sum(e.kind is EventKind.PUBLIC_REPLY for e in bags.events) >= 3
     assert any("conceded" in e.body for e in bags.events if e.kind is EventKind.INTERNAL_NOTE)
+    assert bags.remedies and all(r.conceded for r in bags.remedies)
+    assert bags.replies_before_remedy >= 2  # the argument loop
 
     oil = ticket("bottle of olive oil")
     assert oil.first_response_at - oil.created_at <= timedelta(hours=1)
+    call_back = oil.steps[0]
+    assert call_back.done_at <= call_back.due_at  # called back within the hour
+    assert any(r.no_proof for r in oil.remedies)
 
     angry = ticket("Rollout phase 2 stalled")
     assert (angry.kind, angry.customer.tier) == (TicketKind.CRISIS, CustomerTier.STRATEGIC)
     assert angry.is_open
     assert angry.first_response_at - angry.created_at <= timedelta(hours=1)
+    assert angry.playbook_version.playbook.name == playbook_defaults.CRISIS_STRATEGIC.name
+    assert angry.cause_side is CauseSide.OURS_PRODUCT
+    assert any(s.kind is StepKind.STATUS_UPDATE and s.recur_hours == 24 for s in angry.steps)
+    assert {s.role for s in angry.steps if s.is_done} >= {Role.LEAD, Role.ACCOUNT_MANAGER}
+
+    pressure = ticket("moved three weeks forward by their CIO")
+    assert pressure.cause_side is CauseSide.THEIRS_INTERNAL
+    assert pressure.playbook_version.advisory and not pressure.remedies
+
+    promotion = ticket("Promotion stock 4 days late")
+    switches = [e for e in promotion.events if e.kind is EventKind.PLAYBOOK]
+    assert [e.new_value for e in switches] == [
+        f"{playbook_defaults.LATE.name} (v1)", f"{playbook_defaults.CRISIS_STRATEGIC.name} (v1)"]
+    assert promotion.playbook_version.playbook.name == playbook_defaults.CRISIS_STRATEGIC.name
 
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
         Ticket.reopen_count > 0)) >= 2
@@ -283,6 +390,42 @@ def test_generate_bulk_appends_tickets_with_timelines(ctx, now, monkeypatch):
     assert 0.05 < open_share < 0.3
     statuses = set(db.session.scalars(sa.select(Ticket.status).where(Ticket.id.in_(bulk))))
     assert statuses == set(TicketStatus)
+
+    # Every bulk ticket has its playbook's checklist; finished ones have it done in time.
+    assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
+        Ticket.id.in_(bulk), Ticket.playbook_version_id.is_(None))) == 0
+    without_steps = db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
+        Ticket.id.in_(bulk), ~sa.exists().where(TicketStep.ticket_id == Ticket.id)))
+    assert without_steps == 0
+    assert db.session.scalar(sa.select(sa.func.count(TicketEvent.id)).where(
+        TicketEvent.ticket_id.in_(bulk), TicketEvent.kind == EventKind.PLAYBOOK)) == 500
+    finished = (Ticket.id.in_(bulk), Ticket.status.in_((TicketStatus.RESOLVED,
+                                                        TicketStatus.CLOSED)))
+    steps = sa.select(sa.func.count(TicketStep.id)).join(Ticket, TicketStep.ticket_id == Ticket.id)
+    assert db.session.scalar(steps.where(*finished, TicketStep.required.is_(True),
+                                         TicketStep.done_at.is_(None))) == 0
+    assert db.session.scalar(steps.where(*finished, TicketStep.done_at > Ticket.resolved_at)) == 0
+    assert db.session.scalar(steps.where(Ticket.id.in_(bulk),
+                                         TicketStep.done_at.is_not(None))) > 1000
+    # Apologies and explanations point at the reply that gave them.
+    given = db.session.execute(
+        sa.select(TicketStep, TicketEvent).join(TicketEvent, TicketStep.reply_event_id
+                                                == TicketEvent.id)
+        .where(TicketStep.ticket_id.in_(bulk))).all()
+    assert given
+    for step, reply in given:
+        assert step.kind in (StepKind.APOLOGY, StepKind.EXPLANATION)
+        assert (reply.ticket_id, reply.kind, reply.created_at) == (
+            step.ticket_id, EventKind.PUBLIC_REPLY, step.done_at)
+    assert db.session.scalar(steps.where(
+        Ticket.id.in_(bulk), TicketStep.kind.in_((StepKind.APOLOGY, StepKind.EXPLANATION)),
+        TicketStep.done_at.is_not(None), TicketStep.reply_event_id.is_(None))) == 0
+    explained = db.session.execute(
+        sa.select(TicketStep.root_cause, Ticket.root_cause)
+        .join(Ticket, TicketStep.ticket_id == Ticket.id)
+        .where(Ticket.id.in_(bulk), TicketStep.kind == StepKind.EXPLANATION,
+               TicketStep.done_at.is_not(None))).all()
+    assert explained and all(a is b and a is not None for a, b in explained)
 
     # A ticket logged afterwards through the service gets the next number (and a fresh id).
     agent = db.session.scalar(sa.select(User.id).where(User.email == "agent@example.com"))

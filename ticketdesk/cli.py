@@ -63,6 +63,17 @@ def demo_data(tickets: int | None, if_empty: bool, seed: int) -> None:
     click.echo(demo.logins_text())
 
 
+@click.command("seed-playbooks")
+@with_appcontext
+def seed_playbooks() -> None:
+    """Add the shipped default playbooks that are missing; existing ones stay as they are."""
+    from ticketdesk.services import playbook_defaults
+
+    added = playbook_defaults.seed_playbooks(now=utcnow())
+    click.echo(f"Added {added} shipped playbook{'' if added == 1 else 's'}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data)
+    app.cli.add_command(seed_playbooks)

@@ -4,6 +4,11 @@
 hundred complaints with full timelines, written after the cases in ``DOMAIN.md`` (the 20-of-22
 cosmetic bags, the missing olive oil bottle called back within the hour, the lunch regular who
 likes extra chili, the strategic client angry mid-project ...). The same seed gives the same data.
+It adds the shipped playbooks when they are missing, and every ticket follows the one that
+fits it: the timelines tick the checklist through the playbook service's own helpers (the
+apology and the explanation by the replies that give them), put make-whole and goodwill on the
+compensation ledger, set the cause side once it is investigated, and resolve only once every
+required step is done, as the ticket service insists.
 
 ``generate_bulk`` appends many more tickets with short timelines for benchmarks. It uses Core
 bulk inserts with precomputed ticket ids and commits per batch; it is a CLI loader, not a user
@@ -14,34 +19,59 @@ import base64
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
 
+from ticketdesk.database import UTCDateTime
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Category,
+    CauseSide,
     Channel,
     Contact,
     Counter,
     Customer,
     CustomerTier,
     EventKind,
+    Playbook,
+    Remedy,
+    RemedyForm,
+    RemedyKind,
+    RemedyReason,
+    RemedyState,
     Role,
+    RootCause,
     Severity,
     Standing,
+    StepKind,
     Team,
     Ticket,
     TicketEvent,
     TicketKind,
     TicketStatus,
+    TicketStep,
     User,
     team_members,
 )
-from ticketdesk.services import categories, counters
+from ticketdesk.services import categories, counters, ledger, playbook_defaults, playbooks
 from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.playbook_defaults import (
+    ACCOUNT_MANAGER,
+    ACKNOWLEDGE_PRESSURE,
+    BRIEF_MANAGER,
+    CONFIRM,
+    GOODWILL,
+    LEAD_OWNS,
+    LISTEN,
+    MAKE_WHOLE,
+    NEXT_CONTACT,
+    OFFER_HELP,
+    ROOT_CAUSE,
+)
 from ticketdesk.services.uow import unit_of_work
 
 DEMO_URL = "http://127.0.0.1:5000"
@@ -318,9 +348,12 @@ class _Texts:
     """What customers and staff write about one category of complaint."""
 
     openings: tuple[tuple[str, str], ...]  # (subject, description)
-    acks: tuple[str, ...]  # first public reply: make whole at once
-    notes: tuple[str, ...]  # internal, factual
+    acks: tuple[str, ...]  # first public reply: apologise and make whole at once
+    notes: tuple[str, ...]  # internal, factual, about what is being done
     resolutions: tuple[str, ...]  # closing public reply
+    # What investigation finds: (root-cause code, internal finding, the sentence that
+    # explains it to the customer). Empty for causes on the customer's side.
+    causes: tuple[tuple[RootCause, str, str], ...] = ()
 
 
 _TEXTS: dict[str, _Texts] = {
@@ -347,18 +380,32 @@ _TEXTS: dict[str, _Texts] = {
             "our warehouse this afternoon by express. You do not need to return anything.",
         ),
         notes=(
-            "Warehouse check: the outgoing weight of {order} was below the expected weight, so "
-            "the order was most likely picked short. Reship approved; no proof requested "
-            "(small claim).",
-            "Reship booked with the express carrier. Goodwill: one extra unit added to the "
-            "parcel as a thank-you for reporting it.",
+            "Reship booked with the express carrier. No proof requested (small claim).",
+            "Goodwill: one extra unit added to the parcel as a thank-you for reporting it.",
         ),
         resolutions=(
             "The missing {item} were delivered this morning. We added a small extra to the "
             "parcel as a thank-you for your patience. If anything is still not right, simply "
             "reply here.",
             "Tracking shows the replacement was delivered and signed for. Thank you for telling "
-            "us so quickly; it helped us find a gap in our packing check.",
+            "us so quickly.",
+        ),
+        causes=(
+            (RootCause.PICKING_ERROR,
+             "Warehouse check: the outgoing weight of {order} was below the expected weight, so "
+             "the order was picked short.",
+             "What went wrong: your order was picked short in our warehouse. Every parcel is "
+             "now weighed against the order before it leaves."),
+            (RootCause.STOCK_SHORTAGE,
+             "Warehouse check: the {item} ran out while {order} was being packed, and the order "
+             "left incomplete without a note to the customer.",
+             "What went wrong: we ran out of stock while packing and sent your order "
+             "incomplete without telling you. Incomplete orders now wait for your go-ahead."),
+            (RootCause.COORDINATION_GAP,
+             "The missing carton stayed at the depot: the driver loaded from an outdated "
+             "loading list.",
+             "What went wrong: one carton stayed at our depot because the driver's loading "
+             "list was out of date. Loading lists are now printed at departure."),
         ),
     ),
     "damaged_defective": _Texts(
@@ -376,19 +423,36 @@ _TEXTS: dict[str, _Texts] = {
         acks=(
             "I'm sorry the goods arrived like this. Replacements for the damaged {item} go out "
             "today. Please do not send the broken ones back; just dispose of them.",
-            "Thank you for telling us straight away. We are replacing the faulty {item} now and "
-            "have asked quality control to check the rest of the batch.",
+            "Thank you for telling us straight away, and sorry for the trouble. We are "
+            "replacing the faulty {item} now and have asked quality control to check the rest "
+            "of the batch.",
         ),
         notes=(
-            "Quality check: the same batch was reported by one other customer this month. "
-            "Batch put on hold in the warehouse.",
-            "Carrier damage claim filed separately; the customer is not involved in that.",
+            "Replacement picked and checked before packing; the customer was asked to dispose "
+            "of the damaged goods.",
+            "Asked the driver to check the replacement with the customer on arrival.",
         ),
         resolutions=(
             "The replacement {item} have been delivered, and we credited the handling time to "
             "your account. Sorry again for the trouble.",
-            "Replacements delivered and checked by our driver on arrival. Quality control "
-            "found a packing fault on that line and it has been fixed.",
+            "Replacements delivered and checked by our driver on arrival. Thank you for your "
+            "patience.",
+        ),
+        causes=(
+            (RootCause.PACKING_DAMAGE,
+             "The pallet was wrapped without corner boards; the crushed corner matches.",
+             "What went wrong: the pallet was wrapped without corner protection and the goods "
+             "were crushed on the way. Corner boards are now checked before dispatch."),
+            (RootCause.CARRIER_DAMAGE,
+             "The carrier's scan shows an exception at the hub. Damage claim filed with the "
+             "carrier; the customer is not involved in that.",
+             "What went wrong: the carton was damaged in our carrier's hub. We have filed the "
+             "claim with the carrier ourselves; there is nothing you need to do."),
+            (RootCause.PRODUCT_DEFECT,
+             "Quality check: the same batch was reported by one other customer this month. "
+             "Batch put on hold in the warehouse.",
+             "What went wrong: a fault in one production batch. We have stopped shipping that "
+             "batch, and our quality team is going through it with the factory."),
         ),
     ),
     "wrong_item": _Texts(
@@ -406,19 +470,32 @@ _TEXTS: dict[str, _Texts] = {
         acks=(
             "Sorry for the mix-up. The correct {item} leave our warehouse today. A courier will "
             "collect the wrong goods whenever it suits you; there is no need to repack them.",
-            "Thank you for letting us know. The right {item} are on their way by express, and "
-            "you can keep the wrong ones until our courier collects them.",
+            "Thank you for letting us know, and sorry for the extra work. The right {item} are "
+            "on their way by express, and you can keep the wrong ones until our courier "
+            "collects them.",
         ),
         notes=(
-            "Picking error: two neighbouring bin locations hold similar items. The warehouse is "
-            "relabelling the bins.",
             "Collection of the wrong goods booked for the same visit as the replacement.",
+            "Replacement picked by a second colleague and checked against the order "
+            "confirmation.",
         ),
         resolutions=(
             "The correct {item} were delivered and our courier collected the wrong ones at the "
             "same time. Sorry for the extra work this caused you.",
             "Delivery of the right {item} is confirmed. We added a credit for the inconvenience "
             "to your next invoice.",
+        ),
+        causes=(
+            (RootCause.PICKING_ERROR,
+             "Picking error: two neighbouring bin locations hold similar items. The warehouse "
+             "is relabelling the bins.",
+             "What went wrong: two similar items sit in neighbouring bins in our warehouse and "
+             "the wrong one was picked. The bins have been relabelled."),
+            (RootCause.SYSTEM_ERROR,
+             "Order entry: after the catalogue update the old variant code pointed to another "
+             "colour.",
+             "What went wrong: a catalogue update sent an outdated item code to our warehouse. "
+             "The codes have been corrected."),
         ),
     ),
     "late_delivery": _Texts(
@@ -434,23 +511,37 @@ _TEXTS: dict[str, _Texts] = {
              "where our {item} are."),
         ),
         acks=(
-            "I'm sorry for the delay. I checked with the carrier: the shipment is stuck at "
-            "their hub. We have booked an express delivery for tomorrow morning at our cost, "
-            "and I will confirm once it is on the van.",
+            "I'm sorry for the delay. We are not waiting for the late parcel: an express "
+            "delivery from stock reaches you tomorrow morning at our cost, and I will confirm "
+            "once it is on the van.",
             "Sorry that we let you down on timing. A new shipment of the {item} goes out today "
             "by express, so you do not have to wait for the delayed one.",
         ),
         notes=(
-            "Carrier confirmed a sorting backlog at the regional hub. Express reship booked; "
-            "the original parcel will be refused and returned to us.",
+            "Express reship booked from stock; the delayed parcel will be refused and returned "
+            "to us.",
             "The customer's planning depends on this delivery. Asked logistics to call them "
             "with the exact delivery time.",
         ),
         resolutions=(
             "The {item} were delivered this morning, and we have refunded the shipping cost "
             "for this order. Thank you for your patience.",
-            "Delivery confirmed. Because of the recent delays we have also changed the carrier "
-            "for your region.",
+            "Delivery confirmed, and the shipping cost is refunded. Thank you for bearing with "
+            "us.",
+        ),
+        causes=(
+            (RootCause.CARRIER_DELAY,
+             "Carrier confirmed a sorting backlog at the regional hub.",
+             "What went wrong: the parcel was caught in a backlog at our carrier's regional "
+             "hub. We now switch carriers as soon as a hub reports a backlog."),
+            (RootCause.STOCK_SHORTAGE,
+             "Stock: {order} was confirmed against stock already promised to another order.",
+             "What went wrong: we confirmed your order against stock that was already promised "
+             "elsewhere. Order confirmations now reserve the stock."),
+            (RootCause.COORDINATION_GAP,
+             "The delivery slot was agreed by phone but never entered for the driver.",
+             "What went wrong: the delivery slot we agreed with you was not passed on to the "
+             "driver. Agreed slots now go straight into the driver's route."),
         ),
     ),
     "billing_payment": _Texts(
@@ -472,20 +563,34 @@ _TEXTS: dict[str, _Texts] = {
             "You are right, and I'm sorry. The {amount} will be refunded today and you will see "
             "it on your statement within three working days. There is nothing more you need "
             "to send us.",
-            "Thank you for pointing this out. I have corrected the invoice and cancelled the "
-            "reminder fee; the corrected copy is in your account.",
+            "Thank you for pointing this out, and sorry for the trouble. I have corrected the "
+            "invoice and cancelled the reminder fee; the corrected copy is in your account.",
         ),
         notes=(
-            "Duplicate debit caused by a retry in the payment gateway after a timeout. Finance "
-            "is checking for other affected customers.",
-            "The contract price was not copied to the new price list on 1 January. Finance is "
-            "correcting all open invoices of this customer.",
+            "Corrected invoice issued and the reminder withdrawn.",
+            "Refund released; the customer will see it within three working days.",
         ),
         resolutions=(
             "The refund of {amount} has been sent. Sorry for the trouble; we have also fixed "
             "the cause so it does not happen again.",
             "The corrected invoice is in your account and the reminder has been withdrawn. "
             "Thank you for your patience.",
+        ),
+        causes=(
+            (RootCause.BILLING_ERROR,
+             "Finance: the contract price was not copied to the new price list on 1 January. "
+             "Correcting all open invoices of this customer.",
+             "What went wrong: your contract price was not carried over to our new price list. "
+             "All your open invoices have been corrected."),
+            (RootCause.SYSTEM_ERROR,
+             "Duplicate debit caused by a retry in the payment gateway after a timeout. "
+             "Finance is checking for other affected customers.",
+             "What went wrong: our payment system retried a payment after a timeout and "
+             "charged it twice. The retry has been fixed."),
+            (RootCause.COMMERCIAL_TERMS,
+             "The late fee came from payment terms that no longer apply to this account.",
+             "What went wrong: a late fee from payment terms that no longer apply to you was "
+             "added. Your account now carries the current terms."),
         ),
     ),
     "service_attitude": _Texts(
@@ -511,16 +616,25 @@ _TEXTS: dict[str, _Texts] = {
             "over your request myself and will call you today.",
         ),
         notes=(
-            "Listened to the call recording: the customer was interrupted and not offered a "
-            "solution. Feedback given in the team meeting; coaching session booked.",
-            "The promised call-back was never entered in the queue, so nobody picked it up. "
-            "Call-backs now go into the queue as tasks.",
+            "Took the order over personally; the customer has my direct number.",
+            "Spoke with the colleague and their lead; the customer's request is done.",
         ),
         resolutions=(
             "Thank you again for the feedback. Your order has been handled and we have added "
             "a small thank-you to your next delivery.",
-            "We went through what happened with the team and changed how call-backs are "
-            "tracked. Your order is sorted; reply here if anything else comes up.",
+            "Your order is sorted, and the team has gone through what happened. Reply here if "
+            "anything else comes up.",
+        ),
+        causes=(
+            (RootCause.STAFF_CONDUCT,
+             "Listened to the call recording: the customer was interrupted and not offered a "
+             "solution. Feedback given in the team meeting; coaching session booked.",
+             "What went wrong: you were not listened to as you should have been. We have gone "
+             "through the conversation with the team."),
+            (RootCause.COORDINATION_GAP,
+             "The promised call-back was never entered in the queue, so nobody picked it up.",
+             "What went wrong: the call-back promised to you never reached our queue. "
+             "Call-backs are now tracked as tasks."),
         ),
     ),
     "solution_failure": _Texts(
@@ -536,14 +650,16 @@ _TEXTS: dict[str, _Texts] = {
              "and orders have to be entered twice."),
         ),
         acks=(
-            "We own this. Our project lead will be on site tomorrow morning, and until it is "
-            "fixed you will get a short written status from us at 17:00 every day.",
-            "Thank you for raising this directly. Two engineers are on it full time and you "
-            "will have a recovery plan with dates by tomorrow noon.",
+            "We own this, and we are sorry for the disruption. Our project lead will be on "
+            "site tomorrow morning, and until it is fixed you will get a short written status "
+            "from us at 17:00 every day.",
+            "Thank you for raising this directly, and sorry for the disruption to your "
+            "operation. Two engineers are on it full time and you will have a recovery plan "
+            "with dates by tomorrow noon.",
         ),
         notes=(
-            "Cause sorting: the interface fault is ours and we act on it now. The shortened "
-            "internal deadline on their side is theirs: advise, do not take it over.",
+            "Cause sorting: the fault in what we delivered is ours and we act on it now. Any "
+            "pressure from their own internal deadlines is theirs: advise, do not take it over.",
             "Account manager informed; every update on this goes to the lead and the account "
             "manager as well.",
         ),
@@ -552,6 +668,21 @@ _TEXTS: dict[str, _Texts] = {
             "and the credit for the delay are attached. Thank you for staying with us.",
             "The fix has run in production for a week without failures. We will review the "
             "project with you at the next monthly meeting.",
+        ),
+        causes=(
+            (RootCause.SOLUTION_DESIGN,
+             "Cause: the interface was designed for half their peak order volume. Revised "
+             "design in test.",
+             "What went wrong: our interface was not designed for your peak order volume. The "
+             "revised design is in test at three times that volume."),
+            (RootCause.PRODUCT_DEFECT,
+             "Cause: a firmware fault on the installed units; a fixed build is in test.",
+             "What went wrong: a firmware fault in the units we installed. The fixed firmware "
+             "is being rolled out site by site."),
+            (RootCause.COORDINATION_GAP,
+             "Cause: the site survey results never reached the installation team.",
+             "What went wrong: the results of the site survey did not reach our installation "
+             "team. Survey results now go to the installers before any planning."),
         ),
     ),
     "other": _Texts(
@@ -570,12 +701,13 @@ _TEXTS: dict[str, _Texts] = {
              "every order."),
         ),
         acks=(
-            "Thank you for asking. I will get you a clear answer today.",
-            "Thanks for the feedback. I have passed it to the team responsible and will come "
-            "back to you with what changes.",
+            "Thank you for asking, and sorry that it was not clear. I will get you a full "
+            "answer today.",
+            "Thanks for the feedback, and sorry for the trouble. I have passed it to the team "
+            "responsible and will come back to you with what changes.",
         ),
         notes=(
-            "Passed to the e-commerce team with the steps to reproduce.",
+            "Passed to the team responsible with the customer's details.",
             "Logistics confirmed that paper filling can be the default for this account.",
         ),
         resolutions=(
@@ -583,8 +715,87 @@ _TEXTS: dict[str, _Texts] = {
             "manufacturing faults. The documents you asked for are attached.",
             "The change is in place from your next order. Thank you for helping us improve.",
         ),
+        causes=(
+            (RootCause.SYSTEM_ERROR,
+             "Reproduced: a recent web shop release caused it. Passed to the e-commerce team "
+             "with the steps to reproduce.",
+             "What went wrong: a recent update to our web shop caused this. The fix is live."),
+            (RootCause.COORDINATION_GAP,
+             "The request fell between two teams; nobody owned it.",
+             "What went wrong: your request fell between two of our teams. It now has one "
+             "owner."),
+            (RootCause.OTHER,
+             "No single fault found; the information was hard to find. Documented for the team.",
+             "Nothing broke on our side, but the information you needed was hard to find. It "
+             "is now in the product information."),
+        ),
     ),
 }
+
+# Complaints whose cause lies inside the customer's own organisation (seed 002): the
+# advisory playbook. (category slug, subject, description).
+_THEIRS_OPENINGS: tuple[tuple[str, str, str], ...] = (
+    ("late_delivery", "We now need order {order} two weeks earlier",
+     "Our management has moved the opening of our new site forward by two weeks. I need all "
+     "of order {order} before then, and I have to report back to them today with a plan."),
+    ("solution_failure", "Our team cannot keep up with the rollout",
+     "Our leadership has shortened the schedule for phase {phase}, and my team cannot test "
+     "the {item} as fast as they arrive. Every delay now lands on my desk."),
+    ("billing_payment", "Budget frozen: second instalment cannot be paid on time",
+     "Our finance department froze all budgets this quarter, so the second instalment for "
+     "order {order} cannot be paid on the agreed date. I am under a lot of pressure to sort "
+     "this out."),
+    ("other", "New purchasing rules: every document again by Friday",
+     "Our new purchasing director wants every supplier document resubmitted in a new format "
+     "by Friday, including the certificates for the {item}. We are three people for 200 "
+     "suppliers."),
+)
+_THEIRS = _Texts(
+    openings=(),
+    acks=(
+        "Thank you for explaining what you are up against; that is a lot to handle in a short "
+        "time. From our side we can hold the {item} for you and split the delivery so the most "
+        "urgent part comes first. Shall we speak on Thursday at 10:00 to fix the plan?",
+        "That sounds like a hard week. Here is what we can do within our part: a one-page plan "
+        "with dates you can show your management, and an hour with our specialist for your "
+        "team. When would suit you for a call?",
+    ),
+    notes=(
+        "Cause sorting: the pressure comes from inside their organisation (a decision by their "
+        "management). We advise and help within our remit; we do not take over their planning.",
+        "Offered: stock held for them, a split delivery and a one-page plan for their "
+        "management. Next call agreed.",
+    ),
+    resolutions=(
+        "As agreed on our call: the first part is reserved for you and the rest follows on the "
+        "dates in the plan. Call me whenever the dates on your side move again.",
+        "Here is the plan we discussed, on one page for your management. We will speak again "
+        "at the start of next month; until then, reply here any time.",
+    ),
+)
+
+# Checking in with a customer under pressure from their own side (instead of asking them to
+# confirm a remedy).
+_THEIRS_CHECKS = (
+    "Did the plan work for your management? If anything on your side has moved again, tell "
+    "me and we will look at it together.",
+    "Checking in as agreed: is the split delivery still right for your new dates?",
+)
+
+# Where a root cause puts the ticket's cause side.
+_CAUSE_SIDE: dict[RootCause, CauseSide] = {
+    RootCause.PRODUCT_DEFECT: CauseSide.OURS_PRODUCT,
+    RootCause.SOLUTION_DESIGN: CauseSide.OURS_PRODUCT,
+    RootCause.SYSTEM_ERROR: CauseSide.OURS_PRODUCT,
+    RootCause.BILLING_ERROR: CauseSide.OURS_COMMERCIAL,
+    RootCause.COMMERCIAL_TERMS: CauseSide.OURS_COMMERCIAL,
+    RootCause.CUSTOMER_INTERNAL: CauseSide.THEIRS_INTERNAL,
+}
+
+
+def _cause_side(code: RootCause) -> CauseSide:
+    return _CAUSE_SIDE.get(code, CauseSide.OURS_COORDINATION)
+
 
 # Crisis openings: (category slug, subject, description).
 _CRISIS_OPENINGS: tuple[tuple[str, str, str], ...] = (
@@ -695,7 +906,7 @@ class _Step:
     """One thing that happens on a ticket, ``hours`` after it was created."""
 
     hours: float
-    op: str  # assign | reply | note | customer | status | field
+    op: str  # assign | reply | note | customer | status | field | tick | switch
     actor: User | None = None
     body: str = ""
     team: Team | None = None
@@ -703,6 +914,15 @@ class _Step:
     status: TicketStatus | None = None
     field: str | None = None
     value: object = None
+    # Replies: does this one apologise (None: when it says sorry), and which root cause does
+    # it explain to the customer?
+    apology: bool | None = None
+    explain: RootCause | None = None
+
+
+# What a "tick" step ticks besides a purpose from playbook_defaults.
+_FIRST = "first"  # the first open task: acknowledging or listening to the customer
+_REST = "rest"  # every required task still open (just before resolving)
 
 
 @dataclass
@@ -723,27 +943,42 @@ class _Draft:
     order_reference: str = ""
     order_value: Decimal | None = None
     claimed_loss: Decimal | None = None
+    # Known at intake only when it is plain (the customer's own pressures); otherwise
+    # found by investigation and set by a "field" step.
+    cause_side: CauseSide = CauseSide.UNKNOWN
     steps: list[_Step] = field(default_factory=list)
 
 
 class _Timeline:
-    """Applies steps to a new ticket the way the ticket service would, with given times."""
+    """Applies steps to a new ticket the way the ticket service would, with given times.
 
-    def __init__(self, ticket: Ticket, created_at: datetime):
+    Replies go through the playbook service's reply rules (apology, explanation, status
+    updates), ticks through its ``_mark_done``, and status changes through the ticket
+    service's ``_set_status``, so a ticket cannot be resolved with a required step open.
+    """
+
+    def __init__(self, ticket: Ticket, created_at: datetime, *, lead: User, admin: User,
+                 candidates: list[Playbook]):
         self.ticket = ticket
         self.team: Team | None = None
         self.assignee: User | None = None
-        self.events = 0
+        self.lead = lead
+        self.admin = admin
+        self.manager: User | None = ticket.customer.account_manager
+        self.candidates = candidates
         self.last_change = created_at
+        # Remedies granted only after the customer escalated or threatened (the bags case).
+        self.conceding = False
 
     def event(self, kind: EventKind, at: datetime, actor: User | None, *, body: str = "",
               field: str | None = None, old: str | None = None, new: str | None = None,
-              by_customer: bool = False) -> None:
-        db.session.add(TicketEvent(
+              by_customer: bool = False) -> TicketEvent:
+        event = TicketEvent(
             ticket=self.ticket, kind=kind, actor_id=actor.id if actor else None,
             by_customer=by_customer, body=body, field=field, old_value=old, new_value=new,
-            created_at=at))
-        self.events += 1
+            created_at=at)
+        db.session.add(event)
+        return event
 
     def touch(self, at: datetime) -> None:
         self.ticket.last_activity_at = at
@@ -752,12 +987,145 @@ class _Timeline:
     def set_status(self, target: TicketStatus, at: datetime, actor: User | None, *,
                    by_customer: bool = False) -> None:
         """Move the ticket by the desk's own status rules (timestamps, reopen count, event)."""
-        if target is self.ticket.status:
+        ticket = self.ticket
+        if target is ticket.status:
             return
-        ticket_service._set_status(self.ticket, target, actor=actor, now=at,
+        if target is TicketStatus.RESOLVED or (
+                target is TicketStatus.CLOSED and ticket.status is not TicketStatus.RESOLVED):
+            # A repeat failure needs goodwill on record before it may be resolved.
+            if (ledger.totals(ticket).goodwill <= 0 and not ledger.rules_for(ticket).advisory
+                    and ledger.goodwill_required(ticket)):
+                self.tick(GOODWILL, at, actor)  # puts the goodwill on the ledger ...
+                if ledger.totals(ticket).goodwill <= 0:  # ... unless it was ticked before
+                    self.remedy(RemedyKind.GOODWILL, at, actor)
+        ticket_service._set_status(ticket, target, actor=actor, now=at,
                                    by_customer=by_customer)
-        self.events += 1
         self.last_change = at
+
+    def attach_playbook(self, at: datetime, actor: User | None) -> None:
+        version = playbooks.choose_version(self.ticket, self.candidates)
+        playbooks._attach(self.ticket, version, actor=actor, now=at)
+
+    def switch_playbook(self, at: datetime, actor: User) -> None:
+        """Take the playbook that fits better now (after the kind was raised, say).
+
+        Does what ``playbooks.switch_playbook`` does inside its transaction: ticked steps
+        stay, open ones are replaced by the new playbook's.
+        """
+        ticket = self.ticket
+        best = playbooks.choose_version(ticket, self.candidates)
+        current = ticket.playbook_version
+        if best is None or (current is not None and best.playbook_id == current.playbook_id):
+            return
+        done = [s for s in ticket.steps if s.is_done]
+        for step in [s for s in ticket.steps if not s.is_done]:
+            ticket.steps.remove(step)
+        db.session.flush()  # free the positions before the new steps take them
+        old = playbooks.version_label(current)
+        ticket.playbook_version = best
+        start = max((s.position for s in done), default=0) + 1
+        playbooks._copy_steps(ticket, best, start=start, done=done)
+        playbooks._event(ticket, EventKind.PLAYBOOK, actor=actor, now=at, field="playbook",
+                         old=old, new=playbooks.version_label(best))
+
+    def _open_tasks(self, purpose: str) -> list[TicketStep]:
+        tasks = [s for s in self.ticket.steps if s.kind is StepKind.TASK and not s.is_done]
+        if purpose == _REST:
+            return [s for s in tasks if s.required]
+        if purpose == _FIRST:
+            return tasks[:1]
+        return [s for s in tasks if playbook_defaults.purpose_of(s.title) == purpose][:1]
+
+    def _ticker(self, step: TicketStep, actor: User | None) -> User:
+        """Who ticks a step: someone the checklist lets tick it."""
+        if step.role is Role.LEAD:
+            return self.lead
+        if step.role is Role.ACCOUNT_MANAGER:
+            return self.manager or self.lead
+        if actor is not None and actor.role in (Role.AGENT, Role.LEAD):
+            return actor
+        return self.assignee or self.lead
+
+    def tick(self, purpose: str, at: datetime, actor: User | None, *, note: str = "") -> None:
+        """Tick the open task(s) for ``purpose``; the make-whole and goodwill steps put
+        their remedy on the ledger, and confirming delivers what was approved."""
+        for step in self._open_tasks(purpose):
+            who = self._ticker(step, actor)
+            playbooks._mark_done(self.ticket, step, actor=who, now=at, note=note[:500])
+            step_purpose = playbook_defaults.purpose_of(step.title)
+            if step_purpose == MAKE_WHOLE:
+                self.remedy(RemedyKind.MAKE_WHOLE, at, who, description=note)
+            elif step_purpose == GOODWILL:
+                self.remedy(RemedyKind.GOODWILL, at, who, description=note)
+            elif step_purpose == CONFIRM:
+                self.deliver(at, who)
+
+    def remedy(self, kind: RemedyKind, at: datetime, actor: User | None, *,
+               description: str = "") -> None:
+        """Put a remedy on the ledger the way ``ledger.propose_remedy`` would, approved by
+        whoever has the authority for it."""
+        ticket = self.ticket
+        rules = ledger.rules_for(ticket)
+        if rules.advisory:
+            return
+        actor = actor if actor is not None and actor.works_tickets else self.assignee or self.lead
+        suggestion = ledger.suggest(ticket)
+        slug = ticket.category.slug
+        if kind is RemedyKind.MAKE_WHOLE:
+            form, cost = rules.make_whole_form, suggestion.make_whole_cost
+            reason = _REMEDY_REASONS.get(slug, RemedyReason.OTHER)
+            text = description or _MAKE_WHOLE_TEXTS[form]
+            no_proof = ledger.fast_path(ticket, rules).eligible
+        else:
+            form = _GOODWILL_FORMS.get(slug, RemedyForm.FREE_ITEM)
+            cost = suggestion.goodwill_cost
+            if cost <= 0:  # an extra unit, or no value known: a small item at our cost
+                base = ledger.affected_value(ticket) / 10
+                cost = ledger.round_money(min(max(base, Decimal("5")), Decimal("25")),
+                                          ticket.currency)
+            reason = (RemedyReason.REPEAT_FAILURE if suggestion.goodwill_required
+                      else RemedyReason.GOODWILL_GESTURE)
+            text = description or _GOODWILL_TEXTS[form]
+            no_proof = False
+        cap_kind, cap_base = ledger.cap_base(ticket)
+        needed = ledger.required_role(ticket, total_after=ledger.totals(ticket).total + cost,
+                                      form=form, rules=rules, cap_kind=cap_kind)
+        within = ledger._tier(actor.role) >= ledger._tier(needed)
+        approver = actor if within else (self.admin if needed is Role.ADMIN else self.lead)
+        remedy = Remedy(
+            ticket=ticket, kind=kind, form=form, description=text[:500], quantity=1,
+            cost=cost, currency=ticket.currency, affected_value=ledger.affected_value(ticket),
+            reason=reason, in_kind=form in ledger.IN_KIND_FORMS,
+            valued_at_cost=kind is RemedyKind.GOODWILL and form is RemedyForm.FREE_ITEM,
+            cap_base_kind=cap_kind, cap_base=cap_base, state=RemedyState.APPROVED,
+            approval_role=None if within else needed, conceded=self.conceding,
+            no_proof=no_proof, proposed_by_id=actor.id, proposed_at=at,
+            decided_by_id=approver.id, decided_at=at)
+        db.session.add(remedy)
+        if ticket.first_remedy_at is None:
+            ticket.first_remedy_at = at
+            ticket.replies_before_remedy = ledger.public_replies_so_far(ticket)
+        ledger._event(ticket, remedy, actor=actor, now=at, old=None,
+                      new=(RemedyState.APPROVED if within else RemedyState.PROPOSED).value)
+        if not within:
+            ledger._event(ticket, remedy, actor=approver, now=at,
+                          old=RemedyState.PROPOSED.value, new=RemedyState.APPROVED.value)
+        self.touch(at)
+
+    def deliver(self, at: datetime, actor: User | None) -> None:
+        """Everything approved has reached the customer (they just confirmed it)."""
+        ticket = self.ticket
+        actor = actor if actor is not None and actor.works_tickets else self.assignee or self.lead
+        for remedy in ticket.remedies:
+            if remedy.state is not RemedyState.APPROVED:
+                continue
+            remedy.state, remedy.delivered_by_id, remedy.delivered_at = (
+                RemedyState.DELIVERED, actor.id, at)
+            if remedy.kind is RemedyKind.MAKE_WHOLE and ticket.made_whole_at is None:
+                ticket.made_whole_at = at
+            ledger._event(ticket, remedy, actor=actor, now=at, old=RemedyState.APPROVED.value,
+                          new=RemedyState.DELIVERED.value)
+            self.touch(at)
 
     def apply(self, step: _Step, at: datetime) -> None:
         ticket = self.ticket
@@ -776,7 +1144,10 @@ class _Timeline:
                 ticket.assignee_id = step.assignee.id if step.assignee else None
             self.touch(at)
         elif step.op == "reply":
-            self.event(EventKind.PUBLIC_REPLY, at, step.actor, body=step.body)
+            event = self.event(EventKind.PUBLIC_REPLY, at, step.actor, body=step.body)
+            apology = step.apology if step.apology is not None else _apologises(step.body)
+            playbooks._record_reply(ticket, event, actor=step.actor, now=at, apology=apology,
+                                    explanation=step.explain)
             if ticket.first_response_at is None:
                 ticket.first_response_at = at
             target = step.status or (
@@ -803,8 +1174,50 @@ class _Timeline:
             self.event(EventKind.FIELD_CHANGE, at, step.actor, field=step.field,
                        old=_display(old), new=_display(step.value))
             self.touch(at)
+        elif step.op == "tick":
+            self.tick(step.value, at, step.actor, note=step.body)
+        elif step.op == "switch":
+            self.switch_playbook(at, step.actor)
+        elif step.op == "conceding":
+            self.conceding = True
         else:  # pragma: no cover - programming error
             raise ValueError(step.op)
+
+
+def _apologises(body: str) -> bool:
+    return "sorry" in body.lower()
+
+
+_REMEDY_REASONS = {
+    "missing_short_shipment": RemedyReason.MISSING_ITEMS,
+    "damaged_defective": RemedyReason.DAMAGED_ITEMS,
+    "wrong_item": RemedyReason.WRONG_ITEMS,
+    "late_delivery": RemedyReason.LATE_DELIVERY,
+    "billing_payment": RemedyReason.BILLING_ERROR,
+    "service_attitude": RemedyReason.SERVICE_FAILURE,
+    "solution_failure": RemedyReason.PROJECT_FAILURE,
+}
+_MAKE_WHOLE_TEXTS = {
+    RemedyForm.RESHIP: "Replacement goods sent by express, at our cost",
+    RemedyForm.REFUND: "Refund of the amount charged in error",
+    RemedyForm.REPAIR: "Engineers on site until it is fixed, with a workaround meanwhile",
+    RemedyForm.CREDIT: "Credit note for the loss",
+    RemedyForm.COUPON: "Coupon for the loss",
+    RemedyForm.FREE_ITEM: "Free replacement item",
+    RemedyForm.SERVICE_VISIT: "Service visit to put it right",
+    RemedyForm.OTHER: "Put right what the customer contacted us about",
+}
+# Goodwill in the form that fits what the customer buys.
+_GOODWILL_FORMS = {
+    "late_delivery": RemedyForm.CREDIT,
+    "billing_payment": RemedyForm.CREDIT,
+    "solution_failure": RemedyForm.SERVICE_VISIT,
+}
+_GOODWILL_TEXTS = {
+    RemedyForm.FREE_ITEM: "Extra goods from the range they buy, in the same delivery",
+    RemedyForm.CREDIT: "Goodwill credit on the next invoice",
+    RemedyForm.SERVICE_VISIT: "Free on-site review with our specialist",
+}
 
 
 def _display(value) -> str | None:
@@ -868,8 +1281,11 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
                 sa.select(sa.func.count(Ticket.id))):
             raise RuntimeError("The demo data set can only be loaded into an empty database.")
         categories._ensure_defaults()
+        # The shipped playbooks, unless they are there already (``flask seed-playbooks``).
+        added = playbook_defaults._seed(now - timedelta(days=400))
         db.session.flush()
         cats = {c.slug: c for c in db.session.scalars(sa.select(Category))}
+        candidates = playbooks._candidates()
         teams = _demo_teams(now)
         staff = _demo_staff(teams, now)
         customers = _demo_customers(rng, staff, now)
@@ -877,13 +1293,22 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
         drafts = _story_drafts(now, staff, teams, customers)
         drafts += _generic_drafts(rng, now, DEMO_TICKETS - len(drafts), staff, teams, customers)
         drafts.sort(key=lambda d: d.created_at)
-        tickets, events = [], 0
+        tickets = []
+        unflushed: set[int] = set()
         for number, draft in enumerate(drafts, start=1):
-            ticket, n_events = _build_ticket(rng, draft, number, cats, now)
-            tickets.append(ticket)
-            events += n_events
+            # The ledger's history checks (repeat failures, the no-proof window) look at the
+            # customer's earlier tickets in the database: flush those first. Flushing only
+            # then, not before every query, keeps the load fast.
+            if draft.customer.id in unflushed:
+                db.session.flush()
+                unflushed.clear()
+            unflushed.add(draft.customer.id)
+            with db.session.no_autoflush:
+                tickets.append(_build_ticket(rng, draft, number, cats, now, lead=staff["lead"],
+                                             admin=staff["admin"], candidates=candidates))
         counters.advance_ticket_counter(len(drafts))
-        summary = _summary(teams, staff, customers, tickets, events, len(cats))
+        summary = _summary(teams, staff, customers, tickets, len(cats),
+                           playbooks=(len(candidates), added))
     return summary
 
 
@@ -934,23 +1359,27 @@ def _demo_customers(rng: random.Random, staff: dict[str, User],
 
 
 def _build_ticket(rng: random.Random, draft: _Draft, number: int, cats: dict[str, Category],
-                  now: datetime) -> tuple[Ticket, int]:
+                  now: datetime, *, lead: User, admin: User,
+                  candidates: list[Playbook]) -> Ticket:
     t0 = draft.created_at
     ticket = Ticket(
         reference=counters.format_reference(number), customer=draft.customer,
+        customer_id=draft.customer.id, category_id=cats[draft.category].id,
         contact=draft.contact, subject=draft.subject[:200], description=draft.description,
         channel=draft.channel, kind=draft.kind, category=cats[draft.category],
         severity=draft.severity, order_reference=draft.order_reference[:64],
         currency=draft.currency, order_value=draft.order_value,
-        claimed_loss=draft.claimed_loss, status=TicketStatus.NEW, team_id=None,
+        claimed_loss=draft.claimed_loss, cause_side=draft.cause_side,
+        status=TicketStatus.NEW, team_id=None,
         assignee_id=None, created_by_id=draft.creator.id if draft.creator else None,
         public_token=_token(rng), first_response_at=None, resolved_at=None, closed_at=None,
         reopen_count=0, created_at=t0, updated_at=t0, last_activity_at=t0)
     db.session.add(ticket)
-    timeline = _Timeline(ticket, t0)
+    timeline = _Timeline(ticket, t0, lead=lead, admin=admin, candidates=candidates)
     by_customer = draft.creator is None
     timeline.event(EventKind.CREATED, t0, draft.creator, body=draft.description,
                    new=draft.channel.value, by_customer=by_customer)
+    timeline.attach_playbook(t0, draft.creator)
     # Squeeze a timeline that would run past ``now`` into the time there is.
     span = max((s.hours for s in draft.steps), default=0.0)
     room = (now - t0).total_seconds() / 3600 - 0.05
@@ -961,21 +1390,28 @@ def _build_ticket(rng: random.Random, draft: _Draft, number: int, cats: dict[str
         timeline.apply(step, at)
         last = at
     ticket.updated_at = timeline.last_change
-    return ticket, timeline.events
+    return ticket
 
 
-def _summary(teams, staff, customers, tickets: list[Ticket], events: int, n_cats: int) -> str:
+def _summary(teams, staff, customers, tickets: list[Ticket], n_cats: int, *,
+             playbooks: tuple[int, int]) -> str:
     n_contacts = sum(len(spec.contacts) for _, spec in customers.values())
     by_status = {s: 0 for s in TicketStatus}
     for ticket in tickets:
         by_status[ticket.status] += 1
     crises = sum(1 for t in tickets if t.kind is TicketKind.CRISIS)
+    events = sum(len(t.events) for t in tickets)
+    steps = [s for t in tickets for s in t.steps]
+    done = sum(1 for s in steps if s.is_done)
     statuses = ", ".join(f"{n} {s.value.replace('_', ' ')}" for s, n in by_status.items())
+    n_playbooks, added = playbooks
     return "\n".join([
         "Demo data loaded:",
         f"  {len(teams)} teams, {len(staff)} staff users, {n_cats} categories",
+        f"  {n_playbooks} playbooks ({added} shipped ones added now)",
         f"  {len(customers)} customers with {n_contacts} contacts",
         f"  {len(tickets)} tickets ({crises} crises) with {events} timeline events",
+        f"  {len(steps)} checklist steps, {done} done",
         f"  {statuses}",
     ])
 
@@ -999,6 +1435,8 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                       currency=spec.currency, **kwargs)
 
     R, N, C, Q, A, F, ST = "reply", "note", "customer", "status", "assign", "field", _Step
+    K, SW = "tick", "switch"
+    ours_ops, ours_product = CauseSide.OURS_COORDINATION, CauseSide.OURS_PRODUCT
     stories = [
         # The 20-of-22 cosmetic bags: an argument loop, then a conceded remedy (seed 003).
         draft("bella_rosa", 0, created_at=when(38, 15, 10), channel=Channel.EMAIL,
@@ -1016,6 +1454,7 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                      "SO-251873 shows 22 bags: we photographed the packed carton and the scale "
                      "reading (6.6 kg, which matches 22 bags) before it left. Could you check "
                      "the carton once more?", status=TicketStatus.PENDING_CUSTOMER),
+                  ST(2.5, K, s["agent3"], value=_FIRST),
                   ST(19, C, None, "I have counted three times, together with my assistant. "
                      "There are 20 bags. I am not making this up."),
                   ST(22, R, s["agent3"], "I understand. The carrier also weighed the parcel at "
@@ -1033,9 +1472,18 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                      "made you count again. Two bags go out today by express, and we have added "
                      "two of our new travel-size bags as samples for your next order. Sorry for "
                      "the trouble this caused."),
-                  ST(80, R, s["agent3"], "Tracking shows the parcel with the four bags was "
-                     "delivered this morning. If anything is missing, just reply here.",
-                     status=TicketStatus.RESOLVED),
+                  ST(31.5, "conceding"),
+                  ST(31.5, K, s["lead"], "Two cosmetic bags reshipped by express.",
+                     value=MAKE_WHOLE),
+                  ST(31.5, K, s["lead"], "Two travel-size bags of the new style as samples.",
+                     value=GOODWILL),
+                  ST(78, C, None, "The parcel came this morning. Four bags."),
+                  ST(78.5, K, s["agent3"], value=CONFIRM),
+                  ST(80, R, s["agent3"], "Thank you for letting us know. We could not find out "
+                     "where the two bags went between our warehouse and your shop, so from now "
+                     "on every carton carries a sealed count label you can check on arrival. "
+                     "If anything else is missing, just reply here.",
+                     status=TicketStatus.RESOLVED, explain=RootCause.OTHER),
                   ST(200, Q, s["agent3"], status=TicketStatus.CLOSED),
               ]),
         # The missing olive oil bottle: called back within the hour, no proof asked (seed 003).
@@ -1050,12 +1498,25 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                   ST(0.65, N, s["agent"], "Called Ms Marquez 40 minutes after her message. No "
                      "proof requested: the claim is below the evidence threshold. Replacement "
                      "bottle booked to ship tomorrow morning."),
+                  ST(0.65, K, s["agent"], value=_FIRST),
+                  ST(0.66, K, s["agent"], value=MAKE_WHOLE),
                   ST(0.7, R, s["agent"], "Thank you for letting us know, and there is no need "
                      "to apologise for the timing. Sorry for the trouble: as we said on the "
                      "phone, a new bottle leaves our warehouse tomorrow morning and there is "
                      "nothing you need to send us. The tracking link follows by e-mail."),
-                  ST(62, R, s["agent"], "The replacement bottle was delivered this morning. "
-                     "Enjoy it, and thank you for telling us.", status=TicketStatus.RESOLVED),
+                  ST(14, N, s["agent"], "Warehouse: the parcel left 1.1 kg under the order "
+                     "weight, so the third bottle was never packed. Added a 250 ml bottle of "
+                     "this season's harvest to the replacement: she buys the 750 ml "
+                     "extra-virgin bottles every month."),
+                  ST(14, F, s["agent"], field="cause_side", value=ours_ops),
+                  ST(14.1, K, s["agent"], value=GOODWILL),
+                  ST(61.5, C, None, "The bottle arrived, and the small one of the new harvest "
+                     "too. Thank you!"),
+                  ST(61.6, K, s["agent"], value=CONFIRM),
+                  ST(62, R, s["agent"], "Glad it arrived safely. What went wrong: the bottle was "
+                     "missed when your order was packed; every parcel is now weighed against "
+                     "the order before it leaves. Enjoy the oil, and thank you for telling us.",
+                     status=TicketStatus.RESOLVED, explain=RootCause.PICKING_ERROR),
                   ST(180, Q, s["agent"], status=TicketStatus.CLOSED),
               ]),
         # The lunch regular who values extra chili, not small talk (seed 000).
@@ -1071,13 +1532,24 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                      "week for two years; had not come in for two weeks before today. Wants a "
                      "quick, good lunch, not conversation. Usual order: stir-fried beef with "
                      "extra chili. Preference saved on the account."),
+                  ST(0.3, K, s["agent2"], value=_FIRST),
                   ST(1, R, s["agent2"], "Thank you for telling us directly, Mr Zhang. From "
                      "your next visit we will keep it quick: your usual beef with extra chili, "
                      "and a side of pickled long beans on us. Sorry that we held you up."),
+                  ST(1, K, s["agent2"], value=MAKE_WHOLE),
                   ST(26, N, s["lead"], "Goodwill that fits what he buys: the side dish, not a "
                      "voucher or a chat. The kitchen has the extra chili on his regular order."),
+                  ST(26, K, s["lead"], value=GOODWILL),
+                  ST(26.1, F, s["lead"], field="cause_side", value=ours_ops),
                   ST(72, C, s["agent2"], "Came for lunch today: quick, extra chili, and the "
                      "beans were a nice touch. Thank you."),
+                  ST(72, K, s["agent2"], value=CONFIRM),
+                  ST(72.5, R, s["agent2"], "Thank you, Mr Zhang; we are glad it worked. What "
+                     "went wrong was on our side: chatting at the table had become a habit, and "
+                     "your lunch waited for it. The team now serves first and keeps it short.",
+                     explain=RootCause.STAFF_CONDUCT),
+                  ST(72.6, K, s["lead"], "Talked it through with the lunch team: serve first, "
+                     "chat only when the guest starts it.", value=ROOT_CAUSE),
                   ST(73, Q, s["agent2"], status=TicketStatus.RESOLVED),
                   ST(240, Q, s["agent2"], status=TicketStatus.CLOSED),
               ]),
@@ -1096,19 +1568,24 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                   ST(0, A, s["agent2"], team=t["key"], assignee=s["lead"]),
                   ST(0.1, N, s["agent2"], "Crisis on a strategic account: lead and account "
                      "manager informed by phone."),
+                  ST(0.15, K, s["lead"], value=LEAD_OWNS),
                   ST(0.6, R, s["lead"], "Mr Weber, thank you for calling us straight away. We "
-                     "own this. Two of our engineers will be at your Leipzig site tomorrow at "
-                     "08:00, and until it is fixed you will get a short written status from me "
-                     "every day at 17:00."),
+                     "own this, and we are sorry for the disruption to your rollout. Two of our "
+                     "engineers will be at your Leipzig site tomorrow at 08:00, and until it is "
+                     "fixed you will get a short written status from me every day at 17:00."),
+                  ST(0.6, K, s["lead"], value=_FIRST),
                   ST(2, N, s["manager2"], "Cause sorting after the call. Ours: scanner firmware "
                      "4.2 drops the Wi-Fi session when roaming between access points; the build "
                      "passed our lab test, so the gap is in our test plan. We act on that now. "
                      "Theirs: their CIO moved the go-live three weeks forward for a board "
                      "deadline. We advise on the plan; we do not argue with their deadline."),
-                  ST(20, R, s["lead"], "Status, day 1: the fault is in our scanner firmware "
-                     "(roaming between Wi-Fi access points). A fixed build is in test, and "
+                  ST(2, K, s["manager2"], value=ACCOUNT_MANAGER),
+                  ST(2.1, F, s["lead"], field="cause_side", value=ours_product),
+                  ST(20, R, s["lead"], "Status, day 1: the fault is in our scanner firmware, "
+                     "which drops the connection when a scanner roams between Wi-Fi access "
+                     "points; our lab test did not cover roaming. A fixed build is in test, and "
                      "Leipzig gets it first tomorrow morning. The sites stay on the paper "
-                     "fallback until then."),
+                     "fallback until then.", explain=RootCause.PRODUCT_DEFECT),
                   ST(26, C, s["lead"], "Mr Weber on the phone: the board meets on Friday and he "
                      "needs a date he can give them, not a status."),
                   ST(26.2, F, s["lead"], field="claimed_loss", value=Decimal("31500.00")),
@@ -1116,11 +1593,57 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                      "and Halle without a drop since 06:00. The date for your board: all 16 "
                      "sites on the fixed build by Wednesday. We will cover the extra picking "
                      "staff for the affected days."),
+                  ST(44, K, s["lead"], value=GOODWILL),
                   ST(46, N, s["manager2"], "Standing at risk: Kestrel may move us from "
                      "strategic to preferred after this. Plan: on-site review with Jonas and "
                      "his CIO once the fix is stable, and a joint test plan for phase 3."),
+                  ST(68, R, s["lead"], "Status, day 3: the fixed firmware runs on 9 of 16 "
+                     "sites with no connection drops since the update. The other 7 sites "
+                     "follow on Tuesday and Wednesday as planned."),
                   ST(70, N, s["agent2"], "Firmware rolled out to 9 of 16 sites; no drops "
                      "reported so far."),
+                  ST(92, R, s["lead"], "Status, day 4: 14 of 16 sites are on the fixed build. "
+                     "Dresden and Erfurt follow tomorrow at 06:00."),
+                  ST(116, R, s["lead"], "Status, day 5: all 16 sites have run the fixed "
+                     "firmware since 07:00. We will watch the connection logs with your IT "
+                     "team for five working days before we call this closed."),
+                  ST(116, K, s["lead"], value=MAKE_WHOLE),
+                  ST(139, R, s["lead"], "Status, day 6: no connection drops on any site in "
+                     "the last 24 hours. Next update tomorrow at 17:00."),
+              ]),
+        # The same client's own pressure: advise, do not take it over (seed 002).
+        draft("kestrel", 1, created_at=when(3, 14, 0), channel=Channel.PHONE,
+              creator=s["agent2"], category="solution_failure", kind=TicketKind.COMPLAINT,
+              severity=Severity.P2, cause_side=CauseSide.THEIRS_INTERNAL,
+              subject="Phase 3 go-live moved three weeks forward by their CIO",
+              description="Petra Lang (project manager) called, under a lot of pressure: their "
+              "CIO has moved the phase 3 go-live three weeks forward to match the board's "
+              "calendar. Her team cannot prepare five more sites in that time, and she asked "
+              "us to 'just make it work'.",
+              order_reference="PO 4500817263", steps=[
+                  ST(0, A, s["agent2"], team=t["key"], assignee=s["agent2"]),
+                  ST(0.1, K, s["agent2"], "Let her talk the whole situation through on the "
+                     "intake call.", value=LISTEN),
+                  ST(0.2, N, s["agent2"], "Cause sorting: the new date is their CIO's decision, "
+                     "not a fault of ours, so this follows the advisory playbook. We help within "
+                     "our remit; we do not negotiate their internal deadline for them."),
+                  ST(1.5, R, s["agent2"], "Thank you for walking me through it, Ms Lang. Three "
+                     "weeks less for five sites is a lot to absorb. What we can do on our side: "
+                     "pre-configure the scanners for all five sites in our warehouse, so your "
+                     "team only unpacks and tests them, and send one of our engineers to the "
+                     "first two go-lives. The date itself is for your CIO to set; if it helps, I "
+                     "will send you a one-page plan showing what is realistic by when. Shall we "
+                     "speak again on Thursday at 09:00?"),
+                  ST(1.5, K, s["agent2"], value=ACKNOWLEDGE_PRESSURE),
+                  ST(1.5, K, s["agent2"], value=OFFER_HELP),
+                  ST(1.5, K, s["agent2"], value=NEXT_CONTACT),
+                  ST(3, N, s["manager2"], "Account manager: noted. Their CIO is under board "
+                     "pressure after phase 2; I will not go over Petra's head. A realistic "
+                     "phase 3 plan protects our standing better than agreeing to a date we "
+                     "cannot keep."),
+                  ST(3, K, s["manager2"], value=BRIEF_MANAGER),
+                  ST(22, C, s["agent2"], "Petra Lang on the phone: the pre-configuration "
+                     "helps. She is taking the one-page plan to her CIO on Monday."),
               ]),
         # A strategic customer's promotion: late delivery raised to a crisis.
         draft("bluewater", 0, created_at=when(30, 8, 15), channel=Channel.EMAIL,
@@ -1135,28 +1658,41 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                   ST(0, A, s["agent"], team=t["logistics"], assignee=s["agent"]),
                   ST(0.4, N, s["agent"], "The carrier says the trailer was held at the port for "
                      "a customs check. Escalating: strategic account, national promotion."),
+                  ST(0.45, F, s["agent"], field="cause_side", value=ours_ops),
                   ST(0.5, F, s["lead"], field="kind", value=TicketKind.CRISIS),
                   ST(0.5, F, s["lead"], field="severity", value=Severity.P1),
                   ST(0.5, A, s["lead"], team=t["key"], assignee=s["lead"]),
+                  ST(0.5, SW, s["lead"]),
+                  ST(0.55, K, s["lead"], value=LEAD_OWNS),
                   ST(0.8, R, s["lead"], "Ms Gallagher, I'm sorry: we let your promotion down. "
                      "The trailer was held at the port. We are sending 19 pallets from our own "
                      "stock tonight on two dedicated trucks, so every store has stock by 07:00 "
                      "tomorrow. I will call you at 18:00 with the truck details."),
+                  ST(0.8, K, s["lead"], value=_FIRST),
                   ST(1.5, N, s["manager"], "Account manager: offering our merchandising team to "
                      "rebuild the displays in the 10 largest stores on Friday at our cost. They "
                      "value help in store over discounts (see preferences)."),
+                  ST(1.5, K, s["manager"], value=ACCOUNT_MANAGER),
                   ST(14, R, s["lead"], "Both trucks left at 22:00 and are on schedule. Our "
                      "merchandising team will be in your 10 largest stores tomorrow to rebuild "
                      "the displays with your staff."),
+                  ST(14, K, s["lead"], value=GOODWILL),
                   ST(30, C, None, "The stock arrived in all stores before opening. Thank you "
                      "for the trucks and the help in the stores."),
+                  ST(30.2, K, s["lead"], value=MAKE_WHOLE),
+                  ST(30.2, K, s["lead"], value=CONFIRM),
                   ST(32, N, s["manager"], "Agreed with Bluewater: credit note for the four lost "
                      "promotion days (18,400.00 EUR, approved by the lead). Follow up in two "
                      "weeks to see whether they book us for the next promotion."),
+                  ST(32.5, K, s["lead"], "Promotion stock for Bluewater moves to the bonded "
+                     "warehouse; customs checks are now planned into promotion lead times.",
+                     value=ROOT_CAUSE),
                   ST(33, R, s["lead"], "Thank you, Ms Gallagher. The credit note for the lost "
-                     "promotion days is in your account, and your promotion stock now waits in "
-                     "a bonded warehouse so it cannot be held at the port again.",
-                     status=TicketStatus.RESOLVED),
+                     "promotion days is in your account. What went wrong: the trailer was held "
+                     "for a customs check at the port, and our plan had no buffer for it. Your "
+                     "promotion stock now waits in a bonded warehouse near your distribution "
+                     "centre, so a check at the port can no longer hold it up.",
+                     status=TicketStatus.RESOLVED, explain=RootCause.CARRIER_DELAY),
                   ST(190, Q, s["lead"], status=TicketStatus.CLOSED),
               ]),
         # Wrong goods to a strategic account, fixed, then a second failure: reopened.
@@ -1173,12 +1709,21 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                      "all three hotels leave tonight and arrive on Thursday before noon. Our "
                      "driver takes the standard kits away on the same visit, so your "
                      "housekeeping teams do not need to repack anything."),
+                  ST(1.2, K, s["agent2"], value=_FIRST),
+                  ST(1.2, K, s["agent2"], value=MAKE_WHOLE),
                   ST(1.5, N, s["agent2"], "Picking error: both ranges ship in the same carton "
                      "and only the label differs. The warehouse now marks the eco range with "
                      "green tape."),
+                  ST(1.5, F, s["agent2"], field="cause_side", value=ours_ops),
+                  ST(39.8, K, s["agent2"], "Confirmed by phone with the Paris and Nice hotels.",
+                     value=CONFIRM),
+                  ST(39.9, K, s["agent2"], value=GOODWILL),
                   ST(40, R, s["agent2"], "All three deliveries were signed for this morning. "
                      "We added a sample box of the new eco spa line for each housekeeping "
-                     "manager.", status=TicketStatus.RESOLVED),
+                     "manager. What went wrong: both ranges ship in identical cartons and only "
+                     "the label differs, so the wrong ones were picked; our warehouse now marks "
+                     "the eco range with green tape.", status=TicketStatus.RESOLVED,
+                     explain=RootCause.PICKING_ERROR),
                   ST(60, C, None, "The Lyon hotel still has the standard kits: the driver took "
                      "the wrong cartons back."),
                   ST(61, R, s["agent2"], "Sorry, that should not have happened twice. A courier "
@@ -1198,21 +1743,45 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
               order_reference="PO BL-2417", order_value=Decimal("96000.00"),
               claimed_loss=Decimal("96000.00"), steps=[
                   ST(0, A, s["agent2"], team=t["key"], assignee=s["lead"]),
-                  ST(0.5, R, s["lead"], "Mr Liu, thank you for the detailed inspection report. "
-                     "We have stopped every shipment from this batch. A replacement batch from "
-                     "our second factory can reach you in five days, and you will get an 8D "
-                     "report in English and Chinese."),
+                  ST(0.5, R, s["lead"], "Mr Liu, thank you for the detailed inspection report, "
+                     "and we are sorry for the hold-up on your line. We have stopped every "
+                     "shipment from this batch. A replacement batch from our second factory can "
+                     "reach you in five days, and you will get an 8D report in English and "
+                     "Chinese."),
+                  ST(0.5, K, s["lead"], value=_FIRST),
+                  ST(0.5, K, s["lead"], value=LEAD_OWNS),
                   ST(1, N, s["manager"], "Standing changed by the customer: strategic to "
                      "qualification pending after this batch. The next two deliveries decide "
                      "whether we stay on their list."),
+                  ST(1.2, K, s["manager"], "Agreed with Mr Liu: the next two deliveries are "
+                     "inspected together with his quality team.", value=ACCOUNT_MANAGER),
                   ST(4, N, s["lead"], "The cause is ours: a capacitor from a new sub-supplier. "
                      "Sub-supplier blocked."),
+                  ST(4, F, s["lead"], field="cause_side", value=ours_product),
+                  ST(22, R, s["lead"], "Status: the replacement batch is in production at our "
+                     "second factory, and full-load testing starts on day 3. Shipping of batch "
+                     "24-117 remains stopped."),
+                  ST(46, R, s["lead"], "Status: production is finished; every adapter now goes "
+                     "through a full-load test before packing. Delivery is on schedule for "
+                     "day 5."),
+                  ST(70, R, s["lead"], "Status: 500 adapters tested at full load without a "
+                     "failure. Shipped by air this afternoon; the tracking is attached."),
+                  ST(94, R, s["lead"], "Status: the shipment has cleared customs in Shenzhen "
+                     "and will be delivered tomorrow morning."),
                   ST(120, R, s["lead"], "The replacement batch passed our own full-load "
-                     "inspection and was delivered today. The 8D report is attached. The "
-                     "rejected batch is collected at our cost.",
-                     status=TicketStatus.PENDING_CUSTOMER),
+                     "inspection and was delivered today. The 8D report is attached: the "
+                     "overheating came from a capacitor made by a new sub-supplier, who is now "
+                     "blocked. The rejected batch is collected at our cost, and our quality "
+                     "engineer will inspect your next two deliveries with your team at no "
+                     "charge.", status=TicketStatus.PENDING_CUSTOMER,
+                     explain=RootCause.PRODUCT_DEFECT),
+                  ST(120, K, s["lead"], value=MAKE_WHOLE),
+                  ST(120, K, s["lead"], value=GOODWILL),
                   ST(150, C, None, "Our incoming inspection accepted the new batch. We will "
                      "review the 8D report with our quality team."),
+                  ST(150.5, K, s["lead"], value=CONFIRM),
+                  ST(151, K, s["lead"], "Incoming test at the sub-supplier added; capacitor "
+                     "changes now need our approval.", value=ROOT_CAUSE),
                   ST(152, Q, s["lead"], status=TicketStatus.RESOLVED),
                   ST(330, Q, s["lead"], status=TicketStatus.CLOSED),
               ]),
@@ -1232,9 +1801,12 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                      "your account. Should the 1,140.00 EUR you already paid go back to your "
                      "bank account, or be set against the next invoice?",
                      status=TicketStatus.PENDING_CUSTOMER),
+                  ST(1.5, K, s["agent3"], value=_FIRST),
+                  ST(1.5, K, s["agent3"], value=MAKE_WHOLE),
                   ST(2, N, s["agent3"], "Contract prices for Halvorsen were not carried over "
                      "to the new price list. Finance is checking the invoices of all nine "
                      "clinics since 1 January."),
+                  ST(2, F, s["agent3"], field="cause_side", value=CauseSide.OURS_COMMERCIAL),
               ]),
         # A service complaint on the web form, not yet routed.
         draft("urban_sprout", 0, created_at=now - timedelta(hours=5, minutes=10),
@@ -1257,10 +1829,13 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
                   ST(0.5, R, s["agent"], "Sorry, Ms Conti. Eight replacement tins go on "
                      "tomorrow's first van, so you have them before the weekend market. Please "
                      "throw the leaking ones away; we do not need them back."),
+                  ST(0.5, K, s["agent"], value=_FIRST),
                   ST(0.7, N, s["agent"], "The pallet was wrapped without corner boards. "
                      "Reported to the warehouse lead."),
+                  ST(0.7, F, s["agent"], field="cause_side", value=ours_ops),
                   ST(20, C, None, "Thank you. Could you also check the marinated olives? One "
                      "jar lid was loose."),
+                  ST(20.5, K, s["agent"], value=MAKE_WHOLE),
               ]),
         # A first-time web customer, minutes ago.
         draft("priya", 0, created_at=now - timedelta(minutes=40), channel=Channel.WEB,
@@ -1278,10 +1853,17 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
               order_reference=f"INV-{year}-00512", order_value=Decimal("6830.00"),
               claimed_loss=Decimal("45.00"), steps=[
                   ST(0, A, s["agent3"], team=t["billing"], assignee=s["agent3"]),
-                  ST(3, R, s["agent3"], "Thank you for telling us, Ms Doyle. Your payment "
-                     "arrived on time; we booked it to the wrong account. The reminder and the "
-                     "late fee are cancelled, and a corrected statement is attached.",
-                     status=TicketStatus.RESOLVED),
+                  ST(2.8, F, s["agent3"], field="cause_side",
+                     value=CauseSide.OURS_COMMERCIAL),
+                  ST(2.9, K, s["agent3"], value=_FIRST),
+                  ST(2.9, K, s["agent3"], value=MAKE_WHOLE),
+                  ST(2.9, K, s["agent3"], "Confirmed by phone with Ms Doyle that the corrected "
+                     "statement matches their records.", value=CONFIRM),
+                  ST(3, R, s["agent3"], "Thank you for telling us, Ms Doyle, and sorry for the "
+                     "worry. Your payment arrived on time; we booked it to the wrong account. "
+                     "The reminder and the late fee are cancelled, and a corrected statement is "
+                     "attached.", status=TicketStatus.RESOLVED,
+                     explain=RootCause.BILLING_ERROR),
                   ST(4, N, s["manager"], "Pacific Crest is evaluating a second supplier. "
                      "Follow-up call booked to walk them through the corrected statement."),
               ]),
@@ -1293,10 +1875,19 @@ def _story_drafts(now: datetime, staff: dict[str, User], teams: dict[str, Team],
               "arrived. We use it to plan the cleaning budget for the next quarter.",
               steps=[
                   ST(0, A, s["agent"], team=t["front"], assignee=s["agent"]),
+                  ST(4.8, F, s["agent"], field="cause_side", value=ours_ops),
                   ST(5, R, s["agent"], "Sorry for the wait, Mr Walsh. The report for the last "
                      "quarter is attached; it shows two buildings where a concentrate would "
-                     "save about 15% on cleaner. From now on it is sent on the fifth working "
-                     "day of each quarter.", status=TicketStatus.RESOLVED),
+                     "save about 15% on cleaner. What went wrong: the report had no owner after "
+                     "a colleague moved to another team. From now on it is sent automatically "
+                     "on the fifth working day of each quarter.",
+                     explain=RootCause.COORDINATION_GAP),
+                  ST(5, K, s["agent"], value=_FIRST),
+                  ST(5, K, s["agent"], value=MAKE_WHOLE),
+                  ST(5, K, s["agent"], value=GOODWILL),
+                  ST(26, C, None, "Got it, thank you. The tip about the concentrate is useful."),
+                  ST(26.5, K, s["agent"], value=CONFIRM),
+                  ST(26.6, Q, s["agent"], status=TicketStatus.RESOLVED),
                   ST(150, Q, s["agent"], status=TicketStatus.CLOSED),
               ]),
     ]
@@ -1383,7 +1974,14 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front) -> _D
         order = f"SO-{rng.randint(240000, 269999)}"
     item = rng.choice(spec.items)
 
-    if kind is TicketKind.CRISIS:
+    # Now and then a business customer's complaint comes from pressure inside their own
+    # organisation; the agent who takes it sees that at once (advisory playbook). Tickets
+    # nobody has looked at yet keep an unknown cause.
+    theirs = (spec.business and kind is TicketKind.COMPLAINT and status is not TicketStatus.NEW
+              and spec.tier is not CustomerTier.STANDARD and rng.random() < 0.08)
+    if theirs:
+        category, subject_t, description_t = rng.choice(_THEIRS_OPENINGS)
+    elif kind is TicketKind.CRISIS:
         category, subject_t, description_t = rng.choice(_CRISIS_OPENINGS)
     else:
         category = _weighted(rng, _CATEGORY_WEIGHTS.items())
@@ -1393,6 +1991,8 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front) -> _D
     claimed = (value * Decimal(rng.randint(5, 60)) / 100).quantize(Decimal("0.01"))
     if category in ("service_attitude", "other") and rng.random() < 0.7:
         claimed = None
+    if theirs:
+        claimed = None
     values = {
         "order": order, "item": item, "item_cap": item[:1].upper() + item[1:], "qty": qty,
         "short": short, "got": qty - short, "days": rng.randint(2, 9),
@@ -1400,7 +2000,9 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front) -> _D
         "amount": _amount(claimed or value, spec.currency), "customer": spec.name,
         "tier": spec.tier.value,
     }
-    texts = _TEXTS[category]
+    texts = _THEIRS if theirs else _TEXTS[category]
+    # What investigation will find (ours), or nothing to find on our side (theirs).
+    cause = None if theirs else rng.choice(texts.causes)
     if kind is TicketKind.CRISIS:
         severity = Severity.P1 if rng.random() < 0.75 else Severity.P2
     else:
@@ -1440,7 +2042,7 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front) -> _D
     steps = _generic_steps(
         rng, status=status, crisis=kind is TicketKind.CRISIS, channel=channel, creator=creator,
         team=team, assignee=assignee, lead=lead, manager=manager, texts=texts, values=values,
-        severity=severity, raise_step=raise_step)
+        severity=severity, raise_step=raise_step, cause=cause)
     description = _fill(description_t, values)
     if by_staff and channel in (Channel.PHONE, Channel.WALK_IN):
         contact_name = spec.contacts[0][0]
@@ -1453,17 +2055,27 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front) -> _D
         currency=spec.currency,
         order_reference="" if category == "service_attitude" and rng.random() < 0.5 else order,
         order_value=None if category == "other" and rng.random() < 0.5 else value,
-        claimed_loss=claimed, steps=steps)
+        claimed_loss=claimed,
+        cause_side=CauseSide.THEIRS_INTERNAL if theirs else CauseSide.UNKNOWN, steps=steps)
 
 
 def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lead, manager,
-                   texts: _Texts, values: dict, severity, raise_step) -> list[_Step]:
+                   texts: _Texts, values: dict, severity, raise_step,
+                   cause: tuple[RootCause, str, str] | None) -> list[_Step]:
+    """A timeline that follows the playbook: respond, make whole, add goodwill, confirm,
+    explain, resolve. ``cause`` is what investigation finds; None for the customer's side."""
     steps: list[_Step] = []
     h = 0.0
     via_link = channel is Channel.WEB
+    theirs = cause is None
+    finished = status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+    progressed = finished or status is TicketStatus.PENDING_CUSTOMER
 
     def add(op: str, actor=None, body: str = "", **kwargs) -> None:
         steps.append(_Step(h, op, actor, body, **kwargs))
+
+    def tick(purpose: str, actor=None, note: str = "") -> None:
+        add("tick", actor or assignee, note, value=purpose)
 
     def customer_says(body: str) -> None:
         add("customer", None if via_link or rng.random() < 0.5 else assignee, body)
@@ -1485,31 +2097,44 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
             add("note", assignee, _fill(rng.choice(texts.notes), values))
         return steps
 
-    # First response: within the hour for a crisis.
+    # First response: within the hour for a crisis. It is the acknowledgement (or, on the
+    # customer's side, the listening) step; an answer that says sorry is the apology.
     if crisis:
         h += rng.uniform(0.15, 0.9)
     elif severity in (Severity.P1, Severity.P2):
         h += rng.uniform(0.3, 4)
     else:
         h += rng.uniform(0.5, 22)
-    ask_first = rng.random() < 0.25
+    ask_first = rng.random() < 0.25 and not theirs
     if ask_first:
         add("reply", assignee, rng.choice(_QUESTIONS), status=TicketStatus.PENDING_CUSTOMER)
     else:
         add("reply", assignee, _fill(rng.choice(texts.acks), values))
+    tick(_FIRST)
     if crisis:
         h += rng.uniform(0.05, 0.5)
         add("note", lead, _fill(rng.choice(_LEAD_CRISIS_NOTES), values))
+        tick(LEAD_OWNS, lead)
     if manager is not None and (crisis or rng.random() < 0.35):
         h += rng.uniform(0.2, 6)
         add("note", manager, _fill(rng.choice(_MANAGER_NOTES), values))
+        tick(ACCOUNT_MANAGER, manager)
+        tick(BRIEF_MANAGER, manager)
     if rng.random() < 0.4:
         h += rng.uniform(0.1, 4)
         add("note", assignee, _fill(rng.choice(texts.notes), values))
+    # Investigation (our side): what went wrong, and so the cause side.
+    if not theirs and (finished or rng.random() < 0.5):
+        h += rng.uniform(0.3, 12)
+        add("note", assignee, _fill(cause[1], values))
+        add("field", assignee, field="cause_side", value=_cause_side(cause[0]))
     if raise_step is not None:
         h += rng.uniform(0.5, 12)
         add("note", lead, rng.choice(_RAISE_NOTES))
         add("field", lead, field=raise_step[0], value=raise_step[1])
+        if raise_step[0] == "kind":  # a crisis now: the lead takes the crisis playbook
+            add("switch", lead)
+            tick(LEAD_OWNS, lead)
     if ask_first:
         if status is TicketStatus.PENDING_CUSTOMER:
             return steps
@@ -1518,6 +2143,22 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
         h += rng.uniform(0.3, 6)
         add("reply", assignee, _fill(rng.choice(texts.acks), values))
 
+    # The remedy (our side), or help within our remit (theirs).
+    if theirs:
+        if progressed or rng.random() < 0.7:
+            tick(ACKNOWLEDGE_PRESSURE)
+        if progressed or rng.random() < 0.5:
+            h += rng.uniform(0.1, 8)
+            tick(OFFER_HELP)
+            tick(NEXT_CONTACT)
+    else:
+        if progressed or rng.random() < 0.6:
+            h += rng.uniform(0.1, 6)
+            tick(MAKE_WHOLE)
+        if progressed or rng.random() < 0.3:
+            h += rng.uniform(0.1, 24)
+            tick(GOODWILL)
+
     if status is TicketStatus.OPEN:
         if rng.random() < 0.5:
             h += rng.uniform(6, 60)
@@ -1525,22 +2166,36 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
         return steps
     if status is TicketStatus.PENDING_CUSTOMER:
         h += rng.uniform(6, 72)
-        add("reply", assignee, rng.choice(_CONFIRM_QUESTIONS),
+        add("reply", assignee, rng.choice(_THEIRS_CHECKS if theirs else _CONFIRM_QUESTIONS),
             status=TicketStatus.PENDING_CUSTOMER)
         return steps
 
-    # Resolution: either confirmed by the customer first, or resolved with the final reply.
+    # Resolution: confirmed by the customer first, or by phone just before the final reply;
+    # the cause is explained in writing before the ticket is resolved.
     h += rng.uniform(6, 120) if crisis else rng.uniform(4, 96)
-    if rng.random() < 0.4:
-        add("reply", assignee, rng.choice(_CONFIRM_QUESTIONS),
-            status=TicketStatus.PENDING_CUSTOMER)
+    explain = None if theirs else cause[0]
+
+    def explained(body: str) -> str:
+        return body if theirs else f"{body}\n\n{_fill(cause[2], values)}"
+
+    if not theirs and rng.random() < 0.4:
+        add("reply", assignee, explained(rng.choice(_CONFIRM_QUESTIONS)),
+            status=TicketStatus.PENDING_CUSTOMER, explain=explain)
         h += rng.uniform(2, 48)
         customer_says(rng.choice(_THANKS))
         h += rng.uniform(0.2, 8)
+        tick(CONFIRM)
+        if rng.random() < 0.5:
+            tick(ROOT_CAUSE)
+        tick(_REST)
         add("status", assignee, status=TicketStatus.RESOLVED)
     else:
-        add("reply", assignee, _fill(rng.choice(texts.resolutions), values),
-            status=TicketStatus.RESOLVED)
+        tick(CONFIRM, note="" if theirs else "Confirmed by phone before the final reply.")
+        if not theirs and rng.random() < 0.5:
+            tick(ROOT_CAUSE)
+        tick(_REST)
+        add("reply", assignee, explained(_fill(rng.choice(texts.resolutions), values)),
+            status=TicketStatus.RESOLVED, explain=explain)
     if rng.random() < 0.07:  # reopened once
         h += rng.uniform(12, 96)
         add("customer", None if via_link else assignee, rng.choice(_REOPENS))
@@ -1560,6 +2215,11 @@ def generate_bulk(*, count: int, now: datetime, seed: int = 42) -> tuple[float, 
     """Append ``count`` tickets with short timelines, fast, for benchmarks.
 
     Needs customers, staff who work tickets and categories (load the demo set first).
+    Every ticket gets the playbook that fits it, with its checklist: resolved and closed
+    tickets have every required step done by the time they were resolved (the apology and
+    the explanation by the replies that gave them); open ones have the first steps done.
+    Step ticks get no timeline events and no remedies are written: these tickets are for
+    measuring queues and reports, not for reading one by one.
     Commits per batch; returns (elapsed seconds, tickets written).
     """
     if now.tzinfo is None:
@@ -1567,6 +2227,7 @@ def generate_bulk(*, count: int, now: datetime, seed: int = 42) -> tuple[float, 
     if count < 1:
         return 0.0, 0
     started = time.perf_counter()
+    now = now.astimezone(timezone.utc)  # every time below is UTC (see _fast_insert)
     refs = _bulk_reference_data()
     rng = random.Random(f"bulk:{seed}:{_counter_value()}")
     pools = _bulk_text_pools(rng, refs["categories"])
@@ -1583,8 +2244,10 @@ def _counter_value() -> int:
 
 
 def _bulk_reference_data() -> dict:
-    customers = [(row.id, row.tier, row.account_manager_id) for row in db.session.execute(
-        sa.select(Customer.id, Customer.tier, Customer.account_manager_id).order_by(Customer.id))]
+    customers = [(row.id, row.tier, row.account_manager_id, row.standing)
+                 for row in db.session.execute(
+                     sa.select(Customer.id, Customer.tier, Customer.account_manager_id,
+                               Customer.standing).order_by(Customer.id))]
     contacts: dict[int, list[int]] = {}
     for row in db.session.execute(
             sa.select(Contact.id, Contact.customer_id).order_by(Contact.id)):
@@ -1614,11 +2277,44 @@ def _bulk_reference_data() -> dict:
     leads = [w for w in workers if w[2] is Role.LEAD] or workers
     currency = current_app.config.get("DEFAULT_CURRENCY", "EUR")
     return {"customers": customers, "contacts": contacts, "workers": workers, "teams": teams,
-            "leads": leads, "categories": cats, "currency": currency}
+            "leads": leads, "categories": cats, "currency": currency,
+            "playbooks": _BulkPlaybooks(playbooks._candidates())}
+
+
+class _BulkPlaybooks:
+    """The playbook for a combination of ticket facts, chosen by the service's own rule."""
+
+    def __init__(self, candidates: list[Playbook]):
+        self.candidates = candidates
+        self.cache: dict[tuple, tuple | None] = {}
+
+    def choose(self, kind, slug, cause, severity, tier, standing) -> tuple | None:
+        """(version id, label, step templates) or None, for these facts."""
+        key = (kind, slug, cause, severity, tier, standing)
+        if key not in self.cache:
+            facts = SimpleNamespace(kind=kind, category=SimpleNamespace(slug=slug),
+                                    cause_side=cause, severity=severity,
+                                    customer=SimpleNamespace(tier=tier, standing=standing))
+            version = playbooks.choose_version(facts, self.candidates)
+            steps = []
+            for s in version.steps if version is not None else ():
+                required = s.required and s.kind is not StepKind.STATUS_UPDATE
+                hours = s.recur_hours if s.kind is StepKind.STATUS_UPDATE else s.due_hours
+                # The copied columns, in _STEP_COLUMNS order after ticket_id.
+                fixed = (s.position, s.kind.value, s.title, s.guidance, s.role.value, required,
+                         s.recur_hours, "")
+                steps.append((fixed, timedelta(hours=float(hours or 0)), s.kind, s.role,
+                              required))
+            self.cache[key] = None if version is None else (
+                version.id, playbooks.version_label(version), tuple(steps))
+        return self.cache[key]
 
 
 def _bulk_text_pools(rng: random.Random, cats: list[tuple[int, str]]) -> dict[int, tuple]:
-    """A few rendered texts per category, reused across rows (cheap, still varied)."""
+    """A few rendered texts per category, reused across rows (cheap, still varied).
+
+    Resolutions are (reply, root cause): the reply explains the cause it is coded with.
+    """
     pools = {}
     for cat_id, slug in cats:
         texts = _TEXTS.get(slug, _TEXTS["other"])
@@ -1636,13 +2332,16 @@ def _bulk_text_pools(rng: random.Random, cats: list[tuple[int, str]]) -> dict[in
             openings.append((_fill(subject, values)[:200], _fill(description, values)))
             acks.append(_fill(rng.choice(texts.acks), values))
             notes.append(_fill(rng.choice(texts.notes), values))
-            resolutions.append(_fill(rng.choice(texts.resolutions), values))
+            code, _finding, explanation = rng.choice(texts.causes)
+            resolution = _fill(rng.choice(texts.resolutions), values)
+            resolutions.append((resolution, f"{resolution}\n\n{_fill(explanation, values)}",
+                                code))
         pools[cat_id] = (openings, acks, notes, resolutions)
     return pools
 
 
 def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: dict) -> None:
-    """Insert ``n`` tickets and their events in one transaction."""
+    """Insert ``n`` tickets, their events and their checklists in one transaction."""
     session = db.session
     # Reserve n reference numbers: the UPDATE holds the counter row (PostgreSQL) or the
     # write lock (SQLite) until commit, so a ticket logged meanwhile waits and then
@@ -1660,6 +2359,8 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
 
     customers, contacts, teams = refs["customers"], refs["contacts"], refs["teams"]
     leads, cat_ids, currency = refs["leads"], [c[0] for c in refs["categories"]], refs["currency"]
+    slugs = dict(refs["categories"])
+    choose = refs["playbooks"].choose
     rand, choice, randint = rng.random, rng.choice, rng.randint
     year_seconds = BULK_DAYS * 86400
     statuses_open = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.OPEN,
@@ -1669,34 +2370,54 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
                   Severity.P3, Severity.P3, Severity.P4, Severity.P4)
     channels = (Channel.EMAIL, Channel.EMAIL, Channel.WEB, Channel.WEB, Channel.WEB,
                 Channel.PHONE, Channel.PHONE, Channel.CHAT, Channel.WALK_IN, Channel.SOCIAL)
-    web = Channel.WEB
-    K_CREATED, K_ASSIGN, K_REPLY, K_STATUS = (EventKind.CREATED, EventKind.ASSIGNMENT,
-                                              EventKind.PUBLIC_REPLY, EventKind.STATUS_CHANGE)
-    K_NOTE, K_MSG = EventKind.INTERNAL_NOTE, EventKind.CUSTOMER_MESSAGE
+    web, standard = Channel.WEB, CustomerTier.STANDARD
+    # Rows carry the stored values of enums (see _fast_insert).
+    K_CREATED, K_ASSIGN, K_REPLY, K_STATUS = (EventKind.CREATED.value, EventKind.ASSIGNMENT.value,
+                                              EventKind.PUBLIC_REPLY.value,
+                                              EventKind.STATUS_CHANGE.value)
+    K_NOTE, K_MSG, K_PLAYBOOK = (EventKind.INTERNAL_NOTE.value, EventKind.CUSTOMER_MESSAGE.value,
+                                 EventKind.PLAYBOOK.value)
     S_NEW, S_OPEN, S_PENDING = TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER
     S_RESOLVED, S_CLOSED = TicketStatus.RESOLVED, TicketStatus.CLOSED
+    C_UNKNOWN, C_THEIRS = CauseSide.UNKNOWN, CauseSide.THEIRS_INTERNAL
+    TASK, APOLOGY, EXPLANATION, UPDATE = (StepKind.TASK, StepKind.APOLOGY,
+                                          StepKind.EXPLANATION, StepKind.STATUS_UPDATE)
+    R_LEAD, R_MANAGER = Role.LEAD, Role.ACCOUNT_MANAGER
     minute = timedelta(minutes=1)
+    lead_id = leads[0][0]
 
-    tickets, events = [], []
-    append_event = events.append
+    tickets, events, steps = [], [], []
+    append_event, append_step = events.append, steps.append
+    # Steps ticked by a reply: (index in ``steps``, ticket id, which of the ticket's public
+    # replies). The replies' ids are read back after the insert.
+    by_reply: list[tuple[int, int, int]] = []
+    replies = 0  # public replies written on the current ticket so far
 
     def ev(ticket_id, kind, actor_id, at, body="", fld=None, old=None, new=None, cust=False):
+        nonlocal replies
         append_event({"ticket_id": ticket_id, "kind": kind, "actor_id": actor_id,
                       "by_customer": cust, "body": body, "field": fld, "old_value": old,
                       "new_value": new, "created_at": at})
+        if kind == K_REPLY:
+            replies += 1
+            return replies - 1
+        return None
 
     for i in range(n):
         tid = first_id + i
+        replies = 0
         age = rand() * year_seconds
         t0 = now - timedelta(seconds=age)
-        customer_id, tier, _manager = choice(customers)
+        customer_id, tier, manager_id, standing = choice(customers)
         contact_ids = contacts.get(customer_id)
         cat_id = choice(cat_ids)
         openings, acks, notes, resolutions = pools[cat_id]
         subject, description = choice(openings)
         channel = choice(channels)
-        kind = crisis if tier is not CustomerTier.STANDARD and rand() < 0.05 else complaint
+        kind = crisis if tier is not standard and rand() < 0.05 else complaint
         severity = Severity.P1 if kind is crisis else choice(severities)
+        # A few complaints of big accounts come from pressure inside their organisation.
+        theirs = kind is complaint and tier is not standard and rand() < 0.03
         team_id, team_name, members = choice(teams)
         if rand() < 0.35:  # routed to a person only
             team_id = None
@@ -1709,14 +2430,20 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
             status = choice(statuses_open)
         else:
             status = S_RESOLVED if age < 14 * 86400 or rand() < 0.15 else S_CLOSED
+        resolution, explained, code = choice(resolutions)
 
+        cause = C_THEIRS if theirs else C_UNKNOWN
+        chosen = choose(kind, slugs[cat_id], cause, severity, tier, standing)
         ev(tid, K_CREATED, creator_id, t0, description, new=channel.value,
            cust=creator_id is None)
+        if chosen is not None:
+            ev(tid, K_PLAYBOOK, creator_id, t0, fld="playbook", new=chosen[1])
         t = t0 if creator_id else min(t0 + minute * randint(5, 180), now)
         actor = creator_id or choice(leads)[0]
         if team_id is not None:
             ev(tid, K_ASSIGN, actor, t, fld="team", new=team_name)
         first_response = resolved = closed = None
+        apology_at = apology_event = explained_at = explained_event = None
         reopen_count = 0
         if status is S_NEW:
             last = t
@@ -1730,7 +2457,7 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
                 ev(tid, K_REPLY, assignee_id, t, choice(_QUESTIONS))
                 ev(tid, K_STATUS, assignee_id, t, fld="status", old="new", new="pending_customer")
             elif status is S_OPEN:
-                ev(tid, K_REPLY, assignee_id, t, choice(acks))
+                apology_at, apology_event = t, ev(tid, K_REPLY, assignee_id, t, choice(acks))
                 ev(tid, K_STATUS, assignee_id, t, fld="status", old="new", new="open")
                 if rand() < 0.5:
                     t = min(t + minute * randint(30, 600), now)
@@ -1738,12 +2465,20 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
             else:
                 before = "new"
                 if rand() < 0.3:  # acknowledged first, resolved later; else solved at once
-                    ev(tid, K_REPLY, assignee_id, t, choice(acks))
+                    apology_at, apology_event = t, ev(tid, K_REPLY, assignee_id, t, choice(acks))
                     ev(tid, K_STATUS, assignee_id, t, fld="status", old="new", new="open")
                     t = min(t + minute * randint(120, 7200), now)
                     before = "open"
                 resolved = t
-                ev(tid, K_REPLY, assignee_id, t, choice(resolutions))
+                if theirs:
+                    reply = ev(tid, K_REPLY, assignee_id, t, resolution)
+                elif apology_event is None:  # apologise and explain in one reply
+                    reply = ev(tid, K_REPLY, assignee_id, t, f"Sorry for the trouble. {explained}")
+                    apology_at, apology_event = t, reply
+                else:
+                    reply = ev(tid, K_REPLY, assignee_id, t, explained)
+                if not theirs:
+                    explained_at, explained_event = t, reply
                 ev(tid, K_STATUS, assignee_id, t, fld="status", old=before, new="resolved")
                 if rand() < 0.03:
                     t = min(t + minute * randint(600, 4000), now)
@@ -1762,30 +2497,160 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
                     ev(tid, K_STATUS, assignee_id, t, fld="status", old="resolved",
                        new="closed")
             last = t
+
+        # Cause side and root cause: found by investigation on our side.
+        root_cause = None
+        if not theirs and (resolved is not None or (first_response is not None and rand() < 0.5)):
+            cause = _cause_side(code)
+            root_cause = code if resolved is not None else None
+
+        # The checklist, copied from the playbook version (rows in _STEP_COLUMNS order).
+        if chosen is not None:
+            tasks_done = 0
+            for fixed, due, step_kind, role, required in chosen[2]:
+                due_at, done_at, event, explained_code = t0 + due, None, None, None
+                if step_kind is APOLOGY:
+                    done_at, event = apology_at, apology_event
+                elif step_kind is EXPLANATION:
+                    if explained_event is not None:
+                        done_at, event = explained_at, explained_event
+                        explained_code = code.value
+                elif step_kind is UPDATE:
+                    if first_response is not None:
+                        due_at = first_response + due
+                    done_at = resolved
+                elif resolved is not None:
+                    if required or tid % 2:
+                        # Spread between the first response and the resolution, in order.
+                        tasks_done += 1
+                        done_at = min(first_response + (resolved - first_response)
+                                      * (tasks_done - 1) / 8, resolved)
+                elif first_response is not None and tasks_done == 0:
+                    tasks_done, done_at = 1, first_response  # responded: acknowledged
+                done_by = None
+                if done_at is not None:
+                    done_by = (lead_id if role is R_LEAD else
+                               (manager_id or lead_id) if role is R_MANAGER else assignee_id)
+                    if event is not None:
+                        by_reply.append((len(steps), tid, event))
+                append_step([tid, *fixed, due_at, done_at, done_by, None, explained_code])
+
         tickets.append({
             "id": tid, "reference": counters.format_reference(first_n + i),
             "customer_id": customer_id,
             "contact_id": choice(contact_ids) if contact_ids else None,
-            "subject": subject, "description": description, "channel": channel, "kind": kind,
-            "category_id": cat_id, "severity": severity,
+            "subject": subject, "description": description, "channel": channel.value,
+            "kind": kind.value, "category_id": cat_id, "severity": severity.value,
             "order_reference": f"SO-{randint(100000, 999999)}",
             "currency": currency, "order_value": value,
             "claimed_loss": (value * randint(5, 60) / 100).quantize(Decimal("0.01")),
-            "status": status, "team_id": team_id, "assignee_id": ticket_assignee,
+            "status": status.value, "team_id": team_id, "assignee_id": ticket_assignee,
             "created_by_id": creator_id,
             "public_token": base64.urlsafe_b64encode(rng.randbytes(24)).decode("ascii"),
             "first_response_at": first_response, "resolved_at": resolved, "closed_at": closed,
-            "reopen_count": reopen_count, "last_activity_at": last, "version": 1,
-            "created_at": t0, "updated_at": last,
+            "reopen_count": reopen_count, "cause_side": cause.value,
+            "root_cause": root_cause.value if root_cause else None,
+            "playbook_version_id": chosen[0] if chosen else None,
+            "last_activity_at": last, "version": 1, "created_at": t0, "updated_at": last,
         })
-    session.execute(sa.insert(Ticket.__table__), tickets)
-    session.execute(sa.insert(TicketEvent.__table__), events)
+    _fast_insert(Ticket.__table__, tickets)
+    _fast_insert(TicketEvent.__table__, events)
+    if by_reply:
+        # Link the steps to the replies that ticked them: a ticket's replies, by id, are in
+        # the order they were written.
+        reply_ids: dict[int, list[int]] = {}
+        for ticket_id, event_id in session.execute(
+                sa.select(TicketEvent.ticket_id, TicketEvent.id)
+                .where(TicketEvent.ticket_id.between(first_id, first_id + n - 1),
+                       TicketEvent.kind == K_REPLY)
+                .order_by(TicketEvent.ticket_id, TicketEvent.id)):
+            reply_ids.setdefault(ticket_id, []).append(event_id)
+        reply_column = _STEP_COLUMNS.index("reply_event_id")
+        for step_index, ticket_id, ordinal in by_reply:
+            steps[step_index][reply_column] = reply_ids[ticket_id][ordinal]
+    if steps:
+        _fast_insert(TicketStep.__table__, steps, keys=_STEP_COLUMNS)
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave the id sequence behind; move it past what we wrote.
         session.execute(sa.text(
             "SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
             "(SELECT MAX(id) FROM tickets))"))
     session.commit()
+
+
+# The columns of the ticket_steps rows the bulk generator writes, in order.
+_STEP_COLUMNS = ("ticket_id", "position", "kind", "title", "guidance", "role", "required",
+                 "recur_hours", "note", "due_at", "done_at", "done_by_id", "reply_event_id",
+                 "root_cause")
+
+
+def _fast_insert(table: sa.Table, rows: list, *, keys: tuple[str, ...] | None = None) -> None:
+    """Insert many rows of one shape, handing the driver values it stores as they are.
+
+    Like ``session.execute(sa.insert(table), rows)`` but without type processing per value
+    in Python, which is most of the time of a bulk load, and with COPY on PostgreSQL. Rows
+    hold enum columns as their stored values (strings) and datetimes as aware UTC values;
+    these are written the way ``UTCDateTime`` writes them (naive UTC text on SQLite), and
+    amounts as the driver takes them. Rows are dicts of one shape, or lists in the order of
+    ``keys``.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    sqlite = dialect.name == "sqlite"
+    if keys is None:
+        keys = list(rows[0])
+        rows = [[row[key] for key in keys] for row in rows]
+    keys = list(keys)
+    convert = []
+    for position, key in enumerate(keys):
+        column_type = table.c[key].type
+        if isinstance(column_type, UTCDateTime):
+            convert.append((position, _sqlite_time if sqlite else _utc))
+        elif isinstance(column_type, sa.Numeric) and sqlite:
+            convert.append((position, float))
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        # COPY is many times faster than INSERTs on PostgreSQL; same transaction.
+        quote = dialect.identifier_preparer.quote
+        columns = ", ".join(quote(key) for key in keys)
+        cursor = connection.connection.cursor()
+        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+            for values in rows:
+                for position, fn in convert:
+                    value = values[position]
+                    if value is not None:
+                        values[position] = fn(value)
+                copy.write_row(values)
+        return
+    statement = sa.insert(sa.table(table.name, *(sa.column(key) for key in keys)))
+    compiled = statement.compile(dialect=dialect)
+    named = dialect.paramstyle in ("named", "pyformat")
+    if not named and list(compiled.positiontup) != keys:  # pragma: no cover - guard
+        raise RuntimeError("Unexpected parameter order in the bulk insert.")
+    params = []
+    for values in rows:
+        for position, fn in convert:
+            value = values[position]
+            if value is not None:
+                values[position] = fn(value)
+        params.append(dict(zip(keys, values)) if named else tuple(values))
+    connection.exec_driver_sql(str(compiled), params)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """What UTCDateTime stores on SQLite: naive UTC, with microseconds."""
+    if value.tzinfo is not timezone.utc:
+        value = _utc(value)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is timezone.utc:
+        return value
+    if value.tzinfo is None:
+        raise ValueError("Naive datetime given; use an aware UTC datetime.")
+    return value.astimezone(timezone.utc)
 
 
 # ============================================================================ logins

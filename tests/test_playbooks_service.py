@@ -223,3 +223,15 @@ def test_tickets_without_playbooks_still_work(agent, now):
     assert ticket.playbook_version is None and ticket.steps == []
     ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=now)
+
+
+def test_customer_internal_causes_prefer_the_advisory_playbook(agent, now):
+    _playbook("Default", default=True, now=now)
+    _playbook("Strategic crises", now=now, conditions={"kinds": ["crisis"]})
+    _playbook("Advice", advisory=True, conditions={"causes": ["theirs"]}, now=now,
+              steps=(StepSpec("Listen"),))
+    tid = factories.make_ticket(actor_id=agent, kind=TicketKind.CRISIS, now=now)
+    ticket = _ticket(tid)
+    assert playbooks.choose_version(ticket).playbook.name == "Strategic crises"
+    ticket.cause_side = CauseSide.THEIRS_INTERNAL
+    assert playbooks.choose_version(ticket).playbook.name == "Advice"

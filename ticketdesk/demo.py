@@ -38,7 +38,6 @@ from ticketdesk.models import (
     CustomerTier,
     EventKind,
     Playbook,
-    Remedy,
     RemedyForm,
     RemedyKind,
     RemedyReason,
@@ -1017,16 +1016,7 @@ class _Timeline:
         current = ticket.playbook_version
         if best is None or (current is not None and best.playbook_id == current.playbook_id):
             return
-        done = [s for s in ticket.steps if s.is_done]
-        for step in [s for s in ticket.steps if not s.is_done]:
-            ticket.steps.remove(step)
-        db.session.flush()  # free the positions before the new steps take them
-        old = playbooks.version_label(current)
-        ticket.playbook_version = best
-        start = max((s.position for s in done), default=0) + 1
-        playbooks._copy_steps(ticket, best, start=start, done=done)
-        playbooks._event(ticket, EventKind.PLAYBOOK, actor=actor, now=at, field="playbook",
-                         old=old, new=playbooks.version_label(best))
+        playbooks._switch(ticket, best, actor=actor, now=at)
 
     def _open_tasks(self, purpose: str) -> list[TicketStep]:
         tasks = [s for s in self.ticket.steps if s.kind is StepKind.TASK and not s.is_done]
@@ -1087,29 +1077,15 @@ class _Timeline:
                       else RemedyReason.GOODWILL_GESTURE)
             text = description or _GOODWILL_TEXTS[form]
             no_proof = False
-        cap_kind, cap_base = ledger.cap_base(ticket)
-        needed = ledger.required_role(ticket, total_after=ledger.totals(ticket).total + cost,
-                                      form=form, rules=rules, cap_kind=cap_kind)
-        within = ledger._tier(actor.role) >= ledger._tier(needed)
-        approver = actor if within else (self.admin if needed is Role.ADMIN else self.lead)
-        remedy = Remedy(
-            ticket=ticket, kind=kind, form=form, description=text[:500], quantity=1,
-            cost=cost, currency=ticket.currency, affected_value=ledger.affected_value(ticket),
-            reason=reason, in_kind=form in ledger.IN_KIND_FORMS,
+        remedy = ledger._add_remedy(ticket, ledger.RemedyDraft(
+            kind=kind, form=form, description=text[:500], cost=cost, reason=reason,
+            affected_value=ledger.affected_value(ticket),
             valued_at_cost=kind is RemedyKind.GOODWILL and form is RemedyForm.FREE_ITEM,
-            cap_base_kind=cap_kind, cap_base=cap_base, state=RemedyState.APPROVED,
-            approval_role=None if within else needed, conceded=self.conceding,
-            no_proof=no_proof, proposed_by_id=actor.id, proposed_at=at,
-            decided_by_id=approver.id, decided_at=at)
-        db.session.add(remedy)
-        if ticket.first_remedy_at is None:
-            ticket.first_remedy_at = at
-            ticket.replies_before_remedy = ledger.public_replies_so_far(ticket)
-        ledger._event(ticket, remedy, actor=actor, now=at, old=None,
-                      new=(RemedyState.APPROVED if within else RemedyState.PROPOSED).value)
-        if not within:
-            ledger._event(ticket, remedy, actor=approver, now=at,
-                          old=RemedyState.PROPOSED.value, new=RemedyState.APPROVED.value)
+            conceded=self.conceding, no_proof=no_proof), actor=actor, now=at, rules=rules)
+        if remedy.state is RemedyState.PROPOSED:
+            # Approved at once by someone with the authority for it.
+            approver = self.admin if remedy.approval_role is Role.ADMIN else self.lead
+            ledger._approve(remedy, actor=approver, now=at)
         self.touch(at)
 
     def deliver(self, at: datetime, actor: User | None) -> None:
@@ -1117,15 +1093,9 @@ class _Timeline:
         ticket = self.ticket
         actor = actor if actor is not None and actor.works_tickets else self.assignee or self.lead
         for remedy in ticket.remedies:
-            if remedy.state is not RemedyState.APPROVED:
-                continue
-            remedy.state, remedy.delivered_by_id, remedy.delivered_at = (
-                RemedyState.DELIVERED, actor.id, at)
-            if remedy.kind is RemedyKind.MAKE_WHOLE and ticket.made_whole_at is None:
-                ticket.made_whole_at = at
-            ledger._event(ticket, remedy, actor=actor, now=at, old=RemedyState.APPROVED.value,
-                          new=RemedyState.DELIVERED.value)
-            self.touch(at)
+            if remedy.state is RemedyState.APPROVED:
+                ledger._deliver(remedy, actor=actor, now=at)
+                self.touch(at)
 
     def apply(self, step: _Step, at: datetime) -> None:
         ticket = self.ticket
@@ -2380,8 +2350,8 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
     S_NEW, S_OPEN, S_PENDING = TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER
     S_RESOLVED, S_CLOSED = TicketStatus.RESOLVED, TicketStatus.CLOSED
     C_UNKNOWN, C_THEIRS = CauseSide.UNKNOWN, CauseSide.THEIRS_INTERNAL
-    TASK, APOLOGY, EXPLANATION, UPDATE = (StepKind.TASK, StepKind.APOLOGY,
-                                          StepKind.EXPLANATION, StepKind.STATUS_UPDATE)
+    APOLOGY, EXPLANATION, UPDATE = (StepKind.APOLOGY,
+                                    StepKind.EXPLANATION, StepKind.STATUS_UPDATE)
     R_LEAD, R_MANAGER = Role.LEAD, Role.ACCOUNT_MANAGER
     minute = timedelta(minutes=1)
     lead_id = leads[0][0]

@@ -371,29 +371,37 @@ def propose_remedy(ticket: Ticket, *, actor: User, draft: RemedyDraft, now: date
         if not (path.eligible and draft.kind is RemedyKind.MAKE_WHOLE):
             raise DomainError(_("The no-proof fast path does not apply to this remedy."),
                               field="no_proof")
+    with unit_of_work():
+        remedy = _add_remedy(ticket, draft, actor=actor, now=now, rules=rules)
+    return remedy
+
+
+def _add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetime,
+                rules: Rules | None = None) -> Remedy:
+    """Add the remedy with the state the actor's authority gives it (caller commits)."""
+    rules = rules or rules_for(ticket)
     kind, base = cap_base(ticket, draft.cap_base_kind)
     total_after = totals(ticket).total + draft.cost
     needed = required_role(ticket, total_after=total_after, form=draft.form, rules=rules,
                            cap_kind=kind)
     within = _tier(actor.role) >= _tier(needed)
-    with unit_of_work():
-        remedy = Remedy(
-            ticket=ticket, kind=draft.kind, form=draft.form, description=draft.description.strip(),
-            quantity=draft.quantity, cost=draft.cost, currency=ticket.currency,
-            affected_units=draft.affected_units, affected_value=draft.affected_value,
-            reason=draft.reason,
-            in_kind=draft.form in IN_KIND_FORMS if draft.in_kind is None else draft.in_kind,
-            valued_at_cost=draft.valued_at_cost, cap_base_kind=kind, cap_base=base,
-            state=RemedyState.APPROVED if within else RemedyState.PROPOSED,
-            approval_role=None if within else needed, conceded=draft.conceded,
-            no_proof=draft.no_proof, proposed_by_id=actor.id, proposed_at=now,
-            decided_by_id=actor.id if within else None, decided_at=now if within else None)
-        db.session.add(remedy)
-        if ticket.first_remedy_at is None:
-            ticket.first_remedy_at = now
-            ticket.replies_before_remedy = public_replies_so_far(ticket)
-        ticket.last_activity_at = now
-        _event(ticket, remedy, actor=actor, now=now, old=None, new=remedy.state.value)
+    remedy = Remedy(
+        ticket=ticket, kind=draft.kind, form=draft.form, description=draft.description.strip(),
+        quantity=draft.quantity, cost=draft.cost, currency=ticket.currency,
+        affected_units=draft.affected_units, affected_value=draft.affected_value,
+        reason=draft.reason,
+        in_kind=draft.form in IN_KIND_FORMS if draft.in_kind is None else draft.in_kind,
+        valued_at_cost=draft.valued_at_cost, cap_base_kind=kind, cap_base=base,
+        state=RemedyState.APPROVED if within else RemedyState.PROPOSED,
+        approval_role=None if within else needed, conceded=draft.conceded,
+        no_proof=draft.no_proof, proposed_by_id=actor.id, proposed_at=now,
+        decided_by_id=actor.id if within else None, decided_at=now if within else None)
+    db.session.add(remedy)
+    if ticket.first_remedy_at is None:
+        ticket.first_remedy_at = now
+        ticket.replies_before_remedy = public_replies_so_far(ticket)
+    ticket.last_activity_at = now
+    _event(ticket, remedy, actor=actor, now=now, old=None, new=remedy.state.value)
     return remedy
 
 
@@ -411,11 +419,15 @@ def _require_approver(remedy: Remedy, actor: User) -> None:
 def approve_remedy(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") -> Remedy:
     _require_approver(remedy, actor)
     with unit_of_work():
-        remedy.state, remedy.decided_by_id, remedy.decided_at = RemedyState.APPROVED, actor.id, now
-        remedy.decision_reason = reason.strip()
-        _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
-               new=RemedyState.APPROVED.value)
+        _approve(remedy, actor=actor, now=now, reason=reason)
     return remedy
+
+
+def _approve(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") -> None:
+    remedy.state, remedy.decided_by_id, remedy.decided_at = RemedyState.APPROVED, actor.id, now
+    remedy.decision_reason = reason.strip()
+    _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
+           new=RemedyState.APPROVED.value)
 
 
 def reject_remedy(remedy: Remedy, *, actor: User, reason: str, now: datetime) -> Remedy:
@@ -451,14 +463,19 @@ def deliver_remedy(remedy: Remedy, *, actor: User, now: datetime) -> Remedy:
     if remedy.state is not RemedyState.APPROVED:
         raise InvalidTransition(_("Only an approved remedy can be delivered."))
     with unit_of_work():
-        remedy.state, remedy.delivered_by_id, remedy.delivered_at = (
-            RemedyState.DELIVERED, actor.id, now)
-        if remedy.kind is RemedyKind.MAKE_WHOLE and ticket.made_whole_at is None:
-            ticket.made_whole_at = now
-        ticket.last_activity_at = now
-        _event(ticket, remedy, actor=actor, now=now, old=RemedyState.APPROVED.value,
-               new=RemedyState.DELIVERED.value)
+        _deliver(remedy, actor=actor, now=now)
     return remedy
+
+
+def _deliver(remedy: Remedy, *, actor: User, now: datetime) -> None:
+    ticket = remedy.ticket
+    remedy.state, remedy.delivered_by_id, remedy.delivered_at = (
+        RemedyState.DELIVERED, actor.id, now)
+    if remedy.kind is RemedyKind.MAKE_WHOLE and ticket.made_whole_at is None:
+        ticket.made_whole_at = now
+    ticket.last_activity_at = now
+    _event(ticket, remedy, actor=actor, now=now, old=RemedyState.APPROVED.value,
+           new=RemedyState.DELIVERED.value)
 
 
 # ----------------------------------------------------------------- reading

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
+    CauseGroup,
     EventKind,
     GoodwillBasis,
     Playbook,
@@ -193,6 +194,9 @@ def choose_version(ticket: Ticket, playbooks: list[Playbook] | None = None) -> P
     facts = ticket_facts(ticket)
     fitting = [p for p in playbooks
                if not p.is_default and matches(p.current_version.conditions or {}, facts)]
+    if ticket.cause_side.group is CauseGroup.THEIRS:
+        # The customer's own pressures get advice, whatever else matches.
+        fitting = [p for p in fitting if p.current_version.advisory] or fitting
     if fitting:
         best = min(fitting, key=lambda p: (*specificity(p.current_version.conditions or {}), p.id))
         return best.current_version
@@ -279,17 +283,23 @@ def switch_playbook(ticket: Ticket, *, actor: User, version_id: int, now: dateti
     if ticket.playbook_version_id == version.id:
         raise DomainError(_("The ticket already follows this playbook."))
     with unit_of_work():
-        done = [s for s in ticket.steps if s.is_done]
-        for step in [s for s in ticket.steps if not s.is_done]:
-            ticket.steps.remove(step)
-        db.session.flush()
-        old = version_label(ticket.playbook_version)
-        ticket.playbook_version = version
-        start = max((s.position for s in done), default=0) + 1
-        _copy_steps(ticket, version, start=start, done=done)
-        _event(ticket, EventKind.PLAYBOOK, actor=actor, now=now, field="playbook", old=old,
-               new=version_label(version))
+        _switch(ticket, version, actor=actor, now=now)
     return ticket
+
+
+def _switch(ticket: Ticket, version: PlaybookVersion, *, actor: User | None,
+            now: datetime) -> None:
+    """Swap the open steps for ``version``'s (inside the caller's transaction)."""
+    done = [s for s in ticket.steps if s.is_done]
+    for step in [s for s in ticket.steps if not s.is_done]:
+        ticket.steps.remove(step)
+    db.session.flush()  # free the positions before the new steps take them
+    old = version_label(ticket.playbook_version)
+    ticket.playbook_version = version
+    start = max((s.position for s in done), default=0) + 1
+    _copy_steps(ticket, version, start=start, done=done)
+    _event(ticket, EventKind.PLAYBOOK, actor=actor, now=now, field="playbook", old=old,
+           new=version_label(version))
 
 
 # ----------------------------------------------------------------- the checklist

@@ -138,7 +138,12 @@ def test_cosmetic_bags_made_whole_with_goodwill_at_once(app, desk):
     assert _reply(agent, tid, "Sorry for the trouble. Two bags leave by express today, and "
                   "we add two bags of our new style as samples for your shop.",
                   apology="y").status_code == 302
-    _one_click(agent, tid, "make_whole")
+    # The suggestion, edited to name the two bags: reship at once, no proof.
+    resp = agent.post(f"/tickets/{tid}/remedies", data={
+        "kind": "make_whole", "form": "reship", "quantity": "2", "cost": "20.00",
+        "affected_units": "2", "affected_value": "20.00", "no_proof": "y",
+        "description": "The 2 missing bags, by express today", "reason": "missing_items"})
+    assert resp.status_code == 302
     resp = agent.post(f"/tickets/{tid}/remedies", data={
         "kind": "goodwill", "form": "free_item", "quantity": "2", "cost": "12.00",
         "description": "2 bags of the new style as samples", "reason": "goodwill_gesture",
@@ -153,7 +158,7 @@ def test_cosmetic_bags_made_whole_with_goodwill_at_once(app, desk):
     state = _state(app, tid)
     assert state["status"] is TicketStatus.RESOLVED
     assert state["remedies"] == [
-        (RemedyKind.MAKE_WHOLE, RemedyForm.RESHIP, 1, Decimal("20.00"), RemedyState.DELIVERED,
+        (RemedyKind.MAKE_WHOLE, RemedyForm.RESHIP, 2, Decimal("20.00"), RemedyState.DELIVERED,
          True, False, False, "order"),
         (RemedyKind.GOODWILL, RemedyForm.FREE_ITEM, 2, Decimal("12.00"), RemedyState.DELIVERED,
          False, False, True, "order"),

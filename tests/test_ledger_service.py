@@ -310,3 +310,16 @@ def test_validation(agent, now):
     am = factories.make_user(Role.ACCOUNT_MANAGER)
     with pytest.raises(PermissionDenied):
         ledger.propose_remedy(ticket, actor=_user(am), now=now, draft=_draft())
+
+
+def test_suggestion_counts_what_is_already_on_the_ledger(agent, now):
+    _default_playbook(now)
+    ticket = _claim(agent, now, order=Decimal("220.00"), loss=Decimal("20.00"))
+    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(cost="15.00"))
+    s = ledger.suggest(ticket)
+    assert s.make_whole_cost == Decimal("5.00") and s.goodwill_cost == Decimal("4.00")
+    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(cost="5.00"))
+    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(
+        kind=RemedyKind.GOODWILL, cost="3.00", form=RemedyForm.FREE_ITEM))
+    s = ledger.suggest(ticket)
+    assert s.make_whole_cost == 0 and s.goodwill_cost == Decimal("1.00")

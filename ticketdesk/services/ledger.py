@@ -236,7 +236,8 @@ def suggest(ticket: Ticket) -> Suggestion:
 
     Make-whole equals the affected value; goodwill follows the goodwill rule, is
     capped by the goodwill cap and by what the total cap leaves; the total never
-    exceeds the cap and never falls below the make-whole value.
+    exceeds the cap and never falls below the make-whole value. Remedies already on
+    the ledger are subtracted, so the suggestion is what is still missing.
     """
     rules = rules_for(ticket)
     currency = ticket.currency
@@ -249,7 +250,10 @@ def suggest(ticket: Ticket) -> Suggestion:
                           goodwill_cost=Decimal("0"), goodwill_units=None, cap_base_kind=kind,
                           cap_base=base, cap=cap, goodwill_required=None, advisory=True,
                           ideas=ideas, claim_known=claim_known(ticket))
-    make_whole = round_money(affected_value(ticket), currency)
+    current = totals(ticket)
+    # What is already on the ledger counts: suggest only what is still missing.
+    make_whole = max(round_money(affected_value(ticket), currency) - current.make_whole,
+                     Decimal("0"))
     units = None
     if rules.goodwill_basis is GoodwillBasis.AFFECTED_PERCENT:
         goodwill = affected_value(ticket) * rules.goodwill_value / HUNDRED
@@ -263,10 +267,11 @@ def suggest(ticket: Ticket) -> Suggestion:
     else:
         goodwill = Decimal("0")
     goodwill_cap = base * rules.goodwill_cap_percent / HUNDRED
-    goodwill = min(goodwill, goodwill_cap, max(cap - make_whole, Decimal("0")))
-    goodwill = max(round_money(goodwill, currency), Decimal("0"))
-    if make_whole + goodwill > cap:  # rounding can never push the total past the cap
-        goodwill = max(cap - make_whole, Decimal("0"))
+    room = max(cap - current.total - make_whole, Decimal("0"))
+    goodwill = min(goodwill, goodwill_cap) - current.goodwill
+    goodwill = max(round_money(min(goodwill, room), currency), Decimal("0"))
+    if current.total + make_whole + goodwill > cap:  # rounding never pushes past the cap
+        goodwill = max(cap - current.total - make_whole, Decimal("0"))
     return Suggestion(make_whole_form=rules.make_whole_form, make_whole_cost=make_whole,
                       goodwill_cost=goodwill, goodwill_units=units, cap_base_kind=kind,
                       cap_base=base, cap=cap, goodwill_required=goodwill_required(ticket),

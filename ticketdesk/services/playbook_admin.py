@@ -347,9 +347,10 @@ def _condition_clauses(conditions: dict) -> list[sa.ColumnElement[bool]]:
     return clauses
 
 
-def _stand_in(playbook_id, name: str, conditions: dict, is_default: bool) -> SimpleNamespace:
+def _stand_in(playbook_id, name: str, conditions: dict, is_default: bool,
+              advisory: bool) -> SimpleNamespace:
     """What ``choose_version`` reads of a playbook, without touching the ORM objects."""
-    version = SimpleNamespace(conditions=conditions)
+    version = SimpleNamespace(conditions=conditions, advisory=advisory)
     stand_in = SimpleNamespace(id=playbook_id, name=name, is_default=is_default,
                                current_version=version)
     version.playbook = stand_in
@@ -366,6 +367,7 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
     spec belongs to (its saved version then does not compete with the edit); a version
     brings its own. A retired playbook is previewed as if it were in use. Read-only.
     """
+    advisory = spec_or_version.advisory
     if isinstance(spec_or_version, PlaybookVersion):
         conditions = dict(spec_or_version.conditions or {})
         playbook = playbook or spec_or_version.playbook
@@ -386,11 +388,13 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
     ).all()
 
     if playbook is not None:
-        subject = _stand_in(playbook.id, playbook.name, conditions, playbook.is_default)
+        subject = _stand_in(playbook.id, playbook.name, conditions, playbook.is_default,
+                            advisory)
     else:  # a new playbook: it would get the highest id, so it loses exact ties
-        subject = _stand_in(float("inf"), "", conditions, False)
+        subject = _stand_in(float("inf"), "", conditions, False, advisory)
     candidates = [subject] + [
-        _stand_in(p.id, p.name, p.current_version.conditions or {}, p.is_default)
+        _stand_in(p.id, p.name, p.current_version.conditions or {}, p.is_default,
+                  p.current_version.advisory)
         for p in playbooks._candidates() if playbook is None or p.id != playbook.id]
 
     rows = []

@@ -11,9 +11,7 @@ import pytest
 
 from config import TestingConfig
 from ticketdesk import create_app
-from ticketdesk.extensions import db
 from ticketdesk.models import Role
-from ticketdesk.services import categories
 from tests import factories
 
 
@@ -24,17 +22,10 @@ def app(tmp_path):
 
     app = create_app(Config)
     with app.app_context():
-        db.create_all()
-        factories.empty_all_tables()
-        categories.ensure_defaults()
+        factories.prepare_database()
     yield app
     with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "sqlite":
-            db.drop_all()
-        else:
-            factories.empty_all_tables()
-        db.engine.dispose()
+        factories.release_database()
 
 
 @pytest.fixture

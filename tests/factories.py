@@ -19,6 +19,7 @@ from ticketdesk.models import (
     TicketKind,
     User,
 )
+from ticketdesk.services import categories
 from ticketdesk.services import tickets as ticket_service
 
 PASSWORD = "correct horse battery"
@@ -34,6 +35,23 @@ def empty_all_tables() -> None:
         else:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+def prepare_database() -> None:
+    """A fresh schema with the default categories (needs an app context)."""
+    db.create_all()
+    empty_all_tables()
+    categories.ensure_defaults()
+
+
+def release_database() -> None:
+    """Drop what a test left behind and close the engine (needs an app context)."""
+    db.session.remove()
+    if db.engine.dialect.name == "sqlite":
+        db.drop_all()
+    else:
+        empty_all_tables()
+    db.engine.dispose()
 
 
 def make_user(role: Role = Role.AGENT, *, name: str | None = None, email: str | None = None,

@@ -18,9 +18,7 @@ import pytest
 
 from config import TestingConfig
 from ticketdesk import create_app
-from ticketdesk.extensions import db
 from ticketdesk.models import Role
-from ticketdesk.services import categories
 from tests import factories
 from tests.live_server import live_server
 
@@ -61,19 +59,12 @@ def live_app(tmp_path):
 
     app = create_app(BrowserConfig)
     with app.app_context():
-        db.create_all()
-        factories.empty_all_tables()
-        categories.ensure_defaults()
+        factories.prepare_database()
         factories.make_user(Role.AGENT, email=AGENT_EMAIL, name="Ada Agent")
         factories.make_customer(CUSTOMER)
     yield app
     with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "sqlite":
-            db.drop_all()
-        else:
-            factories.empty_all_tables()
-        db.engine.dispose()
+        factories.release_database()
 
 
 @pytest.fixture

@@ -56,6 +56,24 @@ class Config:
     PUBLIC_RATE_LIMIT = 5
     PUBLIC_RATE_WINDOW_SECONDS = 3600
 
+    # Links in e-mails point here (scheme, host and any path prefix of the web app).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Outgoing e-mail. Without MAIL_SERVER, e-mails are written to the log instead.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False       # STARTTLS after connecting
+    MAIL_USE_SSL = False       # TLS from the start (port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "TicketDesk <ticketdesk@localhost>"
+    MAIL_TIMEOUT = 10
+
+    # Notifications: how often open pages ask for new ones, and the gap between
+    # reminders about the same overdue playbook step.
+    NOTIFICATION_POLL_SECONDS = 30
+    STEP_REMINDER_MINUTES = 60
+
     # Login attempts per email address per window before a pause.
     LOGIN_RATE_LIMIT = 10
     LOGIN_RATE_WINDOW_SECONDS = 900

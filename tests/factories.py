@@ -95,7 +95,12 @@ def make_ticket(*, actor_id: int, customer_id: int | None = None, subject: str =
                 kind: TicketKind = TicketKind.COMPLAINT, severity: Severity = Severity.P3,
                 category: str = "missing_short_shipment", team_id: int | None = None,
                 assignee_id: int | None = None, order_value: Decimal | None = None,
-                now=None) -> int:
+                now=None, unrouted: bool = False) -> int:
+    """Log a ticket through the intake service (which routes it).
+
+    ``unrouted``: clear its team and assignee afterwards, as for a ticket logged
+    while no team existed.
+    """
     actor = db.session.get(User, actor_id)
     customer_id = customer_id or make_customer()
     ticket = ticket_service.log_complaint(
@@ -104,4 +109,7 @@ def make_ticket(*, actor_id: int, customer_id: int | None = None, subject: str =
             subject=subject, description=description, channel=Channel.PHONE, kind=kind,
             category_id=category_id(category), severity=severity, order_value=order_value),
         team_id=team_id, assignee_id=assignee_id)
+    if unrouted:
+        ticket.team, ticket.assignee = None, None
+        db.session.commit()
     return ticket.id

@@ -10,6 +10,10 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ticketdesk.models import (
+    AssignStrategy,
+    AwayReason,
+    NotificationKind,
+    NotifyTarget,
     CapBase,
     CauseSide,
     Channel,
@@ -71,6 +75,7 @@ LABELS = {
         EventKind.REMEDY: _l("Remedy"),
         EventKind.STEP_DONE: _l("Step done"),
         EventKind.STEP_REOPENED: _l("Step reopened"),
+        EventKind.ROUTING: _l("Routing"),
     },
     "cause_side": {
         CauseSide.UNKNOWN: _l("Not yet known"),
@@ -130,7 +135,32 @@ LABELS = {
         "currency": _l("Currency"), "order_value": _l("Order value"),
         "claimed_loss": _l("Claimed loss"),
         "playbook": _l("Playbook"), "cause_side": _l("Cause side"),
-        "root_cause": _l("Root cause"), "remedy": _l("Remedy"),
+        "root_cause": _l("Root cause"), "remedy": _l("Remedy"), "rule": _l("Routing rule"),
+    },
+    "strategy": {
+        AssignStrategy.NONE: _l("Team queue only"),
+        AssignStrategy.USER: _l("A named person"),
+        AssignStrategy.ROUND_ROBIN: _l("Round-robin over available agents"),
+        AssignStrategy.FEWEST_OPEN: _l("Agent with the fewest open tickets"),
+    },
+    "notify": {
+        NotifyTarget.TEAM: _l("Everyone in the team"),
+        NotifyTarget.LEADS: _l("The team's leads"),
+        NotifyTarget.ACCOUNT_MANAGER: _l("The account manager"),
+    },
+    "away": {
+        AwayReason.HOLIDAY: _l("On holiday"),
+        AwayReason.SICK: _l("Off sick"),
+        AwayReason.OTHER: _l("Away"),
+    },
+    "notification": {
+        NotificationKind.ASSIGNED: _l("A ticket is assigned to you"),
+        NotificationKind.ROUTED: _l("A routing rule asks you to look at a new ticket"),
+        NotificationKind.WATCHED: _l("A ticket you watch changed"),
+        NotificationKind.APPROVAL_WAITING: _l("A remedy waits for your approval"),
+        NotificationKind.APPROVAL_DECIDED: _l("Your proposed remedy was approved or rejected"),
+        NotificationKind.STEP_OVERDUE: _l("A playbook step of yours is overdue (hourly)"),
+        NotificationKind.ACCOUNT_CRISIS: _l("A crisis on one of your accounts"),
     },
 }
 

@@ -21,6 +21,14 @@ from ticketdesk.models.playbook import (
     StepKind,
     TicketStep,
 )
+from ticketdesk.models.notification import (
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxState,
+)
+from ticketdesk.models.routing import AssignStrategy, NotifyTarget, RoutingRule, TicketWatcher
 from ticketdesk.models.support import Counter, RateLimitHit
 from ticketdesk.models.ticket import (
     OPEN_STATUSES,
@@ -35,7 +43,7 @@ from ticketdesk.models.ticket import (
     TicketKind,
     TicketStatus,
 )
-from ticketdesk.models.user import WORKING_ROLES, Role, Team, User, team_members
+from ticketdesk.models.user import WORKING_ROLES, AwayReason, Role, Team, User, team_members
 
 __all__ = [
     "OPEN_STATUSES", "PUBLIC_EVENT_KINDS", "WORKING_ROLES",
@@ -45,4 +53,6 @@ __all__ = [
     "Attachment", "Category", "Channel", "Contact", "Counter", "Customer", "CustomerTier",
     "EventKind", "RateLimitHit", "Role", "Severity", "Standing", "Team", "Ticket",
     "TicketEvent", "TicketKind", "TicketStatus", "User", "team_members",
+    "AwayReason", "AssignStrategy", "NotifyTarget", "RoutingRule", "TicketWatcher",
+    "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "OutboxState",
 ]

@@ -60,6 +60,7 @@ class EventKind(enum.StrEnum):
     REMEDY = "remedy"              # a remedy proposed, approved, delivered, rejected, withdrawn
     STEP_DONE = "step_done"        # a checklist step ticked
     STEP_REOPENED = "step_reopened"
+    ROUTING = "routing"            # a routing rule (or the fallback team) decided something
 
 
 # Events the customer sees on the private ticket link.
@@ -224,7 +225,10 @@ class Attachment(db.Model):
 
 @sa.event.listens_for(TicketEvent, "before_update")
 def _events_are_append_only(mapper, connection, target):  # pragma: no cover - guard
-    raise RuntimeError("Ticket events are append-only and cannot be changed.")
+    # Adding an attachment to an event's collection is fine; changing its columns is not.
+    session = sa.orm.object_session(target)
+    if session is None or session.is_modified(target, include_collections=False):
+        raise RuntimeError("Ticket events are append-only and cannot be changed.")
 
 
 @sa.event.listens_for(TicketEvent, "before_delete")

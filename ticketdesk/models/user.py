@@ -12,6 +12,14 @@ from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 
 
+class AwayReason(enum.StrEnum):
+    """Why a staff member takes no new tickets for now."""
+
+    HOLIDAY = "holiday"
+    SICK = "sick"
+    OTHER = "other"
+
+
 class Role(enum.StrEnum):
     AGENT = "agent"
     ACCOUNT_MANAGER = "account_manager"
@@ -44,6 +52,13 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Availability: while away (until ``away_until``, or until they come back) a user
+    # gets no new tickets from routing or assignment.
+    away_reason: Mapped[AwayReason | None]
+    away_until: Mapped[datetime | None]
+    away_note: Mapped[str] = mapped_column(sa.String(200), default="")
+    # When routing or a person last gave this user a ticket (ties in fewest-open).
+    last_assigned_at: Mapped[datetime | None]
 
     teams: Mapped[list["Team"]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"
@@ -63,6 +78,9 @@ class User(UserMixin, db.Model):
     def works_tickets(self) -> bool:
         return self.role in WORKING_ROLES
 
+    def is_away(self, now: datetime) -> bool:
+        return self.away_reason is not None and (self.away_until is None or self.away_until > now)
+
     @property
     def team_ids(self) -> set[int]:
         return {team.id for team in self.teams}
@@ -73,10 +91,19 @@ class User(UserMixin, db.Model):
 
 class Team(db.Model):
     __tablename__ = "teams"
+    __table_args__ = (
+        # At most one fallback team: where routing sends what no rule gives a team.
+        sa.Index("uq_teams_one_fallback", "is_fallback", unique=True,
+                 sqlite_where=sa.text("is_fallback"), postgresql_where=sa.text("is_fallback")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
     description: Mapped[str] = mapped_column(sa.String(255), default="")
+    is_fallback: Mapped[bool] = mapped_column(default=False)
+    # Round-robin position: the member who got this team's last round-robin ticket.
+    rr_last_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[User]] = relationship(

@@ -34,10 +34,9 @@ from ticketdesk.models import (
     RemedyState,
     Role,
     Ticket,
-    TicketEvent,
     User,
 )
-from ticketdesk.services import access
+from ticketdesk.services import access, events, notifications
 from ticketdesk.services.errors import DomainError, InvalidTransition, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -325,11 +324,9 @@ class RemedyDraft:
 
 def _event(ticket: Ticket, remedy: Remedy, *, actor: User | None, now: datetime, old: str | None,
            new: str, body: str = "") -> None:
-    db.session.add(TicketEvent(
-        ticket=ticket, kind=EventKind.REMEDY, actor_id=actor.id if actor else None,
-        field="remedy", old_value=old, new_value=new, created_at=now,
-        body=body or f"{remedy.quantity} × {remedy.description} · "
-                     f"{remedy.cost} {remedy.currency}"))
+    events._record(ticket, EventKind.REMEDY, now=now, actor=actor, field="remedy", old=old,
+                   new=new, body=body or f"{remedy.quantity} × {remedy.description} · "
+                                        f"{remedy.cost} {remedy.currency}")
 
 
 def _validate(ticket: Ticket, draft: RemedyDraft) -> None:
@@ -407,6 +404,9 @@ def _add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetim
         ticket.replies_before_remedy = public_replies_so_far(ticket)
     ticket.last_activity_at = now
     _event(ticket, remedy, actor=actor, now=now, old=None, new=remedy.state.value)
+    if not within:
+        notifications._approval_waiting(
+            remedy, roles=[role for role in TIERS if _tier(role) >= _tier(needed)], now=now)
     return remedy
 
 
@@ -433,6 +433,7 @@ def _approve(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") ->
     remedy.decision_reason = reason.strip()
     _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
            new=RemedyState.APPROVED.value)
+    notifications._approval_decided(remedy, actor=actor, now=now)
 
 
 def reject_remedy(remedy: Remedy, *, actor: User, reason: str, now: datetime) -> Remedy:
@@ -444,6 +445,7 @@ def reject_remedy(remedy: Remedy, *, actor: User, reason: str, now: datetime) ->
         remedy.decision_reason = reason.strip()
         _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
                new=RemedyState.REJECTED.value, body=reason.strip())
+        notifications._approval_decided(remedy, actor=actor, now=now)
     return remedy
 
 
@@ -456,6 +458,7 @@ def withdraw_remedy(remedy: Remedy, *, actor: User, now: datetime) -> Remedy:
     old = remedy.state
     with unit_of_work():
         remedy.state = RemedyState.WITHDRAWN
+        notifications._approval_closed(remedy, now=now)
         _event(remedy.ticket, remedy, actor=actor, now=now, old=old.value,
                new=RemedyState.WITHDRAWN.value)
     return remedy

@@ -26,7 +26,7 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services import access
+from ticketdesk.services import access, events
 from ticketdesk.services.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -233,10 +233,8 @@ def _copy_steps(ticket: Ticket, version: PlaybookVersion, *, start: int,
 def _event(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime,
            body: str = "", field: str | None = None, old: str | None = None,
            new: str | None = None) -> TicketEvent:
-    event = TicketEvent(ticket=ticket, kind=kind, actor_id=actor.id if actor else None,
-                        body=body, field=field, old_value=old, new_value=new, created_at=now)
-    db.session.add(event)
-    return event
+    return events._record(ticket, kind, now=now, actor=actor, body=body, field=field,
+                          old=old, new=new)
 
 
 def version_label(version: PlaybookVersion | None) -> str | None:

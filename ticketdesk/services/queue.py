@@ -17,6 +17,7 @@ from ticketdesk.models import (
     Ticket,
     TicketKind,
     TicketStatus,
+    TicketWatcher,
     User,
     team_members,
 )
@@ -30,6 +31,7 @@ class Scope(enum.StrEnum):
     TEAMS = "teams"
     ACCOUNTS = "accounts"
     ALL = "all"
+    WATCHING = "watching"
 
 
 class Sort(enum.StrEnum):
@@ -42,11 +44,11 @@ class Sort(enum.StrEnum):
 
 def scopes_for(user: User) -> list[Scope]:
     if user.role is Role.LEAD:
-        return [Scope.MINE, Scope.TEAMS, Scope.ALL]
+        return [Scope.MINE, Scope.TEAMS, Scope.ALL, Scope.WATCHING]
     if user.role is Role.AGENT:
-        return [Scope.MINE, Scope.TEAMS]
+        return [Scope.MINE, Scope.TEAMS, Scope.WATCHING]
     if user.role is Role.ACCOUNT_MANAGER:
-        return [Scope.ACCOUNTS]
+        return [Scope.ACCOUNTS, Scope.WATCHING]
     return []
 
 
@@ -117,6 +119,9 @@ def _scope_clause(user: User, scope: Scope) -> sa.ColumnElement[bool]:
     if scope is Scope.ACCOUNTS:
         mine = sa.select(Customer.id).where(Customer.account_manager_id == user.id)
         return Ticket.customer_id.in_(mine)
+    if scope is Scope.WATCHING:
+        watched = sa.select(TicketWatcher.ticket_id).where(TicketWatcher.user_id == user.id)
+        return Ticket.id.in_(watched)
     return sa.true()
 
 

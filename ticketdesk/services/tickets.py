@@ -24,6 +24,7 @@ from ticketdesk.models import (
     TicketEvent,
     TicketKind,
     TicketStatus,
+    TicketWatcher,
     User,
 )
 from ticketdesk.services import (
@@ -31,10 +32,13 @@ from ticketdesk.services import (
     attachments,
     counters,
     customers,
+    events,
     guards,
     ledger,
+    notifications,
     playbooks,
     ratelimit,
+    routing,
 )
 from ticketdesk.services.attachments import Upload
 from ticketdesk.services.errors import (
@@ -99,12 +103,8 @@ class PublicComplaint:
 def _event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
            body: str = "", field: str | None = None, old: str | None = None,
            new: str | None = None, by_customer: bool = False) -> TicketEvent:
-    event = TicketEvent(
-        ticket=ticket, kind=kind, actor_id=actor.id if actor else None, by_customer=by_customer,
-        body=body, field=field, old_value=_clip(old), new_value=_clip(new), created_at=now,
-    )
-    db.session.add(event)
-    return event
+    return events._record(ticket, kind, now=now, actor=actor, body=body, field=field, old=old,
+                          new=new, by_customer=by_customer)
 
 
 def _asks_for_proof(ticket: Ticket, body: str) -> list[str]:
@@ -114,10 +114,6 @@ def _asks_for_proof(ticket: Ticket, body: str) -> list[str]:
             or ledger.affected_value(ticket) > rules.evidence_threshold:
         return []
     return guards.proof_requests(body)
-
-
-def _clip(value: str | None) -> str | None:
-    return None if value is None else value[:255]
 
 
 def _check_version(ticket: Ticket, expected_version: int | None) -> None:
@@ -186,7 +182,8 @@ def _fallback_category() -> Category:
     return category
 
 
-def _resolve_assignment(team_id: int | None, assignee_id: int | None) -> tuple[Team | None, User | None]:
+def _resolve_assignment(team_id: int | None, assignee_id: int | None, *, now: datetime,
+                        actor: User | None = None) -> tuple[Team | None, User | None]:
     team = db.session.get(Team, team_id) if team_id else None
     if team_id and team is None:
         raise DomainError(_("No such team."), field="team_id")
@@ -200,6 +197,10 @@ def _resolve_assignment(team_id: int | None, assignee_id: int | None) -> tuple[T
         if team is not None and team not in assignee.teams:
             raise DomainError(_("%(name)s is not a member of %(team)s.", name=assignee.name,
                                 team=team.name), field="assignee_id")
+        if assignee.is_away(now) and assignee is not actor:
+            raise DomainError(_("%(name)s is away and takes no new tickets. Choose someone "
+                                "else, or let routing decide.", name=assignee.name),
+                              field="assignee_id")
     return team, assignee
 
 
@@ -260,6 +261,20 @@ def _attach(ticket: Ticket, event: TicketEvent, checked, uploader: User | None, 
 
 # ----------------------------------------------------------------- intake
 
+def _after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
+                  keep_team: Team | None = None, keep_assignee: User | None = None) -> None:
+    """What every channel does with a new ticket: route it, then give it its playbook.
+
+    Routing goes first, so a severity it raises counts when the playbook is chosen.
+    A team or person chosen at intake is kept; rules then only add the rest.
+    """
+    ticket.team, ticket.assignee = None, None  # routing sets them, with their events
+    routing._route(ticket, actor=actor, now=now, keep_team=keep_team, keep_assignee=keep_assignee)
+    playbooks._attach_best(ticket, actor=actor, now=now)
+    if ticket.kind is TicketKind.CRISIS:
+        notifications._account_crisis(ticket, now=now)
+
+
 def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
                   customer_id: int | None = None,
                   new_customer: customers.CustomerData | None = None,
@@ -280,15 +295,13 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
         contact_row = None
         if contact is not None and contact.name.strip():
             contact_row = customers._new_contact(customer, contact, field_prefix="contact_")
-        team, assignee = _resolve_assignment(team_id, assignee_id)
+        team, assignee = _resolve_assignment(team_id, assignee_id, now=now, actor=actor)
         ticket = _new_ticket(fields=fields, customer=customer, contact=contact_row, actor=actor,
                              team=team, assignee=assignee, now=now)
         created = _event(ticket, EventKind.CREATED, now=now, actor=actor,
                          body=ticket.description, new=ticket.channel.value)
-        if assignee is not None or team is not None:
-            _assignment_events(ticket, old_team=None, old_assignee=None, actor=actor, now=now)
         _attach(ticket, created, checked, actor, written)
-        playbooks._attach_best(ticket, actor=actor, now=now)
+        _after_intake(ticket, actor=actor, now=now, keep_team=team, keep_assignee=assignee)
         return ticket
 
     return _run_with_files(action, uploads)
@@ -328,7 +341,7 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
         created = _event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
                          body=description, new=Channel.WEB.value)
         _attach(ticket, created, checked, None, written)
-        playbooks._attach_best(ticket, actor=None, now=now)
+        _after_intake(ticket, actor=None, now=now)
         ratelimit._record_hit(key, now=now)
         ratelimit._prune(older_than=now - timedelta(days=2))
         return ticket
@@ -499,24 +512,12 @@ def change_status(ticket: Ticket, *, actor: User, status: TicketStatus,
     return ticket
 
 
-def _assignment_events(ticket: Ticket, *, old_team: Team | None, old_assignee: User | None,
-                       actor: User, now: datetime) -> None:
-    if ticket.team is not old_team:
-        _event(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="team",
-               old=old_team.name if old_team else None,
-               new=ticket.team.name if ticket.team else None)
-    if ticket.assignee is not old_assignee:
-        _event(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="assignee",
-               old=old_assignee.name if old_assignee else None,
-               new=ticket.assignee.name if ticket.assignee else None)
-
-
 def assign(ticket: Ticket, *, actor: User, team_id: int | None, assignee_id: int | None,
            expected_version: int | None, now: datetime) -> Ticket:
     """Route a ticket to a team and/or a person (None clears)."""
     access.require_work_ticket(actor, ticket)
     _check_version(ticket, expected_version)
-    team, assignee = _resolve_assignment(team_id, assignee_id)
+    team, assignee = _resolve_assignment(team_id, assignee_id, now=now, actor=actor)
     if team is ticket.team and assignee is ticket.assignee:
         raise DomainError(_("Nothing to change: the ticket is already assigned like that."),
                           field="assignee_id")
@@ -524,7 +525,7 @@ def assign(ticket: Ticket, *, actor: User, team_id: int | None, assignee_id: int
         old_team, old_assignee = ticket.team, ticket.assignee
         ticket.team, ticket.assignee = team, assignee
         ticket.last_activity_at = now
-        _assignment_events(ticket, old_team=old_team, old_assignee=old_assignee,
+        events._assignment(ticket, old_team=old_team, old_assignee=old_assignee,
                            actor=actor, now=now)
     return ticket
 
@@ -539,6 +540,65 @@ def assign_to_me(ticket: Ticket, *, actor: User, expected_version: int | None,
         team_id = None
     return assign(ticket, actor=actor, team_id=team_id, assignee_id=actor.id,
                   expected_version=expected_version, now=now)
+
+
+def reroute(ticket: Ticket, *, actor: User, expected_version: int | None,
+            now: datetime) -> "routing.Decision":
+    """Run the routing rules again on an open ticket; they may change team and assignee."""
+    access.require_work_ticket(actor, ticket)
+    _check_version(ticket, expected_version)
+    if not ticket.is_open:
+        raise InvalidTransition(_("Only open tickets can be re-routed."), field="reroute")
+    with unit_of_work():
+        return routing._route(ticket, actor=actor, now=now)
+
+
+def reroute_many(ticket_ids: list[int], *, actor: User, now: datetime) -> int:
+    """A lead re-routes several open tickets (an away agent's) in one go."""
+    if actor.role is not Role.LEAD:
+        raise PermissionDenied(_("Only leads re-route tickets in bulk."))
+    if not ticket_ids:
+        raise DomainError(_("Choose at least one ticket."), field="ticket_ids")
+    found = list(db.session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id)))
+    if len(found) != len(set(ticket_ids)):
+        raise NotFound(_("Some of these tickets no longer exist."))
+    with unit_of_work():
+        for ticket in found:
+            if ticket.is_open:
+                routing._route(ticket, actor=actor, now=now)
+    return sum(1 for t in found if t.is_open)
+
+
+def is_watching(ticket: Ticket, user: User) -> bool:
+    return db.session.get(TicketWatcher, (ticket.id, user.id)) is not None
+
+
+def watchers(ticket: Ticket) -> list[TicketWatcher]:
+    return list(db.session.scalars(
+        sa.select(TicketWatcher).where(TicketWatcher.ticket_id == ticket.id)
+        .options(sa.orm.joinedload(TicketWatcher.user)).order_by(TicketWatcher.created_at)))
+
+
+def watch(ticket: Ticket, *, actor: User, now: datetime) -> TicketWatcher:
+    """Follow a ticket: it shows in the watching queue and its changes notify you."""
+    access.require_view_ticket(actor, ticket)
+    existing = db.session.get(TicketWatcher, (ticket.id, actor.id))
+    if existing is not None:
+        raise DomainError(_("You already watch this ticket."), field="watch")
+    with unit_of_work():
+        watcher = TicketWatcher(ticket_id=ticket.id, user_id=actor.id, created_at=now)
+        db.session.add(watcher)
+    return watcher
+
+
+def unwatch(ticket: Ticket, *, actor: User) -> None:
+    access.require_view_ticket(actor, ticket)
+    existing = db.session.get(TicketWatcher, (ticket.id, actor.id))
+    if existing is None:
+        raise DomainError(_("You do not watch this ticket."), field="watch")
+    with unit_of_work():
+        db.session.delete(existing)
 
 
 _DETAIL_LABELS = {
@@ -585,6 +645,8 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
                                  field=_DETAIL_LABELS[name], old=old_text, new=new_text))
         if not events:
             raise DomainError(_("Nothing was changed."), field="subject")
+        if ticket.kind is TicketKind.CRISIS:
+            notifications._account_crisis(ticket, now=now)
         ticket.last_activity_at = now
     return events
 

@@ -1,0 +1,101 @@
+"""In-app notifications, each user's e-mail choices, and the outgoing e-mail outbox."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import db
+from ticketdesk.models.user import User
+
+
+class NotificationKind(enum.StrEnum):
+    ASSIGNED = "assigned"                  # a ticket was assigned to you
+    ROUTED = "routed"                      # a routing rule told you about a new ticket
+    WATCHED = "watched"                    # a ticket you watch changed
+    APPROVAL_WAITING = "approval_waiting"  # a remedy waits for your approval
+    APPROVAL_DECIDED = "approval_decided"  # your proposal was approved or rejected
+    STEP_OVERDUE = "step_overdue"          # a playbook step of yours is overdue
+    ACCOUNT_CRISIS = "account_crisis"      # a crisis on one of your accounts
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # Reminders carry a key per step and hour, so no run can send one twice.
+        sa.UniqueConstraint("user_id", "dedupe_key", name="uq_notifications_user_dedupe"),
+        sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+        sa.Index("ix_notifications_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind]
+    ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    remedy_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("remedies.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ticket_steps.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # Changes to a watched ticket add up in one unread notification.
+    count: Mapped[int] = mapped_column(default=1)
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(db.Model):
+    """Whether a user also gets a kind of notification by e-mail (no row: the default)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[NotificationKind] = mapped_column(primary_key=True)
+    by_email: Mapped[bool] = mapped_column(default=False)
+
+
+class OutboxState(enum.StrEnum):
+    QUEUED = "queued"      # waiting for its (next) attempt
+    SENDING = "sending"    # claimed by a sender
+    SENT = "sent"          # accepted by the SMTP server
+    LOGGED = "logged"      # no SMTP server configured: written to the log instead
+    FAILED = "failed"      # gave up after the last retry
+
+
+class OutboxMessage(db.Model):
+    """One e-mail to send. Every e-mail of the product goes through this table."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        sa.Index("ix_outbox_messages_state_next", "state", "next_attempt_at"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[str] = mapped_column(sa.Text)
+    # Optional: the same key is never queued twice (a survey per ticket, for instance).
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
+    state: Mapped[OutboxState] = mapped_column(default=OutboxState.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    notification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notifications.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    notification: Mapped[Notification | None] = relationship()

@@ -17,12 +17,20 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from ticketdesk.extensions import db
-from ticketdesk.models import Customer, Role, Ticket, User
+from ticketdesk.models import (
+    Customer,
+    Notification,
+    NotificationKind,
+    Role,
+    Ticket,
+    TicketWatcher,
+    User,
+)
 from ticketdesk.services import tickets as ticket_service
 from decimal import Decimal
 
 from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason, StepKind
-from ticketdesk.services import ledger, playbooks
+from ticketdesk.services import ledger, playbooks, routing_rules
 from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
 from ticketdesk.services.uow import unit_of_work
 from tests import factories
@@ -45,6 +53,8 @@ def _roles(anon, agent, am, lead, admin) -> dict[str, str]:
 VIEW = _roles(LOGIN, OK, OK, OK, DENY)         # ticket reading, notes, customers
 WORK = _roles(LOGIN, OK, DENY, OK, DENY)       # working tickets
 ADMIN = _roles(LOGIN, DENY, DENY, DENY, OK)
+EDITORS = _roles(LOGIN, DENY, DENY, OK, OK)    # routing rules, like playbooks
+LEADS = _roles(LOGIN, DENY, DENY, OK, DENY)    # availability and bulk re-routing
 ANY_USER = _roles(LOGIN, OK, OK, OK, OK)
 PUBLIC = _roles(OK, OK, OK, OK, OK)
 
@@ -228,6 +238,50 @@ CASES = [
     Case("POST", "/complain/t/<token>", lambda w: f"/complain/t/{w.token_a}", PUBLIC,
          data=lambda w: {"body": "Any news?"}),
     Case("GET", "/static/<path:filename>", lambda w: "/static/app.css", PUBLIC),
+    # --- routing, watching, availability
+    Case("GET", "/routing/", lambda w: "/routing/", EDITORS),
+    Case("GET", "/routing/new", lambda w: "/routing/new", EDITORS),
+    Case("POST", "/routing/new", lambda w: "/routing/new", EDITORS, data=lambda w: {
+        "name": "Matrix rule", "active": "y", "kinds": ["crisis"], "team_id": w.team_a,
+        "strategy": "none"}),
+    Case("GET", "/routing/<int:rule_id>/edit", lambda w: f"/routing/{w.rule}/edit", EDITORS),
+    Case("POST", "/routing/<int:rule_id>/edit", lambda w: f"/routing/{w.rule}/edit", EDITORS,
+         data=lambda w: {"name": "Matrix rule edited", "active": "y", "team_id": w.team_a,
+                         "strategy": "round_robin"}),
+    Case("POST", "/routing/<int:rule_id>/move", lambda w: f"/routing/{w.rule}/move", EDITORS,
+         data=lambda w: {"direction": "down"}),
+    Case("POST", "/routing/<int:rule_id>/delete", lambda w: f"/routing/{w.rule}/delete",
+         EDITORS),
+    Case("POST", "/routing/fallback", lambda w: "/routing/fallback", EDITORS,
+         data=lambda w: {"team_id": w.team_a}),
+    Case("GET", "/routing/dry-run", lambda w: "/routing/dry-run", EDITORS),
+    Case("GET", "/routing/availability", lambda w: "/routing/availability", LEADS),
+    Case("POST", "/routing/availability/<int:user_id>/away",
+         lambda w: f"/routing/availability/{w.agent}/away", LEADS,
+         data=lambda w: {"reason": "sick", "back_on": "2099-01-05", "note": "Flu"}),
+    Case("POST", "/routing/availability/<int:user_id>/back",
+         lambda w: f"/routing/availability/{w.agent}/back", LEADS),
+    Case("POST", "/routing/reroute", lambda w: "/routing/reroute", LEADS,
+         data=lambda w: {"ticket_ids": [w.t_a]}),
+    Case("POST", "/tickets/<int:ticket_id>/reroute", lambda w: f"/tickets/{w.t_a}/reroute", WORK,
+         data=lambda w: {"version": w.version}),
+    Case("POST", "/tickets/<int:ticket_id>/watch", lambda w: f"/tickets/{w.t_w}/watch", VIEW),
+    Case("POST", "/tickets/<int:ticket_id>/unwatch", lambda w: f"/tickets/{w.t_a}/unwatch",
+         VIEW),
+    Case("POST", "/settings/away", lambda w: "/settings/away", WORK,
+         data=lambda w: {"away-reason": "holiday", "away-back_on": "2099-01-05",
+                         "away-note": "Back in January"}),
+    Case("POST", "/settings/back", lambda w: "/settings/back", WORK),
+    # --- notifications (each role opens and marks its own)
+    Case("GET", "/notifications/", lambda w: "/notifications/", ANY_USER),
+    Case("GET", "/notifications/unread.json", lambda w: "/notifications/unread.json", ANY_USER),
+    Case("POST", "/notifications/<int:notification_id>/open",
+         lambda w: f"/notifications/{w.notes.get(w.role, 1)}/open", ANY_USER),
+    Case("POST", "/notifications/<int:notification_id>/read",
+         lambda w: f"/notifications/{w.notes.get(w.role, 1)}/read", ANY_USER),
+    Case("POST", "/notifications/read-all", lambda w: "/notifications/read-all", ANY_USER),
+    Case("POST", "/settings/notifications", lambda w: "/settings/notifications", ANY_USER,
+         data=lambda w: {"notify-by_email": ["assigned", "watched"]}),
 ]
 
 
@@ -289,6 +343,26 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
     w.rem_pending = mk(w.agent, "20.00")
     w.att_a = _note_with_file(w.t_a, w.lead, now)
     w.token_a = db.session.get(Ticket, w.t_a).public_token
+    # Routing rules, a second ticket to watch, watchers of t_a, a notification per person.
+    lead = db.session.get(User, w.lead)
+    w.rule = routing_rules.create_rule(actor=lead, now=now, data=routing_rules.RuleData(
+        name="Crises to team A", kinds=("crisis",), team_id=w.team_a)).id
+    routing_rules.create_rule(actor=lead, now=now, data=routing_rules.RuleData(
+        name="Lead watches P1", severities=("p1",), watch_lead=True))
+    w.t_w = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_am, team_id=w.team_a,
+                                  now=now)
+    w.notes = {}
+    with unit_of_work():
+        for role, uid in (("agent", w.agent), ("account_manager", w.am), ("lead", w.lead),
+                          ("admin", w.admin)):
+            if role != "admin":
+                db.session.add(TicketWatcher(ticket_id=w.t_a, user_id=uid, created_at=now))
+            note = Notification(user_id=uid, kind=NotificationKind.ASSIGNED, ticket_id=w.t_a,
+                                title="TD · matrix", created_at=now)
+            db.session.add(note)
+            db.session.flush()
+            w.notes[role] = note.id
+    w.role = None
     if full:
         w.team_b = factories.make_team("Team B")
         w.agent_b = factories.make_user(Role.AGENT, team_ids=(w.team_b,))
@@ -296,7 +370,8 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
         w.cust_other = factories.make_customer("Other Co", account_manager_id=w.am_other)
         w.t_b = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_other,
                                       team_id=w.team_b, now=now)
-        w.t_none = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_other, now=now)
+        w.t_none = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_other, now=now,
+                                         unrouted=True)
         w.att_b = _note_with_file(w.t_b, w.lead, now)
     return w
 
@@ -351,6 +426,7 @@ def _mismatch(resp, expected: str, method: str, path: str) -> str | None:
 
 
 def _request(app, build, world, case: Case, role: str):
+    world.role = role
     path = case.url(world)
     client = _client_as(app, _user_for(world, role))
     if case.session:
@@ -396,7 +472,7 @@ def test_every_route_is_in_the_matrix(app):
     adapter = app.url_map.bind("localhost")
     example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
-                              rem_pending=2, playbook=2)
+                              rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

@@ -55,7 +55,7 @@ def _scope_world(now) -> SimpleNamespace:
                 now=now)
     w.team_a_other = mk(actor_id=w.lead, customer_id=w.unmanaged, team_id=w.team_a,
                         assignee_id=w.other_agent, now=now)
-    w.unrouted = mk(actor_id=w.lead, customer_id=w.unmanaged, now=now)
+    w.unrouted = mk(actor_id=w.lead, customer_id=w.unmanaged, now=now, unrouted=True)
     w.team_b_t = mk(actor_id=w.lead, customer_id=w.managed, team_id=w.team_b, now=now)
     w.lead_own = mk(actor_id=w.lead, customer_id=w.unmanaged, team_id=w.team_b,
                     assignee_id=w.lead, now=now)
@@ -114,9 +114,9 @@ def test_scope_choices_offered_per_role(sw, login):
         html = login(user_id).get("/tickets/").get_data(as_text=True)
         select = re.search(r'<select[^>]*name="scope".*?</select>', html, re.S).group(0)
         return re.findall(r'value="(\w+)"', select)
-    assert offered(sw.agent) == ["mine", "teams"]
-    assert offered(sw.lead) == ["mine", "teams", "all"]
-    assert offered(sw.am) == ["accounts"]
+    assert offered(sw.agent) == ["mine", "teams", "watching"]
+    assert offered(sw.lead) == ["mine", "teams", "all", "watching"]
+    assert offered(sw.am) == ["accounts", "watching"]
 
 
 # ----------------------------------------------------------------- filters
@@ -135,7 +135,8 @@ def _filter_world(now) -> SimpleNamespace:
                   category="damaged_defective", team_id=w.team_a, assignee_id=w.agent, now=now)
     w.open_crisis = mk(actor_id=w.lead, customer_id=w.c2, kind=TicketKind.CRISIS,
                        category="late_delivery", team_id=w.team_b, now=now)
-    w.pending = mk(actor_id=w.lead, customer_id=w.c1, category="late_delivery", now=now)
+    w.pending = mk(actor_id=w.lead, customer_id=w.c1, category="late_delivery", now=now,
+                   unrouted=True)
     w.resolved = mk(actor_id=w.lead, customer_id=w.c2, now=now)
     w.closed = mk(actor_id=w.lead, customer_id=w.c2, now=now)
     _set_status(w.open_crisis, w.lead, TicketStatus.OPEN)

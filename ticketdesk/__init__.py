@@ -44,8 +44,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from ticketdesk.ledger.views import bp as ledger_bp
     from ticketdesk.auth.views import bp as auth_bp
     from ticketdesk.customers.views import bp as customers_bp
+    from ticketdesk.notifications.views import bp as notifications_bp
     from ticketdesk.playbooks.views import bp as playbooks_bp
     from ticketdesk.public.views import bp as public_bp
+    from ticketdesk.routing.views import bp as routing_bp
     from ticketdesk.tickets.views import bp as tickets_bp
 
     app.register_blueprint(auth_bp)
@@ -56,6 +58,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(approvals_bp, url_prefix="/approvals")
     app.register_blueprint(ledger_bp, url_prefix="/ledger")
     app.register_blueprint(playbooks_bp, url_prefix="/playbooks")
+    app.register_blueprint(routing_bp, url_prefix="/routing")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
     from ticketdesk.errors import register_error_handlers
 

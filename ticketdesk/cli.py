@@ -1,5 +1,6 @@
 """Command-line interface: ``flask --app wsgi <command>``."""
 
+import logging
 import sys
 
 import click
@@ -73,7 +74,73 @@ def seed_playbooks() -> None:
     click.echo(f"Added {added} shipped playbook{'' if added == 1 else 's'}.")
 
 
+@click.command("seed-routing")
+@with_appcontext
+def seed_routing() -> None:
+    """Add the shipped default routing rules to a database that has none."""
+    from ticketdesk.services import routing_rules
+
+    added = routing_rules.seed_default_rules(now=utcnow())
+    if added:
+        click.echo(f"Added {added} default routing rule{'' if added == 1 else 's'}.")
+    else:
+        click.echo("Added 0 default routing rules (rules already exist).")
+
+
+notify_cli = AppGroup("notify", help="In-app notifications and reminders.")
+
+
+@notify_cli.command("run-due")
+def notify_run_due() -> None:
+    """Remind people of their overdue playbook steps (at most hourly per ticket)."""
+    from ticketdesk.services import notifications
+
+    given = notifications.run_due(now=utcnow())
+    click.echo(f"Gave {given} reminder{'' if given == 1 else 's'}.")
+
+
+outbox_cli = AppGroup("outbox", help="Outgoing e-mail: send what is due, or show the queue.")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Send at most this many messages in this run.")
+def outbox_send(limit: int) -> None:
+    """Send the queued e-mails that are due. Exit code 1 when one failed for good."""
+    from ticketdesk.services import outbox
+
+    # Without SMTP the messages are written to the log: make sure INFO reaches stderr.
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    report = outbox.send_due(now=utcnow(), limit=limit)
+    click.echo(f"sent {report.sent}, logged {report.logged}, retried {report.retried}, "
+               f"failed {report.failed}")
+    if report.failed:
+        sys.exit(1)
+
+
+@outbox_cli.command("status")
+def outbox_status() -> None:
+    """Show where e-mail goes and how many messages are in each state."""
+    from ticketdesk.services import outbox
+
+    click.echo(f"Mail transport: {outbox.transport_description()}")
+    for state, count in outbox.counts().items():
+        click.echo(f"{state.value}: {count}")
+
+
+@outbox_cli.command("transport")
+def outbox_transport() -> None:
+    """Say where e-mail goes (SMTP or the log) without touching the database."""
+    from ticketdesk.services import outbox
+
+    click.echo(f"Mail transport: {outbox.transport_description()}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(seed_playbooks)
+    app.cli.add_command(seed_routing)
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(outbox_cli)

@@ -29,6 +29,7 @@ from flask import current_app
 from ticketdesk.database import UTCDateTime
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    AwayReason,
     Category,
     CauseSide,
     Channel,
@@ -37,7 +38,11 @@ from ticketdesk.models import (
     Customer,
     CustomerTier,
     EventKind,
+    Notification,
+    NotificationKind,
+    OutboxMessage,
     Playbook,
+    Remedy,
     RemedyForm,
     RemedyKind,
     RemedyReason,
@@ -53,10 +58,20 @@ from ticketdesk.models import (
     TicketKind,
     TicketStatus,
     TicketStep,
+    TicketWatcher,
     User,
     team_members,
 )
-from ticketdesk.services import categories, counters, ledger, playbook_defaults, playbooks
+from ticketdesk.services import (
+    categories,
+    counters,
+    ledger,
+    notifications,
+    playbook_defaults,
+    playbooks,
+    routing,
+    routing_rules,
+)
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.playbook_defaults import (
     ACCOUNT_MANAGER,
@@ -1277,9 +1292,69 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
                 tickets.append(_build_ticket(rng, draft, number, cats, now, lead=staff["lead"],
                                              admin=staff["admin"], candidates=candidates))
         counters.advance_ticket_counter(len(drafts))
+        db.session.flush()
+        extras = _demo_routing(now, staff, tickets)
         summary = _summary(teams, staff, customers, tickets, len(cats),
                            playbooks=(len(candidates), added))
-    return summary
+    reminders = notifications.run_due(now=now)
+    return "\n".join([summary, extras + f", {reminders} overdue-step reminders"])
+
+
+def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) -> str:
+    """Routing rules, watchers, an away agent and the notifications people would have now.
+
+    The shipped routing rules decide who watches: the account manager and a lead on
+    open tickets of strategic and preferred accounts, a lead on every open crisis.
+    """
+    routing_rules._seed_default_rules(now=now - timedelta(days=300))
+    rules = {r.name: r for r in routing.list_rules()}
+    crisis_rule, standing_rule, tier_rule = rules.values()
+    lead = staff["lead"]
+    watched = 0
+    for ticket in tickets:
+        if not ticket.is_open:
+            continue
+        customer = ticket.customer
+        watchers: dict[int, str] = {}
+        if ticket.kind is TicketKind.CRISIS:
+            watchers[lead.id] = crisis_rule.name
+        key_rule = (standing_rule if customer.standing in (Standing.STRATEGIC, Standing.PREFERRED)
+                    else tier_rule if customer.tier is CustomerTier.STRATEGIC else None)
+        if key_rule is not None:
+            watchers.setdefault(lead.id, key_rule.name)
+            if customer.account_manager_id:
+                watchers.setdefault(customer.account_manager_id, key_rule.name)
+        for user_id, rule_name in watchers.items():
+            db.session.add(TicketWatcher(ticket_id=ticket.id, user_id=user_id,
+                                         rule_name=rule_name, created_at=ticket.created_at))
+            watched += 1
+    # Tom is on holiday this week; the lead sees his open tickets to hand on.
+    tom = staff["agent3"]
+    tom.away_reason, tom.away_note = AwayReason.HOLIDAY, "Walking in the Lake District"
+    tom.away_until = (now + timedelta(days=6)).replace(hour=8, minute=0, second=0, microsecond=0)
+    # What people were told recently: assignments, approvals waiting, crises on accounts.
+    recent = [t for t in tickets if t.is_open and now - t.created_at < timedelta(days=3)]
+    for ticket in recent:
+        if ticket.assignee is not None and ticket.assignee is not ticket.created_by:
+            notifications._notify(
+                ticket.assignee, NotificationKind.ASSIGNED, now=ticket.created_at, ticket=ticket,
+                title=lambda t=ticket: f"Assigned to you: {t.reference} · {t.subject}",
+                body=lambda: "Sofia Rossi assigned it to you.")
+        if ticket.kind is TicketKind.CRISIS:
+            notifications._account_crisis(ticket, now=ticket.created_at)
+    for remedy in db.session.scalars(sa.select(Remedy).where(
+            Remedy.state == RemedyState.PROPOSED)):
+        roles = [r for r in ledger.TIERS if ledger._tier(r) >= ledger._tier(remedy.approval_role)]
+        notifications._approval_waiting(remedy, roles=roles, now=remedy.proposed_at)
+    # The demo's history was read long ago and sends no e-mail.
+    db.session.flush()
+    db.session.execute(sa.update(Notification)
+                       .where(Notification.created_at < now - timedelta(days=2))
+                       .values(read_at=now - timedelta(days=1)))
+    db.session.execute(sa.delete(OutboxMessage))
+    n_notes = db.session.scalar(sa.select(sa.func.count(Notification.id)))
+    return (f"  {len(rules)} routing rules, {watched} watchers, 1 agent away (Tom Baker), "
+            f"{n_notes} notifications")
 
 
 def _demo_teams(now: datetime) -> dict[str, Team]:

@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
@@ -28,4 +37,18 @@ class PasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-__all__ = ["LoginForm", "SettingsForm", "PasswordForm", "Email"]
+class EmailChoicesForm(FlaskForm):
+    """Which notification kinds also come by e-mail; the view passes the kinds as choices."""
+
+    by_email = SelectMultipleField(_l("E-mail me about"), widget=ListWidget(prefix_label=False),
+                                   option_widget=CheckboxInput(), validate_choice=True)
+
+
+class AwayForm(FlaskForm):
+    reason = SelectField(_l("Reason"), validators=[DataRequired()])
+    back_on = DateField(_l("Back on"), validators=[Optional()],
+                        description=_l("The day you are back. Leave empty if you do not know yet."))
+    note = StringField(_l("Note for your lead"), validators=[Optional(), Length(max=200)])
+
+
+__all__ = ["LoginForm", "SettingsForm", "PasswordForm", "EmailChoicesForm", "AwayForm", "Email"]

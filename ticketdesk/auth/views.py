@@ -1,14 +1,21 @@
 """Log in, log out, the start page and personal settings."""
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ticketdesk.auth.forms import LoginForm, PasswordForm, SettingsForm
+from ticketdesk.auth.forms import AwayForm, EmailChoicesForm, LoginForm, PasswordForm, SettingsForm
 from ticketdesk.database import utcnow
-from ticketdesk.security import home_endpoint, safe_next
+from ticketdesk.models import WORKING_ROLES, AwayReason, NotificationKind
+from ticketdesk.security import home_endpoint, roles_required, safe_next
+from ticketdesk.services import availability
+from ticketdesk.services import notifications as notification_service
+from ticketdesk.services import outbox
 from ticketdesk.services import users as user_service
-from ticketdesk.services.errors import DomainError
+from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.templating import LABELS
 
 bp = Blueprint("auth", __name__)
 
@@ -46,16 +53,60 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _settings_forms():
-    form = SettingsForm(prefix="profile", obj=current_user)
+# ----------------------------------------------------------------- settings
+# The page holds four forms. The one just posted keeps what was typed and its errors;
+# the others show the saved values (formdata=None, so a POST to one never empties another).
+
+
+def _profile_form(**kwargs) -> SettingsForm:
+    form = SettingsForm(prefix="profile", obj=current_user, **kwargs)
     form.timezone.choices = [(tz, tz) for tz in user_service.TIMEZONES]
-    return form, PasswordForm(prefix="password")
+    return form
+
+
+def _email_form(**kwargs) -> EmailChoicesForm:
+    form = EmailChoicesForm(prefix="notify", **kwargs)
+    form.by_email.choices = [(kind.value, LABELS["notification"][kind])
+                             for kind in NotificationKind]
+    return form
+
+
+def _away_form(**kwargs) -> AwayForm:
+    form = AwayForm(prefix="away", **kwargs)
+    form.reason.choices = [(reason.value, LABELS["away"][reason]) for reason in AwayReason]
+    return form
+
+
+def _back_on():
+    """The day the user said they are back, in their own timezone (None: not said)."""
+    if current_user.away_until is None:
+        return None
+    return current_user.away_until.astimezone(ZoneInfo(current_user.timezone or "UTC")).date()
+
+
+def _render_settings(*, form=None, password_form=None, email_form=None, away_form=None):
+    away = current_user.is_away(utcnow())
+    if email_form is None:
+        chosen = notification_service.email_choices(current_user)
+        email_form = _email_form(formdata=None, data={
+            "by_email": [kind.value for kind, on in chosen.items() if on]})
+    if away_form is None and current_user.works_tickets:
+        saved = {"reason": current_user.away_reason.value, "back_on": _back_on(),
+                 "note": current_user.away_note} if away else {}
+        away_form = _away_form(formdata=None, data=saved)
+    return render_template(
+        "auth/settings.html",
+        form=form or _profile_form(formdata=None),
+        password_form=password_form or PasswordForm(prefix="password", formdata=None),
+        email_form=email_form, away_form=away_form, away=away,
+        back_on=_back_on() if away else None, smtp_configured=outbox.smtp_configured(),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    form, password_form = _settings_forms()
+    form = _profile_form()
     if form.validate_on_submit():
         try:
             user_service.update_settings(current_user, name=form.name.data,
@@ -65,13 +116,13 @@ def settings():
         else:
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form, password_form=password_form)
+    return _render_settings(form=form)
 
 
 @bp.route("/settings/password", methods=["POST"])
 @login_required
 def change_password():
-    form, password_form = _settings_forms()
+    password_form = PasswordForm(prefix="password")
     if password_form.validate_on_submit():
         try:
             user_service.change_password(current_user, current=password_form.current_password.data,
@@ -81,4 +132,49 @@ def change_password():
         else:
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form, password_form=password_form)
+    return _render_settings(password_form=password_form)
+
+
+@bp.route("/settings/notifications", methods=["POST"])
+@login_required
+def notification_settings():
+    form = _email_form()
+    if form.validate_on_submit():
+        chosen = {NotificationKind(value) for value in form.by_email.data or []}
+        notification_service.set_email_choices(current_user, by_email=chosen)
+        flash(_("Your e-mail choices are saved."), "success")
+        return redirect(url_for("auth.settings", _anchor="email-choices"))
+    return _render_settings(email_form=form)
+
+
+@bp.route("/settings/away", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def away():
+    form = _away_form()
+    if form.validate_on_submit():
+        try:
+            availability.set_away(current_user, actor=current_user,
+                                  reason=AwayReason(form.reason.data), back_on=form.back_on.data,
+                                  note=form.note.data or "", now=utcnow())
+        except PermissionDenied:
+            raise
+        except DomainError as exc:
+            getattr(form, exc.field or "reason").errors.append(str(exc))
+        else:
+            flash(_("You are marked away: you get no new tickets until you are back."), "success")
+            return redirect(url_for("auth.settings", _anchor="availability"))
+    return _render_settings(away_form=form)
+
+
+@bp.route("/settings/back", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def back():
+    try:
+        availability.set_back(current_user, actor=current_user)
+    except PermissionDenied:
+        raise
+    except DomainError as exc:
+        flash(str(exc), "warning")  # not away (any more): nothing to undo
+    else:
+        flash(_("Welcome back: you can get new tickets again."), "success")
+    return redirect(url_for("auth.settings", _anchor="availability"))

@@ -149,6 +149,14 @@ class TakeForm(_VersionedForm):
     pass
 
 
+class RerouteForm(_VersionedForm):
+    """Run the routing rules again on this ticket."""
+
+
+class WatchForm(FlaskForm):
+    """Watch or stop watching (the button is the whole form)."""
+
+
 class StepDoneForm(FlaskForm):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 

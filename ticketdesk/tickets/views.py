@@ -34,7 +34,9 @@ from ticketdesk.models import (
     WORKING_ROLES,
 )
 from ticketdesk.security import roles_required
+from ticketdesk.routing.views import away_text
 from ticketdesk.services import access, attachments as attachment_service
+from ticketdesk.services import availability as availability_service
 from ticketdesk.services import guards
 from ticketdesk.services import ledger as ledger_service
 from ticketdesk.services import playbooks as playbook_service
@@ -57,11 +59,13 @@ from ticketdesk.tickets.forms import (
     RemedyActionForm,
     RemedyProposalForm,
     ReplyForm,
+    RerouteForm,
     StatusForm,
     StepDoneForm,
     StepReopenForm,
     SwitchPlaybookForm,
     TakeForm,
+    WatchForm,
 )
 
 bp = Blueprint("tickets", __name__)
@@ -73,6 +77,7 @@ SCOPE_LABELS = {
     queue_service.Scope.TEAMS: _l("My teams and unrouted"),
     queue_service.Scope.ACCOUNTS: _l("My accounts"),
     queue_service.Scope.ALL: _l("All tickets"),
+    queue_service.Scope.WATCHING: _l("Watching"),
 }
 SORT_LABELS = {
     queue_service.Sort.URGENCY: _l("Urgency (severity, then oldest)"),
@@ -149,8 +154,10 @@ def queue():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     clear_customer_args = {k: v for k, v in args.items() if k != "customer"}
     overdue = playbook_service.overdue_counts([t.id for t in page.items], now=utcnow())
+    held_by_away = (availability_service.away_ticket_count(now=utcnow())
+                    if current_user.role is Role.LEAD else 0)
     return render_template("tickets/queue.html", form=form, page=page, flt=flt, args=args,
-                           overdue=overdue,
+                           overdue=overdue, held_by_away=held_by_away,
                            clear_customer_args=clear_customer_args,
                            scope_label=SCOPE_LABELS[flt.scope])
 
@@ -226,6 +233,8 @@ def _forms_for(ticket: Ticket, given: dict) -> dict:
         "assign_form": given.get("assign_form") or AssignForm(
             formdata=None, team_id=ticket.team_id, assignee_id=ticket.assignee_id),
         "take_form": given.get("take_form") or TakeForm(formdata=None),
+        "reroute_form": given.get("reroute_form") or RerouteForm(formdata=None),
+        "watch_form": given.get("watch_form") or WatchForm(formdata=None),
         "attach_form": given.get("attach_form") or AttachForm(formdata=None),
         "details_form": given.get("details_form") or DetailsForm(
             formdata=None, obj=ticket, kind=ticket.kind.value, severity=ticket.severity.value,
@@ -292,9 +301,14 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
 def _render_detail(ticket: Ticket, status: int = 200, **given):
     forms = _forms_for(ticket, given)
     can_work = access.can_work_ticket(current_user, ticket)
+    assignee = ticket.assignee
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
+        watchers=ticket_service.watchers(ticket),
+        watching=ticket_service.is_watching(ticket, current_user),
+        assignee_away=away_text(assignee) if assignee is not None
+        and assignee.is_away(utcnow()) else None,
         events=ticket_service.timeline(ticket),
         checklist=playbook_service.checklist(ticket, user=current_user, now=utcnow()),
         switch_offer=playbook_service.suggested_switch(ticket) if can_work else None,
@@ -317,7 +331,10 @@ def detail(ticket_id: int):
 
 def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_field: str,
          *, work: bool = True):
-    """Shared POST handling: validate, call the service, redirect or re-show the page."""
+    """Shared POST handling: validate, call the service, redirect or re-show the page.
+
+    ``success`` is the flash message, or a function of what ``action`` returned.
+    """
     ticket = _load(ticket_id)
     if work:
         access.require_work_ticket(current_user, ticket)
@@ -325,7 +342,7 @@ def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_
     _set_choices(ticket, {form_key: form})
     if form.validate_on_submit():
         try:
-            action(ticket, form)
+            result = action(ticket, form)
         except PermissionDenied:
             raise  # the 403 page, not a form error
         except Conflict as exc:
@@ -335,7 +352,7 @@ def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_
         except DomainError as exc:
             _error_to(form, exc, default_field)
         else:
-            flash(success, "success")
+            flash(success(result) if callable(success) else success, "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
     return _render_detail(ticket, 200, **{form_key: form})
 
@@ -422,6 +439,44 @@ def take(ticket_id: int):
         ticket_service.assign_to_me(ticket, actor=current_user,
                                     expected_version=form.expected_version, now=utcnow())
     return _act(ticket_id, TakeForm, "take_form", action, _("The ticket is yours."), "version")
+
+
+def _rerouted(decision) -> str:
+    if decision.assignee_name:
+        return _("Re-routed by the rules to %(name)s in %(team)s.", name=decision.assignee_name,
+                 team=decision.team_name)
+    if decision.team_name:
+        return _("Re-routed by the rules to the %(team)s queue; nobody is assigned yet.",
+                 team=decision.team_name)
+    return _("Re-routed: no rule chose a team and there is no team to fall back on.")
+
+
+@bp.route("/<int:ticket_id>/reroute", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def reroute(ticket_id: int):
+    def action(ticket, form):
+        return ticket_service.reroute(ticket, actor=current_user,
+                                      expected_version=form.expected_version, now=utcnow())
+    return _act(ticket_id, RerouteForm, "reroute_form", action, _rerouted, "version")
+
+
+@bp.route("/<int:ticket_id>/watch", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def watch(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.watch(ticket, actor=current_user, now=utcnow())
+    return _act(ticket_id, WatchForm, "watch_form", action,
+                _("You watch this ticket: it is in your “Watching” queue and its changes "
+                  "notify you."), None, work=False)
+
+
+@bp.route("/<int:ticket_id>/unwatch", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def unwatch(ticket_id: int):
+    def action(ticket, form):
+        ticket_service.unwatch(ticket, actor=current_user)
+    return _act(ticket_id, WatchForm, "watch_form", action,
+                _("You no longer watch this ticket."), None, work=False)
 
 
 @bp.route("/<int:ticket_id>/details", methods=["POST"])

@@ -1,0 +1,1 @@
+"""Routing rules, the dry run, the fallback team and staff availability (leads and admins)."""

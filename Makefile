@@ -66,12 +66,14 @@ run db-ready serve-web: export FLASK_APP = wsgi
 run: db-ready ## Upgrade the database, load demo data if empty, serve on http://HOST:PORT
 	@$(MAKE) --no-print-directory serve-web
 
-db-ready: $(STAMP) ## Apply migrations, add missing shipped playbooks, load demo data into an empty database
+db-ready: $(STAMP) ## Apply migrations, add shipped playbooks, demo data if empty, default routing rules
 	$(FLASK) db upgrade
 	$(FLASK) seed-playbooks
 	$(FLASK) demo-data --if-empty
+	$(FLASK) seed-routing
 
 serve-web: $(STAMP) ## Serve the web app only (no database preparation)
+	@printf '==> '; $(FLASK) outbox transport
 	@echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -8,6 +8,8 @@ HOST   ?= 127.0.0.1
 
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-x -k tickets"
 PYTEST_ARGS ?=
+# Parallel test processes (pytest-xdist); each gets its own PostgreSQL database.
+PYTEST_WORKERS ?= 2
 # When set, `make test` runs the suite a second time against this database
 # (e.g. postgresql+psycopg://user:pass@127.0.0.1:54329/ticketdesk_test).
 TEST_DATABASE_URL ?=
@@ -30,7 +32,7 @@ help: ## List the available targets
 	@echo "TicketDesk make targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
-	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS TEST_DATABASE_URL"
+	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL"
 
 # ---------------------------------------------------------------- install ---
 
@@ -91,12 +93,12 @@ test: $(STAMP) ## Run the tests on SQLite, then on TEST_DATABASE_URL if set
 
 test-sqlite: $(STAMP)
 	@echo "==> Tests on SQLite (in memory)"
-	env -u TICKETDESK_TEST_DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
+	env -u TICKETDESK_TEST_DATABASE_URL $(PYTEST) -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-database: $(STAMP)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is not set" >&2; exit 2; fi
 	@echo "==> Tests on $$(printf '%s' "$$TEST_DATABASE_URL" | sed -E 's#//([^:/@]*):[^@]*@#//\1:***@#')"
-	TICKETDESK_TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PYTEST) $(PYTEST_ARGS)
+	TICKETDESK_TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PYTEST) -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # ------------------------------------------------------------ translations ---
 

@@ -5,9 +5,11 @@ in-memory SQLite database. HTTP tests run without an outer app context so every
 request gets its own session, as in production.
 """
 
+import os
 from datetime import datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from config import TestingConfig
 from ticketdesk import create_app
@@ -15,9 +17,30 @@ from ticketdesk.models import Role
 from tests import factories
 
 
+URL_ENV = "TICKETDESK_TEST_DATABASE_URL"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get(URL_ENV)
+    if not worker or not url or not url.startswith("postgresql"):
+        return
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    os.environ[URL_ENV] = base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def app(tmp_path):
     class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = os.environ.get(URL_ENV) or "sqlite://"
         ATTACHMENT_DIR = str(tmp_path / "attachments")
 
     app = create_app(Config)

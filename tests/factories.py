@@ -45,12 +45,14 @@ def prepare_database() -> None:
 
 
 def release_database() -> None:
-    """Drop what a test left behind and close the engine (needs an app context)."""
+    """Close the session and the engine (needs an app context).
+
+    SQLite files lose their tables; a server database keeps its rows until the
+    next ``prepare_database`` empties it.
+    """
     db.session.remove()
     if db.engine.dialect.name == "sqlite":
         db.drop_all()
-    else:
-        empty_all_tables()
     db.engine.dispose()
 
 

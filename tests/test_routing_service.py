@@ -207,6 +207,14 @@ def test_a_team_chosen_at_intake_is_kept_but_rules_add_watchers(desk):
     assert {w.user_id for w in ticket_service.watchers(ticket)} == {desk.lead}
 
 
+def test_a_person_chosen_at_intake_is_kept_even_when_a_rule_names_a_team(desk):
+    loner = factories.make_user(Role.AGENT, name="Lone")          # in no team at all
+    rule(desk, "Everything to key", team_id=desk.key, strategy=AssignStrategy.ROUND_ROBIN)
+    tid = factories.make_ticket(actor_id=desk.lead, assignee_id=loner, now=desk.now)
+    ticket = db.session.get(Ticket, tid)
+    assert ticket.assignee_id == loner and ticket.team_id == desk.key
+
+
 # ----------------------------------------------------------------- strategies
 
 def test_round_robin_is_fair_over_a_thousand_tickets(desk):

@@ -660,3 +660,10 @@ def test_routing_forms_need_the_csrf_token(app, matrix, build, login):
     assert client.post("/routing/reroute", data={"ticket_ids": [str(matrix["ticket"])]}
                        ).status_code == 400
     assert _state(build) == before
+
+
+@pytest.mark.parametrize("who, shown", [("lead", True), ("admin", True), ("mia", False),
+                                        ("am", False)])
+def test_routing_is_in_the_navigation_for_leads_and_admins_only(world, login, who, shown):
+    html = login(world[who]).get("/settings").get_data(as_text=True)
+    assert ('href="/routing/"' in html) is shown

@@ -29,6 +29,7 @@ from flask import current_app
 from ticketdesk.database import UTCDateTime
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    AssignStrategy,
     AwayReason,
     Category,
     CauseSide,
@@ -49,6 +50,7 @@ from ticketdesk.models import (
     RemedyState,
     Role,
     RootCause,
+    RoutingRule,
     Severity,
     Standing,
     StepKind,
@@ -1306,10 +1308,24 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
     The shipped routing rules decide who watches: the account manager and a lead on
     open tickets of strategic and preferred accounts, a lead on every open crisis.
     """
-    routing_rules._seed_default_rules(now=now - timedelta(days=300))
-    rules = {r.name: r for r in routing.list_rules()}
-    crisis_rule, standing_rule, tier_rule = rules.values()
     lead = staff["lead"]
+    routing_rules._seed_default_rules(now=now - timedelta(days=300))
+    crisis_rule, standing_rule, tier_rule = routing.list_rules()
+    # This desk's own rules: shipping problems to logistics by load, billing in turn.
+    cats = {c.slug: c.id for c in db.session.scalars(sa.select(Category))}
+    teams = {t.name: t for t in db.session.scalars(sa.select(Team))}
+    for position, (name, slugs, team, strategy) in enumerate((
+            ("Shipping problems to logistics",
+             ("missing_short_shipment", "damaged_defective", "wrong_item", "late_delivery"),
+             _TEAMS["logistics"][0], AssignStrategy.FEWEST_OPEN),
+            ("Invoices and payments to billing", ("billing_payment",), _TEAMS["billing"][0],
+             AssignStrategy.ROUND_ROBIN)), start=4):
+        db.session.add(RoutingRule(
+            name=name, position=position, active=True, continue_after=False,
+            conditions={"category_ids": sorted(cats[s] for s in slugs)}, team=teams[team],
+            strategy=strategy, notify=[], created_at=now - timedelta(days=200),
+            updated_at=now - timedelta(days=200), updated_by_id=lead.id))
+    rules = routing.list_rules()
     watched = 0
     for ticket in tickets:
         if not ticket.is_open:
@@ -2281,7 +2297,14 @@ def generate_bulk(*, count: int, now: datetime, seed: int = 42) -> tuple[float, 
         n = min(BULK_BATCH, count - written)
         _bulk_batch(rng, n, now, refs, pools)
         written += n
+    _analyze()
     return time.perf_counter() - started, written
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics after a bulk load, so queries keep good plans."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def _counter_value() -> int:

@@ -4,8 +4,6 @@ Every ``_`` function runs inside the caller's transaction. Titles and texts are
 written in the recipient's language, because they are stored and e-mailed as text.
 """
 
-import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -33,6 +31,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.services import links, outbox
 from ticketdesk.services.errors import NotFound
+from ticketdesk.services.paging import Page
 from ticketdesk.services.uow import unit_of_work
 
 # Which kinds also go by e-mail for a user who has not chosen.
@@ -381,18 +380,6 @@ def _leads_by_team() -> dict[int | None, list[User]]:
 
 
 # ----------------------------------------------------------------- reading and marking
-
-@dataclass
-class Page:
-    items: list[Notification]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
 
 def unread_count(user: User) -> int:
     return db.session.scalar(

@@ -1,7 +1,6 @@
 """The ticket queue: scopes, filters, keyword search, sorting and pagination."""
 
 import enum
-import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from ticketdesk.models import (
 from ticketdesk.services import access
 from ticketdesk.services.customers import escape_like
 from ticketdesk.services.errors import PermissionDenied
+from ticketdesk.services.paging import Page
 
 
 class Scope(enum.StrEnum):
@@ -72,26 +72,6 @@ class QueueFilter:
     q: str = ""
     sort: Sort = Sort.URGENCY
     include_closed: bool = False
-
-
-@dataclass
-class Page:
-    items: list[Ticket]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 _SEVERITY_ORDER = sa.case(

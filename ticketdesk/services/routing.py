@@ -52,6 +52,17 @@ FIELD_NAMES = {
     "tiers": _l("customer tier"), "standings": _l("standing"), "cause_sides": _l("cause side"),
 }
 
+# How timeline events and the dry run name a strategy or a notify target.
+STRATEGY_WORDS = {
+    AssignStrategy.NONE: _l("team queue"), AssignStrategy.USER: _l("named in the rule"),
+    AssignStrategy.ROUND_ROBIN: _l("round-robin"),
+    AssignStrategy.FEWEST_OPEN: _l("fewest open tickets"),
+}
+NOTIFY_WORDS = {
+    NotifyTarget.TEAM: _l("the team"), NotifyTarget.LEADS: _l("the team's leads"),
+    NotifyTarget.ACCOUNT_MANAGER: _l("the account manager"),
+}
+
 # Condition keys, in the order they are shown, with the enum their values belong to.
 CONDITION_ENUMS = {
     "kinds": TicketKind,
@@ -303,13 +314,14 @@ def decide(sample: Sample, *, now: datetime, keep_team: Team | None = None,
             else:
                 team, team_decided = rule.team, True
                 decision.team_rule = rule.name
-                assignee, decision.strategy = _choose_assignee(
-                    rule, team, now=now, exclude_ticket_id=exclude_ticket_id,
-                    notes=decision.notes)
+                if keep_assignee is None:
+                    assignee, decision.strategy = _choose_assignee(
+                        rule, team, now=now, exclude_ticket_id=exclude_ticket_id,
+                        notes=decision.notes)
                 trace.actions.append(_("team %(team)s", team=team.name))
                 if assignee is not None:
                     trace.actions.append(_("assignee %(name)s (%(how)s)", name=assignee.name,
-                                           how=decision.strategy.value))
+                                           how=STRATEGY_WORDS[decision.strategy]))
         if rule.raise_severity is not None and \
                 SEVERITY_RANK[rule.raise_severity] < SEVERITY_RANK[current.severity]:
             trace.actions.append(_("severity %(old)s → %(new)s",
@@ -324,7 +336,7 @@ def decide(sample: Sample, *, now: datetime, keep_team: Team | None = None,
             trace.actions.append(_("a lead watches"))
         for target in rule.notify or []:
             notify.append((rule.name, NotifyTarget(target)))
-            trace.actions.append(_("notify %(who)s", who=target))
+            trace.actions.append(_("notify %(who)s", who=NOTIFY_WORDS[NotifyTarget(target)]))
         if not rule.continue_after:
             break
     if team is None:

@@ -12,20 +12,16 @@ from flask_babel import gettext as _
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     AssignStrategy,
-    CauseSide,
     Category,
-    Channel,
-    CustomerTier,
     NotifyTarget,
     Role,
     RoutingRule,
     Severity,
-    Standing,
     Team,
-    TicketKind,
     User,
 )
 from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.services.routing import CONDITION_ENUMS
 from ticketdesk.services.uow import unit_of_work
 
 EDITOR_ROLES = (Role.LEAD, Role.ADMIN)
@@ -58,12 +54,6 @@ class RuleData:
     notify: tuple[str, ...] = ()
 
 
-_ENUMS = {
-    "kinds": TicketKind, "severities": Severity, "channels": Channel, "tiers": CustomerTier,
-    "standings": Standing, "cause_sides": CauseSide,
-}
-
-
 def parse_keywords(text: str) -> tuple[str, ...]:
     """Keywords from a comma- or line-separated text, trimmed, without repeats."""
     seen: list[str] = []
@@ -81,7 +71,7 @@ def _require_editor(actor: User) -> None:
 
 def _conditions(data: RuleData) -> dict:
     conditions: dict = {}
-    for key, enum_cls in _ENUMS.items():
+    for key, enum_cls in CONDITION_ENUMS.items():
         values = list(dict.fromkeys(getattr(data, key)))
         allowed = {m.value for m in enum_cls}
         if any(v not in allowed for v in values):

@@ -1354,8 +1354,7 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
         if ticket.assignee is not None and ticket.assignee is not ticket.created_by:
             notifications._notify(
                 ticket.assignee, NotificationKind.ASSIGNED, now=ticket.created_at, ticket=ticket,
-                title=lambda t=ticket: f"Assigned to you: {t.reference} · {t.subject}",
-                body=lambda: "Sofia Rossi assigned it to you.")
+                title=lambda t=ticket: f"Assigned to you: {t.reference} · {t.subject}")
         if ticket.kind is TicketKind.CRISIS:
             notifications._account_crisis(ticket, now=ticket.created_at)
     for remedy in db.session.scalars(sa.select(Remedy).where(

@@ -25,7 +25,7 @@ TRANSLATIONS := ticketdesk/translations
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run db-ready serve-web test test-sqlite test-database \
+.PHONY: help venv install run db-ready serve serve-web serve-scheduler test test-sqlite test-database \
         messages translations constraints clean reset-db
 
 help: ## List the available targets
@@ -59,25 +59,42 @@ constraints: $(STAMP) ## Re-pin constraints.txt from what .venv has installed
 
 # -------------------------------------------------------------------- run ---
 # `run` prepares the database, then starts the processes that make up a
-# running TicketDesk. Today that is the web server alone (serve-web). A further
-# process gets its own serve-* target and is started beside the web server in
-# the `run` recipe, stopped again when the web server exits.
+# running TicketDesk: the web server (serve-web) and, beside it, the scheduler
+# process for background jobs (serve-scheduler). `serve` starts the scheduler in
+# the background and the web server in the foreground; when the web server exits
+# (Ctrl-C), the shell's trap stops the scheduler with SIGTERM and waits for it,
+# so it finishes a running job and releases its lease. A process started by a
+# shell with `&` ignores Ctrl-C's SIGINT, hence the trap.
 
-run db-ready serve-web: export FLASK_APP = wsgi
+run db-ready serve serve-web serve-scheduler: export FLASK_APP = wsgi
 
-run: db-ready ## Upgrade the database, load demo data if empty, serve on http://HOST:PORT
-	@$(MAKE) --no-print-directory serve-web
+run: db-ready ## Upgrade the database, load demo data if empty, serve web + scheduler on http://HOST:PORT
+	@$(MAKE) --no-print-directory serve
 
-db-ready: $(STAMP) ## Apply migrations, add shipped playbooks, demo data if empty, default routing rules
+db-ready: $(STAMP) ## Apply migrations; shipped playbooks, demo data if empty, default routing rules and SLA policies
 	$(FLASK) db upgrade
 	$(FLASK) seed-playbooks
 	$(FLASK) demo-data --if-empty
 	$(FLASK) seed-routing
+	$(FLASK) seed-sla
 
-serve-web: $(STAMP) ## Serve the web app only (no database preparation)
+serve: $(STAMP) ## Serve the web app with the scheduler beside it; one Ctrl-C stops both
+	@printf '==> '; $(FLASK) outbox transport
+	@echo "==> Scheduler: $(FLASK) scheduler run (in the background)"
+	@$(FLASK) scheduler run & scheduler=$$!; \
+	  trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+	  trap 'exit 130' INT; trap 'exit 143' TERM; \
+	  echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the scheduler)"; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+serve-web: $(STAMP) ## Serve the web app only (no database preparation, no scheduler)
 	@printf '==> '; $(FLASK) outbox transport
 	@echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve-scheduler: $(STAMP) ## Run the background jobs only (one process holds the lease, others wait)
+	@printf '==> '; $(FLASK) outbox transport
+	$(FLASK) scheduler run
 
 # ------------------------------------------------------------------- test ---
 # The suite reads TICKETDESK_TEST_DATABASE_URL; unset means SQLite in memory.

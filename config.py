@@ -74,6 +74,13 @@ class Config:
     NOTIFICATION_POLL_SECONDS = 30
     STEP_REMINDER_MINUTES = 60
 
+    # Background jobs (`flask scheduler run`, a process of its own): they run every
+    # SCHEDULER_INTERVAL_SECONDS in the one process holding the database lease; it renews
+    # the lease on every run, and a waiting process takes over once the lease has gone
+    # SCHEDULER_LEASE_SECONDS without renewal. Keep the lease longer than the interval.
+    SCHEDULER_INTERVAL_SECONDS = 60
+    SCHEDULER_LEASE_SECONDS = 90
+
     # Login attempts per email address per window before a pause.
     LOGIN_RATE_LIMIT = 10
     LOGIN_RATE_WINDOW_SECONDS = 900

@@ -21,20 +21,30 @@ URL_ENV = "TICKETDESK_TEST_DATABASE_URL"
 
 
 def pytest_configure(config):
-    """Under pytest-xdist each worker gets a PostgreSQL database of its own."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    """A server database starts each run with the current schema.
+
+    Under pytest-xdist each worker gets a PostgreSQL database of its own, made afresh;
+    a single run drops the tables it finds, so columns added since the last run exist.
+    """
     url = os.environ.get(URL_ENV)
-    if not worker or not url or not url.startswith("postgresql"):
+    if not url or not url.startswith("postgresql"):
         return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     base = sa.engine.make_url(url)
-    name = f"{base.database}_{worker}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
+    if worker:
+        name = f"{base.database}_{worker}"
+        engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine.dispose()
-    os.environ[URL_ENV] = base.set(database=name).render_as_string(hide_password=False)
+        engine.dispose()
+        os.environ[URL_ENV] = base.set(database=name).render_as_string(hide_password=False)
+    elif not hasattr(config, "workerinput"):
+        from ticketdesk.extensions import db
+
+        engine = sa.create_engine(base)
+        db.metadata.drop_all(engine)
+        engine.dispose()
 
 
 @pytest.fixture

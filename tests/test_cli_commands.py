@@ -219,3 +219,32 @@ def test_outbox_transport_needs_no_database(app, runner):
     assert result.exit_code == 0
     assert result.output.startswith("Mail transport: no SMTP server configured")
     assert "written to the log" in result.output
+
+
+def test_seed_sla_adds_policies_once_and_fills_open_tickets(runner, build):
+    from ticketdesk.models import SlaPolicy, Ticket
+
+    lead = build(factories.make_user, Role.LEAD)
+    older = build(factories.make_ticket, actor_id=lead)          # logged before any policy
+    result = runner.invoke(args=["seed-sla"])
+    assert result.exit_code == 0, result.output
+    assert "Added 4 SLA policies." in result.output
+    assert "Gave 1 open tickets their SLA policy" in result.output
+    assert build(lambda: db.session.scalar(sa.select(sa.func.count(SlaPolicy.id)))) == 4
+    assert build(lambda: db.session.get(Ticket, older).sla_policy.name) == "Standard"
+    again = runner.invoke(args=["seed-sla"])
+    assert "Added 0 SLA policies" in again.output and "Gave" not in again.output
+
+
+def test_sla_sweep_reports_what_it_marked(runner, build):
+    from ticketdesk.models import SlaEvent
+
+    assert runner.invoke(args=["seed-sla"]).exit_code == 0
+    lead = build(factories.make_user, Role.LEAD)
+    build(factories.make_ticket, actor_id=lead, now=utcnow() - timedelta(days=30))
+    result = runner.invoke(args=["sla-sweep"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "checked 1 tickets: 0 at risk, 3 breached"
+    assert build(lambda: db.session.scalar(sa.select(sa.func.count(SlaEvent.id)))) == 3
+    assert runner.invoke(args=["sla-sweep"]).output.strip() == \
+        "checked 0 tickets: 0 at risk, 0 breached"

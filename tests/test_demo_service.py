@@ -38,7 +38,7 @@ CLOSED_STATES = ("resolved", "closed")
 # Timeline events that do not change the ticket itself (the services leave its last
 # activity alone for them).
 BOOKKEEPING = (EventKind.INTERNAL_NOTE, EventKind.PLAYBOOK, EventKind.STEP_DONE,
-               EventKind.STEP_REOPENED)
+               EventKind.STEP_REOPENED, EventKind.SLA)
 
 
 def _count(model) -> int:

@@ -87,6 +87,32 @@ def seed_routing() -> None:
         click.echo("Added 0 default routing rules (rules already exist).")
 
 
+@click.command("seed-sla")
+@click.option("--timezone", default="Europe/Berlin", show_default=True,
+              help="Timezone of the shipped office-hours calendar.")
+@with_appcontext
+def seed_sla(timezone: str) -> None:
+    """Add the shipped office hours and SLA policies to a database that has no policy,
+    and give open tickets without a policy theirs."""
+    from ticketdesk.services import sla
+
+    added = sla.seed_defaults(now=utcnow(), timezone=timezone)
+    click.echo(f"Added {added} SLA policies." if added else
+               "Added 0 SLA policies (policies already exist).")
+    filled = sla.backfill_open(now=utcnow())
+    if filled:
+        click.echo(f"Gave {filled} open tickets their SLA policy and due times.")
+
+
+@click.command("sla-sweep")
+@with_appcontext
+def sla_sweep() -> None:
+    """Mark tickets at risk or breached now and escalate (what the scheduler runs each minute)."""
+    from ticketdesk.services import sla
+
+    click.echo(str(sla.sweep(now=utcnow())))
+
+
 notify_cli = AppGroup("notify", help="In-app notifications and reminders.")
 
 
@@ -137,10 +163,71 @@ def outbox_transport() -> None:
     click.echo(f"Mail transport: {outbox.transport_description()}")
 
 
+scheduler_cli = AppGroup("scheduler", help="Background jobs: run them in their own process.")
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the background jobs until Ctrl-C or SIGTERM; a second process waits its turn."""
+    import signal
+
+    from flask import current_app
+
+    from ticketdesk import scheduler as background
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per run
+    app = current_app._get_current_object()
+    holder = background.holder_id()
+    scheduler = background.build_scheduler(app, holder=holder)
+    click.echo(f"Scheduler {holder}: runs the jobs every {background.interval_seconds(app)} s "
+               f"while it holds the lease '{background.LEASE_NAME}'. A second scheduler process "
+               f"waits and takes over once this one stops or its lease expires "
+               f"({background.lease_seconds(app)} s). Ctrl-C stops it.")
+
+    def _stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    # SIGTERM (kill, `make run` stopping it) ends the process like Ctrl-C does. A process
+    # started in the background by a shell ignores SIGINT; keep it that way.
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)  # waits for a running tick, then releases the lease
+    click.echo(f"Scheduler {holder} stopped.")
+
+
+@scheduler_cli.command("status")
+def scheduler_status() -> None:
+    """Show which process holds the scheduler lease, and until when."""
+    from ticketdesk import scheduler as background
+    from ticketdesk.services import lease
+
+    held = lease.current(background.LEASE_NAME)
+    if held is None:
+        click.echo("No scheduler holds the lease: no background jobs are running.")
+    elif not held.is_valid(utcnow()):
+        click.echo(f"No scheduler holds the lease: {held.holder} let it expire at "
+                   f"{held.expires_at.isoformat(timespec='seconds')}.")
+    else:
+        since, until, beat = (value.isoformat(timespec="seconds") for value in
+                              (held.acquired_at, held.expires_at, held.heartbeat_at))
+        click.echo(f"Held by {held.holder} since {since}, expires {until} unless renewed "
+                   f"(last renewed {beat}).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(seed_playbooks)
     app.cli.add_command(seed_routing)
+    app.cli.add_command(seed_sla)
+    app.cli.add_command(sla_sweep)
     app.cli.add_command(notify_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(scheduler_cli)

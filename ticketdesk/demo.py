@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import flag_modified
 
 from ticketdesk.database import UTCDateTime
 from ticketdesk.extensions import db
@@ -73,6 +74,7 @@ from ticketdesk.services import (
     playbooks,
     routing,
     routing_rules,
+    sla,
 )
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.playbook_defaults import (
@@ -1295,11 +1297,20 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
                                              admin=staff["admin"], candidates=candidates))
         counters.advance_ticket_counter(len(drafts))
         db.session.flush()
+        sla._seed_defaults(now=now - timedelta(days=400))
+        for ticket in tickets:
+            touched = ticket.updated_at       # the history's own last change stays
+            sla._backfill(ticket, now=now)
+            ticket.updated_at = touched
+            flag_modified(ticket, "updated_at")  # written as is, not stamped with "now"
         extras = _demo_routing(now, staff, tickets)
         summary = _summary(teams, staff, customers, tickets, len(cats),
                            playbooks=(len(candidates), added))
     reminders = notifications.run_due(now=now)
-    return "\n".join([summary, extras + f", {reminders} overdue-step reminders"])
+    swept = sla.sweep(now=now)
+    return "\n".join([summary, extras + f", {reminders} overdue-step reminders",
+                      f"  service levels: {swept.at_risk} tickets at risk, "
+                      f"{swept.breached} targets missed"])
 
 
 def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) -> str:
@@ -2619,6 +2630,9 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
             "root_cause": root_cause.value if root_cause else None,
             "playbook_version_id": chosen[0] if chosen else None,
             "last_activity_at": last, "version": 1, "created_at": t0, "updated_at": last,
+            "sla_paused_minutes": 0, "first_response_breached": False,
+            "next_response_breached": False, "remedy_breached": False,
+            "resolution_breached": False,
         })
     _fast_insert(Ticket.__table__, tickets)
     _fast_insert(TicketEvent.__table__, events)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ticketdesk.models import (
+    SlaMilestone,
     AssignStrategy,
     AwayReason,
     NotificationKind,
@@ -76,6 +77,7 @@ LABELS = {
         EventKind.STEP_DONE: _l("Step done"),
         EventKind.STEP_REOPENED: _l("Step reopened"),
         EventKind.ROUTING: _l("Routing"),
+        EventKind.SLA: _l("Service level"),
     },
     "cause_side": {
         CauseSide.UNKNOWN: _l("Not yet known"),
@@ -136,6 +138,15 @@ LABELS = {
         "claimed_loss": _l("Claimed loss"),
         "playbook": _l("Playbook"), "cause_side": _l("Cause side"),
         "root_cause": _l("Root cause"), "remedy": _l("Remedy"), "rule": _l("Routing rule"),
+        "sla_policy": _l("Service-level policy"), "sla_clock": _l("Service-level clock"),
+        "first_response": _l("First response"), "next_response": _l("Next response"),
+        "resolution": _l("Resolution"),
+    },
+    "milestone": {
+        SlaMilestone.FIRST_RESPONSE: _l("First response"),
+        SlaMilestone.NEXT_RESPONSE: _l("Next response"),
+        SlaMilestone.REMEDY: _l("Make-whole delivered"),
+        SlaMilestone.RESOLUTION: _l("Resolution"),
     },
     "strategy": {
         AssignStrategy.NONE: _l("Team queue only"),
@@ -161,6 +172,8 @@ LABELS = {
         NotificationKind.APPROVAL_DECIDED: _l("Your proposed remedy was approved or rejected"),
         NotificationKind.STEP_OVERDUE: _l("A playbook step of yours is overdue (hourly)"),
         NotificationKind.ACCOUNT_CRISIS: _l("A crisis on one of your accounts"),
+        NotificationKind.SLA_AT_RISK: _l("A ticket of yours is close to its service-level target"),
+        NotificationKind.SLA_BREACHED: _l("A ticket of yours or your team's missed its target"),
     },
 }
 

@@ -29,6 +29,15 @@ from ticketdesk.models.notification import (
     OutboxState,
 )
 from ticketdesk.models.routing import AssignStrategy, NotifyTarget, RoutingRule, TicketWatcher
+from ticketdesk.models.scheduler import SchedulerLease
+from ticketdesk.models.sla import (
+    BusinessCalendar,
+    CalendarHoliday,
+    SlaEvent,
+    SlaMilestone,
+    SlaPolicy,
+    SlaState,
+)
 from ticketdesk.models.support import Counter, RateLimitHit
 from ticketdesk.models.ticket import (
     OPEN_STATUSES,
@@ -54,5 +63,7 @@ __all__ = [
     "EventKind", "RateLimitHit", "Role", "Severity", "Standing", "Team", "Ticket",
     "TicketEvent", "TicketKind", "TicketStatus", "User", "team_members",
     "AwayReason", "AssignStrategy", "NotifyTarget", "RoutingRule", "TicketWatcher",
+    "BusinessCalendar", "CalendarHoliday", "SlaEvent", "SlaMilestone", "SlaPolicy", "SlaState",
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "OutboxState",
+    "SchedulerLease",
 ]

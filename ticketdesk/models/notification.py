@@ -19,6 +19,8 @@ class NotificationKind(enum.StrEnum):
     APPROVAL_DECIDED = "approval_decided"  # your proposal was approved or rejected
     STEP_OVERDUE = "step_overdue"          # a playbook step of yours is overdue
     ACCOUNT_CRISIS = "account_crisis"      # a crisis on one of your accounts
+    SLA_AT_RISK = "sla_at_risk"            # a ticket of yours is close to its SLA target
+    SLA_BREACHED = "sla_breached"          # a ticket of yours (or your team's) missed it
 
 
 class Notification(db.Model):

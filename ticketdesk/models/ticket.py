@@ -61,6 +61,7 @@ class EventKind(enum.StrEnum):
     STEP_DONE = "step_done"        # a checklist step ticked
     STEP_REOPENED = "step_reopened"
     ROUTING = "routing"            # a routing rule (or the fallback team) decided something
+    SLA = "sla"                    # a service-level clock: policy, pause, at risk, breach
 
 
 # Events the customer sees on the private ticket link.
@@ -133,6 +134,27 @@ class Ticket(TimestampMixin, db.Model):
     made_whole_at: Mapped[datetime | None]
     replies_before_remedy: Mapped[int | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Service level, stored when it changes so queues and reports read columns.
+    sla_policy_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sla_policies.id", ondelete="SET NULL"), index=True)
+    first_response_due_at: Mapped[datetime | None]
+    next_response_due_at: Mapped[datetime | None]
+    next_response_started_at: Mapped[datetime | None]   # the customer message it answers
+    remedy_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    # While waiting on the customer the clocks stop; paused open minutes add up here.
+    sla_paused_at: Mapped[datetime | None]
+    sla_paused_minutes: Mapped[int] = mapped_column(default=0)
+    # The earliest due time not met yet (the queue sorts by it; NULL while paused or done),
+    # and the next moment the sweep has something to look at (at risk or due).
+    sla_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    sla_next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_response_minutes: Mapped[int | None]   # open minutes taken, pauses excluded
+    resolution_minutes: Mapped[int | None]
+    first_response_breached: Mapped[bool] = mapped_column(default=False)
+    next_response_breached: Mapped[bool] = mapped_column(default=False)
+    remedy_breached: Mapped[bool] = mapped_column(default=False)
+    resolution_breached: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -150,6 +172,7 @@ class Ticket(TimestampMixin, db.Model):
         back_populates="ticket", order_by="Attachment.id", passive_deletes=True
     )
     playbook_version: Mapped[PlaybookVersion | None] = relationship()
+    sla_policy: Mapped["SlaPolicy | None"] = relationship()  # noqa: F821 - sla module
     remedies: Mapped[list["Remedy"]] = relationship(  # noqa: F821 - ledger module
         back_populates="ticket", order_by="Remedy.id", passive_deletes=True)
     steps: Mapped[list[TicketStep]] = relationship(

@@ -36,7 +36,7 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services import access, events, notifications
+from ticketdesk.services import access, events, notifications, sla
 from ticketdesk.services.errors import DomainError, InvalidTransition, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -481,6 +481,7 @@ def _deliver(remedy: Remedy, *, actor: User, now: datetime) -> None:
         RemedyState.DELIVERED, actor.id, now)
     if remedy.kind is RemedyKind.MAKE_WHOLE and ticket.made_whole_at is None:
         ticket.made_whole_at = now
+        sla._made_whole(ticket, now=now)
     ticket.last_activity_at = now
     _event(ticket, remedy, actor=actor, now=now, old=RemedyState.APPROVED.value,
            new=RemedyState.DELIVERED.value)

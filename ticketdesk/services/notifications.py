@@ -43,6 +43,8 @@ DEFAULT_EMAIL: dict[NotificationKind, bool] = {
     NotificationKind.APPROVAL_DECIDED: True,
     NotificationKind.STEP_OVERDUE: False,
     NotificationKind.ACCOUNT_CRISIS: True,
+    NotificationKind.SLA_AT_RISK: False,
+    NotificationKind.SLA_BREACHED: True,
 }
 
 

@@ -35,6 +35,7 @@ class Scope(enum.StrEnum):
 
 
 class Sort(enum.StrEnum):
+    TIME_LEFT = "time_left"  # the nearest SLA due time first, then as URGENCY
     URGENCY = "urgency"      # severity first, then oldest
     NEWEST = "newest"
     OLDEST = "oldest"
@@ -70,7 +71,7 @@ class QueueFilter:
     assignee_id: int | None = None   # 0 means unassigned
     customer_id: int | None = None
     q: str = ""
-    sort: Sort = Sort.URGENCY
+    sort: Sort = Sort.TIME_LEFT
     include_closed: bool = False
 
 
@@ -79,6 +80,8 @@ _SEVERITY_ORDER = sa.case(
     value=Ticket.severity, else_=5,
 )
 _ORDERING = {
+    Sort.TIME_LEFT: (Ticket.sla_due_at.is_(None), Ticket.sla_due_at, _SEVERITY_ORDER,
+                     Ticket.created_at, Ticket.id),
     Sort.URGENCY: (_SEVERITY_ORDER, Ticket.created_at, Ticket.id),
     Sort.NEWEST: (Ticket.created_at.desc(), Ticket.id.desc()),
     Sort.OLDEST: (Ticket.created_at, Ticket.id),
@@ -151,6 +154,7 @@ def list_tickets(user: User, flt: QueueFilter, *, page: int = 1, per_page: int =
             joinedload(Ticket.assignee),
             joinedload(Ticket.team),
             joinedload(Ticket.category),
+            joinedload(Ticket.sla_policy),
         )
         .order_by(*_ORDERING[flt.sort])
         .limit(per_page).offset((page - 1) * per_page)

@@ -39,6 +39,7 @@ from ticketdesk.services import (
     playbooks,
     ratelimit,
     routing,
+    sla,
 )
 from ticketdesk.services.attachments import Upload
 from ticketdesk.services.errors import (
@@ -270,6 +271,7 @@ def _after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
     """
     ticket.team, ticket.assignee = None, None  # routing sets them, with their events
     routing._route(ticket, actor=actor, now=now, keep_team=keep_team, keep_assignee=keep_assignee)
+    sla._start(ticket, actor=actor, now=now)
     playbooks._attach_best(ticket, actor=actor, now=now)
     if ticket.kind is TicketKind.CRISIS:
         notifications._account_crisis(ticket, now=now)
@@ -397,6 +399,7 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
                 reason=proof_reason))
         if ticket.first_response_at is None:
             ticket.first_response_at = now
+        sla._responded(ticket, now=now)
         target = status_after or (TicketStatus.OPEN if ticket.status is TicketStatus.NEW else None)
         if target is not None and target is not ticket.status:
             _set_status(ticket, target, actor=actor, now=now)
@@ -457,6 +460,7 @@ def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: 
         _attach(ticket, event, checked, actor, written)
         if ticket.status in (TicketStatus.PENDING_CUSTOMER, *REOPEN_STATUSES):
             _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=actor is None)
+        sla._customer_wrote(ticket, now=now)
         ticket.last_activity_at = now
         return event
 
@@ -498,6 +502,7 @@ def _set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now
     ticket.last_activity_at = now
     _event(ticket, EventKind.STATUS_CHANGE, now=now, actor=actor, field="status",
            old=old.value, new=target.value, by_customer=by_customer)
+    sla._status_changed(ticket, old, actor=actor, now=now)
 
 
 def change_status(ticket: Ticket, *, actor: User, status: TicketStatus,
@@ -627,7 +632,7 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
         "claimed_loss": _check_money(changes.claimed_loss, field="claimed_loss"),
         "cause_side": changes.cause_side,
     }
-    events: list[TicketEvent] = []
+    changed: list[TicketEvent] = []
     with unit_of_work():
         for f in dc_fields(DetailChanges):
             name = f.name
@@ -641,14 +646,16 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
             else:
                 setattr(ticket, name, new_value)
                 old_text, new_text = _display(name, old_value, ticket), _display(name, new_value, ticket)
-            events.append(_event(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
+            changed.append(_event(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
                                  field=_DETAIL_LABELS[name], old=old_text, new=new_text))
-        if not events:
+        if not changed:
             raise DomainError(_("Nothing was changed."), field="subject")
         if ticket.kind is TicketKind.CRISIS:
             notifications._account_crisis(ticket, now=now)
+        if any(e.field in ("severity", "kind") for e in changed):
+            sla._recompute(ticket, actor=actor, now=now)
         ticket.last_activity_at = now
-    return events
+    return changed
 
 
 def _display(name: str, value, ticket: Ticket) -> str | None:

@@ -43,6 +43,7 @@ from ticketdesk.services import playbooks as playbook_service
 from ticketdesk.services import categories as category_service
 from ticketdesk.services import customers as customer_service
 from ticketdesk.services import queue as queue_service
+from ticketdesk.services import sla as sla_service
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services import users as user_service
 from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
@@ -80,6 +81,7 @@ SCOPE_LABELS = {
     queue_service.Scope.WATCHING: _l("Watching"),
 }
 SORT_LABELS = {
+    queue_service.Sort.TIME_LEFT: _l("Time left (service level), then urgency"),
     queue_service.Sort.URGENCY: _l("Urgency (severity, then oldest)"),
     queue_service.Sort.NEWEST: _l("Newest first"),
     queue_service.Sort.OLDEST: _l("Oldest first"),
@@ -130,7 +132,7 @@ def _parse_filter(form: QueueFilterForm) -> queue_service.QueueFilter:
         customer_id=_int_arg("customer"),
         q=(request.args.get("q") or "")[:200],
         sort=next((s for s in queue_service.Sort if s.value == sort_value),
-                  queue_service.Sort.URGENCY),
+                  queue_service.Sort.TIME_LEFT),
     )
 
 
@@ -153,11 +155,13 @@ def queue():
     page = queue_service.list_tickets(current_user, flt, page=page_number, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     clear_customer_args = {k: v for k, v in args.items() if k != "customer"}
-    overdue = playbook_service.overdue_counts([t.id for t in page.items], now=utcnow())
+    now = utcnow()
+    overdue = playbook_service.overdue_counts([t.id for t in page.items], now=now)
+    clocks = {t.id: sla_service.clock(t, now=now) for t in page.items}
     held_by_away = (availability_service.away_ticket_count(now=utcnow())
                     if current_user.role is Role.LEAD else 0)
     return render_template("tickets/queue.html", form=form, page=page, flt=flt, args=args,
-                           overdue=overdue, held_by_away=held_by_away,
+                           overdue=overdue, clocks=clocks, held_by_away=held_by_away,
                            clear_customer_args=clear_customer_args,
                            scope_label=SCOPE_LABELS[flt.scope])
 
@@ -305,6 +309,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
+        clock=sla_service.clock(ticket, now=utcnow()),
         watchers=ticket_service.watchers(ticket),
         watching=ticket_service.is_watching(ticket, current_user),
         assignee_away=away_text(assignee) if assignee is not None

@@ -1,0 +1,526 @@
+"""Service-level clocks: which policy a ticket gets, its due times, pauses and the sweep.
+
+Every ``_`` function runs inside the caller's transaction. Due times are computed
+on the policy's business calendar (or around the clock) and stored on the ticket:
+a milestone is due ``target + paused`` open minutes after the ticket arrived,
+where ``paused`` counts the open minutes it spent waiting on the customer. The
+next response is due ``next_response_minutes`` after a customer message that
+arrives once we have answered.
+
+``sweep`` looks only at tickets whose ``sla_next_check_at`` has come, marks
+milestones at risk (a share of the target used) and breached, writes events and
+notifications, and escalates per policy. Each mark is a row in ``sla_events``
+under a unique constraint, inserted in a savepoint together with its timeline
+event and notifications, so a second sweep at the same moment (or two at once)
+adds nothing, and a sweep after downtime catches up without duplicates.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ticketdesk.extensions import db
+from ticketdesk.models import (
+    OPEN_STATUSES,
+    BusinessCalendar,
+    EventKind,
+    NotificationKind,
+    Severity,
+    SlaEvent,
+    SlaMilestone,
+    SlaPolicy,
+    SlaState,
+    Ticket,
+    TicketStatus,
+    User,
+)
+from ticketdesk.services import business_time, events, notifications
+from ticketdesk.services.uow import unit_of_work
+
+CONDITION_KEYS = ("kinds", "severities", "tiers")
+SEVERITY_UP = {Severity.P4: Severity.P3, Severity.P3: Severity.P2, Severity.P2: Severity.P1}
+MILESTONE_WORDS = {
+    SlaMilestone.FIRST_RESPONSE: "first response",
+    SlaMilestone.NEXT_RESPONSE: "next response",
+    SlaMilestone.REMEDY: "make-whole delivered",
+    SlaMilestone.RESOLUTION: "resolution",
+}
+
+
+# ----------------------------------------------------------------- calendars and policies
+
+def calendar_of(policy: SlaPolicy | None) -> business_time.Calendar:
+    if policy is None or policy.calendar is None:
+        return business_time.Calendar.always()
+    cal = policy.calendar
+    return business_time.Calendar.from_spec(cal.timezone, cal.hours,
+                                            holidays=[h.day for h in cal.holidays])
+
+
+def _matches(policy: SlaPolicy, ticket: Ticket) -> bool:
+    cond = policy.conditions or {}
+    values = {"kinds": ticket.kind.value, "severities": ticket.severity.value,
+              "tiers": ticket.customer.tier.value}
+    return all(not cond.get(k) or values[k] in cond[k] for k in CONDITION_KEYS)
+
+
+def _specificity(policy: SlaPolicy) -> int:
+    return sum(1 for k in CONDITION_KEYS if (policy.conditions or {}).get(k))
+
+
+def choose_policy(ticket: Ticket) -> SlaPolicy | None:
+    """The most specific active policy that matches (ties: the oldest); else the default."""
+    policies = list(db.session.scalars(
+        sa.select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.id)))
+    matching = [p for p in policies if not p.is_default and _specificity(p) and _matches(p, ticket)]
+    if matching:
+        return max(matching, key=lambda p: (_specificity(p), -p.id))
+    return next((p for p in policies if p.is_default), None)
+
+
+# ----------------------------------------------------------------- due times
+
+def _targets(ticket: Ticket, policy: SlaPolicy) -> dict[SlaMilestone, int | None]:
+    return {
+        SlaMilestone.FIRST_RESPONSE: policy.first_response_minutes,
+        SlaMilestone.REMEDY: policy.remedy_minutes,
+        SlaMilestone.RESOLUTION: policy.resolution_minutes,
+    }
+
+
+def _due_columns() -> dict[SlaMilestone, str]:
+    return {SlaMilestone.FIRST_RESPONSE: "first_response_due_at",
+            SlaMilestone.NEXT_RESPONSE: "next_response_due_at",
+            SlaMilestone.REMEDY: "remedy_due_at",
+            SlaMilestone.RESOLUTION: "resolution_due_at"}
+
+
+def _met_at(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
+    if milestone is SlaMilestone.FIRST_RESPONSE:
+        return ticket.first_response_at
+    if milestone is SlaMilestone.REMEDY:
+        return ticket.made_whole_at
+    if milestone is SlaMilestone.RESOLUTION:
+        return ticket.resolved_at
+    return None  # the next response is cleared when it is met
+
+
+def _set_due_times(ticket: Ticket, policy: SlaPolicy | None) -> None:
+    cal = calendar_of(policy)
+    for milestone, minutes in (_targets(ticket, policy) if policy else {
+            SlaMilestone.FIRST_RESPONSE: None, SlaMilestone.REMEDY: None,
+            SlaMilestone.RESOLUTION: None}).items():
+        due = None
+        if minutes is not None:
+            due = business_time.add_minutes(cal, ticket.created_at,
+                                            minutes + ticket.sla_paused_minutes)
+        _set(ticket, _due_columns()[milestone], due)
+
+
+def _risk_at(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone) -> datetime | None:
+    """When ``milestone`` turns at risk: the policy's share of its target used."""
+    cal = calendar_of(policy)
+    if milestone is SlaMilestone.NEXT_RESPONSE:
+        if ticket.next_response_started_at is None or policy.next_response_minutes is None:
+            return None
+        used = math.ceil(policy.next_response_minutes * policy.at_risk_percent / 100)
+        return business_time.add_minutes(cal, ticket.next_response_started_at, used)
+    minutes = _targets(ticket, policy)[milestone]
+    if minutes is None:
+        return None
+    used = math.ceil(minutes * policy.at_risk_percent / 100)
+    return business_time.add_minutes(cal, ticket.created_at, used + ticket.sla_paused_minutes)
+
+
+def _pending(ticket: Ticket) -> list[SlaMilestone]:
+    """Milestones with a due time that are not met yet."""
+    result = []
+    for milestone, column in _due_columns().items():
+        if getattr(ticket, column) is not None and (
+                milestone is SlaMilestone.NEXT_RESPONSE or _met_at(ticket, milestone) is None):
+            result.append(milestone)
+    return result
+
+
+def _set(ticket: Ticket, key: str, value) -> None:
+    """Assign only what changes, so a ticket is not updated (and its version moved) for nothing."""
+    if getattr(ticket, key) != value:
+        setattr(ticket, key, value)
+
+
+def _store(ticket: Ticket, quiet: bool, **values) -> None:
+    """Set SLA bookkeeping columns. ``quiet`` (the sweep) writes them with a plain UPDATE
+    that leaves the ticket's version and ``updated_at`` alone, so a person editing the
+    ticket at that moment gets no false conflict."""
+    if not quiet:
+        for key, value in values.items():
+            _set(ticket, key, value)
+        return
+    db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id)
+                       .values(updated_at=Ticket.updated_at, **values)
+                       .execution_options(synchronize_session=False))
+    for key, value in values.items():
+        set_committed_value(ticket, key, value)
+
+
+def _schedule(ticket: Ticket, now: datetime, *, quiet: bool = False) -> None:
+    """Set ``sla_due_at`` (the earliest open due time) and ``sla_next_check_at`` (the next
+    at-risk or due moment still to look at)."""
+    policy = ticket.sla_policy
+    if policy is None or ticket.sla_paused_at is not None or ticket.status not in OPEN_STATUSES:
+        _store(ticket, quiet, sla_next_check_at=None, sla_due_at=None)
+        return
+    moments = []
+    recorded = _recorded(ticket)
+    dues = [getattr(ticket, _due_columns()[m]) for m in _pending(ticket)]
+    due_at = min(dues) if dues else None
+    for milestone in _pending(ticket):
+        due = getattr(ticket, _due_columns()[milestone])
+        if (milestone, SlaState.BREACHED, due) in recorded:
+            continue
+        risk = _risk_at(ticket, policy, milestone)
+        if risk is not None and (milestone, SlaState.AT_RISK, due) not in recorded and risk < due:
+            moments.append(risk)
+        else:
+            moments.append(due)
+    _store(ticket, quiet, sla_due_at=due_at, sla_next_check_at=min(moments) if moments else None)
+
+
+def _recorded(ticket: Ticket) -> set[tuple]:
+    if ticket.id is None:
+        return set()
+    return {(e.milestone, e.state, e.due_at) for e in db.session.scalars(
+        sa.select(SlaEvent).where(SlaEvent.ticket_id == ticket.id))}
+
+
+# ----------------------------------------------------------------- hooks from the ticket services
+
+def _start(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
+    """A new ticket: its policy and due times."""
+    policy = choose_policy(ticket)
+    if policy is not None or ticket.sla_policy_id is not None:
+        ticket.sla_policy = policy
+    if ticket.sla_paused_minutes is None:
+        ticket.sla_paused_minutes = 0
+    _set_due_times(ticket, policy)
+    _schedule(ticket, now)
+    if policy is not None:
+        events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
+                       new=policy.name, body=_due_summary(ticket))
+
+
+def _due_summary(ticket: Ticket) -> str:
+    parts = []
+    if ticket.first_response_due_at:
+        parts.append(_("first response by %(at)s", at=_utc(ticket.first_response_due_at)))
+    if ticket.remedy_due_at:
+        parts.append(_("make-whole by %(at)s", at=_utc(ticket.remedy_due_at)))
+    if ticket.resolution_due_at:
+        parts.append(_("resolution by %(at)s", at=_utc(ticket.resolution_due_at)))
+    return "; ".join(parts)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _recompute(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
+    """Severity or kind changed: the policy may change, and with it every due time."""
+    old = ticket.sla_policy
+    policy = choose_policy(ticket)
+    ticket.sla_policy = policy
+    _set_due_times(ticket, policy)
+    _schedule(ticket, now)
+    events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
+                   old=old.name if old else None, new=policy.name if policy else None,
+                   body=_due_summary(ticket))
+
+
+def _responded(ticket: Ticket, *, now: datetime) -> None:
+    """A public reply: the first one meets the first response; any one the next response."""
+    policy = ticket.sla_policy
+    if policy is None:
+        return
+    cal = calendar_of(policy)
+    if ticket.first_response_minutes is None and ticket.first_response_at is not None:
+        ticket.first_response_minutes = max(0, business_time.minutes_between(
+            cal, ticket.created_at, ticket.first_response_at) - ticket.sla_paused_minutes)
+        if ticket.first_response_due_at and ticket.first_response_at > ticket.first_response_due_at:
+            ticket.first_response_breached = True
+    if ticket.next_response_due_at is not None:
+        if now > ticket.next_response_due_at:
+            ticket.next_response_breached = True
+        ticket.next_response_due_at = ticket.next_response_started_at = None
+    _schedule(ticket, now)
+
+
+def _customer_wrote(ticket: Ticket, *, now: datetime) -> None:
+    """After our first answer, a customer message starts the next-response clock."""
+    policy = ticket.sla_policy
+    if policy is None or policy.next_response_minutes is None or ticket.first_response_at is None:
+        return
+    if ticket.next_response_due_at is None:
+        ticket.next_response_started_at = now
+        ticket.next_response_due_at = business_time.add_minutes(
+            calendar_of(policy), now, policy.next_response_minutes)
+    _schedule(ticket, now)
+
+
+def _made_whole(ticket: Ticket, *, now: datetime) -> None:
+    if ticket.remedy_due_at is not None and ticket.made_whole_at is not None \
+            and ticket.made_whole_at > ticket.remedy_due_at:
+        ticket.remedy_breached = True
+    _schedule(ticket, now)
+
+
+def _status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
+                    now: datetime) -> None:
+    """Pause while waiting on the customer; record the resolution; resume on reopening."""
+    policy = ticket.sla_policy
+    if policy is None:
+        return
+    new = ticket.status
+    if new is TicketStatus.PENDING_CUSTOMER and ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
+        events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
+                       new="paused", body=_("Waiting on the customer: the clocks stop."))
+    elif old is TicketStatus.PENDING_CUSTOMER and ticket.sla_paused_at is not None:
+        paused = business_time.minutes_between(calendar_of(policy), ticket.sla_paused_at, now)
+        ticket.sla_paused_minutes += paused
+        ticket.sla_paused_at = None
+        _set_due_times(ticket, policy)
+        events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
+                       new="running", body=_(
+                           "The clocks run again after %(minutes)s paused minutes; %(dues)s",
+                           minutes=paused, dues=_due_summary(ticket)))
+    if new is TicketStatus.RESOLVED or (new is TicketStatus.CLOSED and ticket.resolved_at == now):
+        ticket.resolution_minutes = max(0, business_time.minutes_between(
+            calendar_of(policy), ticket.created_at, ticket.resolved_at or now)
+            - ticket.sla_paused_minutes)
+        if ticket.resolution_due_at and (ticket.resolved_at or now) > ticket.resolution_due_at:
+            ticket.resolution_breached = True
+    _schedule(ticket, now)
+
+
+# ----------------------------------------------------------------- the sweep
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    at_risk: int = 0
+    breached: int = 0
+
+    def __str__(self) -> str:
+        return (f"checked {self.checked} tickets: {self.at_risk} at risk, "
+                f"{self.breached} breached")
+
+
+def sweep(*, now: datetime, limit: int = 5000) -> SweepReport:
+    """Mark what is at risk or breached now, once; escalate breaches. One transaction."""
+    report = SweepReport()
+    with unit_of_work():
+        tickets = list(db.session.scalars(
+            sa.select(Ticket)
+            .where(Ticket.sla_next_check_at <= now, Ticket.status.in_(OPEN_STATUSES),
+                   Ticket.sla_paused_at.is_(None))
+            .options(joinedload(Ticket.sla_policy), joinedload(Ticket.assignee),
+                     joinedload(Ticket.customer))
+            .order_by(Ticket.sla_next_check_at, Ticket.id).limit(limit)).unique())
+        for ticket in tickets:
+            report.checked += 1
+            _sweep_ticket(ticket, now, report)
+    return report
+
+
+def _sweep_ticket(ticket: Ticket, now: datetime, report: SweepReport) -> None:
+    policy = ticket.sla_policy
+    if policy is None:
+        _store(ticket, True, sla_next_check_at=None, sla_due_at=None)
+        return
+    for milestone in _pending(ticket):
+        due = getattr(ticket, _due_columns()[milestone])
+        if now >= due:
+            if _mark(ticket, milestone, SlaState.BREACHED, due, now):
+                report.breached += 1
+                _store(ticket, True, **{f"{milestone.value}_breached": True})
+                _escalate(ticket, policy, milestone, now)
+        else:
+            risk = _risk_at(ticket, policy, milestone)
+            if risk is not None and now >= risk and _mark(ticket, milestone, SlaState.AT_RISK,
+                                                         due, now):
+                report.at_risk += 1
+    _schedule(ticket, now, quiet=True)
+
+
+def _mark(ticket: Ticket, milestone: SlaMilestone, state: SlaState, due: datetime,
+          now: datetime) -> bool:
+    """Record the mark with its event and notifications, unless it is recorded already."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(SlaEvent(ticket_id=ticket.id, milestone=milestone, state=state,
+                                    due_at=due, created_at=now))
+            db.session.flush()
+            what = MILESTONE_WORDS[milestone]
+            if state is SlaState.BREACHED:
+                body = _("The %(what)s target was missed (due %(at)s).", what=what, at=_utc(due))
+            else:
+                body = _("The %(what)s target is close (due %(at)s).", what=what, at=_utc(due))
+            events._record(ticket, EventKind.SLA, now=now, actor=None, field=milestone.value,
+                           new=state.value, body=body)
+            _announce(ticket, state, body, now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _announce(ticket: Ticket, state: SlaState, body: str, now: datetime) -> None:
+    kind = NotificationKind.SLA_BREACHED if state is SlaState.BREACHED \
+        else NotificationKind.SLA_AT_RISK
+    title = (_("Missed its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}")
+             if state is SlaState.BREACHED
+             else _("Close to its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}"))
+    if ticket.assignee is not None:
+        notifications._notify(ticket.assignee, kind, now=now, ticket=ticket,
+                              title=lambda: title, body=lambda: body)
+
+
+def _escalate(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, now: datetime) -> None:
+    if policy.escalate_notify_lead:
+        from ticketdesk.services import routing
+        skip = {ticket.assignee_id}
+        for lead in routing._team_leads(ticket.team_id):
+            if lead.id not in skip:
+                notifications._notify(
+                    lead, NotificationKind.SLA_BREACHED, now=now, ticket=ticket,
+                    title=lambda: _("Missed its target: %(t)s",
+                                    t=f"{ticket.reference} · {ticket.subject}"),
+                    body=lambda: _("The %(what)s target was missed; please step in.",
+                                   what=MILESTONE_WORDS[milestone]))
+    if policy.escalate_raise_severity and ticket.severity in SEVERITY_UP:
+        old = ticket.severity
+        ticket.severity = SEVERITY_UP[old]
+        events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=None, field="severity",
+                       old=old.value, new=ticket.severity.value)
+    if policy.escalate_reassign:
+        from ticketdesk.services import routing
+        routing._route(ticket, actor=None, now=now)
+
+
+# ----------------------------------------------------------------- shipped defaults
+
+OFFICE_HOURS = {str(day): [["09:00", "17:00"]] for day in range(5)}
+
+
+def seed_defaults(*, now: datetime, timezone: str = "Europe/Berlin") -> int:
+    """Office hours and the shipped policies, into a database that has no policy yet."""
+    with unit_of_work():
+        return _seed_defaults(now=now, timezone=timezone)
+
+
+def _seed_defaults(*, now: datetime, timezone: str = "Europe/Berlin") -> int:
+    if db.session.scalar(sa.select(sa.func.count(SlaPolicy.id))):
+        return 0
+    office = db.session.scalar(sa.select(BusinessCalendar).where(
+        BusinessCalendar.name == "Office hours"))
+    if office is None:
+        office = BusinessCalendar(name="Office hours", timezone=timezone, hours=OFFICE_HOURS,
+                                  created_at=now)
+        db.session.add(office)
+    policies = [
+        SlaPolicy(name="Crisis: call back within the hour", conditions={"kinds": ["crisis"]},
+                  calendar=None, first_response_minutes=60, next_response_minutes=240,
+                  remedy_minutes=24 * 60, resolution_minutes=3 * 24 * 60,
+                  escalate_notify_lead=True, escalate_raise_severity=True),
+        SlaPolicy(name="P1 complaints", conditions={"severities": ["p1"]}, calendar=office,
+                  first_response_minutes=60, next_response_minutes=120, remedy_minutes=8 * 60,
+                  resolution_minutes=2 * 8 * 60, escalate_notify_lead=True),
+        SlaPolicy(name="Strategic accounts", conditions={"tiers": ["strategic"]},
+                  calendar=office, first_response_minutes=120, next_response_minutes=240,
+                  remedy_minutes=8 * 60, resolution_minutes=3 * 8 * 60,
+                  escalate_notify_lead=True),
+        SlaPolicy(name="Standard", is_default=True, calendar=office,
+                  first_response_minutes=4 * 60, next_response_minutes=8 * 60,
+                  remedy_minutes=2 * 8 * 60, resolution_minutes=5 * 8 * 60,
+                  escalate_notify_lead=True),
+    ]
+    for policy in policies:
+        policy.active = True
+        policy.created_at = policy.updated_at = now
+        db.session.add(policy)
+    return len(policies)
+
+
+
+# ----------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class Clock:
+    """What an agent sees: the most urgent open milestone and how it stands."""
+
+    milestone: SlaMilestone | None
+    due_at: datetime | None
+    state: str            # "ok", "at_risk", "breached", "paused", "met", "none"
+    minutes_left: int | None   # wall-clock minutes to the due time (negative: overdue by)
+
+
+def clock(ticket: Ticket, *, now: datetime) -> Clock:
+    policy = ticket.sla_policy
+    if policy is None:
+        return Clock(None, None, "none", None)
+    if ticket.sla_paused_at is not None:
+        return Clock(None, None, "paused", None)
+    pending = [m for m in _pending(ticket)] if ticket.status in OPEN_STATUSES else []
+    if not pending:
+        return Clock(None, None, "met", None)
+    milestone = min(pending, key=lambda m: getattr(ticket, _due_columns()[m]))
+    due = getattr(ticket, _due_columns()[milestone])
+    left = math.floor((due - now).total_seconds() / 60)
+    if now >= due:
+        return Clock(milestone, due, "breached", left)
+    risk = _risk_at(ticket, policy, milestone)
+    state = "at_risk" if risk is not None and now >= risk else "ok"
+    return Clock(milestone, due, state, left)
+
+
+def _backfill(ticket: Ticket, *, now: datetime) -> None:
+    """Give a ticket that predates the policies its policy, due times and measures.
+
+    Pauses in its past are not known, so none are counted; a ticket waiting on the
+    customer now is paused from its last activity.
+    """
+    policy = choose_policy(ticket)
+    ticket.sla_policy = policy
+    ticket.sla_paused_minutes = 0
+    _set_due_times(ticket, policy)
+    if policy is not None:
+        cal = calendar_of(policy)
+        if ticket.first_response_at is not None:
+            ticket.first_response_minutes = business_time.minutes_between(
+                cal, ticket.created_at, ticket.first_response_at)
+            ticket.first_response_breached = ticket.first_response_at > ticket.first_response_due_at
+        if ticket.resolved_at is not None:
+            ticket.resolution_minutes = business_time.minutes_between(
+                cal, ticket.created_at, ticket.resolved_at)
+            ticket.resolution_breached = ticket.resolved_at > ticket.resolution_due_at
+        if ticket.made_whole_at is not None and ticket.remedy_due_at is not None:
+            ticket.remedy_breached = ticket.made_whole_at > ticket.remedy_due_at
+        if ticket.status is TicketStatus.PENDING_CUSTOMER:
+            ticket.sla_paused_at = ticket.last_activity_at
+    _schedule(ticket, now)
+
+
+def backfill_open(*, now: datetime) -> int:
+    """Give open tickets that have no policy yet (older than the policies) theirs."""
+    with unit_of_work():
+        tickets = list(db.session.scalars(
+            sa.select(Ticket).where(Ticket.sla_policy_id.is_(None),
+                                    Ticket.status.in_(OPEN_STATUSES))))
+        for ticket in tickets:
+            _backfill(ticket, now=now)
+    return len(tickets)

@@ -235,3 +235,25 @@ def test_the_clock_agents_see(desk):
                                  status=TicketStatus.PENDING_CUSTOMER, expected_version=None,
                                  now=at(2, 15))
     assert sla.clock(ticket, now=at(2, 16)).state == "paused"
+
+
+def test_a_missed_target_makes_goodwill_mandatory_before_resolving(desk):
+    from decimal import Decimal
+
+    from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason
+    from ticketdesk.services import ledger
+    from ticketdesk.services.errors import InvalidTransition
+
+    ticket = new_ticket(desk, when=at(2, 9))
+    ticket_service.reply(ticket, actor=user(desk.agent), body="Sorry for the wait.",
+                         expected_version=None, now=at(2, 15))      # first response late
+    assert "first response" in ledger.goodwill_required(ticket)
+    with pytest.raises(InvalidTransition, match="Add goodwill before resolving"):
+        ticket_service.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+                                     expected_version=None, now=at(2, 16))
+    ledger.propose_remedy(ticket, actor=user(desk.agent), now=at(2, 16), draft=ledger.RemedyDraft(
+        kind=RemedyKind.GOODWILL, form=RemedyForm.COUPON, description="Voucher for the wait",
+        cost=Decimal("10.00"), reason=RemedyReason.SLA_MISSED))
+    ticket_service.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+                                 expected_version=None, now=at(2, 16))
+    assert ticket.status is TicketStatus.RESOLVED

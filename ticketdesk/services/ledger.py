@@ -202,6 +202,13 @@ def goodwill_required(ticket: Ticket) -> str | None:
     if repeat_failures(ticket):
         return _("A second failure for this customer in this category within %(days)s days.",
                  days=current_app.config["REPEAT_FAILURE_DAYS"])
+    missed = [name for name, flag in (
+        (_("first response"), ticket.first_response_breached),
+        (_("next response"), ticket.next_response_breached),
+        (_("make-whole delivered"), ticket.remedy_breached),
+        (_("resolution"), ticket.resolution_breached)) if flag]
+    if missed:
+        return _("We missed our service-level target (%(targets)s).", targets=", ".join(missed))
     return None
 
 

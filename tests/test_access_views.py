@@ -18,10 +18,12 @@ from werkzeug.datastructures import FileStorage
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    BusinessCalendar,
     Customer,
     Notification,
     NotificationKind,
     Role,
+    SlaPolicy,
     Ticket,
     TicketWatcher,
     User,
@@ -272,6 +274,33 @@ CASES = [
          data=lambda w: {"away-reason": "holiday", "away-back_on": "2099-01-05",
                          "away-note": "Back in January"}),
     Case("POST", "/settings/back", lambda w: "/settings/back", WORK),
+    # --- service levels
+    Case("GET", "/sla/", lambda w: "/sla/", EDITORS),
+    Case("GET", "/sla/policies/new", lambda w: "/sla/policies/new", EDITORS),
+    Case("POST", "/sla/policies/new", lambda w: "/sla/policies/new", EDITORS,
+         data=lambda w: {"name": "Matrix policy", "active": "y", "kinds": ["crisis"],
+                         "calendar_id": w.calendar, "first_response_minutes": "30m",
+                         "resolution_minutes": "8h", "at_risk_percent": "75"}),
+    Case("GET", "/sla/policies/<int:policy_id>/edit",
+         lambda w: f"/sla/policies/{w.policy}/edit", EDITORS),
+    Case("POST", "/sla/policies/<int:policy_id>/edit",
+         lambda w: f"/sla/policies/{w.policy}/edit", EDITORS,
+         data=lambda w: {"name": "Matrix policy edited", "active": "y", "calendar_id": "",
+                         "first_response_minutes": "1h", "resolution_minutes": "1:30",
+                         "at_risk_percent": "80"}),
+    Case("POST", "/sla/policies/<int:policy_id>/default",
+         lambda w: f"/sla/policies/{w.policy}/default", EDITORS),
+    Case("GET", "/sla/calendars/new", lambda w: "/sla/calendars/new", EDITORS),
+    Case("POST", "/sla/calendars/new", lambda w: "/sla/calendars/new", EDITORS,
+         data=lambda w: {"name": "London office", "timezone": "Europe/London",
+                         "hours_0": "09:00-17:00", "hours_1": "09:00-12:30, 13:30-17:00",
+                         "holidays_text": "2026-12-25 Christmas Day"}),
+    Case("GET", "/sla/calendars/<int:calendar_id>/edit",
+         lambda w: f"/sla/calendars/{w.calendar}/edit", EDITORS),
+    Case("POST", "/sla/calendars/<int:calendar_id>/edit",
+         lambda w: f"/sla/calendars/{w.calendar}/edit", EDITORS,
+         data=lambda w: {"name": "Office hours edited", "timezone": "Europe/Berlin",
+                         "hours_0": "08:00-16:00"}),
     # --- notifications (each role opens and marks its own)
     Case("GET", "/notifications/", lambda w: "/notifications/", ANY_USER),
     Case("GET", "/notifications/unread.json", lambda w: "/notifications/unread.json", ANY_USER),
@@ -351,6 +380,14 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
         name="Lead watches P1", severities=("p1",), watch_lead=True))
     w.t_w = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_am, team_id=w.team_a,
                                   now=now)
+    with unit_of_work():
+        calendar = BusinessCalendar(name="Office hours", timezone="Europe/Berlin",
+                                    hours={"0": [["09:00", "17:00"]]})
+        policy = SlaPolicy(name="Matrix standard", conditions={"tiers": ["key"]},
+                           calendar=calendar, first_response_minutes=240,
+                           resolution_minutes=2400)
+        db.session.add_all([calendar, policy])
+    w.calendar, w.policy = calendar.id, policy.id
     w.notes = {}
     with unit_of_work():
         for role, uid in (("agent", w.agent), ("account_manager", w.am), ("lead", w.lead),
@@ -472,7 +509,8 @@ def test_every_route_is_in_the_matrix(app):
     adapter = app.url_map.bind("localhost")
     example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
-                              rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None)
+                              rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None,
+                              calendar=1, policy=1)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

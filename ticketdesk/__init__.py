@@ -48,6 +48,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from ticketdesk.playbooks.views import bp as playbooks_bp
     from ticketdesk.public.views import bp as public_bp
     from ticketdesk.routing.views import bp as routing_bp
+    from ticketdesk.sla_admin.views import bp as sla_admin_bp
     from ticketdesk.tickets.views import bp as tickets_bp
 
     app.register_blueprint(auth_bp)
@@ -59,6 +60,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(ledger_bp, url_prefix="/ledger")
     app.register_blueprint(playbooks_bp, url_prefix="/playbooks")
     app.register_blueprint(routing_bp, url_prefix="/routing")
+    app.register_blueprint(sla_admin_bp, url_prefix="/sla")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
     from ticketdesk.errors import register_error_handlers

@@ -1,0 +1,1 @@
+"""Service levels: SLA policies and business calendars (leads and administrators)."""

@@ -257,3 +257,23 @@ def test_a_missed_target_makes_goodwill_mandatory_before_resolving(desk):
     ticket_service.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=at(2, 16))
     assert ticket.status is TicketStatus.RESOLVED
+
+
+def test_bulk_columns_match_what_one_ticket_gets(desk):
+    book = sla.PolicyBook()
+    for kind, severity, tier in ((TicketKind.COMPLAINT, Severity.P3, CustomerTier.STANDARD),
+                                 (TicketKind.CRISIS, Severity.P1, CustomerTier.KEY),
+                                 (TicketKind.COMPLAINT, Severity.P1, CustomerTier.STRATEGIC)):
+        ticket = new_ticket(desk, when=at(6, 14, 30), kind=kind, severity=severity, tier=tier)
+        row = book.columns(kind=kind.value, severity=severity.value, tier=tier.value,
+                           created_at=ticket.created_at, first_response_at=None,
+                           resolved_at=None, is_open=True, now=at(6, 14, 31))
+        assert row["sla_policy_id"] == ticket.sla_policy_id
+        for column in ("first_response_due_at", "remedy_due_at", "resolution_due_at",
+                       "sla_due_at", "sla_next_check_at"):
+            assert row[column] == getattr(ticket, column), column
+    late = book.columns(kind="complaint", severity="p3", tier="standard", created_at=at(2, 9),
+                        first_response_at=at(2, 15), resolved_at=None, is_open=True,
+                        now=at(20, 9))
+    assert late["first_response_breached"] and late["first_response_minutes"] == 360
+    assert late["resolution_breached"] and late["sla_due_at"] == late["remedy_due_at"]

@@ -2358,7 +2358,7 @@ def _bulk_reference_data() -> dict:
     currency = current_app.config.get("DEFAULT_CURRENCY", "EUR")
     return {"customers": customers, "contacts": contacts, "workers": workers, "teams": teams,
             "leads": leads, "categories": cats, "currency": currency,
-            "playbooks": _BulkPlaybooks(playbooks._candidates())}
+            "playbooks": _BulkPlaybooks(playbooks._candidates()), "sla": sla.PolicyBook()}
 
 
 class _BulkPlaybooks:
@@ -2423,6 +2423,7 @@ def _bulk_text_pools(rng: random.Random, cats: list[tuple[int, str]]) -> dict[in
 def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: dict) -> None:
     """Insert ``n`` tickets, their events and their checklists in one transaction."""
     session = db.session
+    sla_book = refs["sla"]
     # Reserve n reference numbers: the UPDATE holds the counter row (PostgreSQL) or the
     # write lock (SQLite) until commit, so a ticket logged meanwhile waits and then
     # continues after our numbers.
@@ -2632,9 +2633,12 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
             "root_cause": root_cause.value if root_cause else None,
             "playbook_version_id": chosen[0] if chosen else None,
             "last_activity_at": last, "version": 1, "created_at": t0, "updated_at": last,
-            "sla_paused_minutes": 0, "first_response_breached": False,
-            "next_response_breached": False, "remedy_breached": False,
-            "resolution_breached": False,
+            "sla_paused_minutes": 0, "next_response_breached": False,
+            "sla_paused_at": last if status is S_PENDING else None,
+            **sla_book.columns(kind=kind.value, severity=severity.value, tier=tier.value,
+                               created_at=t0, first_response_at=first_response,
+                               resolved_at=resolved, is_open=status in (S_NEW, S_OPEN),
+                               now=now),
         })
     _fast_insert(Ticket.__table__, tickets)
     _fast_insert(TicketEvent.__table__, events)

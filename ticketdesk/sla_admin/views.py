@@ -132,28 +132,34 @@ def _policy_data(form: PolicyForm) -> PolicyData:
         escalate_reassign=bool(form.escalate_reassign.data))
 
 
-def _save_policy(policy: SlaPolicy | None):
-    editing = policy is not None and request.method == "GET"
-    form = PolicyForm(data=_policy_form_data(policy) if editing else None)
-    form.calendar_id.choices = [("", _("Around the clock (24/7)"))] + \
-        sla_admin.calendar_choices()
+def _save(form, existing, *, create, update, data, saved_message, anchor, template, **context):
+    """Shared POST handling of the policy and calendar forms: save, or show the errors."""
     if form.validate_on_submit():
         try:
-            if policy is None:
-                saved = sla_admin.create_policy(actor=current_user, data=_policy_data(form),
-                                                now=utcnow())
+            if existing is None:
+                saved = create(actor=current_user, data=data(form), now=utcnow())
             else:
-                saved = sla_admin.update_policy(policy, actor=current_user,
-                                                data=_policy_data(form), now=utcnow())
+                saved = update(existing, actor=current_user, data=data(form), now=utcnow())
         except PermissionDenied:
             raise
         except DomainError as exc:
             _show_error(form, exc)
         else:
-            flash(_("Policy “%(name)s” saved. It applies to tickets logged from now on; tickets "
-                    "under way keep their due times.", name=saved.name), "success")
-            return redirect(url_for("sla_admin.index", _anchor=f"policy-{saved.id}"))
-    return render_template("sla_admin/policy_form.html", form=form, policy=policy)
+            flash(saved_message(saved), "success")
+            return redirect(url_for("sla_admin.index", _anchor=f"{anchor}-{saved.id}"))
+    return render_template(template, form=form, **context)
+
+
+def _save_policy(policy: SlaPolicy | None):
+    editing = policy is not None and request.method == "GET"
+    form = PolicyForm(data=_policy_form_data(policy) if editing else None)
+    form.calendar_id.choices = [("", _("Around the clock (24/7)"))] + \
+        sla_admin.calendar_choices()
+    return _save(form, policy, create=sla_admin.create_policy, update=sla_admin.update_policy,
+                 data=_policy_data, anchor="policy", template="sla_admin/policy_form.html",
+                 policy=policy, saved_message=lambda saved: _(
+                     "Policy “%(name)s” saved. It applies to tickets logged from now on; "
+                     "tickets under way keep their due times.", name=saved.name))
 
 
 @bp.route("/policies/new", methods=["GET", "POST"])
@@ -205,23 +211,12 @@ def _calendar_data(form: CalendarForm) -> CalendarData:
 def _save_calendar(calendar: BusinessCalendar | None):
     editing = calendar is not None and request.method == "GET"
     form = CalendarForm(data=_calendar_form_data(calendar) if editing else None)
-    if form.validate_on_submit():
-        try:
-            if calendar is None:
-                saved = sla_admin.create_calendar(actor=current_user,
-                                                  data=_calendar_data(form), now=utcnow())
-            else:
-                saved = sla_admin.update_calendar(calendar, actor=current_user,
-                                                  data=_calendar_data(form), now=utcnow())
-        except PermissionDenied:
-            raise
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            flash(_("Calendar “%(name)s” saved. Tickets logged from now on use it; tickets "
-                    "under way keep their due times.", name=saved.name), "success")
-            return redirect(url_for("sla_admin.index", _anchor=f"calendar-{saved.id}"))
-    return render_template("sla_admin/calendar_form.html", form=form, calendar=calendar)
+    return _save(form, calendar, create=sla_admin.create_calendar,
+                 update=sla_admin.update_calendar, data=_calendar_data, anchor="calendar",
+                 template="sla_admin/calendar_form.html", calendar=calendar,
+                 saved_message=lambda saved: _(
+                     "Calendar “%(name)s” saved. Tickets logged from now on use it; tickets "
+                     "under way keep their due times.", name=saved.name))
 
 
 @bp.route("/calendars/new", methods=["GET", "POST"])

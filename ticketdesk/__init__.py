@@ -43,6 +43,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from ticketdesk.approvals.views import bp as approvals_bp
     from ticketdesk.ledger.views import bp as ledger_bp
     from ticketdesk.auth.views import bp as auth_bp
+    from ticketdesk.dashboard.views import bp as dashboard_bp
     from ticketdesk.customers.views import bp as customers_bp
     from ticketdesk.notifications.views import bp as notifications_bp
     from ticketdesk.playbooks.views import bp as playbooks_bp
@@ -61,6 +62,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(playbooks_bp, url_prefix="/playbooks")
     app.register_blueprint(routing_bp, url_prefix="/routing")
     app.register_blueprint(sla_admin_bp, url_prefix="/sla")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
     from ticketdesk.errors import register_error_handlers

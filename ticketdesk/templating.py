@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_timedelta, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -208,6 +209,18 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     return format_currency(amount, currency)
 
 
+def duration_text(minutes: int | None) -> str:
+    """270 → "4 h 30 min"; 240 → "4 h"; 45 → "45 min"; None → "—"."""
+    if minutes is None:
+        return "—"
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return _("%(h)s h %(m)s min", h=hours, m=rest)
+    if hours:
+        return _("%(h)s h", h=hours)
+    return _("%(m)s min", m=rest)
+
+
 def datetime_local(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return "—"
@@ -255,6 +268,6 @@ def select_timezone() -> str | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         label=label, money=money, dt=datetime_local, dt_attr=datetime_attr, nl2br=nl2br,
-        filesize=filesize, change_value=change_value, since=since,
+        filesize=filesize, change_value=change_value, since=since, duration=duration_text,
     )
     app.jinja_env.globals.update(LABELS=LABELS, Role=Role, get_locale=get_locale)

@@ -16,7 +16,7 @@ from ticketdesk.security import roles_required
 from ticketdesk.services import sla_admin
 from ticketdesk.services.errors import DomainError, PermissionDenied
 from ticketdesk.services.sla_admin import CalendarData, PolicyData
-from ticketdesk.templating import LABELS
+from ticketdesk.templating import LABELS, duration_text
 
 bp = Blueprint("sla_admin", __name__)
 
@@ -40,16 +40,6 @@ TARGET_LABELS = {
 def _label(group: str, value: str) -> str:
     labels = LABELS.get(group, {})
     return str(next((text for member, text in labels.items() if member == value), value))
-
-
-def duration_text(minutes: int) -> str:
-    """270 → "4 h 30 min"; 240 → "4 h"; 45 → "45 min"."""
-    hours, rest = divmod(minutes, 60)
-    if hours and rest:
-        return _("%(h)s h %(m)s min", h=hours, m=rest)
-    if hours:
-        return _("%(h)s h", h=hours)
-    return _("%(m)s min", m=rest)
 
 
 def condition_lines(policy: SlaPolicy) -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""The team lead's service-level dashboard, its drill-downs and CSV exports."""

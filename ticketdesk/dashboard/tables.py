@@ -1,0 +1,219 @@
+"""The dashboard's tables as text cells, shared by the page and the CSV exports.
+
+Both render the same cells, so an exported figure is the figure on the page. A cell may
+carry a drill-down (the measure and breakdown it counts) or a ticket to link to.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ticketdesk.models import Ticket
+from ticketdesk.services import dashboard
+from ticketdesk.services.dashboard import Figures, Group, Report, key_text, nearest_rank
+from ticketdesk.services.paging import Page
+from ticketdesk.templating import LABELS, duration_text
+
+
+@dataclass
+class Cell:
+    text: str
+    measure: str | None = None   # drill down to the tickets behind the number
+    dim: str | None = None
+    key: str | None = None
+    ticket_id: int | None = None  # link to one ticket
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    note: str = ""
+    headline: list[int] = field(default_factory=list)  # rows also shown as cards on top
+
+
+def percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def _count(figures: Figures, measure: str, dim: str | None = None, key: str | None = None
+           ) -> Cell:
+    n = figures.counts[measure]
+    return Cell(str(n), measure if n else None, dim, key)
+
+
+def _rate(figures: Figures, met: str, missed: str, target: str, dim=None, key=None) -> Cell:
+    return Cell(percent_text(figures.rate(met, missed)),
+                target if figures.counts[target] else None, dim, key)
+
+
+def _time(values: list[int], percent: int, measure: str, dim=None, key=None) -> Cell:
+    return Cell(duration_text(nearest_rank(values, percent)),
+                measure if values else None, dim, key)
+
+
+def summary(report: Report) -> Table:
+    f = report.total
+    table = Table("summary", _("At a glance"), [_("Figure"), _("Value"), _("Tickets")],
+                  note=_("Medians and 90th percentiles by nearest rank. First response and "
+                         "resolution in business time, pauses excluded; time to make whole "
+                         "in calendar time."))
+
+    def count(title: str, measure: str, headline: bool = False) -> None:
+        if headline:
+            table.headline.append(len(table.rows))
+        table.rows.append([Cell(title), _count(f, measure), Cell("")])
+
+    def rate(title: str, met: str, missed: str, target: str, headline: bool = False) -> None:
+        if headline:
+            table.headline.append(len(table.rows))
+        table.rows.append([Cell(title), _rate(f, met, missed, target), _count(f, target)])
+
+    def times(title: str, values: list[int], percent: int, measure: str) -> None:
+        table.rows.append([Cell(title), _time(values, percent, measure), _count(f, measure)])
+
+    count(_("Tickets in"), "in", headline=True)
+    count(_("Resolved"), "resolved", headline=True)
+    count(_("Open at the end of the period"), "backlog", headline=True)
+    rate(_("First response within target"), "fr_met", "fr_missed", "fr_target", headline=True)
+    count(_("First response missed"), "fr_missed")
+    times(_("First response, median"), f.fr_minutes, 50, "fr_measured")
+    times(_("First response, 90th percentile"), f.fr_minutes, 90, "fr_measured")
+    rate(_("Resolution within target"), "res_met", "res_missed", "res_target", headline=True)
+    count(_("Resolution missed"), "res_missed")
+    times(_("Resolution, median"), f.res_minutes, 50, "res_measured")
+    times(_("Resolution, 90th percentile"), f.res_minutes, 90, "res_measured")
+    count(_("Made whole"), "made_whole")
+    rate(_("Make-whole within target"), "remedy_met", "remedy_missed", "remedy_target")
+    times(_("Time to make whole, median"), f.make_whole_minutes, 50, "made_whole")
+    times(_("Time to make whole, 90th percentile"), f.make_whole_minutes, 90, "made_whole")
+    count(_("Tickets with a missed target"), "breached", headline=True)
+    return table
+
+
+def breaches(name: str, title: str, heading: str, dim: str, groups: list[Group]) -> Table:
+    table = Table(name, title, [heading, _("Tickets in"), _("With a missed target"),
+                                _("Share missed"), _("First response missed"),
+                                _("Resolution missed")])
+    ordered = sorted(groups, key=lambda g: (-g.figures.counts["breached"],
+                                            g.key is None, g.name.casefold()))
+    for g in ordered:
+        f, key = g.figures, key_text(g.key)
+        if not f.counts["in"]:
+            continue
+        table.rows.append([
+            Cell(g.name), _count(f, "in", dim, key), _count(f, "breached", dim, key),
+            Cell(percent_text(dashboard.share(f.counts["breached"], f.counts["in"]))),
+            _count(f, "fr_missed", dim, key), _count(f, "res_breached_in", dim, key),
+        ])
+    return table
+
+
+def agents(report: Report) -> Table:
+    table = Table("agents", _("Per agent"), [
+        _("Agent"), _("Open at the end"), _("Tickets in"), _("Resolved"),
+        _("First response within target"), _("First response, median"),
+        _("Resolution, median"), _("With a missed target")])
+    for g in report.by_agent:
+        f, key = g.figures, key_text(g.key)
+        table.rows.append([
+            Cell(g.name), _count(f, "backlog", "agent", key), _count(f, "in", "agent", key),
+            _count(f, "resolved", "agent", key),
+            _rate(f, "fr_met", "fr_missed", "fr_target", "agent", key),
+            _time(f.fr_minutes, 50, "fr_measured", "agent", key),
+            _time(f.res_minutes, 50, "res_measured", "agent", key),
+            _count(f, "breached", "agent", key),
+        ])
+    return table
+
+
+def trend(report: Report) -> Table:
+    table = Table("weeks", _("Week by week"), [
+        _("Week from"), _("Tickets in"), _("Resolved"), _("First response within target"),
+        _("Resolution within target"), _("With a missed target")],
+        note=_("Each ticket counts in the week it was logged, resolved or made whole."))
+    for g in report.weeks:
+        f, key = g.figures, key_text(g.key)
+        table.rows.append([
+            Cell(g.name), _count(f, "in", "week", key), _count(f, "resolved", "week", key),
+            _rate(f, "fr_met", "fr_missed", "fr_target", "week", key),
+            _rate(f, "res_met", "res_missed", "res_target", "week", key),
+            _count(f, "breached", "week", key),
+        ])
+    return table
+
+
+def period_tables(report: Report) -> list[Table]:
+    """Every table of the period, in page order."""
+    return [
+        summary(report),
+        trend(report),
+        agents(report),
+        breaches("by_team", _("Missed targets by team"), _("Team"), "team", report.by_team),
+        breaches("by_agent", _("Missed targets by agent"), _("Agent"), "agent",
+                 report.by_agent),
+        breaches("by_category", _("Missed targets by category"), _("Category"), "category",
+                 report.by_category),
+        breaches("by_tier", _("Missed targets by customer tier"), _("Customer tier"), "tier",
+                 report.by_tier),
+    ]
+
+
+def _left_text(ticket: Ticket, now: datetime) -> str:
+    minutes = math.floor((ticket.sla_due_at - now).total_seconds() / 60)
+    if minutes < 0:
+        return _("overdue by %(t)s", t=duration_text(-minutes))
+    return _("%(t)s left", t=duration_text(minutes))
+
+
+def live(which: str, page: Page, now: datetime) -> Table:
+    titles = {"at_risk": _("At risk now"), "overdue": _("Overdue now")}
+    table = Table(which, titles[which], [
+        _("Ticket"), _("Subject"), _("Customer"), _("Team"), _("Assignee"), _("Due"),
+        _("Time left")])
+    for t in page.items:
+        table.rows.append([
+            Cell(t.reference, ticket_id=t.id), Cell(t.subject), Cell(t.customer.name),
+            Cell(t.team.name if t.team else "—"),
+            Cell(t.assignee.name if t.assignee else _("Unassigned")),
+            Cell(format_datetime(t.sla_due_at, "short")), Cell(_left_text(t, now)),
+        ])
+    return table
+
+
+def tier_names() -> dict[str, str]:
+    return {tier.value: str(text) for tier, text in LABELS["tier"].items()}
+
+
+def period_text(period: dashboard.Period) -> str:
+    return _("%(first)s to %(last)s", first=format_date(period.first, "medium"),
+             last=format_date(period.last, "medium"))
+
+
+MEASURE_TITLES = {
+    "in": _l("Tickets in"),
+    "resolved": _l("Resolved"),
+    "backlog": _l("Open at the end of the period"),
+    "fr_met": _l("First response within target"),
+    "fr_missed": _l("First response missed"),
+    "fr_target": _l("First response with a target, met or missed"),
+    "fr_measured": _l("Answered, by time to first response"),
+    "res_met": _l("Resolved within target"),
+    "res_missed": _l("Resolution missed"),
+    "res_target": _l("Resolved with a target, met or missed"),
+    "res_measured": _l("Resolved, by time to resolution"),
+    "made_whole": _l("Made whole, by time to make whole"),
+    "remedy_met": _l("Made whole within target"),
+    "remedy_missed": _l("Make-whole target missed"),
+    "remedy_target": _l("Made whole with a target, met or missed"),
+    "breached": _l("Tickets in with a missed target"),
+    "res_breached_in": _l("Tickets in whose resolution target was missed"),
+    "at_risk": _l("At risk now"),
+    "overdue": _l("Overdue now"),
+}

@@ -26,13 +26,13 @@ TRANSLATIONS := ticketdesk/translations
 .DEFAULT_GOAL := help
 
 .PHONY: help venv install run db-ready serve serve-web serve-scheduler test test-sqlite test-database \
-        messages translations constraints clean reset-db
+        messages translations constraints clean reset-db bench
 
 help: ## List the available targets
 	@echo "TicketDesk make targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
-	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL"
+	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL TICKETS BENCH_SKIP"
 
 # ---------------------------------------------------------------- install ---
 
@@ -116,6 +116,17 @@ test-database: $(STAMP)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is not set" >&2; exit 2; fi
 	@echo "==> Tests on $$(printf '%s' "$$TEST_DATABASE_URL" | sed -E 's#//([^:/@]*):[^@]*@#//\1:***@#')"
 	TICKETDESK_TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PYTEST) -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# ------------------------------------------------------------------ bench ---
+# A fresh SQLite database in bench/.work/ with TICKETS bulk tickets, the SLA sweep
+# timed in process, then gunicorn (production config) and timed pages; writes
+# bench/results.json. BENCH_SKIP leaves out pages, e.g. BENCH_SKIP=dashboard.
+
+TICKETS    ?= 100000
+BENCH_SKIP ?=
+
+bench: $(STAMP) ## Benchmark queue, ticket page, search, dashboard, SLA sweep (TICKETS=100000, BENCH_SKIP=)
+	$(BIN)/python bench/run.py --tickets $(TICKETS) $(if $(BENCH_SKIP),--skip $(BENCH_SKIP))
 
 # ------------------------------------------------------------ translations ---
 

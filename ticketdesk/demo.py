@@ -53,6 +53,7 @@ from ticketdesk.models import (
     RootCause,
     RoutingRule,
     Severity,
+    SlaEvent,
     Standing,
     StepKind,
     Team,
@@ -2292,7 +2293,10 @@ def generate_bulk(*, count: int, now: datetime, seed: int = 42) -> tuple[float, 
     tickets have every required step done by the time they were resolved (the apology and
     the explanation by the replies that gave them); open ones have the first steps done.
     Step ticks get no timeline events and no remedies are written: these tickets are for
-    measuring queues and reports, not for reading one by one.
+    measuring queues and reports, not for reading one by one. Open tickets carry the
+    service-level marks the per-minute sweep would have made by ``now`` (at-risk and breach
+    marks with their timeline events, at the moments they happened; no notifications), so
+    the first sweep after the load has next to nothing to catch up.
     Commits per batch; returns (elapsed seconds, tickets written).
     """
     if now.tzinfo is None:
@@ -2458,6 +2462,7 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
                                               EventKind.STATUS_CHANGE.value)
     K_NOTE, K_MSG, K_PLAYBOOK = (EventKind.INTERNAL_NOTE.value, EventKind.CUSTOMER_MESSAGE.value,
                                  EventKind.PLAYBOOK.value)
+    K_SLA = EventKind.SLA.value
     S_NEW, S_OPEN, S_PENDING = TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER
     S_RESOLVED, S_CLOSED = TicketStatus.RESOLVED, TicketStatus.CLOSED
     C_UNKNOWN, C_THEIRS = CauseSide.UNKNOWN, CauseSide.THEIRS_INTERNAL
@@ -2467,7 +2472,7 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
     minute = timedelta(minutes=1)
     lead_id = leads[0][0]
 
-    tickets, events, steps = [], [], []
+    tickets, events, steps, sla_marks = [], [], [], []
     append_event, append_step = events.append, steps.append
     # Steps ticked by a reply: (index in ``steps``, ticket id, which of the ticket's public
     # replies). The replies' ids are read back after the insert.
@@ -2616,6 +2621,7 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
                         by_reply.append((len(steps), tid, event))
                 append_step([tid, *fixed, due_at, done_at, done_by, None, explained_code])
 
+        marks: list = []  # filled by sla_book.columns below: what the sweep has marked
         tickets.append({
             "id": tid, "reference": counters.format_reference(first_n + i),
             "customer_id": customer_id,
@@ -2638,8 +2644,12 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
             **sla_book.columns(kind=kind.value, severity=severity.value, tier=tier.value,
                                created_at=t0, first_response_at=first_response,
                                resolved_at=resolved, is_open=status in (S_NEW, S_OPEN),
-                               now=now),
+                               now=now, marks=marks),
         })
+        for milestone, state, due_at, at in marks:
+            ev(tid, K_SLA, None, at, sla.mark_text(milestone, state, due_at),
+               fld=milestone.value, new=state.value)
+            sla_marks.append([tid, milestone.value, state.value, due_at, at])
     _fast_insert(Ticket.__table__, tickets)
     _fast_insert(TicketEvent.__table__, events)
     if by_reply:
@@ -2657,6 +2667,9 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
             steps[step_index][reply_column] = reply_ids[ticket_id][ordinal]
     if steps:
         _fast_insert(TicketStep.__table__, steps, keys=_STEP_COLUMNS)
+    if sla_marks:
+        _fast_insert(SlaEvent.__table__, sla_marks,
+                     keys=("ticket_id", "milestone", "state", "due_at", "created_at"))
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave the id sequence behind; move it past what we wrote.
         session.execute(sa.text(

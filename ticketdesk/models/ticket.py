@@ -81,13 +81,34 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
+REPORT_COLUMNS = (
+    "created_at", "resolved_at", "made_whole_at", "team_id", "assignee_id", "category_id",
+    "customer_id", "first_response_at", "first_response_due_at", "first_response_minutes",
+    "first_response_breached", "next_response_breached", "resolution_due_at",
+    "resolution_minutes", "resolution_breached", "remedy_due_at", "remedy_breached",
+)
+
+
 class Ticket(TimestampMixin, db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
         sa.CheckConstraint("order_value IS NULL OR order_value >= 0", name="order_value_positive"),
         sa.CheckConstraint("claimed_loss IS NULL OR claimed_loss >= 0", name="claimed_loss_positive"),
-        sa.Index("ix_tickets_team_status", "team_id", "status"),
-        sa.Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        # The queues: a team's, a person's and everyone's open tickets. Each index also
+        # holds the columns of the default order (due time, severity, received), and the
+        # status one the team and assignee too, so a page's ids are sorted from the index
+        # alone, without reading thousands of tickets (services/queue.py: list_tickets).
+        sa.Index("ix_tickets_team_queue", "team_id", "status", "sla_due_at", "severity",
+                 "created_at"),
+        sa.Index("ix_tickets_assignee_queue", "assignee_id", "status", "sla_due_at",
+                 "severity", "created_at"),
+        sa.Index("ix_tickets_status_queue", "status", "sla_due_at", "severity", "created_at",
+                 "team_id", "assignee_id"),
+        # A customer's earlier tickets in a category (repeat failures, ledger).
+        sa.Index("ix_tickets_customer_category", "customer_id", "category_id", "created_at"),
+        # The service-level dashboard: every column its figures read, so a period's tickets
+        # are counted from this index alone (services/dashboard.py).
+        sa.Index("ix_tickets_report", *REPORT_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +129,8 @@ class Ticket(TimestampMixin, db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3))
     order_value: Mapped[Decimal | None]
     claimed_loss: Mapped[Decimal | None]
-    status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.NEW, index=True)
+    # Indexed first in ix_tickets_status_queue, and second in the team and assignee ones.
+    status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.NEW)
     team_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
     )

@@ -119,41 +119,105 @@ def _candidates(period: Period) -> sa.ColumnElement[bool]:
 # ----------------------------------------------------------------- measures
 
 
-def measures(period: Period) -> dict[str, sa.ColumnElement[bool]]:
-    """Each figure's test as SQL: counted by the report, listed by the drill-down."""
+def atoms(period: Period) -> dict[str, sa.ColumnElement[bool]]:
+    """The simple facts about a ticket every figure is built from, as SQL."""
     t = Ticket
-    in_ = _between(t.created_at, period)
-    resolved = _between(t.resolved_at, period)
-    made_whole = _between(t.made_whole_at, period)
-    fr_met = sa.and_(in_, t.first_response_due_at.is_not(None),
-                     t.first_response_at.is_not(None), sa.not_(t.first_response_breached))
-    fr_missed = sa.and_(in_, t.first_response_breached)
-    res_met = sa.and_(resolved, t.resolution_due_at.is_not(None),
-                      sa.not_(t.resolution_breached))
-    res_missed = sa.and_(resolved, t.resolution_breached)
-    remedy_met = sa.and_(made_whole, t.remedy_due_at.is_not(None), sa.not_(t.remedy_breached))
-    remedy_missed = sa.and_(made_whole, t.remedy_breached)
     return {
-        "in": in_,
-        "resolved": resolved,
-        "backlog": sa.and_(t.created_at < period.until,
-                           sa.or_(t.resolved_at.is_(None), t.resolved_at >= period.until)),
-        "fr_met": fr_met,
-        "fr_missed": fr_missed,
-        "fr_target": sa.or_(fr_met, fr_missed),
-        "fr_measured": sa.and_(in_, t.first_response_minutes.is_not(None)),
-        "res_met": res_met,
-        "res_missed": res_missed,
-        "res_target": sa.or_(res_met, res_missed),
-        "res_measured": sa.and_(resolved, t.resolution_minutes.is_not(None)),
-        "made_whole": made_whole,
-        "remedy_met": remedy_met,
-        "remedy_missed": remedy_missed,
-        "remedy_target": sa.or_(remedy_met, remedy_missed),
-        "breached": sa.and_(in_, sa.or_(t.first_response_breached, t.next_response_breached,
-                                        t.resolution_breached, t.remedy_breached)),
-        "res_breached_in": sa.and_(in_, t.resolution_breached),
+        "in": _between(t.created_at, period),
+        "resolved": _between(t.resolved_at, period),
+        "made_whole": _between(t.made_whole_at, period),
+        "open_at_end": sa.and_(t.created_at < period.until, sa.or_(
+            t.resolved_at.is_(None), t.resolved_at >= period.until)),
+        "fr_target": t.first_response_due_at.is_not(None),
+        "fr_answered": t.first_response_at.is_not(None),
+        "fr_breached": t.first_response_breached,
+        "fr_minutes": t.first_response_minutes.is_not(None),
+        "next_breached": t.next_response_breached,
+        "res_target": t.resolution_due_at.is_not(None),
+        "res_breached": t.resolution_breached,
+        "res_minutes": t.resolution_minutes.is_not(None),
+        "remedy_target": t.remedy_due_at.is_not(None),
+        "remedy_breached": t.remedy_breached,
     }
+
+
+class _Sql:
+    """Logic over SQL conditions (to select tickets)."""
+
+    all = staticmethod(sa.and_)
+    any = staticmethod(sa.or_)
+    no = staticmethod(sa.not_)
+
+
+class _Bits:
+    """The same logic over booleans (to count the atoms' combinations)."""
+
+    @staticmethod
+    def all(*values: bool) -> bool:
+        return all(values)
+
+    @staticmethod
+    def any(*values: bool) -> bool:
+        return any(values)
+
+    @staticmethod
+    def no(value: bool) -> bool:
+        return not value
+
+
+def _fr_met(L, a):
+    return L.all(a["in"], a["fr_target"], a["fr_answered"], L.no(a["fr_breached"]))
+
+
+def _fr_missed(L, a):
+    return L.all(a["in"], a["fr_breached"])
+
+
+def _res_met(L, a):
+    return L.all(a["resolved"], a["res_target"], L.no(a["res_breached"]))
+
+
+def _res_missed(L, a):
+    return L.all(a["resolved"], a["res_breached"])
+
+
+def _remedy_met(L, a):
+    return L.all(a["made_whole"], a["remedy_target"], L.no(a["remedy_breached"]))
+
+
+def _remedy_missed(L, a):
+    return L.all(a["made_whole"], a["remedy_breached"])
+
+
+# Each figure once, as logic ``L`` over atoms ``a``: read as SQL it selects the tickets a
+# drill-down lists; read over booleans it counts them for the page. One definition, so a
+# number and its list cannot disagree.
+MEASURES = {
+    "in": lambda L, a: a["in"],
+    "resolved": lambda L, a: a["resolved"],
+    "backlog": lambda L, a: a["open_at_end"],
+    "fr_met": _fr_met,
+    "fr_missed": _fr_missed,
+    "fr_target": lambda L, a: L.any(_fr_met(L, a), _fr_missed(L, a)),
+    "fr_measured": lambda L, a: L.all(a["in"], a["fr_minutes"]),
+    "res_met": _res_met,
+    "res_missed": _res_missed,
+    "res_target": lambda L, a: L.any(_res_met(L, a), _res_missed(L, a)),
+    "res_measured": lambda L, a: L.all(a["resolved"], a["res_minutes"]),
+    "made_whole": lambda L, a: a["made_whole"],
+    "remedy_met": _remedy_met,
+    "remedy_missed": _remedy_missed,
+    "remedy_target": lambda L, a: L.any(_remedy_met(L, a), _remedy_missed(L, a)),
+    "breached": lambda L, a: L.all(a["in"], L.any(a["fr_breached"], a["next_breached"],
+                                                  a["res_breached"], a["remedy_breached"])),
+    "res_breached_in": lambda L, a: L.all(a["in"], a["res_breached"]),
+}
+
+
+def measures(period: Period) -> dict[str, sa.ColumnElement[bool]]:
+    """Each figure's test as SQL."""
+    facts = atoms(period)
+    return {name: define(_Sql, facts) for name, define in MEASURES.items()}
 
 
 # The moment a measure is about, which decides its week.
@@ -202,12 +266,6 @@ DIMENSIONS = {
     "category": Ticket.category_id,
     "tier": Customer.tier,
 }
-# The customer's tier read per ticket: a join would let SQLite's planner start from the
-# customers and fetch whole ticket rows by customer, instead of scanning a covering index.
-_TIER = (sa.select(Customer.tier).where(Customer.id == Ticket.customer_id)
-         .correlate(Ticket).scalar_subquery())
-
-
 def _execute(stmt: sa.Select) -> sa.CursorResult:
     """Run a column query on the session's connection: plain rows, no ORM bookkeeping."""
     return db.session.connection().execute(stmt)
@@ -338,49 +396,63 @@ def _groups(figures: dict, names: dict, none_name: str) -> list[Group]:
 def report(period: Period, *, tier_names: dict[str, str]) -> Report:
     """All figures of the dashboard for ``period``.
 
-    One query reads each candidate ticket's team, agent, category, tier, the weeks of its
-    moments and a bit mask of the measures it meets (each bit computed in SQL from
-    ``measures``); the counting is done here, per distinct combination, which is far cheaper
-    than a GROUP BY over the many combinations. Two small queries fetch the minutes behind
-    the medians.
+    One query reads each candidate ticket's team, agent, category, customer, the weeks of
+    its moments and the bits of the atoms it meets (a few cheap comparisons each, from a
+    covering index). The counting happens here, once per distinct combination, with the
+    measures read over booleans; that is far cheaper than evaluating every figure in SQL or
+    grouping the many combinations there. Small queries add tiers, names and the minutes
+    behind the medians.
     """
-    tests = measures(period)
-    names = list(tests)
+    facts = atoms(period)
+    names = list(MEASURES)
     mondays = weeks_of(period)
     starts = [_week_start(m, period.tz) for m in mondays]
     starts.append(_week_start(mondays[-1] + timedelta(weeks=1), period.tz))
     moments = (Ticket.created_at, Ticket.resolved_at, Ticket.made_whole_at)
-    mask = sum((sa.case((test, 1 << bit), else_=0) for bit, test in enumerate(tests.values())),
+    bits = sum((sa.case((fact, 1 << bit), else_=0) for bit, fact in enumerate(facts.values())),
                sa.literal(0))
-    dimensions = [_TIER if column is Customer.tier else column
-                  for column in DIMENSIONS.values()]
-    stmt = (sa.select(*dimensions, mask, *[_week_index(column, starts) for column in moments])
+    dims = [Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Ticket.customer_id]
+    stmt = (sa.select(*dims, bits, *[_week_index(column, starts) for column in moments],
+                      Ticket.first_response_minutes, Ticket.resolution_minutes)
             .where(_candidates(period)))
-    rows = [tuple(row) for row in _execute(stmt) if row[len(DIMENSIONS)]]
+    at = len(dims)   # where the atoms' bits are in a row; the week indices follow them
+    fr_at, res_at = at + 1 + len(moments), at + 2 + len(moments)
+    rows = [tuple(row) for row in _execute(stmt) if row[at]]
+    tiers = _tiers({row[3] for row in rows})
 
     decoded: dict[int, list[str]] = {}
 
-    def hits(bits: int) -> list[str]:
-        if bits not in decoded:
-            decoded[bits] = [name for bit, name in enumerate(names) if bits >> bit & 1]
-        return decoded[bits]
+    def hits(mask: int) -> list[str]:
+        """The measures a ticket meets, from the bits of the atoms it meets."""
+        if mask not in decoded:
+            values = {name: bool(mask >> bit & 1) for bit, name in enumerate(facts)}
+            decoded[mask] = [name for name in names if MEASURES[name](_Bits, values)]
+        return decoded[mask]
 
-    at = len(DIMENSIONS)   # the mask's place in a row; the week indices follow it
     total = Figures()
-    for bits, n in Counter(row[at] for row in rows).items():
-        total.counts.update(dict.fromkeys(hits(bits), n))
+    for mask, n in Counter(row[at] for row in rows).items():
+        total.counts.update(dict.fromkeys(hits(mask), n))
     per = {dim: defaultdict(Figures) for dim in DIMENSIONS}
     for i, dim in enumerate(DIMENSIONS):
-        for (value, bits), n in Counter((row[i], row[at]) for row in rows).items():
-            per[dim][getattr(value, "value", value)].counts.update(dict.fromkeys(hits(bits), n))
+        for (value, mask), n in Counter((row[i], row[at]) for row in rows).items():
+            if dim == "tier":
+                value = tiers.get(value)
+            per[dim][value].counts.update(dict.fromkeys(hits(mask), n))
     weeks = [Figures() for _ in mondays]
     week_of_measure = {name: moments.index(_moment(name)) for name in names}
-    for (bits, *indices), n in Counter(row[at:] for row in rows).items():
-        for name in hits(bits):
+    for (mask, *indices), n in Counter(row[at:fr_at] for row in rows).items():
+        for name in hits(mask):
             index = indices[week_of_measure[name]]
             if name != "backlog" and index is not None:
                 weeks[index].counts[name] += n
-    _add_minutes(period, tests, total, per["agent"])
+    for measure, column, attr in (("fr_measured", fr_at, "fr_minutes"),
+                                  ("res_measured", res_at, "res_minutes")):
+        masks = {mask for mask in decoded if measure in decoded[mask]}
+        for row in rows:
+            if row[at] in masks:
+                getattr(total, attr).append(row[column])
+                getattr(per["agent"][row[1]], attr).append(row[column])
+    total.make_whole_minutes = _make_whole_minutes(period, facts)
     return Report(
         period=period, total=total,
         by_team=_groups(per["team"], _names(Team, per["team"]), _("No team")),
@@ -391,20 +463,22 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
     )
 
 
-def _add_minutes(period: Period, tests: dict, total: Figures, agents: dict) -> None:
-    """The minutes behind the medians: overall, and per agent for first response and
-    resolution."""
-    team = _team_clause(period.team_ids)
-    for measure, column, attr in (
-            ("fr_measured", Ticket.first_response_minutes, "fr_minutes"),
-            ("res_measured", Ticket.resolution_minutes, "res_minutes")):
-        for agent_id, minutes in _execute(
-                sa.select(Ticket.assignee_id, column).where(team, tests[measure])):
-            getattr(total, attr).append(minutes)
-            getattr(agents[agent_id], attr).append(minutes)
-    for created, made_whole in _execute(
-            sa.select(Ticket.created_at, Ticket.made_whole_at).where(team, tests["made_whole"])):
-        total.make_whole_minutes.append(math.floor((made_whole - created).total_seconds() / 60))
+def _tiers(customer_ids: set[int]) -> dict[int, str]:
+    """Customers' tiers, read apart from the main query (see ``report``)."""
+    ids, tiers = sorted(customer_ids), {}
+    for start in range(0, len(ids), 5000):
+        tiers.update((i, tier.value) for i, tier in db.session.execute(
+            sa.select(Customer.id, Customer.tier).where(Customer.id.in_(ids[start:start + 5000]))))
+    return tiers
+
+
+def _make_whole_minutes(period: Period, facts: dict) -> list[int]:
+    """Minutes from logging to the make-whole being delivered, of tickets made whole."""
+    made_whole = MEASURES["made_whole"](_Sql, facts)
+    return [math.floor((delivered - created).total_seconds() / 60)
+            for created, delivered in _execute(
+                sa.select(Ticket.created_at, Ticket.made_whole_at)
+                .where(_team_clause(period.team_ids), made_whole))]
 
 
 # ----------------------------------------------------------------- drill-down

@@ -2,6 +2,7 @@
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from ticketdesk.models import (
     Ticket,
     TicketKind,
     TicketStatus,
+    TicketStep,
     TicketWatcher,
     User,
     team_members,
@@ -135,31 +137,89 @@ def filtered_query(user: User, flt: QueueFilter) -> sa.Select:
         if q.upper().startswith("TD-"):
             stmt = stmt.where(Ticket.reference == q.upper())
         else:
+            match = _case_insensitive_like()
             for word in q.split()[:8]:
                 pattern = f"%{escape_like(word)}%"
-                stmt = stmt.where(sa.or_(Ticket.subject.ilike(pattern, escape="\\"),
-                                         Ticket.description.ilike(pattern, escape="\\")))
+                stmt = stmt.where(sa.or_(match(Ticket.subject, pattern),
+                                         match(Ticket.description, pattern)))
     return stmt
 
 
+def _case_insensitive_like():
+    """``column ILIKE pattern``, written so that SQLite needs no lowercase copy of each text.
+
+    SQLAlchemy renders ILIKE on SQLite as ``lower(x) LIKE lower(y)``. SQLite's LIKE already
+    ignores case, for the same (ASCII) letters its ``lower()`` folds, so a plain LIKE finds
+    the same tickets and scans the descriptions in half the time.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return lambda column, pattern: column.like(pattern, escape="\\")
+    return lambda column, pattern: column.ilike(pattern, escape="\\")
+
+
 def list_tickets(user: User, flt: QueueFilter, *, page: int = 1, per_page: int = 25) -> Page:
-    """One page of the queue in a fixed number of SQL queries, whatever the page size."""
+    """One page of the queue in a fixed number of SQL queries, whatever the page size.
+
+    The page's ids are sorted first, by a query that reads only columns the queue indexes
+    hold (models/ticket.py), so the database sorts index entries rather than the rows of
+    every matching ticket; then the page's tickets are loaded with what the page shows.
+    A keyword search reads every ticket's text anyway, so it counts in that same pass.
+    """
     per_page = max(1, min(per_page, 200))
     page = max(1, page)
     stmt = filtered_query(user, flt)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    items = list(db.session.scalars(
-        stmt.options(
-            joinedload(Ticket.customer),
-            joinedload(Ticket.assignee),
-            joinedload(Ticket.team),
-            joinedload(Ticket.category),
-            joinedload(Ticket.sla_policy),
-        )
-        .order_by(*_ORDERING[flt.sort])
-        .limit(per_page).offset((page - 1) * per_page)
-    ).unique())
+    ids_stmt = (stmt.with_only_columns(Ticket.id).order_by(*_ORDERING[flt.sort])
+                .limit(per_page).offset((page - 1) * per_page))
+    total = None
+    if _searches_text(flt):
+        rows = db.session.execute(ids_stmt.add_columns(sa.func.count().over())).all()
+        ids = [row[0] for row in rows]
+        if rows:
+            total = rows[0][1]
+        elif page == 1:
+            total = 0
+    else:
+        ids = list(db.session.scalars(ids_stmt))
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(
+            stmt.with_only_columns(Ticket.id).subquery())) or 0
+    by_id = {}
+    if ids:
+        by_id = {ticket.id: ticket for ticket in db.session.scalars(
+            sa.select(Ticket).where(Ticket.id.in_(ids)).options(
+                joinedload(Ticket.customer),
+                joinedload(Ticket.assignee),
+                joinedload(Ticket.team),
+                joinedload(Ticket.category),
+                joinedload(Ticket.sla_policy),
+            ))}
+    items = [by_id[i] for i in ids if i in by_id]
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def _searches_text(flt: QueueFilter) -> bool:
+    q = flt.q.strip()
+    return bool(q) and not q.upper().startswith("TD-")
+
+
+def overdue_step_counts(tickets: list[Ticket], *, now: datetime) -> dict[int, int]:
+    """Open overdue checklist steps of the open tickets among ``tickets``, in one query.
+
+    The WHERE clause names only the ticket ids, and the overdue test is inside the count,
+    so every database reads the few steps of these tickets by ``ix_ticket_steps_ticket_id``.
+    With ``done_at IS NULL AND due_at < now`` in WHERE, SQLite (whose statistics keep no
+    histogram) takes ``ix_ticket_steps_open_due`` for the more selective index and reads
+    every open step of every ticket: 0.2-0.3 s for one queue page at 100,000 tickets.
+    """
+    ids = [t.id for t in tickets if t.is_open]
+    if not ids:
+        return {}
+    overdue = sa.and_(TicketStep.done_at.is_(None), TicketStep.due_at < now)
+    rows = db.session.execute(
+        sa.select(TicketStep.ticket_id, sa.func.count(sa.case((overdue, TicketStep.id))))
+        .where(TicketStep.ticket_id.in_(ids))
+        .group_by(TicketStep.ticket_id))
+    return {ticket_id: count for ticket_id, count in rows if count}
 
 
 def list_customer_tickets(user: User, customer: Customer, *, limit: int = 200) -> list[Ticket]:

@@ -102,8 +102,16 @@ class PolicyBook:
 
     def columns(self, *, kind: str, severity: str, tier: str, created_at: datetime,
                 first_response_at: datetime | None, resolved_at: datetime | None,
-                is_open: bool, now: datetime) -> dict:
-        """The SLA columns of a ticket with these facts (no pauses known)."""
+                is_open: bool, now: datetime, marks: list | None = None) -> dict:
+        """The SLA columns of a ticket with these facts (no pauses known).
+
+        Given a list as ``marks``, an open ticket is left as the per-minute sweep would have
+        left it by ``now``: ``marks`` gets every at-risk and breach mark that sweep would have
+        recorded, as ``(milestone, state, due_at, at)`` in the order of ``at``, and
+        ``sla_next_check_at`` is the next moment still to come, so a sweep after a bulk load
+        has nothing to catch up. The marks' notifications are not replayed; a ticket whose
+        policy escalates by raising its severity or re-routing it is left to the sweep.
+        """
         blank = {"sla_policy_id": None, "first_response_due_at": None, "remedy_due_at": None,
                  "resolution_due_at": None, "first_response_minutes": None,
                  "resolution_minutes": None, "sla_due_at": None, "sla_next_check_at": None,
@@ -136,11 +144,40 @@ class PolicyBook:
                    "remedy": policy.remedy_minutes, "resolution": policy.resolution_minutes}
         pending = [n for n in due if due[n] is not None and met[n] is None] if is_open else []
         row["sla_due_at"] = min(due[n] for n in pending) if pending else None
-        row["sla_next_check_at"] = min(
-            business_time.add_minutes(cal, created_at,
-                                      math.ceil(targets[n] * policy.at_risk_percent / 100))
-            for n in pending) if pending else None
+        swept = marks is not None and is_open and not (
+            policy.escalate_reassign
+            or (policy.escalate_raise_severity and Severity(severity) in SEVERITY_UP))
+        risk = {n: business_time.add_minutes(
+                    cal, created_at, math.ceil(targets[n] * policy.at_risk_percent / 100))
+                for n in due if due[n] is not None and (n in pending or swept)}
+        row["sla_next_check_at"] = min(risk[n] for n in pending) if pending else None
+        if swept:
+            row["sla_next_check_at"] = self._swept(due, risk, met, now, marks)
         return row
+
+    @staticmethod
+    def _swept(due: dict, risk: dict, met: dict, now: datetime, marks: list) -> datetime | None:
+        """The marks a per-minute sweep made by ``now``, and its next check (``_schedule``)."""
+        found, moments = [], []
+        for name, due_at in due.items():
+            if due_at is None:
+                continue
+            milestone = SlaMilestone(name)
+            at_risk = risk[name] < due_at and _still_pending(risk[name], met[name], now)
+            if at_risk:
+                found.append((milestone, SlaState.AT_RISK, due_at, risk[name]))
+            breached = _still_pending(due_at, met[name], now)
+            if breached:
+                found.append((milestone, SlaState.BREACHED, due_at, due_at))
+            if met[name] is None and not breached:
+                moments.append(due_at if at_risk or risk[name] >= due_at else risk[name])
+        marks.extend(sorted(found, key=lambda mark: mark[3]))
+        return min(moments) if moments else None
+
+
+def _still_pending(at: datetime, met_at: datetime | None, now: datetime) -> bool:
+    """Whether a sweep at ``at`` (by ``now``) found the milestone not met yet."""
+    return at < met_at if met_at is not None else at <= now
 
 
 # ----------------------------------------------------------------- due times
@@ -425,17 +462,21 @@ def _mark(ticket: Ticket, milestone: SlaMilestone, state: SlaState, due: datetim
             db.session.add(SlaEvent(ticket_id=ticket.id, milestone=milestone, state=state,
                                     due_at=due, created_at=now))
             db.session.flush()
-            what = MILESTONE_WORDS[milestone]
-            if state is SlaState.BREACHED:
-                body = _("The %(what)s target was missed (due %(at)s).", what=what, at=_utc(due))
-            else:
-                body = _("The %(what)s target is close (due %(at)s).", what=what, at=_utc(due))
+            body = mark_text(milestone, state, due)
             events._record(ticket, EventKind.SLA, now=now, actor=None, field=milestone.value,
                            new=state.value, body=body)
             _announce(ticket, state, body, now)
     except IntegrityError:
         return False
     return True
+
+
+def mark_text(milestone: SlaMilestone, state: SlaState, due: datetime) -> str:
+    """The timeline text of an at-risk or breach mark."""
+    what = MILESTONE_WORDS[milestone]
+    if state is SlaState.BREACHED:
+        return _("The %(what)s target was missed (due %(at)s).", what=what, at=_utc(due))
+    return _("The %(what)s target is close (due %(at)s).", what=what, at=_utc(due))
 
 
 def _announce(ticket: Ticket, state: SlaState, body: str, now: datetime) -> None:

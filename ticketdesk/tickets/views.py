@@ -14,13 +14,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Attachment,
+    BusinessCalendar,
     CapBase,
     CauseSide,
+    PlaybookVersion,
     Remedy,
     RemedyForm,
     RemedyKind,
@@ -28,6 +31,7 @@ from ticketdesk.models import (
     Role,
     RootCause,
     Severity,
+    SlaPolicy,
     Ticket,
     TicketKind,
     TicketStatus,
@@ -156,7 +160,7 @@ def queue():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     clear_customer_args = {k: v for k, v in args.items() if k != "customer"}
     now = utcnow()
-    overdue = playbook_service.overdue_counts([t.id for t in page.items], now=now)
+    overdue = queue_service.overdue_step_counts(page.items, now=now)
     clocks = {t.id: sla_service.clock(t, now=now) for t in page.items}
     held_by_away = (availability_service.away_ticket_count(now=utcnow())
                     if current_user.role is Role.LEAD else 0)
@@ -221,13 +225,24 @@ def _ticket_fields(form: NewTicketForm) -> ticket_service.TicketFields:
 
 # ----------------------------------------------------------------- the ticket page
 
+# What the ticket page reads of a ticket, loaded with it rather than one query each.
+_TICKET_PAGE_LOAD = (
+    joinedload(Ticket.customer), joinedload(Ticket.contact), joinedload(Ticket.category),
+    joinedload(Ticket.team), joinedload(Ticket.assignee),
+    joinedload(Ticket.sla_policy).joinedload(SlaPolicy.calendar)
+    .selectinload(BusinessCalendar.holidays),
+    joinedload(Ticket.playbook_version).joinedload(PlaybookVersion.playbook),
+    selectinload(Ticket.steps), selectinload(Ticket.remedies),
+)
+
+
 def _load(ticket_id: int) -> Ticket:
-    ticket = db.get_or_404(Ticket, ticket_id)
+    ticket = db.get_or_404(Ticket, ticket_id, options=_TICKET_PAGE_LOAD)
     access.require_view_ticket(current_user, ticket)
     return ticket
 
 
-def _forms_for(ticket: Ticket, given: dict) -> dict:
+def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestion) -> dict:
     """Every action form of the ticket page, defaulted from the ticket unless given."""
     forms = {
         "reply_form": given.get("reply_form") or ReplyForm(formdata=None),
@@ -246,7 +261,7 @@ def _forms_for(ticket: Ticket, given: dict) -> dict:
         "step_form": given.get("step_form") or StepDoneForm(formdata=None),
         "reopen_form": StepReopenForm(formdata=None),
         "switch_form": SwitchPlaybookForm(formdata=None),
-        "remedy_form": given.get("remedy_form") or _prefilled_remedy_form(ticket),
+        "remedy_form": given.get("remedy_form") or _prefilled_remedy_form(ticket, suggestion),
         "remedy_action_form": RemedyActionForm(formdata=None),
     }
     _set_choices(ticket, forms)
@@ -268,9 +283,9 @@ REASON_BY_CATEGORY = {
 }
 
 
-def _prefilled_remedy_form(ticket: Ticket) -> RemedyProposalForm:
+def _prefilled_remedy_form(ticket: Ticket,
+                           suggestion: ledger_service.Suggestion) -> RemedyProposalForm:
     """The remedy form filled with the playbook's suggestion (?remedy=goodwill for goodwill)."""
-    suggestion = ledger_service.suggest(ticket)
     goodwill = request.args.get("remedy") == RemedyKind.GOODWILL.value
     reason = REASON_BY_CATEGORY.get(ticket.category.slug, RemedyReason.OTHER)
     if goodwill:
@@ -303,7 +318,9 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
 
 
 def _render_detail(ticket: Ticket, status: int = 200, **given):
-    forms = _forms_for(ticket, given)
+    # Computed once: it looks through the customer's earlier tickets.
+    suggestion = ledger_service.suggest(ticket)
+    forms = _forms_for(ticket, given, suggestion)
     can_work = access.can_work_ticket(current_user, ticket)
     assignee = ticket.assignee
     return render_template(
@@ -317,7 +334,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         events=ticket_service.timeline(ticket),
         checklist=playbook_service.checklist(ticket, user=current_user, now=utcnow()),
         switch_offer=playbook_service.suggested_switch(ticket) if can_work else None,
-        suggestion=ledger_service.suggest(ticket),
+        suggestion=suggestion,
         totals=ledger_service.totals(ticket),
         fast_path=ledger_service.fast_path(ticket),
         argument_loop=ledger_service.argument_loop(ticket),

@@ -31,6 +31,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from operator import itemgetter
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -417,8 +418,9 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
             .where(_candidates(period)))
     at = len(dims)   # where the atoms' bits are in a row; the week indices follow them
     fr_at, res_at = at + 1 + len(moments), at + 2 + len(moments)
-    rows = [tuple(row) for row in _execute(stmt) if row[at]]
-    tiers = _tiers({row[3] for row in rows})
+    rows = _execute(stmt).all()
+    column = [list(map(itemgetter(i), rows)) for i in range(res_at + 1)]   # C-speed columns
+    tiers = _tiers(set(column[3]))
 
     decoded: dict[int, list[str]] = {}
 
@@ -429,29 +431,29 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
             decoded[mask] = [name for name in names if MEASURES[name](_Bits, values)]
         return decoded[mask]
 
-    total = Figures()
-    for mask, n in Counter(row[at] for row in rows).items():
-        total.counts.update(dict.fromkeys(hits(mask), n))
     per = {dim: defaultdict(Figures) for dim in DIMENSIONS}
     for i, dim in enumerate(DIMENSIONS):
-        for (value, mask), n in Counter((row[i], row[at]) for row in rows).items():
+        for (value, mask), n in Counter(zip(column[i], column[at])).items():
             if dim == "tier":
                 value = tiers.get(value)
             per[dim][value].counts.update(dict.fromkeys(hits(mask), n))
+    total = Figures()
+    for figures in per["team"].values():
+        total.counts.update(figures.counts)
     weeks = [Figures() for _ in mondays]
     week_of_measure = {name: moments.index(_moment(name)) for name in names}
-    for (mask, *indices), n in Counter(row[at:fr_at] for row in rows).items():
+    for (mask, *indices), n in Counter(zip(*column[at:fr_at])).items():
         for name in hits(mask):
             index = indices[week_of_measure[name]]
             if name != "backlog" and index is not None:
                 weeks[index].counts[name] += n
-    for measure, column, attr in (("fr_measured", fr_at, "fr_minutes"),
-                                  ("res_measured", res_at, "res_minutes")):
+    for measure, at_minutes, attr in (("fr_measured", fr_at, "fr_minutes"),
+                                      ("res_measured", res_at, "res_minutes")):
         masks = {mask for mask in decoded if measure in decoded[mask]}
-        for row in rows:
-            if row[at] in masks:
-                getattr(total, attr).append(row[column])
-                getattr(per["agent"][row[1]], attr).append(row[column])
+        for agent_id, mask, minutes in zip(column[1], column[at], column[at_minutes]):
+            if mask in masks:
+                getattr(total, attr).append(minutes)
+                getattr(per["agent"][agent_id], attr).append(minutes)
     total.make_whole_minutes = _make_whole_minutes(period, facts)
     return Report(
         period=period, total=total,

@@ -28,7 +28,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     db.init_app(app)
     _sqlite_pragmas(app)
-    migrate.init_app(app, db)
+    from ticketdesk.services import search
+
+    # Autogenerate leaves the search index (not in the models) alone.
+    migrate.init_app(app, db, include_name=search.include_name)
     login_manager.init_app(app)
     csrf.init_app(app)
 

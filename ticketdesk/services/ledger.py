@@ -23,6 +23,7 @@ from ticketdesk.models import (
     LIVE_REMEDY_STATES,
     CapBase,
     CauseGroup,
+    CauseSide,
     CustomerTier,
     EventKind,
     GoodwillBasis,
@@ -34,6 +35,7 @@ from ticketdesk.models import (
     RemedyState,
     Role,
     Ticket,
+    TicketEvent,
     User,
 )
 from ticketdesk.services import access, events, notifications, sla
@@ -152,6 +154,19 @@ def compensation_cap(ticket: Ticket, rules: Rules, kind: CapBase | None = None) 
 
 # ----------------------------------------------------------------- history checks
 
+# The cause sides whose failure is ours (CauseSide.group), for filtering in SQL.
+OUR_CAUSE_SIDES = tuple(side for side in CauseSide if side.group is CauseGroup.OURS)
+
+
+def _earlier_failures(ticket: Ticket, days: int | None) -> list[sa.ColumnElement[bool]]:
+    """The filter of earlier tickets of ours for the same customer and category in the window."""
+    days = days or int(current_app.config["REPEAT_FAILURE_DAYS"])
+    since = ticket.created_at - timedelta(days=days)
+    return [Ticket.customer_id == ticket.customer_id, Ticket.category_id == ticket.category_id,
+            Ticket.id != ticket.id, Ticket.created_at >= since,
+            Ticket.created_at <= ticket.created_at, Ticket.cause_side.in_(OUR_CAUSE_SIDES)]
+
+
 def repeat_failures(ticket: Ticket, *, days: int | None = None) -> list[Ticket]:
     """Earlier failures of ours for the same customer and category within the window.
 
@@ -159,15 +174,16 @@ def repeat_failures(ticket: Ticket, *, days: int | None = None) -> list[Ticket]:
     """
     if ticket.cause_side.group is not CauseGroup.OURS:
         return []
-    days = days or int(current_app.config["REPEAT_FAILURE_DAYS"])
-    since = ticket.created_at - timedelta(days=days)
-    rows = db.session.scalars(
-        sa.select(Ticket).where(
-            Ticket.customer_id == ticket.customer_id, Ticket.category_id == ticket.category_id,
-            Ticket.id != ticket.id, Ticket.created_at >= since,
-            Ticket.created_at <= ticket.created_at)
-        .order_by(Ticket.created_at.desc()))
-    return [t for t in rows if t.cause_side.group is CauseGroup.OURS]
+    return list(db.session.scalars(
+        sa.select(Ticket).where(*_earlier_failures(ticket, days))
+        .order_by(Ticket.created_at.desc())))
+
+
+def is_repeat_failure(ticket: Ticket, *, days: int | None = None) -> bool:
+    """Whether ``repeat_failures`` would find any: one indexed EXISTS, no tickets loaded."""
+    if ticket.cause_side.group is not CauseGroup.OURS:
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(*_earlier_failures(ticket, days)))))
 
 
 @dataclass(frozen=True)
@@ -199,7 +215,7 @@ def fast_path(ticket: Ticket, rules: Rules | None = None) -> FastPath:
 
 def goodwill_required(ticket: Ticket) -> str | None:
     """Why goodwill is mandatory on this ticket, or None."""
-    if repeat_failures(ticket):
+    if is_repeat_failure(ticket):
         return _("A second failure for this customer in this category within %(days)s days.",
                  days=current_app.config["REPEAT_FAILURE_DAYS"])
     missed = [name for name, flag in (
@@ -305,7 +321,7 @@ def required_role(ticket: Ticket, *, total_after: Decimal, form: RemedyForm,
         needed = Role.LEAD
     else:
         needed = Role.ADMIN
-    if repeat_failures(ticket) and needed is not Role.ADMIN:
+    if needed is not Role.ADMIN and is_repeat_failure(ticket):
         needed = TIERS[_tier(needed) + 1]
     return needed
 
@@ -364,7 +380,11 @@ def argument_loop(ticket: Ticket) -> int | None:
     """Public replies sent before any remedy, when there are 2 or more: time to stop arguing."""
     if ticket.first_remedy_at is not None or not ticket.is_open:
         return None
-    count = public_replies_so_far(ticket)
+    # Counted in SQL rather than by loading the ticket's events (the ticket page shows them
+    # through its own query).
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.PUBLIC_REPLY))
     return count if count >= int(current_app.config["ARGUMENT_LOOP_REPLIES"]) else None
 
 

@@ -135,8 +135,7 @@ def _parse_filter(form: QueueFilterForm) -> queue_service.QueueFilter:
         assignee_id=0 if assignee == "none" else _int_arg("assignee"),
         customer_id=_int_arg("customer"),
         q=(request.args.get("q") or "")[:200],
-        sort=next((s for s in queue_service.Sort if s.value == sort_value),
-                  queue_service.Sort.TIME_LEFT),
+        sort=next((s for s in queue_service.Sort if s.value == sort_value), None),
     )
 
 
@@ -151,7 +150,8 @@ def queue():
     form.team.choices = [("", _("Any team"))] + [(str(i), n) for i, n in user_service.team_choices()]
     form.assignee.choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
         (str(u.id), u.name) for u in ticket_service.assignable_users()]
-    form.sort.choices = [(s.value, label) for s, label in SORT_LABELS.items()]
+    form.sort.choices = [("", _("Default: time left, or newest first for a search"))] + [
+        (s.value, label) for s, label in SORT_LABELS.items()]
     flt = _parse_filter(form)
     form.scope.data = flt.scope.value  # show the scope in use (the default when none is given)
     page_number = max(1, _int_arg("page") or 1)
@@ -242,28 +242,39 @@ def _load(ticket_id: int) -> Ticket:
     return ticket
 
 
-def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestion) -> dict:
-    """Every action form of the ticket page, defaulted from the ticket unless given."""
+def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestion, *,
+               can_work: bool) -> dict:
+    """The action forms the ticket page shows, defaulted from the ticket unless given.
+
+    Only the forms the page shows are built, and only their selects get choices: whoever
+    may not work the ticket (an account manager) has no reply, status, assignment or
+    details form, and a closed ticket has no remedy form.
+    """
     forms = {
-        "reply_form": given.get("reply_form") or ReplyForm(formdata=None),
         "note_form": given.get("note_form") or NoteForm(formdata=None),
-        "message_form": given.get("message_form") or CustomerMessageForm(formdata=None),
-        "status_form": given.get("status_form") or StatusForm(formdata=None),
-        "assign_form": given.get("assign_form") or AssignForm(
-            formdata=None, team_id=ticket.team_id, assignee_id=ticket.assignee_id),
-        "take_form": given.get("take_form") or TakeForm(formdata=None),
-        "reroute_form": given.get("reroute_form") or RerouteForm(formdata=None),
         "watch_form": given.get("watch_form") or WatchForm(formdata=None),
         "attach_form": given.get("attach_form") or AttachForm(formdata=None),
-        "details_form": given.get("details_form") or DetailsForm(
-            formdata=None, obj=ticket, kind=ticket.kind.value, severity=ticket.severity.value,
-            cause_side=ticket.cause_side.value),
         "step_form": given.get("step_form") or StepDoneForm(formdata=None),
         "reopen_form": StepReopenForm(formdata=None),
-        "switch_form": SwitchPlaybookForm(formdata=None),
-        "remedy_form": given.get("remedy_form") or _prefilled_remedy_form(ticket, suggestion),
-        "remedy_action_form": RemedyActionForm(formdata=None),
     }
+    if can_work:
+        forms.update(
+            reply_form=given.get("reply_form") or ReplyForm(formdata=None),
+            message_form=given.get("message_form") or CustomerMessageForm(formdata=None),
+            status_form=given.get("status_form") or StatusForm(formdata=None),
+            assign_form=given.get("assign_form") or AssignForm(
+                formdata=None, team_id=ticket.team_id, assignee_id=ticket.assignee_id),
+            take_form=given.get("take_form") or TakeForm(formdata=None),
+            reroute_form=given.get("reroute_form") or RerouteForm(formdata=None),
+            details_form=given.get("details_form") or DetailsForm(
+                formdata=None, obj=ticket, kind=ticket.kind.value,
+                severity=ticket.severity.value, cause_side=ticket.cause_side.value),
+            switch_form=SwitchPlaybookForm(formdata=None),
+            remedy_action_form=RemedyActionForm(formdata=None),
+        )
+        if ticket.is_open:
+            forms["remedy_form"] = (given.get("remedy_form")
+                                    or _prefilled_remedy_form(ticket, suggestion))
     _set_choices(ticket, forms)
     for form in forms.values():
         if hasattr(form, "version"):
@@ -320,15 +331,16 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
 def _render_detail(ticket: Ticket, status: int = 200, **given):
     # Computed once: it looks through the customer's earlier tickets.
     suggestion = ledger_service.suggest(ticket)
-    forms = _forms_for(ticket, given, suggestion)
     can_work = access.can_work_ticket(current_user, ticket)
+    forms = _forms_for(ticket, given, suggestion, can_work=can_work)
     assignee = ticket.assignee
+    watchers = ticket_service.watchers(ticket)
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
         clock=sla_service.clock(ticket, now=utcnow()),
-        watchers=ticket_service.watchers(ticket),
-        watching=ticket_service.is_watching(ticket, current_user),
+        watchers=watchers,
+        watching=any(w.user_id == current_user.id for w in watchers),
         assignee_away=away_text(assignee) if assignee is not None
         and assignee.is_away(utcnow()) else None,
         events=ticket_service.timeline(ticket),

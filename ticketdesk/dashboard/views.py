@@ -19,7 +19,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ticketdesk.dashboard import chart, tables
 from ticketdesk.database import utcnow
-from ticketdesk.models import Role
 from ticketdesk.security import roles_required
 from ticketdesk.services import dashboard
 from ticketdesk.services.errors import DomainError
@@ -79,7 +78,7 @@ def _week_label(monday: date) -> str:
 
 
 @bp.route("/")
-@roles_required(Role.LEAD)
+@roles_required(*dashboard.VIEWER_ROLES)
 def index():
     form, period = _period()
     if period is None:
@@ -99,7 +98,7 @@ def index():
 
 
 @bp.route("/<name>.csv")
-@roles_required(Role.LEAD)
+@roles_required(*dashboard.VIEWER_ROLES)
 def export(name: str):
     form, period = _period()
     if period is None:
@@ -123,7 +122,7 @@ def export(name: str):
 
 
 @bp.route("/tickets")
-@roles_required(Role.LEAD)
+@roles_required(*dashboard.VIEWER_ROLES)
 def drill():
     form, period = _period()
     if period is None:

@@ -51,17 +51,12 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.services.errors import DomainError
 from ticketdesk.services.paging import Page
 
 VIEWER_ROLES = (Role.LEAD,)
 MAX_DAYS = 366
 LIVE_LIMIT = 20
-
-
-def require_viewer(user: User) -> None:
-    if user.role not in VIEWER_ROLES:
-        raise PermissionDenied(_("The service-level dashboard is for team leads."))
 
 
 # ----------------------------------------------------------------- period and rows
@@ -239,12 +234,6 @@ def _moment(measure: str):
 # ----------------------------------------------------------------- dimensions
 
 
-def week_of(moment: datetime, tz: tzinfo) -> date:
-    """The Monday (in ``tz``) of the week ``moment`` falls in."""
-    day = moment.astimezone(tz).date()
-    return day - timedelta(days=day.weekday())
-
-
 def weeks_of(period: Period) -> list[date]:
     first = period.first - timedelta(days=period.first.weekday())
     last = period.last - timedelta(days=period.last.weekday())
@@ -342,10 +331,6 @@ class Figures:
     @property
     def res_rate(self) -> float | None:
         return self.rate("res_met", "res_missed")
-
-    @property
-    def remedy_rate(self) -> float | None:
-        return self.rate("remedy_met", "remedy_missed")
 
 
 @dataclass

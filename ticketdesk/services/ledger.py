@@ -167,20 +167,9 @@ def _earlier_failures(ticket: Ticket, days: int | None) -> list[sa.ColumnElement
             Ticket.created_at <= ticket.created_at, Ticket.cause_side.in_(OUR_CAUSE_SIDES)]
 
 
-def repeat_failures(ticket: Ticket, *, days: int | None = None) -> list[Ticket]:
-    """Earlier failures of ours for the same customer and category within the window.
-
-    Counts only when this ticket's cause is ours too, as are the earlier ones'.
-    """
-    if ticket.cause_side.group is not CauseGroup.OURS:
-        return []
-    return list(db.session.scalars(
-        sa.select(Ticket).where(*_earlier_failures(ticket, days))
-        .order_by(Ticket.created_at.desc())))
-
-
 def is_repeat_failure(ticket: Ticket, *, days: int | None = None) -> bool:
-    """Whether ``repeat_failures`` would find any: one indexed EXISTS, no tickets loaded."""
+    """Whether the customer had an earlier failure of ours in the same category within the
+    window (counted only when this ticket's cause is ours too): one indexed EXISTS."""
     if ticket.cause_side.group is not CauseGroup.OURS:
         return False
     return bool(db.session.scalar(sa.select(sa.exists().where(*_earlier_failures(ticket, days)))))

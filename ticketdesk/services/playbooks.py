@@ -419,14 +419,20 @@ def checklist(ticket: Ticket, *, user: User, now: datetime) -> list[StepView]:
 
 
 def overdue_counts(ticket_ids: list[int], *, now: datetime) -> dict[int, int]:
-    """Open overdue steps per ticket, in one query (for the queue)."""
+    """Open overdue steps per open ticket, in one query (for the queue).
+
+    The WHERE clause names only the tickets, and the overdue test is inside the count, so
+    every database reads the few steps of these tickets by ``ix_ticket_steps_ticket_id``.
+    With ``done_at IS NULL AND due_at < now`` in WHERE, SQLite (whose statistics keep no
+    histogram) takes ``ix_ticket_steps_open_due`` as the more selective index and reads
+    every open step of every ticket: 0.2-0.3 s for one queue page at 100,000 tickets.
+    """
     if not ticket_ids:
         return {}
+    overdue = sa.and_(TicketStep.done_at.is_(None), TicketStep.due_at < now)
     rows = db.session.execute(
-        sa.select(TicketStep.ticket_id, sa.func.count(TicketStep.id))
+        sa.select(TicketStep.ticket_id, sa.func.count(sa.case((overdue, TicketStep.id))))
         .join(Ticket, Ticket.id == TicketStep.ticket_id)
-        .where(TicketStep.ticket_id.in_(ticket_ids), TicketStep.done_at.is_(None),
-               TicketStep.due_at < now, Ticket.status.in_(OPEN_STATUSES))
-        .group_by(TicketStep.ticket_id)
-    )
-    return {ticket_id: count for ticket_id, count in rows}
+        .where(TicketStep.ticket_id.in_(ticket_ids), Ticket.status.in_(OPEN_STATUSES))
+        .group_by(TicketStep.ticket_id))
+    return {ticket_id: count for ticket_id, count in rows if count}

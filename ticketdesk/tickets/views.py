@@ -160,7 +160,7 @@ def queue():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     clear_customer_args = {k: v for k, v in args.items() if k != "customer"}
     now = utcnow()
-    overdue = queue_service.overdue_step_counts(page.items, now=now)
+    overdue = playbook_service.overdue_counts([t.id for t in page.items], now=now)
     clocks = {t.id: sla_service.clock(t, now=now) for t in page.items}
     held_by_away = (availability_service.away_ticket_count(now=utcnow())
                     if current_user.role is Role.LEAD else 0)

@@ -169,6 +169,41 @@ def test_weeks_count_each_ticket_in_the_week_of_its_moment(app, world):
         assert second.fr_rate == 100.0 and second.res_rate == 0.0
 
 
+def test_weeks_of_a_long_period(app, world):
+    """Fifty-two weeks (the week index halves its way to the right week)."""
+    period = Period(date(2025, 3, 17), date(2026, 3, 15), UTC)
+    with app.app_context():
+        start = datetime(2025, 3, 17, tzinfo=UTC)
+        moments = [start + timedelta(days=n, hours=7) for n in range(0, 364, 9)]
+        moments += [start + timedelta(weeks=w, seconds=s)        # on and just before edges
+                    for w in range(0, 53, 5) for s in (-1, 0)]
+        for n, moment in enumerate(moments):
+            tid = factories.make_ticket(actor_id=world["lead"], subject=f"W{n}", now=moment)
+            db.session.get(Ticket, tid).created_at = moment
+        db.session.commit()
+        report = dashboard.report(period, tier_names={})
+        assert len(report.weeks) == 52
+        for week in report.weeks:
+            begins = datetime.combine(week.key, datetime.min.time(), tzinfo=UTC)
+            expected = sum(1 for (day,) in db.session.execute(
+                dashboard.sa.select(Ticket.created_at))
+                if begins <= day.astimezone(UTC) < begins + timedelta(days=7))
+            assert week.figures.counts["in"] == expected
+
+
+def test_only_the_backlog_counts_tickets_without_a_moment_in_the_period():
+    """``report`` counts such tickets apart, for the backlog alone: no other measure may
+    count a ticket that was not logged, resolved or made whole in the period."""
+    names = list(dashboard.atoms(Period(FIRST, LAST, UTC)))
+    others = [n for n in names if n not in ("in", "resolved", "made_whole")]
+    for mask in range(1 << len(others)):
+        values = dict.fromkeys(("in", "resolved", "made_whole"), False)
+        values.update({name: bool(mask >> bit & 1) for bit, name in enumerate(others)})
+        counted = {name for name, define in dashboard.MEASURES.items()
+                   if define(dashboard._Bits, values)}
+        assert counted <= {"backlog"}
+
+
 def test_team_choice_limits_every_figure(app, world):
     with app.app_context():
         r = dashboard.report(_period(world, teams=("team_b",)), tier_names={})

@@ -98,17 +98,22 @@ def _between(column, period: Period) -> sa.ColumnElement[bool]:
     return sa.and_(column >= period.since, column < period.until)
 
 
-def _candidates(period: Period) -> sa.ColumnElement[bool]:
-    """Tickets of the teams that any measure can count in the period."""
+def _in_period(period: Period) -> sa.ColumnElement[bool]:
+    """Tickets logged, resolved or made whole in the period: every measure but the backlog
+    needs one of these moments (``tests/test_dashboard.py`` holds the measures to that)."""
+    return sa.or_(_between(Ticket.created_at, period), _between(Ticket.resolved_at, period),
+                  _between(Ticket.made_whole_at, period))
+
+
+def _backlog_only(period: Period) -> sa.ColumnElement[bool]:
+    """Tickets open at the period's end with no moment in it: they count for the backlog
+    and nothing else."""
+    t = Ticket
     return sa.and_(
-        _team_clause(period.team_ids),
-        sa.or_(
-            _between(Ticket.created_at, period),
-            _between(Ticket.resolved_at, period),
-            _between(Ticket.made_whole_at, period),
-            sa.and_(Ticket.created_at < period.until,
-                    sa.or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= period.until)),
-        ),
+        t.created_at < period.since,
+        sa.or_(t.resolved_at.is_(None), t.resolved_at >= period.until),
+        sa.or_(t.made_whole_at.is_(None), t.made_whole_at < period.since,
+               t.made_whole_at >= period.until),
     )
 
 
@@ -245,9 +250,18 @@ def _week_start(monday: date, tz: tzinfo) -> datetime:
 
 
 def _week_index(column, starts: list[datetime]) -> sa.ColumnElement:
-    """Which of the weeks beginning at ``starts`` (plus one end) ``column`` falls in."""
-    whens = [(column < start, i - 1) for i, start in enumerate(starts) if i > 0]
-    return sa.case((column.is_(None), None), (column < starts[0], None), *whens, else_=None)
+    """Which of the weeks beginning at ``starts`` (plus one end) ``column`` falls in, found
+    by halving: a few comparisons a row however long the period."""
+
+    def within(low: int, high: int) -> sa.ColumnElement:   # starts[low] <= column < starts[high]
+        if high - low == 1:
+            return sa.literal(low, sa.Integer)
+        middle = (low + high) // 2
+        return sa.case((column < starts[middle], within(low, middle)),
+                       else_=within(middle, high))
+
+    return sa.case((column.is_(None), None), (column < starts[0], None),
+                   (column >= starts[-1], None), else_=within(0, len(starts) - 1))
 
 
 DIMENSIONS = {
@@ -382,9 +396,10 @@ def _groups(figures: dict, names: dict, none_name: str) -> list[Group]:
 def report(period: Period, *, tier_names: dict[str, str]) -> Report:
     """All figures of the dashboard for ``period``.
 
-    One query reads each candidate ticket's team, agent, category, customer, the weeks of
-    its moments and the bits of the atoms it meets (a few cheap comparisons each, from a
-    covering index). The counting happens here, once per distinct combination, with the
+    One query reads each ticket with a moment in the period: its team, agent, category,
+    customer, the weeks of its moments and the bits of the atoms it meets (a few cheap
+    comparisons each, from a covering index); the tickets that are only backlog are
+    counted grouped in SQL. The counting happens here, once per distinct combination, with the
     measures read over booleans; that is far cheaper than evaluating every figure in SQL or
     grouping the many combinations there. Small queries add tiers, names and the minutes
     behind the medians.
@@ -400,7 +415,7 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
     dims = [Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Ticket.customer_id]
     stmt = (sa.select(*dims, bits, *[_week_index(column, starts) for column in moments],
                       Ticket.first_response_minutes, Ticket.resolution_minutes)
-            .where(_candidates(period)))
+            .where(_team_clause(period.team_ids), _in_period(period)))
     at = len(dims)   # where the atoms' bits are in a row; the week indices follow them
     fr_at, res_at = at + 1 + len(moments), at + 2 + len(moments)
     rows = _execute(stmt).all()
@@ -422,6 +437,7 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
             if dim == "tier":
                 value = tiers.get(value)
             per[dim][value].counts.update(dict.fromkeys(hits(mask), n))
+    _add_backlog_only(period, per)
     total = Figures()
     for figures in per["team"].values():
         total.counts.update(figures.counts)
@@ -435,10 +451,14 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
     for measure, at_minutes, attr in (("fr_measured", fr_at, "fr_minutes"),
                                       ("res_measured", res_at, "res_minutes")):
         masks = {mask for mask in decoded if measure in decoded[mask]}
-        for agent_id, mask, minutes in zip(column[1], column[at], column[at_minutes]):
-            if mask in masks:
-                getattr(total, attr).append(minutes)
-                getattr(per["agent"][agent_id], attr).append(minutes)
+        measured = [(agent_id, minutes) for agent_id, mask, minutes
+                    in zip(column[1], column[at], column[at_minutes]) if mask in masks]
+        setattr(total, attr, [minutes for _agent, minutes in measured])
+        by_agent = defaultdict(list)
+        for agent_id, minutes in measured:
+            by_agent[agent_id].append(minutes)
+        for agent_id, values in by_agent.items():
+            setattr(per["agent"][agent_id], attr, values)
     total.make_whole_minutes = _make_whole_minutes(period, facts)
     return Report(
         period=period, total=total,
@@ -448,6 +468,20 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
         by_tier=_groups(per["tier"], tier_names, _("None")),
         weeks=[Group(monday, monday.isoformat(), f) for monday, f in zip(mondays, weeks)],
     )
+
+
+def _add_backlog_only(period: Period, per: dict[str, dict]) -> None:
+    """Count the tickets that are only backlog, grouped in SQL: no week or minutes needed."""
+    stmt = (sa.select(Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Customer.tier,
+                      sa.func.count())
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .where(_team_clause(period.team_ids), _backlog_only(period))
+            .group_by(Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Customer.tier))
+    for *keys, n in _execute(stmt):
+        for dim, value in zip(DIMENSIONS, keys):
+            if dim == "tier":
+                value = value.value if isinstance(value, CustomerTier) else value
+            per[dim][value].counts["backlog"] += n
 
 
 def _tiers(customer_ids: set[int]) -> dict[int, str]:

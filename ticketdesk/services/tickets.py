@@ -683,12 +683,18 @@ def timeline(ticket: Ticket, *, public_only: bool = False) -> list[TicketEvent]:
     return list(db.session.scalars(stmt))
 
 
+def _assignable(stmt: sa.Select) -> sa.Select:
+    return (stmt.where(User.active.is_(True), User.role.in_((Role.AGENT, Role.LEAD)))
+            .order_by(User.name))
+
+
+def assignable_choices() -> list[tuple[int, str]]:
+    """(id, name) of the active agents and leads, for assignment menus."""
+    return [(i, name) for i, name in db.session.execute(_assignable(
+        sa.select(User.id, User.name)))]
+
+
 def assignable_users() -> list[User]:
     """Active agents and leads, with their teams loaded, for assignment menus."""
-    stmt = (
-        sa.select(User)
-        .where(User.active.is_(True), User.role.in_((Role.AGENT, Role.LEAD)))
-        .options(sa.orm.selectinload(User.teams))
-        .order_by(User.name)
-    )
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(
+        _assignable(sa.select(User)).options(sa.orm.selectinload(User.teams))))

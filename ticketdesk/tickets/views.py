@@ -149,7 +149,7 @@ def queue():
         (str(i), n) for i, n in category_service.category_choices()]
     form.team.choices = [("", _("Any team"))] + [(str(i), n) for i, n in user_service.team_choices()]
     form.assignee.choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
-        (str(u.id), u.name) for u in ticket_service.assignable_users()]
+        (str(i), name) for i, name in ticket_service.assignable_choices()]
     form.sort.choices = [("", _("Default: time left, or newest first for a search"))] + [
         (s.value, label) for s, label in SORT_LABELS.items()]
     flt = _parse_filter(form)
@@ -175,8 +175,7 @@ def _new_ticket_choices(form: NewTicketForm) -> None:
         (i, n) for i, n in customer_service.customer_choices()]
     form.category_id.choices = category_service.category_choices()
     form.team_id.choices = [("", _("No team yet"))] + user_service.team_choices()
-    form.assignee_id.choices = [("", _("Nobody yet"))] + [
-        (u.id, u.name) for u in ticket_service.assignable_users()]
+    form.assignee_id.choices = [("", _("Nobody yet"))] + ticket_service.assignable_choices()
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -321,8 +320,8 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
             (s.value, LABELS["status"][s]) for s in allowed if s is not TicketStatus.CLOSED]
     if "assign_form" in forms:
         forms["assign_form"].team_id.choices = [("", _("No team"))] + user_service.team_choices()
-        forms["assign_form"].assignee_id.choices = [("", _("Nobody"))] + [
-            (u.id, u.name) for u in ticket_service.assignable_users()]
+        forms["assign_form"].assignee_id.choices = [("", _("Nobody"))] + \
+            ticket_service.assignable_choices()
     if "details_form" in forms:
         forms["details_form"].category_id.choices = category_service.category_choices(
             include_id=ticket.category_id)

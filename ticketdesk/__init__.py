@@ -42,6 +42,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
                    timezone_selector=templating.select_timezone)
     templating.init_app(app)
 
+    from ticketdesk.accounts.views import bp as accounts_bp
     from ticketdesk.admin.views import bp as admin_bp
     from ticketdesk.approvals.views import bp as approvals_bp
     from ticketdesk.ledger.views import bp as ledger_bp
@@ -51,6 +52,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from ticketdesk.notifications.views import bp as notifications_bp
     from ticketdesk.playbooks.views import bp as playbooks_bp
     from ticketdesk.public.views import bp as public_bp
+    from ticketdesk.recovery.views import bp as recovery_bp
     from ticketdesk.routing.views import bp as routing_bp
     from ticketdesk.sla_admin.views import bp as sla_admin_bp
     from ticketdesk.tickets.views import bp as tickets_bp
@@ -67,6 +69,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(sla_admin_bp, url_prefix="/sla")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(recovery_bp, url_prefix="/recovery")
+    app.register_blueprint(accounts_bp, url_prefix="/accounts")
 
     from ticketdesk.errors import register_error_handlers
 

@@ -20,7 +20,9 @@ from ticketdesk.models import (
     CauseSide,
     Channel,
     CustomerTier,
+    EngagementSegment,
     EventKind,
+    LoyaltyState,
     RemedyForm,
     RemedyKind,
     RemedyReason,
@@ -64,6 +66,17 @@ LABELS = {
         Standing.PASSIVE_ELIMINATION: _l("Passive elimination"),
         Standing.ACTIVE_ELIMINATION: _l("Active elimination"),
     },
+    "segment": {
+        EngagementSegment.SELF_DRIVEN: _l("Self-driven"),
+        EngagementSegment.NEEDS_PUSH: _l("Needs a push"),
+        EngagementSegment.STALLED: _l("Stalled"),
+    },
+    "loyalty": {
+        LoyaltyState.CANDIDATE: _l("Loyalty candidate"),
+        LoyaltyState.RETAINED: _l("Retained"),
+        LoyaltyState.LAPSED: _l("Lapsed"),
+        LoyaltyState.AT_RISK: _l("At risk"),
+    },
     "event": {
         EventKind.CREATED: _l("Complaint received"),
         EventKind.CUSTOMER_MESSAGE: _l("Customer message"),
@@ -79,6 +92,8 @@ LABELS = {
         EventKind.STEP_REOPENED: _l("Step reopened"),
         EventKind.ROUTING: _l("Routing"),
         EventKind.SLA: _l("Service level"),
+        EventKind.SURVEY: _l("Satisfaction"),
+        EventKind.LOYALTY: _l("Loyalty"),
     },
     "cause_side": {
         CauseSide.UNKNOWN: _l("Not yet known"),
@@ -175,6 +190,7 @@ LABELS = {
         NotificationKind.ACCOUNT_CRISIS: _l("A crisis on one of your accounts"),
         NotificationKind.SLA_AT_RISK: _l("A ticket of yours is close to its service-level target"),
         NotificationKind.SLA_BREACHED: _l("A ticket of yours or your team's missed its target"),
+        NotificationKind.LOYALTY: _l("An account of yours is a loyalty candidate or at risk"),
     },
 }
 

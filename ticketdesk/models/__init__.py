@@ -1,6 +1,12 @@
 """All models, imported here so metadata and autogenerate see every table."""
 
-from ticketdesk.models.account import Contact, Customer, CustomerTier, Standing
+from ticketdesk.models.account import (
+    Contact,
+    Customer,
+    CustomerTier,
+    EngagementSegment,
+    Standing,
+)
 from ticketdesk.models.ledger import (
     LIVE_REMEDY_STATES,
     CapBase,
@@ -27,6 +33,16 @@ from ticketdesk.models.notification import (
     NotificationPreference,
     OutboxMessage,
     OutboxState,
+)
+from ticketdesk.models.recovery import (
+    LoyaltyState,
+    Order,
+    OrderSource,
+    RecoveryOutcome,
+    RecoveryRules,
+    StandingChange,
+    Survey,
+    purchase_clause,
 )
 from ticketdesk.models.routing import AssignStrategy, NotifyTarget, RoutingRule, TicketWatcher
 from ticketdesk.models.scheduler import SchedulerLease
@@ -66,4 +82,6 @@ __all__ = [
     "BusinessCalendar", "CalendarHoliday", "SlaEvent", "SlaMilestone", "SlaPolicy", "SlaState",
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "OutboxState",
     "SchedulerLease",
+    "EngagementSegment", "LoyaltyState", "Order", "OrderSource", "RecoveryOutcome",
+    "RecoveryRules", "StandingChange", "Survey", "purchase_clause",
 ]

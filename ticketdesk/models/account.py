@@ -2,6 +2,7 @@
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +28,14 @@ class Standing(enum.StrEnum):
     ACTIVE_ELIMINATION = "active_elimination"
 
 
+class EngagementSegment(enum.StrEnum):
+    """How an account buys from us (seed 004): by itself, when pushed, or not at all."""
+
+    SELF_DRIVEN = "self_driven"
+    NEEDS_PUSH = "needs_push"
+    STALLED = "stalled"
+
+
 class Customer(db.Model):
     __tablename__ = "customers"
 
@@ -38,9 +47,21 @@ class Customer(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     preferences: Mapped[str] = mapped_column(sa.Text, default="")
+    # The customer's number in the team's CRM/ERP (matches order imports).
+    external_ref: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Our share of what the customer buys in our line, in percent, where known.
+    purchase_share: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    # A segment set by hand replaces the computed one, with the reason.
+    segment_override: Mapped[EngagementSegment | None]
+    segment_override_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    segment_override_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    segment_override_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    account_manager: Mapped[User | None] = relationship()
+    account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
+    segment_override_by: Mapped[User | None] = relationship(
+        foreign_keys=[segment_override_by_id])
     contacts: Mapped[list["Contact"]] = relationship(
         back_populates="customer", order_by="Contact.name", cascade="all, delete-orphan"
     )

@@ -21,6 +21,7 @@ class NotificationKind(enum.StrEnum):
     ACCOUNT_CRISIS = "account_crisis"      # a crisis on one of your accounts
     SLA_AT_RISK = "sla_at_risk"            # a ticket of yours is close to its SLA target
     SLA_BREACHED = "sla_breached"          # a ticket of yours (or your team's) missed it
+    LOYALTY = "loyalty"                    # an account of yours is a loyalty candidate or at risk
 
 
 class Notification(db.Model):

@@ -62,6 +62,8 @@ class EventKind(enum.StrEnum):
     STEP_REOPENED = "step_reopened"
     ROUTING = "routing"            # a routing rule (or the fallback team) decided something
     SLA = "sla"                    # a service-level clock: policy, pause, at risk, breach
+    SURVEY = "survey"              # a satisfaction survey sent or answered
+    LOYALTY = "loyalty"            # the recovery judged: loyalty candidate, at risk, outcome
 
 
 # Events the customer sees on the private ticket link.

@@ -45,6 +45,7 @@ DEFAULT_EMAIL: dict[NotificationKind, bool] = {
     NotificationKind.ACCOUNT_CRISIS: True,
     NotificationKind.SLA_AT_RISK: False,
     NotificationKind.SLA_BREACHED: True,
+    NotificationKind.LOYALTY: True,
 }
 
 

@@ -1,0 +1,1 @@
+"""Recovery rules (team leads) and the account manager's loyalty follow-up."""

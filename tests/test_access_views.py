@@ -8,6 +8,7 @@ leave the data unchanged); every allowed POST runs in a fresh world of its own.
 
 import io
 from dataclasses import dataclass
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
@@ -22,8 +23,10 @@ from ticketdesk.models import (
     Customer,
     Notification,
     NotificationKind,
+    Order,
     Role,
     SlaPolicy,
+    Survey,
     Ticket,
     TicketWatcher,
     User,
@@ -32,7 +35,8 @@ from ticketdesk.services import tickets as ticket_service
 from decimal import Decimal
 
 from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason, StepKind
-from ticketdesk.services import ledger, playbooks, routing_rules
+from ticketdesk.database import utcnow
+from ticketdesk.services import ledger, playbooks, routing_rules, surveys
 from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
 from ticketdesk.services.uow import unit_of_work
 from tests import factories
@@ -58,6 +62,7 @@ ADMIN = _roles(LOGIN, DENY, DENY, DENY, OK)
 EDITORS = _roles(LOGIN, DENY, DENY, OK, OK)    # routing rules, like playbooks
 LEADS = _roles(LOGIN, DENY, DENY, OK, DENY)    # availability and bulk re-routing
 ANY_USER = _roles(LOGIN, OK, OK, OK, OK)
+ACCOUNTS = _roles(LOGIN, DENY, OK, OK, OK)     # the account's manager (w.am), leads, admins
 PUBLIC = _roles(OK, OK, OK, OK, OK)
 
 
@@ -91,7 +96,14 @@ def _user_form(w):
 
 def _customer_form(w):
     return {"name": "Managed Co", "tier": "key", "standing": "preferred",
-            "account_manager_id": w.am, "preferences": "Likes phone calls."}
+            "account_manager_id": w.am, "preferences": "Likes phone calls.",
+            "standing_reason": "Confirmed us as preferred supplier."}
+
+
+def _rules_form():
+    from ticketdesk.services import recovery_rules
+    return {name: ("y" if value is True else value) for name, value
+            in recovery_rules.defaults().items() if value is not False and value is not None}
 
 
 CASES = [
@@ -167,6 +179,34 @@ CASES = [
     Case("POST", "/customers/<int:customer_id>/contacts",
          lambda w: f"/customers/{w.cust_am}/contacts", VIEW,
          data=lambda w: {"name": "New Contact", "email": "new.contact@managed.example"}),
+    Case("POST", "/customers/<int:customer_id>/orders", lambda w: f"/customers/{w.cust_am}/orders",
+         VIEW, data=lambda w: {"reference": "SO-MATRIX-2", "ordered_on": "2024-01-02",
+                               "amount": "10.00", "currency": "EUR", "remedy_ticket": ""}),
+    Case("POST", "/customers/<int:customer_id>/orders/<int:order_id>/delete",
+         lambda w: f"/customers/{w.cust_am}/orders/{w.order_am}/delete", VIEW),
+    Case("GET", "/customers/orders/import", lambda w: "/customers/orders/import", ADMIN),
+    Case("POST", "/customers/orders/import", lambda w: "/customers/orders/import", ADMIN,
+         data=lambda w: {"file": (io.BytesIO(
+             b"customer_ref,order_ref,ordered_on,amount,currency\n"
+             b"Managed Co,SO-MATRIX-3,2024-01-02,10.00,EUR\n"), "orders.csv")},
+         content_type="multipart/form-data"),
+    # --- accounts: the account's manager, leads and admins; the outcome report
+    Case("GET", "/accounts/", lambda w: "/accounts/", ACCOUNTS),
+    Case("GET", "/accounts/<int:customer_id>", lambda w: f"/accounts/{w.cust_am}", ACCOUNTS),
+    Case("POST", "/accounts/<int:customer_id>/segment",
+         lambda w: f"/accounts/{w.cust_am}/segment", ACCOUNTS,
+         data=lambda w: {"segment": "needs_push", "reason": "Checked with their buyer."}),
+    Case("GET", "/accounts/outcomes", lambda w: "/accounts/outcomes",
+         _roles(LOGIN, DENY, OK, OK, DENY)),
+    # --- recovery rules (leads and admins) and the loyalty follow-up
+    Case("GET", "/recovery/rules", lambda w: "/recovery/rules", EDITORS),
+    Case("POST", "/recovery/rules", lambda w: "/recovery/rules", EDITORS,
+         data=lambda w: _rules_form()),
+    Case("GET", "/recovery/loyalty", lambda w: "/recovery/loyalty", ACCOUNTS),
+    # --- the satisfaction survey (public, by its signed link)
+    Case("GET", "/survey/<token>", lambda w: f"/survey/{w.survey_token}", PUBLIC),
+    Case("POST", "/survey/<token>", lambda w: f"/survey/{w.survey_token}", PUBLIC,
+         data=lambda w: {"score": "4", "comment": "Quick and kind."}),
     # --- ledger
     Case("GET", "/ledger/", lambda w: "/ledger/", _roles(LOGIN, DENY, DENY, OK, OK)),
     # --- the service-level dashboard
@@ -376,6 +416,14 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
     w.rem_pending = mk(w.agent, "20.00")
     w.att_a = _note_with_file(w.t_a, w.lead, now)
     w.token_a = db.session.get(Ticket, w.t_a).public_token
+    with unit_of_work():
+        order = Order(customer_id=w.cust_am, reference="SO-MATRIX-1",
+                      ordered_on=date(2026, 2, 1), amount=Decimal("10.00"), currency="EUR")
+        survey = Survey(ticket_id=w.t_a, email="buyer@managed.example", nonce="matrix-nonce",
+                        sent_at=now, expires_at=utcnow() + timedelta(days=14))
+        db.session.add_all([order, survey])
+    w.order_am = order.id
+    w.survey_token = surveys.token_for(survey)
     # Routing rules, a second ticket to watch, watchers of t_a, a notification per person.
     lead = db.session.get(User, w.lead)
     w.rule = routing_rules.create_rule(actor=lead, now=now, data=routing_rules.RuleData(
@@ -514,7 +562,7 @@ def test_every_route_is_in_the_matrix(app):
     example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
                               rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None,
-                              calendar=1, policy=1)
+                              calendar=1, policy=1, order_am=1, survey_token="token")
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

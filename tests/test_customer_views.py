@@ -4,6 +4,8 @@ import html as html_lib
 import io
 import re
 
+from decimal import Decimal
+
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +18,7 @@ from ticketdesk.models import (
     EventKind,
     Role,
     Standing,
+    StandingChange,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -117,20 +120,20 @@ def test_create_customer_errors(app, build, accounts):
     before = _count(build, Customer)
     resp = client.post("/customers/new", data={"name": "", "tier": "standard",
                                                "standing": "preferred", "account_manager_id": ""})
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert _field_error(resp.get_data(as_text=True), "name") == "This field is required."
     # Service check: the contact e-mail belongs to another customer.
     resp = client.post("/customers/new", data={
         "name": "Copycat", "tier": "standard", "standing": "preferred", "account_manager_id": "",
         "contact_name": "Cop", "contact_email": "buyer@acme.example"})
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert _field_error(resp.get_data(as_text=True), "contact_email") == \
         "buyer@acme.example is already a contact of Acme Foods."
     # Only active account managers can be chosen.
     resp = client.post("/customers/new", data={
         "name": "Wrong AM", "tier": "standard", "standing": "preferred",
         "account_manager_id": str(accounts["agent"])})
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert _field_error(resp.get_data(as_text=True), "account_manager_id") == \
         "Choose an active account manager."
     assert _count(build, Customer) == before
@@ -147,6 +150,7 @@ def test_edit_customer_tier_standing_and_account_manager(app, build, accounts):
     assert 'value="Orphan Shop"' in page
     resp = client.post(f"/customers/{accounts['nobody']}/edit", data={
         "name": "Orphan Shop", "tier": "key", "standing": "active_elimination",
+        "standing_reason": "They moved their volume to another supplier.",
         "account_manager_id": str(accounts["am2"]), "preferences": "Values fast refunds."})
     assert resp.status_code == 302 and resp.location == f"/customers/{accounts['nobody']}"
 
@@ -165,6 +169,7 @@ def test_account_manager_edits_own_customer(app, build, accounts):
     client = _client_as(app, accounts["am"])
     resp = client.post(f"/customers/{accounts['mine']}/edit", data={
         "name": "Acme Foods Group", "tier": "standard", "standing": "strategic",
+        "standing_reason": "Named us their strategic supplier at the annual review.",
         "account_manager_id": str(accounts["am"])})
     assert resp.status_code == 302
     assert build(lambda: db.session.get(Customer, accounts["mine"]).name) == "Acme Foods Group"
@@ -178,13 +183,13 @@ def test_add_contact_and_duplicate_email(app, build, accounts):
     before = _count(build, Contact)
     for email in ("bea@apex.example", "BUYER@acme.example"):
         resp = client.post(url, data={"name": "Dup", "email": email})
-        assert resp.status_code == 200
+        assert resp.status_code == 400
         html = resp.get_data(as_text=True)
         assert _field_error(html, "email") == f"{email.lower()} already belongs to a contact."
         assert 'value="Dup"' in html
     assert _count(build, Contact) == before
     resp = client.post(url, data={"name": "", "email": ""})
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert _field_error(resp.get_data(as_text=True), "name") == "This field is required."
 
 
@@ -192,7 +197,7 @@ def test_add_contact_and_duplicate_email(app, build, accounts):
 def test_pejorative_words_trigger_a_warning(app, build, accounts, route):
     client = _client_as(app, accounts["agent"])
     data = {"name": "Tough Customer Ltd", "tier": "standard", "standing": "preferred",
-            "account_manager_id": "",
+            "standing_reason": "Confirmed us as preferred supplier.", "account_manager_id": "",
             "preferences": "Very UNREASONABLE about delivery times; rude on the phone."}
     url = "/customers/new" if route == "new" else f"/customers/{accounts['nobody']}/edit"
     resp = client.post(url, data=data)
@@ -228,6 +233,98 @@ def test_customer_page_lists_its_tickets(app, build, accounts, now):
     assert "Acme complaint one" in html and "Acme complaint two" in html
     assert "Zenith complaint" not in html and other not in links
     assert "buyer@acme.example" in html
+
+
+def test_new_customer_with_external_ref_and_purchase_share(app, build, accounts):
+    client = _client_as(app, accounts["agent"])
+    form = client.get("/customers/new").get_data(as_text=True)
+    assert 'name="external_ref"' in form and 'name="purchase_share"' in form
+    assert 'name="standing_reason"' not in form      # nothing changes on a new customer
+    resp = client.post("/customers/new", data={
+        "name": "Fresh Farms", "tier": "standard", "standing": "preferred",
+        "account_manager_id": "", "external_ref": "  CRM-77 ", "purchase_share": "37.5"})
+    assert resp.status_code == 302
+    customer_id = int(re.fullmatch(r"/customers/(\d+)", resp.location).group(1))
+    assert build(lambda: (lambda c: (c.external_ref, c.purchase_share))(
+        db.session.get(Customer, customer_id))) == ("CRM-77", Decimal("37.50"))
+    html = client.get(resp.location).get_data(as_text=True)
+    assert "<code>CRM-77</code>" in html and "37.50 %" in html
+    # The same reference again is a clear error on its field.
+    resp = client.post("/customers/new", data={
+        "name": "Copy Farms", "tier": "standard", "standing": "preferred",
+        "account_manager_id": "", "external_ref": "CRM-77"})
+    assert resp.status_code == 400
+    assert _field_error(resp.get_data(as_text=True), "external_ref") == \
+        "CRM-77 is already the external reference of Fresh Farms."
+    resp = client.post("/customers/new", data={
+        "name": "Big Share", "tier": "standard", "standing": "preferred",
+        "account_manager_id": "", "purchase_share": "120"})
+    assert resp.status_code == 400
+    assert _field_error(resp.get_data(as_text=True), "purchase_share")
+    assert _count(build, Customer) == 5
+
+
+def test_edit_external_ref_duplicate_and_clearing(app, build, accounts):
+    def set_ref():
+        db.session.get(Customer, accounts["theirs"]).external_ref = "Z-1"
+        db.session.commit()
+    build(set_ref)
+    client = _client_as(app, accounts["lead"])
+    url = f"/customers/{accounts['nobody']}/edit"
+    data = {"name": "Orphan Shop", "tier": "standard", "standing": "qualification_pending",
+            "account_manager_id": "", "external_ref": "Z-1", "purchase_share": ""}
+    resp = client.post(url, data=data)
+    assert resp.status_code == 400
+    assert _field_error(resp.get_data(as_text=True), "external_ref") == \
+        "Z-1 is already the external reference of Zenith Retail."
+    data["external_ref"] = "O-1"
+    assert client.post(url, data=data).status_code == 302
+    assert 'value="O-1"' in client.get(url).get_data(as_text=True)
+    data["external_ref"] = ""
+    assert client.post(url, data=data).status_code == 302
+    assert build(lambda: db.session.get(Customer, accounts["nobody"]).external_ref) is None
+
+
+def test_standing_change_in_the_edit_form_needs_a_reason(app, build, accounts):
+    client = _client_as(app, accounts["am"])
+    url = f"/customers/{accounts['mine']}/edit"
+    data = {"name": "Acme Foods", "tier": "standard", "standing": "passive_elimination",
+            "account_manager_id": str(accounts["am"]), "standing_reason": "  "}
+    resp = client.post(url, data=data)
+    assert resp.status_code == 400
+    assert _field_error(resp.get_data(as_text=True), "standing_reason").startswith(
+        "Say why the standing changes")
+    assert build(lambda: db.session.get(Customer, accounts["mine"]).standing) is \
+        Standing.QUALIFICATION_PENDING
+    data["standing_reason"] = "Two late deliveries; they now order from a second supplier."
+    assert client.post(url, data=data).status_code == 302
+    data.update(standing="preferred", standing_reason="Back to normal after the recovery.")
+    assert client.post(url, data=data).status_code == 302
+    # Saving again with the same standing needs no reason and adds no history.
+    data.update(standing_reason="")
+    assert client.post(url, data=data).status_code == 302
+
+    def history():
+        return [(c.old_standing, c.new_standing, c.changed_by_id) for c in db.session.scalars(
+            sa.select(StandingChange).order_by(StandingChange.id))]
+    assert build(history) == [
+        (Standing.QUALIFICATION_PENDING, Standing.PASSIVE_ELIMINATION, accounts["am"]),
+        (Standing.PASSIVE_ELIMINATION, Standing.PREFERRED, accounts["am"])]
+    html = client.get(f"/customers/{accounts['mine']}").get_data(as_text=True)
+    section = html[html.index('id="standing-history"'):]
+    newest = section.index("Back to normal after the recovery.")
+    oldest = section.index("Two late deliveries; they now order from a second supplier.")
+    assert newest < oldest
+    assert "Passive elimination → Preferred supplier" in html
+    assert "Amy Manager" in section
+
+
+def test_customer_without_history_or_orders(app, accounts):
+    html = _client_as(app, accounts["agent"]).get(
+        f"/customers/{accounts['nobody']}").get_data(as_text=True)
+    assert "The standing has not changed since the customer was added." in html
+    assert "No orders recorded for this customer." in html
+    assert "Not known" in html
 
 
 # ----------------------------------------------------------------- public complaint form

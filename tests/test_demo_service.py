@@ -38,7 +38,7 @@ CLOSED_STATES = ("resolved", "closed")
 # Timeline events that do not change the ticket itself (the services leave its last
 # activity alone for them).
 BOOKKEEPING = (EventKind.INTERNAL_NOTE, EventKind.PLAYBOOK, EventKind.STEP_DONE,
-               EventKind.STEP_REOPENED, EventKind.SLA)
+               EventKind.STEP_REOPENED, EventKind.SLA, EventKind.SURVEY, EventKind.LOYALTY)
 
 
 def _count(model) -> int:
@@ -85,7 +85,7 @@ def _snapshot() -> list[tuple]:
 def test_demo_has_one_login_per_role_and_the_password_works(ctx, now):
     summary = demo.load_demo(now=now)
 
-    assert "200 tickets" in summary
+    assert f"{demo.DEMO_TICKETS + demo.HISTORY_TICKETS} tickets" in summary
     assert {role for _, role, _ in demo.DEMO_LOGINS} == set(Role)
     for email, role, name in demo.DEMO_LOGINS:
         user = authenticate(email, demo.DEMO_PASSWORD)
@@ -107,7 +107,7 @@ def test_demo_customers_are_mixed_and_written_after_the_cases(ctx, now):
     customers = db.session.scalars(
         sa.select(Customer).options(sa.orm.selectinload(Customer.contacts),
                                     sa.orm.selectinload(Customer.account_manager))).all()
-    assert 25 <= len(customers) <= 35
+    assert 90 <= len(customers) <= 120
     assert {c.tier for c in customers} == set(CustomerTier)
     assert len({c.standing for c in customers}) >= 4
     for customer in customers:
@@ -127,14 +127,18 @@ def test_demo_tickets_cover_every_category_kind_severity_and_status(ctx, now):
     demo.load_demo(now=now)
 
     tickets = _tickets()
-    assert 180 <= len(tickets) <= 220
+    assert 330 <= len(tickets) <= 370
     used = {t.category_id for t in tickets}
     assert used == set(db.session.scalars(sa.select(Category.id)))
     assert {t.kind for t in tickets} == set(TicketKind)
     assert {t.severity for t in tickets} == set(Severity)
     assert {t.status for t in tickets} == set(TicketStatus)
     assert len({t.channel for t in tickets}) >= 5
-    assert all(t.created_at >= now - timedelta(days=61) for t in tickets)
+    span = demo.DEMO_DAYS + demo.HISTORY_DAYS + 1
+    assert all(t.created_at >= now - timedelta(days=span) for t in tickets)
+    history = [t for t in tickets if t.created_at < now - timedelta(days=demo.DEMO_DAYS)]
+    assert len(history) >= demo.HISTORY_TICKETS
+    assert all(t.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) for t in history)
 
     crises = [t for t in tickets if t.kind is TicketKind.CRISIS]
     assert 0 < len(crises) < len(tickets) / 5
@@ -465,7 +469,7 @@ def test_cli_loads_demo_data_and_prints_the_logins(app):
         assert email in result.output
     with app.app_context():
         loaded = _count(Ticket)
-    assert loaded == demo.DEMO_TICKETS
+    assert loaded == demo.DEMO_TICKETS + demo.HISTORY_TICKETS
 
     again = runner.invoke(args=["demo-data", "--if-empty"])
     assert again.exit_code == 0, again.output
@@ -489,4 +493,51 @@ def test_cli_bulk_option_appends_tickets(app):
     assert result.exit_code == 0, result.output
     assert "Generated 40 tickets" in result.output
     with app.app_context():
-        assert _count(Ticket) == demo.DEMO_TICKETS + 40
+        assert _count(Ticket) == demo.DEMO_TICKETS + demo.HISTORY_TICKETS + 40
+
+
+def test_demo_recoveries_have_orders_answers_and_loyalty_outcomes(ctx, now):
+    """Every figure of the outcome report, the loyalty page and the accounts pages has data."""
+    from ticketdesk.models import (LoyaltyState, Order, RecoveryOutcome, StandingChange,
+                                   Survey, purchase_clause)
+    from ticketdesk.services import outcomes, segments
+    from ticketdesk.services.recovery_rules import desk_date
+
+    summary = demo.load_demo(now=now)
+    assert "loyalty: judged" in summary
+    customers = db.session.scalars(sa.select(Customer)).all()
+    refs = [c.external_ref for c in customers]
+    assert all(refs) and len(set(refs)) == len(refs)
+    # Customers who never complained (the matched groups), in more than one tier.
+    quiet = [c for c in customers if not db.session.scalar(
+        sa.select(sa.func.count(Ticket.id)).where(Ticket.customer_id == c.id))]
+    assert len(quiet) >= 20 and len({c.tier for c in quiet}) >= 2
+    # Purchases over 18 months, and reshipped goods that are no purchase.
+    today = desk_date(now)
+    first_order = db.session.scalar(sa.select(sa.func.min(Order.ordered_on)))
+    assert (today - first_order).days > 500
+    assert db.session.scalar(sa.select(sa.func.count(Order.id)).where(purchase_clause())) > 1000
+    assert db.session.scalar(sa.select(sa.func.count(Order.id)).where(
+        Order.remedy_ticket_id.is_not(None), Order.amount == 0)) > 50
+    # Surveys: answered with every kind of score, some without an answer.
+    scores = db.session.scalars(sa.select(Survey.score)).all()
+    assert {3, 4, 5} <= set(scores) and None in scores
+    # Loyalty: every state, with the order that confirmed each retained customer.
+    outcomes_ = db.session.scalars(sa.select(RecoveryOutcome)).all()
+    states = {o.state for o in outcomes_}
+    assert {LoyaltyState.CANDIDATE, LoyaltyState.RETAINED, LoyaltyState.LAPSED,
+            LoyaltyState.AT_RISK, None} <= states
+    assert all(o.reorder_id for o in outcomes_ if o.state is LoyaltyState.RETAINED)
+    assert any(o.success for o in outcomes_) and not all(o.success for o in outcomes_)
+    # Accounts: standing changes with reasons, a segment set by hand, every segment.
+    assert db.session.scalar(sa.select(sa.func.count(StandingChange.id))) >= 3
+    assert any(c.segment_override for c in customers)
+    views = segments.compute([c.id for c in customers], today=today)
+    assert {v.computed for v in views.values()} == set(segments.EngagementSegment)
+    # The outcome report compares recovered customers with the matched group.
+    report = outcomes.report(today - timedelta(days=364), today, today=today)
+    for horizon in (30, 60, 90):
+        comparison = report.total.comparisons[horizon]
+        assert comparison.n >= 10 and comparison.verdict is not None, horizon
+    conversion = report.total.conversion
+    assert conversion.retained and conversion.lapsed

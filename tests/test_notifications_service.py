@@ -265,3 +265,13 @@ def test_reading_and_marking(people, now):
         notifications.mark_read(user(people.agent2), latest[1].id, now=now)
     assert notifications.mark_all_read(agent, now=now) == 2
     assert notifications.unread_count(agent) == 0
+
+
+def test_watchers_read_what_a_survey_or_loyalty_event_says():
+    from ticketdesk.models import EventKind, TicketEvent
+    answered = TicketEvent(kind=EventKind.SURVEY, body="Satisfaction 2 of 5.\nToo slow.",
+                           by_customer=True)
+    flagged = TicketEvent(kind=EventKind.LOYALTY, body="Loyalty candidate until 1 June.")
+    assert notifications.describe(answered, None) == \
+        "Satisfaction: Satisfaction 2 of 5. Too slow."
+    assert notifications.describe(flagged, None) == "Loyalty: Loyalty candidate until 1 June."

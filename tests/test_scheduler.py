@@ -119,7 +119,7 @@ def ran(monkeypatch):
 
 def test_jobs_list_names_each_job_once():
     ids = [job.id for job in background.JOBS]
-    assert ids == ["outbox", "reminders", "sla-sweep"]
+    assert ids == ["outbox", "reminders", "sla-sweep", "loyalty"]
     assert all(job.description and callable(job.run) for job in background.JOBS)
 
 
@@ -128,6 +128,8 @@ def test_run_due_jobs_runs_every_job_for_the_holder(app, now):
         "outbox: sent 0, logged 0, retried 0, failed 0",
         "reminders: 0 reminders",
         "sla-sweep: checked 0 tickets: 0 at risk, 0 breached",
+        "loyalty: judged 0 resolved tickets (0 loyalty candidates, 0 at risk); 0 retained, "
+        "0 lapsed",
     ]
 
 

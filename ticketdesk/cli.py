@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -111,6 +112,44 @@ def sla_sweep() -> None:
     from ticketdesk.services import sla
 
     click.echo(str(sla.sweep(now=utcnow())))
+
+
+@click.command("import-orders")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_orders(file: Path) -> None:
+    """Import customers' orders from a CSV file (customer_ref,order_ref,ordered_on,amount,
+    currency): all or nothing, safe to run twice. Exit code 1 when the file has errors."""
+    from ticketdesk.services import orders
+    from ticketdesk.services.errors import DomainError
+
+    with file.open("rb") as fh:
+        data = fh.read(orders.MAX_IMPORT_BYTES + 1)
+    try:
+        result = orders.import_csv(data, actor=None, now=utcnow())
+    except DomainError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    if result.errors:
+        for error in result.shown_errors:
+            click.echo(str(error), err=True)
+        if result.more_errors:
+            click.echo(f"... and {result.more_errors} more.", err=True)
+        click.echo("Nothing was imported.", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {result.added} orders ({result.already_there} already there).")
+
+
+loyalty_cli = AppGroup("loyalty", help="Judge recoveries and follow loyalty candidates.")
+
+
+@loyalty_cli.command("run")
+def loyalty_run() -> None:
+    """Judge the recoveries whose reopen window has passed; move candidates to retained or
+    lapsed (the scheduler does this once a day)."""
+    from ticketdesk.services import loyalty
+
+    click.echo(loyalty.run_daily(now=utcnow()))
 
 
 notify_cli = AppGroup("notify", help="In-app notifications and reminders.")
@@ -228,6 +267,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_routing)
     app.cli.add_command(seed_sla)
     app.cli.add_command(sla_sweep)
+    app.cli.add_command(import_orders)
+    app.cli.add_command(loyalty_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(scheduler_cli)

@@ -77,6 +77,8 @@ from ticketdesk.services import (
     routing_rules,
     sla,
 )
+from ticketdesk import demo_recovery
+from ticketdesk.services import loyalty
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.playbook_defaults import (
     ACCOUNT_MANAGER,
@@ -104,6 +106,10 @@ DEMO_LOGINS: list[tuple[str, Role, str]] = [
 ]
 DEMO_TICKETS = 200
 DEMO_DAYS = 60
+# Older, finished complaints (60 to 420 days ago), so that recoveries have had time to show
+# whether the customer bought again.
+HISTORY_TICKETS = 150
+HISTORY_DAYS = 360
 BULK_DAYS = 365
 BULK_BATCH = 10_000
 
@@ -360,6 +366,79 @@ _CUSTOMERS: tuple[_CustomerSpec, ...] = (
         "First order in the web shop this year.",
         (("Priya Raman", "priya.raman@mail.example", ""),)),
 )
+
+
+# More accounts, made from name lists: small businesses and consumers who complain now and
+# then, and accounts that never complained (the outcome report compares the two).
+_SMALL_BUSINESSES = (
+    "Harbour Lane Bakery", "Copperleaf Florists", "Northgate Print Shop", "Tidewater Café",
+    "Greenfield Garden Centre", "Linden Dental Practice", "Quayside Bike Repair",
+    "Stonebridge Hardware", "Willow & Oak Interiors", "Riverside Pet Supplies",
+    "Bramble Tea Rooms", "Saltmarsh Surf Shop", "Hilltop Veterinary Clinic", "Cobalt Coworking",
+    "Larkspur Yoga Studio", "Ember Pizza Kitchen", "Orchard Lane Pharmacy", "Foxglove Stationers",
+    "Seaview Guesthouse", "Juniper Hair Studio", "Marigold Nursery School", "Anchor Ship Chandlers",
+    "Birchwood Dental Lab", "Crescent Moon Bistro", "Driftwood Gallery", "Evergreen Landscaping",
+    "Falcon Courier Co-op", "Goldcrest Opticians", "Heron Point Marina", "Ironbark Joinery",
+)
+_KEY_ACCOUNTS = (
+    "Altmark Logistics AG", "Verdant Office Parks", "Castell Hotels", "Nordlicht Pharmacies",
+    "Pioneer Schools Trust", "Belmont Catering Group", "Rivera Retail S.L.", "Sakura Dining Group",
+    "Atlas Property Services", "Oakridge Care Homes", "Helix Labs Ltd", "Granite Fitness Chain",
+)
+_FIRST_NAMES = ("Anna", "Ben", "Chloé", "David", "Elif", "Farid", "Greta", "Hugo", "Ines",
+                "Jakub", "Kaja", "Luca", "Maya", "Nils", "Oona", "Pablo", "Rosa", "Sven",
+                "Tara", "Yusuf")
+_LAST_NAMES = ("Fischer", "Dubois", "García", "Jensen", "Kovač", "Larsen", "Moreno", "Novak",
+               "Okoye", "Petrov", "Quinn", "Schmidt", "Takahashi", "Varga", "Walsh", "Berger")
+_EXTRA_PREFERENCES = (
+    "Orders online; likes a short note when a delivery is split.",
+    "Prefers a call to an e-mail when something goes wrong.",
+    "Asks for samples of new lines before ordering in quantity.",
+    "Pays by invoice at 30 days; keeps orders small and regular.",
+    "Likes to hear about seasonal offers a month ahead.",
+    "",
+)
+
+
+def _slug(text: str) -> str:
+    return "".join(c for c in text.lower().replace("&", "and") if c.isalnum() or c == " ") \
+        .strip().replace(" ", "-")
+
+
+def _extra_customers() -> tuple[tuple[_CustomerSpec, ...], frozenset[str]]:
+    """The generated accounts, and the keys of those that never complain."""
+    rng = random.Random("demo-accounts")
+    specs, quiet = [], set()
+    for i, name in enumerate(_SMALL_BUSINESSES):
+        slug = _slug(name)
+        specs.append(_CustomerSpec(
+            f"sb_{slug}", name, _D, rng.choice((Standing.PREFERRED, Standing.QUALIFICATION_PENDING)),
+            None, "EUR", True, tuple(rng.sample(_GENERIC_ITEMS, 3)),
+            rng.choice(_EXTRA_PREFERENCES),
+            ((f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}", f"orders@{slug}.example",
+              ""),)))
+        if i % 3 == 2:
+            quiet.add(f"sb_{slug}")
+    for i, name in enumerate(_KEY_ACCOUNTS):
+        slug = _slug(name)
+        specs.append(_CustomerSpec(
+            f"ka_{slug}", name, _K, rng.choice((Standing.PREFERRED, Standing.STRATEGIC)),
+            rng.choice(("manager", "manager2")), "EUR", True, tuple(rng.sample(_GENERIC_ITEMS, 3)),
+            rng.choice(_EXTRA_PREFERENCES),
+            ((f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}",
+              f"purchasing@{slug}.example", ""),)))
+        if i % 3:
+            quiet.add(f"ka_{slug}")
+    for i in range(32):
+        first, last = _FIRST_NAMES[i % len(_FIRST_NAMES)], _LAST_NAMES[(i * 7) % len(_LAST_NAMES)]
+        key = f"pc_{i}"
+        specs.append(_CustomerSpec(
+            key, f"{first} {last}", _D, Standing.QUALIFICATION_PENDING, None, "EUR", False,
+            tuple(rng.sample(_GENERIC_ITEMS, 2)), rng.choice(_EXTRA_PREFERENCES),
+            ((f"{first} {last}", f"{_slug(first)}.{_slug(last)}{i}@mail.example", ""),)))
+        if i % 3 == 2:
+            quiet.add(key)
+    return tuple(specs), frozenset(quiet)
 
 
 @dataclass(frozen=True)
@@ -916,6 +995,7 @@ _CONSUMER_CHANNELS = ((Channel.WEB, 45), (Channel.EMAIL, 18), (Channel.PHONE, 14
 _SEVERITY_ORDER = (Severity.P4, Severity.P3, Severity.P2, Severity.P1)
 _GENERIC_ITEMS = ("cartons of goods", "replacement parts", "boxes of supplies", "gift sets",
                   "kitchen tools", "packaging materials", "office chairs", "textile sets")
+_EXTRA_CUSTOMERS, _QUIET = _extra_customers()
 
 
 # ============================================================================ timeline
@@ -1282,6 +1362,8 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
         db.session.flush()  # ids for the tickets and events below
         drafts = _story_drafts(now, staff, teams, customers)
         drafts += _generic_drafts(rng, now, DEMO_TICKETS - len(drafts), staff, teams, customers)
+        drafts += _generic_drafts(rng, now, HISTORY_TICKETS, staff, teams, customers,
+                                  history=True)
         drafts.sort(key=lambda d: d.created_at)
         tickets = []
         unflushed: set[int] = set()
@@ -1305,15 +1387,18 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
             ticket.updated_at = touched
             flag_modified(ticket, "updated_at")  # written as is, not stamped with "now"
         extras = _demo_routing(now, staff, tickets)
+        recovery = demo_recovery.load(rng, now=now, customers=customers, tickets=tickets,
+                                      staff=staff)
         summary = _summary(teams, staff, customers, tickets, len(cats),
                            playbooks=(len(candidates), added))
     reminders = notifications.run_due(now=now)
     swept = sla.sweep(now=now)
+    judged = loyalty.run_daily(now=now)
     with unit_of_work():
         db.session.execute(sa.delete(OutboxMessage))  # the demo's past sends no e-mail
     return "\n".join([summary, extras + f", {reminders} overdue-step reminders",
                       f"  service levels: {swept.at_risk} tickets at risk, "
-                      f"{swept.breached} targets missed"])
+                      f"{swept.breached} targets missed", recovery, f"  loyalty: {judged}"])
 
 
 def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) -> str:
@@ -1413,8 +1498,8 @@ def _demo_customers(rng: random.Random, staff: dict[str, User],
                     now: datetime) -> dict[str, tuple[Customer, _CustomerSpec]]:
     customers = {}
     emails: set[str] = set()
-    for spec in _CUSTOMERS:
-        created = now - timedelta(days=rng.randint(90, 900), minutes=rng.randint(0, 1439))
+    for spec in _CUSTOMERS + _EXTRA_CUSTOMERS:
+        created = now - timedelta(days=rng.randint(600, 1500), minutes=rng.randint(0, 1439))
         customer = Customer(
             name=spec.name, tier=spec.tier, standing=spec.standing,
             account_manager_id=None, preferences=spec.preferences, created_at=created)
@@ -1999,32 +2084,45 @@ def _pick_status(rng: random.Random, age_hours: float) -> TicketStatus:
 
 def _generic_drafts(rng: random.Random, now: datetime, count: int, staff: dict[str, User],
                     teams: dict[str, Team],
-                    customers: dict[str, tuple[Customer, _CustomerSpec]]) -> list[_Draft]:
+                    customers: dict[str, tuple[Customer, _CustomerSpec]], *,
+                    history: bool = False) -> list[_Draft]:
+    """``count`` complaints of the last DEMO_DAYS days, or finished ones from the
+    HISTORY_DAYS before them (``history``)."""
     tier_weight = {CustomerTier.STRATEGIC: 12, CustomerTier.KEY: 8, CustomerTier.STANDARD: 4}
-    pool = [(pair, tier_weight[pair[1].tier] if pair[1].business else 2)
-            for key, pair in customers.items() if key not in _STORY_ONLY]
+    extra = {spec.key for spec in _EXTRA_CUSTOMERS}
+    # The generated accounts complain now and then: about once a year each.
+    pool = [(pair, 0.6 if key in extra else tier_weight[pair[1].tier] if pair[1].business else 2)
+            for key, pair in customers.items() if key not in _STORY_ONLY | _QUIET]
     workers = {key: [u for u in team.members if u.works_tickets] for key, team in teams.items()}
     front = workers["front"]
     drafts = []
     for _ in range(count):
         customer, spec = _weighted(rng, pool)
-        drafts.append(_generic_draft(rng, now, customer, spec, staff, teams, workers, front))
+        drafts.append(_generic_draft(rng, now, customer, spec, staff, teams, workers, front,
+                                     history=history))
     return drafts
 
 
-def _generic_draft(rng, now, customer, spec, staff, teams, workers, front) -> _Draft:
+def _generic_draft(rng, now, customer, spec, staff, teams, workers, front, *,
+                   history: bool = False) -> _Draft:
     crisis_rate = {CustomerTier.STRATEGIC: 0.15, CustomerTier.KEY: 0.06,
                    CustomerTier.STANDARD: 0.01}[spec.tier]
     kind = TicketKind.CRISIS if rng.random() < crisis_rate else TicketKind.COMPLAINT
     channel = _weighted(rng, _BUSINESS_CHANNELS if spec.business else _CONSUMER_CHANNELS)
-    age_days = DEMO_DAYS * rng.random() ** 1.2
+    if history:
+        age_days = DEMO_DAYS + HISTORY_DAYS * rng.random()
+    else:
+        age_days = DEMO_DAYS * rng.random() ** 1.2
     t0 = now - timedelta(days=age_days)
     t0 = t0.replace(second=0, microsecond=0)
     if channel in (Channel.PHONE, Channel.WALK_IN):
         t0 = _staff_hour(rng, t0, now)
     t0 = min(t0, now - timedelta(minutes=12))
     age_hours = (now - t0).total_seconds() / 3600
-    status = _pick_status(rng, age_hours)
+    if history:
+        status = _weighted(rng, ((TicketStatus.RESOLVED, 15), (TicketStatus.CLOSED, 85)))
+    else:
+        status = _pick_status(rng, age_hours)
 
     # Money and the words the customer uses.
     if spec.tier is CustomerTier.STRATEGIC:
@@ -2246,7 +2344,9 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
 
     # Resolution: confirmed by the customer first, or by phone just before the final reply;
     # the cause is explained in writing before the ticket is resolved.
-    h += rng.uniform(6, 120) if crisis else rng.uniform(4, 96)
+    # Most desks confirm within a working day or so; some cases drag on.
+    h += rng.uniform(2, 20) if rng.random() < 0.7 else (
+        rng.uniform(6, 120) if crisis else rng.uniform(20, 96))
     explain = None if theirs else cause[0]
 
     def explained(body: str) -> str:
@@ -2255,7 +2355,7 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
     if not theirs and rng.random() < 0.4:
         add("reply", assignee, explained(rng.choice(_CONFIRM_QUESTIONS)),
             status=TicketStatus.PENDING_CUSTOMER, explain=explain)
-        h += rng.uniform(2, 48)
+        h += rng.uniform(1, 24)
         customer_says(rng.choice(_THANKS))
         h += rng.uniform(0.2, 8)
         tick(CONFIRM)

@@ -11,16 +11,16 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 
 from ticketdesk.database import utcnow
-from ticketdesk.services import lease, notifications, outbox, sla
+from ticketdesk.services import lease, loyalty, notifications, outbox, recovery_rules, sla
 
 log = logging.getLogger("ticketdesk.scheduler")
 
@@ -49,10 +49,35 @@ def _sweep_sla(now: datetime) -> str:
     return str(sla.sweep(now=now))
 
 
+class OncePerDeskDay:
+    """Run ``run(now)`` at most once per desk day for this app in this process (if it
+    raises, the next tick tries again). The job behind it is idempotent, so a second
+    process, or a restart, running it again the same day changes nothing."""
+
+    def __init__(self, run: Callable[[datetime], str]):
+        self.run = run
+
+    def __call__(self, now: datetime) -> str:
+        last_days: dict[int, date] = current_app.extensions.setdefault(
+            "ticketdesk_daily_jobs", {})
+        day = recovery_rules.desk_date(now)
+        if last_days.get(id(self)) == day:
+            return f"already ran for {day.isoformat()}"
+        summary = self.run(now)
+        last_days[id(self)] = day
+        return summary
+
+
+def _judge_recoveries(now: datetime) -> str:
+    return loyalty.run_daily(now=now)
+
+
 JOBS: list[Job] = [
     Job("outbox", "Send the queued e-mails that are due", _send_outbox),
     Job("reminders", "Remind people of overdue playbook steps", _remind_overdue_steps),
     Job("sla-sweep", "Flag SLA warnings and breaches", _sweep_sla),
+    Job("loyalty", "Judge recoveries and follow loyalty candidates (once a day)",
+        OncePerDeskDay(_judge_recoveries)),
 ]
 
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ticketdesk.models import CustomerTier, Standing
 from ticketdesk.tickets.forms import _int_or_none, enum_choices
@@ -9,11 +10,26 @@ from ticketdesk.tickets.forms import _int_or_none, enum_choices
 
 class CustomerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    external_ref = StringField(
+        _l("External reference"), validators=[Optional(), Length(max=64)],
+        description=_l("Their customer number in your CRM or ERP. Order imports use it to find "
+                       "the customer."))
     tier = SelectField(_l("Tier"), choices=enum_choices(CustomerTier, "tier"),
                        default=CustomerTier.STANDARD.value)
     standing = SelectField(_l("Our standing with them"), choices=enum_choices(Standing, "standing"),
                            default=Standing.QUALIFICATION_PENDING.value,
                            description=_l("How this customer ranks us as a supplier."))
+    standing_reason = TextAreaField(
+        _l("Why the standing changes"), validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+        description=_l("Needed only when you change the standing: what happened, or what the "
+                       "customer told you."))
+    purchase_share = DecimalField(
+        _l("Our share of their purchases (%)"), places=2,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        render_kw={"inputmode": "decimal"},
+        description=_l("Of everything they buy in our line, how much comes from us, if you "
+                       "know it."))
     account_manager_id = SelectField(_l("Account manager"), coerce=_int_or_none, validate_choice=False)
     preferences = TextAreaField(
         _l("What they value"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3},
@@ -22,6 +38,7 @@ class CustomerForm(FlaskForm):
 
 
 class NewCustomerForm(CustomerForm):
+    standing_reason = None  # a new customer starts with a standing; nothing changes yet
     contact_name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
@@ -31,3 +48,19 @@ class ContactForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+
+
+class OrderForm(FlaskForm):
+    reference = StringField(_l("Order reference"), validators=[DataRequired(), Length(max=64)])
+    ordered_on = DateField(_l("Order date"), validators=[InputRequired()])
+    amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), NumberRange(min=0)],
+                          render_kw={"inputmode": "decimal"})
+    currency = StringField(_l("Currency"), validators=[DataRequired(), Length(min=3, max=3)])
+    remedy_ticket = StringField(
+        _l("Ships the remedy of ticket"), validators=[Optional(), Length(max=20)],
+        description=_l("Only for a replacement or other remedy sent on a complaint, e.g. "
+                       "TD-000123. Such shipments are not counted as purchases."))
+
+
+class OrderImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])

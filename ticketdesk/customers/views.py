@@ -1,28 +1,47 @@
-"""Customer (account) pages: list, profile with contacts and tickets, edits."""
+"""Customer (account) pages: list, profile with contacts, tickets, orders and standing
+history, edits; and the order import for administrators."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ticketdesk.customers.forms import ContactForm, CustomerForm, NewCustomerForm
+from ticketdesk.customers.forms import (
+    ContactForm,
+    CustomerForm,
+    NewCustomerForm,
+    OrderForm,
+    OrderImportForm,
+)
+from ticketdesk.database import utcnow
 from ticketdesk.models import CustomerTier, Role, Standing
 from ticketdesk.security import roles_required
 from ticketdesk.services import access, guards
 from ticketdesk.services import customers as customer_service
 from ticketdesk.services import ledger as ledger_service
+from ticketdesk.services import orders as order_service
 from ticketdesk.services import queue as queue_service
 from ticketdesk.services.errors import DomainError
+from ticketdesk.services.recovery_rules import desk_date
 
 bp = Blueprint("customers", __name__)
 
 VIEW_ROLES = (Role.AGENT, Role.LEAD, Role.ACCOUNT_MANAGER)
+IMPORT_ROLES = order_service.IMPORT_ROLES
+ORDERS_SHOWN = 20
 
 
 def _data(form: CustomerForm) -> customer_service.CustomerData:
+    reason = form.standing_reason.data if "standing_reason" in form else ""
     return customer_service.CustomerData(
         name=form.name.data or "", tier=CustomerTier(form.tier.data),
         standing=Standing(form.standing.data), account_manager_id=form.account_manager_id.data,
-        preferences=form.preferences.data or "")
+        preferences=form.preferences.data or "", external_ref=form.external_ref.data,
+        purchase_share=form.purchase_share.data, standing_reason=reason or "")
+
+
+def _error_to(form, exc: DomainError, default: str) -> None:
+    target = getattr(form, exc.field or default, None) or getattr(form, default)
+    target.errors = list(target.errors) + [str(exc)]
 
 
 def _warn_pejorative(text: str) -> None:
@@ -59,13 +78,13 @@ def new():
             customer = customer_service.create_customer(actor=current_user, data=_data(form),
                                                         contact=contact)
         except DomainError as exc:
-            target = getattr(form, exc.field or "name", form.name)
-            target.errors = list(target.errors) + [str(exc)]
+            _error_to(form, exc, "name")
         else:
             _warn_pejorative(customer.preferences)
             flash(_("Customer %(name)s created.", name=customer.name), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
-    return render_template("customers/form.html", form=form, customer=None)
+    status = 400 if request.method == "POST" else 200
+    return render_template("customers/form.html", form=form, customer=None), status
 
 
 @bp.route("/<int:customer_id>")
@@ -73,15 +92,32 @@ def new():
 def detail(customer_id: int):
     customer = customer_service.get_customer(customer_id)
     access.require_view_customer(current_user, customer)
-    return _render_detail(customer, ContactForm(formdata=None))
+    return _render_detail(customer)
 
 
-def _render_detail(customer, contact_form):
+def _order_form() -> OrderForm:
+    form = OrderForm(formdata=None)
+    form.currency.data = current_app.config["DEFAULT_CURRENCY"]
+    form.ordered_on.data = desk_date(utcnow())
+    return form
+
+
+def _render_detail(customer, *, contact_form=None, order_form=None, status: int = 200):
+    can_edit = access.can_edit_customer(current_user, customer)
+    orders = order_service.list_orders(customer.id, limit=ORDERS_SHOWN)
+    first, last = order_service.last_twelve_months(utcnow())
     return render_template(
         "customers/detail.html", customer=customer,
         tickets=queue_service.list_customer_tickets(current_user, customer, limit=200),
         compensation=ledger_service.customer_totals(customer.id),
-        can_edit=access.can_edit_customer(current_user, customer), contact_form=contact_form)
+        can_edit=can_edit,
+        contact_form=contact_form or ContactForm(formdata=None),
+        orders=orders, order_count=order_service.count_orders(customer.id),
+        remedy_refs=order_service.remedy_tickets(orders),
+        revenue=order_service.revenue(customer.id, first, last), revenue_since=first,
+        order_form=order_form or (_order_form() if can_edit else None),
+        standing_history=customer_service.standing_history(customer.id),
+    ), status
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -95,15 +131,16 @@ def edit(customer_id: int):
         form.tier.data, form.standing.data = customer.tier.value, customer.standing.value
     if form.validate_on_submit():
         try:
-            customer_service.update_customer(customer, actor=current_user, data=_data(form))
+            customer_service.update_customer(customer, actor=current_user, data=_data(form),
+                                             now=utcnow())
         except DomainError as exc:
-            target = getattr(form, exc.field or "name", form.name)
-            target.errors = list(target.errors) + [str(exc)]
+            _error_to(form, exc, "name")
         else:
             _warn_pejorative(customer.preferences)
             flash(_("Customer saved."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
-    return render_template("customers/form.html", form=form, customer=customer)
+    status = 400 if request.method == "POST" else 200
+    return render_template("customers/form.html", form=form, customer=customer), status
 
 
 @bp.route("/<int:customer_id>/contacts", methods=["POST"])
@@ -117,9 +154,66 @@ def add_contact(customer_id: int):
             customer_service.add_contact(customer, actor=current_user, data=customer_service.ContactData(
                 name=form.name.data, email=form.email.data, phone=form.phone.data or ""))
         except DomainError as exc:
-            target = getattr(form, exc.field or "name", form.name)
-            target.errors = list(target.errors) + [str(exc)]
+            _error_to(form, exc, "name")
         else:
             flash(_("Contact added."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
-    return _render_detail(customer, form)
+    return _render_detail(customer, contact_form=form, status=400)
+
+
+@bp.route("/<int:customer_id>/orders", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def add_order(customer_id: int):
+    customer = customer_service.get_customer(customer_id)
+    access.require_edit_customer(current_user, customer)
+    form = OrderForm()
+    if form.validate_on_submit():
+        data = order_service.OrderData(
+            reference=form.reference.data or "", ordered_on=form.ordered_on.data,
+            amount=form.amount.data, currency=form.currency.data or "",
+            remedy_ticket=form.remedy_ticket.data or "")
+        try:
+            order = order_service.add_order(customer, actor=current_user, data=data, now=utcnow())
+        except DomainError as exc:
+            _error_to(form, exc, "reference")
+        else:
+            flash(_("Order %(ref)s added.", ref=order.reference), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="orders"))
+    return _render_detail(customer, order_form=form, status=400)
+
+
+@bp.route("/<int:customer_id>/orders/<int:order_id>/delete", methods=["POST"])
+@roles_required(*VIEW_ROLES)
+def delete_order(customer_id: int, order_id: int):
+    customer = customer_service.get_customer(customer_id)
+    access.require_edit_customer(current_user, customer)
+    order = order_service.get_order(order_id)
+    if order is None or order.customer_id != customer.id:
+        abort(404)
+    reference = order.reference
+    order_service.delete_order(order, actor=current_user)
+    flash(_("Order %(ref)s deleted.", ref=reference), "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="orders"))
+
+
+@bp.route("/orders/import", methods=["GET", "POST"])
+@roles_required(*IMPORT_ROLES)
+def import_orders():
+    form = OrderImportForm()
+    result = None
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(order_service.MAX_IMPORT_BYTES + 1)
+        try:
+            result = order_service.import_csv(data, actor=current_user, now=utcnow())
+        except DomainError as exc:
+            _error_to(form, exc, "file")
+        else:
+            if result.ok:
+                flash(_("Imported %(added)d orders (%(already)d already there).",
+                        added=result.added, already=result.already_there), "success")
+                return redirect(url_for("customers.import_orders"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("customers/import.html", form=form, result=result,
+                           header=",".join(order_service.HEADER),
+                           example=order_service.EXAMPLE_LINES,
+                           max_mb=order_service.MAX_IMPORT_BYTES // (1024 * 1024)), status

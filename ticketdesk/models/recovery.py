@@ -87,7 +87,7 @@ class Survey(db.Model):
     score: Mapped[int | None]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
-    ticket: Mapped["Ticket"] = relationship()  # noqa: F821 - ticket module
+    ticket: Mapped["Ticket"] = relationship(back_populates="surveys")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Survey {self.ticket_id} {self.score}>"

@@ -199,6 +199,8 @@ class Ticket(TimestampMixin, db.Model):
     sla_policy: Mapped["SlaPolicy | None"] = relationship()  # noqa: F821 - sla module
     remedies: Mapped[list["Remedy"]] = relationship(  # noqa: F821 - ledger module
         back_populates="ticket", order_by="Remedy.id", passive_deletes=True)
+    surveys: Mapped[list["Survey"]] = relationship(  # noqa: F821 - recovery module
+        back_populates="ticket", order_by="Survey.id", passive_deletes=True)
     steps: Mapped[list[TicketStep]] = relationship(
         order_by=TicketStep.position, passive_deletes=True, cascade="all, delete-orphan"
     )

@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ticketdesk.services import surveys
 
 
 class ComplaintForm(FlaskForm):
@@ -26,3 +35,23 @@ class FollowUpForm(FlaskForm):
     body = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=20000)],
                          render_kw={"rows": 5})
     attachments = MultipleFileField(_l("Photos or documents (optional)"))
+
+
+def _score(value) -> int | None:
+    """Radio value → whole number; nothing chosen stays None (the service says what is missing)."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class SurveyForm(FlaskForm):
+    score = RadioField(_l("How happy are you with the way we handled your complaint?"),
+                       coerce=_score, validate_choice=False,
+                       invalid_value_message=_l("Choose a score from 1 to 5."))
+    comment = TextAreaField(_l("Anything you would like to tell us? (optional)"),
+                            validators=[Optional(), Length(max=surveys.COMMENT_MAX)],
+                            render_kw={"rows": 4, "maxlength": surveys.COMMENT_MAX})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.score.choices = [(n, f"{n} – {surveys.SCORE_WORDS[n]}") for n in surveys.SCORES]

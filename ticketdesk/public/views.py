@@ -1,13 +1,20 @@
 """The customer side: the public complaint form and the private follow-up link."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ticketdesk.database import utcnow
-from ticketdesk.public.forms import ComplaintForm, FollowUpForm
+from ticketdesk.public.forms import ComplaintForm, FollowUpForm, SurveyForm
 from ticketdesk.services import categories as category_service
+from ticketdesk.services import surveys as survey_service
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.errors import DomainError, RateLimited
+from ticketdesk.services.surveys import (
+    SurveyAnswered,
+    SurveyClosed,
+    SurveyNotFound,
+    SurveySuperseded,
+)
 
 bp = Blueprint("public", __name__)
 
@@ -72,5 +79,57 @@ def follow(token: str):
         else:
             return redirect(url_for("public.follow", token=token, sent=1))
     events = ticket_service.timeline(ticket, public_only=True)
+    survey = survey_service.latest_for([ticket.id]).get(ticket.id)
+    survey_token = (survey_service.token_for(survey)
+                    if survey_service.is_open(survey, now=utcnow()) else None)
     return render_template("public/follow.html", ticket=ticket, events=events, form=form,
-                           sent=request.args.get("sent") == "1")
+                           sent=request.args.get("sent") == "1", survey=survey,
+                           survey_token=survey_token,
+                           survey_form=SurveyForm(formdata=None) if survey_token else None,
+                           score_words=survey_service.SCORE_WORDS)
+
+
+def _survey_unavailable(exc: DomainError, *, posting: bool):
+    """The page for a survey link that takes no answer (any more)."""
+    if isinstance(exc, SurveyNotFound):
+        return render_template("errors/404.html", message=str(exc)), 404
+    if isinstance(exc, SurveyAnswered):
+        return render_template("public/survey_answered.html", survey=exc.survey,
+                               ticket=exc.survey.ticket,
+                               score_words=survey_service.SCORE_WORDS), 409 if posting else 200
+    return render_template("public/survey_closed.html", survey=exc.survey,
+                           superseded=isinstance(exc, SurveySuperseded)), 410
+
+
+@bp.route("/survey/<token>", methods=["GET", "POST"])
+def survey(token: str):
+    posting = request.method == "POST"
+    try:
+        found = survey_service.open_survey(token, now=utcnow())
+    except (SurveyNotFound, SurveyAnswered, SurveyClosed) as exc:
+        return _survey_unavailable(exc, posting=posting)
+    form = SurveyForm()
+    status = 200
+    if posting:
+        status = 400
+        if form.validate_on_submit():
+            try:
+                result = survey_service.answer(token, score=form.score.data,
+                                               comment=form.comment.data or "", now=utcnow(),
+                                               ip=_client_ip())
+            except (SurveyNotFound, SurveyAnswered, SurveyClosed) as exc:
+                return _survey_unavailable(exc, posting=True)
+            except RateLimited as exc:
+                form.form_errors.append(str(exc))
+                status = 429
+            except DomainError as exc:
+                target = getattr(form, exc.field or "score", form.score)
+                target.errors = list(target.errors) + [str(exc)]
+            else:
+                flash(_("Thank you! We have your answer."), "success")
+                if result.reopened:
+                    flash(_("We are sorry we did not get it right. Your complaint is open "
+                            "again and we will contact you."), "info")
+                return redirect(url_for("public.survey", token=token))
+    return render_template("public/survey.html", form=form, survey=found, ticket=found.ticket,
+                           action=url_for("public.survey", token=token)), status

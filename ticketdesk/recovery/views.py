@@ -1,5 +1,71 @@
 """Recovery rules (team leads and admins) and the loyalty follow-up page."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ticketdesk.database import utcnow
+from ticketdesk.models import Role
+from ticketdesk.recovery.forms import RulesForm
+from ticketdesk.security import roles_required
+from ticketdesk.services import customers as customer_service
+from ticketdesk.services import loyalty as loyalty_service
+from ticketdesk.services import recovery_rules
+from ticketdesk.services.errors import DomainError
 
 bp = Blueprint("recovery", __name__)
+
+FOLLOW_UP_ROLES = (Role.ACCOUNT_MANAGER, Role.LEAD, Role.ADMIN)
+
+
+def _show_error(form, exc: DomainError) -> None:
+    field = form._fields.get(exc.field) if exc.field else None
+    if field is None:
+        form.form_errors.append(str(exc))
+    else:
+        field.errors = list(field.errors) + [str(exc)]
+
+
+def _rules_data(form: RulesForm) -> recovery_rules.RulesData:
+    return recovery_rules.RulesData(**{
+        name: (bool(form[name].data) if form[name].type == "BooleanField" else form[name].data)
+        for name in recovery_rules.RulesData.__dataclass_fields__})
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@roles_required(*recovery_rules.EDITOR_ROLES)
+def rules():
+    saved = recovery_rules.current()
+    form = RulesForm(obj=saved)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            recovery_rules.update(_rules_data(form), actor=current_user)
+        except DomainError as exc:
+            _show_error(form, exc)
+            status = 400
+        else:
+            flash(_("Recovery rules saved. They apply to tickets judged from now on."),
+                  "success")
+            return redirect(url_for("recovery.rules"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("recovery/rules.html", form=form, saved=saved,
+                           limits=recovery_rules.limits()), status
+
+
+@bp.route("/loyalty")
+@roles_required(*FOLLOW_UP_ROLES)
+def loyalty():
+    managers = []
+    manager_id = None
+    if current_user.role is not Role.ACCOUNT_MANAGER:
+        managers = customer_service.account_manager_choices()
+        manager_id = request.args.get("account_manager", type=int)
+        if manager_id not in {mid for mid, _name in managers}:
+            manager_id = None
+    follow_up = loyalty_service.follow_up(viewer=current_user, account_manager_id=manager_id,
+                                          now=utcnow())
+    return render_template("recovery/loyalty.html", follow_up=follow_up, managers=managers,
+                           manager_id=manager_id,
+                           retention_days=recovery_rules.current().retention_window_days)

@@ -3,12 +3,23 @@
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
-from ticketdesk.models import Contact, Customer, CustomerTier, Role, Standing, User
+from ticketdesk.models import (
+    Contact,
+    Customer,
+    CustomerTier,
+    Role,
+    Standing,
+    StandingChange,
+    Ticket,
+    User,
+)
 from ticketdesk.services import access
 from ticketdesk.services.errors import DomainError, NotFound, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
@@ -20,6 +31,17 @@ class CustomerData:
     standing: Standing = Standing.QUALIFICATION_PENDING
     account_manager_id: int | None = None
     preferences: str = ""
+    # The customer's number in the team's CRM/ERP; order imports match it.
+    external_ref: str | None = None
+    # Our share of what they buy in our line, in percent (0-100), where known.
+    purchase_share: Decimal | None = None
+    # Why the standing changes (required on an edit that changes it).
+    standing_reason: str = ""
+
+
+EXTERNAL_REF_MAX = 64
+REASON_MAX = 2000
+HUNDRED = Decimal("100")
 
 
 @dataclass(frozen=True)
@@ -94,17 +116,74 @@ def _check_account_manager(account_manager_id: int | None) -> None:
         raise DomainError(_("Choose an active account manager."), field="account_manager_id")
 
 
+def _clean_external_ref(value: str | None, customer: Customer | None = None) -> str | None:
+    """Trimmed, empty → None, unique across customers (``customer`` may keep its own)."""
+    ref = (value or "").strip()
+    if not ref:
+        return None
+    if len(ref) > EXTERNAL_REF_MAX:
+        raise DomainError(_("Keep the external reference to %(n)d characters or fewer.",
+                            n=EXTERNAL_REF_MAX), field="external_ref")
+    stmt = sa.select(Customer).where(Customer.external_ref == ref)
+    if customer is not None and customer.id is not None:
+        stmt = stmt.where(Customer.id != customer.id)
+    other = db.session.scalar(stmt.limit(1))
+    if other is not None:
+        raise DomainError(_("%(ref)s is already the external reference of %(customer)s.",
+                            ref=ref, customer=other.name), field="external_ref")
+    return ref
+
+
+def _clean_purchase_share(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if not Decimal("0") <= value <= HUNDRED:
+        raise DomainError(_("Enter a percentage from 0 to 100."), field="purchase_share")
+    if value.as_tuple().exponent < -2:
+        raise DomainError(_("Use at most two decimal places."), field="purchase_share")
+    return value
+
+
+def _clean_reason(reason: str | None, *, field: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the standing changes: what happened, or what the customer "
+                            "told you."), field=field)
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("Keep the reason to %(n)d characters or fewer.", n=REASON_MAX),
+                          field=field)
+    return reason
+
+
+def _record_standing(customer: Customer, *, standing: Standing, reason: str,
+                     actor: User | None, now: datetime,
+                     ticket: Ticket | None = None) -> StandingChange:
+    """Set the standing and add its history row (no commit; the caller's unit of work)."""
+    change = StandingChange(customer_id=customer.id, old_standing=customer.standing,
+                            new_standing=standing, reason=reason,
+                            ticket_id=ticket.id if ticket is not None else None,
+                            changed_by_id=actor.id if actor is not None else None,
+                            changed_at=now)
+    customer.standing = standing
+    db.session.add(change)
+    return change
+
+
 def _new_customer(data: CustomerData) -> Customer:
     name = data.name.strip()
     if not name:
         raise DomainError(_("A customer needs a name."), field="name")
     _check_account_manager(data.account_manager_id)
+    external_ref = _clean_external_ref(data.external_ref)
+    purchase_share = _clean_purchase_share(data.purchase_share)
     customer = Customer(
         name=name,
         tier=data.tier,
         standing=data.standing,
         account_manager_id=data.account_manager_id,
         preferences=data.preferences.strip(),
+        external_ref=external_ref,
+        purchase_share=purchase_share,
     )
     db.session.add(customer)
     return customer
@@ -142,19 +221,64 @@ def create_customer(*, actor: User, data: CustomerData,
     return customer
 
 
-def update_customer(customer: Customer, *, actor: User, data: CustomerData) -> Customer:
+def update_customer(customer: Customer, *, actor: User, data: CustomerData,
+                    now: datetime | None = None) -> Customer:
+    """Save the profile. A change of standing needs ``data.standing_reason`` and is
+    recorded as a ``StandingChange`` in the same transaction."""
     access.require_edit_customer(actor, customer)
     if not data.name.strip():
         raise DomainError(_("A customer needs a name."), field="name")
     _account_manager_for(actor, data.account_manager_id, customer)
     _check_account_manager(data.account_manager_id)
+    external_ref = _clean_external_ref(data.external_ref, customer)
+    purchase_share = _clean_purchase_share(data.purchase_share)
+    standing_changes = data.standing != customer.standing
+    reason = _clean_reason(data.standing_reason, field="standing_reason") \
+        if standing_changes else ""
     with unit_of_work():
         customer.name = data.name.strip()
         customer.tier = data.tier
-        customer.standing = data.standing
         customer.account_manager_id = data.account_manager_id
         customer.preferences = data.preferences.strip()
+        customer.external_ref = external_ref
+        customer.purchase_share = purchase_share
+        if standing_changes:
+            _record_standing(customer, standing=data.standing, reason=reason, actor=actor,
+                             now=now or utcnow())
     return customer
+
+
+def change_standing(customer: Customer, *, standing: Standing, reason: str, actor: User,
+                    now: datetime, ticket: Ticket | None = None) -> StandingChange:
+    """Change how the customer ranks us, with the reason (and the ticket behind it, if any).
+
+    Allowed to whoever may edit the customer. The history row and the new standing are
+    written in one transaction. Raises ``DomainError`` on field ``standing`` when the
+    standing would not change, on ``reason`` without a reason, on ``ticket`` when the
+    ticket belongs to another customer.
+    """
+    access.require_edit_customer(actor, customer)
+    standing = Standing(standing)
+    if standing == customer.standing:
+        raise DomainError(_("The standing is already this one."), field="standing")
+    reason = _clean_reason(reason, field="reason")
+    if ticket is not None and ticket.customer_id != customer.id:
+        raise DomainError(_("That ticket belongs to another customer."), field="ticket")
+    with unit_of_work():
+        change = _record_standing(customer, standing=standing, reason=reason, actor=actor,
+                                  now=now, ticket=ticket)
+    return change
+
+
+def standing_history(customer_id: int) -> list[StandingChange]:
+    """The customer's standing changes, newest first."""
+    return list(db.session.scalars(
+        sa.select(StandingChange)
+        .where(StandingChange.customer_id == customer_id)
+        .options(sa.orm.joinedload(StandingChange.changed_by),
+                 sa.orm.joinedload(StandingChange.ticket))
+        .order_by(StandingChange.changed_at.desc(), StandingChange.id.desc())
+    ))
 
 
 def add_contact(customer: Customer, *, actor: User, data: ContactData) -> Contact:

@@ -154,6 +154,10 @@ def describe(event: TicketEvent, actor: User | None) -> str:
         return _("%(who)s added files: %(text)s", who=who, text=_snippet(event.body))
     if kind is EventKind.PLAYBOOK:
         return _("Playbook: %(name)s", name=event.new_value or "—")
+    if kind is EventKind.SURVEY:
+        return _("Satisfaction: %(text)s", text=_snippet(event.body))
+    if kind is EventKind.LOYALTY:
+        return _("Loyalty: %(text)s", text=_snippet(event.body))
     return _("%(who)s changed the ticket.", who=who)
 
 

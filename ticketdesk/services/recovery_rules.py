@@ -20,12 +20,13 @@ from ticketdesk.services.uow import unit_of_work
 
 EDITOR_ROLES = (Role.LEAD, Role.ADMIN)
 
-# (field, lowest, highest) for every whole-number rule.
+# (field, lowest, highest) for every whole-number rule. For the two look-backs in months,
+# 0 switches the check off (no earlier ticket can fall in an empty window).
 _LIMITS = {
     "reopen_window_days": (1, 365),
     "min_satisfaction": (1, 5),
-    "first_complaint_months": (1, 60),
-    "repeat_failure_months": (1, 60),
+    "first_complaint_months": (0, 60),
+    "repeat_failure_months": (0, 60),
     "retention_window_days": (1, 730),
     "survey_valid_days": (1, 90),
     "reopen_below_score": (2, 5),
@@ -36,6 +37,11 @@ _LIMITS = {
 }
 _FLAGS = ("require_make_whole_in_sla", "require_apology", "exclude_conceded", "exclude_p1",
           "require_prior_purchase")
+
+
+def limits() -> dict[str, tuple[int, int]]:
+    """The lowest and highest value allowed for every whole-number rule."""
+    return dict(_LIMITS)
 
 
 def defaults() -> dict:
@@ -82,16 +88,22 @@ def update(data: RulesData, *, actor: User) -> RecoveryRules:
         value = getattr(data, name)
         if value is None and name == "reopen_below_score":
             continue
-        if value is None or not low <= value <= high:
+        if (value is None or isinstance(value, bool) or not isinstance(value, int)
+                or not low <= value <= high):
             raise DomainError(_("Enter a whole number from %(low)d to %(high)d.",
                                 low=low, high=high), field=name)
     with unit_of_work():
         rules = db.session.scalar(sa.select(RecoveryRules).order_by(RecoveryRules.id).limit(1))
         if rules is None:
+            # Inserted with the defaults first: an INSERT leaves out None values and the
+            # column default would replace them (reopen_below_score None means "never").
             rules = RecoveryRules()
             db.session.add(rules)
-        for name in (*_LIMITS, *_FLAGS):
+            db.session.flush()
+        for name in _LIMITS:
             setattr(rules, name, getattr(data, name))
+        for name in _FLAGS:
+            setattr(rules, name, bool(getattr(data, name)))
         rules.updated_by_id = actor.id
     return rules
 

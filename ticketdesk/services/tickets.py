@@ -40,6 +40,7 @@ from ticketdesk.services import (
     ratelimit,
     routing,
     sla,
+    surveys,
 )
 from ticketdesk.services.attachments import Upload
 from ticketdesk.services.errors import (
@@ -503,6 +504,17 @@ def _set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now
     _event(ticket, EventKind.STATUS_CHANGE, now=now, actor=actor, field="status",
            old=old.value, new=target.value, by_customer=by_customer)
     sla._status_changed(ticket, old, actor=actor, now=now)
+    if target is TicketStatus.RESOLVED:
+        surveys._send_on_resolve(ticket, now=now, actor=actor)
+
+
+def _reopen(ticket: Ticket, *, now: datetime, actor: User | None = None,
+            by_customer: bool = False) -> None:
+    """A resolved or closed ticket goes back to open (inside the caller's transaction)."""
+    if ticket.status not in REOPEN_STATUSES:
+        raise InvalidTransition(_("Only a resolved or closed ticket can be reopened."),
+                                field="status")
+    _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=by_customer)
 
 
 def change_status(ticket: Ticket, *, actor: User, status: TicketStatus,

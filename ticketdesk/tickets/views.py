@@ -48,6 +48,7 @@ from ticketdesk.services import categories as category_service
 from ticketdesk.services import customers as customer_service
 from ticketdesk.services import queue as queue_service
 from ticketdesk.services import sla as sla_service
+from ticketdesk.services import surveys as survey_service
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services import users as user_service
 from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
@@ -334,6 +335,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
     forms = _forms_for(ticket, given, suggestion, can_work=can_work)
     assignee = ticket.assignee
     watchers = ticket_service.watchers(ticket)
+    satisfaction = survey_service.latest_for([ticket.id]).get(ticket.id)
     return render_template(
         "tickets/detail.html",
         ticket=ticket,
@@ -352,6 +354,9 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         can_work=can_work,
         can_note=access.can_note_ticket(current_user, ticket),
         public_link=url_for("public.follow", token=ticket.public_token, _external=True),
+        satisfaction=satisfaction,
+        satisfaction_open=survey_service.is_open(satisfaction, now=utcnow()),
+        score_words=survey_service.SCORE_WORDS,
         **forms,
     ), status
 

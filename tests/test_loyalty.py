@@ -38,6 +38,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.services import loyalty, segments
 from ticketdesk.services.errors import PermissionDenied
+from ticketdesk.services.uow import unit_of_work
 from tests import factories
 
 UTC = timezone.utc
@@ -750,6 +751,30 @@ def test_follow_up_rows_for_a_lead(world):
     assert view.totals == {LoyaltyState.CANDIDATE: 1, LoyaltyState.RETAINED: 0,
                            LoyaltyState.LAPSED: 0, LoyaltyState.AT_RISK: 1}
     assert loyalty.follow_up(viewer=lead, account_manager_id=lead.id, now=JUDGE).candidates == []
+
+
+def test_an_account_at_risk_is_listed_once_until_a_clean_recovery(world):
+    """Three failures of ours: one at-risk row (the latest). A later recovery that makes the
+    customer a candidate again takes them off the list."""
+    lead = db.session.get(User, factories.make_user(Role.LEAD))
+    _new(world, created=CREATED - timedelta(days=60), resolved=None,
+         cause=CauseSide.OURS_PRODUCT)
+    first = _new(world, created=CREATED - timedelta(days=30),
+                 resolved=RESOLVED - timedelta(days=25), cause=CauseSide.OURS_PRODUCT)
+    second = _new(world, cause=CauseSide.OURS_PRODUCT)
+    loyalty.run_daily(now=JUDGE)
+    assert {_outcome(first).state, _outcome(second).state} == {LoyaltyState.AT_RISK}
+    view = loyalty.follow_up(viewer=lead, now=JUDGE)
+    assert [row.outcome.ticket_id for row in view.at_risk] == [second]
+    assert view.totals[LoyaltyState.AT_RISK] == 1
+    with unit_of_work():
+        latest = _outcome(second)
+        db.session.add(RecoveryOutcome(
+            ticket_id=_ticket(world["agent"], latest.customer_id), customer_id=latest.customer_id,
+            resolved_on=LAST_WINDOW_DAY, success=True, state=LoyaltyState.CANDIDATE,
+            window_ends_on=WINDOW_ENDS))
+    view = loyalty.follow_up(viewer=lead, now=JUDGE)
+    assert view.at_risk == [] and view.totals[LoyaltyState.AT_RISK] == 0
 
 
 def test_months_before_clamps_to_the_month_end():

@@ -413,7 +413,7 @@ def _extra_customers() -> tuple[tuple[_CustomerSpec, ...], frozenset[str]]:
         slug = _slug(name)
         specs.append(_CustomerSpec(
             f"sb_{slug}", name, _D, rng.choice((Standing.PREFERRED, Standing.QUALIFICATION_PENDING)),
-            None, "EUR", True, tuple(rng.sample(_GENERIC_ITEMS, 3)),
+            "manager" if i % 2 == 0 else None, "EUR", True, tuple(rng.sample(_GENERIC_ITEMS, 3)),
             rng.choice(_EXTRA_PREFERENCES),
             ((f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}", f"orders@{slug}.example",
               ""),)))

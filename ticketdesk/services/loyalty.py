@@ -526,14 +526,20 @@ def follow_up(*, viewer: User, account_manager_id: int | None = None,
     if account_manager_id is not None:
         where.append(Customer.account_manager_id == account_manager_id)
     base = sa.select(RecoveryOutcome).join(Customer, Customer.id == RecoveryOutcome.customer_id)
-    totals = {state: count for state, count in db.session.execute(
-        sa.select(RecoveryOutcome.state, sa.func.count())
+    # Accounts at risk are listed once each: those whose latest flagged recovery put them
+    # at risk (a later clean recovery takes them off the list).
+    latest = (sa.select(sa.func.max(RecoveryOutcome.id)).where(RecoveryOutcome.state.is_not(None))
+              .group_by(RecoveryOutcome.customer_id))
+    only = {LoyaltyState.AT_RISK: RecoveryOutcome.id.in_(latest)}
+    totals = {state: db.session.scalar(
+        sa.select(sa.func.count()).select_from(RecoveryOutcome)
         .join(Customer, Customer.id == RecoveryOutcome.customer_id)
-        .where(*where).group_by(RecoveryOutcome.state))}
+        .where(*where, RecoveryOutcome.state == state, only.get(state, sa.true())))
+        for state in FOLLOWED_STATES}
     lists = {}
     for state in FOLLOWED_STATES:
         lists[state] = list(db.session.scalars(
-            base.where(*where, RecoveryOutcome.state == state)
+            base.where(*where, RecoveryOutcome.state == state, only.get(state, sa.true()))
             .options(joinedload(RecoveryOutcome.ticket), joinedload(RecoveryOutcome.customer),
                      joinedload(RecoveryOutcome.reorder))
             .order_by(*_ORDER[state], RecoveryOutcome.id.desc()).limit(LIST_LIMIT)))

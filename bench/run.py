@@ -400,6 +400,22 @@ def db_size_mb() -> float:
                for suffix in ("", "-wal") if Path(f"{DB_PATH}{suffix}").exists()) / 2**20
 
 
+def cpu_calibration_ms() -> float:
+    """The best of five runs of a fixed pure-Python task: how fast this machine is right now.
+
+    Virtual machines change speed from hour to hour; a run whose calibration is 1.5 times
+    another's will show every page about that much slower. Compare runs by this figure.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def print_table(results: dict) -> None:
     rows = [
         ("Queue, one team, first page", "queue_p50_ms", "queue_p95_ms"),
@@ -431,6 +447,10 @@ def print_table(results: dict) -> None:
     load = (f"load {results['load_s']:.1f} s" if results.get("load_s") is not None
             else "database reused")
     print(f"Catch-up sweep after the load: {results['catchup_sweep_ms'] / 1000:.1f} s ({load})")
+    if results.get("cpu_calibration_ms"):
+        before, after = results["cpu_calibration_ms"]
+        print(f"CPU calibration (fixed task, lower is faster): {before} ms before the pages, "
+              f"{after} ms after")
     print(f"Results written to {RESULTS.relative_to(ROOT)}")
 
 
@@ -493,6 +513,7 @@ def run(args: argparse.Namespace) -> dict:
         print(f"Logged in as {LEAD_EMAIL}; queue of team {team} "
               f"({picked['team_open']:,} open tickets)")
         pages = [name for name in PAGES if name not in args.skip]
+        calibration = [cpu_calibration_ms()]
         times: dict[str, list[float]] = {name: [] for name in pages}
         for round_number in range(args.rounds):
             share = args.requests // args.rounds + (round_number < args.requests % args.rounds)
@@ -511,8 +532,10 @@ def run(args: argparse.Namespace) -> dict:
             results[f"{name}_p95_ms"] = round(percentile(times[name], 0.95), 1)
             print(f"  {name:<10} p50 {results[f'{name}_p50_ms']:7.1f} ms   "
                   f"p95 {results[f'{name}_p95_ms']:7.1f} ms   max {max(times[name]):7.1f} ms")
+        calibration.append(cpu_calibration_ms())
         results["peak_rss_mb"] = round(server.peak_rss_mb(), 1)
         results["db_mb"] = round(db_size_mb(), 1)
+        results["cpu_calibration_ms"] = calibration
 
     results.update({
         "load_s": round(load_s, 1) if load_s is not None else None,

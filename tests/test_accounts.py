@@ -540,3 +540,25 @@ def test_constant_number_of_queries(app, build, login, world, who):
     build(_grow, world, 8)
     assert _count_queries(app, client, "/accounts/") == small_list
     assert _count_queries(app, client, f"/accounts/{world['harbor']}") == small_history
+
+
+def test_the_customer_page_links_to_the_recovery_history_for_those_who_may_see_it(app, build):
+    """The account's manager and leads get the link; agents (who may not open it) do not."""
+    from ticketdesk.models import Role
+
+    def world():
+        am = factories.make_user(Role.ACCOUNT_MANAGER)
+        lead = factories.make_user(Role.LEAD)
+        agent = factories.make_user(Role.AGENT)
+        customer = factories.make_customer("Linked Co", account_manager_id=am)
+        return am, lead, agent, customer
+
+    am, lead, agent, customer = build(world)
+    link = f'href="/accounts/{customer}"'
+    for user, expected in ((am, True), (lead, True), (agent, False)):
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            sess["_user_id"], sess["_fresh"] = str(user), True
+        page = client.get(f"/customers/{customer}")
+        assert page.status_code == 200
+        assert (link in page.get_data(as_text=True)) is expected, user

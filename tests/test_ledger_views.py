@@ -77,6 +77,20 @@ def test_one_click_proposals(build, login, desk):
     ]
 
 
+def test_the_full_remedy_form_opens_on_request(login, desk):
+    """The ticket page links to the form; ?remedy=... opens it filled with the suggestion."""
+    client = login(desk["agent"])
+    plain = client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
+    assert 'name="affected_units"' not in plain
+    assert f'href="/tickets/{desk["ticket"]}?remedy=make_whole#remedy-form"' in plain
+    # The one-click make-whole carries the category's reason (a missing item here).
+    assert 'name="reason" value="missing_items"' in plain
+    opened = client.get(f"/tickets/{desk['ticket']}?remedy=make_whole").get_data(as_text=True)
+    assert 'id="remedy-form" open' in opened and 'name="affected_units"' in opened
+    goodwill = client.get(f"/tickets/{desk['ticket']}?remedy=goodwill").get_data(as_text=True)
+    assert re.search(r'<option selected value="goodwill">', goodwill)
+
+
 def test_remedy_form_errors_save_nothing(build, login, desk):
     resp = login(desk["agent"]).post(f"/tickets/{desk['ticket']}/remedies", data={
         "kind": "goodwill", "form": "credit", "description": "", "quantity": "1",

@@ -16,6 +16,7 @@ from ticketdesk.database import utcnow
 from ticketdesk.models import CustomerTier, Role, Standing
 from ticketdesk.security import roles_required
 from ticketdesk.services import access, guards
+from ticketdesk.services import accounts as account_service
 from ticketdesk.services import customers as customer_service
 from ticketdesk.services import ledger as ledger_service
 from ticketdesk.services import orders as order_service
@@ -117,6 +118,7 @@ def _render_detail(customer, *, contact_form=None, order_form=None, status: int 
         revenue=order_service.revenue(customer.id, first, last), revenue_since=first,
         order_form=order_form or (_order_form() if can_edit else None),
         standing_history=customer_service.standing_history(customer.id),
+        can_see_account=account_service.can_view(current_user, customer),
     ), status
 
 

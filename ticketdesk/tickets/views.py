@@ -272,7 +272,10 @@ def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestio
             switch_form=SwitchPlaybookForm(formdata=None),
             remedy_action_form=RemedyActionForm(formdata=None),
         )
-        if ticket.is_open:
+        # The full remedy form only when asked for (?remedy=...) or sent back with errors:
+        # the suggestion's one-click buttons cover most cases, and a page without the
+        # form's dozen fields is quicker for everyone.
+        if ticket.is_open and (given.get("remedy_form") or request.args.get("remedy")):
             forms["remedy_form"] = (given.get("remedy_form")
                                     or _prefilled_remedy_form(ticket, suggestion))
     _set_choices(ticket, forms)
@@ -354,6 +357,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         can_work=can_work,
         can_note=access.can_note_ticket(current_user, ticket),
         public_link=url_for("public.follow", token=ticket.public_token, _external=True),
+        make_whole_reason=REASON_BY_CATEGORY.get(ticket.category.slug, RemedyReason.OTHER),
         satisfaction=satisfaction,
         satisfaction_open=survey_service.is_open(satisfaction, now=utcnow()),
         score_words=survey_service.SCORE_WORDS,

@@ -10,7 +10,7 @@ from ticketdesk.models import EngagementSegment
 from ticketdesk.security import roles_required
 from ticketdesk.services import access, recovery_rules, segments
 from ticketdesk.services import accounts as account_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.services.errors import DomainError
 
 bp = Blueprint("accounts", __name__)
 
@@ -62,8 +62,6 @@ def set_segment(customer_id: int):
         try:
             segments.set_override(customer, segment=segment, reason=form.reason.data or "",
                                   actor=current_user, now=utcnow())
-        except PermissionDenied:
-            raise
         except DomainError as exc:
             target = getattr(form, exc.field or "reason", form.reason)
             target.errors = list(target.errors) + [str(exc)]

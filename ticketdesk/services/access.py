@@ -76,6 +76,13 @@ def can_view_customer(user: User, customer: Customer) -> bool:
     return False
 
 
+def can_manage_account(user: User, customer: Customer) -> bool:
+    """The account's own manager, team leads and admins: recovery history, segment."""
+    if user.role in (Role.LEAD, Role.ADMIN):
+        return True
+    return user.role is Role.ACCOUNT_MANAGER and customer.account_manager_id == user.id
+
+
 def can_edit_customer(user: User, customer: Customer) -> bool:
     if user.role is Role.LEAD:
         return True

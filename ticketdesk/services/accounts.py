@@ -41,7 +41,7 @@ from ticketdesk.models import (
     User,
     purchase_clause,
 )
-from ticketdesk.services import recovery_rules, segments
+from ticketdesk.services import access, recovery_rules, segments
 from ticketdesk.services.errors import NotFound, PermissionDenied
 from ticketdesk.services.paging import Page
 
@@ -58,9 +58,7 @@ _TENTH = Decimal("0.1")
 
 def can_view(user: User, customer: Customer) -> bool:
     """The account's own manager, team leads and admins."""
-    if user.role in ALL_ACCOUNTS_ROLES:
-        return True
-    return user.role is Role.ACCOUNT_MANAGER and customer.account_manager_id == user.id
+    return access.can_manage_account(user, customer)
 
 
 def require_view(user: User, customer: Customer) -> None:

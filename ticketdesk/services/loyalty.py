@@ -22,7 +22,7 @@ often changes nothing (an outcome is unique per ticket, and a decided one stays 
 import calendar
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -99,12 +99,6 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month0 + 1, day=day)
 
 
-def _desk_day_start(day: date) -> datetime:
-    """The first moment of the desk's ``day``, in UTC."""
-    start = datetime.combine(day, time.min, tzinfo=recovery_rules.desk_timezone())
-    return start.astimezone(timezone.utc)
-
-
 # ----------------------------------------------------------------- judging
 
 @dataclass(frozen=True)
@@ -138,7 +132,7 @@ def due_ticket_ids(*, now: datetime, rules: RecoveryRules | None = None) -> list
     rules = rules or recovery_rules.current()
     today = recovery_rules.desk_date(now)
     # desk_date(resolved_at) + window < today  ⇔  resolved_at < start of (today - window)
-    cutoff = _desk_day_start(today - timedelta(days=rules.reopen_window_days))
+    cutoff = recovery_rules.desk_day_start(today - timedelta(days=rules.reopen_window_days))
     judged = sa.select(RecoveryOutcome.id).where(RecoveryOutcome.ticket_id == Ticket.id)
     surveying = sa.select(Survey.id).where(Survey.ticket_id == Ticket.id,
                                            _open_survey_clause(now))
@@ -531,11 +525,11 @@ def follow_up(*, viewer: User, account_manager_id: int | None = None,
     latest = (sa.select(sa.func.max(RecoveryOutcome.id)).where(RecoveryOutcome.state.is_not(None))
               .group_by(RecoveryOutcome.customer_id))
     only = {LoyaltyState.AT_RISK: RecoveryOutcome.id.in_(latest)}
-    totals = {state: db.session.scalar(
-        sa.select(sa.func.count()).select_from(RecoveryOutcome)
+    counted = sa.or_(RecoveryOutcome.state != LoyaltyState.AT_RISK, only[LoyaltyState.AT_RISK])
+    totals = dict(db.session.execute(
+        sa.select(RecoveryOutcome.state, sa.func.count())
         .join(Customer, Customer.id == RecoveryOutcome.customer_id)
-        .where(*where, RecoveryOutcome.state == state, only.get(state, sa.true())))
-        for state in FOLLOWED_STATES}
+        .where(*where, counted).group_by(RecoveryOutcome.state)).all())
     lists = {}
     for state in FOLLOWED_STATES:
         lists[state] = list(db.session.scalars(

@@ -20,7 +20,7 @@ from ticketdesk.models import Customer, Order, OrderSource, Role, Ticket, User, 
 from ticketdesk.services import access
 from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.services.recovery_rules import desk_date
-from ticketdesk.services.tickets import _check_currency, _check_money
+from ticketdesk.services.tickets import check_currency, check_money
 from ticketdesk.services.uow import unit_of_work
 
 REFERENCE_MAX = 64
@@ -144,8 +144,8 @@ def add_order(customer: Customer, *, actor: User, data: OrderData, now: datetime
     ordered_on = _check_date(data.ordered_on, today=desk_date(now))
     if data.amount is None:
         raise DomainError(_("Enter the amount (0 for a free shipment)."), field="amount")
-    amount = _check_money(data.amount, field="amount")
-    currency = _check_currency(data.currency)
+    amount = check_money(data.amount, field="amount")
+    currency = check_currency(data.currency)
     ticket = _remedy_ticket(customer, data.remedy_ticket)
     duplicate = db.session.scalar(sa.select(Order.id).where(
         Order.customer_id == customer.id, Order.reference == reference))
@@ -293,7 +293,7 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
     try:
         if not _AMOUNT.fullmatch(amount_text):
             raise InvalidOperation
-        amount = _check_money(Decimal(amount_text), field="amount")
+        amount = check_money(Decimal(amount_text), field="amount")
     except InvalidOperation:
         errors.append(LineError(line, "amount", _(
             "“%(value)s” is not an amount; write a plain number like 1234.50.",
@@ -302,7 +302,7 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
         errors.append(LineError(line, "amount", exc.message))
     currency = None
     try:
-        currency = _check_currency(currency_text)
+        currency = check_currency(currency_text)
     except DomainError as exc:
         errors.append(LineError(line, "currency", exc.message))
     if len(errors) > before:

@@ -39,7 +39,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -67,7 +67,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.errors import DomainError
 from ticketdesk.services.ledger import round_money
-from ticketdesk.services.recovery_rules import desk_date, desk_timezone
+from ticketdesk.services.recovery_rules import desk_date, desk_day_start
 
 VIEWER_ROLES = (Role.LEAD, Role.ACCOUNT_MANAGER)
 MAX_DAYS = 731
@@ -221,10 +221,6 @@ def check_period(first: date, last: date) -> None:
         raise DomainError(_("Choose a period of at most %(n)d days.", n=MAX_DAYS), "since")
 
 
-def _desk_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=desk_timezone())
-
-
 def volume_band(purchases: int) -> int:
     """The band (0–4) of a count of purchases: 0, 1–2, 3–5, 6–11, 12+."""
     return bisect_right(VOLUME_BAND_STARTS, purchases) - 1
@@ -362,7 +358,7 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
     """The outcome figures of the tickets resolved from ``first`` to ``last`` (desk days,
     both included), seen from ``today``."""
     check_period(first, last)
-    since, until = _desk_midnight(first), _desk_midnight(last + timedelta(days=1))
+    since, until = desk_day_start(first), desk_day_start(last + timedelta(days=1))
     cohort = sa.and_(Ticket.resolved_at >= since, Ticket.resolved_at < until,
                      Ticket.status.in_((TicketStatus.RESOLVED, TicketStatus.CLOSED)))
     cohort_ids = sa.select(Ticket.id).where(cohort)

@@ -6,7 +6,7 @@ One row, edited by team leads (and admins). Until someone saves it, the defaults
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -110,6 +110,11 @@ def update(data: RulesData, *, actor: User) -> RecoveryRules:
 
 def desk_timezone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def desk_day_start(day: date) -> datetime:
+    """The first moment of the desk's ``day``."""
+    return datetime.combine(day, time.min, tzinfo=desk_timezone())
 
 
 def desk_date(moment: datetime) -> date:

@@ -16,7 +16,7 @@ with a reason; the override is then the segment in force.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -30,12 +30,11 @@ from ticketdesk.models import (
     EngagementSegment,
     Order,
     RecoveryRules,
-    Role,
     Ticket,
     User,
     purchase_clause,
 )
-from ticketdesk.services import recovery_rules
+from ticketdesk.services import access, recovery_rules
 from ticketdesk.services.errors import DomainError, PermissionDenied
 from ticketdesk.services.ledger import OUR_CAUSE_SIDES
 from ticketdesk.services.uow import unit_of_work
@@ -147,9 +146,8 @@ def _our_complaints(ids: list[int], today: date, days: int) -> set[int]:
     """Customers with a complaint whose cause is ours, created in the recent window
     (its first desk day to the end of ``today``)."""
     _before_start, recent_start, _end = windows(today, days)
-    tz = recovery_rules.desk_timezone()
-    since = datetime.combine(recent_start + timedelta(days=1), time.min, tzinfo=tz)
-    until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
+    since = recovery_rules.desk_day_start(recent_start + timedelta(days=1))
+    until = recovery_rules.desk_day_start(today + timedelta(days=1))
     return set(db.session.scalars(
         sa.select(Ticket.customer_id).where(
             Ticket.customer_id.in_(ids), Ticket.cause_side.in_(OUR_CAUSE_SIDES),
@@ -191,9 +189,7 @@ def compute(customer_ids: Iterable[int], *, today: date | None = None) -> dict[i
 
 def can_override(user: User, customer: Customer) -> bool:
     """The account's own manager, leads and admins may set the segment by hand."""
-    if user.role in (Role.LEAD, Role.ADMIN):
-        return True
-    return user.role is Role.ACCOUNT_MANAGER and customer.account_manager_id == user.id
+    return access.can_manage_account(user, customer)
 
 
 def set_override(customer: Customer, *, segment: EngagementSegment | None, reason: str,

@@ -148,7 +148,7 @@ def _clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
     return value
 
 
-def _check_money(value: Decimal | None, *, field: str) -> Decimal | None:
+def check_money(value: Decimal | None, *, field: str) -> Decimal | None:
     if value is None:
         return None
     if value < 0:
@@ -160,7 +160,7 @@ def _check_money(value: Decimal | None, *, field: str) -> Decimal | None:
     return value
 
 
-def _check_currency(code: str) -> str:
+def check_currency(code: str) -> str:
     code = (code or "").strip().upper()
     if len(code) != 3 or not code.isalpha():
         raise DomainError(_("Use a three-letter currency code such as EUR."), field="currency")
@@ -222,9 +222,9 @@ def _new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
         category=category,
         severity=fields.severity,
         order_reference=(fields.order_reference or "").strip()[:64],
-        currency=_check_currency(fields.currency),
-        order_value=_check_money(fields.order_value, field="order_value"),
-        claimed_loss=_check_money(fields.claimed_loss, field="claimed_loss"),
+        currency=check_currency(fields.currency),
+        order_value=check_money(fields.order_value, field="order_value"),
+        claimed_loss=check_money(fields.claimed_loss, field="claimed_loss"),
         cause_side=fields.cause_side,
         reopen_count=0,
         status=TicketStatus.NEW,
@@ -639,9 +639,9 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
         if changes.category_id != ticket.category_id else ticket.category_id,
         "severity": changes.severity,
         "order_reference": (changes.order_reference or "").strip()[:64],
-        "currency": _check_currency(changes.currency),
-        "order_value": _check_money(changes.order_value, field="order_value"),
-        "claimed_loss": _check_money(changes.claimed_loss, field="claimed_loss"),
+        "currency": check_currency(changes.currency),
+        "order_value": check_money(changes.order_value, field="order_value"),
+        "claimed_loss": check_money(changes.claimed_loss, field="claimed_loss"),
         "cause_side": changes.cause_side,
     }
     changed: list[TicketEvent] = []

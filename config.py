@@ -7,11 +7,14 @@ Any single value can also be overridden with a ``TICKETDESK_`` prefixed variable
 import os
 from datetime import timedelta
 
+# The signing key once shipped for development: anyone could forge sessions with it, so
+# production refuses it. Without SECRET_KEY, development uses a random key generated on
+# first run into instance/secret_key (see create_app).
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///ticketdesk.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
@@ -81,9 +84,14 @@ class Config:
     SCHEDULER_INTERVAL_SECONDS = 60
     SCHEDULER_LEASE_SECONDS = 90
 
-    # Login attempts per email address per window before a pause.
+    # Failed logins per e-mail address, and per client address (password spraying across
+    # many accounts), within a window before a pause. The session lifetimes above are also
+    # enforced on the server: PERMANENT_SESSION_LIFETIME for a plain login,
+    # REMEMBER_COOKIE_DURATION for "keep me logged in".
     LOGIN_RATE_LIMIT = 10
     LOGIN_RATE_WINDOW_SECONDS = 900
+    LOGIN_ADDRESS_RATE_LIMIT = 50
+    LOGIN_ADDRESS_RATE_WINDOW_SECONDS = 900
 
     @classmethod
     def validate(cls) -> None:

@@ -89,10 +89,9 @@ def make_user(app):
 
 @pytest.fixture
 def login(client):
+    """Log the client in as a user without the form (a server-side session is started)."""
     def _login(user_id: int):
-        with client.session_transaction() as sess:
-            sess["_user_id"], sess["_fresh"] = str(user_id), True
-        return client
+        return factories.log_in(client, user_id)
     return _login
 
 

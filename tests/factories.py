@@ -69,6 +69,19 @@ def make_user(role: Role = Role.AGENT, *, name: str | None = None, email: str | 
     return user.id
 
 
+def log_in(client, user_id: int, *, remember: bool = False):
+    """Log ``client`` in as ``user_id`` without the form: a server-side session, and its
+    login id where Flask-Login keeps it. Returns the client."""
+    from ticketdesk.services import sessions
+
+    with client.application.app_context():
+        user = db.session.get(User, user_id)
+        login_id = sessions.start(user, remember=remember, now=utcnow()).login_id
+    with client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = login_id, True
+    return client
+
+
 def make_team(name: str | None = None, *, member_ids: tuple[int, ...] = ()) -> int:
     team = Team(name=name or f"Team {next(_seq)}")
     team.members = [db.session.get(User, uid) for uid in member_ids]

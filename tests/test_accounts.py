@@ -557,8 +557,7 @@ def test_the_customer_page_links_to_the_recovery_history_for_those_who_may_see_i
     link = f'href="/accounts/{customer}"'
     for user, expected in ((am, True), (lead, True), (agent, False)):
         client = app.test_client()
-        with client.session_transaction() as sess:
-            sess["_user_id"], sess["_fresh"] = str(user), True
+        factories.log_in(client, user)
         page = client.get(f"/customers/{customer}")
         assert page.status_code == 200
         assert (link in page.get_data(as_text=True)) is expected, user

@@ -118,8 +118,7 @@ def test_edit_user_role_teams_and_deactivate(app, ac, build, make_user):
     assert resp.status_code == 200
     assert "not active" in resp.get_data(as_text=True)
     session_client = app.test_client()
-    with session_client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
+    factories.log_in(session_client, user_id)
     assert session_client.get("/tickets/").status_code == 302
 
 
@@ -255,8 +254,7 @@ def test_retired_category_is_not_offered_but_stays_on_tickets(app, ac, build, ma
     assert "Retired" in ac.get("/admin/categories").get_data(as_text=True)
 
     agent_client = app.test_client()
-    with agent_client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(agent), True
+    factories.log_in(agent_client, agent)
     new_page = agent_client.get("/tickets/new").get_data(as_text=True)
     assert "Late delivery" not in new_page
     assert "Wrong item" in new_page
@@ -284,8 +282,7 @@ def test_retired_category_kept_when_saving_other_ticket_details(app, ac, build, 
     ticket_id = build(factories.make_ticket, actor_id=agent, category="late_delivery")
     ac.post(f"/admin/categories/{cat_id}", data={"name": "Late delivery", "position": "40"})
     agent_client = app.test_client()
-    with agent_client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(agent), True
+    factories.log_in(agent_client, agent)
     version = build(lambda: db.session.get(Ticket, ticket_id).version)
     resp = agent_client.post(f"/tickets/{ticket_id}/details", data={
         "version": version, "subject": "New subject", "kind": "complaint",

@@ -37,8 +37,7 @@ def _field_error(html: str, field_id: str) -> str | None:
 
 def _client_as(app, user_id: int):
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
+    factories.log_in(client, user_id)
     return client
 
 

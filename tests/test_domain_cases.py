@@ -41,8 +41,7 @@ def desk(app):
 
 def _client(app, user_id):
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
+    factories.log_in(client, user_id)
     return client
 
 

@@ -113,8 +113,7 @@ def test_approval_flow_through_the_pages(build, login, app, desk):
     # The requester cannot approve; the agent's own list shows it waiting.
     assert "Waiting for approval" in client.get("/approvals/").get_data(as_text=True)
     lead_client = app.test_client()
-    with lead_client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(lead), True
+    factories.log_in(lead_client, lead)
     page = lead_client.get("/approvals/").get_data(as_text=True)
     assert "Credit on the next order" in page
     resp = lead_client.post(f"/approvals/{remedy_id}/reject", data={"reason": ""})

@@ -540,8 +540,7 @@ def test_cli_missing_file_exits_2(runner, tmp_path):
 
 def _client_as(app, user_id: int):
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
+    factories.log_in(client, user_id)
     return client
 
 

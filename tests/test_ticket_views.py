@@ -33,8 +33,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
 def _client_as(app, user_id: int):
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
+    factories.log_in(client, user_id)
     return client
 
 

@@ -13,18 +13,27 @@ from ticketdesk.extensions import babel, csrf, db, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config_class: type[Config] | None = None) -> Flask:
-    """Build the web application. Never starts background jobs."""
+def create_app(config_class: type[Config] | None = None, *,
+               instance_path: str | Path | None = None) -> Flask:
+    """Build the web application. Never starts background jobs.
+
+    Without a SECRET_KEY (development), the key is the random one in
+    ``<instance>/secret_key``, generated on first run; production refuses to start.
+    """
     config_class = config_class or CONFIGS[os.environ.get("TICKETDESK_CONFIG", "development")]
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_path or ROOT / "instance"),
     )
     app.config.from_object(config_class)
     app.config.from_prefixed_env("TICKETDESK")
     config_class.validate()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        from ticketdesk.security import instance_secret_key
+
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 
     db.init_app(app)
     _sqlite_pragmas(app)

@@ -1,22 +1,67 @@
-"""Login loading, role checks and safe redirects."""
+"""Login loading, role checks, safe redirects, the client's address and the secret key."""
 
+import os
+import secrets
 from functools import wraps
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
-from ticketdesk.extensions import db, login_manager
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import login_manager
 from ticketdesk.models import Role, User
+from ticketdesk.services import sessions
+
+# Flask-Login stores ``user.get_login_id()`` (the server-side session's login id, not the
+# user's id) in the session and the remember-me cookie, and hands it back to the loader.
+login_manager.id_attribute = "get_login_id"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    return user if user is not None and user.active else None
+def load_user(login_id: str) -> User | None:
+    """The user of a live session, on every request and for the remember-me cookie."""
+    return sessions.user_for(login_id, now=utcnow())
+
+
+def client_address() -> str:
+    """The client's IP address, as the rate limits see it.
+
+    Behind a reverse proxy, wrap the app in werkzeug's ProxyFix so ``remote_addr`` is the
+    client's address rather than the proxy's.
+    """
+    return request.remote_addr or "unknown"
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """The random signing key kept in ``instance_dir/secret_key`` (mode 0600).
+
+    Made on first use. Processes starting at the same moment (web server, reloader,
+    scheduler) agree on one key: the file appears at once, complete, or not at all.
+    """
+    path = instance_dir / SECRET_KEY_FILE
+    if not path.exists():
+        tmp = instance_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            try:
+                os.link(tmp, path)  # fails if another process was first: use its key
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} does not hold a usable secret key; delete it to get a new one.")
+    return key
 
 
 def roles_required(*roles: Role):

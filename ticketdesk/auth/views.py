@@ -2,15 +2,24 @@
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ticketdesk.auth.forms import AwayForm, EmailChoicesForm, LoginForm, PasswordForm, SettingsForm
 from ticketdesk.database import utcnow
 from ticketdesk.models import WORKING_ROLES, AwayReason, NotificationKind
-from ticketdesk.security import home_endpoint, roles_required, safe_next
-from ticketdesk.services import availability
+from ticketdesk.security import client_address, home_endpoint, roles_required, safe_next
+from ticketdesk.services import availability, sessions
 from ticketdesk.services import notifications as notification_service
 from ticketdesk.services import outbox
 from ticketdesk.services import users as user_service
@@ -34,22 +43,48 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         now = utcnow()
+        cfg = current_app.config
         user = user_service.login_attempt(email=form.email.data, password=form.password.data,
-                                          now=now,
-                                          limit=current_app.config["LOGIN_RATE_LIMIT"],
-                                          window_seconds=current_app.config["LOGIN_RATE_WINDOW_SECONDS"])
+                                          now=now, limit=cfg["LOGIN_RATE_LIMIT"],
+                                          window_seconds=cfg["LOGIN_RATE_WINDOW_SECONDS"],
+                                          client_address=client_address(),
+                                          remember=bool(form.remember.data))
         if user is None:
             form.form_errors.append(_("E-mail or password is not right, or the account is not active."))
         else:
-            login_user(user, remember=form.remember.data)
+            _begin_session(user, remember=bool(form.remember.data))
             return redirect(safe_next(request.args.get("next"), url_for(home_endpoint(user))))
     return render_template("auth/login.html", form=form)
 
 
+def _begin_session(user, *, remember: bool) -> None:
+    """Log ``user`` in with a fresh cookie session: nothing from before carries over, so a
+    session planted in the browser before logging in is not the one used afterwards."""
+    had_remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                 "remember_token") in request.cookies
+    session.clear()
+    login_user(user, remember=remember)
+    if not remember and had_remember_cookie:
+        session["_remember"] = "clear"  # an old remember-me cookie of an ended session
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    if current_user.is_authenticated:
+        sessions.end(current_user.login_id)
+    session.clear()  # everything of this session goes, not only the login
+    logout_user()  # and clears a remember-me cookie
     flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/settings/sessions/end-all", methods=["POST"])
+@login_required
+def logout_everywhere():
+    sessions.end_all(current_user, actor=current_user)
+    session.clear()  # everything of this session goes, not only the login
+    logout_user()  # and clears a remember-me cookie
+    flash(_("You are logged out everywhere: on every device and browser."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -100,6 +135,7 @@ def _render_settings(*, form=None, password_form=None, email_form=None, away_for
         password_form=password_form or PasswordForm(prefix="password", formdata=None),
         email_form=email_form, away_form=away_form, away=away,
         back_on=_back_on() if away else None, smtp_configured=outbox.smtp_configured(),
+        session_count=sessions.count_active(current_user, now=utcnow()),
     )
 
 
@@ -124,13 +160,17 @@ def settings():
 def change_password():
     password_form = PasswordForm(prefix="password")
     if password_form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            user_service.change_password(current_user, current=password_form.current_password.data,
-                                         new=password_form.new_password.data)
+            started = user_service.change_password(
+                user, current=password_form.current_password.data,
+                new=password_form.new_password.data, now=utcnow(), login_id=user.login_id)
         except DomainError as exc:
             getattr(password_form, exc.field or "new_password").errors.append(str(exc))
         else:
-            flash(_("Your password is changed."), "success")
+            if started is not None:
+                _begin_session(user, remember=started.remember)
+            flash(_("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(url_for("auth.settings"))
     return _render_settings(password_form=password_form)
 

@@ -68,7 +68,15 @@ from ticketdesk.models.ticket import (
     TicketKind,
     TicketStatus,
 )
-from ticketdesk.models.user import WORKING_ROLES, AwayReason, Role, Team, User, team_members
+from ticketdesk.models.user import (
+    WORKING_ROLES,
+    AwayReason,
+    Role,
+    Team,
+    User,
+    UserSession,
+    team_members,
+)
 
 __all__ = [
     "OPEN_STATUSES", "PUBLIC_EVENT_KINDS", "WORKING_ROLES",
@@ -77,7 +85,7 @@ __all__ = [
     "RemedyForm", "RootCause", "StepKind", "TicketStep",
     "Attachment", "Category", "Channel", "Contact", "Counter", "Customer", "CustomerTier",
     "EventKind", "RateLimitHit", "Role", "Severity", "Standing", "Team", "Ticket",
-    "TicketEvent", "TicketKind", "TicketStatus", "User", "team_members",
+    "TicketEvent", "TicketKind", "TicketStatus", "User", "UserSession", "team_members",
     "AwayReason", "AssignStrategy", "NotifyTarget", "RoutingRule", "TicketWatcher",
     "BusinessCalendar", "CalendarHoliday", "SlaEvent", "SlaMilestone", "SlaPolicy", "SlaState",
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "OutboxState",

@@ -64,6 +64,16 @@ class User(UserMixin, db.Model):
         secondary=team_members, back_populates="members", order_by="Team.name"
     )
 
+    # The login id of the server-side session this object was loaded for (not a column).
+    # Flask-Login stores it in the session and the remember-me cookie: see
+    # ``login_manager.id_attribute`` in ``ticketdesk.security`` and ``services.sessions``.
+    login_id = None
+
+    def get_login_id(self) -> str:
+        if not self.login_id:
+            raise RuntimeError("Start a server-side session before logging a user in.")
+        return self.login_id
+
     def set_password(self, password: str, *, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)
 
@@ -87,6 +97,28 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One logged-in browser. The cookies carry a random token; only its hash is stored.
+
+    Ending a session deletes its row, so a copy of its cookies no longer logs anyone in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
 
 
 class Team(db.Model):

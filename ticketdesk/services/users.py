@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Team, User
-from ticketdesk.services import ratelimit
+from ticketdesk.services import ratelimit, sessions
 from ticketdesk.services.customers import normalise_email
 from ticketdesk.services.errors import DomainError, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
@@ -106,6 +106,10 @@ def update_user(user: User, *, actor: User, data: UserData,
     if new_password:
         check_password_strength(new_password, field="new_password")
     with unit_of_work():
+        if new_password or (user.active and not data.active):
+            # A reset password or a deactivated account ends every session and
+            # remember-me cookie of the user (reactivating does not bring them back).
+            sessions._end_all(user.id)
         user.email = email
         user.name = data.name.strip()
         user.role = data.role
@@ -128,12 +132,22 @@ def update_settings(user: User, *, name: str, timezone: str) -> User:
     return user
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
+def change_password(user: User, *, current: str, new: str, now: datetime,
+                    login_id: str | None = None) -> sessions.Started | None:
+    """The user changes their own password: every session of theirs ends.
+
+    ``login_id`` is the session the change was made in: that browser gets a fresh session
+    (remembered if the old one was) so the user stays logged in there; it is returned.
+    """
     if not user.check_password(current):
         raise DomainError(_("The current password is not right."), field="current_password")
     check_password_strength(new, field="new_password")
+    remember = sessions.remembered(login_id)
     with unit_of_work():
         user.set_password(new, method=_hash_method())
+        sessions._end_all(user.id)
+        started = sessions._start(user, remember=remember, now=now) if login_id else None
+    return started
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -149,21 +163,43 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def login_attempt(*, email: str, password: str, now: datetime, limit: int,
-                  window_seconds: int) -> User | None:
-    """Check credentials, with a pause after too many failures for one address.
+                  window_seconds: int, client_address: str | None = None,
+                  address_limit: int | None = None, address_window_seconds: int | None = None,
+                  remember: bool = False) -> User | None:
+    """Check credentials and start a session, with a pause after too many failures.
 
-    Failures are counted per e-mail address; while the address is paused even the
-    right password is refused, with the same generic answer.
+    Failures are counted per e-mail address (``limit`` per ``window_seconds``) and, when
+    ``client_address`` is given, per client address (``address_limit`` per
+    ``address_window_seconds``, by default LOGIN_ADDRESS_RATE_LIMIT and
+    LOGIN_ADDRESS_RATE_WINDOW_SECONDS). While either is paused even the right password is
+    refused, with the same generic answer, and the refused attempt is not counted.
+
+    Two transactions, on purpose: the first takes the attempt's place under both limits
+    (atomically, so concurrent attempts cannot pass the limit together) and commits before
+    the slow password check, so no lock is held while hashing; the second gives the place
+    back when the password was right, and starts the session. On success the user comes
+    back with ``login_id`` set for ``flask_login.login_user``.
     """
-    key = f"login:{normalise_email(email) or ''}"[:128]
+    cfg = current_app.config
+    limits = [ratelimit.Limit(f"login:{normalise_email(email) or ''}"[:128], int(limit),
+                              int(window_seconds))]
+    if client_address is not None:
+        limits.append(ratelimit.Limit(
+            f"login-address:{client_address}"[:128],
+            int(cfg["LOGIN_ADDRESS_RATE_LIMIT"] if address_limit is None else address_limit),
+            int(cfg["LOGIN_ADDRESS_RATE_WINDOW_SECONDS"] if address_window_seconds is None
+                else address_window_seconds)))
     with unit_of_work():
-        if ratelimit.is_limited(key, limit=limit, window_seconds=window_seconds, now=now):
-            return None
-        user = authenticate(email, password)
-        if user is None:
-            ratelimit._record_hit(key, now=now)
-        else:
-            user.last_login_at = now
+        hits = ratelimit.acquire(limits, now=now)
+    if hits is None:
+        return None
+    user = authenticate(email, password)
+    if user is None:
+        return None  # the hits stay: they are this failure
+    with unit_of_work():
+        ratelimit.release(hits)
+        user.last_login_at = now
+        sessions._start(user, remember=remember, now=now)
     return user
 
 

@@ -81,6 +81,12 @@ class Config:
     SCHEDULER_INTERVAL_SECONDS = 60
     SCHEDULER_LEASE_SECONDS = 90
 
+    # Response headers (ticketdesk/http_headers.py). Referrer-Policy of pages without a
+    # token in their address; pages with one always send no-referrer. HSTS_SECONDS > 0
+    # sends Strict-Transport-Security: only where the site is served over HTTPS.
+    REFERRER_POLICY = "same-origin"
+    HSTS_SECONDS = 0
+
     # Login attempts per email address per window before a pause.
     LOGIN_RATE_LIMIT = 10
     LOGIN_RATE_WINDOW_SECONDS = 900
@@ -106,6 +112,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() != "false"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_SECONDS = 365 * 24 * 3600
 
     @classmethod
     def validate(cls) -> None:

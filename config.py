@@ -56,6 +56,13 @@ class Config:
     PUBLIC_RATE_LIMIT = 5
     PUBLIC_RATE_WINDOW_SECONDS = 3600
 
+    # The customer's private link: messages per link and per client address, and files
+    # per link, within a sliding window.
+    FOLLOW_UP_POSTS_PER_LINK = 10
+    FOLLOW_UP_POSTS_PER_ADDRESS = 30
+    FOLLOW_UP_FILES_PER_LINK = 20
+    FOLLOW_UP_RATE_WINDOW_SECONDS = 3600
+
     # Links in e-mails point here (scheme, host and any path prefix of the web app).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 

@@ -98,10 +98,13 @@ def test_files_per_link_count_every_file(app, build, client):
     assert build(_saved, t["id"]) == (3, 4)
 
 
-def test_staff_logging_customer_messages_is_not_limited(app, ctx, now):
-    app.config["FOLLOW_UP_POSTS_PER_LINK"] = 2
+@pytest.mark.parametrize("role", [Role.AGENT, Role.LEAD])
+def test_staff_logging_customer_messages_is_not_limited(app, ctx, now, role):
+    app.config.update(FOLLOW_UP_POSTS_PER_LINK=2, FOLLOW_UP_POSTS_PER_ADDRESS=2)
     t = _new_ticket()
-    ticket, agent = db.session.get(Ticket, t["id"]), db.session.get(User, t["agent"])
+    ticket = db.session.get(Ticket, t["id"])
+    agent = db.session.get(User, t["agent"] if role is Role.AGENT
+                           else factories.make_user(Role.LEAD))
     for n in range(4):
         ticket_service.log_customer_message(ticket, actor=agent, body=f"Call {n}", now=now)
     assert _saved(t["id"]) == (4, 0)
@@ -134,28 +137,36 @@ _ip_counter = iter(range(10**9))
 
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(gaps=st.lists(st.integers(min_value=0, max_value=1500), min_size=1, max_size=12),
-       files=st.lists(st.integers(min_value=0, max_value=3), min_size=12, max_size=12))
-def test_limits_match_a_sliding_window_model(app, ctx, now, gaps, files):
-    """Each message is taken iff, counting only the messages taken within the window
-    before it, the link has room for one more message and for its files."""
+@given(steps=st.lists(st.tuples(st.integers(min_value=0, max_value=1500),   # seconds since
+                                st.integers(min_value=0, max_value=1),      # which link
+                                st.integers(min_value=0, max_value=3)),     # files
+                      min_size=1, max_size=14))
+def test_limits_match_a_sliding_window_model(app, ctx, now, steps):
+    """Two links written to from one address. A message is taken iff, counting only the
+    messages taken in the window before it (a message exactly one window old no longer
+    counts), its link has room for one more message and for its files, and the address
+    for one more message."""
     app.config.update(FOLLOW_UP_POSTS_PER_LINK=4, FOLLOW_UP_FILES_PER_LINK=5,
-                      FOLLOW_UP_POSTS_PER_ADDRESS=1000)
-    ticket = db.session.get(Ticket, _new_ticket()["id"])
+                      FOLLOW_UP_POSTS_PER_ADDRESS=6)
+    tickets = [db.session.get(Ticket, _new_ticket()["id"]) for _ in range(2)]
     ip = f"model-{next(_ip_counter)}"
-    taken: list[tuple] = []     # (time, files)
+    taken: list[tuple] = []     # (time, link, files)
     moment = now
-    for gap, n_files in zip(gaps, files):
+    for gap, link, n_files in steps:
         moment += timedelta(seconds=gap)
-        recent = [(at, f) for at, f in taken if at > moment - timedelta(seconds=WINDOW)]
-        expect = len(recent) < 4 and sum(f for _, f in recent) + n_files <= 5
+        recent = [t for t in taken if t[0] > moment - timedelta(seconds=WINDOW)]
+        on_link = [t for t in recent if t[1] == link]
+        expect = (len(on_link) < 4 and sum(t[2] for t in on_link) + n_files <= 5
+                  and len(recent) < 6)
         uploads = [FileStorage(io.BytesIO(PNG), filename=f"p{i}.png") for i in range(n_files)]
         try:
-            ticket_service.log_customer_message(ticket, actor=None, body="Hi", now=moment,
-                                                uploads=uploads, ip=ip)
+            ticket_service.log_customer_message(tickets[link], actor=None, body="Hi",
+                                                now=moment, uploads=uploads, ip=ip)
         except RateLimited:
             assert not expect
         else:
             assert expect
-            taken.append((moment, n_files))
-    assert _saved(ticket.id) == (len(taken), sum(f for _, f in taken))
+            taken.append((moment, link, n_files))
+    for link, ticket in enumerate(tickets):
+        mine = [t for t in taken if t[1] == link]
+        assert _saved(ticket.id) == (len(mine), sum(t[2] for t in mine))

@@ -191,3 +191,17 @@ def test_hsts_only_in_production(config, hsts):
 
     resp = create_app(Config).test_client().get("/static/app.css")
     assert resp.headers.get("Strict-Transport-Security") == hsts
+
+
+def test_the_server_error_page_carries_the_headers_too(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def boom():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/boom", "boom", boom)
+    resp = app.test_client().get("/boom")
+    assert resp.status_code == 500
+    assert resp.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["Referrer-Policy"] == "same-origin"

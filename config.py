@@ -59,6 +59,13 @@ class Config:
     PUBLIC_RATE_LIMIT = 5
     PUBLIC_RATE_WINDOW_SECONDS = 3600
 
+    # The customer's private link: messages per link and per client address, and files
+    # per link, within a sliding window.
+    FOLLOW_UP_POSTS_PER_LINK = 10
+    FOLLOW_UP_POSTS_PER_ADDRESS = 30
+    FOLLOW_UP_FILES_PER_LINK = 20
+    FOLLOW_UP_RATE_WINDOW_SECONDS = 3600
+
     # Links in e-mails point here (scheme, host and any path prefix of the web app).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
@@ -83,6 +90,12 @@ class Config:
     # SCHEDULER_LEASE_SECONDS without renewal. Keep the lease longer than the interval.
     SCHEDULER_INTERVAL_SECONDS = 60
     SCHEDULER_LEASE_SECONDS = 90
+
+    # Response headers (ticketdesk/http_headers.py). Referrer-Policy of pages without a
+    # token in their address; pages with one always send no-referrer. HSTS_SECONDS > 0
+    # sends Strict-Transport-Security: only where the site is served over HTTPS.
+    REFERRER_POLICY = "same-origin"
+    HSTS_SECONDS = 0
 
     # Failed logins per e-mail address, and per client address (password spraying across
     # many accounts), within a window before a pause. The session lifetimes above are also
@@ -114,6 +127,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() != "false"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_SECONDS = 365 * 24 * 3600
 
     @classmethod
     def validate(cls) -> None:

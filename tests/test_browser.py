@@ -80,6 +80,7 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
     expect.set_options(timeout=TIMEOUT_MS)
     subject = f"Cracked bottles in pallet {uuid.uuid4().hex[:6]}"
     failed_requests: list[str] = []
+    csp_violations: list[str] = []
 
     with live_server(live_app) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
@@ -90,6 +91,10 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
             page.set_default_timeout(TIMEOUT_MS)
             page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
                     and failed_requests.append(f"{r.status} {r.request.method} {r.url}"))
+            # The Content-Security-Policy allows no inline script or style: anything the
+            # browser refuses shows up as a console error naming the policy.
+            page.on("console", lambda m: "Content Security Policy" in m.text
+                    and csp_violations.append(m.text))
 
             # Log in.
             page.goto(f"{base}/login")
@@ -100,7 +105,11 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
             page.screenshot(path=screenshots / "01-login.png", full_page=True)
             page.get_by_label("E-mail").fill(AGENT_EMAIL)
             page.get_by_label("Password").fill(factories.PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            # The notification poller (static/notifications.js) runs under the policy:
+            # the first page after logging in asks for the unread count.
+            with page.expect_response(lambda r: "/notifications/unread.json" in r.url) as polled:
+                page.get_by_role("button", name="Log in").click()
+            assert polled.value.status == 200
 
             # The queue is the agent's start page.
             expect(page).to_have_url(re.compile(r"/tickets/$"))
@@ -161,3 +170,4 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
             browser.close()
 
     assert failed_requests == []
+    assert csp_violations == []

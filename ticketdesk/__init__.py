@@ -81,9 +81,11 @@ def create_app(config_class: type[Config] | None = None, *,
     app.register_blueprint(recovery_bp, url_prefix="/recovery")
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
 
+    from ticketdesk import http_headers
     from ticketdesk.errors import register_error_handlers
 
     register_error_handlers(app)
+    http_headers.init_app(app)
     cli.init_app(app)
     return app
 

@@ -26,6 +26,12 @@ class Cell:
     dim: str | None = None
     key: str | None = None
     ticket_id: int | None = None  # link to one ticket
+    value: int | None = None      # the number behind ``text``, written as a number to CSV
+
+    @property
+    def export(self) -> str | int:
+        """What the CSV export writes: the number where there is one, else the text."""
+        return self.text if self.value is None else self.value
 
 
 @dataclass
@@ -45,7 +51,7 @@ def percent_text(value: float | None) -> str:
 def _count(figures: Figures, measure: str, dim: str | None = None, key: str | None = None
            ) -> Cell:
     n = figures.counts[measure]
-    return Cell(str(n), measure if n else None, dim, key)
+    return Cell(str(n), measure if n else None, dim, key, value=n)
 
 
 def _rate(figures: Figures, met: str, missed: str, target: str, dim=None, key=None) -> Cell:

@@ -5,11 +5,9 @@ timezone, ``until`` included) or ``days`` (the last N days up to today), and ``t
 (repeated; none means every team).
 """
 
-import csv
-import io
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import format_date, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,6 +15,7 @@ from wtforms import DateField, IntegerField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ticketdesk.core.csv_export import csv_response
 from ticketdesk.dashboard import chart, tables
 from ticketdesk.database import utcnow
 from ticketdesk.security import roles_required
@@ -112,13 +111,9 @@ def export(name: str):
         table = next((t for t in tables.period_tables(report) if t.name == name), None)
         if table is None:
             abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.headers)
-    writer.writerows([cell.text for cell in row] for row in table.rows)
     filename = f"ticketdesk-{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response([table.headers, *([cell.export for cell in row] for row in table.rows)],
+                        filename=filename)
 
 
 @bp.route("/tickets")

@@ -69,13 +69,16 @@ def received():
 def follow(token: str):
     ticket = ticket_service.ticket_by_token(token)
     form = FollowUpForm()
+    status = 200
     if form.validate_on_submit():
         try:
             ticket_service.log_customer_message(ticket, actor=None, body=form.body.data,
-                                                now=utcnow(),
+                                                now=utcnow(), ip=_client_ip(),
                                                 uploads=request.files.getlist(form.attachments.name))
         except DomainError as exc:
-            form.body.errors = list(form.body.errors) + [str(exc)]
+            target = getattr(form, exc.field or "body", form.body)
+            target.errors = list(target.errors) + [str(exc)]
+            status = exc.status_code if isinstance(exc, RateLimited) else 200
         else:
             return redirect(url_for("public.follow", token=token, sent=1))
     events = ticket_service.timeline(ticket, public_only=True)
@@ -86,7 +89,7 @@ def follow(token: str):
                            sent=request.args.get("sent") == "1", survey=survey,
                            survey_token=survey_token,
                            survey_form=SurveyForm(formdata=None) if survey_token else None,
-                           score_words=survey_service.SCORE_WORDS)
+                           score_words=survey_service.SCORE_WORDS), status
 
 
 def _survey_unavailable(exc: DomainError, *, posting: bool):

@@ -441,11 +441,12 @@ def add_attachments(ticket: Ticket, *, actor: User, now: datetime,
 
 
 def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: datetime,
-                         uploads: list[Upload] = ()) -> TicketEvent:
+                         uploads: list[Upload] = (), ip: str | None = None) -> TicketEvent:
     """A message from the customer: via the private link (no actor) or logged by staff.
 
     A ticket waiting on the customer goes back to open; a resolved one is reopened.
-    On the private link a closed ticket takes no more messages.
+    On the private link a closed ticket takes no more messages, and the link's limits
+    apply (``ip`` is the sender's address): see ``_check_follow_up_limits``.
     """
     if actor is not None:
         access.require_work_ticket(actor, ticket)
@@ -453,9 +454,14 @@ def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: 
         raise InvalidTransition(_(
             "This complaint is closed. Please send a new complaint and mention "
             "%(reference)s.", reference=ticket.reference), field="body")
+    else:
+        _check_follow_up_limits(ticket, ip=ip, files=0, now=now)
     body = _clean_text(body, field="body", label=_("Message"), maximum=BODY_MAX)
 
     def action(checked, written):
+        if actor is None:
+            _check_follow_up_limits(ticket, ip=ip, files=len(checked), now=now)
+            _record_follow_up(ticket, ip=ip, files=len(checked), now=now)
         event = _event(ticket, EventKind.CUSTOMER_MESSAGE, now=now, actor=actor, body=body,
                        by_customer=True)
         _attach(ticket, event, checked, actor, written)
@@ -466,6 +472,51 @@ def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: 
         return event
 
     return _run_with_files(action, uploads)
+
+
+def _follow_up_keys(ticket: Ticket, ip: str | None) -> tuple[str, str, str]:
+    """Rate-limit keys: posts per link, posts per address, files per link."""
+    address = (ip or "unknown")[:100]
+    return (f"follow:{ticket.id}", f"follow-ip:{address}", f"follow-files:{ticket.id}")
+
+
+def _check_follow_up_limits(ticket: Ticket, *, ip: str | None, files: int,
+                            now: datetime) -> None:
+    """Refuse a message on the private link once the link or the address has sent its share.
+
+    Within the last ``FOLLOW_UP_RATE_WINDOW_SECONDS`` (a sliding window; a message exactly
+    that old no longer counts) a link takes at most ``FOLLOW_UP_POSTS_PER_LINK`` messages
+    and ``FOLLOW_UP_FILES_PER_LINK`` files, and one address at most
+    ``FOLLOW_UP_POSTS_PER_ADDRESS`` messages over all links. Only messages that were
+    saved count; a refused one saves nothing.
+    """
+    cfg = current_app.config
+    window = int(cfg["FOLLOW_UP_RATE_WINDOW_SECONDS"])
+    link_key, address_key, files_key = _follow_up_keys(ticket, ip)
+    if (ratelimit.is_limited(link_key, limit=int(cfg["FOLLOW_UP_POSTS_PER_LINK"]),
+                             window_seconds=window, now=now)
+            or ratelimit.is_limited(address_key, limit=int(cfg["FOLLOW_UP_POSTS_PER_ADDRESS"]),
+                                    window_seconds=window, now=now)):
+        raise RateLimited(_(
+            "We have received several messages on this complaint in the last hour. "
+            "Please wait a little before you write again, or call us if it is urgent."),
+            field="body")
+    most_files = int(cfg["FOLLOW_UP_FILES_PER_LINK"])
+    # count + files > most  ⇔  count ≥ most − files + 1
+    if files and ratelimit.is_limited(files_key, limit=most_files - files + 1,
+                                      window_seconds=window, now=now):
+        raise RateLimited(_(
+            "This complaint takes at most %(n)s files an hour. Please send fewer files, "
+            "or wait a little and send the rest later.", n=most_files), field="attachments")
+
+
+def _record_follow_up(ticket: Ticket, *, ip: str | None, files: int, now: datetime) -> None:
+    link_key, address_key, files_key = _follow_up_keys(ticket, ip)
+    ratelimit._record_hit(link_key, now=now)
+    ratelimit._record_hit(address_key, now=now)
+    for _n in range(files):
+        ratelimit._record_hit(files_key, now=now)
+    ratelimit._prune(older_than=now - timedelta(days=2))
 
 
 # ----------------------------------------------------------------- status, assignment, details

@@ -622,6 +622,7 @@ def attachment(attachment_id: int):
     response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
                          download_name=item.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'none'")
     response.headers["Cache-Control"] = "private, no-store"
     return response

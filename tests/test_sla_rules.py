@@ -228,7 +228,7 @@ def test_a_late_resolution_stays_breached_after_reopening(desk):
 def berlin(ctx):
     return business_time.Calendar.from_spec(
         "Europe/Berlin", {str(d): [["09:00", "17:00"]] for d in range(5)},
-        holidays=["2026-04-03"])
+        holidays=["2026-04-03", "2026-04-06"])
 
 
 @pytest.mark.parametrize(("start", "minutes", "stops", "due"), [
@@ -240,8 +240,9 @@ def berlin(ctx):
     (at(3, 2, 6), 60, [], at(3, 2, 9)),
     # Logged exactly at closing: the first open minute is next morning.
     (at(3, 2, 16), 60, [], at(3, 3, 9)),
-    # Thursday 2 April: Good Friday is a holiday, so Monday 6 April (CEST, UTC+2).
-    (at(4, 2, 7), 480, [], at(4, 6, 7)),
+    # Closing on Thursday 2 April; Good Friday and Easter Monday are holidays: Tuesday
+    # 7 April 09:00 (CEST, UTC+2).
+    (at(4, 2, 7), 480, [], at(4, 7, 7)),
     # Across the spring change (29 March): 09:00 Berlin is 08:00 UTC before, 07:00 after.
     (at(3, 27, 15), 120, [], at(3, 30, 8)),
     # Across the autumn change (25 October): 09:00 Berlin is 07:00 UTC before, 08:00 after.
@@ -268,3 +269,48 @@ def test_a_holiday_added_to_the_calendar_applies_to_new_tickets(desk):
         office.holidays.append(CalendarHoliday(day=date(2026, 3, 3), name="Closed"))
     ticket = new_ticket(desk, when=at(3, 2, 15))                # Monday 16:00 Berlin
     assert ticket.first_response_due_at == at(3, 4, 11)         # Wednesday 12:00 Berlin
+
+
+@pytest.mark.parametrize(("day", "open_minutes"), [
+    (date(2026, 3, 22), 180),       # an ordinary Sunday: 01:00-04:00 is three hours
+    (date(2026, 3, 29), 120),       # spring forward: 02:00-03:00 does not exist
+    (date(2026, 10, 25), 240),      # fall back: 02:00-03:00 happens twice
+])
+def test_open_time_is_real_elapsed_time_across_dst(day, open_minutes):
+    night = business_time.Calendar.from_spec("Europe/Berlin", {"6": [["01:00", "04:00"]]})
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=3)
+    end = start + timedelta(hours=12)
+    assert business_time.open_time(night, start, end) == timedelta(minutes=open_minutes)
+
+
+@pytest.mark.parametrize(("percent", "used"), [
+    (75, 180), (50, 120), (33, 80), (99, 238), (1, 3),
+])
+def test_at_risk_share_rounds_up(desk, percent, used):
+    """At risk once ceil(target x share) minutes have run (4-hour target, office hours)."""
+    with unit_of_work():
+        db.session.query(SlaPolicy).filter_by(name="Standard").one().at_risk_percent = percent
+    ticket = new_ticket(desk, when=at(3, 2, 8))                 # Monday 09:00 Berlin
+    risk = at(3, 2, 8) + timedelta(minutes=used)
+    assert sla.clock(ticket, now=risk - timedelta(seconds=1)).state == "ok"
+    assert sla.clock(ticket, now=risk).state == "at_risk"
+    assert sla.sweep(now=risk).at_risk == 1
+
+
+@pytest.mark.parametrize("stop", [timedelta(seconds=30), timedelta(minutes=60),
+                                  timedelta(days=1)])
+def test_a_warning_is_given_once_per_due_time(desk, stop):
+    """At risk at 12:00 Berlin (11:00 UTC); a stop then moves the due time, and the sweep warns
+    again once the share of the target has run against the new due time."""
+    ticket = new_ticket(desk, when=at(3, 2, 8))
+    assert sla.sweep(now=at(3, 2, 11)).at_risk == 1
+    assert sla.sweep(now=at(3, 2, 11, 0, 30)).at_risk == 0
+    first_due = ticket.first_response_due_at
+    status(desk, ticket, TicketStatus.PENDING_CUSTOMER, at(3, 2, 11, 1))
+    customer_writes(ticket, at(3, 2, 11, 1) + stop)
+    moved = ticket.first_response_due_at
+    assert moved - first_due == (stop if stop < timedelta(hours=5) else timedelta(days=1))
+    assert ticket.sla_next_check_at <= at(3, 2, 11, 1) + stop    # the new warning is due
+    assert sla.sweep(now=at(3, 2, 11, 1) + stop).at_risk == 1
+    dues = [e.due_at for e in db.session.query(SlaEvent).filter_by(ticket_id=ticket.id)]
+    assert dues == [first_due, moved]

@@ -30,7 +30,8 @@ def upgrade():
 
     bind = op.get_bind()
     when = ticketdesk.database.UTCDateTime(timezone=True)
-    events = sa.table('ticket_events', sa.column('id', sa.Integer), sa.column('ticket_id', sa.Integer),
+    events = sa.table('ticket_events', sa.column('id', sa.Integer),
+                      sa.column('ticket_id', sa.Integer),
                       sa.column('kind', sa.String), sa.column('field', sa.String),
                       sa.column('new_value', sa.String), sa.column('created_at', when))
     tickets = sa.table('tickets', sa.column('id', sa.Integer), sa.column('status', sa.String),

@@ -22,6 +22,10 @@ Every result is an aware UTC datetime; every datetime argument must be aware (an
 zoned argument is read through its own ``utcoffset()``, fold included). Compare results in
 UTC: Python's ``==`` between two zones is always False for a time in a DST gap or fold.
 
+Clocks that stop (SLA clocks while a ticket waits on the customer or is resolved) use
+:func:`running_time` and :func:`add_running`: open time minus the open time of the stops,
+exact to the microsecond; rounding is left to the caller.
+
 No week-skipping: a week's length in UTC depends on DST changes that zoneinfo does not expose,
 so the functions step whole intervals, day by day, through an LRU cache of each day's UTC
 stretches (60 days of business minutes: under 1 ms uncached).

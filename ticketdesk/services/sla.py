@@ -304,9 +304,9 @@ def _set_due_times(ticket: Ticket, policy: SlaPolicy | None) -> None:
         _set(ticket, "next_response_due_at", due)
         if due is None:
             _set(ticket, "next_response_started_at", None)
-    _set(ticket, "sla_paused_minutes", sum(
-        (business_time.open_time(cal, a, b) for a, b in business_time.merge_stops(stops_of(ticket))),
-        timedelta(0)) // _MINUTE)
+    stopped = sum((business_time.open_time(cal, a, b)
+                   for a, b in business_time.merge_stops(stops_of(ticket))), timedelta(0))
+    _set(ticket, "sla_paused_minutes", stopped // _MINUTE)
 
 
 def _risk_at(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone) -> datetime | None:

@@ -13,6 +13,7 @@ Create Date: 2026-12-07 15:30:00
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 import ticketdesk.database  # custom column types used by autogenerate
 
 
@@ -25,8 +26,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sla_stops', sa.JSON(), nullable=False,
-                                      server_default='[]'))
+        batch_op.add_column(sa.Column(
+            'sla_stops', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'),
+            nullable=False, server_default='[]'))
 
     bind = op.get_bind()
     when = ticketdesk.database.UTCDateTime(timezone=True)

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketdesk.database import TimestampMixin, utcnow
@@ -171,7 +172,9 @@ class Ticket(TimestampMixin, db.Model):
     # finished stop as [start, end] ISO UTC strings, so the stops can be measured again on
     # another calendar; sla_paused_minutes: their open minutes on the current calendar.
     sla_paused_at: Mapped[datetime | None]
-    sla_stops: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # JSONB on PostgreSQL: plain json has no equality, which SELECT DISTINCT on tickets needs.
+    sla_stops: Mapped[list] = mapped_column(
+        sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), default=list)
     sla_paused_minutes: Mapped[int] = mapped_column(default=0)
     # The earliest due time not met yet (the queue sorts by it; NULL while paused or done),
     # and the next moment the sweep has something to look at (at risk or due).

@@ -41,12 +41,16 @@ HOURS = {0: [("09:00", "12:30"), ("13:30", "17:00")], 1: [("09:00", "12:30"), ("
          4: [("09:00", "12:30"), ("13:30", "17:00")], 5: [("10:00", "14:00")],
          6: [("01:00", "04:00")]}
 HOLIDAYS = {date(2026, 3, 31), date(2026, 10, 27)}
-OFFICE = {"fr": 90, "nr": 45, "res": 400}          # default policy, Berlin calendar
+# Targets that end exactly at a closing (09:00 + 210 = 12:30, a whole day = 420), so the
+# histories, whose times are often whole half hours from an opening, hit the edges.
+OFFICE = {"fr": 210, "nr": 45, "res": 420}         # default policy, Berlin calendar
 ALWAYS = {"fr": 60, "nr": 30, "res": 300}          # P1 policy, around the clock
 RUNNING = (TicketStatus.NEW, TicketStatus.OPEN)
-ANCHORS = (datetime(2026, 3, 27, 15, tzinfo=UTC),    # Friday before the spring change
-           datetime(2026, 10, 23, 14, tzinfo=UTC),   # Friday before the autumn change
-           datetime(2026, 3, 2, 7, 30, tzinfo=UTC))  # an ordinary week
+ANCHORS = (datetime(2026, 3, 27, 8, tzinfo=UTC),     # Friday 09:00 before the spring change
+           datetime(2026, 3, 28, 9, tzinfo=UTC),     # Saturday 10:00, the night before it
+           datetime(2026, 10, 23, 7, tzinfo=UTC),    # Friday 09:00 before the autumn change
+           datetime(2026, 10, 24, 8, tzinfo=UTC),    # Saturday 10:00, the night before it
+           datetime(2026, 3, 2, 8, tzinfo=UTC))      # Monday 09:00 of an ordinary week
 
 
 def _t(text: str) -> time:
@@ -87,9 +91,12 @@ def desk(ctx, now):
 
 
 ACTIONS = ("reply", "reply_wait", "wait", "open", "customer", "resolve", "sweep", "p1", "p3")
+# Minutes: any, or whole half hours (which meet openings, closings and targets exactly).
+minutes = st.one_of(st.integers(1, 900), st.integers(1, 30).map(lambda n: 30 * n))
 histories = st.tuples(
-    st.sampled_from(ANCHORS), st.integers(0, 600), st.sampled_from((Severity.P1, Severity.P3)),
-    st.lists(st.tuples(st.integers(1, 900), st.sampled_from(ACTIONS)), max_size=9))
+    st.sampled_from(ANCHORS), st.one_of(st.just(0), minutes),
+    st.sampled_from((Severity.P1, Severity.P3)),
+    st.lists(st.tuples(minutes, st.sampled_from(ACTIONS)), max_size=9))
 
 
 class Model:

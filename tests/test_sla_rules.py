@@ -314,3 +314,26 @@ def test_a_warning_is_given_once_per_due_time(desk, stop):
     assert sla.sweep(now=at(3, 2, 11, 1) + stop).at_risk == 1
     dues = [e.due_at for e in db.session.query(SlaEvent).filter_by(ticket_id=ticket.id)]
     assert dues == [first_due, moved]
+
+
+@pytest.mark.parametrize(("edit", "moved"), [
+    ("target", timedelta(minutes=60)),          # first response 4 h -> 5 h
+    ("holiday", timedelta(days=1)),             # Tuesday becomes a holiday
+    (None, timedelta(0)),
+])
+def test_an_edited_policy_or_calendar_applies_when_due_times_are_next_worked_out(
+        desk, edit, moved):
+    ticket = new_ticket(desk, when=at(3, 2, 15))                # Monday 16:00 Berlin
+    due = ticket.first_response_due_at                          # Tuesday 12:00 Berlin
+    with unit_of_work():
+        policy = db.session.query(SlaPolicy).filter_by(name="Standard").one()
+        if edit == "target":
+            policy.first_response_minutes = 300
+        elif edit == "holiday":
+            policy.calendar.holidays.append(CalendarHoliday(day=date(2026, 3, 3)))
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.first_response_due_at == due                  # nothing changes at once
+    status(desk, ticket, TicketStatus.PENDING_CUSTOMER, at(3, 2, 15, 30))
+    customer_writes(ticket, at(3, 2, 15, 30))                   # a stop of no time ends
+    assert ticket.first_response_due_at == due + moved

@@ -161,9 +161,11 @@ def test_sweep_marks_at_risk_then_breached_once_and_escalates(desk):
     assert marks(ticket) == [(SlaMilestone.FIRST_RESPONSE, SlaState.AT_RISK)]
     again = sla.sweep(now=at(2, 12))
     assert (again.at_risk, again.breached) == (0, 0)
-    report = sla.sweep(now=at(2, 13))
+    report = sla.sweep(now=at(2, 13))          # due at 13:00: answered now is still on time
+    assert report.breached == 0 and not ticket.first_response_breached
+    report = sla.sweep(now=at(2, 13, 1))
     assert report.breached == 1 and ticket.first_response_breached
-    assert sla.sweep(now=at(2, 13)).breached == 0
+    assert sla.sweep(now=at(2, 13, 1)).breached == 0
     assert len(marks(ticket)) == 2
     kinds = {(n.user_id, n.kind) for n in db.session.scalars(
         sa.select(Notification).where(Notification.ticket_id == ticket.id))}

@@ -2740,7 +2740,10 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
             "playbook_version_id": chosen[0] if chosen else None,
             "last_activity_at": last, "version": 1, "created_at": t0, "updated_at": last,
             "sla_paused_minutes": 0, "next_response_breached": False,
-            "sla_paused_at": last if status is S_PENDING else None,
+            # The clocks stand still while waiting on the customer and once resolved.
+            "sla_paused_at": last if status is S_PENDING else (
+                resolved or closed if status in (S_RESOLVED, S_CLOSED) else None),
+            "sla_stops": "[]",   # JSON text: the bulk insert writes driver values
             **sla_book.columns(kind=kind.value, severity=severity.value, tier=tier.value,
                                created_at=t0, first_response_at=first_response,
                                resolved_at=resolved, is_open=status in (S_NEW, S_OPEN),

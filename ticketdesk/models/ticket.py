@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketdesk.database import TimestampMixin, utcnow
@@ -166,8 +167,14 @@ class Ticket(TimestampMixin, db.Model):
     next_response_started_at: Mapped[datetime | None]   # the customer message it answers
     remedy_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
-    # While waiting on the customer the clocks stop; paused open minutes add up here.
+    # The clocks run only while the ticket is new or open. sla_paused_at: when they stopped
+    # (waiting on the customer, resolved or closed), NULL while they run; sla_stops: every
+    # finished stop as [start, end] ISO UTC strings, so the stops can be measured again on
+    # another calendar; sla_paused_minutes: their open minutes on the current calendar.
     sla_paused_at: Mapped[datetime | None]
+    # JSONB on PostgreSQL: plain json has no equality, which SELECT DISTINCT on tickets needs.
+    sla_stops: Mapped[list] = mapped_column(
+        sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), default=list)
     sla_paused_minutes: Mapped[int] = mapped_column(default=0)
     # The earliest due time not met yet (the queue sorts by it; NULL while paused or done),
     # and the next moment the sweep has something to look at (at risk or due).

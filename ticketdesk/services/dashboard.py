@@ -543,7 +543,7 @@ def _live_query(team_ids: tuple[int, ...], which: str, now: datetime) -> sa.Sele
         _team_clause(team_ids), Ticket.status.in_(OPEN_STATUSES),
         Ticket.sla_paused_at.is_(None), Ticket.sla_due_at.is_not(None))
     if which == "overdue":
-        return stmt.where(Ticket.sla_due_at <= now)
+        return stmt.where(Ticket.sla_due_at < now)
     marked = sa.select(SlaEvent.id).where(
         SlaEvent.ticket_id == Ticket.id, SlaEvent.state == SlaState.AT_RISK,
         SlaEvent.due_at == Ticket.sla_due_at)

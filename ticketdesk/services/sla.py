@@ -1,11 +1,19 @@
 """Service-level clocks: which policy a ticket gets, its due times, pauses and the sweep.
 
-Every ``_`` function runs inside the caller's transaction. Due times are computed
-on the policy's business calendar (or around the clock) and stored on the ticket:
-a milestone is due ``target + paused`` open minutes after the ticket arrived,
-where ``paused`` counts the open minutes it spent waiting on the customer. The
-next response is due ``next_response_minutes`` after a customer message that
-arrives once we have answered.
+Every ``_`` function runs inside the caller's transaction. The clocks run on the policy's
+business calendar (or around the clock) and only while the ticket is new or open: waiting
+on the customer, resolved and closed stop them. Each stop is kept on the ticket
+(``sla_stops``; the one going on starts at ``sla_paused_at``), so it can be measured again
+on another calendar when the policy changes. A milestone's *running time* is the open time
+from its start (the ticket's arrival; for the next response, the customer's message) to
+the moment it is met, minus the open time of the stops in between, exact to the
+microsecond. Its due time is the last moment at which no more than its target has run
+(``business_time.add_running(..., latest=True)``): met at or before it is on time, later is
+a breach, exactly when the running time is over the target. The stored measures are the
+running time in minutes, rounded up, so a measure is over its target exactly when the
+milestone was breached. A milestone keeps its due time, measure and breach once it is met;
+a stop that begins after that (or after the due time) changes nothing for it, and a breach,
+once recorded, is never taken back. See docs/rules.md, "Service levels".
 
 ``sweep`` looks only at tickets whose ``sla_next_check_at`` has come, marks
 milestones at risk (a share of the target used) and breached, writes events and
@@ -17,7 +25,7 @@ adds nothing, and a sweep after downtime catches up without duplicates.
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -44,6 +52,9 @@ from ticketdesk.services import business_time, events, notifications
 from ticketdesk.services.uow import unit_of_work
 
 CONDITION_KEYS = ("kinds", "severities", "tiers")
+# The clocks run only in these statuses; every other status stops them.
+RUNNING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
+_MINUTE = timedelta(minutes=1)
 SEVERITY_UP = {Severity.P4: Severity.P3, Severity.P3: Severity.P2, Severity.P2: Severity.P1}
 MILESTONE_WORDS = {
     SlaMilestone.FIRST_RESPONSE: "first response",
@@ -121,7 +132,7 @@ class PolicyBook:
         if policy is None:
             return blank
         cal = self.calendars[policy.id]
-        due = {name: business_time.add_minutes(cal, created_at, minutes)
+        due = {name: business_time.add_running(cal, created_at, minutes, latest=True)
                if minutes is not None else None
                for name, minutes in (("first_response", policy.first_response_minutes),
                                      ("remedy", policy.remedy_minutes),
@@ -135,11 +146,11 @@ class PolicyBook:
                 (met[name] or (now if is_open else None)) or due[name]) > due[name]
             row[f"{name}_breached"] = bool(late)
         if first_response_at is not None:
-            row["first_response_minutes"] = business_time.minutes_between(
-                cal, created_at, first_response_at)
+            row["first_response_minutes"] = whole_minutes(business_time.open_time(
+                cal, created_at, first_response_at))
         if resolved_at is not None:
-            row["resolution_minutes"] = business_time.minutes_between(cal, created_at,
-                                                                      resolved_at)
+            row["resolution_minutes"] = whole_minutes(business_time.open_time(
+                cal, created_at, resolved_at))
         targets = {"first_response": policy.first_response_minutes,
                    "remedy": policy.remedy_minutes, "resolution": policy.resolution_minutes}
         pending = [n for n in due if due[n] is not None and met[n] is None] if is_open else []
@@ -166,7 +177,7 @@ class PolicyBook:
             at_risk = risk[name] < due_at and _still_pending(risk[name], met[name], now)
             if at_risk:
                 found.append((milestone, SlaState.AT_RISK, due_at, risk[name]))
-            breached = _still_pending(due_at, met[name], now)
+            breached = due_at < met[name] if met[name] is not None else due_at < now
             if breached:
                 found.append((milestone, SlaState.BREACHED, due_at, due_at))
             if met[name] is None and not breached:
@@ -182,12 +193,22 @@ def _still_pending(at: datetime, met_at: datetime | None, now: datetime) -> bool
 
 # ----------------------------------------------------------------- due times
 
-def _targets(ticket: Ticket, policy: SlaPolicy) -> dict[SlaMilestone, int | None]:
-    return {
-        SlaMilestone.FIRST_RESPONSE: policy.first_response_minutes,
-        SlaMilestone.REMEDY: policy.remedy_minutes,
-        SlaMilestone.RESOLUTION: policy.resolution_minutes,
-    }
+def whole_minutes(running: timedelta) -> int:
+    """A running time in whole minutes, rounded up: a begun minute counts."""
+    return -(-running // _MINUTE)
+
+
+def _target(policy: SlaPolicy, milestone: SlaMilestone) -> int | None:
+    return {SlaMilestone.FIRST_RESPONSE: policy.first_response_minutes,
+            SlaMilestone.NEXT_RESPONSE: policy.next_response_minutes,
+            SlaMilestone.REMEDY: policy.remedy_minutes,
+            SlaMilestone.RESOLUTION: policy.resolution_minutes}[milestone]
+
+
+def _clock_start(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
+    if milestone is SlaMilestone.NEXT_RESPONSE:
+        return ticket.next_response_started_at
+    return ticket.created_at
 
 
 def _due_columns() -> dict[SlaMilestone, str]:
@@ -195,6 +216,10 @@ def _due_columns() -> dict[SlaMilestone, str]:
             SlaMilestone.NEXT_RESPONSE: "next_response_due_at",
             SlaMilestone.REMEDY: "remedy_due_at",
             SlaMilestone.RESOLUTION: "resolution_due_at"}
+
+
+MEASURE_COLUMNS = {SlaMilestone.FIRST_RESPONSE: "first_response_minutes",
+                   SlaMilestone.RESOLUTION: "resolution_minutes"}
 
 
 def _met_at(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
@@ -207,31 +232,90 @@ def _met_at(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
     return None  # the next response is cleared when it is met
 
 
-def _set_due_times(ticket: Ticket, policy: SlaPolicy | None) -> None:
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def stops_of(ticket: Ticket, *, until: datetime | None = None) -> list[business_time.Stop]:
+    """The ticket's finished stops; given ``until``, also the stop going on, up to ``until``."""
+    stops = [(datetime.fromisoformat(a), datetime.fromisoformat(b))
+             for a, b in (ticket.sla_stops or ())]
+    if until is not None and ticket.sla_paused_at is not None and ticket.sla_paused_at < until:
+        stops.append((ticket.sla_paused_at, until))
+    return stops
+
+
+def running_time(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone,
+                 end: datetime) -> timedelta:
+    """How long ``milestone``'s clock ran from its start to ``end`` (stops left out)."""
+    start = _clock_start(ticket, milestone)
+    if start is None:
+        return timedelta(0)
+    return business_time.running_time(calendar_of(policy), start, end,
+                                      stops_of(ticket, until=end))
+
+
+def _due(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, cal,
+         *, met_at: datetime | None = None) -> datetime | None:
+    """The last on-time moment of ``milestone``. For a pending one only finished stops count
+    (the stop going on is added when it ends); for one met at ``met_at``, the stops before
+    ``met_at`` (the one going on included), and none after."""
+    start, target = _clock_start(ticket, milestone), _target(policy, milestone)
+    if start is None or target is None:
+        return None
+    if met_at is None:
+        stops = stops_of(ticket)
+    else:
+        stops = [(a, min(b, met_at)) for a, b in stops_of(ticket, until=met_at) if a < met_at]
+    return business_time.add_running(cal, start, target, stops, latest=True)
+
+
+def _settle(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, met_at: datetime) -> None:
+    """``milestone`` is met at ``met_at``: fix its due time, its measure and its breach flag
+    (which only ever turns on)."""
+    target = _target(policy, milestone)
+    if target is None:
+        return
     cal = calendar_of(policy)
-    for milestone, minutes in (_targets(ticket, policy) if policy else {
-            SlaMilestone.FIRST_RESPONSE: None, SlaMilestone.REMEDY: None,
-            SlaMilestone.RESOLUTION: None}).items():
-        due = None
-        if minutes is not None:
-            due = business_time.add_minutes(cal, ticket.created_at,
-                                            minutes + ticket.sla_paused_minutes)
-        _set(ticket, _due_columns()[milestone], due)
+    _set(ticket, _due_columns()[milestone], _due(ticket, policy, milestone, cal, met_at=met_at))
+    running = running_time(ticket, policy, milestone, met_at)
+    if running > timedelta(minutes=target):
+        _set(ticket, f"{milestone.value}_breached", True)
+    if milestone in MEASURE_COLUMNS:
+        _set(ticket, MEASURE_COLUMNS[milestone], whole_minutes(running))
+
+
+def _set_due_times(ticket: Ticket, policy: SlaPolicy | None) -> None:
+    """Due times of the milestones still pending, on ``policy``'s calendar with every
+    finished stop. A met milestone keeps its due time (one met before it had a target under
+    this policy gets it now, with its measure and flag)."""
+    cal = calendar_of(policy)
+    for milestone in (SlaMilestone.FIRST_RESPONSE, SlaMilestone.REMEDY, SlaMilestone.RESOLUTION):
+        column, met_at = _due_columns()[milestone], _met_at(ticket, milestone)
+        if policy is None or _target(policy, milestone) is None:
+            if met_at is None:
+                _set(ticket, column, None)
+        elif met_at is None:
+            _set(ticket, column, _due(ticket, policy, milestone, cal))
+        elif getattr(ticket, column) is None:
+            _settle(ticket, policy, milestone, met_at)
+    if ticket.next_response_started_at is not None:
+        due = _due(ticket, policy, SlaMilestone.NEXT_RESPONSE, cal) if policy else None
+        _set(ticket, "next_response_due_at", due)
+        if due is None:
+            _set(ticket, "next_response_started_at", None)
+    stopped = sum((business_time.open_time(cal, a, b)
+                   for a, b in business_time.merge_stops(stops_of(ticket))), timedelta(0))
+    _set(ticket, "sla_paused_minutes", stopped // _MINUTE)
 
 
 def _risk_at(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone) -> datetime | None:
-    """When ``milestone`` turns at risk: the policy's share of its target used."""
-    cal = calendar_of(policy)
-    if milestone is SlaMilestone.NEXT_RESPONSE:
-        if ticket.next_response_started_at is None or policy.next_response_minutes is None:
-            return None
-        used = math.ceil(policy.next_response_minutes * policy.at_risk_percent / 100)
-        return business_time.add_minutes(cal, ticket.next_response_started_at, used)
-    minutes = _targets(ticket, policy)[milestone]
-    if minutes is None:
+    """When ``milestone`` turns at risk: the policy's share of its target run."""
+    start, minutes = _clock_start(ticket, milestone), _target(policy, milestone)
+    if start is None or minutes is None:
         return None
     used = math.ceil(minutes * policy.at_risk_percent / 100)
-    return business_time.add_minutes(cal, ticket.created_at, used + ticket.sla_paused_minutes)
+    return business_time.add_running(calendar_of(policy), start, used, stops_of(ticket))
 
 
 def _pending(ticket: Ticket) -> list[SlaMilestone]:
@@ -304,6 +388,8 @@ def _start(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
         ticket.sla_policy = policy
     if ticket.sla_paused_minutes is None:
         ticket.sla_paused_minutes = 0
+    if ticket.sla_stops is None:
+        ticket.sla_stops = []
     _set_due_times(ticket, policy)
     _schedule(ticket, now)
     if policy is not None:
@@ -327,7 +413,8 @@ def _utc(moment: datetime) -> str:
 
 
 def _recompute(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
-    """Severity or kind changed: the policy may change, and with it every due time."""
+    """Severity or kind changed: the policy may change, and with it the due times of the
+    milestones still pending, with every stop measured again on the new calendar."""
     old = ticket.sla_policy
     policy = choose_policy(ticket)
     ticket.sla_policy = policy
@@ -339,18 +426,17 @@ def _recompute(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
 
 
 def _responded(ticket: Ticket, *, now: datetime) -> None:
-    """A public reply: the first one meets the first response; any one the next response."""
+    """A public reply: the first one meets the first response; any one the next response.
+    Both are timed with the stops up to the reply, the one going on included."""
     policy = ticket.sla_policy
     if policy is None:
         return
-    cal = calendar_of(policy)
     if ticket.first_response_minutes is None and ticket.first_response_at is not None:
-        ticket.first_response_minutes = max(0, business_time.minutes_between(
-            cal, ticket.created_at, ticket.first_response_at) - ticket.sla_paused_minutes)
-        if ticket.first_response_due_at and ticket.first_response_at > ticket.first_response_due_at:
-            ticket.first_response_breached = True
+        _settle(ticket, policy, SlaMilestone.FIRST_RESPONSE, ticket.first_response_at)
     if ticket.next_response_due_at is not None:
-        if now > ticket.next_response_due_at:
+        target = policy.next_response_minutes
+        if target is not None and running_time(
+                ticket, policy, SlaMilestone.NEXT_RESPONSE, now) > timedelta(minutes=target):
             ticket.next_response_breached = True
         ticket.next_response_due_at = ticket.next_response_started_at = None
     _schedule(ticket, now)
@@ -363,32 +449,36 @@ def _customer_wrote(ticket: Ticket, *, now: datetime) -> None:
         return
     if ticket.next_response_due_at is None:
         ticket.next_response_started_at = now
-        ticket.next_response_due_at = business_time.add_minutes(
-            calendar_of(policy), now, policy.next_response_minutes)
+        ticket.next_response_due_at = _due(ticket, policy, SlaMilestone.NEXT_RESPONSE,
+                                           calendar_of(policy))
     _schedule(ticket, now)
 
 
 def _made_whole(ticket: Ticket, *, now: datetime) -> None:
-    if ticket.remedy_due_at is not None and ticket.made_whole_at is not None \
-            and ticket.made_whole_at > ticket.remedy_due_at:
-        ticket.remedy_breached = True
+    policy = ticket.sla_policy
+    if policy is not None and ticket.made_whole_at is not None:
+        _settle(ticket, policy, SlaMilestone.REMEDY, ticket.made_whole_at)
     _schedule(ticket, now)
 
 
 def _status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
                     now: datetime) -> None:
-    """Pause while waiting on the customer; record the resolution; resume on reopening."""
+    """The clocks stop when the ticket leaves new/open (waiting on the customer, resolved,
+    closed) and run again when it comes back; a resolution is measured and settled."""
     policy = ticket.sla_policy
     if policy is None:
         return
     new = ticket.status
-    if new is TicketStatus.PENDING_CUSTOMER and ticket.sla_paused_at is None:
+    was_running, runs = old in RUNNING_STATUSES, new in RUNNING_STATUSES
+    if was_running and not runs and ticket.sla_paused_at is None:
         ticket.sla_paused_at = now
-        events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
-                       new="paused", body=_("Waiting on the customer: the clocks stop."))
-    elif old is TicketStatus.PENDING_CUSTOMER and ticket.sla_paused_at is not None:
-        paused = business_time.minutes_between(calendar_of(policy), ticket.sla_paused_at, now)
-        ticket.sla_paused_minutes += paused
+        if new is TicketStatus.PENDING_CUSTOMER:
+            events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
+                           new="paused", body=_("Waiting on the customer: the clocks stop."))
+    elif runs and not was_running and ticket.sla_paused_at is not None:
+        stopped = ticket.sla_paused_at
+        paused = business_time.minutes_between(calendar_of(policy), stopped, now)
+        ticket.sla_stops = [*(ticket.sla_stops or ()), [_iso(stopped), _iso(now)]]
         ticket.sla_paused_at = None
         _set_due_times(ticket, policy)
         events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
@@ -396,11 +486,7 @@ def _status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
                            "The clocks run again after %(minutes)s paused minutes; %(dues)s",
                            minutes=paused, dues=_due_summary(ticket)))
     if new is TicketStatus.RESOLVED or (new is TicketStatus.CLOSED and ticket.resolved_at == now):
-        ticket.resolution_minutes = max(0, business_time.minutes_between(
-            calendar_of(policy), ticket.created_at, ticket.resolved_at or now)
-            - ticket.sla_paused_minutes)
-        if ticket.resolution_due_at and (ticket.resolved_at or now) > ticket.resolution_due_at:
-            ticket.resolution_breached = True
+        _settle(ticket, policy, SlaMilestone.RESOLUTION, ticket.resolved_at or now)
     _schedule(ticket, now)
 
 
@@ -441,7 +527,7 @@ def _sweep_ticket(ticket: Ticket, now: datetime, report: SweepReport) -> None:
         return
     for milestone in _pending(ticket):
         due = getattr(ticket, _due_columns()[milestone])
-        if now >= due:
+        if now > due:
             if _mark(ticket, milestone, SlaState.BREACHED, due, now):
                 report.breached += 1
                 _store(ticket, True, **{f"{milestone.value}_breached": True})
@@ -573,15 +659,17 @@ def clock(ticket: Ticket, *, now: datetime) -> Clock:
     policy = ticket.sla_policy
     if policy is None:
         return Clock(None, None, "none", None)
+    if ticket.status not in OPEN_STATUSES:
+        return Clock(None, None, "met", None)
     if ticket.sla_paused_at is not None:
         return Clock(None, None, "paused", None)
-    pending = [m for m in _pending(ticket)] if ticket.status in OPEN_STATUSES else []
+    pending = _pending(ticket)
     if not pending:
         return Clock(None, None, "met", None)
     milestone = min(pending, key=lambda m: getattr(ticket, _due_columns()[m]))
     due = getattr(ticket, _due_columns()[milestone])
     left = math.floor((due - now).total_seconds() / 60)
-    if now >= due:
+    if now > due:
         return Clock(milestone, due, "breached", left)
     risk = _risk_at(ticket, policy, milestone)
     state = "at_risk" if risk is not None and now >= risk else "ok"
@@ -591,27 +679,22 @@ def clock(ticket: Ticket, *, now: datetime) -> Clock:
 def _backfill(ticket: Ticket, *, now: datetime) -> None:
     """Give a ticket that predates the policies its policy, due times and measures.
 
-    Pauses in its past are not known, so none are counted; a ticket waiting on the
-    customer now is paused from its last activity.
+    Stops in its past are not known, so none are counted; a ticket waiting on the customer
+    now is stopped from its last activity, a resolved or closed one from its resolution.
     """
     policy = choose_policy(ticket)
     ticket.sla_policy = policy
     ticket.sla_paused_minutes = 0
+    ticket.sla_stops = []
+    ticket.sla_paused_at = None
+    for column in ("first_response_due_at", "remedy_due_at", "resolution_due_at"):
+        setattr(ticket, column, None)
+    ticket.first_response_minutes = ticket.resolution_minutes = None
+    if policy is not None and ticket.status not in RUNNING_STATUSES:
+        ticket.sla_paused_at = (ticket.last_activity_at
+                                if ticket.status is TicketStatus.PENDING_CUSTOMER
+                                else ticket.resolved_at or ticket.closed_at)
     _set_due_times(ticket, policy)
-    if policy is not None:
-        cal = calendar_of(policy)
-        if ticket.first_response_at is not None:
-            ticket.first_response_minutes = business_time.minutes_between(
-                cal, ticket.created_at, ticket.first_response_at)
-            ticket.first_response_breached = ticket.first_response_at > ticket.first_response_due_at
-        if ticket.resolved_at is not None:
-            ticket.resolution_minutes = business_time.minutes_between(
-                cal, ticket.created_at, ticket.resolved_at)
-            ticket.resolution_breached = ticket.resolved_at > ticket.resolution_due_at
-        if ticket.made_whole_at is not None and ticket.remedy_due_at is not None:
-            ticket.remedy_breached = ticket.made_whole_at > ticket.remedy_due_at
-        if ticket.status is TicketStatus.PENDING_CUSTOMER:
-            ticket.sla_paused_at = ticket.last_activity_at
     _schedule(ticket, now)
 
 

@@ -1,7 +1,9 @@
 """Managing service levels (leads and administrators): SLA policies and business calendars.
 
 How policies apply to tickets lives in ``ticketdesk.services.sla``. A change here applies to
-tickets logged afterwards; tickets under way keep the due times they were given.
+tickets logged afterwards; tickets under way keep the due times they were given until those
+are next worked out (a stop of their clocks ends, or their severity or kind changes), which
+then follow the edited policy and calendar (docs/rules.md, "Service levels").
 """
 
 import re

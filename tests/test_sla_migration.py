@@ -57,7 +57,7 @@ def test_the_stops_of_existing_tickets_are_rebuilt_from_their_timeline(migrated_
         assert before[resolved.id] == ([], at(2, 10))
         db.session.remove()
 
-        downgrade(directory=str(MIGRATIONS), revision="0009_recovery_outcomes")
+        downgrade(directory=str(MIGRATIONS), revision="0010_user_sessions")
         with db.engine.connect() as conn:
             assert "sla_stops" not in {c["name"] for c in sa.inspect(conn).get_columns("tickets")}
             assert conn.execute(sa.text("SELECT sla_paused_at FROM tickets WHERE id = :i"),

@@ -6,8 +6,8 @@ timeline (the "clocks stop" / "clocks run again" events), and a resolved or clos
 with a policy counts as stopped since its resolution, so reopening it does not charge the
 time it spent resolved. Stored due times and measures are left as they are.
 
-Revision ID: 0010_sla_stops
-Revises: 0009_recovery_outcomes
+Revision ID: 0011_sla_stops
+Revises: 0010_user_sessions
 Create Date: 2026-12-07 15:30:00
 
 """
@@ -18,8 +18,8 @@ import ticketdesk.database  # custom column types used by autogenerate
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_sla_stops'
-down_revision = '0009_recovery_outcomes'
+revision = '0011_sla_stops'
+down_revision = '0010_user_sessions'
 branch_labels = None
 depends_on = None
 

@@ -43,11 +43,16 @@ def _prune(*, older_than: datetime) -> None:
 
 @dataclass(frozen=True)
 class Limit:
-    """At most ``limit`` hits under ``key`` within the last ``window_seconds``."""
+    """At most ``limit`` hits under ``key`` within the last ``window_seconds``.
+
+    ``cost`` is how many hits one attempt records (a message with three files costs three
+    under the files key).
+    """
 
     key: str
     limit: int
     window_seconds: int
+    cost: int = 1
 
 
 def _lock_id(key: str) -> int:
@@ -75,7 +80,8 @@ def acquire(limits: Sequence[Limit], *, now: datetime) -> list[int] | None:
         keep = max(timedelta(seconds=limit.window_seconds), timedelta(days=2))
         db.session.execute(sa.delete(RateLimitHit).where(
             RateLimitHit.key == limit.key, RateLimitHit.created_at < now - keep))
-    hits = [RateLimitHit(key=limit.key, created_at=now) for limit in ordered]
+    hits = [RateLimitHit(key=limit.key, created_at=now)
+            for limit in ordered for _n in range(max(limit.cost, 1))]
     db.session.add_all(hits)
     db.session.flush()
     for limit in ordered:

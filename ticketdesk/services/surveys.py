@@ -249,6 +249,11 @@ def _rate_key(ip: str) -> str:
     return f"survey:{ip}"
 
 
+def _limit_message() -> str:
+    return _("We have received many answers from your network in the last hour. "
+             "Please try again a little later.")
+
+
 def answer(token: str, *, score, comment: str, now: datetime, ip: str = "unknown") -> Answer:
     """The customer answers the survey behind ``token`` (no login). One transaction.
 
@@ -259,8 +264,7 @@ def answer(token: str, *, score, comment: str, now: datetime, ip: str = "unknown
     cfg = current_app.config
     if ratelimit.is_limited(_rate_key(ip), limit=int(cfg["PUBLIC_RATE_LIMIT"]),
                             window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
-        raise RateLimited(_("We have received many answers from your network in the last "
-                            "hour. Please try again a little later."))
+        raise RateLimited(_limit_message())
     survey = open_survey(token, now=now)
     score, comment = _check_answer(score, comment)
     rules = recovery_rules.current()
@@ -280,8 +284,10 @@ def answer(token: str, *, score, comment: str, now: datetime, ip: str = "unknown
                         and ticket.status in _REOPENABLE)
             if reopened:
                 _reopen_for_review(ticket, survey, score=score, comment=comment, now=now)
-            ratelimit._record_hit(_rate_key(ip), now=now)
-            ratelimit._prune(older_than=now - timedelta(days=2))
+            if ratelimit.acquire([ratelimit.Limit(
+                    _rate_key(ip), int(cfg["PUBLIC_RATE_LIMIT"]),
+                    int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]))], now=now) is None:
+                raise RateLimited(_limit_message())
     except _LostRace:
         # Rolled back, so ``survey`` reloads what the other request stored.
         raise (_answered(survey) if survey.answered_at is not None

@@ -310,6 +310,11 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
     return _run_with_files(action, uploads)
 
 
+def _public_limit_message() -> str:
+    return _("We have received several complaints from your network in the last hour. "
+             "Please wait a little, or call us if it is urgent.")
+
+
 def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetime,
                             uploads: list[Upload] = ()) -> Ticket:
     """A customer files a complaint on the public form (no login)."""
@@ -317,9 +322,7 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
     key = f"complain:{ip}"
     if ratelimit.is_limited(key, limit=int(cfg["PUBLIC_RATE_LIMIT"]),
                             window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
-        raise RateLimited(_(
-            "We have received several complaints from your network in the last hour. "
-            "Please wait a little, or call us if it is urgent."))
+        raise RateLimited(_public_limit_message())
     name = _clean_text(complaint.name, field="name", label=_("Your name"), maximum=120)
     email = customers.normalise_email(complaint.email)
     if not email:
@@ -345,8 +348,10 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
                          body=description, new=Channel.WEB.value)
         _attach(ticket, created, checked, None, written)
         _after_intake(ticket, actor=None, now=now)
-        ratelimit._record_hit(key, now=now)
-        ratelimit._prune(older_than=now - timedelta(days=2))
+        if ratelimit.acquire([ratelimit.Limit(key, int(cfg["PUBLIC_RATE_LIMIT"]),
+                                              int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]))],
+                             now=now) is None:
+            raise RateLimited(_public_limit_message())
         return ticket
 
     return _run_with_files(action, uploads)
@@ -511,12 +516,27 @@ def _check_follow_up_limits(ticket: Ticket, *, ip: str | None, files: int,
 
 
 def _record_follow_up(ticket: Ticket, *, ip: str | None, files: int, now: datetime) -> None:
+    """Count a message on the private link, atomically with the limits' check.
+
+    ``_check_follow_up_limits`` refuses early, before any file is read; this is the check
+    that holds when messages race: the hits are recorded and counted under a lock, in the
+    message's own transaction, so a refused message saves nothing and records nothing.
+    """
+    cfg = current_app.config
+    window = int(cfg["FOLLOW_UP_RATE_WINDOW_SECONDS"])
     link_key, address_key, files_key = _follow_up_keys(ticket, ip)
-    ratelimit._record_hit(link_key, now=now)
-    ratelimit._record_hit(address_key, now=now)
-    for _n in range(files):
-        ratelimit._record_hit(files_key, now=now)
-    ratelimit._prune(older_than=now - timedelta(days=2))
+    limits = [ratelimit.Limit(link_key, int(cfg["FOLLOW_UP_POSTS_PER_LINK"]), window),
+              ratelimit.Limit(address_key, int(cfg["FOLLOW_UP_POSTS_PER_ADDRESS"]), window)]
+    if files:
+        limits.append(ratelimit.Limit(files_key, int(cfg["FOLLOW_UP_FILES_PER_LINK"]), window,
+                                      cost=files))
+    if ratelimit.acquire(limits, now=now) is None:
+        # Lost a race with another message; the early check tells which limit it was.
+        _check_follow_up_limits(ticket, ip=ip, files=files, now=now)
+        raise RateLimited(_(
+            "We have received several messages on this complaint in the last hour. "
+            "Please wait a little before you write again, or call us if it is urgent."),
+            field="body")
 
 
 # ----------------------------------------------------------------- status, assignment, details

@@ -51,8 +51,9 @@ def test_a_resend_after_a_lost_acknowledgement_carries_the_same_message_id(ctx, 
     assert state(mid).state is OutboxState.SENT
 
 
-def test_every_retry_carries_the_message_id_it_was_queued_with(ctx, smtp, now):
-    server = smtp(Recorder(refuse=2))
+@pytest.mark.parametrize("refusals", [0, 1, 3])
+def test_every_retry_carries_the_message_id_it_was_queued_with(ctx, smtp, now, refusals):
+    server = smtp(Recorder(refuse=refusals))
     mid = queue(now)
     at = now
     while state(mid).state is OutboxState.QUEUED:
@@ -60,7 +61,19 @@ def test_every_retry_carries_the_message_id_it_was_queued_with(ctx, smtp, now):
         at = state(mid).next_attempt_at if state(mid).state is OutboxState.QUEUED else at
     [envelope] = server.messages
     assert _headers(envelope)["Message-ID"] == state(mid).message_id
-    assert state(mid).attempts == 3
+    assert state(mid).attempts == refusals + 1
+
+
+@pytest.mark.parametrize("after, free", [
+    (timedelta(0), False),
+    (timedelta(minutes=outbox.CLAIM_MINUTES) - timedelta(seconds=1), False),
+    (timedelta(minutes=outbox.CLAIM_MINUTES), False),          # the claim's last moment
+    (timedelta(minutes=outbox.CLAIM_MINUTES, microseconds=1), True),
+])
+def test_a_claim_holds_a_message_for_claim_minutes(ctx, now, after, free):
+    mid = queue(now)
+    assert outbox._claim(mid, now)
+    assert outbox._claim(mid, now + after) is free
 
 
 def test_two_senders_at_once_send_each_message_once(app, smtp, now):
@@ -130,21 +143,21 @@ def test_a_ticket_subject_with_a_line_break_still_reaches_the_assignee(ctx, smtp
     assert headers["Bcc"] is None
 
 
-def test_one_message_that_cannot_be_built_fails_alone(ctx, smtp, now):
+@pytest.mark.parametrize("bad_one", [0, 1, 2])
+def test_one_message_that_cannot_be_built_fails_alone(ctx, smtp, now, bad_one):
     """A row written before headers were cleaned (or by other code) has a CR/LF in its
-    subject: it fails with the reason, the messages after it still go."""
+    subject: it fails with the reason, the messages before and after it still go."""
     server = smtp(Recorder())
-    first = queue(now, to="a@example.test")
-    bad = queue(now, to="b@example.test")
-    last = queue(now, to="c@example.test")
+    ids = [queue(now, to=f"{name}@example.test") for name in "abc"]
+    bad = ids[bad_one]
     with unit_of_work():
         db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == bad)
                            .values(subject="Broken\r\nBcc: victim@example.test"))
     report = outbox.send_due(now=now)
     assert (report.sent, report.failed) == (2, 1)
-    assert sorted(e.rcpt_tos[0] for e in server.messages) == ["a@example.test",
-                                                              "c@example.test"]
+    assert sorted(e.rcpt_tos[0] for e in server.messages) == [
+        f"{name}@example.test" for i, name in enumerate("abc") if i != bad_one]
     failed = state(bad)
     assert failed.state is OutboxState.FAILED and failed.attempts == 1
     assert "Cannot be built" in failed.last_error and "linefeed" in failed.last_error
-    assert state(first).state is state(last).state is OutboxState.SENT
+    assert all(state(mid).state is OutboxState.SENT for mid in ids if mid != bad)

@@ -86,7 +86,8 @@ class Config:
 
     # Background jobs (`flask scheduler run`, a process of its own): they run every
     # SCHEDULER_INTERVAL_SECONDS in the one process holding the database lease; it renews
-    # the lease on every run, and a waiting process takes over once the lease has gone
+    # the lease on every run and before each unit of work in it (each job, each e-mail),
+    # and a waiting process takes over once the lease has gone
     # SCHEDULER_LEASE_SECONDS without renewal. Keep the lease longer than the interval.
     SCHEDULER_INTERVAL_SECONDS = 60
     SCHEDULER_LEASE_SECONDS = 90

@@ -447,7 +447,10 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
                           ("admin", w.admin)):
             if role != "admin":
                 db.session.add(TicketWatcher(ticket_id=w.t_a, user_id=uid, created_at=now))
-            note = Notification(user_id=uid, kind=NotificationKind.ASSIGNED, ticket_id=w.t_a,
+            # (Admins see no tickets; what reaches them about one is an approval request.)
+            kind = NotificationKind.APPROVAL_WAITING if role == "admin" \
+                else NotificationKind.ASSIGNED
+            note = Notification(user_id=uid, kind=kind, ticket_id=w.t_a,
                                 title="TD · matrix", created_at=now)
             db.session.add(note)
             db.session.flush()

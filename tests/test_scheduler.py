@@ -105,7 +105,7 @@ def ran(monkeypatch):
     calls: list[tuple[str, object]] = []
 
     def job(job_id):
-        def run(now):
+        def run(now, fence):
             calls.append((job_id, now))
             return f"did {job_id}"
         return run
@@ -125,7 +125,7 @@ def test_jobs_list_names_each_job_once():
 
 def test_run_due_jobs_runs_every_job_for_the_holder(app, now):
     assert background.run_due_jobs(app, holder="a:1", now=now) == [
-        "outbox: sent 0, logged 0, retried 0, failed 0",
+        "outbox: sent 0, logged 0, retried 0, failed 0, withheld 0",
         "reminders: 0 reminders",
         "sla-sweep: checked 0 tickets: 0 at risk, 0 breached",
         "loyalty: judged 0 resolved tickets (0 loyalty candidates, 0 at risk); 0 retained, "
@@ -170,7 +170,7 @@ def test_lease_length_comes_from_config(app, now, ran):
 
 
 def test_a_failing_job_is_logged_and_the_others_still_run(app, now, ran, monkeypatch, caplog):
-    def broken(now):
+    def broken(now, fence):
         raise RuntimeError("mail server on fire")
 
     monkeypatch.setattr(background, "JOBS", [
@@ -190,7 +190,7 @@ def test_a_failing_job_is_logged_and_the_others_still_run(app, now, ran, monkeyp
 
 
 def test_a_failing_job_fails_only_itself(app, now, monkeypatch):
-    def no_sla(now):
+    def no_sla(now, fence):
         raise ImportError("cannot import name 'sla'")
 
     jobs = {job.id: job for job in background.JOBS}

@@ -178,8 +178,7 @@ def outbox_send(limit: int) -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     report = outbox.send_due(now=utcnow(), limit=limit)
-    click.echo(f"sent {report.sent}, logged {report.logged}, retried {report.retried}, "
-               f"failed {report.failed}")
+    click.echo(report.summary())
     if report.failed:
         sys.exit(1)
 

@@ -5,6 +5,12 @@ inside ``create_app``. Several such processes may be started (by mistake, or one
 host for fail-over): on every tick each one tries to take or renew the database lease
 ``scheduler``, and only the holder runs the jobs. When the holder dies, its lease
 expires after ``SCHEDULER_LEASE_SECONDS`` and the next waiting process takes over.
+
+A run may last longer than the lease (a slow SMTP server): the jobs run under a
+``LeaseFence`` that renews the lease before each unit of work (before each job, and
+before each e-mail), so the lease does not lapse while the holder works. When the
+fence finds the lease gone to another process (this one stalled past the expiry), the
+run stops at once: two processes never run the jobs at the same time.
 """
 
 import logging
@@ -29,23 +35,48 @@ DEFAULT_INTERVAL_SECONDS = 60
 DEFAULT_LEASE_SECONDS = 90
 
 
+class LeaseFence:
+    """The lease a run works under: ``check()`` renews it and says whether it is still
+    this run's (same holder, same fencing token). Once lost, it stays lost."""
+
+    def __init__(self, app: Flask, *, holder: str, token: int,
+                 clock: Callable[[], datetime] = utcnow):
+        self.app, self.holder, self.token, self.clock = app, holder, token, clock
+        self.lost = False
+
+    def check(self) -> bool:
+        if self.lost:
+            return False
+        try:
+            ours = lease.renew(LEASE_NAME, holder=self.holder, token=self.token,
+                               now=self.clock(), ttl_seconds=lease_seconds(self.app))
+        except sa.exc.SQLAlchemyError:
+            log.exception("Could not renew the scheduler lease")
+            ours = False
+        if not ours:
+            self.lost = True
+            log.warning("%s lost the scheduler lease (token %s); stopping this run",
+                        self.holder, self.token)
+        return ours
+
+
 class Job(NamedTuple):
     id: str
     description: str
-    run: Callable[[datetime], str]  # run(now) -> a one-line summary
+    # run(now, fence) -> a one-line summary; a job with several units of work calls
+    # fence.check() before each one and stops when it answers False.
+    run: Callable[[datetime, LeaseFence], str]
 
 
-def _send_outbox(now: datetime) -> str:
-    report = outbox.send_due(now=now)
-    return (f"sent {report.sent}, logged {report.logged}, retried {report.retried}, "
-            f"failed {report.failed}")
+def _send_outbox(now: datetime, fence: LeaseFence) -> str:
+    return outbox.send_due(now=now, keep_going=fence.check, clock=fence.clock).summary()
 
 
-def _remind_overdue_steps(now: datetime) -> str:
+def _remind_overdue_steps(now: datetime, fence: LeaseFence | None = None) -> str:
     return f"{notifications.run_due(now=now)} reminders"
 
 
-def _sweep_sla(now: datetime) -> str:
+def _sweep_sla(now: datetime, fence: LeaseFence | None = None) -> str:
     return str(sla.sweep(now=now))
 
 
@@ -55,9 +86,9 @@ class OncePerDeskDay:
     process, or a restart, running it again the same day changes nothing."""
 
     def __init__(self, run: Callable[[datetime], str]):
-        self.run = run
+        self.run = run  # one unit of work: the fence is checked before it starts
 
-    def __call__(self, now: datetime) -> str:
+    def __call__(self, now: datetime, fence: LeaseFence | None = None) -> str:
         last_days: dict[int, date] = current_app.extensions.setdefault(
             "ticketdesk_daily_jobs", {})
         day = recovery_rules.desk_date(now)
@@ -94,12 +125,15 @@ def interval_seconds(app: Flask) -> int:
     return int(app.config.get("SCHEDULER_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS))
 
 
-def run_due_jobs(app: Flask, *, holder: str, now: datetime) -> list[str] | None:
+def run_due_jobs(app: Flask, *, holder: str, now: datetime,
+                 clock: Callable[[], datetime] | None = None) -> list[str] | None:
     """One tick: take or renew the lease, then run every job once.
 
     Returns one ``"<job id>: <summary>"`` line per job, or None when another process
     holds the lease (nothing runs then). A job that raises is logged and reported as
-    failed; the jobs after it still run.
+    failed; the jobs after it still run. Before each job the lease is renewed (at
+    ``clock()``, by default ``now``); once it is lost, the remaining jobs are reported
+    as skipped and do not run.
     """
     with app.app_context():
         try:
@@ -116,10 +150,14 @@ def run_due_jobs(app: Flask, *, holder: str, now: datetime) -> list[str] | None:
             else:
                 log.info("Waiting: another process took the scheduler lease just now")
             return None
+        fence = LeaseFence(app, holder=holder, token=ours, clock=clock or (lambda: now))
         summaries = []
         for job_id, _description, run in JOBS:
+            if not fence.check():
+                summaries.append(f"{job_id}: skipped (lease lost)")
+                continue
             try:
-                summary = f"{job_id}: {run(now)}"
+                summary = f"{job_id}: {run(now, fence)}"
             except Exception as exc:
                 log.exception("Job %s failed", job_id)
                 summary = f"{job_id}: failed ({type(exc).__name__}: {exc})"
@@ -135,7 +173,7 @@ def _release(app: Flask, holder: str) -> None:
 
 
 def _tick(app: Flask, holder: str) -> None:
-    run_due_jobs(app, holder=holder, now=utcnow())
+    run_due_jobs(app, holder=holder, now=utcnow(), clock=utcnow)
 
 
 def build_scheduler(app: Flask, *, holder: str) -> BlockingScheduler:
@@ -145,6 +183,10 @@ def build_scheduler(app: Flask, *, holder: str) -> BlockingScheduler:
     is released, so a waiting process can take over without waiting for expiry.
     """
     interval, ttl = interval_seconds(app), lease_seconds(app)
+    mail_timeout = float(app.config.get("MAIL_TIMEOUT") or 0)
+    if app.config.get("MAIL_SERVER") and ttl <= mail_timeout:
+        log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than MAIL_TIMEOUT (%s): "
+                    "one slow e-mail could outlast the lease", ttl, mail_timeout)
     if ttl <= interval:
         log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than "
                     "SCHEDULER_INTERVAL_SECONDS (%s), or the lease lapses between runs",

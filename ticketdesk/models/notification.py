@@ -2,6 +2,7 @@
 
 import enum
 from datetime import datetime
+from email.utils import make_msgid
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -73,7 +74,8 @@ class OutboxState(enum.StrEnum):
     SENDING = "sending"    # claimed by a sender
     SENT = "sent"          # accepted by the SMTP server
     LOGGED = "logged"      # no SMTP server configured: written to the log instead
-    FAILED = "failed"      # gave up after the last retry
+    FAILED = "failed"      # gave up after the last retry, or could not be sent at all
+    WITHHELD = "withheld"  # not sent: its recipient may no longer see what it is about
 
 
 class OutboxMessage(db.Model):
@@ -91,6 +93,12 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     # Optional: the same key is never queued twice (a survey per ticket, for instance).
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
+    # Made when the message is queued and sent on every attempt, so a receiving system
+    # can drop the copy a resend after a lost acknowledgement delivers again.
+    # (The outbox gives it the sender's domain; this default is for rows made elsewhere.)
+    message_id: Mapped[str] = mapped_column(
+        sa.String(255), unique=True,
+        default=lambda: make_msgid(idstring="outbox", domain="ticketdesk.invalid"))
     state: Mapped[OutboxState] = mapped_column(default=OutboxState.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

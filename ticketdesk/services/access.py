@@ -3,7 +3,16 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ticketdesk.models import Customer, Role, Ticket, User, team_members
+from ticketdesk.models import (
+    Customer,
+    Notification,
+    NotificationKind,
+    Role,
+    Ticket,
+    TicketWatcher,
+    User,
+    team_members,
+)
 from ticketdesk.services.errors import PermissionDenied
 
 
@@ -51,6 +60,58 @@ def can_work_ticket(user: User, ticket: Ticket) -> bool:
 def can_note_ticket(user: User, ticket: Ticket) -> bool:
     """Internal notes: anyone who can see the ticket, account managers included."""
     return can_view_ticket(user, ticket)
+
+
+def can_see_internal_notes(user: User, ticket: Ticket) -> bool:
+    """Internal notes (on the ticket page, in notifications and e-mails): whoever may
+    see the ticket; customers never."""
+    return can_view_ticket(user, ticket)
+
+
+# Administrators see no tickets, but they decide remedies above the cap on the
+# approvals page, which shows the remedy and not the ticket's timeline: the request
+# to decide one reaches them.
+_ADMIN_KINDS = (NotificationKind.APPROVAL_WAITING,)
+
+
+def can_receive_notification(user: User, kind: NotificationKind,
+                             ticket: Ticket | None) -> bool:
+    """May ``user`` be told (in the app or by e-mail) about ``ticket``, now?
+
+    Asked when a notification or e-mail is made and again when it is shown or sent:
+    an active user who may see the ticket (a notification without a ticket: every
+    active user it is meant for); an administrator also for approval requests.
+    """
+    if not user.active:
+        return False
+    if ticket is None or can_view_ticket(user, ticket):
+        return True
+    return user.role is Role.ADMIN and kind in _ADMIN_KINDS
+
+
+def notification_visibility_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL condition for the notifications ``user`` may see now (the same rule as
+    ``can_receive_notification``): one whose ticket they can no longer see is hidden."""
+    if not user.active:
+        return sa.false()
+    if user.role is Role.LEAD:
+        return sa.true()
+    clause = sa.or_(
+        Notification.ticket_id.is_(None),
+        sa.exists().where(Ticket.id == Notification.ticket_id, ticket_visibility_clause(user)))
+    if user.role is Role.ADMIN:
+        clause = sa.or_(clause, Notification.kind.in_(_ADMIN_KINDS))
+    return clause
+
+
+def lost_watches_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL condition for the watches of ``user`` that no longer pass the access rule:
+    every watch of an inactive user, else those on tickets they may not see."""
+    mine = TicketWatcher.user_id == user.id
+    if not user.active:
+        return mine
+    return sa.and_(mine, ~sa.exists().where(Ticket.id == TicketWatcher.ticket_id,
+                                            ticket_visibility_clause(user)))
 
 
 def require_view_ticket(user: User, ticket: Ticket) -> None:

@@ -20,7 +20,7 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services import access
+from ticketdesk.services import access, notifications
 from ticketdesk.services.errors import DomainError, NotFound, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -224,7 +224,9 @@ def create_customer(*, actor: User, data: CustomerData,
 def update_customer(customer: Customer, *, actor: User, data: CustomerData,
                     now: datetime | None = None) -> Customer:
     """Save the profile. A change of standing needs ``data.standing_reason`` and is
-    recorded as a ``StandingChange`` in the same transaction."""
+    recorded as a ``StandingChange`` in the same transaction. A new account manager
+    takes the account's tickets out of the former one's sight, and their watches on
+    them are removed in the same transaction."""
     access.require_edit_customer(actor, customer)
     if not data.name.strip():
         raise DomainError(_("A customer needs a name."), field="name")
@@ -235,10 +237,17 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData,
     standing_changes = data.standing != customer.standing
     reason = _clean_reason(data.standing_reason, field="standing_reason") \
         if standing_changes else ""
+    old_manager = customer.account_manager
     with unit_of_work():
         customer.name = data.name.strip()
         customer.tier = data.tier
         customer.account_manager_id = data.account_manager_id
+        if old_manager is not None and old_manager.id != data.account_manager_id:
+            # The former manager no longer sees this account's tickets: nor do they
+            # keep watching them.
+            db.session.flush()
+            db.session.expire(customer, ["account_manager"])
+            notifications._drop_lost_watches([old_manager])
         customer.preferences = data.preferences.strip()
         customer.external_ref = external_ref
         customer.purchase_share = purchase_share

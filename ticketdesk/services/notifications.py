@@ -2,6 +2,11 @@
 
 Every ``_`` function runs inside the caller's transaction. Titles and texts are
 written in the recipient's language, because they are stored and e-mailed as text.
+
+Who may hear about a ticket is ``access.can_receive_notification``, asked when a
+notification is made (and its e-mail queued), again when the list or the bell shows
+it (``access.notification_visibility_clause``) and when the outbox sends its e-mail.
+A watch that no longer passes the rule is removed (``_drop_lost_watches``).
 """
 
 from datetime import datetime, timedelta
@@ -29,7 +34,7 @@ from ticketdesk.models import (
     User,
     team_members,
 )
-from ticketdesk.services import links, outbox
+from ticketdesk.services import access, links, outbox
 from ticketdesk.services.errors import NotFound
 from ticketdesk.services.paging import Page
 from ticketdesk.services.uow import unit_of_work
@@ -109,6 +114,8 @@ def _notify(user: User | None, kind: NotificationKind, *, now: datetime, title, 
         return None
     if ticket is not None and ticket.id is None:
         db.session.flush()
+    if not access.can_receive_notification(user, kind, ticket):
+        return None
     with force_locale(user.locale or "en"):
         notification = Notification(
             user_id=user.id, kind=kind, ticket_id=ticket.id if ticket is not None else None,
@@ -180,7 +187,15 @@ def _ticket_changed(ticket: Ticket, event: TicketEvent, *, actor: User | None,
                    User.active.is_(True)))
     if actor is not None:
         stmt = stmt.where(User.id != actor.id)
-    watchers = list(db.session.scalars(stmt))
+    watchers, lost = [], []
+    for user in db.session.scalars(stmt):
+        if not access.can_receive_notification(user, NotificationKind.WATCHED, ticket):
+            lost.append(user)
+        elif event.kind is not EventKind.INTERNAL_NOTE \
+                or access.can_see_internal_notes(user, ticket):
+            watchers.append(user)
+    if lost:  # access changed in a way no other service noticed: the watch goes
+        _drop_lost_watches(lost)
     if not watchers:
         return
     unread = {n.user_id: n for n in db.session.scalars(
@@ -338,7 +353,7 @@ def run_due(*, now: datetime) -> int:
         due: dict[tuple[int, int], tuple[User, Ticket, list[TicketStep]]] = {}
         for step, ticket in rows:
             for user in _overdue_recipients(step, ticket, leads_by_team):
-                if user.active:
+                if access.can_receive_notification(user, NotificationKind.STEP_OVERDUE, ticket):
                     due.setdefault((user.id, ticket.id), (user, ticket, []))[2].append(step)
         recent = {(uid, tid): n for uid, tid, n in db.session.execute(
             sa.select(Notification.user_id, Notification.ticket_id, Notification.created_at)
@@ -386,17 +401,40 @@ def _leads_by_team() -> dict[int | None, list[User]]:
     return result
 
 
+# ----------------------------------------------------------------- watches
+
+def _drop_lost_watches(users) -> int:
+    """Remove the watches of ``users`` that no longer pass the access rule (inside the
+    caller's transaction, after its changes to teams, roles or account managers).
+    Returns how many went."""
+    db.session.flush()
+    removed = 0
+    for user in users:
+        result = db.session.execute(
+            sa.delete(TicketWatcher).where(access.lost_watches_clause(user))
+            .execution_options(synchronize_session=False))
+        removed += result.rowcount or 0
+    return removed
+
+
 # ----------------------------------------------------------------- reading and marking
+
+def _mine(user: User) -> sa.ColumnElement[bool]:
+    """The user's notifications that they may still see."""
+    return sa.and_(Notification.user_id == user.id, access.notification_visibility_clause(user))
+
 
 def unread_count(user: User) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Notification.id))
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+        .where(_mine(user), Notification.read_at.is_(None))) or 0
 
 
 def list_for(user: User, *, unread_only: bool = False, page: int = 1,
              per_page: int = 30) -> Page:
-    stmt = sa.select(Notification).where(Notification.user_id == user.id)
+    """The user's notifications, newest first; those about a ticket they may no longer
+    see are left out."""
+    stmt = sa.select(Notification).where(_mine(user))
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
@@ -410,13 +448,16 @@ def list_for(user: User, *, unread_only: bool = False, page: int = 1,
 def latest_unread(user: User, *, limit: int = 5) -> list[Notification]:
     return list(db.session.scalars(
         sa.select(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(_mine(user), Notification.read_at.is_(None))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
 def _own(user: User, notification_id: int) -> Notification:
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != user.id:
+    """The user's notification ``notification_id``; NotFound when it is someone else's
+    or about a ticket the user may no longer see."""
+    notification = db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, _mine(user)))
+    if notification is None:
         raise NotFound(_("No such notification."))
     return notification
 
@@ -433,6 +474,6 @@ def mark_all_read(user: User, *, now: datetime) -> int:
     with unit_of_work():
         result = db.session.execute(
             sa.update(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .where(_mine(user), Notification.read_at.is_(None))
             .values(read_at=now).execution_options(synchronize_session=False))
     return result.rowcount

@@ -6,12 +6,23 @@ dropped connection, a timeout) is retried later with growing delays, a permanent
 one (5xx) fails at once. Without a server, each message is written to the log.
 
 ``send_due`` claims each message with a conditional update before sending it, so
-two senders running at once never send the same message twice.
+two senders running at once never send the same message at the same time. Delivery
+is at-least-once: a sender killed after the server accepted a message but before it
+recorded that leaves the claim to expire (``CLAIM_MINUTES``), and the message is sent
+again, with the same ``Message-ID`` (made when it was queued), so receiving systems
+that drop duplicates by Message-ID show it once.
+
+Headers are made safe when a message is queued (``clean_header``); a message that
+still cannot be built or sent fails alone, with the reason, and the run goes on. An
+e-mail copy of a notification is sent only while its recipient may still see what it
+is about (``access.can_receive_notification``); otherwise it is marked withheld.
 """
 
 import logging
+import re
 import smtplib
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -21,7 +32,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ticketdesk.extensions import db
-from ticketdesk.models import Notification, OutboxMessage, OutboxState
+from ticketdesk.models import Notification, OutboxMessage, OutboxState, Ticket
+from ticketdesk.services import access
 from ticketdesk.services.uow import unit_of_work
 
 log = logging.getLogger("ticketdesk.outbox")
@@ -49,16 +61,38 @@ def transport_description() -> str:
     return f"SMTP {cfg['MAIL_SERVER']}:{cfg['MAIL_PORT']}"
 
 
+# C0 and C1 control characters (CR, LF and TAB among them), DEL, and the Unicode
+# line and paragraph separators: none of them belongs in a header line.
+_CONTROL_RUN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+SUBJECT_MAX = 255
+
+
+def clean_header(text: str | None, *, limit: int = SUBJECT_MAX) -> str:
+    """A header value on one line: each run of control characters becomes one space,
+    spaces at both ends go, and the result is cut to ``limit`` characters."""
+    return _CONTROL_RUN.sub(" ", text or "").strip()[:limit].rstrip()
+
+
+def _mail_domain() -> str:
+    return parseaddr(clean_header(current_app.config["MAIL_FROM"]))[1].rpartition("@")[2] \
+        or "localhost"
+
+
 def _enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str | None = None,
              notification: Notification | None = None) -> OutboxMessage:
-    """Queue an e-mail inside the caller's transaction. A known ``dedupe_key`` adds nothing."""
+    """Queue an e-mail inside the caller's transaction. A known ``dedupe_key`` adds nothing.
+
+    The subject and address are cleaned here (``clean_header``), and the message gets
+    the Message-ID every attempt to send it will carry.
+    """
     if dedupe_key is not None:
         existing = db.session.scalar(
             sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
     message = OutboxMessage(
-        to_address=to, subject=subject[:255], body=body, dedupe_key=dedupe_key,
+        to_address=clean_header(to, limit=254), subject=clean_header(subject), body=body,
+        dedupe_key=dedupe_key, message_id=make_msgid(idstring="outbox", domain=_mail_domain()),
         state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, last_error="",
         notification=notification, created_at=now,
     )
@@ -72,10 +106,18 @@ class SendReport:
     logged: int = 0
     retried: int = 0
     failed: int = 0
+    withheld: int = 0
+    # True when ``keep_going`` said no and the run stopped before the due messages ended.
+    stopped: bool = False
 
     @property
     def total(self) -> int:
-        return self.sent + self.logged + self.retried + self.failed
+        return self.sent + self.logged + self.retried + self.failed + self.withheld
+
+    def summary(self) -> str:
+        text = (f"sent {self.sent}, logged {self.logged}, retried {self.retried}, "
+                f"failed {self.failed}, withheld {self.withheld}")
+        return text + (" (stopped: lease lost)" if self.stopped else "")
 
 
 def _due_ids(now: datetime, limit: int) -> list[int]:
@@ -107,14 +149,14 @@ def _claim(message_id: int, now: datetime) -> bool:
 
 
 def _email(message: OutboxMessage, now: datetime) -> EmailMessage:
+    """The message to send; raises ValueError (or another error) when it cannot be built."""
     cfg = current_app.config
     email = EmailMessage()
-    email["From"] = cfg["MAIL_FROM"]
+    email["From"] = clean_header(cfg["MAIL_FROM"])
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Date"] = format_datetime(now)
-    domain = parseaddr(cfg["MAIL_FROM"])[1].rpartition("@")[2] or None
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    email["Message-ID"] = message.message_id
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
     return email
@@ -157,8 +199,8 @@ class _SmtpTransport:
                 details = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
                 raise PermanentFailure(details) from exc
             raise
-        except (smtplib.SMTPException, OSError):
-            self.close()
+        except Exception:
+            self.close()  # the session may be half-way through a message
             raise
 
     def close(self) -> None:
@@ -183,31 +225,82 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def send_due(*, now: datetime, limit: int = 200) -> SendReport:
-    """Send what is due: queued messages whose time has come, and stale claims."""
+def _withheld_reason(message: OutboxMessage) -> str | None:
+    """Why the e-mail copy of a notification may not go out now (None: it may)."""
+    notification = message.notification
+    if notification is None:
+        return None
+    user = notification.user
+    ticket = db.session.get(Ticket, notification.ticket_id) \
+        if notification.ticket_id is not None else None
+    if access.can_receive_notification(user, notification.kind, ticket):
+        return None
+    if not user.active:
+        return "Not sent: the recipient's account is deactivated."
+    # Defensively: their watch on a ticket they may no longer see goes too.
+    from ticketdesk.services import notifications  # notifications queues through this module
+
+    with unit_of_work():
+        notifications._drop_lost_watches([user])
+    return "Not sent: the recipient may no longer see this ticket."
+
+
+def send_due(*, now: datetime, limit: int = 200,
+             keep_going: Callable[[], bool] | None = None,
+             clock: Callable[[], datetime] | None = None) -> SendReport:
+    """Send what is due: queued messages whose time has come, and stale claims.
+
+    ``keep_going`` is asked before each message (the scheduler passes its lease
+    check, which also renews the lease); when it says no, the run stops there.
+    ``clock`` gives the time for each message's claim and record (default: ``now``),
+    so a long run claims with the real time. One message that cannot be built or
+    sent is marked failed with the reason; the others still go.
+    """
+    clock = clock or (lambda: now)
     report = SendReport()
     use_smtp = smtp_configured()
     transport = _SmtpTransport() if use_smtp else _LogTransport()
     try:
         for message_id in _due_ids(now, limit):
-            if not _claim(message_id, now):
+            if keep_going is not None and not keep_going():
+                report.stopped = True
+                break
+            at = clock()
+            if not _claim(message_id, at):
                 continue
             message = db.session.get(OutboxMessage, message_id)
             try:
-                transport.send(_email(message, now))
+                reason = _withheld_reason(message)
+                email = None if reason else _email(message, at)
+            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the run
+                db.session.rollback()
+                log.exception("E-mail %s cannot be built", message_id)
+                _finish_failed(message, f"Cannot be built: {type(exc).__name__}: {exc}",
+                               now=at, permanent=True)
+                report.failed += 1
+                continue
+            if reason:
+                _finish_withheld(message, reason, now=at)
+                report.withheld += 1
+                continue
+            try:
+                transport.send(email)
             except PermanentFailure as exc:
-                _finish_failed(message, str(exc), now=now, permanent=True)
+                _finish_failed(message, str(exc), now=at, permanent=True)
                 report.failed += 1
             except (smtplib.SMTPException, OSError, socket.timeout) as exc:
-                if _finish_failed(message, f"{type(exc).__name__}: {exc}", now=now):
+                if _finish_failed(message, f"{type(exc).__name__}: {exc}", now=at):
                     report.failed += 1
                 else:
                     report.retried += 1
+            except Exception as exc:  # noqa: BLE001 - e.g. an address smtplib cannot encode
+                _finish_failed(message, f"{type(exc).__name__}: {exc}", now=at, permanent=True)
+                report.failed += 1
             else:
                 with unit_of_work():
                     message.state = OutboxState.SENT if use_smtp else OutboxState.LOGGED
                     message.attempts += 1
-                    message.sent_at, message.claimed_until, message.last_error = now, None, ""
+                    message.sent_at, message.claimed_until, message.last_error = at, None, ""
                 if use_smtp:
                     report.sent += 1
                 else:
@@ -215,6 +308,14 @@ def send_due(*, now: datetime, limit: int = 200) -> SendReport:
     finally:
         transport.close()
     return report
+
+
+def _finish_withheld(message: OutboxMessage, reason: str, *, now: datetime) -> None:
+    with unit_of_work():
+        message.state = OutboxState.WITHHELD
+        message.last_error = reason[:500]
+        message.claimed_until = None
+    log.info("E-mail %s to %s withheld: %s", message.id, message.to_address, reason)
 
 
 def _finish_failed(message: OutboxMessage, error: str, *, now: datetime,

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Team, User
-from ticketdesk.services import ratelimit, sessions
+from ticketdesk.services import notifications, ratelimit, sessions
 from ticketdesk.services.customers import normalise_email
 from ticketdesk.services.errors import DomainError, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
@@ -89,6 +89,8 @@ def create_user(*, actor: User, data: UserData, password: str) -> User:
 
 def update_user(user: User, *, actor: User, data: UserData,
                 new_password: str | None = None) -> User:
+    """An admin changes a user (also their teams, role and active flag). Watches on
+    tickets the user may no longer see are removed in the same transaction."""
     _require_admin(actor)
     email = normalise_email(data.email)
     if not email:
@@ -117,6 +119,9 @@ def update_user(user: User, *, actor: User, data: UserData,
         user.teams = _teams(data.team_ids)
         if new_password:
             user.set_password(new_password, method=_hash_method())
+        # Leaving a team, a new role or deactivation can take tickets out of sight:
+        # their watches go, so nothing more about them reaches this user.
+        notifications._drop_lost_watches([user])
     return user
 
 

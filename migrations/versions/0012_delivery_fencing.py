@@ -5,8 +5,8 @@ send it carries the same one (messages queued before this revision get one made 
 their id). Scheduler leases gain the fencing token that goes up each time a lease
 changes hands.
 
-Revision ID: 0010_delivery_fencing
-Revises: 0009_recovery_outcomes
+Revision ID: 0012_delivery_fencing
+Revises: 0011_sla_stops
 Create Date: 2026-12-07 15:30:00.000000
 
 """
@@ -16,8 +16,8 @@ import ticketdesk.database  # custom column types used by autogenerate
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_delivery_fencing'
-down_revision = '0009_recovery_outcomes'
+revision = '0012_delivery_fencing'
+down_revision = '0011_sla_stops'
 branch_labels = None
 depends_on = None
 

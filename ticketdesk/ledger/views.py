@@ -1,14 +1,14 @@
 """The compensation ledger over a period, for team leads and admins."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, render_template, request
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional
 
+from ticketdesk.core import clock
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
 from ticketdesk.security import roles_required
@@ -31,14 +31,13 @@ class PeriodForm(FlaskForm):
 def index():
     form = PeriodForm(request.args)
     form.validate()
-    tz = get_timezone()
-    today = utcnow().astimezone(tz).date()
+    tz = clock.user_zone()
+    today = clock.local_date(utcnow(), tz)
     until_day = form.until.data or today
     since_day = form.since.data or until_day - timedelta(days=29)
     form.since.data, form.until.data = since_day, until_day
-    # Whole days in the user's timezone.
-    since = datetime.combine(since_day, time.min, tzinfo=tz)
-    until = datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=tz)
+    # Whole days in the user's timezone, ``until`` included.
+    since, until = clock.day_span(since_day, until_day, tz)
     report, error = None, None
     try:
         report = ledger_service.period_report(since=since, until=until)

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ticketdesk.core import clock
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -63,7 +64,10 @@ LIVE_LIMIT = 20
 
 @dataclass(frozen=True)
 class Period:
-    """Whole days ``first``..``last`` in ``tz``, for the teams in ``team_ids`` (none: all)."""
+    """Whole days ``first``..``last`` in ``tz``, for the teams in ``team_ids`` (none: all).
+
+    ``tz`` may be a zone name, a ``ZoneInfo`` or a pytz zone: it is kept as ``zoneinfo``
+    (``clock.zone``), so the days start at local midnight, whatever the offset that day."""
 
     first: date
     last: date
@@ -71,6 +75,7 @@ class Period:
     team_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tz", clock.zone(self.tz))
         if self.last < self.first:
             raise DomainError(_("The period ends before it starts."), "until")
         if (self.last - self.first).days + 1 > MAX_DAYS:
@@ -78,12 +83,11 @@ class Period:
 
     @property
     def since(self) -> datetime:
-        return datetime.combine(self.first, datetime.min.time(), tzinfo=self.tz)
+        return clock.day_start(self.first, self.tz)
 
     @property
     def until(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), datetime.min.time(),
-                                tzinfo=self.tz)
+        return clock.day_start(self.last + timedelta(days=1), self.tz)
 
     @property
     def days(self) -> int:
@@ -246,7 +250,7 @@ def weeks_of(period: Period) -> list[date]:
 
 
 def _week_start(monday: date, tz: tzinfo) -> datetime:
-    return datetime.combine(monday, datetime.min.time(), tzinfo=tz)
+    return clock.day_start(monday, tz)
 
 
 def _week_index(column, starts: list[datetime]) -> sa.ColumnElement:

@@ -215,7 +215,6 @@ MEASURES = {
     "remedy_target": lambda L, a: L.any(_remedy_met(L, a), _remedy_missed(L, a)),
     "breached": lambda L, a: L.all(a["in"], L.any(a["fr_breached"], a["next_breached"],
                                                   a["res_breached"], a["remedy_breached"])),
-    "res_breached_in": lambda L, a: L.all(a["in"], a["res_breached"]),
 }
 
 

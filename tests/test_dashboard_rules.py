@@ -145,3 +145,64 @@ def test_a_team_whose_only_miss_was_resolved_in_the_period_has_a_row(app, pool):
         rows = {row[0].text: [cell.text for cell in row[1:]] for row in by_team.rows}
         # Tickets in, with a missed target, share, first response missed, resolution missed.
         assert rows == {"Bravo": ["0", "0", "—", "0", "1"]}
+
+
+# ----------------------------------------------------------------- what counts where
+
+_NO = dict.fromkeys(dashboard.atoms(dashboard.Period(FIRST, LAST, UTC)), False)
+COUNTS = ("in", "resolved", "backlog", "fr_met", "fr_missed", "res_met", "res_missed",
+          "made_whole", "remedy_met", "remedy_missed", "breached")
+
+
+@pytest.mark.parametrize(("facts", "expected"), [
+    # Logged in the period, answered in time, still open at the end.
+    ({"in": True, "open_at_end": True, "fr_target": True, "fr_answered": True},
+     {"in", "backlog", "fr_met"}),
+    # Logged in the period, still waiting for its first answer and not yet late: neither.
+    ({"in": True, "open_at_end": True, "fr_target": True}, {"in", "backlog"}),
+    # Logged and resolved in the period, the resolution late.
+    ({"in": True, "resolved": True, "res_target": True, "res_breached": True},
+     {"in", "resolved", "res_missed", "breached"}),
+    # Logged before the period, resolved late in it: a missed resolution, not a ticket in.
+    ({"resolved": True, "res_target": True, "res_breached": True}, {"resolved", "res_missed"}),
+    # Logged in the period, resolution target already missed, still open.
+    ({"in": True, "open_at_end": True, "res_target": True, "res_breached": True},
+     {"in", "backlog", "breached"}),
+    # Logged before, late first answer before the period, still open: backlog only.
+    ({"open_at_end": True, "fr_target": True, "fr_breached": True}, {"backlog"}),
+    # Made whole in the period within its target; the next response was late.
+    ({"in": True, "made_whole": True, "remedy_target": True, "next_breached": True,
+      "open_at_end": True}, {"in", "made_whole", "remedy_met", "backlog", "breached"}),
+])
+def test_what_counts_where(facts, expected):
+    values = dict(_NO, **facts)
+    counted = {name for name in COUNTS
+               if dashboard.MEASURES[name](dashboard._Bits, values)}
+    assert counted == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.integers(0, 10_000), max_size=40), percent=st.sampled_from([50, 90]))
+def test_nearest_rank_is_the_smallest_value_enough_tickets_do_not_exceed(values, percent):
+    got = dashboard.nearest_rank(values, percent)
+    if not values:
+        assert got is None
+        return
+    enough = lambda v: 100 * sum(x <= v for x in values) >= percent * len(values)  # noqa: E731
+    assert got in values and enough(got)
+    assert not any(enough(v) for v in values if v < got)
+
+
+@pytest.mark.parametrize(("first", "last", "field"), [
+    (date(2026, 3, 1), date(2026, 3, 1), None),                 # one day
+    (date(2025, 3, 2), date(2026, 3, 2), None),                 # 366 days, the most
+    (date(2025, 3, 1), date(2026, 3, 2), "since"),              # 367 days
+    (date(2026, 3, 2), date(2026, 3, 1), "until"),              # ends before it starts
+])
+def test_period_bounds(first, last, field):
+    if field is None:
+        assert dashboard.Period(first, last, "Europe/Berlin").days == (last - first).days + 1
+    else:
+        with pytest.raises(dashboard.DomainError) as error:
+            dashboard.Period(first, last, "Europe/Berlin")
+        assert error.value.field == field

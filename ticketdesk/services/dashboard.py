@@ -6,7 +6,9 @@ the period; each figure is then a named *measure*, a test on one such row. The p
 rows per measure, and the drill-down lists the tickets behind a number by applying the very
 same measure to the very same rows, so a number and its list can never disagree.
 
-Periods are half-open, ``[since, until)``. What counts where:
+Periods are whole days in the viewer's timezone, half-open ``[since, until)`` from local
+midnight to local midnight (``core.clock``; 23 or 25 hours when the clocks change). What
+counts where:
 
 * **in** – logged in the period; **resolved** – resolved in the period (a reopened ticket
   counts when it is resolved again); **backlog** – logged before the end of the period and
@@ -14,14 +16,16 @@ Periods are half-open, ``[since, until)``. What counts where:
 * **First response within target** – of the tickets logged in the period that have a first
   response target: met (answered, not missed) against missed; tickets still waiting and not
   yet late count for neither. **Resolution within target** – of the tickets resolved in the
-  period with a resolution target. **Make-whole within target** – of the tickets made whole
+  period with a resolution target; **resolution missed** is the missed part of it, the
+  same tickets in the summary and in every breakdown. **Make-whole within target** – of the tickets made whole
   in the period with a make-whole target.
 * Median and 90th percentile use the nearest rank: the smallest value that at least half
   (nine tenths) of the tickets do not exceed. First response and resolution are in business
   minutes (pauses excluded, as stored); time to make whole is wall-clock minutes from the
   ticket being logged to the make-whole being delivered.
 * Breakdowns (team, agent, category, tier, week) use the ticket's current team, assignee,
-  category and customer tier; weeks start on Monday in the viewer's timezone.
+  category and customer tier; weeks start on Monday at local midnight in the viewer's
+  timezone. Each breakdown's counts add up to the summary's.
 
 The live lists (at risk now, overdue now) ignore the period: open tickets of the chosen
 teams whose clock is running, at risk as the sweep marked them, overdue by their due time.

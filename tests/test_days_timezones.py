@@ -323,3 +323,15 @@ def test_ledger_period_is_the_berlin_day(build, login):
     html = client.get(f"/ledger/?{BERLIN_DAY}").get_data(as_text=True)
     assert "proposed 00:03 1 Mar" in html
     assert "proposed 23:55 28 Feb" not in html and "proposed 00:00 2 Mar" not in html
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("since=yesterday", "From: Not a valid date value."),
+    ("until=2026-02-30", "Until (inclusive): Not a valid date value."),
+    ("since=2026-03-02&until=2026-03-01", "The end of the period must come after its start."),
+])
+def test_a_bad_ledger_period_gets_a_message(build, login, query, message):
+    client = login(build(_ledger_world))
+    answer = client.get(f"/ledger/?{query}")
+    assert answer.status_code == 400
+    assert message in answer.get_data(as_text=True)

@@ -30,7 +30,12 @@ class PeriodForm(FlaskForm):
 @roles_required(Role.LEAD, Role.ADMIN)
 def index():
     form = PeriodForm(request.args)
-    form.validate()
+    if not form.validate():
+        # A date that is no date: say so, rather than silently showing another period.
+        errors = [f"{field.label.text}: {message}" for field in (form.since, form.until)
+                  for message in field.errors]
+        return render_template("ledger/index.html", form=form, report=None,
+                               error="; ".join(errors)), 400
     tz = clock.user_zone()
     today = clock.local_date(utcnow(), tz)
     until_day = form.until.data or today
@@ -38,9 +43,9 @@ def index():
     form.since.data, form.until.data = since_day, until_day
     # Whole days in the user's timezone, ``until`` included.
     since, until = clock.day_span(since_day, until_day, tz)
-    report, error = None, None
     try:
         report = ledger_service.period_report(since=since, until=until)
     except DomainError as exc:
-        error = str(exc)
-    return render_template("ledger/index.html", form=form, report=report, error=error)
+        return render_template("ledger/index.html", form=form, report=None,
+                               error=str(exc)), 400
+    return render_template("ledger/index.html", form=form, report=report, error=None)

@@ -75,7 +75,7 @@ class Period:
 
     first: date
     last: date
-    tz: tzinfo
+    tz: "tzinfo | str"
     team_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:

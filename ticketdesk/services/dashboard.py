@@ -17,8 +17,8 @@ counts where:
   response target: met (answered, not missed) against missed; tickets still waiting and not
   yet late count for neither. **Resolution within target** – of the tickets resolved in the
   period with a resolution target; **resolution missed** is the missed part of it, the
-  same tickets in the summary and in every breakdown. **Make-whole within target** – of the tickets made whole
-  in the period with a make-whole target.
+  same tickets in the summary and in every breakdown. **Make-whole within target** – of
+  the tickets made whole in the period with a make-whole target.
 * Median and 90th percentile use the nearest rank: the smallest value that at least half
   (nine tenths) of the tickets do not exceed. First response and resolution are in business
   minutes (pauses excluded, as stored); time to make whole is wall-clock minutes from the

@@ -31,6 +31,7 @@ import calendar
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -99,7 +100,10 @@ LIST_LIMIT = 100
 
 # ----------------------------------------------------------------- dates
 
-def months_before(moment, months: int):
+DayOrMoment = TypeVar("DayOrMoment", date, datetime)
+
+
+def months_before(moment: DayOrMoment, months: int) -> DayOrMoment:
     """The same day (and time, for a datetime) ``months`` calendar months earlier (the 31st →
     the month's end)."""
     total = moment.year * 12 + moment.month - 1 - months

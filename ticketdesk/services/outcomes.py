@@ -308,9 +308,9 @@ class _Matcher:
 
     A candidate's band and "bought within h" change only on a few days: a purchase p enters
     the 365-day look-back on p (the index day counts) and leaves it on p + 365; the next
-    purchase after the index changes on p; buying within h begins on p − h. Between those days nothing
-    changes, so each candidate adds its counts to whole runs of days (difference arrays),
-    and the work grows with the purchases, not with days × customers.
+    purchase after the index changes on p; buying within h begins on p − h. Between those
+    days nothing changes, so each candidate adds its counts to whole runs of days
+    (difference arrays), and the work grows with the purchases, not with days × customers.
     """
 
     def __init__(self, candidates: dict[str, list[int]], purchases: _Purchases,

@@ -4,22 +4,23 @@ against hand-computed values, and the segment set by hand.
 The fixed account "Harbor Foods" (desk timezone Europe/Berlin, user timezone UTC):
 
 - A: logged 5 Jan 2026 09:00, made whole 13:30 (270 min), resolved 9 Jan 23:30 UTC, which is
-  10 Jan on the desk → before window 12 Oct 2025 – 9 Jan 2026, after 11 Jan – 10 Apr 2026.
+  10 Jan on the desk → before window 13 Oct 2025 – 10 Jan 2026 (the 90 days up to and
+  including the resolution day), after 11 Jan – 10 Apr 2026.
   Remedies: make-whole €100 delivered, goodwill €20 delivered, goodwill €50 rejected,
   make-whole €10 proposed → cost €120.
 - B: logged 1 Feb 10:00, made whole 2 Feb 12:00 (1560 min), resolved 3 Feb 10:00 UTC
-  (3 Feb on the desk) → before 5 Nov 2025 – 2 Feb 2026, after 4 Feb – 4 May 2026.
+  (3 Feb on the desk) → before 6 Nov 2025 – 3 Feb 2026, after 4 Feb – 4 May 2026.
   Remedies: make-whole €166 approved (conceded), goodwill $40 delivered.
 - C: logged 20 Feb, still open; make-whole €30 approved (compensation, not recovery cost).
 
-Purchases (EUR unless said): 11 Oct €1000 (a day before A's window), 12 Oct €200 (A's first
-day before), 9 Jan €20 (A's last day before; B before), 10 Jan €50 (A's resolution day: in
-neither of A's windows; B before), 11 Jan €300 (A's first day after; B before), 10 Feb €400
+Purchases (EUR unless said): 12 Oct €1000 (a day before A's window), 13 Oct €200 (A's first
+day before), 9 Jan €20 (A before; B before), 10 Jan €50 (A's resolution day: the last day
+before, never after; B before), 11 Jan €300 (A's first day after; B before), 10 Feb €400
 (after A and after B), 10 Apr €500 (A's last day after; after B), 11 Apr $120 (a day past A;
 after B), 1 Mar £75 (after A and B), 5 May €700 (a day past B), 15 Feb €0 (zero amount) and
 16 Feb €90 (shipment of A's remedy) → neither is a purchase.
 
-- A before: €220. A after: €1200, £75. B before: €370. B after: €900, £75, $120.
+- A before: €270. A after: €1200, £75. B before: €370. B after: €900, £75, $120.
 - Revenue kept (A's and B's after windows joined, each purchase once): €1200, £75, $120
   (counting per window would give €2100 and £150).
 - Cost: €286 (100 + 20 + 166), $40. Compensation: €316 (plus C's €30), $40.
@@ -136,7 +137,7 @@ def _world() -> dict:
     _remedy(c, RemedyKind.MAKE_WHOLE, RemedyForm.RESHIP, "30.00", RemedyState.APPROVED)
 
     for day, amount, currency in [
-            (date(2025, 10, 11), "1000.00", EUR), (date(2025, 10, 12), "200.00", EUR),
+            (date(2025, 10, 12), "1000.00", EUR), (date(2025, 10, 13), "200.00", EUR),
             (date(2026, 1, 9), "20.00", EUR), (date(2026, 1, 10), "50.00", EUR),
             (date(2026, 1, 11), "300.00", EUR), (date(2026, 2, 10), "400.00", EUR),
             (date(2026, 4, 10), "500.00", EUR), (date(2026, 4, 11), "120.00", USD),
@@ -205,9 +206,9 @@ def test_history_figures_against_hand_computed_values(app, world):
 
         assert (a.make_whole_minutes, b.make_whole_minutes, c.make_whole_minutes) == (270, 1560, None)
         assert a.resolved_on == date(2026, 1, 10)              # 23:30 UTC is the 10th in Berlin
-        assert (a.before.first, a.before.last) == (date(2025, 10, 12), date(2026, 1, 9))
+        assert (a.before.first, a.before.last) == (date(2025, 10, 13), date(2026, 1, 10))
         assert (a.after.first, a.after.last) == (date(2026, 1, 11), date(2026, 4, 10))
-        assert a.before.totals == {EUR: Decimal("220.00")}
+        assert a.before.totals == {EUR: Decimal("270.00")}
         assert a.after.totals == {EUR: Decimal("1200.00"), GBP: Decimal("75.00")}
         assert b.resolved_on == date(2026, 2, 3)
         assert b.before.totals == {EUR: Decimal("370.00")}
@@ -251,8 +252,8 @@ def test_windows_follow_the_desk_day(app, world):
         h = accounts.history(db.session.get(Customer, world["harbor"]), today=date(2026, 6, 1))
         a = next(e for e in h.timeline if e.kind == "complaint" and e.ticket.id == world["a"])
         assert a.resolved_on == date(2026, 1, 9)
-        # 11 Oct €1000 + 12 Oct €200 are in; the 9 Jan €20 is the resolution day itself.
-        assert a.before.totals == {EUR: Decimal("1200.00")}
+        # 12 Oct €1000 + 13 Oct €200 are in, and the 9 Jan €20 of the resolution day itself.
+        assert a.before.totals == {EUR: Decimal("1220.00")}
         # 10 Jan €50 is now the first day after; 10 Apr €500 the day past the window.
         assert a.after.totals == {EUR: Decimal("750.00"), GBP: Decimal("75.00")}
 
@@ -419,7 +420,7 @@ def test_history_page_shows_the_figures(login, world):
     assert "4 h 30 min" in a and "5 of 5" in a and "Quick and kind" in a
     assert "Retained" in a and "Apr 10, 2026" in a
     assert "Sample bottles of the new chili oil" in a
-    assert "€220.00" in a and "Oct 12, 2025" in a and "Jan 9, 2026" in a
+    assert "€270.00" in a and "Oct 13, 2025" in a and "Jan 10, 2026" in a
     b = html[positions[2]:positions[3]]
     assert "1 d 2 h" in b and "conceded" in b and "not a loyalty candidate" in b
     s1 = html[positions[3]:positions[4]]

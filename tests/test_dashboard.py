@@ -138,8 +138,7 @@ def test_breakdowns_match_hand_computed_values(app, world):
         teams = {g.name: g.figures.counts for g in r.by_team}
         assert (teams["Alpha"]["in"], teams["Alpha"]["breached"]) == (3, 1)
         assert (teams["Bravo"]["in"], teams["Bravo"]["breached"]) == (2, 0)
-        assert teams["Bravo"]["res_missed"] == 1          # T5, resolved in the period
-        assert teams["Bravo"]["res_breached_in"] == 0     # …but logged before it
+        assert teams["Bravo"]["res_missed"] == 1          # T5, resolved late in the period
         agents = {g.name: g.figures for g in r.by_agent}
         assert [g.name for g in r.by_agent] == ["Ann Agent", "Bob Agent", "Unassigned"]
         ann, bob = agents["Ann Agent"], agents["Bob Agent"]

@@ -442,21 +442,22 @@ def _comparison_world() -> dict:
     """Ten key-tier complainers, all resolved on D = 1 Oct 2025; today is 9 Jan 2026, so
     30 (31 Oct), 60 (30 Nov) and 90 days (30 Dec) have passed and 180 days have not.
 
-    Complainers C1–C10, one purchase each in the year before D (band 1–2): C1's on
-    1 Oct 2024, exactly 365 days before, counts. C1 also buys on D itself (not "again").
+    Complainers C1–C10, one purchase each in the 365 days up to and including D (band
+    1–2): C1's on 1 Oct 2024, 365 days before, falls out of them, but C1 also buys on D
+    itself, which counts as before (not "again").
     C1–C5 buy again on 20 Nov (D + 50), C6–C10 on 10 Dec (D + 70). C6's remedy shipment
     (11 Oct) and zero order (12 Oct) do not count. C11 has six purchases before D (band
     6–11, nobody to match) and buys on 6 Oct.
 
     Matches for every ticket, the key customers in band 1–2 without a ticket logged in
-    the period: M1 (buys 31 Oct = D + 30), M2 (two before D; buys 15 Nov = D + 45),
-    M3 (buys 20 Dec = D + 80), M4 (a ticket logged in March, so still a match; only a
-    remedy shipment and a zero order after D). m = 4; bought within 30 / 60 / 90 days:
-    1 / 2 / 3 of 4.
+    the period nor in the 365 days before it: M1 (buys 31 Oct = D + 30), M2 (two before D;
+    buys 15 Nov = D + 45), M3 (buys 20 Dec = D + 80), M5 (only a zero order after D).
+    m = 4; bought within 30 / 60 / 90 days: 1 / 2 / 3 of 4.
 
     Not matched, although each buys on 2 Oct: Z (its 30 Sep 2024 purchase is 366 days
     before D: band 0), W (three purchases: band 3–5), X (logged a ticket in November),
-    Y (standard tier).
+    Y (standard tier), M4 (band 1–2, but it complained in March 2025, in the year before
+    the period).
     """
     lead = factories.make_user(Role.LEAD)
     key = CustomerTier.KEY
@@ -475,8 +476,8 @@ def _comparison_world() -> dict:
         _order(complainers[10], date(2025, month, 1))
     _order(complainers[10], day(5))
 
-    m1, m2, m3, m4, z, w, x = (factories.make_customer(n, tier=key)
-                               for n in ("M1", "M2", "M3", "M4", "Z", "W", "X"))
+    m1, m2, m3, m4, m5, z, w, x = (factories.make_customer(n, tier=key)
+                                   for n in ("M1", "M2", "M3", "M4", "M5", "Z", "W", "X"))
     y = factories.make_customer("Y", tier=CustomerTier.STANDARD)
     _order(m1, date(2025, 5, 1))
     _order(m1, day(30))
@@ -489,6 +490,9 @@ def _comparison_world() -> dict:
     _order(m4, date(2025, 9, 1))
     _order(m4, day(5), "40.00", remedy_ticket=m4_ticket)
     _order(m4, day(6), "0.00")
+    _order(m5, date(2025, 9, 1))
+    _order(m5, day(6), "0.00")
+    _order(m4, day(1))
     _order(z, date(2024, 9, 30))
     _order(z, date(2025, 9, 15), "0.00")
     for month in (2, 3, 4):
@@ -560,7 +564,7 @@ def test_matched_counts_for_every_day_agree_with_counting_one_by_one():
             expected: dict[int, tuple[int, dict[int, int]]] = {}
             for cid in ids:
                 days = sorted(day for c, day in rows if c == cid)
-                prior = sum(index - timedelta(days=365) <= day < index for day in days)
+                prior = sum(index - timedelta(days=364) <= day <= index for day in days)
                 band = outcomes.volume_band(prior)
                 m, bought = expected.get(band, (0, dict.fromkeys(outcomes.HORIZONS, 0)))
                 for h in outcomes.HORIZONS:

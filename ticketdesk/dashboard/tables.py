@@ -103,20 +103,31 @@ def summary(report: Report) -> Table:
     return table
 
 
+# The counts of a breakdown row; each is the summary's figure of the same label, so the
+# rows of a breakdown add up to the summary.
+BREACH_COUNTS = ("in", "breached", "fr_missed", "res_missed")
+
+
 def breaches(name: str, title: str, heading: str, dim: str, groups: list[Group]) -> Table:
+    """Missed targets per group. "Resolution missed" is, as in the summary, the tickets
+    resolved in the period whose resolution target was missed (logged in it or before);
+    the other counts are of the tickets logged in the period. A group is listed when any
+    of its counts is above zero."""
     table = Table(name, title, [heading, _("Tickets in"), _("With a missed target"),
                                 _("Share missed"), _("First response missed"),
-                                _("Resolution missed")])
+                                _("Resolution missed")],
+                  note=_("Resolution missed: tickets resolved in the period after their "
+                         "resolution target, wherever they were logged."))
     ordered = sorted(groups, key=lambda g: (-g.figures.counts["breached"],
                                             g.key is None, g.name.casefold()))
     for g in ordered:
         f, key = g.figures, key_text(g.key)
-        if not f.counts["in"]:
+        if not any(f.counts[measure] for measure in BREACH_COUNTS):
             continue
         table.rows.append([
             Cell(g.name), _count(f, "in", dim, key), _count(f, "breached", dim, key),
             Cell(percent_text(dashboard.share(f.counts["breached"], f.counts["in"]))),
-            _count(f, "fr_missed", dim, key), _count(f, "res_breached_in", dim, key),
+            _count(f, "fr_missed", dim, key), _count(f, "res_missed", dim, key),
         ])
     return table
 
@@ -219,7 +230,6 @@ MEASURE_TITLES = {
     "remedy_missed": _l("Make-whole target missed"),
     "remedy_target": _l("Made whole with a target, met or missed"),
     "breached": _l("Tickets in with a missed target"),
-    "res_breached_in": _l("Tickets in whose resolution target was missed"),
     "at_risk": _l("At risk now"),
     "overdue": _l("Overdue now"),
 }

@@ -8,13 +8,14 @@ timezone, ``until`` included) or ``days`` (the last N days up to today), and ``t
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import format_date, get_timezone
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ticketdesk.core import clock
 from ticketdesk.core.csv_export import csv_response
 from ticketdesk.dashboard import chart, tables
 from ticketdesk.database import utcnow
@@ -47,8 +48,8 @@ def _period() -> tuple[PeriodForm, dashboard.Period | None]:
     form.team.choices = dashboard.team_choices()
     if not form.validate():
         return form, None
-    tz = get_timezone()
-    today = utcnow().astimezone(tz).date()
+    tz = clock.user_zone()
+    today = clock.local_date(utcnow(), tz)
     if form.days.data:
         last = today
         first = last - timedelta(days=form.days.data - 1)

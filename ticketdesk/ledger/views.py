@@ -1,14 +1,14 @@
 """The compensation ledger over a period, for team leads and admins."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, render_template, request
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional
 
+from ticketdesk.core import clock
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
 from ticketdesk.security import roles_required
@@ -30,18 +30,22 @@ class PeriodForm(FlaskForm):
 @roles_required(Role.LEAD, Role.ADMIN)
 def index():
     form = PeriodForm(request.args)
-    form.validate()
-    tz = get_timezone()
-    today = utcnow().astimezone(tz).date()
+    if not form.validate():
+        # A date that is no date: say so, rather than silently showing another period.
+        errors = [f"{field.label.text}: {message}" for field in (form.since, form.until)
+                  for message in field.errors]
+        return render_template("ledger/index.html", form=form, report=None,
+                               error="; ".join(errors)), 400
+    tz = clock.user_zone()
+    today = clock.local_date(utcnow(), tz)
     until_day = form.until.data or today
     since_day = form.since.data or until_day - timedelta(days=29)
     form.since.data, form.until.data = since_day, until_day
-    # Whole days in the user's timezone.
-    since = datetime.combine(since_day, time.min, tzinfo=tz)
-    until = datetime.combine(until_day + timedelta(days=1), time.min, tzinfo=tz)
-    report, error = None, None
+    # Whole days in the user's timezone, ``until`` included.
+    since, until = clock.day_span(since_day, until_day, tz)
     try:
         report = ledger_service.period_report(since=since, until=until)
     except DomainError as exc:
-        error = str(exc)
-    return render_template("ledger/index.html", form=form, report=report, error=error)
+        return render_template("ledger/index.html", form=form, report=None,
+                               error=str(exc)), 400
+    return render_template("ledger/index.html", form=form, report=report, error=None)

@@ -8,7 +8,9 @@ Recovery ROI, per currency:
 - *revenue kept* is the sum of purchases (``purchase_clause()``: amount above zero, not a
   remedy shipment) dated in the 90 days after a resolution day,
   ``[resolved_on + 1, resolved_on + 90]``; where the windows of several recoveries
-  overlap a purchase counts once;
+  overlap a purchase counts once; a purchase on the resolution day itself is not kept
+  revenue (it may predate the resolution) but counts in the 90 days *before*
+  (``[resolved_on − 89, resolved_on]``) shown on the history;
 - *cost* is the approved and delivered remedies (make-whole and goodwill) of those
   complaints;
 - ROI is revenue kept ÷ cost (none without cost) and net is revenue kept − cost.
@@ -186,13 +188,15 @@ class CurrencyFigures:
 
 
 def after_window(resolved_on: date) -> tuple[date, date]:
+    """The 90 desk days after the resolution day, both ends included."""
     return (resolved_on + timedelta(days=1),
             resolved_on + timedelta(days=REVENUE_WINDOW_DAYS))
 
 
 def before_window(resolved_on: date) -> tuple[date, date]:
-    return (resolved_on - timedelta(days=REVENUE_WINDOW_DAYS),
-            resolved_on - timedelta(days=1))
+    """The 90 desk days up to and including the resolution day: an order on that day may
+    predate the resolution, so it counts before, never after."""
+    return (resolved_on - timedelta(days=REVENUE_WINDOW_DAYS - 1), resolved_on)
 
 
 def _merge(windows: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:

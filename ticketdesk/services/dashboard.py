@@ -6,7 +6,9 @@ the period; each figure is then a named *measure*, a test on one such row. The p
 rows per measure, and the drill-down lists the tickets behind a number by applying the very
 same measure to the very same rows, so a number and its list can never disagree.
 
-Periods are half-open, ``[since, until)``. What counts where:
+Periods are whole days in the viewer's timezone, half-open ``[since, until)`` from local
+midnight to local midnight (``core.clock``; 23 or 25 hours when the clocks change). What
+counts where:
 
 * **in** – logged in the period; **resolved** – resolved in the period (a reopened ticket
   counts when it is resolved again); **backlog** – logged before the end of the period and
@@ -14,14 +16,16 @@ Periods are half-open, ``[since, until)``. What counts where:
 * **First response within target** – of the tickets logged in the period that have a first
   response target: met (answered, not missed) against missed; tickets still waiting and not
   yet late count for neither. **Resolution within target** – of the tickets resolved in the
-  period with a resolution target. **Make-whole within target** – of the tickets made whole
-  in the period with a make-whole target.
+  period with a resolution target; **resolution missed** is the missed part of it, the
+  same tickets in the summary and in every breakdown. **Make-whole within target** – of
+  the tickets made whole in the period with a make-whole target.
 * Median and 90th percentile use the nearest rank: the smallest value that at least half
   (nine tenths) of the tickets do not exceed. First response and resolution are in business
   minutes (pauses excluded, as stored); time to make whole is wall-clock minutes from the
   ticket being logged to the make-whole being delivered.
 * Breakdowns (team, agent, category, tier, week) use the ticket's current team, assignee,
-  category and customer tier; weeks start on Monday in the viewer's timezone.
+  category and customer tier; weeks start on Monday at local midnight in the viewer's
+  timezone. Each breakdown's counts add up to the summary's.
 
 The live lists (at risk now, overdue now) ignore the period: open tickets of the chosen
 teams whose clock is running, at risk as the sweep marked them, overdue by their due time.
@@ -37,6 +41,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ticketdesk.core import clock
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -63,14 +68,18 @@ LIVE_LIMIT = 20
 
 @dataclass(frozen=True)
 class Period:
-    """Whole days ``first``..``last`` in ``tz``, for the teams in ``team_ids`` (none: all)."""
+    """Whole days ``first``..``last`` in ``tz``, for the teams in ``team_ids`` (none: all).
+
+    ``tz`` may be a zone name, a ``ZoneInfo`` or a pytz zone: it is kept as ``zoneinfo``
+    (``clock.zone``), so the days start at local midnight, whatever the offset that day."""
 
     first: date
     last: date
-    tz: tzinfo
+    tz: "tzinfo | str"
     team_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tz", clock.zone(self.tz))
         if self.last < self.first:
             raise DomainError(_("The period ends before it starts."), "until")
         if (self.last - self.first).days + 1 > MAX_DAYS:
@@ -78,12 +87,11 @@ class Period:
 
     @property
     def since(self) -> datetime:
-        return datetime.combine(self.first, datetime.min.time(), tzinfo=self.tz)
+        return clock.day_start(self.first, self.tz)
 
     @property
     def until(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), datetime.min.time(),
-                                tzinfo=self.tz)
+        return clock.day_start(self.last + timedelta(days=1), self.tz)
 
     @property
     def days(self) -> int:
@@ -211,7 +219,6 @@ MEASURES = {
     "remedy_target": lambda L, a: L.any(_remedy_met(L, a), _remedy_missed(L, a)),
     "breached": lambda L, a: L.all(a["in"], L.any(a["fr_breached"], a["next_breached"],
                                                   a["res_breached"], a["remedy_breached"])),
-    "res_breached_in": lambda L, a: L.all(a["in"], a["res_breached"]),
 }
 
 
@@ -246,7 +253,7 @@ def weeks_of(period: Period) -> list[date]:
 
 
 def _week_start(monday: date, tz: tzinfo) -> datetime:
-    return datetime.combine(monday, datetime.min.time(), tzinfo=tz)
+    return clock.day_start(monday, tz)
 
 
 def _week_index(column, starts: list[datetime]) -> sa.ColumnElement:

@@ -15,6 +15,14 @@ is judged once and gets a ``RecoveryOutcome``:
 - **at risk**: the cause is ours and the customer had another failure of ours within
   ``repeat_failure_months`` before this ticket, whether the recovery went well or not.
 
+Days are the desk's (``BABEL_DEFAULT_TIMEZONE``). A look-back of N months (first complaint,
+repeat failure) starts at the first moment of the same desk day N calendar months before
+the ticket's day (that whole day counts; the 31st → the month's end) and ends just before
+the ticket was logged. The retention window is the desk days after the resolution day up
+to ``window_ends_on`` = resolution day + ``retention_window_days``, both ends included: an
+order on the resolution day itself never retains (it may predate the resolution), and the
+candidate lapses on the first desk day after the window.
+
 ``run_daily`` does it all; the scheduler runs it once a desk day, and running it more
 often changes nothing (an outcome is unique per ticket, and a decided one stays decided).
 """
@@ -23,6 +31,7 @@ import calendar
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -91,8 +100,12 @@ LIST_LIMIT = 100
 
 # ----------------------------------------------------------------- dates
 
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time ``months`` calendar months earlier (the 31st → the month's end)."""
+DayOrMoment = TypeVar("DayOrMoment", date, datetime)
+
+
+def months_before(moment: DayOrMoment, months: int) -> DayOrMoment:
+    """The same day (and time, for a datetime) ``months`` calendar months earlier (the 31st →
+    the month's end)."""
     total = moment.year * 12 + moment.month - 1 - months
     year, month0 = divmod(total, 12)
     day = min(moment.day, calendar.monthrange(year, month0 + 1)[1])
@@ -209,10 +222,19 @@ def _failed_rules(ticket: Ticket, rules: RecoveryRules) -> list[str]:
     return failed
 
 
+def look_back_start(created_at: datetime, months: int) -> datetime:
+    """Where a look-back of ``months`` from a ticket logged at ``created_at`` begins: the
+    first moment of the same desk day ``months`` calendar months earlier (that day counts)."""
+    day = months_before(recovery_rules.desk_date(created_at), months)
+    return recovery_rules.desk_day_start(day)
+
+
 def _earlier_ticket_exists(ticket: Ticket, months: int, *conditions) -> bool:
+    """Another ticket of the customer logged in the look-back: from the start of the same
+    desk day ``months`` months earlier up to (not including) this ticket's own moment."""
     if months <= 0:
         return False
-    since = months_before(ticket.created_at, months)
+    since = look_back_start(ticket.created_at, months)
     return bool(db.session.scalar(sa.select(sa.exists().where(
         Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id,
         Ticket.created_at >= since, Ticket.created_at < ticket.created_at, *conditions))))

@@ -4,22 +4,30 @@ Everything here is read from tickets and orders; nothing is stored. Orders count
 *purchases* (an amount above zero and not the shipment of a remedy, ``purchase_clause``).
 Days are the desk's calendar days (``recovery_rules.desk_date``), as orders carry days.
 
+Every figure counts **tickets** (one resolved complaint is one case: a customer with two
+resolved complaints in the period counts twice), except the cost per retained *customer*.
+
 * **Cohort** – tickets resolved on a day of the period (their latest resolution) and still
   resolved or closed.
 * **Bought again within h days** (h = 30, 60, 90, 180) – a purchase on a day after the
-  resolution day and at most h days after it. A ticket counts for h only once h days have
-  passed (``resolved_on + h <= today``); every rate carries its own n.
-* **Matched group** – for a ticket, the customers of the same tier who logged no ticket in
-  the period and are not in the cohort, whose purchases in the 365 days before the ticket's
-  resolution day fall in the same volume band (0, 1–2, 3–5, 6–11, 12+). Their rate of a
-  purchase in (index, index + h] is the ticket's baseline. Over the tickets that have at
+  resolution day and at most h days after it (``resolved_on < day <= resolved_on + h``);
+  a purchase on the resolution day itself belongs to *before*. A ticket counts for h only
+  once the window's last day is over (``resolved_on + h < today``); every rate carries its
+  own n.
+* **Matched group** – for a ticket, the customers of the same tier who logged no ticket
+  from 365 days before the period's first day to its last day (so nobody who complained in
+  the look-back year or in the period) and are not in the cohort, whose purchases in the
+  365 days up to and including the ticket's resolution day (``index − 364 <= day <=
+  index``) fall in the same volume band: 0, 1–2, 3–5, 6–11, 12 or more purchases. Their
+  rate of a purchase in (index, index + h] is the ticket's baseline. Over the tickets that have at
   least one match: complainers' rate p_c, baseline the mean of the p_i, d = p_c − baseline,
   SE = sqrt(p_c(1−p_c)/n + Σ p_i(1−p_i)/m_i / n²), 95% interval d ± 1.96·SE (a normal
   approximation). Fewer than 10 matched tickets: too few to judge.
 * **Conversion** – retained ÷ (retained + lapsed) among the cohort's recovery outcomes;
   open candidates and customers at risk are counted apart.
 * **Reopened** – ``reopen_count > 0``. **Complained again** – another ticket of the
-  customer logged after the resolution and within 90 days of its day (matured tickets only).
+  customer logged after the resolution and on a desk day at most 90 days after the
+  resolution day (only once that day is over, ``resolved_on + 90 < today``).
 * **Satisfaction** – each ticket's latest answered survey: n, mean score, share of 4 and 5.
 * **Goodwill ÷ make-whole** – the mean, over tickets with a make-whole of non-zero cost, of
   goodwill cost ÷ make-whole cost. **Compensation band** – (make-whole + goodwill) ÷ the
@@ -35,7 +43,7 @@ The report reads eight queries whatever the number of tickets, then computes in 
 
 import enum
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -273,14 +281,21 @@ class _Purchases:
             days.sort()
 
     def prior(self, customer_id: int, index: date) -> int:
-        """Purchases in the PRIOR_DAYS days before ``index``."""
+        """Purchases in the PRIOR_DAYS days up to and including ``index``."""
         days = self.days.get(customer_id, ())
-        return bisect_left(days, index) - bisect_left(days, index - timedelta(days=PRIOR_DAYS))
+        return bisect_right(days, index) - bisect_right(
+            days, index - timedelta(days=PRIOR_DAYS))
 
     def next_after(self, customer_id: int, index: date) -> date | None:
         days = self.days.get(customer_id, ())
         at = bisect_right(days, index)
         return days[at] if at < len(days) else None
+
+
+def matured(resolved_on: date, days: int, today: date) -> bool:
+    """Whether the window of ``days`` after ``resolved_on`` is over: its last day,
+    ``resolved_on + days``, lies before ``today`` (a day still running may bring orders)."""
+    return resolved_on + timedelta(days=days) < today
 
 
 def _bought(next_day: date | None, index: date, horizon: int) -> bool:
@@ -292,10 +307,10 @@ class _Matcher:
     many candidates there are and how many of them bought within each horizon.
 
     A candidate's band and "bought within h" change only on a few days: a purchase p enters
-    the 365-day look-back on p + 1 and leaves it on p + 366; the next purchase after the
-    index changes on p; buying within h begins on p − h. Between those days nothing
-    changes, so each candidate adds its counts to whole runs of days (difference arrays),
-    and the work grows with the purchases, not with days × customers.
+    the 365-day look-back on p (the index day counts) and leaves it on p + 365; the next
+    purchase after the index changes on p; buying within h begins on p − h. Between those
+    days nothing changes, so each candidate adds its counts to whole runs of days
+    (difference arrays), and the work grows with the purchases, not with days × customers.
     """
 
     def __init__(self, candidates: dict[str, list[int]], purchases: _Purchases,
@@ -321,7 +336,7 @@ class _Matcher:
         days = self.purchases.days.get(customer_id, ())
         cuts = {0, self.days}
         for p in days:
-            for moment in (p + timedelta(days=1), p + timedelta(days=PRIOR_DAYS + 1), p,
+            for moment in (p, p + timedelta(days=PRIOR_DAYS),
                            *(p - timedelta(days=h) for h in HORIZONS)):
                 offset = (moment - self.first).days
                 if 0 < offset < self.days:
@@ -394,11 +409,12 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
     later = db.session.execute(
         sa.select(Ticket.customer_id, Ticket.id, Ticket.created_at)
         .where(Ticket.customer_id.in_(cohort_customers), Ticket.created_at >= since)).all()
-    # Who may be matched: customers of the cohort's tiers with no ticket logged in the
-    # period, and not in the cohort themselves (they complained, only earlier).
+    # Who may be matched: customers of the cohort's tiers with no ticket logged from the
+    # look-back year before the period to its end, and not in the cohort themselves.
     tiers = {row.tier for row in tickets}
     logged_in_period = sa.select(Ticket.customer_id).where(
-        Ticket.created_at >= since, Ticket.created_at < until)
+        Ticket.created_at >= desk_day_start(first - timedelta(days=PRIOR_DAYS)),
+        Ticket.created_at < until)
     candidate_clause = sa.and_(Customer.tier.in_(tiers),
                                Customer.id.not_in(logged_in_period),
                                Customer.id.not_in(cohort_customers))
@@ -437,12 +453,12 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
         matched_band = matcher.bands(tk.tier, resolved_on).get(band)
         next_day = purchases.next_after(tk.customer_id, resolved_on)
         for h in HORIZONS:
-            if resolved_on + timedelta(days=h) > today:
+            if not matured(resolved_on, h, today):
                 continue
             row.bought[h] = _bought(next_day, resolved_on, h)
             if matched_band is not None:
                 row.matched[h] = (matched_band[0], matched_band[1][h])
-        if resolved_on + timedelta(days=REPEAT_DAYS) <= today:
+        if matured(resolved_on, REPEAT_DAYS, today):
             horizon_end = resolved_on + timedelta(days=REPEAT_DAYS)
             row.repeat = any(
                 other_id != tk.id and created_at > tk.resolved_at

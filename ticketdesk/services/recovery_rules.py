@@ -6,13 +6,12 @@ One row, edited by team leads (and admins). Until someone saves it, the defaults
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, tzinfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from ticketdesk.core import clock
 from ticketdesk.extensions import db
 from ticketdesk.models import RecoveryRules, Role, User
 from ticketdesk.services.errors import DomainError, PermissionDenied
@@ -108,15 +107,16 @@ def update(data: RulesData, *, actor: User) -> RecoveryRules:
     return rules
 
 
-def desk_timezone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+def desk_timezone() -> tzinfo:
+    """The desk's zone (``BABEL_DEFAULT_TIMEZONE``), as ``zoneinfo``."""
+    return clock.desk_zone()
 
 
 def desk_day_start(day: date) -> datetime:
-    """The first moment of the desk's ``day``."""
-    return datetime.combine(day, time.min, tzinfo=desk_timezone())
+    """The first moment of the desk's ``day`` (local midnight in the desk's zone)."""
+    return clock.day_start(day, desk_timezone())
 
 
 def desk_date(moment: datetime) -> date:
     """The calendar day of ``moment`` where the desk is (orders carry days, not times)."""
-    return moment.astimezone(desk_timezone()).date()
+    return clock.local_date(moment, desk_timezone())

@@ -26,6 +26,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     config_class.validate()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from ticketdesk.core import inputs
+
+    # Before any blueprint: <int:...> in every route is a bounded id, and no NUL gets in.
+    inputs.init_app(app)
     db.init_app(app)
     _sqlite_pragmas(app)
     from ticketdesk.services import search

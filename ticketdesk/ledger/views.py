@@ -6,9 +6,9 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
 from wtforms.validators import Optional
 
+from ticketdesk.core.inputs import BoundedDateField
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
 from ticketdesk.security import roles_required
@@ -22,8 +22,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+    since = BoundedDateField(_l("From"), validators=[Optional()])
+    until = BoundedDateField(_l("Until (inclusive)"), validators=[Optional()])
 
 
 @bp.route("/")

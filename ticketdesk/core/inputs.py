@@ -5,8 +5,10 @@ hostile value reaches the database or the date maths (see docs/rules.md, section
 
 - an **id** is a whole number from 1 to 2,147,483,647 (the range of an id column on
   PostgreSQL), written in at most ten ASCII digits; in a path anything else is *404 Not
-  Found* (the ``int`` URL converter), in a query string *400 Bad Request*, in a form a
-  field error;
+  Found* (the ``int`` URL converter), in a query string it is ignored like any unknown
+  filter value, in a form it is a field error;
+- a **page number** is 1 … 1,000,000: nonsense is page 1, more is the last possible
+  page (empty, like any page past the end);
 - a **whole number** field accepts an optional sign and ASCII digits only, within the
   field's own range and never beyond ±2,147,483,647;
 - a **decimal** (percentages, shares, hours) is written as plain digits with an optional
@@ -90,40 +92,31 @@ class IdConverter(IntegerConverter):
 
 
 def id_arg(name: str) -> int | None:
-    """An id from the query string: None when absent or empty, 400 when it is no id."""
-    raw = request.args.get(name, "")
-    if raw == "":
-        return None
+    """An id from the query string (a list filter, a pre-filled choice).
+
+    None when absent, empty or no id at all: like any other filter value the page does
+    not know (``?kind=zzz``), it is ignored, so the list shows as if it was not given.
+    """
     try:
-        return parse_id(raw)
+        return optional_id(request.args.get(name, ""))
     except ValueError:
-        abort(400, description=_l("“%(name)s” must be the number of an existing record.",
-                                  name=name))
-
-
-def id_args(name: str) -> list[int]:
-    """Every value of a repeated query parameter as ids (400 when one is no id)."""
-    ids = []
-    for raw in request.args.getlist(name):
-        if raw == "":
-            continue
-        try:
-            ids.append(parse_id(raw))
-        except ValueError:
-            abort(400, description=_l("“%(name)s” must be the number of an existing record.",
-                                      name=name))
-    return ids
+        return None
 
 
 def page_arg(name: str = "page") -> int:
-    """A page number from the query string: 1 when absent or not a number, 404 past
-    PAGE_MAX (or below 1), as for any page that does not exist."""
+    """A page number from the query string, 1 … PAGE_MAX.
+
+    Not a number, or below 1: page 1. Above PAGE_MAX: PAGE_MAX, which like any page past
+    the end of the list shows an empty page (the offset stays within what databases take).
+    """
     raw = request.args.get(name, "").strip()
     if not re.fullmatch(r"[+-]?[0-9]+", raw):
         return 1
-    if len(raw) > len(str(PAGE_MAX)) or not 1 <= int(raw) <= PAGE_MAX:
-        abort(404)
-    return int(raw)
+    if raw.startswith("-") or int(raw.lstrip("+") or 0) < 1:
+        return 1
+    if len(raw.lstrip("+")) > len(str(PAGE_MAX)):
+        return PAGE_MAX
+    return min(int(raw), PAGE_MAX)
 
 
 # ----------------------------------------------------------------- form fields

@@ -1,5 +1,7 @@
 """Staff ticket screens: the queue, intake, the ticket page and its actions."""
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -112,7 +114,7 @@ def _error_to(form, exc: DomainError, default: str | None,
 def _int_arg(name: str) -> int | None:
     """A small number from the query string (per_page), None when it is none."""
     raw = request.args.get(name, "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None
+    return int(raw) if re.fullmatch(r"[+-]?[0-9]{1,6}", raw) else None
 
 
 def _parse_filter(form: QueueFilterForm) -> queue_service.QueueFilter:

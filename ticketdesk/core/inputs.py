@@ -136,7 +136,7 @@ class IntField(IntegerField):
         self.data = None
         if not _INT_RE.fullmatch(text):
             raise ValueError(self.invalid_value_message
-                             or str(_l("Enter a whole number, like 5.")))
+                             or self.gettext("Not a valid integer value."))
         number = int(text)
         if not INT_MIN <= number <= INT_MAX:
             raise ValueError(str(_l("That number is too large.")))

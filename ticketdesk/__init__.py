@@ -35,6 +35,10 @@ def create_app(config_class: type[Config] | None = None, *,
 
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 
+    from ticketdesk.core import inputs
+
+    # Before any blueprint: <int:...> in every route is a bounded id, and no NUL gets in.
+    inputs.init_app(app)
     db.init_app(app)
     _sqlite_pragmas(app)
     from ticketdesk.services import search

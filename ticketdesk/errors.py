@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 from ticketdesk.extensions import db
 from ticketdesk.services.errors import DomainError, PermissionDenied
@@ -24,6 +25,12 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(exc):
         return render_template("errors/generic.html", code=400,
                                message=exc.description), 400
+
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        # abort(400, description=...) names what was wrong with the request.
+        message = exc.description if exc.description != BadRequest.description else None
+        return render_template("errors/generic.html", code=400, message=message), 400
 
     @app.errorhandler(403)
     def _forbidden(exc):

@@ -11,9 +11,9 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
 from wtforms.validators import Optional
 
+from ticketdesk.core.inputs import BoundedDateField
 from ticketdesk.accounts.views import bp
 from ticketdesk.database import utcnow
 from ticketdesk.security import roles_required
@@ -61,8 +61,8 @@ class OutcomePeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("Resolved from"), validators=[Optional()])
-    until = DateField(_l("Resolved until (inclusive)"), validators=[Optional()])
+    since = BoundedDateField(_l("Resolved from"), validators=[Optional()])
+    until = BoundedDateField(_l("Resolved until (inclusive)"), validators=[Optional()])
 
 
 def group_label(breakdown: str, key: str) -> str:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ticketdesk.core import inputs
 from ticketdesk.accounts.forms import AccountFilterForm, SegmentOverrideForm
 from ticketdesk.database import utcnow
 from ticketdesk.models import EngagementSegment
@@ -27,7 +28,7 @@ def index():
         form.manager.choices = [("", _("Everyone"))] + account_service.manager_choices()
         if form.validate():
             manager_id = form.manager.data
-    page_no = max(1, request.args.get("page", 1, type=int) or 1)
+    page_no = inputs.page_arg()
     page = account_service.my_accounts(
         current_user, manager_id=manager_id, page=page_no, per_page=PER_PAGE,
         today=recovery_rules.desk_date(utcnow()))

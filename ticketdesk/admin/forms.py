@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from ticketdesk.core.inputs import IntField, parse_id
 from ticketdesk.models import Role
 from ticketdesk.tickets.forms import enum_choices
 
@@ -11,7 +12,7 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=enum_choices(Role, "role"), default=Role.AGENT.value)
-    team_ids = SelectMultipleField(_l("Teams"), coerce=int, validate_choice=True,
+    team_ids = SelectMultipleField(_l("Teams"), coerce=parse_id, validate_choice=True,
                                    description=_l("Hold Ctrl (or ⌘) to pick several."))
     active = BooleanField(_l("Active (can log in)"), default=True)
 
@@ -34,6 +35,6 @@ class TeamForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    position = IntegerField(_l("Position in lists"), default=100,
+    position = IntField(_l("Position in lists"), default=100,
                             validators=[DataRequired(), NumberRange(min=0, max=100000)])
     active = BooleanField(_l("Offered for new tickets"), default=True)

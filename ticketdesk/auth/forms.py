@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     PasswordField,
     SelectField,
@@ -11,6 +10,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ticketdesk.core.inputs import BoundedDateField
 
 
 class LoginForm(FlaskForm):
@@ -46,7 +47,7 @@ class EmailChoicesForm(FlaskForm):
 
 class AwayForm(FlaskForm):
     reason = SelectField(_l("Reason"), validators=[DataRequired()])
-    back_on = DateField(_l("Back on"), validators=[Optional()],
+    back_on = BoundedDateField(_l("Back on"), validators=[Optional()],
                         description=_l("The day you are back. Leave empty if you do not know yet."))
     note = StringField(_l("Note for your lead"), validators=[Optional(), Length(max=200)])
 

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import DecimalField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from ticketdesk.core.inputs import BoundedDateField, NumberField
 from ticketdesk.models import CustomerTier, Standing
 from ticketdesk.tickets.forms import _int_or_none, enum_choices
 
@@ -24,7 +25,7 @@ class CustomerForm(FlaskForm):
         render_kw={"rows": 2},
         description=_l("Needed only when you change the standing: what happened, or what the "
                        "customer told you."))
-    purchase_share = DecimalField(
+    purchase_share = NumberField(
         _l("Our share of their purchases (%)"), places=2,
         validators=[Optional(), NumberRange(min=0, max=100)],
         render_kw={"inputmode": "decimal"},
@@ -52,7 +53,7 @@ class ContactForm(FlaskForm):
 
 class OrderForm(FlaskForm):
     reference = StringField(_l("Order reference"), validators=[DataRequired(), Length(max=64)])
-    ordered_on = DateField(_l("Order date"), validators=[InputRequired()])
+    ordered_on = BoundedDateField(_l("Order date"), validators=[InputRequired()])
     amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), NumberRange(min=0)],
                           render_kw={"inputmode": "decimal"})
     currency = StringField(_l("Currency"), validators=[DataRequired(), Length(min=3, max=3)])

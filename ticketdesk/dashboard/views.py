@@ -11,12 +11,13 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField
+from wtforms import SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ticketdesk.core import clock
+from ticketdesk.core import clock, inputs
 from ticketdesk.core.csv_export import csv_response
+from ticketdesk.core.inputs import BoundedDateField, IntField, parse_id
 from ticketdesk.dashboard import chart, tables
 from ticketdesk.database import utcnow
 from ticketdesk.security import roles_required
@@ -33,11 +34,11 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
-    days = IntegerField(_l("Last days"), validators=[Optional(), NumberRange(
+    since = BoundedDateField(_l("From"), validators=[Optional()])
+    until = BoundedDateField(_l("Until (inclusive)"), validators=[Optional()])
+    days = IntField(_l("Last days"), validators=[Optional(), NumberRange(
         min=1, max=dashboard.MAX_DAYS)])
-    team = SelectMultipleField(_l("Teams"), coerce=int, validators=[Optional()],
+    team = SelectMultipleField(_l("Teams"), coerce=parse_id, validators=[Optional()],
                                widget=ListWidget(prefix_label=False),
                                option_widget=CheckboxInput())
 
@@ -126,7 +127,7 @@ def drill():
     measure = request.args.get("measure", "")
     dim = request.args.get("dim") or None
     key = request.args.get("key") or None
-    page_no = request.args.get("page", 1, type=int)
+    page_no = inputs.page_arg()
     now = utcnow()
     try:
         if measure in dashboard.LIVE_LISTS:

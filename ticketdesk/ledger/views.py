@@ -5,10 +5,10 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
 from wtforms.validators import Optional
 
 from ticketdesk.core import clock
+from ticketdesk.core.inputs import BoundedDateField
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
 from ticketdesk.security import roles_required
@@ -22,8 +22,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+    since = BoundedDateField(_l("From"), validators=[Optional()])
+    until = BoundedDateField(_l("Until (inclusive)"), validators=[Optional()])
 
 
 @bp.route("/")
@@ -31,11 +31,9 @@ class PeriodForm(FlaskForm):
 def index():
     form = PeriodForm(request.args)
     if not form.validate():
-        # A date that is no date: say so, rather than silently showing another period.
-        errors = [f"{field.label.text}: {message}" for field in (form.since, form.until)
-                  for message in field.errors]
-        return render_template("ledger/index.html", form=form, report=None,
-                               error="; ".join(errors)), 400
+        # A date that is no date: say so next to the field, rather than silently showing
+        # another period.
+        return render_template("ledger/index.html", form=form, report=None, error=None), 400
     tz = clock.user_zone()
     today = clock.local_date(utcnow(), tz)
     until_day = form.until.data or today

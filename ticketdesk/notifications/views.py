@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from ticketdesk.core import inputs
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Notification, NotificationKind, Role, Ticket
@@ -26,8 +27,7 @@ APPROVAL_ROLES = (Role.AGENT, Role.LEAD, Role.ADMIN)
 def _list_args() -> dict:
     """The list's filter and page from the query string, normalised."""
     show = request.args.get("show", "all")
-    page = request.args.get("page", 1, type=int) or 1
-    return {"show": show if show in SHOW_CHOICES else "all", "page": max(1, page)}
+    return {"show": show if show in SHOW_CHOICES else "all", "page": inputs.page_arg()}
 
 
 def _destination(notification: Notification) -> str | None:

@@ -5,7 +5,6 @@ from wtforms import (
     DecimalField,
     FieldList,
     FormField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from ticketdesk.core.inputs import IntField, NumberField
 from ticketdesk.models import (
     CauseGroup,
     CustomerTier,
@@ -81,7 +81,7 @@ def _money(label, **kwargs):
 
 
 def _number(label, **kwargs):
-    return DecimalField(label, places=None, render_kw={"inputmode": "decimal"}, **kwargs)
+    return NumberField(label, places=None, render_kw={"inputmode": "decimal"}, **kwargs)
 
 
 def _conditions(label, choices=None, description=None):
@@ -95,7 +95,7 @@ class StepForm(FlaskForm):
     class Meta:
         csrf = False
 
-    position = IntegerField(_l("Position"), validators=[Optional(), NumberRange(min=0, max=9999)])
+    position = IntField(_l("Position"), validators=[Optional(), NumberRange(min=0, max=9999)])
     kind = SelectField(_l("Kind"), choices=label_choices("step_kind"),
                        default=StepKind.TASK.value)
     title = StringField(_l("Title"), validators=[Optional(), Length(max=160)])
@@ -106,7 +106,7 @@ class StepForm(FlaskForm):
     due_hours = _number(_l("Due after (hours)"),
                         validators=[Optional(), NumberRange(min=0, max=100000)])
     required = BooleanField(_l("Required"), default=True)
-    recur_hours = IntegerField(_l("Repeat every (hours)"),
+    recur_hours = IntField(_l("Repeat every (hours)"),
                                validators=[Optional(), NumberRange(min=1, max=100000)])
     remove = BooleanField(_l("Remove"))
 
@@ -117,7 +117,7 @@ class StepForm(FlaskForm):
 
 
 class PlaybookForm(FlaskForm):
-    base_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    base_version = IntField(widget=HiddenInput(), validators=[Optional()])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 3},

@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ticketdesk.core.inputs import choice_id
 from ticketdesk.services import surveys
 
 
@@ -22,7 +23,7 @@ class ComplaintForm(FlaskForm):
     company = StringField(_l("Company (if you buy for a business)"), validators=[Optional(), Length(max=160)],
                           render_kw={"autocomplete": "organization"})
     order_reference = StringField(_l("Order number"), validators=[Optional(), Length(max=64)])
-    category_id = SelectField(_l("What kind of problem is it?"), coerce=int, validate_choice=False)
+    category_id = SelectField(_l("What kind of problem is it?"), coerce=choice_id, validate_choice=False)
     description = TextAreaField(_l("What happened?"), validators=[DataRequired(), Length(min=10, max=20000)],
                                 render_kw={"rows": 7})
     attachments = MultipleFileField(_l("Photos or documents (optional)"),

@@ -5,8 +5,10 @@ Forms check shape only; the bounds of every number live in ``services.recovery_r
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
+from wtforms import BooleanField
 from wtforms.validators import InputRequired, Optional
+
+from ticketdesk.core.inputs import IntField
 
 # Field name → the section of the page it belongs to, in order.
 SECTIONS = (
@@ -33,7 +35,7 @@ SECTIONS = (
 
 
 def _number(label, description):
-    return IntegerField(label, validators=[InputRequired()], description=description)
+    return IntField(label, validators=[InputRequired()], description=description)
 
 
 class RulesForm(FlaskForm):
@@ -83,7 +85,7 @@ class RulesForm(FlaskForm):
     survey_valid_days = _number(
         _l("Survey link works for (days)"),
         _l("After this the link expires; the ticket is judged without an answer."))
-    reopen_below_score = IntegerField(
+    reopen_below_score = IntField(
         _l("Reopen for a second look below score"), validators=[Optional()],
         description=_l("An answer below this score (2 to 5) reopens the ticket for review. "
                        "Leave it empty to never reopen."))

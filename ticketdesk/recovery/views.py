@@ -1,9 +1,10 @@
 """Recovery rules (team leads and admins) and the loyalty follow-up page."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ticketdesk.core import inputs
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
 from ticketdesk.recovery.forms import RulesForm
@@ -61,7 +62,7 @@ def loyalty():
     manager_id = None
     if current_user.role is not Role.ACCOUNT_MANAGER:
         managers = customer_service.account_manager_choices()
-        manager_id = request.args.get("account_manager", type=int)
+        manager_id = inputs.id_arg("account_manager")
         if manager_id not in {mid for mid, _name in managers}:
             manager_id = None
     follow_up = loyalty_service.follow_up(viewer=current_user, account_manager_id=manager_id,

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ticketdesk.core.inputs import BoundedDateField, optional_id, parse_id
 from ticketdesk.models import (
     AssignStrategy,
     AwayReason,
@@ -33,10 +33,8 @@ NOTE_MAX = 200
 
 
 def _optional_int(value):
-    """"" (the empty choice) → None; anything else → int."""
-    if value in (None, ""):
-        return None
-    return int(value)
+    """"" (the empty choice) → None; anything else must be an id."""
+    return optional_id(value)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -65,7 +63,7 @@ class RuleForm(FlaskForm):
     tiers = _checks(_l("Customer tiers"), enum_choices(CustomerTier, "tier"))
     standings = _checks(_l("Customer standings"), enum_choices(Standing, "standing"))
     cause_sides = _checks(_l("Cause side"), enum_choices(CauseSide, "cause_side"))
-    category_ids = _checks(_l("Categories"), coerce=int)  # choices: set by the view
+    category_ids = _checks(_l("Categories"), coerce=parse_id)  # choices: set by the view
     keywords = TextAreaField(
         _l("Keywords"), validators=[Optional(), Length(max=KEYWORDS_TEXT_MAX)],
         render_kw={"rows": 3},
@@ -131,7 +129,7 @@ class DryRunForm(FlaskForm):
 class AwayForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=enum_choices(AwayReason, "away"),
                          default=AwayReason.HOLIDAY.value)
-    back_on = DateField(_l("Back on"), validators=[Optional()],
+    back_on = BoundedDateField(_l("Back on"), validators=[Optional()],
                         description=_l("Empty: until marked back."))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
 
@@ -141,4 +139,4 @@ class BackForm(FlaskForm):
 
 
 class BulkRerouteForm(FlaskForm):
-    ticket_ids = SelectMultipleField(_l("Tickets"), coerce=int, validate_choice=False)
+    ticket_ids = SelectMultipleField(_l("Tickets"), coerce=parse_id, validate_choice=False)

@@ -282,6 +282,10 @@ def make_default(playbook: Playbook, *, actor: User, now: datetime) -> Playbook:
                 Playbook.is_default.is_(True), Playbook.id != playbook.id)):
             other.is_default = False
             other.updated_at = now
+        # The old default must be cleared in the database before the new one is set:
+        # a flush writes rows in id order, and uq_playbooks_one_default refuses two
+        # defaults even for a moment.
+        db.session.flush()
         playbook.is_default = True
         playbook.updated_at = now
     return playbook

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -119,7 +120,16 @@ def _asks_for_proof(ticket: Ticket, body: str) -> list[str]:
 
 
 def _check_version(ticket: Ticket, expected_version: int | None) -> None:
-    if expected_version is None or expected_version == ticket.version:
+    """Lock the ticket's row, then make sure nobody changed it since the user loaded it.
+
+    Every change to a ticket takes this row lock before it writes anything, so two
+    changes saved at the same moment queue up on the ticket in one fixed order instead
+    of deadlocking on the rows they touch later (events, steps, notifications). The one
+    that waited finds the version moved and gets the conflict message.
+    """
+    current = db.session.scalar(
+        sa.select(Ticket.version).where(Ticket.id == ticket.id).with_for_update())
+    if current == ticket.version and expected_version in (None, ticket.version):
         return
     # Notes and added files never change the ticket row, so they cannot have moved the version.
     last = db.session.scalar(
@@ -669,15 +679,23 @@ def watchers(ticket: Ticket) -> list[TicketWatcher]:
 
 
 def watch(ticket: Ticket, *, actor: User, now: datetime) -> TicketWatcher:
-    """Follow a ticket: it shows in the watching queue and its changes notify you."""
+    """Follow a ticket: it shows in the watching queue and its changes notify you.
+
+    Idempotent: watching a ticket you already watch changes nothing, also when two
+    clicks arrive at the same moment (INSERT ... ON CONFLICT DO NOTHING on the primary
+    key: the second request keeps the first one's row instead of failing).
+    """
     access.require_view_ticket(actor, ticket)
     existing = db.session.get(TicketWatcher, (ticket.id, actor.id))
     if existing is not None:
-        raise DomainError(_("You already watch this ticket."), field="watch")
+        return existing
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     with unit_of_work():
-        watcher = TicketWatcher(ticket_id=ticket.id, user_id=actor.id, created_at=now)
-        db.session.add(watcher)
-    return watcher
+        db.session.execute(
+            dialect.insert(TicketWatcher)
+            .values(ticket_id=ticket.id, user_id=actor.id, created_at=now)
+            .on_conflict_do_nothing(index_elements=["ticket_id", "user_id"]))
+    return db.session.get(TicketWatcher, (ticket.id, actor.id), populate_existing=True)
 
 
 def unwatch(ticket: Ticket, *, actor: User) -> None:

@@ -1,20 +1,25 @@
 """Forms of the service-level screens. Calendar choices come from the database (set by views)."""
 
 import re
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
+from ticketdesk.core.inputs import IntField
 from ticketdesk.models import CustomerTier, Severity, TicketKind
 from ticketdesk.routing.forms import MultiCheckboxField, _optional_int
 from ticketdesk.tickets.forms import enum_choices
 
+# At most nine digits in each part: anything longer is no target (the service keeps
+# targets under a year) and must not reach int() or the arithmetic below.
 _DURATION_RE = re.compile(
-    r"^(?:(?P<h>\d+(?:[.,]\d+)?)\s*h(?:ours?)?)?\s*(?:(?P<m>\d+)\s*m(?:in(?:utes?)?)?)?$", re.I)
-_CLOCK_RE = re.compile(r"^(\d+):([0-5]\d)$")
+    r"^(?:(?P<h>[0-9]{1,9}(?:[.,][0-9]{1,9})?)\s*h(?:ours?)?)?\s*"
+    r"(?:(?P<m>[0-9]{1,9})\s*m(?:in(?:utes?)?)?)?$", re.I)
+_CLOCK_RE = re.compile(r"^([0-9]{1,9}):([0-5][0-9])$")
 
 
 def parse_duration(text: str) -> int | None:
@@ -27,16 +32,16 @@ def parse_duration(text: str) -> int | None:
         return None
     if (clock := _CLOCK_RE.match(text)) is not None:
         return int(clock[1]) * 60 + int(clock[2])
-    if re.fullmatch(r"\d+(?:[.,]\d+)?", text):
+    if re.fullmatch(r"[0-9]+(?:[.,][0-9]+)?", text):
         text += "h"
     match = _DURATION_RE.match(text)
     if match is None or not (match["h"] or match["m"]):
         raise ValueError(_l("Write a duration like 4h, 1h 30m, 45m or 1:30."))
-    hours = float(match["h"].replace(",", ".")) if match["h"] else 0.0
+    hours = Decimal(match["h"].replace(",", ".")) if match["h"] else Decimal(0)
     minutes = hours * 60 + int(match["m"] or 0)
-    if abs(minutes - round(minutes)) > 1e-9:
+    if minutes != minutes.to_integral_value():
         raise ValueError(_l("Use whole minutes."))
-    return int(round(minutes))
+    return int(minutes)
 
 
 def format_duration(minutes: int | None) -> str:
@@ -92,7 +97,7 @@ class PolicyForm(FlaskForm):
                                    description=_l("Optional."))
     resolution_minutes = DurationField(_l("Resolution within"), validators=[InputRequired()],
                                        description=DURATION_HELP)
-    at_risk_percent = IntegerField(
+    at_risk_percent = IntField(
         _l("At risk after (% of the target used)"), default=75,
         validators=[InputRequired(), NumberRange(min=1, max=99)])
     escalate_notify_lead = BooleanField(_l("Notify the leads"), default=True)

@@ -5,7 +5,6 @@ from wtforms import (
     DecimalField,
     EmailField,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     SelectChoice,
     SelectField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from ticketdesk.core.inputs import IntField, choice_id, optional_id
 from ticketdesk.models import (
     CapBase,
     CauseSide,
@@ -40,16 +40,21 @@ def _money_field(label):
 
 
 def _int_or_none(value):
-    if value in (None, "", "0", 0):
+    """A select's id; the empty choice ("" or "0") is None."""
+    if value in ("0", 0):
         return None
-    return int(value)
+    return optional_id(value)
+
+
+# Largest quantity or number of units on one remedy.
+QUANTITY_MAX = 100_000
 
 
 class _TicketFieldsMixin:
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=enum_choices(TicketKind, "kind"),
                        default=TicketKind.COMPLAINT.value)
-    category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired()])
+    category_id = SelectField(_l("Category"), coerce=choice_id, validators=[InputRequired()])
     severity = SelectField(_l("Severity"), choices=enum_choices(Severity, "severity"),
                            default=Severity.P3.value)
     order_reference = StringField(_l("Order reference"), validators=[Optional(), Length(max=64)])
@@ -186,7 +191,7 @@ class QueueFilterForm(FlaskForm):
                            validate_choice=False)
     team = SelectField(_l("Team"), validate_choice=False)
     assignee = SelectField(_l("Assignee"), validate_choice=False)
-    customer = IntegerField(_l("Customer"), validators=[Optional()])
+    customer = IntField(_l("Customer"), validators=[Optional()])
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)],
                     render_kw={"placeholder": _l("Words or TD-000123"), "type": "search"})
     sort = SelectField(_l("Sort by"), validate_choice=False)
@@ -206,10 +211,12 @@ class RemedyProposalForm(FlaskForm):
                        default=RemedyForm.RESHIP.value)
     description = StringField(_l("What exactly"), validators=[DataRequired(), Length(max=500)],
                               render_kw={"placeholder": _l("e.g. 2 bags reshipped by express today")})
-    quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1)])
+    quantity = IntField(_l("Quantity"), default=1,
+                        validators=[InputRequired(), NumberRange(min=1, max=QUANTITY_MAX)])
     cost = DecimalField(_l("Cost"), places=2, validators=[InputRequired(), NumberRange(min=0)],
                         render_kw={"inputmode": "decimal"})
-    affected_units = IntegerField(_l("Affected units"), validators=[Optional(), NumberRange(min=0)])
+    affected_units = IntField(_l("Affected units"),
+                              validators=[Optional(), NumberRange(min=0, max=QUANTITY_MAX)])
     affected_value = _money_field(_l("Affected value"))
     reason = SelectField(_l("Reason"), choices=enum_choices(RemedyReason, "remedy_reason"),
                          default=RemedyReason.MISSING_ITEMS.value)

@@ -1,5 +1,7 @@
 """Staff ticket screens: the queue, intake, the ticket page and its actions."""
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from ticketdesk.core import inputs
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -109,10 +112,9 @@ def _error_to(form, exc: DomainError, default: str | None,
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    """A small number from the query string (per_page), None when it is none."""
+    raw = request.args.get(name, "").strip()
+    return int(raw) if re.fullmatch(r"[+-]?[0-9]{1,6}", raw) else None
 
 
 def _parse_filter(form: QueueFilterForm) -> queue_service.QueueFilter:
@@ -131,10 +133,10 @@ def _parse_filter(form: QueueFilterForm) -> queue_service.QueueFilter:
         include_closed=status_value == "any",
         kind=next((k for k in TicketKind if k.value == request.args.get("kind")), None),
         severity=next((s for s in Severity if s.value == request.args.get("severity")), None),
-        category_id=_int_arg("category"),
-        team_id=_int_arg("team"),
-        assignee_id=0 if assignee == "none" else _int_arg("assignee"),
-        customer_id=_int_arg("customer"),
+        category_id=inputs.id_arg("category"),
+        team_id=inputs.id_arg("team"),
+        assignee_id=0 if assignee == "none" else inputs.id_arg("assignee"),
+        customer_id=inputs.id_arg("customer"),
         q=(request.args.get("q") or "")[:200],
         sort=next((s for s in queue_service.Sort if s.value == sort_value), None),
     )
@@ -155,7 +157,7 @@ def queue():
         (s.value, label) for s, label in SORT_LABELS.items()]
     flt = _parse_filter(form)
     form.scope.data = flt.scope.value  # show the scope in use (the default when none is given)
-    page_number = max(1, _int_arg("page") or 1)
+    page_number = inputs.page_arg()
     per_page = min(max(_int_arg("per_page") or current_app.config["QUEUE_PAGE_SIZE"], 1), 200)
     page = queue_service.list_tickets(current_user, flt, page=page_number, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -185,7 +187,7 @@ def new():
     form = NewTicketForm()
     _new_ticket_choices(form)
     if request.method == "GET":
-        form.customer_id.data = _int_arg("customer")
+        form.customer_id.data = inputs.id_arg("customer")
         form.currency.data = current_app.config["DEFAULT_CURRENCY"]
     if form.validate_on_submit():
         new_customer = None
@@ -560,8 +562,8 @@ def step_reopen(ticket_id: int, step_id: int):
 def switch_playbook(ticket_id: int):
     def action(ticket, form):
         try:
-            version_id = int(form.version_id.data)
-        except (TypeError, ValueError):
+            version_id = inputs.parse_id(form.version_id.data)
+        except ValueError:
             abort(400)
         playbook_service.switch_playbook(ticket, actor=current_user, version_id=version_id,
                                          now=utcnow())

@@ -1,0 +1,145 @@
+"""Two people saving the same ticket at the same moment: one wins, the other gets the
+conflict page with their input kept; two watch clicks at once both end watching."""
+
+import os
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import db
+from ticketdesk.services import playbook_defaults, routing_rules, sla
+
+# In-memory SQLite hands every thread the same connection, so only a server database
+# can show what two requests at the same moment do.
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TICKETDESK_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs PostgreSQL (TICKETDESK_TEST_DATABASE_URL)")
+from ticketdesk.models import Role, Ticket, TicketWatcher
+
+
+def _client(app, user_id):
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = str(user_id), True
+    return client
+
+
+def _seed(app):
+    """The shipped playbooks, service levels and routing rules, as on a real desk."""
+    with app.app_context():
+        now = utcnow()
+        playbook_defaults.seed_playbooks(now=now)
+        sla.seed_defaults(now=now)
+        routing_rules.seed_default_rules(now=now)
+
+
+def _at_once(*calls):
+    """Run ``calls`` in threads released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            results[i] = call()
+        except Exception as exc:  # the test client re-raises what would be a 500
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_reply_and_status_change_at_the_same_moment_one_wins_the_other_conflicts(app, build):
+    lead = build(factories.make_user, Role.LEAD)
+    other = build(factories.make_user, Role.LEAD)
+    third = build(factories.make_user, Role.LEAD)
+    team = build(factories.make_team, member_ids=(lead, other, third))
+    _seed(app)
+    rounds = 20
+    outcomes = []
+    for n in range(rounds):
+        ticket_id = build(factories.make_ticket, actor_id=lead, team_id=team, assignee_id=lead)
+        for watcher in (lead, other, third):
+            _client(app, watcher).post(f"/tickets/{ticket_id}/watch")
+        # An unread "ticket changed" notification the next changes add up in.
+        _client(app, lead).post(f"/tickets/{ticket_id}/note", data={"body": "Called the depot."})
+        with app.app_context():
+            version = db.session.get(Ticket, ticket_id).version
+        a, b = _client(app, lead), _client(app, other)
+        body = f"We are sending the bottle today ({n})."
+        r1, r2 = _at_once(
+            lambda: a.post(f"/tickets/{ticket_id}/reply",
+                           data={"body": body, "version": version, "status_after": ""}),
+            lambda: b.post(f"/tickets/{ticket_id}/status",
+                           data={"status": "pending_customer", "version": version}))
+        outcomes.append(tuple(getattr(r, "status_code", r) for r in (r1, r2)))
+        assert sorted(outcomes[-1]) == [302, 409], outcomes
+        if r1.status_code == 409:
+            assert body in r1.get_data(as_text=True)  # the reply's text is kept
+
+
+def test_two_watch_clicks_at_the_same_moment_both_end_watching(app, build):
+    agent = build(factories.make_user, Role.AGENT)
+    team = build(factories.make_team, member_ids=(agent,))
+    for _round in range(10):
+        ticket_id = build(factories.make_ticket, actor_id=agent, team_id=team)
+        a, b = _client(app, agent), _client(app, agent)
+        results = _at_once(lambda: a.post(f"/tickets/{ticket_id}/watch"),
+                           lambda: b.post(f"/tickets/{ticket_id}/watch"))
+        assert [getattr(r, "status_code", r) for r in results] == [302, 302]
+        with app.app_context():
+            assert db.session.scalars(sa.select(TicketWatcher.user_id).where(
+                TicketWatcher.ticket_id == ticket_id)).all() == [agent]
+
+
+def test_a_deadlock_the_database_breaks_becomes_the_conflict_message(app, build):
+    """Whatever the lock order, a transaction PostgreSQL aborts as a deadlock victim is
+    "someone else saved at the same moment" (409 with the input kept), never a 500."""
+    import time
+
+    from ticketdesk.services.errors import Conflict
+    from ticketdesk.services.uow import unit_of_work
+
+    lead = build(factories.make_user, Role.LEAD)
+    first = build(factories.make_ticket, actor_id=lead)
+    second = build(factories.make_ticket, actor_id=lead)
+    both_locked = threading.Barrier(2)
+    outcome = {}
+
+    def touch(conn_or_session, ticket_id):
+        conn_or_session.execute(sa.update(Ticket).where(Ticket.id == ticket_id)
+                                .values(subject=Ticket.subject))
+
+    def service():  # locks the first ticket, then wants the second
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    touch(db.session, first)
+                    both_locked.wait()
+                    touch(db.session, second)
+            except Conflict as exc:
+                outcome["service"] = exc
+
+    def someone_else():  # locks the second ticket, then (a little later) wants the first
+        with app.app_context():
+            with db.engine.connect() as conn:
+                touch(conn, second)
+                both_locked.wait()
+                time.sleep(0.3)  # the service waits first, so PostgreSQL picks it as victim
+                touch(conn, first)
+                conn.commit()
+
+    threads = [threading.Thread(target=service), threading.Thread(target=someone_else)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert isinstance(outcome.get("service"), Conflict)
+    assert "at the same moment" in str(outcome["service"])

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +27,7 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services import access, events
+from ticketdesk.services import access, events, money
 from ticketdesk.services.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -85,6 +86,21 @@ def _validate(spec: PlaybookSpec) -> None:
         if step.kind is StepKind.STATUS_UPDATE and not (step.recur_hours or 0) > 0:
             raise DomainError(_("Step %(n)s: a recurring status update needs its interval in "
                                 "hours.", n=number), field="steps")
+    # Playbook amounts carry no currency: they are entered in the desk's currency's minor
+    # unit and apply to each ticket in that ticket's own currency.
+    desk_currency = current_app.config["DEFAULT_CURRENCY"]
+    money.check_amount(Decimal(str(spec.evidence_threshold)), currency=desk_currency,
+                       field="evidence_threshold")
+    if spec.goodwill_basis is GoodwillBasis.FIXED:
+        money.check_amount(Decimal(str(spec.goodwill_value)), currency=desk_currency,
+                           field="goodwill_value")
+    for limit in (spec.approval_limits or {}).values():
+        try:
+            limit = Decimal(str(limit))
+        except ArithmeticError:
+            raise DomainError(_("Approval limits must be amounts of zero or more."),
+                              field="approval_limits") from None
+        money.check_amount(limit, currency=desk_currency, field="approval_limits")
     for name in ("evidence_threshold", "goodwill_value", "goodwill_cap_percent",
                  "total_cap_percent"):
         if getattr(spec, name) < 0:

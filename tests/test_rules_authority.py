@@ -10,6 +10,7 @@ import pytest
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    CapBase,
     Customer,
     CustomerTier,
     EventKind,
@@ -227,3 +228,60 @@ def test_a_tier_change_on_the_web_needs_a_reason_and_shows_in_the_history(app, b
     history = _client_as(app, web["lead"]).get(f"/accounts/{web['customer']}")
     assert history.status_code == 200
     assert "tier-change" in history.get_data(as_text=True)
+
+
+# ----------------------------------------------------------------- the authority ladder
+
+
+@pytest.mark.parametrize("tier, form, total, lead_limit, repeat, role", [
+    (STANDARD, RemedyForm.RESHIP, "40.00", None, False, Role.AGENT),    # the loss
+    (STANDARD, RemedyForm.RESHIP, "50.00", None, False, Role.AGENT),    # the agent limit
+    (STANDARD, RemedyForm.RESHIP, "60.00", None, False, Role.LEAD),     # up to the cap
+    (STANDARD, RemedyForm.RESHIP, "60.01", None, False, Role.ADMIN),    # past the cap
+    (STANDARD, RemedyForm.RESHIP, "55.00", "55", False, Role.LEAD),     # the lead limit
+    (STANDARD, RemedyForm.RESHIP, "55.01", "55", False, Role.ADMIN),
+    (STANDARD, RemedyForm.REFUND, "40.00", None, False, Role.AGENT),
+    (KEY, RemedyForm.REFUND, "40.00", None, False, Role.AGENT),
+    (STRATEGIC, RemedyForm.REFUND, "0.01", None, False, Role.ADMIN),   # any cash refund
+    (STRATEGIC, RemedyForm.CREDIT, "40.00", None, False, Role.AGENT),  # not cash
+    (STANDARD, RemedyForm.RESHIP, "40.00", None, True, Role.LEAD),     # repeat: one up
+    (STANDARD, RemedyForm.RESHIP, "60.00", None, True, Role.ADMIN),
+])
+def test_the_authority_ladder(people, now, tier, form, total, lead_limit, repeat, role):
+    limits = {"agent": "50"} | ({"lead": lead_limit} if lead_limit else {})
+    _default_playbook(now, approval_limits=limits)
+    customer = factories.make_customer(tier=tier)
+    tickets = []
+    for days in ((30, 0) if repeat else (0,)):
+        tid = factories.make_ticket(actor_id=people["agent"], customer_id=customer,
+                                    now=now - days * DAY)
+        ticket = db.session.get(Ticket, tid)
+        ticket.claimed_loss = Decimal("40.00")
+        if repeat:
+            ticket.cause_side = "ours_coordination"
+        tickets.append(ticket)
+    db.session.commit()
+    assert ledger.required_role(tickets[-1], total_after=Decimal(total), form=form,
+                                now=now) is role
+
+
+@pytest.mark.parametrize("order, picked, total, role", [
+    ("5000.00", None, "60.00", Role.LEAD),                 # cap 150% of the loss (40): 60
+    ("5000.00", "order", "60.01", Role.ADMIN),             # the whole order does not raise it
+    ("5000.00", "order", "7500.00", Role.ADMIN),
+    ("220.00", None, "330.00", Role.LEAD),                 # small order: the whole order
+    ("220.00", "affected", "60.01", Role.ADMIN),           # picking a lower base lowers it
+])
+def test_a_cap_base_picked_by_hand_never_raises_the_cap(people, now, order, picked, total,
+                                                        role):
+    _default_playbook(now)
+    lead = _user(people["lead"])
+    tid = factories.make_ticket(actor_id=people["agent"], now=now)
+    ticket = db.session.get(Ticket, tid)
+    ticket.claimed_loss, ticket.order_value = Decimal("40.00"), Decimal(order)
+    db.session.commit()
+    remedy = ledger.propose_remedy(ticket, actor=lead, now=now, draft=RemedyDraft(
+        kind=RemedyKind.GOODWILL, form=RemedyForm.CREDIT, description="Credit",
+        cost=Decimal(total), reason=RemedyReason.GOODWILL_GESTURE,
+        cap_base_kind=CapBase(picked) if picked else None))
+    assert (remedy.approval_role or Role.LEAD) is role

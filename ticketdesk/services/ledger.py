@@ -335,7 +335,9 @@ def required_role(ticket: Ticket, *, total_after: Decimal, form: RemedyForm, now
     admin. A second failure of ours moves the approval up one tier.
     """
     rules = rules or rules_for(ticket)
-    cap = compensation_cap(ticket, rules, cap_kind)
+    # A cap base picked by hand may lower the cap, never raise it: the proposer does not
+    # choose the base their approver is judged against.
+    cap = min(compensation_cap(ticket, rules, cap_kind), compensation_cap(ticket, rules))
     if form is RemedyForm.REFUND and authority_tier(ticket, now) is CustomerTier.STRATEGIC:
         return Role.ADMIN
     if total_after <= max(affected_value(ticket), rules.agent_limit):

@@ -25,12 +25,11 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services import ledger, money, orders, outcomes
+from ticketdesk.services import ledger, money, orders, outcomes, playbook_admin
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.errors import DomainError
 from ticketdesk.services.ledger import RemedyDraft
 from ticketdesk.services.playbooks import PlaybookSpec
-from ticketdesk.services.uow import unit_of_work
 from tests import factories
 from tests.test_ledger_service import STEPS, _default_playbook
 
@@ -286,13 +285,10 @@ def test_orders_by_hand_and_by_csv(people, now):
 def test_playbook_limits_are_amounts_of_the_desk_currency(ctx, now, limits, ok):
     spec = PlaybookSpec(name="Limits", steps=STEPS, approval_limits=limits)
     if ok:
-        with unit_of_work():
-            from ticketdesk.services import playbooks
-            playbooks._create_playbook(spec, actor=None, now=now)
+        playbook_admin._check(spec)
     else:
-        from ticketdesk.services import playbooks
         with pytest.raises(DomainError) as err:
-            playbooks._validate(spec)
+            playbook_admin._check(spec)
         assert err.value.field == "approval_limits"
 
 

@@ -5,9 +5,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app
-
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from ticketdesk.database import utcnow

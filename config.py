@@ -46,11 +46,15 @@ class Config:
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
 
     # Compensation defaults, used where a ticket has no playbook or a playbook sets no limit.
-    GOODWILL_AGENT_LIMIT = 50          # total an agent may grant alone above the loss itself
+    # Amounts: a plain number counts in each ticket's own currency (500 is 500 EUR on an EUR
+    # ticket, 500 JPY on a JPY ticket); a mapping such as {"EUR": 500, "JPY": 70000} sets
+    # one per currency, and a currency it leaves out has none (zero; no small orders).
+    GOODWILL_AGENT_LIMIT = 50          # an agent grants alone up to the loss or this, the larger
     EVIDENCE_THRESHOLD = 100           # claims up to this value need no proof
     GOODWILL_DEFAULT_PERCENT = 20
     COMPENSATION_CAP_PERCENT = 150     # of the cap base; past it compensation stops helping
     SMALL_ORDER_LIMIT = 500            # orders up to this value use the whole order as cap base
+    TIER_AUTHORITY_DAYS = 90           # approvals use the highest tier held in this window
     REPEAT_FAILURE_DAYS = 90           # a second failure within this window raises the stakes
     NO_PROOF_WINDOW_DAYS = 90          # the no-proof fast path, once per customer per window
     ARGUMENT_LOOP_REPLIES = 2          # replies before any remedy that trigger a warning

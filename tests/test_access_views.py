@@ -95,7 +95,8 @@ def _user_form(w):
 
 
 def _customer_form(w):
-    return {"name": "Managed Co", "tier": "key", "standing": "preferred",
+    # The tier stays: agents may edit the profile but not the tier (test_rules_authority).
+    return {"name": "Managed Co", "tier": "standard", "standing": "preferred",
             "account_manager_id": w.am, "preferences": "Likes phone calls.",
             "standing_reason": "Confirmed us as preferred supplier."}
 

@@ -150,6 +150,7 @@ def test_edit_customer_tier_standing_and_account_manager(app, build, accounts):
     resp = client.post(f"/customers/{accounts['nobody']}/edit", data={
         "name": "Orphan Shop", "tier": "key", "standing": "active_elimination",
         "standing_reason": "They moved their volume to another supplier.",
+        "tier_reason": "Signed a framework agreement.",
         "account_manager_id": str(accounts["am2"]), "preferences": "Values fast refunds."})
     assert resp.status_code == 302 and resp.location == f"/customers/{accounts['nobody']}"
 

@@ -340,7 +340,7 @@ def test_every_kind_of_line_error_with_line_and_column(shop, now):
     assert text[(3, None)] == ("Expected 5 values (customer_ref,order_ref,ordered_on,amount,"
                                "currency), found 4.")
     assert text[(9, "ordered_on")] == "The order date 2026-03-03 is after today (2026-03-02)."
-    assert text[(10, "amount")] == "Use at most two decimal places."
+    assert text[(10, "amount")] == "EUR amounts have at most 2 decimal places."
     assert text[(11, "amount")] == "Amounts cannot be negative."
     assert text[(12, "amount")] == ("“1,234.50” is not an amount; write a plain number like "
                                     "1234.50.")

@@ -48,6 +48,28 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+class Money(sa.types.TypeDecorator):
+    """An amount of money to its currency's minor unit, up to three decimals (KWD, BHD).
+
+    Stored as ``NUMERIC(15, 3)``. Read back with two decimals unless the third is used
+    (10.50 and 368.00 as before, 1.125 for a KWD amount), so amounts of the usual
+    currencies look the same as in a two-decimal column.
+    """
+
+    impl = sa.Numeric(15, 3)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        value = value if isinstance(value, Decimal) else Decimal(str(value))
+        cents = value.quantize(_CENT)
+        return cents if cents == value else value
+
+
+_CENT = Decimal("0.01")
+
+
 def _enum_values(enum_cls: type[enum.Enum]) -> list[str]:
     return [member.value for member in enum_cls]
 

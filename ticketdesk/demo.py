@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import flag_modified
 
-from ticketdesk.database import UTCDateTime
+from ticketdesk.database import Money, UTCDateTime
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     AssignStrategy,
@@ -2811,7 +2811,7 @@ def _fast_insert(table: sa.Table, rows: list, *, keys: tuple[str, ...] | None = 
         column_type = table.c[key].type
         if isinstance(column_type, UTCDateTime):
             convert.append((position, _sqlite_time if sqlite else _utc))
-        elif isinstance(column_type, sa.Numeric) and sqlite:
+        elif isinstance(column_type, (sa.Numeric, Money)) and sqlite:
             convert.append((position, float))
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         # COPY is many times faster than INSERTs on PostgreSQL; same transaction.

@@ -157,6 +157,7 @@ LABELS = {
         "sla_policy": _l("Service-level policy"), "sla_clock": _l("Service-level clock"),
         "first_response": _l("First response"), "next_response": _l("Next response"),
         "resolution": _l("Resolution"),
+        "customer_tier": _l("Customer tier"),
     },
     "milestone": {
         SlaMilestone.FIRST_RESPONSE: _l("First response"),
@@ -197,7 +198,7 @@ LABELS = {
 # Which label map translates the stored old/new values of a change event.
 _VALUE_MAPS = {"status": "status", "kind": "kind", "severity": "severity",
                "remedy": "remedy_state",
-               "cause_side": "cause_side", "root_cause": "root_cause"}
+               "cause_side": "cause_side", "root_cause": "root_cause", "customer_tier": "tier"}
 
 
 def label(value, group: str):

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ticketdesk.core.inputs import BoundedDateField, NumberField
 from ticketdesk.models import CustomerTier, Standing
-from ticketdesk.tickets.forms import _int_or_none, enum_choices
+from ticketdesk.tickets.forms import MoneyField, _int_or_none, enum_choices
 
 
 class CustomerForm(FlaskForm):
@@ -17,6 +17,11 @@ class CustomerForm(FlaskForm):
                        "the customer."))
     tier = SelectField(_l("Tier"), choices=enum_choices(CustomerTier, "tier"),
                        default=CustomerTier.STANDARD.value)
+    tier_reason = TextAreaField(
+        _l("Why the tier changes"), validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+        description=_l("Needed only when you change the tier. The tier decides who approves "
+                       "compensation; only the account manager or a team lead changes it."))
     standing = SelectField(_l("Our standing with them"), choices=enum_choices(Standing, "standing"),
                            default=Standing.QUALIFICATION_PENDING.value,
                            description=_l("How this customer ranks us as a supplier."))
@@ -40,6 +45,7 @@ class CustomerForm(FlaskForm):
 
 class NewCustomerForm(CustomerForm):
     standing_reason = None  # a new customer starts with a standing; nothing changes yet
+    tier_reason = None
     contact_name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
@@ -54,8 +60,7 @@ class ContactForm(FlaskForm):
 class OrderForm(FlaskForm):
     reference = StringField(_l("Order reference"), validators=[DataRequired(), Length(max=64)])
     ordered_on = BoundedDateField(_l("Order date"), validators=[InputRequired()])
-    amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), NumberRange(min=0)],
-                          render_kw={"inputmode": "decimal"})
+    amount = MoneyField(_l("Amount"), validators=[InputRequired()])
     currency = StringField(_l("Currency"), validators=[DataRequired(), Length(min=3, max=3)])
     remedy_ticket = StringField(
         _l("Ships the remedy of ticket"), validators=[Optional(), Length(max=20)],

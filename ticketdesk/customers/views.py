@@ -21,7 +21,7 @@ from ticketdesk.services import customers as customer_service
 from ticketdesk.services import ledger as ledger_service
 from ticketdesk.services import orders as order_service
 from ticketdesk.services import queue as queue_service
-from ticketdesk.services.errors import DomainError
+from ticketdesk.services.errors import DomainError, PermissionDenied
 from ticketdesk.services.recovery_rules import desk_date
 
 bp = Blueprint("customers", __name__)
@@ -31,10 +31,15 @@ IMPORT_ROLES = order_service.IMPORT_ROLES
 ORDERS_SHOWN = 20
 
 
-def _data(form: CustomerForm) -> customer_service.CustomerData:
+def _data(form: CustomerForm, customer=None) -> customer_service.CustomerData:
     reason = form.standing_reason.data if "standing_reason" in form else ""
+    tier_reason = form.tier_reason.data if "tier_reason" in form else ""
+    # A tier field left out of the request (shown disabled to those who may not change
+    # it) keeps the customer's tier; a tier sent by them anyway is refused by the service.
+    tier = CustomerTier(form.tier.data) if customer is None or form.tier.raw_data \
+        else customer.tier
     return customer_service.CustomerData(
-        name=form.name.data or "", tier=CustomerTier(form.tier.data),
+        name=form.name.data or "", tier=tier, tier_reason=tier_reason or "",
         standing=Standing(form.standing.data), account_manager_id=form.account_manager_id.data,
         preferences=form.preferences.data or "", external_ref=form.external_ref.data,
         purchase_share=form.purchase_share.data, standing_reason=reason or "")
@@ -118,6 +123,7 @@ def _render_detail(customer, *, contact_form=None, order_form=None, status: int 
         revenue=order_service.revenue(customer.id, first, last), revenue_since=first,
         order_form=order_form or (_order_form() if can_edit else None),
         standing_history=customer_service.standing_history(customer.id),
+        tier_history=customer_service.tier_history(customer.id),
         can_see_account=account_service.can_view(current_user, customer),
     ), status
 
@@ -129,12 +135,18 @@ def edit(customer_id: int):
     access.require_edit_customer(current_user, customer)
     form = CustomerForm(obj=customer)
     _manager_choices(form)
+    if not access.can_change_tier(current_user, customer):
+        form.tier.render_kw = {"disabled": True}
+        form.tier.description = _("Only the account manager or a team lead changes the tier.")
+        del form.tier_reason
     if request.method == "GET":
         form.tier.data, form.standing.data = customer.tier.value, customer.standing.value
     if form.validate_on_submit():
         try:
-            customer_service.update_customer(customer, actor=current_user, data=_data(form),
-                                             now=utcnow())
+            customer_service.update_customer(customer, actor=current_user,
+                                             data=_data(form, customer), now=utcnow())
+        except PermissionDenied:
+            raise                                   # 403, not a form error
         except DomainError as exc:
             _error_to(form, exc, "name")
         else:

@@ -41,6 +41,7 @@ from ticketdesk.models.recovery import (
     RecoveryOutcome,
     RecoveryRules,
     StandingChange,
+    TierChange,
     Survey,
     purchase_clause,
 )
@@ -91,5 +92,5 @@ __all__ = [
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "OutboxState",
     "SchedulerLease",
     "EngagementSegment", "LoyaltyState", "Order", "OrderSource", "RecoveryOutcome",
-    "RecoveryRules", "StandingChange", "Survey", "purchase_clause",
+    "RecoveryRules", "StandingChange", "Survey", "TierChange", "purchase_clause",
 ]

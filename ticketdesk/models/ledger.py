@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ticketdesk.database import utcnow
+from ticketdesk.database import Money, utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models.playbook import RemedyForm
 from ticketdesk.models.user import Role, User
@@ -66,16 +66,16 @@ class Remedy(db.Model):
     form: Mapped[RemedyForm]
     description: Mapped[str] = mapped_column(sa.String(500))
     quantity: Mapped[int] = mapped_column(default=1)
-    cost: Mapped[Decimal]
+    cost: Mapped[Decimal] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(sa.String(3))
     # What the remedy answers: how many units/lines, and their value.
     affected_units: Mapped[int | None]
-    affected_value: Mapped[Decimal | None]
+    affected_value: Mapped[Decimal | None] = mapped_column(Money())
     reason: Mapped[RemedyReason]
     in_kind: Mapped[bool] = mapped_column(default=False)        # same item, or the work redone
     valued_at_cost: Mapped[bool] = mapped_column(default=False)  # goodwill items at our cost
     cap_base_kind: Mapped[CapBase] = mapped_column(default=CapBase.AFFECTED)
-    cap_base: Mapped[Decimal]
+    cap_base: Mapped[Decimal] = mapped_column(Money())
     state: Mapped[RemedyState] = mapped_column(default=RemedyState.PROPOSED, index=True)
     # The role whose approval the remedy waits on (None: within the proposer's authority).
     approval_role: Mapped[Role | None]

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ticketdesk.database import utcnow
+from ticketdesk.database import Money, utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models.user import Role, User
 
@@ -130,11 +130,11 @@ class PlaybookVersion(db.Model):
     conditions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     advisory: Mapped[bool] = mapped_column(default=False)
     # Evidence policy: claims up to this value must not require proof from the customer.
-    evidence_threshold: Mapped[Decimal] = mapped_column(default=0)
+    evidence_threshold: Mapped[Decimal] = mapped_column(Money(), default=0)
     make_whole_form: Mapped[RemedyForm] = mapped_column(default=RemedyForm.RESHIP)
     goodwill_basis: Mapped[GoodwillBasis] = mapped_column(default=GoodwillBasis.AFFECTED_PERCENT)
     # Percent for the percent bases, an amount for FIXED, a number of units for EXTRA_UNITS.
-    goodwill_value: Mapped[Decimal] = mapped_column(default=0)
+    goodwill_value: Mapped[Decimal] = mapped_column(Money(), default=0)
     # Goodwill itself is capped at this percent of the cap base.
     goodwill_cap_percent: Mapped[Decimal] = mapped_column(default=30)
     # Make-whole plus goodwill together are capped at this percent of the cap base.

@@ -8,9 +8,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ticketdesk.database import utcnow
+from ticketdesk.database import Money, utcnow
 from ticketdesk.extensions import db
-from ticketdesk.models.account import Customer, Standing
+from ticketdesk.models.account import Customer, CustomerTier, Standing
 from ticketdesk.models.user import User
 
 
@@ -37,7 +37,7 @@ class Order(db.Model):
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
     reference: Mapped[str] = mapped_column(sa.String(64))
     ordered_on: Mapped[date]
-    amount: Mapped[Decimal]
+    amount: Mapped[Decimal] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(sa.String(3))
     # Set when the order is the shipment of a remedy on that ticket (not a purchase).
     remedy_ticket_id: Mapped[int | None] = mapped_column(
@@ -149,6 +149,33 @@ class StandingChange(db.Model):
 
     changed_by: Mapped[User | None] = relationship()
     ticket: Mapped["Ticket | None"] = relationship()  # noqa: F821 - ticket module
+
+
+class TierChange(db.Model):
+    """A change of the customer's tier, with the reason given.
+
+    The tier decides who may approve compensation (a cash refund to a strategic account
+    needs an administrator), so approvals read the highest tier held over a recent window
+    from these rows, not only the tier of the moment.
+    """
+
+    __tablename__ = "tier_changes"
+    __table_args__ = (sa.Index("ix_tier_changes_customer_changed", "customer_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    old_tier: Mapped[CustomerTier]
+    new_tier: Mapped[CustomerTier]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TierChange {self.customer_id} {self.old_tier} → {self.new_tier}>"
 
 
 class RecoveryRules(db.Model):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ticketdesk.database import TimestampMixin, utcnow
+from ticketdesk.database import Money, TimestampMixin, utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models.account import Contact, Customer
 from ticketdesk.models.playbook import CauseSide, PlaybookVersion, RootCause, TicketStep
@@ -130,8 +130,8 @@ class Ticket(TimestampMixin, db.Model):
     severity: Mapped[Severity] = mapped_column(default=Severity.P3, index=True)
     order_reference: Mapped[str] = mapped_column(sa.String(64), default="")
     currency: Mapped[str] = mapped_column(sa.String(3))
-    order_value: Mapped[Decimal | None]
-    claimed_loss: Mapped[Decimal | None]
+    order_value: Mapped[Decimal | None] = mapped_column(Money())
+    claimed_loss: Mapped[Decimal | None] = mapped_column(Money())
     # Indexed first in ix_tickets_status_queue, and second in the team and assignee ones.
     status: Mapped[TicketStatus] = mapped_column(default=TicketStatus.NEW)
     team_id: Mapped[int | None] = mapped_column(

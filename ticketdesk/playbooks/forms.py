@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     FieldList,
     FormField,
     SelectChoice,
@@ -27,7 +26,7 @@ from ticketdesk.models import (
     StepKind,
     TicketKind,
 )
-from ticketdesk.tickets.forms import enum_choices
+from ticketdesk.tickets.forms import MoneyField, enum_choices
 
 # Labels of the playbook enums (the shared LABELS map has no entries for these yet).
 PLAYBOOK_LABELS = {
@@ -77,7 +76,7 @@ def label_choices(group: str) -> list[SelectChoice]:
 
 
 def _money(label, **kwargs):
-    return DecimalField(label, places=2, render_kw={"inputmode": "decimal"}, **kwargs)
+    return MoneyField(label, **kwargs)
 
 
 def _number(label, **kwargs):

@@ -144,6 +144,18 @@ def can_manage_account(user: User, customer: Customer) -> bool:
     return user.role is Role.ACCOUNT_MANAGER and customer.account_manager_id == user.id
 
 
+def can_change_tier(user: User, customer: Customer) -> bool:
+    """The tier decides who approves compensation, so those who propose it (agents) do not
+    set it: the account's own manager, team leads and admins."""
+    return can_manage_account(user, customer)
+
+
+def require_change_tier(user: User, customer: Customer) -> None:
+    if not can_change_tier(user, customer):
+        raise PermissionDenied(_("Only the account manager or a team lead may change the "
+                                 "tier of this customer."))
+
+
 def can_edit_customer(user: User, customer: Customer) -> bool:
     if user.role is Role.LEAD:
         return True

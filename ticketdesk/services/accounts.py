@@ -38,6 +38,7 @@ from ticketdesk.models import (
     RemedyState,
     Role,
     StandingChange,
+    TierChange,
     Survey,
     Ticket,
     User,
@@ -295,6 +296,16 @@ class StandingEntry:
 
 
 @dataclass(frozen=True)
+class TierEntry:
+    change: TierChange
+    kind: str = "tier"
+
+    @property
+    def moment(self) -> datetime:
+        return self.change.changed_at
+
+
+@dataclass(frozen=True)
 class AccountHistory:
     customer: Customer
     segment: "segments.SegmentView | None"
@@ -302,7 +313,7 @@ class AccountHistory:
     open_complaints: int
     recoveries: int                    # resolved complaints
     figures: list[CurrencyFigures]
-    timeline: list[ComplaintEntry | StandingEntry]   # newest first
+    timeline: list[ComplaintEntry | StandingEntry | TierEntry]   # newest first
     today: date
 
 
@@ -335,7 +346,12 @@ def history(customer: Customer, *, today: date | None = None) -> AccountHistory:
         .options(joinedload(StandingChange.changed_by), joinedload(StandingChange.ticket))
         .order_by(StandingChange.changed_at.desc(), StandingChange.id.desc())))
 
-    entries: list[ComplaintEntry | StandingEntry] = []
+    tier_changes = list(db.session.scalars(
+        sa.select(TierChange).where(TierChange.customer_id == customer.id)
+        .options(joinedload(TierChange.changed_by))
+        .order_by(TierChange.changed_at.desc(), TierChange.id.desc())))
+
+    entries: list[ComplaintEntry | StandingEntry | TierEntry] = []
     for ticket in tickets:
         day = resolved_on.get(ticket.id)
         before = after = None
@@ -346,7 +362,8 @@ def history(customer: Customer, *, today: date | None = None) -> AccountHistory:
             ticket=ticket, remedies=list(ticket.remedies), survey=surveys.get(ticket.id),
             outcome=outcomes.get(ticket.id), resolved_on=day, before=before, after=after))
     entries.extend(StandingEntry(change) for change in changes)
-    entries.sort(key=lambda e: (e.moment, e.kind == "standing"), reverse=True)
+    entries.extend(TierEntry(change) for change in tier_changes)
+    entries.sort(key=lambda e: (e.moment, e.kind != "complaint"), reverse=True)
 
     counted = [r for t in tickets for r in t.remedies if r.state in COST_STATES]
     cost = _by_currency((r.currency, r.cost) for r in counted if r.ticket_id in resolved_on)

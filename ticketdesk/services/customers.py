@@ -2,25 +2,29 @@
 
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    OPEN_STATUSES,
     Contact,
     Customer,
     CustomerTier,
+    EventKind,
     Role,
     Standing,
     StandingChange,
     Ticket,
+    TierChange,
     User,
 )
-from ticketdesk.services import access, notifications
+from ticketdesk.services import access, events, notifications
 from ticketdesk.services.errors import DomainError, NotFound, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -37,6 +41,8 @@ class CustomerData:
     purchase_share: Decimal | None = None
     # Why the standing changes (required on an edit that changes it).
     standing_reason: str = ""
+    # Why the tier changes (required on an edit that changes it).
+    tier_reason: str = ""
 
 
 EXTERNAL_REF_MAX = 64
@@ -144,11 +150,11 @@ def _clean_purchase_share(value: Decimal | None) -> Decimal | None:
     return value
 
 
-def _clean_reason(reason: str | None, *, field: str) -> str:
+def _clean_reason(reason: str | None, *, field: str, message: str | None = None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Say why the standing changes: what happened, or what the customer "
-                            "told you."), field=field)
+        raise DomainError(message or _("Say why the standing changes: what happened, or what "
+                                       "the customer told you."), field=field)
     if len(reason) > REASON_MAX:
         raise DomainError(_("Keep the reason to %(n)d characters or fewer.", n=REASON_MAX),
                           field=field)
@@ -167,6 +173,53 @@ def _record_standing(customer: Customer, *, standing: Standing, reason: str,
     customer.standing = standing
     db.session.add(change)
     return change
+
+
+# Highest first: a strategic account needs the most authority for compensation.
+TIER_RANK = {CustomerTier.STANDARD: 0, CustomerTier.KEY: 1, CustomerTier.STRATEGIC: 2}
+
+
+def _clean_tier_reason(reason: str | None, *, field: str) -> str:
+    return _clean_reason(reason, field=field, message=_(
+        "Say why the tier changes: the tier decides who approves compensation."))
+
+
+def _record_tier(customer: Customer, *, tier: CustomerTier, reason: str, actor: User | None,
+                 now: datetime) -> TierChange:
+    """Set the tier, add its history row and a field-change event on each open ticket of
+    the customer, where approvers see it (no commit; the caller's unit of work)."""
+    change = TierChange(customer_id=customer.id, old_tier=customer.tier, new_tier=tier,
+                        reason=reason, changed_by_id=actor.id if actor is not None else None,
+                        changed_at=now)
+    old = customer.tier
+    customer.tier = tier
+    db.session.add(change)
+    open_tickets = db.session.scalars(
+        sa.select(Ticket).where(Ticket.customer_id == customer.id,
+                                Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id))
+    for ticket in open_tickets:
+        events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
+                       field="customer_tier", old=old.value, new=tier.value, body=reason)
+    return change
+
+
+def authority_tier(customer: Customer, *, since: datetime) -> CustomerTier:
+    """The highest tier the customer held at any moment from ``since`` until now.
+
+    Approval authority reads this, so lowering a tier (and raising it again) never lowers
+    the approval a remedy needs within the window.
+    """
+    earlier = db.session.scalars(
+        sa.select(TierChange.old_tier).where(TierChange.customer_id == customer.id,
+                                             TierChange.changed_at >= since))
+    return max((customer.tier, *earlier), key=TIER_RANK.__getitem__)
+
+
+def authority_window_start(opened_at: datetime, now: datetime) -> datetime:
+    """Where the tier window of a ticket begins: when it was opened, or
+    ``TIER_AUTHORITY_DAYS`` before ``now``, whichever is earlier."""
+    days = int(current_app.config["TIER_AUTHORITY_DAYS"])
+    return min(opened_at, now - timedelta(days=days))
 
 
 def _new_customer(data: CustomerData) -> Customer:
@@ -224,10 +277,16 @@ def create_customer(*, actor: User, data: CustomerData,
 def update_customer(customer: Customer, *, actor: User, data: CustomerData,
                     now: datetime | None = None) -> Customer:
     """Save the profile. A change of standing needs ``data.standing_reason`` and is
-    recorded as a ``StandingChange`` in the same transaction. A new account manager
-    takes the account's tickets out of the former one's sight, and their watches on
-    them are removed in the same transaction."""
+    recorded as a ``StandingChange`` in the same transaction; a change of tier needs
+    ``data.tier_reason``, is allowed only to ``access.can_change_tier`` (not to agents)
+    and is recorded as a ``TierChange`` with an event on the customer's open tickets.
+    A new account manager takes the account's tickets out of the former one's sight, and
+    their watches on them are removed in the same transaction."""
     access.require_edit_customer(actor, customer)
+    tier = CustomerTier(data.tier)
+    tier_changes = tier != customer.tier
+    if tier_changes:
+        access.require_change_tier(actor, customer)
     if not data.name.strip():
         raise DomainError(_("A customer needs a name."), field="name")
     _account_manager_for(actor, data.account_manager_id, customer)
@@ -238,9 +297,13 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData,
     reason = _clean_reason(data.standing_reason, field="standing_reason") \
         if standing_changes else ""
     old_manager = customer.account_manager
+    tier_reason = _clean_tier_reason(data.tier_reason, field="tier_reason") \
+        if tier_changes else ""
+    now = now or utcnow()
     with unit_of_work():
         customer.name = data.name.strip()
-        customer.tier = data.tier
+        if tier_changes:
+            _record_tier(customer, tier=tier, reason=tier_reason, actor=actor, now=now)
         customer.account_manager_id = data.account_manager_id
         if old_manager is not None and old_manager.id != data.account_manager_id:
             # The former manager no longer sees this account's tickets: nor do they
@@ -253,7 +316,7 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData,
         customer.purchase_share = purchase_share
         if standing_changes:
             _record_standing(customer, standing=data.standing, reason=reason, actor=actor,
-                             now=now or utcnow())
+                             now=now)
     return customer
 
 
@@ -277,6 +340,31 @@ def change_standing(customer: Customer, *, standing: Standing, reason: str, acto
         change = _record_standing(customer, standing=standing, reason=reason, actor=actor,
                                   now=now, ticket=ticket)
     return change
+
+
+def change_tier(customer: Customer, *, tier: CustomerTier, reason: str, actor: User,
+                now: datetime) -> TierChange:
+    """Change the customer's tier, with the reason. Allowed to the account's manager, team
+    leads and admins (``access.can_change_tier``); the history row, the new tier and an
+    event on each open ticket of the customer are written in one transaction."""
+    access.require_change_tier(actor, customer)
+    tier = CustomerTier(tier)
+    if tier == customer.tier:
+        raise DomainError(_("The tier is already this one."), field="tier")
+    reason = _clean_tier_reason(reason, field="reason")
+    with unit_of_work():
+        change = _record_tier(customer, tier=tier, reason=reason, actor=actor, now=now)
+    return change
+
+
+def tier_history(customer_id: int) -> list[TierChange]:
+    """The customer's tier changes, newest first."""
+    return list(db.session.scalars(
+        sa.select(TierChange)
+        .where(TierChange.customer_id == customer_id)
+        .options(sa.orm.joinedload(TierChange.changed_by))
+        .order_by(TierChange.changed_at.desc(), TierChange.id.desc())
+    ))
 
 
 def standing_history(customer_id: int) -> list[StandingChange]:

@@ -10,10 +10,9 @@ Make the customer whole first, then add concrete goodwill, all on record:
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
-from babel.numbers import get_currency_precision
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
@@ -38,7 +37,7 @@ from ticketdesk.models import (
     TicketEvent,
     User,
 )
-from ticketdesk.services import access, events, notifications, sla
+from ticketdesk.services import access, customers, events, money, notifications, sla
 from ticketdesk.services.errors import DomainError, InvalidTransition, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -54,10 +53,23 @@ def _tier(role: Role | None) -> int:
     return TIERS.index(role) if role in TIERS else -1
 
 
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    """Round half up to the currency's minor unit (2 for EUR, 0 for JPY)."""
-    places = get_currency_precision(currency)
-    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+round_money = money.round_money    # half up: amounts the desk suggests or averages
+round_down = money.round_down      # caps and limits: never half a minor unit more
+
+
+def configured_amount(name: str, currency: str) -> Decimal | None:
+    """An amount setting for ``currency``.
+
+    A plain number counts in every currency's own units (``SMALL_ORDER_LIMIT = 500`` is
+    500 EUR on an EUR ticket and 500 JPY on a JPY ticket); a mapping gives one amount per
+    currency (``{"EUR": 500, "JPY": 70000}``), and a currency it leaves out has none (None).
+    """
+    value = current_app.config[name]
+    if isinstance(value, dict):
+        value = value.get(currency)
+        if value is None:
+            return None
+    return Decimal(str(value))
 
 
 # ----------------------------------------------------------------- rules
@@ -81,10 +93,15 @@ def rules_for(ticket: Ticket) -> Rules:
     cfg = current_app.config
     version: PlaybookVersion | None = ticket.playbook_version
     limits = (version.approval_limits if version else None) or {}
-    agent_limit = Decimal(str(limits.get("agent", cfg["GOODWILL_AGENT_LIMIT"])))
+    currency = ticket.currency
+    if "agent" in limits:
+        agent_limit = Decimal(str(limits["agent"]))
+    else:
+        agent_limit = configured_amount("GOODWILL_AGENT_LIMIT", currency) or Decimal("0")
     lead_limit = Decimal(str(limits["lead"])) if "lead" in limits else None
     if version is None:
-        return Rules(advisory=False, evidence_threshold=Decimal(str(cfg["EVIDENCE_THRESHOLD"])),
+        threshold = configured_amount("EVIDENCE_THRESHOLD", currency) or Decimal("0")
+        return Rules(advisory=False, evidence_threshold=threshold,
                      make_whole_form=RemedyForm.RESHIP,
                      goodwill_basis=GoodwillBasis.AFFECTED_PERCENT,
                      goodwill_value=Decimal(str(cfg["GOODWILL_DEFAULT_PERCENT"])),
@@ -110,11 +127,17 @@ def affected_value(ticket: Ticket) -> Decimal:
 
 def default_cap_base_kind(ticket: Ticket) -> CapBase:
     """The whole order for small orders of which only part was affected (the bags case),
-    and for any order while the claimed loss is not known yet."""
-    small = Decimal(str(current_app.config["SMALL_ORDER_LIMIT"]))
+    and for any order while the claimed loss is not known yet.
+
+    A claim of at least the order value uses the claim itself. The small-order limit is
+    the one configured for the ticket's currency (``configured_amount``); a currency
+    without one has no small orders.
+    """
+    small = configured_amount("SMALL_ORDER_LIMIT", ticket.currency)
     order = ticket.order_value
     if order is not None and (not claim_known(ticket)
-                              or (order <= small and affected_value(ticket) < order)):
+                              or (small is not None and order <= small
+                                  and affected_value(ticket) < order)):
         return CapBase.ORDER
     return CapBase.AFFECTED
 
@@ -146,8 +169,10 @@ def totals(ticket: Ticket, *, states=LIVE_REMEDY_STATES) -> Totals:
 
 
 def compensation_cap(ticket: Ticket, rules: Rules, kind: CapBase | None = None) -> Decimal:
+    """The total cap: the rule's share of the cap base, rounded *down* to the currency's
+    minor unit (150% of 245 JPY is 367.5, so the cap is 367), never below the loss."""
     _kind, base = cap_base(ticket, kind)
-    cap = round_money(base * rules.total_cap_percent / HUNDRED, ticket.currency)
+    cap = round_down(base * rules.total_cap_percent / HUNDRED, ticket.currency)
     # Making the customer whole is never capped below the loss itself.
     return max(cap, affected_value(ticket))
 
@@ -277,12 +302,12 @@ def suggest(ticket: Ticket) -> Suggestion:
         goodwill = Decimal("0")  # valued when the agent names the item and its cost
     else:
         goodwill = Decimal("0")
-    goodwill_cap = base * rules.goodwill_cap_percent / HUNDRED
+    # The rule's goodwill is rounded half up; both caps are rounded down, so the
+    # suggestion never exceeds either of them.
+    goodwill_cap = round_down(base * rules.goodwill_cap_percent / HUNDRED, currency)
     room = max(cap - current.total - make_whole, Decimal("0"))
-    goodwill = min(goodwill, goodwill_cap) - current.goodwill
-    goodwill = max(round_money(min(goodwill, room), currency), Decimal("0"))
-    if current.total + make_whole + goodwill > cap:  # rounding never pushes past the cap
-        goodwill = max(cap - current.total - make_whole, Decimal("0"))
+    goodwill = min(round_money(goodwill, currency), goodwill_cap) - current.goodwill
+    goodwill = max(min(goodwill, room), Decimal("0"))
     return Suggestion(make_whole_form=rules.make_whole_form, make_whole_cost=make_whole,
                       goodwill_cost=goodwill, goodwill_units=units, cap_base_kind=kind,
                       cap_base=base, cap=cap, goodwill_required=goodwill_required(ticket),
@@ -291,18 +316,29 @@ def suggest(ticket: Ticket) -> Suggestion:
 
 # ----------------------------------------------------------------- authority
 
-def required_role(ticket: Ticket, *, total_after: Decimal, form: RemedyForm,
+def authority_tier(ticket: Ticket, now: datetime) -> CustomerTier:
+    """The customer tier approvals follow: the highest the customer held since the ticket
+    was opened or within ``TIER_AUTHORITY_DAYS`` before ``now``, whichever reaches further
+    back. Lowering a tier (and raising it again) therefore never lowers the approval a
+    remedy needs."""
+    since = customers.authority_window_start(ticket.created_at, now)
+    return customers.authority_tier(ticket.customer, since=since)
+
+
+def required_role(ticket: Ticket, *, total_after: Decimal, form: RemedyForm, now: datetime,
                   rules: Rules | None = None, cap_kind: CapBase | None = None) -> Role:
     """Who may grant a ticket's total compensation of ``total_after``.
 
-    An agent alone up to the make-whole value or the agent limit; a lead up to the
-    cap (and the lead limit, when the playbook sets one); above that, and for any
-    cash refund on a strategic account, an admin. A second failure of ours moves
-    the approval up one tier.
+    An agent alone up to the larger of the loss (the make-whole value) and the agent
+    limit; a lead up to the cap (and the lead limit, when the playbook sets one); above
+    that, and for any cash refund on a strategic account (by ``authority_tier``), an
+    admin. A second failure of ours moves the approval up one tier.
     """
     rules = rules or rules_for(ticket)
-    cap = compensation_cap(ticket, rules, cap_kind)
-    if form is RemedyForm.REFUND and ticket.customer.tier is CustomerTier.STRATEGIC:
+    # A cap base picked by hand may lower the cap, never raise it: the proposer does not
+    # choose the base their approver is judged against.
+    cap = min(compensation_cap(ticket, rules, cap_kind), compensation_cap(ticket, rules))
+    if form is RemedyForm.REFUND and authority_tier(ticket, now) is CustomerTier.STRATEGIC:
         return Role.ADMIN
     if total_after <= max(affected_value(ticket), rules.agent_limit):
         needed = Role.AGENT
@@ -346,19 +382,14 @@ def _validate(ticket: Ticket, draft: RemedyDraft) -> None:
         raise DomainError(_("Describe the remedy."), field="description")
     if len(draft.description) > 500:
         raise DomainError(_("Keep the description under 500 characters."), field="description")
-    if draft.cost < 0:
-        raise DomainError(_("The cost cannot be negative."), field="cost")
-    if draft.cost != round_money(draft.cost, ticket.currency):
-        raise DomainError(_("Use the minor units of %(currency)s.", currency=ticket.currency),
-                          field="cost")
+    if draft.cost is None:
+        raise DomainError(_("Enter the cost."), field="cost")
+    money.check_amount(draft.cost, currency=ticket.currency, field="cost")
+    money.check_amount(draft.affected_value, currency=ticket.currency, field="affected_value")
     if draft.quantity < 1:
         raise DomainError(_("The quantity must be at least 1."), field="quantity")
     if draft.affected_units is not None and draft.affected_units < 0:
         raise DomainError(_("Affected units cannot be negative."), field="affected_units")
-    if draft.affected_value is not None and draft.affected_value < 0:
-        raise DomainError(_("The affected value cannot be negative."), field="affected_value")
-    if draft.cost >= Decimal("10000000000"):
-        raise DomainError(_("That amount is too large."), field="cost")
 
 
 def public_replies_so_far(ticket: Ticket) -> int:
@@ -400,8 +431,8 @@ def _add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetim
     rules = rules or rules_for(ticket)
     kind, base = cap_base(ticket, draft.cap_base_kind)
     total_after = totals(ticket).total + draft.cost
-    needed = required_role(ticket, total_after=total_after, form=draft.form, rules=rules,
-                           cap_kind=kind)
+    needed = required_role(ticket, total_after=total_after, form=draft.form, now=now,
+                           rules=rules, cap_kind=kind)
     within = _tier(actor.role) >= _tier(needed)
     remedy = Remedy(
         ticket=ticket, kind=draft.kind, form=draft.form, description=draft.description.strip(),

@@ -10,14 +10,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Customer, Order, OrderSource, Role, Ticket, User, purchase_clause
-from ticketdesk.services import access
+from ticketdesk.services import access, money
 from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.services.recovery_rules import desk_date
 from ticketdesk.services.tickets import check_currency, check_money
@@ -34,7 +34,6 @@ SHOWN_ERRORS = 100
 IMPORT_ROLES = (Role.ADMIN,)
 _CHUNK = 500  # values per IN (...) in the bulk lookups
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 # ----------------------------------------------------------------- reading
@@ -63,11 +62,8 @@ def revenue(customer_id: int, first: date, last: date) -> dict[str, Decimal]:
                Order.ordered_on >= first, Order.ordered_on <= last)
         .group_by(Order.currency).order_by(Order.currency)
     )
-    return {currency: _cents(total) for currency, total in rows}
-
-
-def _cents(value) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    return {currency: money.round_money(Decimal(str(total)), currency)
+            for currency, total in rows}
 
 
 def year_before(day: date) -> date:
@@ -144,8 +140,8 @@ def add_order(customer: Customer, *, actor: User, data: OrderData, now: datetime
     ordered_on = _check_date(data.ordered_on, today=desk_date(now))
     if data.amount is None:
         raise DomainError(_("Enter the amount (0 for a free shipment)."), field="amount")
-    amount = check_money(data.amount, field="amount")
     currency = check_currency(data.currency)
+    amount = check_money(data.amount, field="amount", currency=currency)
     ticket = _remedy_ticket(customer, data.remedy_ticket)
     duplicate = db.session.scalar(sa.select(Order.id).where(
         Order.customer_id == customer.id, Order.reference == reference))
@@ -289,22 +285,22 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
         errors.append(LineError(line, "ordered_on", _(
             "The order date %(day)s is after today (%(today)s).", day=day,
             today=today.isoformat())))
-    amount = None
-    try:
-        if not _AMOUNT.fullmatch(amount_text):
-            raise InvalidOperation
-        amount = check_money(Decimal(amount_text), field="amount")
-    except InvalidOperation:
-        errors.append(LineError(line, "amount", _(
-            "“%(value)s” is not an amount; write a plain number like 1234.50.",
-            value=amount_text)))
-    except DomainError as exc:
-        errors.append(LineError(line, "amount", exc.message))
     currency = None
     try:
         currency = check_currency(currency_text)
     except DomainError as exc:
         errors.append(LineError(line, "currency", exc.message))
+    amount = None
+    try:
+        amount = money.parse_amount(amount_text)
+        if amount is None:
+            raise ValueError(_("The amount is missing."))
+        # Checked against the line's currency when that is valid (333.5 JPY is refused).
+        amount = check_money(amount, field="amount", currency=currency) if currency else amount
+    except ValueError as exc:
+        errors.append(LineError(line, "amount", str(exc)))
+    except DomainError as exc:
+        errors.append(LineError(line, "amount", exc.message))
     if len(errors) > before:
         return None
     return _Row(line, customer_ref, reference, ordered_on, amount, currency)

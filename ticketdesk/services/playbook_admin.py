@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -64,8 +65,10 @@ def _require_manager(actor: User) -> None:
 
 
 def _check(spec: PlaybookSpec) -> None:
-    """Everything ``playbooks._validate`` checks, plus condition values and column bounds."""
+    """Everything ``playbooks._validate`` checks, plus condition values and column bounds,
+    and amounts to the minor unit of the desk's currency."""
     playbooks._validate(spec)
+    playbooks.check_amounts(spec, current_app.config["DEFAULT_CURRENCY"])
     known_slugs: set[str] | None = None
     for key, values in spec.conditions.items():
         if isinstance(values, str) or not isinstance(values, Iterable):

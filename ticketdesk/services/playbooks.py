@@ -26,7 +26,7 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services import access, events
+from ticketdesk.services import access, events, money
 from ticketdesk.services.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from ticketdesk.services.uow import unit_of_work
 
@@ -64,6 +64,26 @@ class PlaybookSpec:
     approval_limits: dict = field(default_factory=dict)
 
 
+def check_amounts(spec: PlaybookSpec, currency: str | None = None) -> None:
+    """The playbook's amounts (no-proof threshold, fixed goodwill, approval limits) are
+    amounts: finite, not negative, below the largest amount. They carry no currency and
+    apply to each ticket in its own currency; given ``currency`` (the desk's, when a lead
+    saves a playbook), they are also held to its minor unit."""
+    amounts = [("evidence_threshold", spec.evidence_threshold)]
+    if spec.goodwill_basis is GoodwillBasis.FIXED:
+        amounts.append(("goodwill_value", spec.goodwill_value))
+    for limit in (spec.approval_limits or {}).values():
+        try:
+            amounts.append(("approval_limits", Decimal(str(limit))))
+        except ArithmeticError:
+            raise DomainError(_("Approval limits must be amounts of zero or more."),
+                              field="approval_limits") from None
+    for name, value in amounts:
+        problem = money.amount_problem(value, currency)
+        if problem:
+            raise DomainError(problem, field=name)
+
+
 def _validate(spec: PlaybookSpec) -> None:
     """Raise DomainError naming the field for anything a playbook may not hold."""
     if not spec.name.strip():
@@ -85,6 +105,7 @@ def _validate(spec: PlaybookSpec) -> None:
         if step.kind is StepKind.STATUS_UPDATE and not (step.recur_hours or 0) > 0:
             raise DomainError(_("Step %(n)s: a recurring status update needs its interval in "
                                 "hours.", n=number), field="steps")
+    check_amounts(spec)
     for name in ("evidence_threshold", "goodwill_value", "goodwill_cap_percent",
                  "total_cap_percent"):
         if getattr(spec, name) < 0:

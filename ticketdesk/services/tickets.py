@@ -36,6 +36,7 @@ from ticketdesk.services import (
     events,
     guards,
     ledger,
+    money,
     notifications,
     playbooks,
     ratelimit,
@@ -158,23 +159,13 @@ def _clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
     return value
 
 
-def check_money(value: Decimal | None, *, field: str) -> Decimal | None:
-    if value is None:
-        return None
-    if value < 0:
-        raise DomainError(_("Amounts cannot be negative."), field=field)
-    if value.as_tuple().exponent < -2:
-        raise DomainError(_("Use at most two decimal places."), field=field)
-    if value >= Decimal("10000000000"):
-        raise DomainError(_("That amount is too large."), field=field)
-    return value
+def check_money(value: Decimal | None, *, field: str, currency: str) -> Decimal | None:
+    """A valid amount of ``currency`` (see ``services.money``), or DomainError on ``field``."""
+    return money.check_amount(value, currency=currency, field=field)
 
 
 def check_currency(code: str) -> str:
-    code = (code or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise DomainError(_("Use a three-letter currency code such as EUR."), field="currency")
-    return code
+    return money.check_currency(code)
 
 
 def _active_category(category_id: int | None) -> Category:
@@ -219,6 +210,7 @@ def _resolve_assignment(team_id: int | None, assignee_id: int | None, *, now: da
 def _new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
                 team: Team | None, assignee: User | None, now: datetime) -> Ticket:
     category = _active_category(fields.category_id)
+    currency = check_currency(fields.currency)
     ticket = Ticket(
         reference=counters.next_ticket_reference(),
         customer=customer,
@@ -232,9 +224,9 @@ def _new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
         category=category,
         severity=fields.severity,
         order_reference=(fields.order_reference or "").strip()[:64],
-        currency=check_currency(fields.currency),
-        order_value=check_money(fields.order_value, field="order_value"),
-        claimed_loss=check_money(fields.claimed_loss, field="claimed_loss"),
+        currency=currency,
+        order_value=check_money(fields.order_value, field="order_value", currency=currency),
+        claimed_loss=check_money(fields.claimed_loss, field="claimed_loss", currency=currency),
         cause_side=fields.cause_side,
         reopen_count=0,
         status=TicketStatus.NEW,
@@ -720,6 +712,7 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
     """Edit categorisation and money fields; one field-change event per changed field."""
     access.require_work_ticket(actor, ticket)
     _check_version(ticket, expected_version)
+    currency = check_currency(changes.currency)
     new = {
         "subject": _clean_text(changes.subject, field="subject", label=_("Subject"),
                                maximum=SUBJECT_MAX),
@@ -728,9 +721,10 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
         if changes.category_id != ticket.category_id else ticket.category_id,
         "severity": changes.severity,
         "order_reference": (changes.order_reference or "").strip()[:64],
-        "currency": check_currency(changes.currency),
-        "order_value": check_money(changes.order_value, field="order_value"),
-        "claimed_loss": check_money(changes.claimed_loss, field="claimed_loss"),
+        "currency": currency,
+        "order_value": check_money(changes.order_value, field="order_value", currency=currency),
+        "claimed_loss": check_money(changes.claimed_loss, field="claimed_loss",
+                                    currency=currency),
         "cause_side": changes.cause_side,
     }
     changed: list[TicketEvent] = []
@@ -763,7 +757,8 @@ def _display(name: str, value, ticket: Ticket) -> str | None:
     if value is None:
         return None
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        # In the ticket's (possibly new) currency: 368 JPY, 10.50 EUR, 1.250 KWD.
+        return str(value.quantize(money.minor_unit(ticket.currency)))
     if hasattr(value, "value"):
         return value.value
     return str(value)

@@ -11,7 +11,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from ticketdesk.core.inputs import IntField, choice_id, optional_id
 from ticketdesk.models import (
@@ -27,6 +35,7 @@ from ticketdesk.models import (
     TicketKind,
     TicketStatus,
 )
+from ticketdesk.services import money
 from ticketdesk.templating import LABELS
 
 
@@ -34,9 +43,37 @@ def enum_choices(enum_cls, group: str, *, exclude=()) -> list[SelectChoice]:
     return [SelectChoice(m.value, LABELS[group][m]) for m in enum_cls if m not in exclude]
 
 
+class MoneyField(DecimalField):
+    """The one field type of every amount: a plain decimal number, not negative, below the
+    largest amount, with at most as many decimals as the money columns keep.
+
+    ``Infinity``, ``NaN``, ``sNaN``, exponents (``1e30``, ``1e309``) and anything but digits
+    and one point get a form error, never a server error. Whether the decimals suit the
+    currency (no cents in JPY) is the services' check, which knows the currency.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, places=None, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        self.data = money.parse_amount(valuelist[0])   # ValueError → a form error
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()          # the parse error says it all
+        if self.data is not None:
+            problem = money.amount_problem(self.data)
+            if problem:
+                # Stop the chain: NumberRange cannot compare what is not an amount.
+                raise StopValidation(problem)
+
+
 def _money_field(label):
-    return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=0)],
-                        render_kw={"inputmode": "decimal"})
+    return MoneyField(label, validators=[Optional()])
 
 
 def _int_or_none(value):
@@ -213,8 +250,7 @@ class RemedyProposalForm(FlaskForm):
                               render_kw={"placeholder": _l("e.g. 2 bags reshipped by express today")})
     quantity = IntField(_l("Quantity"), default=1,
                         validators=[InputRequired(), NumberRange(min=1, max=QUANTITY_MAX)])
-    cost = DecimalField(_l("Cost"), places=2, validators=[InputRequired(), NumberRange(min=0)],
-                        render_kw={"inputmode": "decimal"})
+    cost = MoneyField(_l("Cost"), validators=[InputRequired()])
     affected_units = IntField(_l("Affected units"),
                               validators=[Optional(), NumberRange(min=0, max=QUANTITY_MAX)])
     affected_value = _money_field(_l("Affected value"))

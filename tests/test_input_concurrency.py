@@ -21,10 +21,7 @@ from ticketdesk.models import Role, Ticket, TicketWatcher
 
 
 def _client(app, user_id):
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
-    return client
+    return factories.log_in(app.test_client(), user_id)
 
 
 def _seed(app):

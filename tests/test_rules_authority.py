@@ -166,10 +166,7 @@ def test_approvals_read_the_highest_tier_of_the_window(people, now, changes, ope
 
 
 def _client_as(app, user_id: int):
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
-    return client
+    return factories.log_in(app.test_client(), user_id)
 
 
 def _field_error(page: str, field_id: str) -> str | None:

@@ -308,10 +308,7 @@ def _field_error(page: str, field_id: str) -> str | None:
 
 
 def _client_as(app, user_id: int):
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = str(user_id), True
-    return client
+    return factories.log_in(app.test_client(), user_id)
 
 
 @pytest.fixture

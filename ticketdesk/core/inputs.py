@@ -64,8 +64,8 @@ def parse_id(value) -> int:
 def choice_id(value) -> int | None:
     """A select's value as an id (the ``coerce`` of id selects).
 
-    WTForms also coerces every offered choice when it draws the select, so the usual
-    placeholders pass: "" and None give None, 0 stays 0 (no record has it).
+    WTForms also coerces every offered choice when it draws the select, the empty first
+    choice included, so "" and None give None and 0 stays 0 (no record has id 0).
     """
     if value is None or value == "":
         return None

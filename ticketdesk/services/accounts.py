@@ -286,19 +286,11 @@ class ComplaintEntry:
 
 
 @dataclass(frozen=True)
-class StandingEntry:
-    change: StandingChange
-    kind: str = "standing"
+class ProfileChangeEntry:
+    """A change of standing (``kind="standing"``) or of tier (``kind="tier"``), with its reason."""
 
-    @property
-    def moment(self) -> datetime:
-        return self.change.changed_at
-
-
-@dataclass(frozen=True)
-class TierEntry:
-    change: TierChange
-    kind: str = "tier"
+    change: StandingChange | TierChange
+    kind: str
 
     @property
     def moment(self) -> datetime:
@@ -313,7 +305,7 @@ class AccountHistory:
     open_complaints: int
     recoveries: int                    # resolved complaints
     figures: list[CurrencyFigures]
-    timeline: list[ComplaintEntry | StandingEntry | TierEntry]   # newest first
+    timeline: list[ComplaintEntry | ProfileChangeEntry]   # newest first
     today: date
 
 
@@ -351,7 +343,7 @@ def history(customer: Customer, *, today: date | None = None) -> AccountHistory:
         .options(joinedload(TierChange.changed_by))
         .order_by(TierChange.changed_at.desc(), TierChange.id.desc())))
 
-    entries: list[ComplaintEntry | StandingEntry | TierEntry] = []
+    entries: list[ComplaintEntry | ProfileChangeEntry] = []
     for ticket in tickets:
         day = resolved_on.get(ticket.id)
         before = after = None
@@ -361,8 +353,8 @@ def history(customer: Customer, *, today: date | None = None) -> AccountHistory:
         entries.append(ComplaintEntry(
             ticket=ticket, remedies=list(ticket.remedies), survey=surveys.get(ticket.id),
             outcome=outcomes.get(ticket.id), resolved_on=day, before=before, after=after))
-    entries.extend(StandingEntry(change) for change in changes)
-    entries.extend(TierEntry(change) for change in tier_changes)
+    entries.extend(ProfileChangeEntry(change, "standing") for change in changes)
+    entries.extend(ProfileChangeEntry(change, "tier") for change in tier_changes)
     entries.sort(key=lambda e: (e.moment, e.kind != "complaint"), reverse=True)
 
     counted = [r for t in tickets for r in t.remedies if r.state in COST_STATES]

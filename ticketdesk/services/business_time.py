@@ -303,6 +303,16 @@ def _open_spans_from(calendar: Calendar, start: datetime):
 
 # --- public API ---------------------------------------------------------------------------
 
+def _count_args(calendar: Calendar, start: datetime, minutes: int) -> tuple[datetime, int]:
+    """The checked arguments of a count of open minutes from ``start``."""
+    start_utc = _utc(start, "start")
+    minutes = operator.index(minutes)
+    if minutes < 0:
+        raise ValueError(f"minutes must not be negative, got {minutes}.")
+    _require_hours(calendar)
+    return start_utc, minutes
+
+
 def add_minutes(calendar: Calendar, start: datetime, minutes: int) -> datetime:
     """The earliest moment by which ``minutes`` of open time have passed since ``start``.
 
@@ -317,11 +327,7 @@ def add_minutes(calendar: Calendar, start: datetime, minutes: int) -> datetime:
     opening hours, or when no open time turns up within MAX_CLOSED_DAYS days (all holidays).
     Steps whole intervals, never single minutes.
     """
-    start_utc = _utc(start, "start")
-    minutes = operator.index(minutes)
-    if minutes < 0:
-        raise ValueError(f"minutes must not be negative, got {minutes}.")
-    _require_hours(calendar)
+    start_utc, minutes = _count_args(calendar, start, minutes)
     if minutes == 0:
         return start_utc
     remaining = timedelta(minutes=minutes)
@@ -438,11 +444,7 @@ def add_running(calendar: Calendar, start: datetime, minutes: int,
     moment the clock runs again. ``running_time(c, start, t, stops) > minutes`` exactly when
     ``t`` is after that moment.
     """
-    start_utc = _utc(start, "start")
-    minutes = operator.index(minutes)
-    if minutes < 0:
-        raise ValueError(f"minutes must not be negative, got {minutes}.")
-    _require_hours(calendar)
+    start_utc, minutes = _count_args(calendar, start, minutes)
     if minutes == 0:
         return start_utc
     remaining = timedelta(minutes=minutes)

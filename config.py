@@ -82,6 +82,30 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "TicketDesk <ticketdesk@localhost>"
     MAIL_TIMEOUT = 10
+    # The desk's mailbox: customers' answers go here (Reply-To). Empty: MAIL_FROM's address.
+    MAIL_REPLY_TO = ""
+    # Further addresses that are the desk's own (comma separated): mail from them is never
+    # answered, so two desks cannot answer each other for ever.
+    MAIL_OWN_ADDRESSES = ""
+
+    # Incoming e-mail: the mailbox `flask mail poll` (and the scheduler, every run) reads.
+    # IMAP_SECURITY is "ssl" (TLS from the start, port 993) or "starttls" (port 143);
+    # IMAP_CA_FILE trusts a private certificate authority. Without IMAP_HOST nothing is polled.
+    IMAP_HOST: str | None = None
+    IMAP_PORT = 993
+    IMAP_SECURITY = "ssl"
+    IMAP_CA_FILE: str | None = None
+    IMAP_USER: str | None = None
+    IMAP_PASSWORD: str | None = None
+    IMAP_FOLDER = "INBOX"
+    # Where a stored message is moved; empty: it is flagged \Seen and \Deleted, then expunged.
+    IMAP_DONE_FOLDER = "TicketDesk/Done"
+    IMAP_BATCH = 50
+    IMAP_TIMEOUT = 30
+    # A received message larger than this is held, not read.
+    MAIL_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+    # New tickets opened by e-mail per sender address per hour; further ones are held.
+    MAIL_NEW_TICKETS_PER_SENDER = 5
 
     # Notifications: how often open pages ask for new ones, and the gap between
     # reminders about the same overdue playbook step.

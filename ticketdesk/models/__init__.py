@@ -27,7 +27,9 @@ from ticketdesk.models.playbook import (
     StepKind,
     TicketStep,
 )
+from ticketdesk.models.mail import InboundMail, InboundSource, InboundState, TicketCc
 from ticketdesk.models.notification import (
+    MailPurpose,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -89,6 +91,7 @@ __all__ = [
     "TicketEvent", "TicketKind", "TicketStatus", "User", "UserSession", "team_members",
     "AwayReason", "AssignStrategy", "NotifyTarget", "RoutingRule", "TicketWatcher",
     "BusinessCalendar", "CalendarHoliday", "SlaEvent", "SlaMilestone", "SlaPolicy", "SlaState",
+    "InboundMail", "InboundSource", "InboundState", "MailPurpose", "TicketCc",
     "Notification", "NotificationKind", "NotificationPreference", "OutboxMessage", "OutboxState",
     "SchedulerLease",
     "EngagementSegment", "LoyaltyState", "Order", "OrderSource", "RecoveryOutcome",

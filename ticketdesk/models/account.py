@@ -81,6 +81,12 @@ class Contact(db.Model):
     # Stored lower-case; one contact per address so intake by email is unambiguous.
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # False while nobody has confirmed the person speaks for the customer (a public form
+    # naming an account from an address we did not know); an agent confirms or moves it.
+    verified: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The language and timezone of e-mails to this person ("": the desk's).
+    locale: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")

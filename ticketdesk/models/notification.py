@@ -76,6 +76,18 @@ class OutboxState(enum.StrEnum):
     LOGGED = "logged"      # no SMTP server configured: written to the log instead
     FAILED = "failed"      # gave up after the last retry, or could not be sent at all
     WITHHELD = "withheld"  # not sent: its recipient may no longer see what it is about
+    BOUNCED = "bounced"    # accepted, then returned by the receiving side (a DSN came back)
+
+
+class MailPurpose(enum.StrEnum):
+    """Why an e-mail is sent: a staff notification, or one of the customer's messages."""
+
+    NOTIFICATION = "notification"        # to a member of staff
+    ACKNOWLEDGEMENT = "acknowledgement"  # to the customer: we have your complaint
+    REPLY = "reply"                      # to the customer: an agent's public reply
+    RESOLUTION = "resolution"            # to the customer: the complaint is resolved
+    SURVEY = "survey"                    # to the customer: how did we do?
+    PRIVATE_LINK = "private_link"        # to the customer: the link to their complaint again
 
 
 class OutboxMessage(db.Model):
@@ -108,5 +120,26 @@ class OutboxMessage(db.Model):
         sa.ForeignKey("notifications.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+    # What the message is, and for the customer's messages the ticket (and the timeline
+    # entry) it belongs to, so the ticket shows each message's delivery state.
+    purpose: Mapped[MailPurpose] = mapped_column(
+        default=MailPurpose.NOTIFICATION, server_default=MailPurpose.NOTIFICATION.value)
+    ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ticket_events.id", ondelete="SET NULL"), index=True)
+    # Further recipients (comma separated) and the headers that thread the conversation.
+    cc_addresses: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    from_name: Mapped[str] = mapped_column(sa.String(160), default="", server_default="")
+    in_reply_to: Mapped[str] = mapped_column(sa.String(998), default="", server_default="")
+    thread_references: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Auto-Submitted: auto-generated on everything a person did not write.
+    auto_generated: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The HTML alternative of ``body`` (None: plain text only), and its language.
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
+    locale: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    bounced_at: Mapped[datetime | None]
 
     notification: Mapped[Notification | None] = relationship()

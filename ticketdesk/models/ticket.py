@@ -186,6 +186,12 @@ class Ticket(TimestampMixin, db.Model):
     next_response_breached: Mapped[bool] = mapped_column(default=False)
     remedy_breached: Mapped[bool] = mapped_column(default=False)
     resolution_breached: Mapped[bool] = mapped_column(default=False)
+    # Why the ticket needs a person's look before anyone trusts it (empty: it does not):
+    # an unverified contact, a mail that named a ticket its sender may not join.
+    review_reason: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    # The ticket this one follows on from (a reply to a closed ticket, a mail naming another).
+    related_ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -211,6 +217,7 @@ class Ticket(TimestampMixin, db.Model):
     steps: Mapped[list[TicketStep]] = relationship(
         order_by=TicketStep.position, passive_deletes=True, cascade="all, delete-orphan"
     )
+    related_ticket: Mapped["Ticket | None"] = relationship(remote_side=[id])
 
     @property
     def is_open(self) -> bool:
@@ -238,6 +245,12 @@ class TicketEvent(db.Model):
     field: Mapped[str | None] = mapped_column(sa.String(64))
     old_value: Mapped[str | None] = mapped_column(sa.String(255))
     new_value: Mapped[str | None] = mapped_column(sa.String(255))
+    # How a message travelled: a customer's came by "email" or "web" (the private link), or
+    # was logged by staff ("staff"); a public reply was e-mailed ("email"), logged only
+    # ("log_only") or had nobody to go to ("no_address"). Empty for other events.
+    via: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    # The quoted history and signature cut from a customer's e-mail ("show quoted text").
+    quoted_body: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")

@@ -15,6 +15,10 @@
 #                 dovecot-imapd package)
 #   TICKETDESK_DOVECOT_PORT   first port to try (default: a random one from
 #                 20000 on); two consecutive free ports are taken
+#   TICKETDESK_DOVECOT_OWNER  process id the server belongs to (default: the
+#                 caller); a server left behind by an owner that has gone away
+#                 (a test run that was killed) is stopped and removed at the
+#                 next start
 #   TICKETDESK_DOVECOT_CAPABILITY   the IMAP capabilities to announce instead
 #                 of Dovecot's own (e.g. a list without MOVE, to test clients
 #                 against servers that lack it)
@@ -57,6 +61,26 @@ stop_dir() {
     fi
   fi
   rm -rf -- "$dir"
+}
+
+# Servers from earlier runs whose owner has gone: stop them so they do not hold
+# ports or processes.
+reap_leftovers() {
+  local parent marker dir owner
+  local parents=(/tmp)
+  [[ -n "${TMPDIR:-}" && "${TMPDIR%/}" != /tmp ]] && parents+=("${TMPDIR%/}")
+  for parent in "${parents[@]}"; do
+    for marker in "$parent"/*/"$MARKER"; do
+      [[ -f "$marker" ]] || continue
+      dir="${marker%/"$MARKER"}"
+      owner="$(cat "$dir/owner" 2>/dev/null || true)"
+      if [[ -n "$owner" ]] && kill -0 "$owner" 2>/dev/null; then
+        continue    # its run is still going
+      fi
+      log "found a leftover server in $dir (owner ${owner:-unknown} has gone)"
+      stop_dir "$dir"
+    done
+  done
 }
 
 make_certificates() {
@@ -156,7 +180,11 @@ start() {
   [[ -d "$dir" ]] || mkdir -p -- "$dir"
   dir="$(cd "$dir" && pwd)"
   [[ -z "$(ls -A "$dir")" ]] || die "$dir must be empty"
+
+  reap_leftovers
+
   touch "$dir/$MARKER"
+  echo "${TICKETDESK_DOVECOT_OWNER:-$PPID}" > "$dir/owner"
 
   if [[ $EUID -eq 0 ]]; then
     user=dovecot

@@ -197,24 +197,48 @@ def test_poll_stores_each_message_and_moves_it_to_the_done_folder(
     assert imap.poll(now=now).fetched == 0 and len(stored_rows()) == 2
 
 
-def test_a_crash_between_storing_and_moving_neither_duplicates_nor_loses(
-        mailbox, ctx, now):
+def _copy_to_done(server, *, delete: bool) -> None:
+    """What a run that stopped half-way did in the mailbox: copied the first message to
+    the done folder, and (``delete``) moved it there altogether."""
+    conn = server.connect()
+    try:
+        conn.create(f'"{DONE}"')
+        conn.select("INBOX")
+        uid = conn.uid("SEARCH", None, "ALL")[1][0].split()[0].decode()
+        assert conn.uid("COPY", uid, f'"{DONE}"')[0] == "OK"
+        if delete:
+            conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)")
+            conn.expunge()
+    finally:
+        conn.logout()
+
+
+@pytest.mark.parametrize(("where", "stored_again", "in_done"), [
+    ("after storing, before moving", 1, 1),
+    ("after copying to the done folder, before deleting (a server without MOVE)", 1, 2),
+    ("after moving, before acting on it", 0, 1),
+])
+def test_a_run_that_stopped_half_way_neither_duplicates_nor_loses(
+        mailbox, ctx, now, where, stored_again, in_done):
     # No header line: acting on it holds it, which shows whether it was acted on.
     raw = b"a message the desk cannot read\r\n"
     mailbox.deliver(raw, message(4))
-    # The run that crashed: it stored the first message, then stopped before moving it
-    # (and before acting on it).
+    # The run that stopped: it stored the first message (but did not act on it) ...
     inbound.store(raw, source=InboundSource.IMAP, now=now)
     assert stored_rows()[0].state is InboundState.RECEIVED
-    assert [m for m, _ in mailbox.messages("INBOX")][0] == raw
+    # ... and got this far with it in the mailbox.
+    if stored_again == 1 and in_done == 2:
+        _copy_to_done(mailbox, delete=False)
+    elif stored_again == 0:
+        _copy_to_done(mailbox, delete=True)
     report = imap.poll(now=now)
-    assert (report.stored, report.duplicates, report.moved, report.failed) == (1, 1, 2, 0)
+    assert (report.stored, report.duplicates, report.failed) == (1, stored_again, 0), where
     rows = stored_rows()
-    assert [row.raw for row in rows] == [raw, message(4)]
-    # The crashed run's message is acted on now.
-    assert rows[0].state is InboundState.HELD
+    assert [row.raw for row in rows] == [raw, message(4)]   # one row each: no duplicate
+    assert rows[0].state is InboundState.HELD               # acted on now: not lost
     assert mailbox.messages("INBOX") == []
-    assert [m for m, _ in mailbox.messages(DONE)] == [raw, message(4)]
+    done = [m for m, _ in mailbox.messages(DONE)]
+    assert done.count(raw) == in_done and done.count(message(4)) == 1
 
 
 def test_without_a_done_folder_messages_are_deleted_once_stored(mailbox, app, ctx, now):
@@ -238,24 +262,31 @@ def test_a_message_that_is_no_mail_is_held_and_the_others_still_arrive(mailbox, 
     assert mailbox.messages("INBOX") == []
 
 
-def test_a_run_takes_at_most_imap_batch_messages(mailbox, app, ctx, now):
-    app.config["IMAP_BATCH"] = 2
-    mailbox.deliver(message(1), message(2), message(3))
+@pytest.mark.parametrize(("batch", "delivered", "first_run"), [
+    (1, 2, 1), (2, 3, 2), (3, 3, 3), (50, 4, 4)])
+def test_a_run_takes_at_most_imap_batch_messages(mailbox, app, ctx, now, batch, delivered,
+                                                  first_run):
+    app.config["IMAP_BATCH"] = batch
+    sent = [message(n) for n in range(delivered)]
+    mailbox.deliver(*sent)
     first = imap.poll(now=now)
-    assert (first.stored, first.remaining) == (2, 1)
-    assert "1 left for the next run" in first.summary()
-    assert len(mailbox.messages("INBOX")) == 1
-    second = imap.poll(now=now)
-    assert (second.stored, second.remaining) == (1, 0)
-    assert mailbox.messages("INBOX") == [] and len(stored_rows()) == 3
+    assert (first.stored, first.remaining) == (first_run, delivered - first_run)
+    assert ("left for the next run" in first.summary()) is (delivered > first_run)
+    assert [raw for raw, _ in mailbox.messages("INBOX")] == sent[first_run:]
+    imap.poll(now=now)
+    assert [row.raw for row in stored_rows()] == sent[:first_run + batch]
 
 
-def test_poll_stops_when_keep_going_says_no(mailbox, ctx, now):
-    mailbox.deliver(message(1), message(2), message(3))
-    answers = iter([True, False])
+@pytest.mark.parametrize("allowed", [0, 1, 3])
+def test_poll_stops_when_keep_going_says_no(mailbox, ctx, now, allowed):
+    sent = [message(1), message(2), message(3)]
+    mailbox.deliver(*sent)
+    answers = iter([True] * allowed + [False])
     report = imap.poll(now=now, keep_going=lambda: next(answers))
-    assert report.stopped and (report.stored, report.remaining) == (1, 2)
-    assert len(mailbox.messages("INBOX")) == 2 and len(stored_rows()) == 1
+    assert report.stopped is (allowed < 3)
+    assert (report.stored, report.remaining) == (allowed, 3 - allowed)
+    assert [raw for raw, _ in mailbox.messages("INBOX")] == sent[allowed:]
+    assert [row.raw for row in stored_rows()] == sent[:allowed]
 
 
 @pytest.fixture(scope="module")
@@ -335,28 +366,69 @@ def test_mail_poll_command_exit_status(mailbox, app, case, settings, status, wor
 
 # ---------------------------------------------------------------- the scheduler ---
 
-def test_the_scheduler_polls_the_mailbox_every_run(mailbox, app, now):
-    assert "mail" in [job.id for job in background.JOBS]
+@pytest.mark.parametrize(("case", "settings", "mail_summary", "left_in_inbox", "rows"), [
+    ("a mailbox", {}, "mail: fetched 1: 1 new, 0 already stored, 1 moved, 0 failed; acted on ",
+     0, 2),
+    ("a mailbox refusing the login", {"IMAP_PASSWORD": "wrong"},
+     "mail: failed (The IMAP server 127.0.0.1:", 1, 1),
+    ("no mailbox", {"IMAP_HOST": None}, "mail: no mailbox to poll; acted on 1 waiting", 1, 1),
+])
+def test_the_scheduler_runs_the_mail_job_first_every_run(
+        mailbox, app, now, case, settings, mail_summary, left_in_inbox, rows):
+    assert [job.id for job in background.JOBS][0] == "mail"
+    app.config.update(settings)
+    with app.app_context():
+        # Piped mail whose process stopped after storing it: waiting to be acted on.
+        inbound.store(b"piped, never acted on\r\n", source=InboundSource.PIPE, now=now)
     mailbox.deliver(message(1))
     summaries = background.run_due_jobs(app, holder="a:1", now=now)
-    assert summaries[0].startswith(
-        "mail: fetched 1: 1 new, 0 already stored, 1 moved, 0 failed; acted on ")
-    assert mailbox.messages("INBOX") == []
+    assert summaries[0].startswith(mail_summary), (case, summaries[0])
+    assert summaries[1].startswith("outbox: sent 0")   # the other jobs run all the same
+    if "refusing" in case:
+        assert "refused the login of desk@example.test" in summaries[0]
+    assert len(mailbox.messages("INBOX")) == left_in_inbox
+    if "refusing" in case or "no mailbox" in case:
+        assert summaries[0].endswith("acted on 1 waiting")
     with app.app_context():
-        assert len(stored_rows()) == 1
+        stored = stored_rows()
+        assert len(stored) == rows
+        # The waiting message was acted on (held: it cannot be read), mailbox or not.
+        assert stored[0].state is InboundState.HELD
 
 
-def test_the_scheduler_reports_a_refused_login_and_runs_the_other_jobs(mailbox, app, now):
-    app.config["IMAP_PASSWORD"] = "wrong"
-    summaries = background.run_due_jobs(app, holder="a:1", now=now)
-    assert summaries[0].startswith("mail: failed (The IMAP server")
-    assert "refused the login" in summaries[0]
-    assert summaries[1].startswith("outbox: sent 0")
+@pytest.mark.parametrize(("name", "on_the_wire"), [
+    ("INBOX", "INBOX"),
+    ("TicketDesk/Done", "TicketDesk/Done"),
+    ("Büro & Co", "B&APw-ro &- Co"),
+    ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),   # RFC 3501, 5.1.3
+])
+def test_folder_names_are_sent_in_modified_utf7(name, on_the_wire):
+    assert imap._utf7(name) == on_the_wire
 
 
-def test_without_a_mailbox_the_scheduler_acts_on_piped_mail_left_waiting(app, now):
-    with app.app_context():
-        stored = inbound.store(message(9), source=InboundSource.PIPE, now=now)
-        assert stored.mail.state is InboundState.RECEIVED
-    summaries = background.run_due_jobs(app, holder="a:1", now=now)
-    assert summaries[0] == "mail: no mailbox to poll; acted on 1 waiting"
+def test_a_done_folder_with_any_name_is_created_where_the_server_puts_folders(
+        mailbox, app, ctx, now):
+    app.config["IMAP_DONE_FOLDER"] = "Erledigt/Büro & Co"
+    mailbox.deliver(message(1))
+    assert imap.poll(now=now).moved == 1
+    assert "Erledigt.B&APw-ro &- Co" in mailbox.folders()
+    assert [raw for raw, _ in mailbox.messages("Erledigt.B&APw-ro &- Co")] == [message(1)]
+
+
+def test_mail_stays_in_the_mailbox_while_the_database_is_down(mailbox, app):
+    from config import TestingConfig
+    from ticketdesk import create_app
+
+    class DatabaseDown(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"postgresql+psycopg://desk:pw@127.0.0.1:{free_port()}/desk"
+
+    down = create_app(DatabaseDown)
+    down.config.update(mailbox.settings("ssl"))
+    mailbox.deliver(message(1))
+    result = down.test_cli_runner().invoke(args=["mail", "poll"])
+    assert result.exit_code == 75, (result.stdout, result.stderr)
+    assert "database is unavailable" in result.stderr
+    assert [raw for raw, _ in mailbox.messages("INBOX")] == [message(1)]
+    # Back up: the next run stores it and moves it.
+    result = app.test_cli_runner().invoke(args=["mail", "poll"])
+    assert result.exit_code == 0 and mailbox.messages("INBOX") == []

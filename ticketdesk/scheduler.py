@@ -81,7 +81,7 @@ def _poll_mailbox(now: datetime, fence: LeaseFence) -> str:
     except imap.MailboxError as exc:
         # Expected while the server is down or the password wrong: one line, no traceback.
         log.warning("Mailbox not polled: %s", exc)
-        return f"failed ({exc})"
+        return f"failed ({exc}); acted on {inbound.process_pending(now=now)} waiting"
 
 
 def _remind_overdue_steps(now: datetime, fence: LeaseFence | None = None) -> str:

@@ -346,6 +346,7 @@ def poll(*, now: datetime, keep_going: Callable[[], bool] | None = None) -> Poll
                 _failed(report, uid, f"stored, but not moved: {_words(exc)}")
             if stored.mail.state is InboundState.RECEIVED:
                 report.processed += _process(stored.mail.id, now=now)
+            _forget(stored.mail)
     finally:
         _close(conn)
     if not report.stopped:
@@ -363,6 +364,13 @@ def _process(mail_id: int, *, now: datetime) -> int:
                       mail_id)
         return 0
     return 1
+
+
+def _forget(mail) -> None:
+    """Let the session drop a stored message (up to MAIL_MAX_MESSAGE_BYTES of raw bytes
+    each) instead of holding a whole batch of them until the run ends."""
+    if mail in db.session:
+        db.session.expunge(mail)
 
 
 def _failed(report: PollReport, uid: int, reason: str) -> None:

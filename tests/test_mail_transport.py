@@ -318,14 +318,23 @@ def test_a_server_without_move_gets_copy_delete_expunge(dovecot_without_move, ap
 @pytest.mark.parametrize(("case", "settings", "words"), [
     ("wrong password", {"IMAP_PASSWORD": "not-the-password"}, "refused the login of"),
     ("unknown user", {"IMAP_USER": "nobody@example.test"}, "refused the login of"),
-    ("certificate not trusted (no CA file)", {"IMAP_CA_FILE": None},
+    ("certificate not trusted (no CA file), STARTTLS", {"IMAP_CA_FILE": None},
      "certificate verify failed"),
+    ("certificate not trusted (no CA file), TLS from the start",
+     {"IMAP_CA_FILE": None, "IMAP_SECURITY": "ssl", "IMAP_PORT": "ssl"},
+     "certificate verify failed"),
+    ("TLS from the start on the STARTTLS port", {"IMAP_SECURITY": "ssl"}, "Cannot connect"),
+    # The server waits for a TLS handshake, the client for a greeting: IMAP_TIMEOUT ends it.
+    ("STARTTLS on the TLS port: timed out", {"IMAP_PORT": "ssl", "IMAP_TIMEOUT": 1},
+     "timed out"),
     ("nothing listens on the port", {"IMAP_PORT": "closed"}, "Cannot connect"),
     ("a folder that does not exist", {"IMAP_FOLDER": "Nope"}, "Cannot open the folder"),
 ])
 def test_mailbox_problems_raise_a_clear_error(mailbox, app, ctx, now, case, settings, words):
     if settings.get("IMAP_PORT") == "closed":
-        settings = {"IMAP_PORT": free_port()}
+        settings = {**settings, "IMAP_PORT": free_port()}
+    elif settings.get("IMAP_PORT") == "ssl":
+        settings = {**settings, "IMAP_PORT": mailbox.ssl_port}
     app.config.update(settings)
     mailbox.deliver(message(1))
     with pytest.raises(imap.MailboxError) as raised:

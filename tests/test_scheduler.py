@@ -119,12 +119,13 @@ def ran(monkeypatch):
 
 def test_jobs_list_names_each_job_once():
     ids = [job.id for job in background.JOBS]
-    assert ids == ["outbox", "reminders", "sla-sweep", "loyalty"]
+    assert ids == ["mail", "outbox", "reminders", "sla-sweep", "loyalty"]
     assert all(job.description and callable(job.run) for job in background.JOBS)
 
 
 def test_run_due_jobs_runs_every_job_for_the_holder(app, now):
     assert background.run_due_jobs(app, holder="a:1", now=now) == [
+        "mail: no mailbox to poll; acted on 0 waiting",
         "outbox: sent 0, logged 0, retried 0, failed 0, withheld 0",
         "reminders: 0 reminders",
         "sla-sweep: checked 0 tickets: 0 at risk, 0 breached",

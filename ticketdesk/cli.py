@@ -201,6 +201,92 @@ def outbox_transport() -> None:
     click.echo(f"Mail transport: {outbox.transport_description()}")
 
 
+mail_cli = AppGroup("mail", help="Incoming e-mail: take one message from the mail server, "
+                                   "or fetch the desk's mailbox.")
+
+# Exit statuses of `mail ingest` and `mail poll` (sysexits.h, which mail servers read).
+EX_OK, EX_DATAERR, EX_SOFTWARE, EX_TEMPFAIL, EX_CONFIG = 0, 65, 70, 75, 78
+
+
+@mail_cli.command("ingest")
+def mail_ingest() -> None:
+    """Store one RFC 5322 message read from stdin (for a mail server's pipe).
+
+    Exit status 0 once it is stored (also when it was stored before), 75 when the
+    database cannot be reached (the mail server keeps it and tries again), 65 for empty
+    input, 70 for anything unexpected (the mail server keeps it too).
+    """
+    from ticketdesk.models import InboundSource
+    from ticketdesk.services.mail import inbound
+    from ticketdesk.services.uow import is_database_unavailable
+
+    raw = sys.stdin.buffer.read()
+    if not raw.strip():
+        click.echo("mail ingest: the message on standard input is empty; nothing stored.",
+                   err=True)
+        sys.exit(EX_DATAERR)
+    try:
+        stored = inbound.ingest(raw, source=InboundSource.PIPE, now=utcnow())
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an exit status
+        db.session.rollback()
+        # Storing commits before acting on the message: when acting on it failed, the
+        # message is safe (the next poll or scheduler run acts on it), so say "stored".
+        try:
+            stored_before = inbound.find_stored(raw)
+        except Exception:  # noqa: BLE001 - the database is gone: answered below
+            stored_before = None
+        if stored_before is not None:
+            logging.getLogger("ticketdesk.mail").exception(
+                "Message %s stored, but acting on it failed; it waits for the next run",
+                stored_before.id)
+            click.echo(f"Stored as inbound message {stored_before.id}; acting on it failed "
+                       f"({type(exc).__name__}), it waits for the next run.", err=True)
+            sys.exit(EX_OK)
+        if is_database_unavailable(exc):
+            click.echo(f"mail ingest: the database is unavailable, try again later: "
+                       f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                       err=True)
+            sys.exit(EX_TEMPFAIL)
+        logging.getLogger("ticketdesk.mail").exception("mail ingest failed")
+        click.echo(f"mail ingest: not stored: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EX_SOFTWARE)
+    click.echo(f"{'Stored' if stored.created else 'Already stored'} as inbound message "
+               f"{stored.mail.id} ({stored.mail.state.value}).")
+
+
+@mail_cli.command("poll")
+def mail_poll() -> None:
+    """Fetch the desk's IMAP mailbox once (what the scheduler does every run).
+
+    Exit status 0 when the run finished (messages that failed stay in the mailbox for
+    the next run and are listed), 75 when the server or the database cannot be reached
+    or refuses the login, 78 when no mailbox is configured (IMAP_HOST).
+    """
+    from ticketdesk.services.mail import imap
+    from ticketdesk.services.uow import is_database_unavailable
+
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        report = imap.poll(now=utcnow())
+    except imap.MailboxNotConfigured as exc:
+        click.echo(f"mail poll: {exc}", err=True)
+        sys.exit(EX_CONFIG)
+    except imap.MailboxError as exc:
+        click.echo(f"mail poll: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an exit status
+        if is_database_unavailable(exc):
+            click.echo(f"mail poll: the database is unavailable: {type(exc).__name__}", err=True)
+            sys.exit(EX_TEMPFAIL)
+        logging.getLogger("ticketdesk.mail").exception("mail poll failed")
+        click.echo(f"mail poll: failed: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EX_SOFTWARE)
+    click.echo(report.summary())
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+
+
 scheduler_cli = AppGroup("scheduler", help="Background jobs: run them in their own process.")
 
 
@@ -270,4 +356,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(loyalty_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(scheduler_cli)

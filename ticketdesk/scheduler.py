@@ -27,6 +27,7 @@ from flask import Flask, current_app
 
 from ticketdesk.database import utcnow
 from ticketdesk.services import lease, loyalty, notifications, outbox, recovery_rules, sla
+from ticketdesk.services.mail import imap, inbound
 
 log = logging.getLogger("ticketdesk.scheduler")
 
@@ -72,6 +73,17 @@ def _send_outbox(now: datetime, fence: LeaseFence) -> str:
     return outbox.send_due(now=now, keep_going=fence.check, clock=fence.clock).summary()
 
 
+def _poll_mailbox(now: datetime, fence: LeaseFence) -> str:
+    if not imap.configured():
+        return f"no mailbox to poll; acted on {inbound.process_pending(now=now)} waiting"
+    try:
+        return imap.poll(now=now, keep_going=fence.check).summary()
+    except imap.MailboxError as exc:
+        # Expected while the server is down or the password wrong: one line, no traceback.
+        log.warning("Mailbox not polled: %s", exc)
+        return f"failed ({exc}); acted on {inbound.process_pending(now=now)} waiting"
+
+
 def _remind_overdue_steps(now: datetime, fence: LeaseFence | None = None) -> str:
     return f"{notifications.run_due(now=now)} reminders"
 
@@ -104,6 +116,7 @@ def _judge_recoveries(now: datetime) -> str:
 
 
 JOBS: list[Job] = [
+    Job("mail", "Fetch the desk's mailbox (IMAP) and act on received mail", _poll_mailbox),
     Job("outbox", "Send the queued e-mails that are due", _send_outbox),
     Job("reminders", "Remind people of overdue playbook steps", _remind_overdue_steps),
     Job("sla-sweep", "Flag SLA warnings and breaches", _sweep_sla),
@@ -187,6 +200,10 @@ def build_scheduler(app: Flask, *, holder: str) -> BlockingScheduler:
     if app.config.get("MAIL_SERVER") and ttl <= mail_timeout:
         log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than MAIL_TIMEOUT (%s): "
                     "one slow e-mail could outlast the lease", ttl, mail_timeout)
+    imap_timeout = float(app.config.get("IMAP_TIMEOUT") or 0)
+    if app.config.get("IMAP_HOST") and ttl <= imap_timeout:
+        log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than IMAP_TIMEOUT (%s): "
+                    "one slow mailbox command could outlast the lease", ttl, imap_timeout)
     if ttl <= interval:
         log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than "
                     "SCHEDULER_INTERVAL_SECONDS (%s), or the lease lapses between runs",

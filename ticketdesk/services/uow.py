@@ -4,7 +4,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from ticketdesk.extensions import db
@@ -24,6 +25,14 @@ def _saved_at_the_same_moment() -> str:
 def is_concurrency_failure(exc: DBAPIError) -> bool:
     """Whether the database rolled the transaction back for a concurrent one."""
     return getattr(exc.orig, "sqlstate", None) in CONCURRENCY_SQLSTATES
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be used just now (refused or dropped
+    connection, locked file, timeout, full pool): trying again later may work."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OperationalError, InterfaceError, PoolTimeout))
 
 
 @contextmanager

@@ -44,6 +44,12 @@ def _message_id_header(raw: bytes) -> str:
     return str(BytesHeaderParser(policy=policy.default).parsebytes(head).get("Message-ID") or "")
 
 
+def find_stored(raw: bytes) -> InboundMail | None:
+    """The stored row of ``raw`` (same dedupe key), or None."""
+    return db.session.scalar(
+        sa.select(InboundMail).where(InboundMail.dedupe_key == dedupe_key(raw)))
+
+
 def store(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:
     """Keep ``raw`` (once) in its own transaction; the stored row is returned either way."""
     key = dedupe_key(raw)
@@ -86,6 +92,22 @@ def process(mail_id: int, *, now: datetime) -> InboundMail:
         with unit_of_work():
             mail.state, mail.reason = InboundState.HELD, f"Cannot be read: {exc}"[:500]
     return mail
+
+
+def process_pending(*, now: datetime) -> int:
+    """Act on every stored message not acted on yet (state ``received``), oldest first.
+
+    Messages stay ``received`` when the process that stored them stopped before acting
+    on them (a crash, the database gone away in between); each mail poll and scheduler
+    run calls this, so they are acted on once the desk runs again. Returns how many
+    were waiting.
+    """
+    ids = db.session.scalars(
+        sa.select(InboundMail.id).where(InboundMail.state == InboundState.RECEIVED)
+        .order_by(InboundMail.received_at, InboundMail.id)).all()
+    for mail_id in ids:
+        process(mail_id, now=now)
+    return len(ids)
 
 
 def ingest(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:

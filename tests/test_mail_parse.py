@@ -3,13 +3,14 @@ and header rules as tables, and a fuzz test on mangled corpus bytes."""
 
 import base64
 import json
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ticketdesk.services.mail import charsets, quoting
-from ticketdesk.services.mail.parse import ParsedMail, UnreadableMail, message_ids, parse
+from ticketdesk.services.mail.parse import ParsedMail, UnreadableMail, message_ids, parse, unflow
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))["messages"]
@@ -157,6 +158,19 @@ def test_raw_8bit_header_bytes_are_read_as_utf8_or_gb18030():
 ])
 def test_message_ids(value, ids):
     assert message_ids(value) == ids
+
+
+@pytest.mark.parametrize("flowed, delsp, text", [
+    ("one \ntwo", False, "one two"),
+    ("one \ntwo", True, "onetwo"),
+    ("hard\nbreak", False, "hard\nbreak"),
+    ("> quoted \n> line\n>> deeper", False, "> quoted line\n>> deeper"),
+    ("end of depth 1 \n>> depth 2", False, "end of depth 1\n>> depth 2"),
+    ("text\n-- \nsignature", False, "text\n-- \nsignature"),
+    (" From stuffed", False, "From stuffed"),
+])
+def test_format_flowed_lines_are_joined(flowed, delsp, text):
+    assert unflow(flowed, delsp=delsp) == text
 
 
 # ---------------------------------------------------------------- quoting ---
@@ -366,3 +380,14 @@ def test_garbage_in_the_body_still_reads_the_headers(name, garbage, where):
     entry = next(e for e in MANIFEST if e["file"] == name)
     assert mail.sender == entry["sender"]
     assert mail.message_id == entry["message_id"]
+
+
+@pytest.mark.parametrize("body", [
+    "Hi\n" + "On a long line without the closing word " * 2000,     # backtracking trap
+    "Hi\n" + ("On " + "a" * 296 + "\n") * 300,
+    "Hi\n" + "From: a\nTo: b\n" * 6000,
+])
+def test_long_adversarial_text_is_split_in_reasonable_time(body):
+    started = time.monotonic()
+    quoting.split_reply(body)
+    assert time.monotonic() - started < 10

@@ -762,7 +762,7 @@ Content-Transfer-Encoding: base64
 """, expect(client="Thunderbird", sender="piet.janssen@example.com", sender_name="Piet Janssen",
             subject="Warranty claim for coffee machine, serial CM-88123",
             message_id="<5b1c7e2a-9d3f-4e8a-b0c1-2d3e4f5a6b7c@example.com>",
-            text_starts="Good afternoon,", text_contains=("leaks water",), language="nl",
+            text_starts="Good afternoon,", text_contains=("leaks water from the bottom since last week",), language="nl",
             quoted=True, quoted_contains=("Kind regards,",),
             files=(file("kassabon.pdf", "application/pdf"),), outcome="new_ticket", acknowledge=True))
 
@@ -841,7 +841,8 @@ and left at the front door.
             subject="Fwd: Delivery confirmation for order E-9001",
             message_id="<0c9b8a7f-6e5d-4c3b-a291-8f7e6d5c4b3a@example.com>",
             text_starts="The courier says it was delivered",
-            text_contains=("Forwarded message", "From: Courier Tracking <noreply@courier.example.com>",
+            text_contains=("nothing came. See the attached confirmation.", "Forwarded message",
+                           "From: Courier Tracking <noreply@courier.example.com>",
                            "left at the front door"),
             files=(file("Delivery confirmation for order E-9001.eml", "message/rfc822"),),
             forwarded=1, outcome="new_ticket", acknowledge=True,

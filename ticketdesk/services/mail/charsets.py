@@ -58,11 +58,13 @@ _LAST_RESORT = "windows-1252"
 def candidates(label: str | None) -> list[str]:
     """The codecs to try for text labelled ``label``: the label's supersets, then UTF-8."""
     name = (label or "").strip().strip("\"'").lower()
+    if not re.fullmatch(r"[a-z0-9_.:+-]{1,40}", name):
+        name = ""
     tried: list[str] = []
     for codec in _SUPERSETS.get(name, (name,) if name else ()):
         try:
             codecs.lookup(codec)
-        except LookupError:
+        except (LookupError, ValueError):
             continue
         if codec not in tried:
             tried.append(codec)

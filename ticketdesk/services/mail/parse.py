@@ -131,7 +131,7 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
         result.append((charsets.header_text(display).strip().strip('"').strip(), address))
     if not result:
         # A bare address somewhere in a value getaddresses could not split.
-        found = re.search(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", charsets.header_text(raw))
+        found = re.search(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", charsets.header_text(raw)[:2000])
         if found:
             result.append(("", found.group().lower()))
     return result
@@ -182,7 +182,7 @@ def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | No
     return_path = _raw_header(message, "Return-Path")
     if return_path is not None and return_path.strip() in ("<>", ""):
         return "empty Return-Path (a message from the mail system)"
-    if bounce is not None or message.get_content_type() == "multipart/report":
+    if bounce is not None or _ctype(message) == "multipart/report":
         return "delivery report"
     supporting = []
     if _OUT_OF_OFFICE.search(subject):
@@ -275,7 +275,7 @@ class _Body:
         self.defects: list[str] = []
 
     def walk(self, part: Message, *, role: str, related: bool = False) -> None:
-        ctype = part.get_content_type()
+        ctype = _ctype(part)
         if ctype in ("message/rfc822", "message/global"):
             self._forwarded(part)
             return
@@ -293,8 +293,8 @@ class _Body:
         self._leaf(part, role=role, related=related)
 
     def _alternative(self, children: list[Message], *, role: str) -> None:
-        plain = [c for c in children if c.get_content_type() == "text/plain"]
-        rich = [c for c in children if c.get_content_type() == "text/html" or c.is_multipart()]
+        plain = [c for c in children if _ctype(c) == "text/plain"]
+        rich = [c for c in children if _ctype(c) == "text/html" or c.is_multipart()]
         if plain and role in ("any", "plain"):
             self.walk(plain[-1], role="plain")
         if rich and role in ("any", "html"):
@@ -303,8 +303,8 @@ class _Body:
             self.walk(children[-1], role=role)
 
     def _leaf(self, part: Message, *, role: str, related: bool) -> None:
-        ctype = part.get_content_type()
-        disposition = part.get_content_disposition()
+        ctype = _ctype(part)
+        disposition = _disposition(part)
         filename = _filename(part)
         if ctype in _SIGNATURE_TYPES:
             return
@@ -330,11 +330,14 @@ class _Body:
 
     def _text(self, part: Message) -> str:
         data = _payload(part)
-        label = part.get_content_charset()
+        label = _charset(part)
         text, fell_back = charsets.decode(data, label)
         if fell_back:
             self.defects.append(f"CharsetFallback:{label}")
-        return charsets.clean_text(text)
+        text = charsets.clean_text(text)
+        if _ctype(part) == "text/plain" and _param(part, "format").lower() == "flowed":
+            text = unflow(text, delsp=_param(part, "delsp").lower() == "yes")
+        return text
 
     def _forwarded(self, part: Message) -> None:
         payload = part.get_payload()
@@ -364,6 +367,59 @@ class _Body:
                 lines.append(f"{label}: {value}")
         body = "\n\n".join(t for t in (forwarded.text, forwarded.quoted) if t)
         self.forwarded_texts.append("\n".join(lines) + ("\n\n" + body if body else ""))
+
+
+def _param(part: Message, name: str) -> str:
+    try:
+        return str(part.get_param(name, "") or "")
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """``format=flowed`` text (RFC 3676) with its soft line breaks joined again.
+
+    A line ending in a space continues on the next line of the same quote depth; the
+    signature line "-- " is never joined; a leading space added for stuffing is removed.
+    """
+    lines = text.split("\n")
+    result: list[str] = []
+    joining = False
+    for line in lines:
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]   # space-stuffing
+        prefix = ">" * depth + (" " if depth and content else "")
+        if joining and result and result[-1][1] == depth:
+            result[-1] = (result[-1][0] + content, depth)
+        else:
+            result.append((prefix + content, depth))
+        joining = content.endswith(" ") and content != "-- "
+        if joining and delsp:
+            result[-1] = (result[-1][0][:-1], depth)
+    return "\n".join(line.rstrip(" ") if line != "-- " else line for line, _ in result)
+
+
+def _ctype(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:  # noqa: BLE001 - an unreadable Content-Type reads as plain text
+        return "text/plain"
+
+
+def _disposition(part: Message) -> str | None:
+    try:
+        return part.get_content_disposition()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _payload(part: Message) -> bytes:
@@ -425,6 +481,8 @@ _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<!\d)([45]\d\d)(?:[ -]|$)", re.MULTILINE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _FAILED_ACTIONS = {"failed"}
+# A word-only bounce says what matters at its start; longer text is not searched.
+_BOUNCE_TEXT_CHARS = 50_000
 
 
 def _bounce(message: Message, sender: str, subject: str) -> Bounce | None:
@@ -434,7 +492,7 @@ def _bounce(message: Message, sender: str, subject: str) -> Bounce | None:
         return _standard_bounce(message, report)
     from_system = sender.partition("@")[0] in _DAEMONS or \
         (_raw_header(message, "Return-Path") or "x").strip() == "<>"
-    text = _all_text(message)
+    text = _all_text(message)[:_BOUNCE_TEXT_CHARS]
     qmail = "wasn't able to deliver your message" in text or "I'm afraid I wasn't able" in text
     if not (from_system and (_BOUNCE_SUBJECT.search(subject) or qmail)):
         return None
@@ -470,7 +528,7 @@ def _report_blocks(report: Message) -> list[dict[str, str]]:
     if isinstance(payload, list):
         for block in payload:
             if isinstance(block, Message):
-                blocks.append({k.lower(): charsets.header_text(str(v)) for k, v in block.items()})
+                blocks.append({k.lower(): _header(block, k) for k in block.keys()})
     if not any(blocks):
         text = charsets.decode(_payload(report), "utf-8")[0]
         for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
@@ -533,15 +591,15 @@ def _original_id(message: Message) -> str:
         ids = message_ids(charsets.header_text(fields.get("Message-ID")))
         if ids:
             return ids[0]
-    found = re.search(r"^\s*Message-ID:\s*(<[^<>\s]+>)", _all_text(message),
+    found = re.search(r"^\s*Message-ID:\s*(<[^<>\s]+>)", _all_text(message)[:_BOUNCE_TEXT_CHARS * 4],
                       re.MULTILINE | re.IGNORECASE)
     return found.group(1) if found else ""
 
 
 def _find(message: Message, types: tuple[str, ...]) -> Message | None:
-    if message.get_content_type() in types:
+    if _ctype(message) in types:
         return message
-    if message.is_multipart() and message.get_content_type() not in ("message/rfc822",
+    if message.is_multipart() and _ctype(message) not in ("message/rfc822",
                                                                      "message/global"):
         for child in message.get_payload():
             if isinstance(child, Message):
@@ -555,13 +613,13 @@ def _all_text(message: Message) -> str:
     """Every text/plain part's text, the returned message included (for word-only bounces)."""
     texts = []
     for part in message.walk():
-        if part.get_content_type() in ("text/plain", "text/rfc822-headers") and not part.is_multipart():
-            texts.append(charsets.decode(_payload(part), part.get_content_charset())[0])
+        if _ctype(part) in ("text/plain", "text/rfc822-headers") and not part.is_multipart():
+            texts.append(charsets.decode(_payload(part), _charset(part))[0])
     return charsets.clean_text("\n".join(texts))
 
 
 def _human_text(message: Message) -> str:
     first = message.get_payload()[0] if message.is_multipart() and message.get_payload() else message
-    if isinstance(first, Message) and first.get_content_type() == "text/plain":
-        return charsets.decode(_payload(first), first.get_content_charset())[0][:1000]
+    if isinstance(first, Message) and _ctype(first) == "text/plain":
+        return charsets.decode(_payload(first), _charset(first))[0][:1000]
     return ""

@@ -21,6 +21,7 @@ from ticketdesk.services.mail.charsets import clean_text
 _LANGUAGES = ["en", "zh", "ja", "de", "fr", "es"]
 # Longer texts are split by our own rules only (the library's patterns backtrack).
 _LIBRARY_MAX_CHARS = 100_000
+_LIBRARY_MAX_LINE = 300
 
 _M = re.MULTILINE
 # Reply headers the library does not know (or whose pattern fails, like its Chinese one).
@@ -89,7 +90,7 @@ def _history_start(text: str) -> int | None:
     if len(text) > _LIBRARY_MAX_CHARS:
         return min(starts) if starts else None
     try:
-        library = ReplyMessage(text, languages=list(_LANGUAGES), keep_hyphen_lists=True)
+        library = ReplyMessage(_short_lines(text), languages=list(_LANGUAGES), keep_hyphen_lists=True)
         found = library.HEADER_REGEX.search(library.text)
     except Exception:  # noqa: BLE001 - the library's patterns are a help, not a must
         found = None
@@ -101,6 +102,12 @@ def _history_start(text: str) -> int | None:
             if position >= 0:
                 starts.append(text.rfind("\n", 0, position) + 1)
     return min(starts) if starts else None
+
+
+def _short_lines(text: str) -> str:
+    """``text`` with long lines cut short: reply headers are short, and the library's
+    patterns take time that grows steeply with the length of a line."""
+    return "\n".join(line[:_LIBRARY_MAX_LINE] for line in text.split("\n"))
 
 
 def _trailing_quote_start(text: str) -> int:
@@ -137,7 +144,7 @@ def _signature_start(reply: str) -> int | None:
     try:
         if len(reply) > _LIBRARY_MAX_CHARS:
             raise ValueError("too long for the library's patterns")
-        library = ReplyMessage(reply, languages=list(_LANGUAGES), keep_hyphen_lists=True)
+        library = ReplyMessage(_short_lines(reply), languages=list(_LANGUAGES), keep_hyphen_lists=True)
         found = library.SIGNATURE_REGEX.search(library.text)
     except Exception:  # noqa: BLE001
         found = None

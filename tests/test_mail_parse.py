@@ -189,6 +189,8 @@ def test_format_flowed_lines_are_joined(flowed, delsp, text):
     ("好\n\n2026年12月1日 10:02，Desk <d@x.example> 写道：\n> 旧\n", "好", "> 旧"),
     ("好\n\n於 2026年12月1日 上午10:02，Desk <d@x.example> 寫道：\n> 舊\n", "好", "> 舊"),
     ("了解。\n\n2026年12月1日(火) 10:02 Desk <d@x.example>:\n> 旧\n", "了解。", "> 旧"),
+    ("Kaputt.\n\nAm 01.12.2026 um 10:02 schrieb Desk <d@x.example>:\n> alt", "Kaputt.", "> alt"),
+    ("Cassé.\n\nLe mar. 1 déc. 2026 à 10:02, Desk <d@x.example> a écrit :\n> vieux", "Cassé.", "> vieux"),
     ("Answer.\n\n> a quoted line\n> another\n", "Answer.", "> another"),
     # a reply written below the quote
     ("On 02/12/2026 10:15, Desk wrote:\n> question?\n\nThe answer.\n", "The answer.", "question?"),
@@ -197,6 +199,7 @@ def test_format_flowed_lines_are_joined(flowed, delsp, text):
     ("Broken again.\n\nSent from my iPhone", "Broken again.", "iPhone"),
     ("坏了。\n\n发自我的iPhone", "坏了。", "iPhone"),
     ("Broken again.\n\nThanks,\nAnna", "Broken again.", "Anna"),
+    ("坏了，请尽快处理。\n\n此致，\n张伟", "坏了，请尽快处理。", "张伟"),
 ])
 def test_quoted_history_and_signatures_are_cut(body, text, quoted_part):
     got_text, got_quoted = quoting.split_reply(body)

@@ -394,3 +394,56 @@ def test_long_adversarial_text_is_split_in_reasonable_time(body):
     started = time.monotonic()
     quoting.split_reply(body)
     assert time.monotonic() - started < 10
+
+
+# ------------------------------------------- with the desk's rules and database ---
+
+class _Upload:
+    """A received file offered to the attachment rules the web form uses."""
+
+    def __init__(self, mail_file):
+        self.filename = mail_file.filename
+        self._data = mail_file.data
+
+    def read(self, size=-1):
+        return self._data if size is None or size < 0 else self._data[:size]
+
+
+_WITH_FILES = [e for e in MANIFEST if e["files"] and e["outcome"] in ("new_ticket", "reply")]
+
+
+@pytest.mark.parametrize("entry", _WITH_FILES, ids=[e["file"] for e in _WITH_FILES])
+def test_the_refused_files_are_those_the_attachment_rules_refuse(app, entry):
+    from ticketdesk.services import attachments
+    from ticketdesk.services.errors import DomainError
+
+    mail = parse(_read(entry["file"]))
+    refused = []
+    with app.app_context():
+        app.config.update(entry.get("config", {}))
+        for mail_file in mail.files:
+            try:
+                attachments.check_uploads([_Upload(mail_file)])
+            except DomainError:
+                refused.append(mail_file.filename)
+    assert refused == entry["refused_files"]
+
+
+def test_every_corpus_message_is_stored_once_with_what_was_read(ctx, now):
+    from ticketdesk.models import InboundSource
+    from ticketdesk.services.mail import inbound
+
+    stored_ids = {}
+    for entry in MANIFEST:
+        raw = _read(entry["file"])
+        stored = inbound.store(raw, source=InboundSource.PIPE, now=now)
+        assert stored.created is ("duplicate_of" not in entry), entry["file"]
+        if "duplicate_of" in entry:
+            assert stored.mail.id == stored_ids[entry["duplicate_of"]]
+        stored_ids[entry["file"]] = stored.mail.id
+        again = inbound.store(raw, source=InboundSource.IMAP, now=now)
+        assert (again.created, again.mail.id) == (False, stored.mail.id)
+        if not entry.get("unreadable"):
+            assert (stored.mail.sender, stored.mail.message_id, stored.mail.subject) == \
+                (entry["sender"], entry["message_id"], entry["subject"])
+        assert stored.mail.raw == (raw if "duplicate_of" not in entry else _read(entry["duplicate_of"]))

@@ -19,6 +19,17 @@ HERE = Path(__file__).resolve().parent
 DESK = "support@ticketdesk.example"
 DESK_NAME = "TicketDesk Support"
 
+ABOUT = (
+    "Expected reading and desk outcome of each message (written by generate.py). The parse "
+    "fields are checked by tests/test_mail_parse.py. The outcome assumes a desk whose address is "
+    "desk_address, where each ticket named in 'ticket' exists, belongs to the customer whose "
+    "contact is the entry's sender, and holds our outgoing message whose Message-ID is the "
+    "entry's in_reply_to (outbox.<n>...@ticketdesk.example); 'outcome' is new_ticket, reply, "
+    "bounce (marks that outgoing message bounced), ignored_automatic or held; 'acknowledge' "
+    "says whether an acknowledgement is sent; 'refused_files' are the files the attachment "
+    "rules refuse (with 'config' applied); 'duplicate_of' names a file with the same "
+    "Message-ID: both together are stored, acted on and acknowledged once.")
+
 CORPUS: dict[str, bytes] = {}
 MANIFEST: list[dict] = []
 
@@ -2087,7 +2098,7 @@ def main() -> None:
     for name, data in CORPUS.items():
         (HERE / name).write_bytes(data)
     (HERE / "manifest.json").write_text(
-        json.dumps({"about": "Expected reading and desk outcome of each message; see generate.py.",
+        json.dumps({"about": ABOUT,
                     "desk_address": DESK, "messages": MANIFEST}, ensure_ascii=False, indent=1) + "\n",
         encoding="utf-8")
     print(f"{len(CORPUS)} messages written to {HERE}")

@@ -48,7 +48,8 @@ FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|fw|转发|轉寄|�
 # Signatures: the "-- " line, and phone clients' one-liners.
 _SIGNATURE = [
     re.compile(r"^-- ?$", _M),
-    re.compile(r"^[ \t]*(?:Sent from my [^\n]{1,40}|Get Outlook for [^\n]{1,40}|Sent from Mail for Windows[^\n]{0,20}|"
+    re.compile(r"^[ \t]*(?:Sent from my [^\n]{1,40}|Get Outlook for [^\n]{1,40}|"
+               r"Sent from Mail for Windows[^\n]{0,20}|"
                r"发自我的[^\n]{1,30}|来自我的[^\n]{1,30}|從我的[^\n]{1,30}傳送|从我的[^\n]{1,30}发送|"
                r"来自网易邮箱大师|发自网易邮箱大师|发自手机QQ邮箱|iPhoneから送信)[ \t]*$", _M | re.IGNORECASE),
 ]
@@ -64,7 +65,8 @@ def split_reply(text: str, *, forwarded: bool = False) -> tuple[str, str]:
     leave nothing (a reply written below the quote), the unquoted lines after the quote
     are the reply; if there are none, nothing is cut.
     """
-    text = clean_text(text).strip("\n")
+    # No-break spaces (HTML's &nbsp;, QQ Mail's separator line) match as spaces.
+    text = clean_text(text).replace("\xa0", " ").strip("\n")
     if not text.strip():
         return "", ""
     if forwarded:

@@ -19,6 +19,8 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from flask_babel import gettext as _
+
 from ticketdesk.services.mail import charsets, quoting
 
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -176,23 +178,23 @@ def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | No
         if value and value.lower() not in ("no", "false", "0"):
             return f"{name}: {value}"
     if _header(message, "List-Id") or _header(message, "List-Post"):
-        return "mailing list: " + (_header(message, "List-Id") or _header(message, "List-Post"))
+        return _("mailing list: %(list)s", list=_header(message, "List-Id") or _header(message, "List-Post"))
     if sender.partition("@")[0] in _DAEMONS:
-        return f"sent by {sender}"
+        return _("sent by %(sender)s", sender=sender)
     return_path = _raw_header(message, "Return-Path")
     if return_path is not None and return_path.strip() in ("<>", ""):
-        return "empty Return-Path (a message from the mail system)"
+        return _("empty Return-Path (a message from the mail system)")
     if bounce is not None or _ctype(message) == "multipart/report":
-        return "delivery report"
+        return _("delivery report")
     supporting = []
     if _OUT_OF_OFFICE.search(subject):
-        supporting.append(f"out-of-office subject ({subject[:80]})")
+        supporting.append(_("out-of-office subject (%(subject)s)", subject=subject[:80]))
     if _header(message, "X-Auto-Response-Suppress"):
         supporting.append("X-Auto-Response-Suppress")
     if _NO_REPLY.match(sender.partition("@")[0]):
-        supporting.append(f"no-reply sender {sender}")
+        supporting.append(_("no-reply sender %(sender)s", sender=sender))
     if len(supporting) >= 2:
-        return " and ".join(supporting)
+        return _("%(first)s and %(second)s", first=supporting[0], second=supporting[1])
     return ""
 
 
@@ -201,17 +203,18 @@ def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | No
 def parse(raw: bytes) -> ParsedMail:
     """The parts of ``raw`` the desk uses. Raises ``UnreadableMail`` for non-messages."""
     if not isinstance(raw, (bytes, bytearray)) or not raw.strip():
-        raise UnreadableMail("The message is empty.")
+        raise UnreadableMail(_("The message is empty."))
     try:
         message = message_from_bytes(bytes(raw), policy=policy.default)
     except Exception as exc:  # noqa: BLE001 - the parser gave up on these bytes
-        raise UnreadableMail(f"The message cannot be split into headers and body ({exc}).")
+        raise UnreadableMail(_("The message cannot be split into headers and body (%(error)s).",
+                               error=exc)) from exc
     try:
         names = {key.lower() for key in message.keys()}
     except Exception:  # noqa: BLE001
         names = set()
     if not names & _MESSAGE_HEADERS:
-        raise UnreadableMail("The message has no mail headers.")
+        raise UnreadableMail(_("The message has no mail headers."))
     return _read(message, depth=0)
 
 
@@ -243,8 +246,8 @@ def _read(message: Message, *, depth: int) -> ParsedMail:
         in_reply_to=message_ids(_header(message, "In-Reply-To")),
         references=message_ids(_header(message, "References")),
         sender=sender, sender_name=sender_name,
-        to=tuple(a for _, a in _addresses(message, "To")),
-        cc=tuple(a for _, a in _addresses(message, "Cc")),
+        to=tuple(a for _name, a in _addresses(message, "To")),
+        cc=tuple(a for _name, a in _addresses(message, "Cc")),
         subject=subject, date=date,
         text=text, quoted=quoted,
         html=quoting.sanitise_html("\n".join(body.htmls)) if body.htmls else "",
@@ -253,7 +256,7 @@ def _read(message: Message, *, depth: int) -> ParsedMail:
         automated=_automated(message, sender, subject, bounce),
         bounce=bounce,
         defects=tuple(dict.fromkeys(defects)),
-        reply_to=tuple(a for _, a in _addresses(message, "Reply-To")),
+        reply_to=tuple(a for _name, a in _addresses(message, "Reply-To")),
         forwarded=len(body.forwarded_texts),
     )
 
@@ -356,13 +359,13 @@ class _Body:
         if self.depth >= _MAX_DEPTH:
             return
         forwarded = _read(inner, depth=self.depth + 1)
-        lines = ["---------- Forwarded message ----------"]
+        lines = [_("---------- Forwarded message ----------")]
         if forwarded.sender:
             who = f"{forwarded.sender_name} <{forwarded.sender}>" if forwarded.sender_name \
                 else forwarded.sender
-            lines.append(f"From: {who}")
-        for label, value in (("Date", _header(inner, "Date")), ("Subject", forwarded.subject),
-                             ("To", ", ".join(forwarded.to))):
+            lines.append(_("From: %(sender)s", sender=who))
+        for label, value in ((_("Date"), _header(inner, "Date")), (_("Subject"), forwarded.subject),
+                             (_("To"), ", ".join(forwarded.to))):
             if value:
                 lines.append(f"{label}: {value}")
         body = "\n\n".join(t for t in (forwarded.text, forwarded.quoted) if t)
@@ -398,7 +401,7 @@ def unflow(text: str, *, delsp: bool = False) -> str:
         joining = content.endswith(" ") and content != "-- "
         if joining and delsp:
             result[-1] = (result[-1][0][:-1], depth)
-    return "\n".join(line.rstrip(" ") if line != "-- " else line for line, _ in result)
+    return "\n".join(line.rstrip(" ") if line != "-- " else line for line, _depth in result)
 
 
 def _ctype(part: Message) -> str:
@@ -549,7 +552,7 @@ def _loose_bounce(message: Message, text: str, sender: str) -> Bounce:
         found = re.search(r"^<([^<>\s]+@[^<>\s]+)>:", text, re.MULTILINE)
         recipient = found.group(1) if found else ""
     if not recipient:
-        own = {sender} | {a for _, a in _addresses(message, "To")}
+        own = {sender} | {a for _name, a in _addresses(message, "To")}
         head = re.split(r"(?im)^(?:--- Below this line|-+ ?original message|Original message|"
                         r"Return-Path:|Received:)", text)[0]
         for found in _ADDRESS.finditer(head):

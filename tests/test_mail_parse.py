@@ -448,3 +448,22 @@ def test_every_corpus_message_is_stored_once_with_what_was_read(ctx, now):
             assert (stored.mail.sender, stored.mail.message_id, stored.mail.subject) == \
                 (entry["sender"], entry["message_id"], entry["subject"])
         assert stored.mail.raw == (raw if "duplicate_of" not in entry else _read(entry["duplicate_of"]))
+
+
+def _nested(depth: int) -> bytes:
+    opening = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n" % (i, i) for i in range(depth))
+    closing = b"".join(b"--b%d--\n" % i for i in reversed(range(depth)))
+    return (b"From: a@example.com\nSubject: deep\nMIME-Version: 1.0\n" + opening +
+            b"Content-Type: text/plain\n\nhello\n" + closing)
+
+
+@pytest.mark.parametrize("depth, readable", [(5, True), (39, True), (60, False), (900, False),
+                                             (3000, False)])
+def test_deeply_nested_parts_are_followed_to_a_limit(depth, readable):
+    try:
+        mail = parse(_nested(depth))
+    except UnreadableMail:
+        assert depth > 1000   # the standard parser itself gives up
+        return
+    assert (mail.text == "hello") is readable
+    assert ("TooDeeplyNested" in mail.defects) is not readable

@@ -31,6 +31,8 @@ _MESSAGE_HEADERS = {"from", "to", "cc", "subject", "date", "message-id", "receiv
                     "return-path", "mime-version", "content-type", "delivered-to", "reply-to"}
 # How deep forwarded messages inside forwarded messages are read.
 _MAX_DEPTH = 3
+# How deep MIME parts inside MIME parts are followed (real mail nests a handful).
+_MAX_NESTING = 40
 
 
 class UnreadableMail(ValueError):
@@ -165,6 +167,12 @@ _NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|donotreply|noreply-[\w.-]+
 _DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"}
 
 
+def _empty_return_path(message: Message) -> bool:
+    """Return-Path ``<>``: the mail system's own messages (bounces, reports) have no sender."""
+    value = _raw_header(message, "Return-Path")
+    return value is not None and value.strip() in ("<>", "")
+
+
 def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | None") -> str:
     """Why no person wrote this message, or "" when one did (see docs/rules.md)."""
     auto = _header(message, "Auto-Submitted").lower()
@@ -181,8 +189,7 @@ def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | No
         return _("mailing list: %(list)s", list=_header(message, "List-Id") or _header(message, "List-Post"))
     if sender.partition("@")[0] in _DAEMONS:
         return _("sent by %(sender)s", sender=sender)
-    return_path = _raw_header(message, "Return-Path")
-    if return_path is not None and return_path.strip() in ("<>", ""):
+    if _empty_return_path(message):
         return _("empty Return-Path (a message from the mail system)")
     if bounce is not None or _ctype(message) == "multipart/report":
         return _("delivery report")
@@ -215,7 +222,10 @@ def parse(raw: bytes) -> ParsedMail:
         names = set()
     if not names & _MESSAGE_HEADERS:
         raise UnreadableMail(_("The message has no mail headers."))
-    return _read(message, depth=0)
+    try:
+        return _read(message, depth=0)
+    except RecursionError as exc:
+        raise UnreadableMail(_("The message is nested too deeply to be read.")) from exc
 
 
 def _read(message: Message, *, depth: int) -> ParsedMail:
@@ -277,7 +287,10 @@ class _Body:
         self.forwarded_texts: list[str] = []
         self.defects: list[str] = []
 
-    def walk(self, part: Message, *, role: str, related: bool = False) -> None:
+    def walk(self, part: Message, *, role: str, related: bool = False, level: int = 0) -> None:
+        if level > _MAX_NESTING:
+            self.defects.append("TooDeeplyNested")
+            return
         ctype = _ctype(part)
         if ctype in ("message/rfc822", "message/global"):
             self._forwarded(part)
@@ -285,25 +298,26 @@ class _Body:
         if part.is_multipart():
             children = [c for c in part.get_payload() if isinstance(c, Message)]
             if ctype == "multipart/alternative":
-                self._alternative(children, role=role)
+                self._alternative(children, role=role, level=level + 1)
             elif ctype == "multipart/report":
                 if children:   # the human-readable part; the rest is read by _bounce
-                    self.walk(children[0], role=role)
+                    self.walk(children[0], role=role, level=level + 1)
             else:
                 for child in children:
-                    self.walk(child, role=role, related=related or ctype == "multipart/related")
+                    self.walk(child, role=role, related=related or ctype == "multipart/related",
+                              level=level + 1)
             return
         self._leaf(part, role=role, related=related)
 
-    def _alternative(self, children: list[Message], *, role: str) -> None:
+    def _alternative(self, children: list[Message], *, role: str, level: int) -> None:
         plain = [c for c in children if _ctype(c) == "text/plain"]
         rich = [c for c in children if _ctype(c) == "text/html" or c.is_multipart()]
         if plain and role in ("any", "plain"):
-            self.walk(plain[-1], role="plain")
+            self.walk(plain[-1], role="plain", level=level)
         if rich and role in ("any", "html"):
-            self.walk(rich[-1], role="html" if plain else role)
+            self.walk(rich[-1], role="html" if plain else role, level=level)
         elif not plain and not rich and children:
-            self.walk(children[-1], role=role)
+            self.walk(children[-1], role=role, level=level)
 
     def _leaf(self, part: Message, *, role: str, related: bool) -> None:
         ctype = _ctype(part)
@@ -493,11 +507,11 @@ def _bounce(message: Message, sender: str, subject: str) -> Bounce | None:
     report = _find(message, ("message/delivery-status", "message/global-delivery-status"))
     if report is not None:
         return _standard_bounce(message, report)
-    from_system = sender.partition("@")[0] in _DAEMONS or \
-        (_raw_header(message, "Return-Path") or "x").strip() == "<>"
+    if not (sender.partition("@")[0] in _DAEMONS or _empty_return_path(message)):
+        return None
     text = _all_text(message)[:_BOUNCE_TEXT_CHARS]
     qmail = "wasn't able to deliver your message" in text or "I'm afraid I wasn't able" in text
-    if not (from_system and (_BOUNCE_SUBJECT.search(subject) or qmail)):
+    if not (_BOUNCE_SUBJECT.search(subject) or qmail):
         return None
     return _loose_bounce(message, text, sender)
 
@@ -599,23 +613,32 @@ def _original_id(message: Message) -> str:
     return found.group(1) if found else ""
 
 
+def _parts(message: Message, *, into_messages: bool):
+    """Every part of ``message`` in order, at most ``_MAX_NESTING`` levels deep."""
+    stack = [(message, 0)]
+    while stack:
+        part, level = stack.pop()
+        yield part
+        if level >= _MAX_NESTING or not part.is_multipart():
+            continue
+        if not into_messages and _ctype(part) in ("message/rfc822", "message/global"):
+            continue
+        children = [c for c in part.get_payload() if isinstance(c, Message)]
+        stack.extend((child, level + 1) for child in reversed(children))
+
+
 def _find(message: Message, types: tuple[str, ...]) -> Message | None:
-    if _ctype(message) in types:
-        return message
-    if message.is_multipart() and _ctype(message) not in ("message/rfc822",
-                                                                     "message/global"):
-        for child in message.get_payload():
-            if isinstance(child, Message):
-                found = _find(child, types)
-                if found is not None:
-                    return found
+    """The first part of one of ``types``, not looking inside attached messages."""
+    for part in _parts(message, into_messages=False):
+        if _ctype(part) in types:
+            return part
     return None
 
 
 def _all_text(message: Message) -> str:
     """Every text/plain part's text, the returned message included (for word-only bounces)."""
     texts = []
-    for part in message.walk():
+    for part in _parts(message, into_messages=True):
         if _ctype(part) in ("text/plain", "text/rfc822-headers") and not part.is_multipart():
             texts.append(charsets.decode(_payload(part), _charset(part))[0])
     return charsets.clean_text("\n".join(texts))

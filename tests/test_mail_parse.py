@@ -231,6 +231,15 @@ def test_a_forward_subject_keeps_everything():
     assert quoting.split_reply(body, forwarded=True) == (body, "")
 
 
+@pytest.mark.parametrize("subject, forward", [
+    ("Fwd: order", True), ("FW: order", True), ("WG: Bestellung", True), ("TR: commande", True),
+    ("RV: pedido", True), ("转发：快递", True), ("轉寄: 包裹", True), ("[EXT] Fwd: x", True),
+    ("Re: order", False), ("Forward planning", False), ("Trouble: order", False), ("", False),
+])
+def test_which_subjects_mark_a_forward(subject, forward):
+    assert bool(quoting.FORWARD_SUBJECT.match(subject)) is forward
+
+
 @pytest.mark.parametrize("markup, expected", [
     ("<ul><li>late</li><li>broken</li></ul>", "* late\n  * broken"),
     ("<table><tr><td>A-1</td><td>12.50</td></tr><tr><td>A-22</td><td>3.00</td></tr></table>", "A-1"),

@@ -860,6 +860,72 @@ and left at the front door.
             note="The forwarded message is kept as an .eml file and its text follows the sender's own."))
 
 
+def exchange_forward() -> None:
+    attached = crlf(f"""\
+Received: from mail.partner-hotel.example.com (198.51.100.61) by
+ EXCH02.schulz-reisen.example.com (10.10.1.12) with Microsoft SMTP Server id 15.2.1544.4;
+ Thu, 3 Dec 2026 07:55:10 +0100
+From: Hotel Bellevue Reservations <reservations@partner-hotel.example.com>
+To: Petra Schulz <p.schulz@schulz-reisen.example.com>
+Subject: Cancellation of booking BV-20931
+Date: Thu, 3 Dec 2026 07:55:02 +0100
+Message-ID: <BV20931.cancel.1733208902@partner-hotel.example.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset="utf-8"
+Content-Transfer-Encoding: 8bit
+
+Dear Ms Schulz,
+
+we regret to inform you that booking BV-20931 (3 rooms, 18–21 December) has been
+cancelled because of overbooking.
+
+Hotel Bellevue
+""").encode("utf-8")
+    note = qp("Hello,\n\nthe hotel you booked for our group cancelled three days before arrival, see the\n"
+              "attached message. We need a replacement hotel or a full refund.\n\nPetra Schulz\n"
+              "Schulz Reisen GmbH\n", "iso-8859-1")
+    add("exchange_forward_as_attachment_base64.eml", f"""\
+Received: from EXCH02.schulz-reisen.example.com (203.0.113.90) by
+ {DESK_RECEIVED} (Postfix) with ESMTPS id 4RFg67HiJkL
+ for <{DESK}>; Thu, 3 Dec 2026 08:10:40 +0000 (UTC)
+From: Petra Schulz <p.schulz@schulz-reisen.example.com>
+To: "{DESK}" <{DESK}>
+Subject: WG: Cancellation of booking BV-20931
+Thread-Topic: Cancellation of booking BV-20931
+Thread-Index: AQHbRWxq3nZ1b2c3d4e5f6a7b8c9d0e1f2A=
+Date: Thu, 3 Dec 2026 08:10:31 +0000
+Message-ID: <8a1b2c3d4e5f4a6b9c7d8e9f0a1b2c3d@EXCH02.schulz-reisen.example.com>
+Accept-Language: de-DE, en-US
+Content-Language: de-DE
+X-MS-Has-Attach: yes
+Content-Type: multipart/mixed;
+	boundary="_002_8a1b2c3d4e5f4a6b9c7d8e9f0a1b2c3dEXCH02_"
+MIME-Version: 1.0
+
+--_002_8a1b2c3d4e5f4a6b9c7d8e9f0a1b2c3dEXCH02_
+Content-Type: text/plain; charset="iso-8859-1"
+Content-Transfer-Encoding: quoted-printable
+
+{note}
+--_002_8a1b2c3d4e5f4a6b9c7d8e9f0a1b2c3dEXCH02_
+Content-Type: message/rfc822
+Content-Disposition: attachment;
+	creation-date="Thu, 03 Dec 2026 08:10:30 GMT";
+	modification-date="Thu, 03 Dec 2026 08:10:30 GMT"
+Content-Transfer-Encoding: base64
+
+{b64(attached)}
+--_002_8a1b2c3d4e5f4a6b9c7d8e9f0a1b2c3dEXCH02_--
+""", expect(client="Exchange (forward as attachment, base64-encoded message/rfc822)",
+            sender="p.schulz@schulz-reisen.example.com", sender_name="Petra Schulz",
+            subject="WG: Cancellation of booking BV-20931",
+            message_id="<8a1b2c3d4e5f4a6b9c7d8e9f0a1b2c3d@EXCH02.schulz-reisen.example.com>",
+            text_starts="Hello,", text_contains=("We need a replacement hotel", "Forwarded message",
+                                                 "cancelled because of overbooking"),
+            files=(file("Cancellation of booking BV-20931.eml", "message/rfc822"),), forwarded=1,
+            language="de-DE", outcome="new_ticket", acknowledge=True))
+
+
 def chinese() -> None:
     qq_text = '''您好：
 
@@ -2087,7 +2153,7 @@ Dear Mr Sanders, thank you for your patience.
 
 
 def main() -> None:
-    for build in (gmail, outlook, apple_and_thunderbird, chinese, big5_and_japanese, attachments,
+    for build in (gmail, outlook, apple_and_thunderbird, exchange_forward, chinese, big5_and_japanese, attachments,
                   malformed, automated, bounces):
         build()
     names = [entry["file"] for entry in MANIFEST]

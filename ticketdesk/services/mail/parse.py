@@ -9,8 +9,10 @@ for bytes that are not a message at all. The rules are in docs/rules.md, "Readin
 received mail".
 """
 
+import base64
 import mimetypes
 import os
+import quopri
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -365,6 +367,16 @@ class _Body:
         if inner is None:
             return
         data = _message_bytes(inner)
+        encoding = _header(part, "Content-Transfer-Encoding").lower()
+        if encoding in ("base64", "quoted-printable"):
+            # Not allowed for message/rfc822 (RFC 2046), but some servers send it: the
+            # parser then read the encoded text as a message; decode it and read again.
+            encoded = inner.get_payload() if not inner.keys() else None
+            if isinstance(encoded, str):
+                raw = encoded.encode("ascii", "replace")
+                data = base64.b64decode(raw) if encoding == "base64" and _is_base64(raw) \
+                    else quopri.decodestring(raw) if encoding == "quoted-printable" else data
+                inner = message_from_bytes(data, policy=policy.default)
         subject = _header(inner, "Subject")
         name = _filename(part) or f"{_safe_stem(subject) or 'forwarded message'}.eml"
         if not name.lower().endswith(".eml"):
@@ -384,6 +396,11 @@ class _Body:
                 lines.append(f"{label}: {value}")
         body = "\n\n".join(t for t in (forwarded.text, forwarded.quoted) if t)
         self.forwarded_texts.append("\n".join(lines) + ("\n\n" + body if body else ""))
+
+
+def _is_base64(data: bytes) -> bool:
+    compact = re.sub(rb"\s+", b"", data)
+    return bool(compact) and len(compact) % 4 == 0 and re.fullmatch(rb"[A-Za-z0-9+/]+={0,2}", compact) is not None
 
 
 def _param(part: Message, name: str) -> str:

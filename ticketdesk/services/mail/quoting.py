@@ -43,7 +43,7 @@ _FORWARD = re.compile(
     r"转发的邮件|轉寄的郵件|转发邮件|轉寄郵件|転送されたメッセージ)[ \t]*-{3,}|Begin forwarded message:|"
     r"以下是转发的邮件[:：]?)",
     _M | re.IGNORECASE)
-FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|fw|转发|轉寄|転送)\s*[:：]", re.IGNORECASE)
+FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|fw|wg|tr|rv|转发|轉寄|転送)\s*[:：]", re.IGNORECASE)
 
 # Signatures: the "-- " line, and phone clients' one-liners.
 _SIGNATURE = [

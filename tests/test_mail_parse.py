@@ -476,3 +476,62 @@ def test_deeply_nested_parts_are_followed_to_a_limit(depth, readable):
         return
     assert (mail.text == "hello") is readable
     assert ("TooDeeplyNested" in mail.defects) is not readable
+
+
+def _report(fields: str, *, returned: str = "", headers: str = "") -> bytes:
+    parts = ["--R\nContent-Type: text/plain\n\nDelivery report.\n",
+             "--R\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n" + fields]
+    if returned:
+        parts.append("--R\nContent-Type: message/rfc822\n\n" + returned)
+    if headers:
+        parts.append("--R\nContent-Type: text/rfc822-headers\n\n" + headers)
+    return ("From: MAILER-DAEMON@mx.example.net\nSubject: Delivery report\nMessage-ID: <r@mx.example.net>\n"
+            "In-Reply-To: <sent.9@desk.example>\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=R\n\n"
+            + "\n".join(parts) + "\n--R--\n").encode()
+
+
+_FAILED = "Final-Recipient: rfc822; gone@example.com\nAction: failed\nStatus: 5.1.1\n" \
+          "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (_report(_FAILED, returned="Message-ID: <sent.1@desk.example>\nSubject: x\n\nbody\n"),
+     ("<sent.1@desk.example>", "gone@example.com", "5.1.1", "550 5.1.1 User unknown")),
+    (_report(_FAILED, headers="Message-ID: <sent.2@desk.example>\nSubject: x\n"),
+     ("<sent.2@desk.example>", "gone@example.com", "5.1.1", "550 5.1.1 User unknown")),
+    # nothing returned: the report's own In-Reply-To
+    (_report(_FAILED), ("<sent.9@desk.example>", "gone@example.com", "5.1.1", "550 5.1.1 User unknown")),
+    # no Action, a permanent status; only Original-Recipient; a folded diagnostic
+    (_report("Original-Recipient: rfc822;Old@Example.com\nStatus: 5.2.2\n"
+             "Diagnostic-Code: smtp; 552 5.2.2 Mailbox\n full\n"),
+     ("<sent.9@desk.example>", "old@example.com", "5.2.2", "552 5.2.2 Mailbox full")),
+    # the first failed recipient of several
+    (_report("Final-Recipient: rfc822; ok@example.com\nAction: delivered\nStatus: 2.0.0\n\n" + _FAILED),
+     ("<sent.9@desk.example>", "gone@example.com", "5.1.1", "550 5.1.1 User unknown")),
+    # no failure: delayed, delivered, relayed, expanded
+    (_report("Final-Recipient: rfc822; slow@example.com\nAction: delayed\nStatus: 4.4.1\n"), None),
+    (_report("Final-Recipient: rfc822; ok@example.com\nAction: delivered\nStatus: 2.0.0\n"), None),
+    (_report("Final-Recipient: rfc822; ok@example.com\nAction: relayed\nStatus: 2.0.0\n"), None),
+    (_report("Final-Recipient: rfc822; ok@example.com\nAction: expanded\nStatus: 2.0.0\n"), None),
+    # word-only bounces
+    (b"From: MAILER-DAEMON@old.example.com\nReturn-Path: <>\nSubject: failure notice\n\n"
+     b"Hi. This is the qmail-send program at old.example.com.\n"
+     b"I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+     b"<x@old.example.com>:\nRemote host said: 550 5.1.1 No such user\n\n"
+     b"--- Below this line is a copy of the message.\n\nMessage-ID: <sent.3@desk.example>\n",
+     ("<sent.3@desk.example>", "x@old.example.com", "5.1.1", "Remote host said: 550 5.1.1 No such user")),
+    (b"From: postmaster@corp.example.com\nSubject: Undeliverable: hello\nX-Failed-Recipients: y@corp.example.com\n\n"
+     b"Delivery has failed to these recipients.\n550 Requested action not taken\n",
+     ("", "y@corp.example.com", "5.0.0", "550 Requested action not taken")),
+    # a person's message about a failed delivery is no bounce
+    (b"From: anna@example.com\nSubject: Undeliverable parcel\n\nMy parcel was undeliverable, 550 km away.\n",
+     None),
+    (b"From: MAILER-DAEMON@mx.example.net\nSubject: Your mailbox is almost full\n\nWarning only.\n", None),
+])
+def test_bounces_are_read_from_reports_and_words(raw, expected):
+    bounce = parse(raw).bounce
+    if expected is None:
+        assert bounce is None
+    else:
+        assert (bounce.original_message_id, bounce.recipient, bounce.status, bounce.reason) == expected

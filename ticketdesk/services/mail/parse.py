@@ -627,7 +627,11 @@ def _original_id(message: Message) -> str:
             return ids[0]
     found = re.search(r"^\s*Message-ID:\s*(<[^<>\s]+>)", _all_text(message)[:_BOUNCE_TEXT_CHARS * 4],
                       re.MULTILINE | re.IGNORECASE)
-    return found.group(1) if found else ""
+    if found:
+        return found.group(1)
+    # Exchange and Gmail also name the returned message in the report's own In-Reply-To.
+    replied = message_ids(_header(message, "In-Reply-To"))
+    return replied[0] if replied else ""
 
 
 def _parts(message: Message, *, into_messages: bool):

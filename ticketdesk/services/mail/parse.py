@@ -187,8 +187,9 @@ def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | No
         value = _header(message, name)
         if value and value.lower() not in ("no", "false", "0"):
             return f"{name}: {value}"
-    if _header(message, "List-Id") or _header(message, "List-Post"):
-        return _("mailing list: %(list)s", list=_header(message, "List-Id") or _header(message, "List-Post"))
+    mailing_list = _header(message, "List-Id") or _header(message, "List-Post")
+    if mailing_list:
+        return _("mailing list: %(list)s", list=mailing_list)
     if sender.partition("@")[0] in _DAEMONS:
         return _("sent by %(sender)s", sender=sender)
     if _empty_return_path(message):

@@ -535,3 +535,72 @@ def test_bounces_are_read_from_reports_and_words(raw, expected):
         assert bounce is None
     else:
         assert (bounce.original_message_id, bounce.recipient, bounce.status, bounce.reason) == expected
+
+
+# ------------------------------------------------------- round-trip properties ---
+
+_ALPHABET = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCDEFG0123456789 .,!?()éüñçß€£"
+                                 "退款订单没有收到请尽快处理谢谢們裏峯碁喆镕𠮷加湿器が動きませんﾘﾓｺﾝ"))
+_WORDS = st.lists(st.text(_ALPHABET, min_size=1, max_size=30).map(str.strip).filter(bool),
+                  min_size=1, max_size=6)
+
+
+def _label_and_codec(text):
+    """A charset a client would label ``text`` with, and the codec it really writes."""
+    choices = [("utf-8", "utf-8"), ("gb2312", "gb18030"), ("GBK", "gb18030"), ("gb18030", "gb18030"),
+               ("big5", "big5hkscs"), ("big5", "cp950"), ("iso-2022-jp", "iso2022_jp_ext"),
+               ("iso-8859-1", "windows-1252"), ("shift_jis", "cp932")]
+    usable = []
+    for label, codec in choices:
+        try:
+            text.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        usable.append((label, codec))
+    return usable
+
+
+@given(_WORDS, st.data())
+@settings(max_examples=60, deadline=None)
+def test_text_and_subject_come_back_whatever_the_charset_and_encoding(words, data):
+    # Each line starts with its number, so no line reads as a sign-off or reply header.
+    text = "\n".join(f"{n}. {word}" for n, word in enumerate(words, 1))
+    label, codec = data.draw(st.sampled_from(_label_and_codec(text)))
+    encoding = data.draw(st.sampled_from(["base64", "quoted-printable", "8bit"]))
+    body = text.encode(codec)
+    if encoding == "base64":
+        body = base64.encodebytes(body)
+    elif encoding == "quoted-printable":
+        import quopri
+        body = quopri.encodestring(body)
+    if codec.startswith("iso2022") and encoding == "8bit":
+        encoding = "7bit"
+    # The subject as encoded words, split at any byte (clients split characters too).
+    subject = words[0]
+    raw_subject = subject.encode(codec)
+    cut = data.draw(st.integers(0, len(raw_subject)))
+    pieces = [p for p in (raw_subject[:cut], raw_subject[cut:]) if p]
+    if codec.startswith("iso2022"):
+        pieces = [raw_subject]   # stateful: split words would each need their escapes
+    encoded_subject = "\r\n ".join(f"=?{label}?B?{base64.b64encode(p).decode()}?=" for p in pieces)
+    structure = data.draw(st.sampled_from(["plain", "alternative", "mixed"]))
+    part = (f"Content-Type: text/plain; charset=\"{label}\"\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n"
+            .encode() + body + b"\r\n")
+    if structure == "plain":
+        mime = part
+    elif structure == "alternative":
+        mime = (b"Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n--alt\r\n" + part +
+                b"--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html</p>\r\n--alt--\r\n")
+    else:
+        mime = (b"Content-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n--mix\r\n" + part +
+                b"--mix\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
+                b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--mix--\r\n")
+    raw = (f"From: =?utf-8?B?{base64.b64encode('张伟'.encode()).decode()}?= <zw@example.cn>\r\n"
+           f"To: support@ticketdesk.example\r\nSubject: {encoded_subject}\r\n"
+           f"Message-ID: <p@example.cn>\r\nMIME-Version: 1.0\r\n").encode() + mime
+    mail = parse(raw)
+    assert mail.text == text
+    assert mail.subject == subject
+    assert mail.sender_name == "张伟"
+    assert (mail.html != "") is (structure == "alternative")
+    assert len(mail.files) == (1 if structure == "mixed" else 0)

@@ -213,6 +213,8 @@ def test_quoted_history_and_signatures_are_cut(body, text, quoted_part):
     "Thanks, but the replacement was broken too.\nIt arrived yesterday.",
     "Items missing:\n- lamp\n- chair\n- table",
     "The manager wrote:\nwe cannot help you.\nThat is not acceptable.",
+    "Dear team,\n\nDate: 1 December 2026\nSubject: my refund\n\nI am still waiting for it.",
+    "To: the manager\nCc: my lawyer\n\nThis is my third complaint.",
     "No history here at all.",
     # inline forwards are what was sent
     "See below.\n\n---------- Forwarded message ---------\nFrom: Shop <s@shop.example>\n"

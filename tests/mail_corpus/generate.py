@@ -2110,7 +2110,7 @@ Dear Mr Sanders, thank you for your patience.
             subject="Undeliverable: [TD-000143] Reply to your complaint",
             message_id="<A1B2C3D4E5F6@mail.fabrikam.example.com>",
             text_starts="Your message did not reach some or all of the intended recipients.", automated=True,
-            quoted=True,
+            text_contains=("The following recipient(s) cannot be reached",),
             files=(file("[TD-000143] Reply to your complaint.eml", "message/rfc822"),), forwarded=1,
             bounce={"original_message_id": outbox_id(123), "recipient": "p.sanders@fabrikam.example.com",
                     "status": "5.1.1", "reason_contains": "User unknown"},

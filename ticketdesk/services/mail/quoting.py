@@ -96,7 +96,7 @@ def _history_start(text: str) -> int | None:
         found = library.HEADER_REGEX.search(library.text)
     except Exception:  # noqa: BLE001 - the library's patterns are a help, not a must
         found = None
-    if found is not None:
+    if found is not None and _is_reply_header(found.group()):
         # The library strips every line; find the same header line in our text.
         line = found.group().strip().split("\n", 1)[0].strip()
         if line:
@@ -104,6 +104,18 @@ def _history_start(text: str) -> int | None:
             if position >= 0:
                 starts.append(text.rfind("\n", 0, position) + 1)
     return min(starts) if starts else None
+
+
+_FROM_LINE = re.compile(r"^[ \t>*]*(?:From|Von|De|Van|Da|Fra|Från|Od|发件人|發件人|寄件者|寄件人|差出人|보낸\s?사람)"
+                        r"\*?[ \t]*[:：]", re.MULTILINE | re.IGNORECASE)
+
+
+def _is_reply_header(block: str) -> bool:
+    """A header the library found is one when it names a sender ("From: …"), ends like
+    "… wrote:", or is an "Original Message" line; two lines such as "Date: …" and
+    "Subject: …" in a person's own letter are not."""
+    ends_like_wrote = any(line.strip().endswith((":", "：")) for line in block.split("\n"))
+    return bool(_FROM_LINE.search(block)) or ends_like_wrote or "original message" in block.lower()
 
 
 def _short_lines(text: str) -> str:

@@ -146,13 +146,19 @@ def process(mail_id: int, *, now: datetime) -> InboundMail | None:
     message is held for an admin, with the reason, in a transaction of its own: a message
     is never lost and never half applied. A message acted on before is left alone.
     """
+    return _process(mail_id, now=now)[0]
+
+
+def _process(mail_id: int, *, now: datetime) -> tuple[InboundMail | None, bool]:
+    """``process``, and whether this call acted on the message (False: done before)."""
     mail = db.session.get(InboundMail, mail_id)
     if mail is None or mail.state is not InboundState.RECEIVED:
-        return mail
-    if mail.size_bytes > int(current_app.config["MAIL_MAX_MESSAGE_BYTES"]):
+        return mail, False
+    limit = int(current_app.config["MAIL_MAX_MESSAGE_BYTES"])
+    if mail.size_bytes > limit:
         return _act(mail_id, None, now=now, hold=_(
             "The message is larger than %(size)s, the most the desk reads.",
-            size=attachments._size_text(int(current_app.config["MAIL_MAX_MESSAGE_BYTES"]))))
+            size=attachments._size_text(limit)))
     try:
         parsed = mail_parse.parse(mail.raw)
     except mail_parse.UnreadableMail as exc:
@@ -175,17 +181,15 @@ def process_pending(*, now: datetime, limit: int = 500) -> int:
         sa.select(InboundMail.id).where(InboundMail.state == InboundState.RECEIVED)
         .order_by(InboundMail.received_at, InboundMail.id).limit(limit)))
     db.session.rollback()  # end the read; every message gets a transaction of its own
-    done = 0
-    for mail_id in ids:
-        mail = process(mail_id, now=now)
-        if mail is not None and mail.state is not InboundState.RECEIVED:
-            done += 1
-    return done
+    return sum(1 for mail_id in ids if _process(mail_id, now=now)[1])
 
 
 def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
-         hold: str | None = None) -> InboundMail | None:
-    """Apply ``parsed`` to the desk in one transaction, or hold the message."""
+         hold: str | None = None) -> tuple[InboundMail | None, bool]:
+    """Apply ``parsed`` to the desk in one transaction, or hold the message.
+
+    Returns the message and whether this call acted on it (False: another process did).
+    """
     reason = hold
     for attempt in range(1, _ATTEMPTS + 1):
         if reason is not None:
@@ -194,11 +198,11 @@ def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
         try:
             with unit_of_work():
                 if not _claim(mail_id, InboundState.RECEIVED):
-                    return db.session.get(InboundMail, mail_id)  # acted on elsewhere
+                    return db.session.get(InboundMail, mail_id), False
                 mail = db.session.get(InboundMail, mail_id)
                 outcome = _apply(mail, parsed, now=now, written=written)
                 _finish(mail, outcome)
-            return mail
+            return mail, True
         except _Hold as exc:
             attachments._discard(written)
             reason = exc.reason
@@ -212,10 +216,11 @@ def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
             reason = (str(exc) if isinstance(exc, DomainError) else
                       _("It could not be applied: %(why)s", why=_short_error(exc)))
     with unit_of_work():
-        if _claim(mail_id, InboundState.RECEIVED):
+        held_now = _claim(mail_id, InboundState.RECEIVED)
+        if held_now:
             mail = db.session.get(InboundMail, mail_id)
             mail.state, mail.reason = InboundState.HELD, (reason or "")[:500]
-    return db.session.get(InboundMail, mail_id)
+    return db.session.get(InboundMail, mail_id), held_now
 
 
 def _short_error(exc: Exception) -> str:

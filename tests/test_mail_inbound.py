@@ -471,10 +471,65 @@ def test_an_unreadable_message_is_held_with_the_reason(ctx, now, raw, why):
     assert mail.raw == raw and count(Ticket) == 0
 
 
+@pytest.mark.parametrize("local, state", [
+    ("a" * 241, InboundState.APPLIED),            # 241 + len("@example.test") = 254
+    ("a" * 242, InboundState.HELD),               # 255 characters
+])
+def test_a_sender_address_longer_than_254_characters_is_held(ctx, now, local, state):
+    mail = ingest(build(sender=f"{local}@example.test"), now)
+    assert mail.state is state
+    if state is InboundState.HELD:
+        assert "not valid" in mail.reason and count(Contact) == 0
+
+
 def test_a_message_without_a_sender_is_held(ctx, now):
     raw = build().replace(f"From: Mia Chen <{KNOWN}>\n".encode(), b"")
     mail = ingest(raw, now)
     assert mail.state is InboundState.HELD and "sender" in mail.reason
+
+
+def test_nul_in_a_received_message_is_stored_and_the_text_keeps_its_place(ctx, now):
+    raw = (b"From: Mia <mia@example.test>\r\nMessage-ID: <a\x00b@mail.example.test>\r\n"
+           b"In-Reply-To: <x\x00y@example.test>\r\nSubject: bad\x00byte\r\n\r\n"
+           b"before\x00after\r\n")
+    mail = ingest(raw, now)
+    assert mail.state is InboundState.APPLIED and mail.raw == raw
+    ticket = db.session.get(Ticket, mail.ticket_id)
+    assert ticket.description == "before\ufffdafter" and ticket.subject == "bad byte"
+
+
+def test_an_unavailable_database_leaves_the_message_received_for_the_next_try(tmp_path, now):
+    """A locked SQLite file stands in for a database that cannot be written: acting raises,
+    nothing is held, and the next run acts on the message."""
+    import sqlite3
+
+    from config import TestingConfig
+    from ticketdesk import create_app
+
+    path = tmp_path / "desk.db"
+
+    class FileConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+        ATTACHMENT_DIR = str(tmp_path / "attachments")
+
+    app = create_app(FileConfig)
+    with app.app_context():
+        factories.prepare_database()
+        mail_id = inbound.store(build(), source=InboundSource.PIPE, now=now).mail.id
+        db.session.remove()
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(sa.exc.OperationalError):
+                inbound.process(mail_id, now=now)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        db.session.remove()
+        assert db.session.get(InboundMail, mail_id).state is InboundState.RECEIVED
+        assert inbound.process_pending(now=now) == 1
+        assert db.session.get(InboundMail, mail_id).state is InboundState.APPLIED
+        factories.release_database()
 
 
 def test_a_message_delivered_twice_is_stored_once_and_acted_on_once(customer, now):

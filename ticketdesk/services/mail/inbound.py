@@ -95,6 +95,8 @@ def store(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:
         message_id, sender, subject = summary.message_id, summary.sender, summary.subject
     except Exception:  # noqa: BLE001 - stored all the same; acting on it will hold it
         message_id = sender = subject = ""
+    # NUL cannot be stored in a text column (PostgreSQL); the raw bytes keep it.
+    message_id, sender = message_id.replace("\x00", ""), sender.replace("\x00", "")
     try:
         with unit_of_work():
             mail = InboundMail(
@@ -144,7 +146,9 @@ def process(mail_id: int, *, now: datetime) -> InboundMail | None:
     Everything it does (a ticket, a message on one, a note, a bounce) happens in one
     transaction. If acting fails for any reason, that transaction is rolled back and the
     message is held for an admin, with the reason, in a transaction of its own: a message
-    is never lost and never half applied. A message acted on before is left alone.
+    is never lost and never half applied. A message acted on before is left alone. When
+    the database itself is unavailable the error is raised and the message stays
+    ``received``, to be acted on by the next ``process`` or ``process_pending``.
     """
     return _process(mail_id, now=now)[0]
 
@@ -206,6 +210,11 @@ def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
         except _Hold as exc:
             attachments._discard(written)
             reason = exc.reason
+        except (sa.exc.OperationalError, sa.exc.InterfaceError):
+            # The database is unavailable: nothing is held (that would fail too); the
+            # message stays received for the next try (the pipe's caller retries).
+            attachments._discard(written)
+            raise
         except (Conflict, IntegrityError) as exc:
             attachments._discard(written)
             if attempt == _ATTEMPTS:
@@ -262,6 +271,8 @@ def _apply(mail: InboundMail, parsed: mail_parse.ParsedMail, *, now: datetime,
         return _bounce(parsed, now=now)
     if not parsed.sender:
         raise _Hold(_("The message has no sender address."))
+    if len(parsed.sender) > 254 or clean_header(parsed.sender, limit=254) != parsed.sender:
+        raise _Hold(_("The sender address is not valid."))
     automated = parsed.automated or (
         _("sent from the desk's own address") if parsed.sender in own_addresses() else "")
     ticket = _threaded_ticket(parsed)
@@ -306,7 +317,7 @@ def _to_ticket(parsed: mail_parse.ParsedMail, ticket: Ticket, *, now: datetime, 
     checked, refused = _files(parsed.files)
     event = tickets._customer_message(
         ticket, actor=None, body=_body_text(parsed, has_files=bool(checked)), now=now,
-        checked=checked, written=written, via="email", quoted_body=parsed.quoted)
+        checked=checked, written=written, via="email", quoted_body=_text(parsed.quoted))
     _refused_note(ticket, refused, now=now)
     notifications._customer_replied(ticket, event, now=now)
     if was is not ticket.status:
@@ -340,7 +351,7 @@ def _threaded_ticket(parsed: mail_parse.ParsedMail) -> Ticket | None:
     the ids of mail we sent and received, then by the ``[TD-000123]`` token in the subject."""
     ids: list[str] = []
     for value in (*parsed.in_reply_to, *reversed(parsed.references)):
-        if value not in ids:
+        if value not in ids and "\x00" not in value and len(value) <= 255:
             ids.append(value)
     for value in ids[:_MAX_THREAD_IDS]:
         ticket_id = db.session.scalar(
@@ -387,7 +398,7 @@ def _open_ticket(parsed: mail_parse.ParsedMail, *, now: datetime, written: list,
     ticket.related_ticket = related
     created = tickets._event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
                              body=description, new=Channel.EMAIL.value, via="email",
-                             quoted_body=parsed.quoted)
+                             quoted_body=_text(parsed.quoted))
     tickets._attach(ticket, created, checked, None, written)
     _refused_note(ticket, refused, now=now)
     if related is not None:
@@ -422,8 +433,13 @@ def _subject(parsed: mail_parse.ParsedMail, description: str) -> str:
         subject[:tickets.SUBJECT_MAX - 1].rstrip() + "…")
 
 
+def _text(value: str | None) -> str:
+    """Received text as it can be stored: NUL (which no text column takes) becomes U+FFFD."""
+    return (value or "").replace("\x00", "\ufffd")
+
+
 def _body_text(parsed: mail_parse.ParsedMail, *, has_files: bool) -> str:
-    text = (parsed.text or "").strip()
+    text = _text(parsed.text).strip()
     if not text:
         return _("(The e-mail has no text; see its files.)") if has_files else _(
             "(The e-mail has no text.)")
@@ -481,7 +497,7 @@ def _refused_note(ticket: Ticket, refused: list[str], *, now: datetime) -> None:
 
 
 def _automatic_note(parsed: mail_parse.ParsedMail, why: str) -> str:
-    text = (parsed.text or "").strip()
+    text = _text(parsed.text).strip()
     if len(text) > _RAW_NOTE_LIMIT:
         text = text[:_RAW_NOTE_LIMIT].rstrip() + "…"
     head = _("Automatic e-mail from %(sender)s (%(why)s), not answered. Subject: %(subject)s",
@@ -499,9 +515,9 @@ def _bounce(parsed: mail_parse.ParsedMail, *, now: datetime) -> _Outcome:
         return _Outcome(InboundState.IGNORED, _(
             "A delivery report about a message the desk does not know (%(id)s).",
             id=report.original_message_id or "?"))
-    why = " ".join(part for part in (report.status, report.reason) if part) or _(
-        "no reason given")
-    recipient = report.recipient or message.to_address
+    why = clean_header(" ".join(part for part in (report.status, report.reason) if part),
+                       limit=400) or _("no reason given")
+    recipient = clean_header(report.recipient, limit=254) or message.to_address
     message.state, message.bounced_at = OutboxState.BOUNCED, now
     message.last_error = clean_header(f"{recipient}: {why}", limit=500)
     ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None

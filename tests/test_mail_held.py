@@ -196,7 +196,8 @@ def test_a_decided_message_cannot_be_decided_again(app, make_user, login, hold):
     twice = client.post(f"/admin/mail/held/{mail_id}/discard", follow_redirects=True)
     assert "no longer held" in twice.get_data(as_text=True)
     assert read(app, mail_id).state is InboundState.DISCARDED and tickets_count(app) == 0
-    assert "Broken cups" not in client.get("/admin/mail/held").get_data(as_text=True)
+    page = client.get("/admin/mail/held").get_data(as_text=True)
+    assert "Broken cups" not in page.split('data-table="decided-mail"')[0]
 
 
 def test_an_unknown_message_is_404(make_user, login):
@@ -215,3 +216,19 @@ def test_release_and_discard_need_the_csrf_token(app, make_user, login, hold):
     assert client.post(f"/admin/mail/held/{mail_id}/release",
                        data={"target": "new"}).status_code == 400
     assert read(app, mail_id).state is InboundState.HELD
+
+
+def test_the_list_shows_who_decided_what_recently(app, make_user, login, hold):
+    released = hold(raw_mail(subject="Released one"))
+    discarded = hold(raw_mail(subject="Discarded one", sender="x@example.test"))
+    client = login(make_user(Role.ADMIN, name="Ann Admin"))
+    client.post(f"/admin/mail/held/{released}/release", data={"target": "new"})
+    client.post(f"/admin/mail/held/{discarded}/discard")
+    page = client.get("/admin/mail/held").get_data(as_text=True)
+    waiting, decided = page.split('data-table="decided-mail"')
+    assert "Released one" not in waiting and "Discarded one" not in waiting
+    assert "Released one" in decided and "Discarded one" in decided
+    assert decided.count("Ann Admin") == 2
+    reference = read(app, released).ticket_id
+    with app.app_context():
+        assert f"Released to {db.session.get(Ticket, reference).reference}" in decided

@@ -152,7 +152,8 @@ def edit_category(category_id: int):
 @bp.route("/mail/held")
 @roles_required(Role.ADMIN)
 def held_mail():
-    return render_template("admin/held_mail.html", messages=inbound_mail.held(actor=current_user))
+    return render_template("admin/held_mail.html", messages=inbound_mail.held(actor=current_user),
+                           decided=inbound_mail.recently_decided(actor=current_user))
 
 
 def _held_page(mail_id: int, release_form=None, discard_form=None, status: int = 200):

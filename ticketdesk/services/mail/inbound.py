@@ -552,6 +552,16 @@ def held(*, actor: User, limit: int = 500) -> list[InboundMail]:
         .order_by(InboundMail.received_at.desc(), InboundMail.id.desc()).limit(limit)))
 
 
+def recently_decided(*, actor: User, limit: int = 20) -> list[InboundMail]:
+    """The last held messages an admin released or discarded, newest decision first."""
+    _require_admin(actor)
+    return list(db.session.scalars(
+        sa.select(InboundMail).where(InboundMail.state.in_((InboundState.RELEASED,
+                                                             InboundState.DISCARDED)))
+        .options(sa.orm.joinedload(InboundMail.decided_by), sa.orm.joinedload(InboundMail.ticket))
+        .order_by(InboundMail.decided_at.desc(), InboundMail.id.desc()).limit(limit)))
+
+
 def get_mail(mail_id: int, *, actor: User) -> InboundMail:
     _require_admin(actor)
     mail = db.session.get(InboundMail, mail_id)

@@ -204,7 +204,7 @@ def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
                 if not _claim(mail_id, InboundState.RECEIVED):
                     return db.session.get(InboundMail, mail_id), False
                 mail = db.session.get(InboundMail, mail_id)
-                outcome = _apply(mail, parsed, now=now, written=written)
+                outcome = _apply(parsed, now=now, written=written)
                 _finish(mail, outcome)
             return mail, True
         except _Hold as exc:
@@ -264,8 +264,7 @@ def own_addresses() -> set[str]:
     return {address.lower() for _name, address in getaddresses(values) if "@" in address}
 
 
-def _apply(mail: InboundMail, parsed: mail_parse.ParsedMail, *, now: datetime,
-           written: list) -> _Outcome:
+def _apply(parsed: mail_parse.ParsedMail, *, now: datetime, written: list) -> _Outcome:
     """What the message means for the desk (inside the caller's transaction)."""
     if parsed.bounce is not None:
         return _bounce(parsed, now=now)

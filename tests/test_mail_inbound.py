@@ -564,6 +564,24 @@ def test_a_rule_that_fails_while_acting_holds_the_message_and_keeps_nothing(ctx,
     assert (count(Ticket), count(Customer), count(Contact), count(RateLimitHit)) == (0, 0, 0, 0)
 
 
+def test_files_written_before_a_failure_are_removed(app, ctx, now, tmp_path):
+    """The service levels' calendar is broken, so intake fails after the files were
+    written: the message is held and neither rows nor files are left."""
+    from ticketdesk.models import BusinessCalendar
+
+    sla.seed_defaults(now=now)
+    with unit_of_work():
+        db.session.execute(sa.update(BusinessCalendar).values(timezone="Nowhere/Atlantis"))
+    mail = ingest(build(files=[("photo.png", "image/png", PNG, "attachment"),
+                               ("scan.pdf", "application/pdf", b"%PDF-1.4 x", "attachment")]),
+                  now)
+    assert mail.state is InboundState.HELD and "could not be applied" in mail.reason
+    assert "Atlantis" in mail.reason               # the service level starts after the files
+    assert (count(Ticket), count(Customer), count(Attachment)) == (0, 0, 0)
+    folder = tmp_path / "attachments"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
 def test_a_crash_while_acting_holds_the_message_and_keeps_nothing(app, ctx, now, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")

@@ -192,6 +192,8 @@ LABELS = {
         NotificationKind.SLA_AT_RISK: _l("A ticket of yours is close to its service-level target"),
         NotificationKind.SLA_BREACHED: _l("A ticket of yours or your team's missed its target"),
         NotificationKind.LOYALTY: _l("An account of yours is a loyalty candidate or at risk"),
+        NotificationKind.CUSTOMER_REPLIED: _l("The customer answers a ticket of yours by e-mail"),
+        NotificationKind.MAIL_BOUNCED: _l("An e-mail to the customer of your ticket came back"),
     },
 }
 

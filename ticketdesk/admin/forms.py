@@ -1,7 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ticketdesk.core.inputs import IntField, parse_id
 from ticketdesk.models import Role
@@ -38,3 +54,22 @@ class CategoryForm(FlaskForm):
     position = IntField(_l("Position in lists"), default=100,
                             validators=[DataRequired(), NumberRange(min=0, max=100000)])
     active = BooleanField(_l("Offered for new tickets"), default=True)
+
+
+class ReleaseMailForm(FlaskForm):
+    """Release a held message: as a new ticket, or onto the ticket a reference names."""
+
+    target = RadioField(_l("Release"), default="new", choices=[
+        SelectChoice("new", _l("as a new ticket")),
+        SelectChoice("ticket", _l("onto an existing ticket"))])
+    reference = StringField(_l("Ticket reference"), validators=[Length(max=24)],
+                            description=_l("For example TD-000123 (only when releasing onto "
+                                           "an existing ticket)."))
+
+    def validate_reference(self, field) -> None:
+        if self.target.data == "ticket" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the reference of the ticket."))
+
+
+class DiscardMailForm(FlaskForm):
+    """Discard a held message (a button with its CSRF token)."""

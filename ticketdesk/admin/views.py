@@ -1,16 +1,25 @@
-"""Administration: users, teams and the category list. Administrators only."""
+"""Administration: users, teams, the category list and held mail. Administrators only."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ticketdesk.admin.forms import CategoryForm, EditUserForm, NewUserForm, TeamForm
+from ticketdesk.admin.forms import (
+    CategoryForm,
+    DiscardMailForm,
+    EditUserForm,
+    NewUserForm,
+    ReleaseMailForm,
+    TeamForm,
+)
+from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Category, Role, Team, User
 from ticketdesk.security import roles_required
 from ticketdesk.services import categories as category_service
 from ticketdesk.services import users as user_service
-from ticketdesk.services.errors import DomainError
+from ticketdesk.services.errors import DomainError, NotFound
+from ticketdesk.services.mail import inbound as inbound_mail
 
 bp = Blueprint("admin", __name__)
 
@@ -136,3 +145,68 @@ def edit_category(category_id: int):
             flash(_("Category saved."), "success")
             return redirect(url_for("admin.categories"))
     return render_template("admin/category_form.html", form=form, category=category)
+
+
+# ----------------------------------------------------------------- held mail
+
+@bp.route("/mail/held")
+@roles_required(Role.ADMIN)
+def held_mail():
+    return render_template("admin/held_mail.html", messages=inbound_mail.held(actor=current_user),
+                           decided=inbound_mail.recently_decided(actor=current_user))
+
+
+def _held_page(mail_id: int, release_form=None, discard_form=None, status: int = 200):
+    try:
+        mail = inbound_mail.get_mail(mail_id, actor=current_user)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "admin/held_mail_detail.html", mail=mail, shown=inbound_mail.view_mail(mail),
+        release_form=release_form or ReleaseMailForm(),
+        discard_form=discard_form or DiscardMailForm()), status
+
+
+@bp.route("/mail/held/<int:mail_id>")
+@roles_required(Role.ADMIN)
+def held_mail_detail(mail_id: int):
+    return _held_page(mail_id)
+
+
+@bp.route("/mail/held/<int:mail_id>/release", methods=["POST"])
+@roles_required(Role.ADMIN)
+def release_mail(mail_id: int):
+    form = ReleaseMailForm()
+    if not form.validate_on_submit():
+        return _held_page(mail_id, release_form=form, status=400)
+    reference = form.reference.data if form.target.data == "ticket" else None
+    try:
+        mail = inbound_mail.release(mail_id, actor=current_user, now=utcnow(),
+                                    reference=reference)
+    except DomainError as exc:
+        if exc.status_code == 404 and exc.field is None:
+            abort(404)
+        if exc.field == "reference":
+            form.reference.errors = list(form.reference.errors) + [str(exc)]
+        else:
+            flash(str(exc), "danger")
+        return _held_page(mail_id, release_form=form, status=exc.status_code)
+    flash(_("Released: %(reason)s", reason=mail.reason), "success")
+    return redirect(url_for("admin.held_mail"))
+
+
+@bp.route("/mail/held/<int:mail_id>/discard", methods=["POST"])
+@roles_required(Role.ADMIN)
+def discard_mail(mail_id: int):
+    form = DiscardMailForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        inbound_mail.discard(mail_id, actor=current_user, now=utcnow())
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.held_mail_detail", mail_id=mail_id))
+    flash(_("The message was discarded."), "success")
+    return redirect(url_for("admin.held_mail"))

@@ -23,6 +23,8 @@ class NotificationKind(enum.StrEnum):
     SLA_AT_RISK = "sla_at_risk"            # a ticket of yours is close to its SLA target
     SLA_BREACHED = "sla_breached"          # a ticket of yours (or your team's) missed it
     LOYALTY = "loyalty"                    # an account of yours is a loyalty candidate or at risk
+    CUSTOMER_REPLIED = "customer_replied"  # the customer answered a ticket of yours by e-mail
+    MAIL_BOUNCED = "mail_bounced"          # an e-mail to the customer of your ticket came back
 
 
 class Notification(db.Model):

@@ -51,6 +51,8 @@ DEFAULT_EMAIL: dict[NotificationKind, bool] = {
     NotificationKind.SLA_AT_RISK: False,
     NotificationKind.SLA_BREACHED: True,
     NotificationKind.LOYALTY: True,
+    NotificationKind.CUSTOMER_REPLIED: True,
+    NotificationKind.MAIL_BOUNCED: True,
 }
 
 
@@ -247,6 +249,29 @@ def _watching(ticket: Ticket, users: list[User], *, rule_name: str, now: datetim
         _notify(user, NotificationKind.WATCHED, now=now, ticket=ticket,
                 title=lambda: _("You are watching %(title)s", title=_ticket_title(ticket)),
                 body=lambda: _("Routing rule “%(rule)s” added you as a watcher.", rule=rule_name))
+
+
+def _customer_replied(ticket: Ticket, event: TicketEvent, *, now: datetime) -> None:
+    """The customer answered by e-mail: the assignee hears of it (whoever watches, too)."""
+    _notify(ticket.assignee, NotificationKind.CUSTOMER_REPLIED, now=now, ticket=ticket,
+            title=lambda: _("The customer answered: %(title)s", title=_ticket_title(ticket)),
+            body=lambda: _snippet(event.body))
+
+
+def _mail_bounced(ticket: Ticket, *, recipient: str, reason: str,
+                  author: User | None, now: datetime) -> None:
+    """An e-mail to the ticket's customer came back: its assignee (and the agent who
+    wrote it, when someone else) hear of it."""
+    told: set[int] = set()
+    for user in (ticket.assignee, author):
+        if user is None or user.id in told:
+            continue
+        told.add(user.id)
+        _notify(user, NotificationKind.MAIL_BOUNCED, now=now, ticket=ticket,
+                title=lambda: _("An e-mail to the customer came back: %(title)s",
+                                title=_ticket_title(ticket)),
+                body=lambda: _("%(address)s: %(reason)s", address=recipient or "?",
+                               reason=reason or _("no reason given")))
 
 
 def _account_crisis(ticket: Ticket, *, now: datetime) -> None:

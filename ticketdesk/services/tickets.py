@@ -106,9 +106,10 @@ class PublicComplaint:
 
 def _event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
            body: str = "", field: str | None = None, old: str | None = None,
-           new: str | None = None, by_customer: bool = False) -> TicketEvent:
+           new: str | None = None, by_customer: bool = False, via: str = "",
+           quoted_body: str = "") -> TicketEvent:
     return events._record(ticket, kind, now=now, actor=actor, body=body, field=field, old=old,
-                          new=new, by_customer=by_customer)
+                          new=new, by_customer=by_customer, via=via, quoted_body=quoted_body)
 
 
 def _asks_for_proof(ticket: Ticket, body: str) -> list[str]:
@@ -266,11 +267,13 @@ def _attach(ticket: Ticket, event: TicketEvent, checked, uploader: User | None, 
 # ----------------------------------------------------------------- intake
 
 def _after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
-                  keep_team: Team | None = None, keep_assignee: User | None = None) -> None:
+                  keep_team: Team | None = None, keep_assignee: User | None = None,
+                  acknowledge: bool = True) -> None:
     """What every channel does with a new ticket: route it, then give it its playbook.
 
     Routing goes first, so a severity it raises counts when the playbook is chosen.
     A team or person chosen at intake is kept; rules then only add the rest.
+    ``acknowledge`` False: the customer is sent no acknowledgement (an automatic sender).
     """
     ticket.team, ticket.assignee = None, None  # routing sets them, with their events
     routing._route(ticket, actor=actor, now=now, keep_team=keep_team, keep_assignee=keep_assignee)
@@ -469,16 +472,28 @@ def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: 
         if actor is None:
             _check_follow_up_limits(ticket, ip=ip, files=len(checked), now=now)
             _record_follow_up(ticket, ip=ip, files=len(checked), now=now)
-        event = _event(ticket, EventKind.CUSTOMER_MESSAGE, now=now, actor=actor, body=body,
-                       by_customer=True)
-        _attach(ticket, event, checked, actor, written)
-        if ticket.status in (TicketStatus.PENDING_CUSTOMER, *REOPEN_STATUSES):
-            _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=actor is None)
-        sla._customer_wrote(ticket, now=now)
-        ticket.last_activity_at = now
-        return event
+        return _customer_message(ticket, actor=actor, body=body, now=now, checked=checked,
+                                 written=written, via="staff" if actor is not None else "web")
 
     return _run_with_files(action, uploads)
+
+
+def _customer_message(ticket: Ticket, *, actor: User | None, body: str, now: datetime,
+                      checked, written, via: str, quoted_body: str = "") -> TicketEvent:
+    """The customer's message on the timeline, whichever way it came (the private link,
+    staff logging it, e-mail), inside the caller's transaction.
+
+    A ticket waiting on the customer, resolved or closed goes back to open (its clocks
+    run again); which messages may reach a resolved or closed ticket is the caller's rule.
+    """
+    event = _event(ticket, EventKind.CUSTOMER_MESSAGE, now=now, actor=actor, body=body,
+                   by_customer=True, via=via, quoted_body=quoted_body)
+    _attach(ticket, event, checked, actor, written)
+    if ticket.status in (TicketStatus.PENDING_CUSTOMER, *REOPEN_STATUSES):
+        _set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=actor is None)
+    sla._customer_wrote(ticket, now=now)
+    ticket.last_activity_at = now
+    return event
 
 
 def _follow_up_keys(ticket: Ticket, ip: str | None) -> tuple[str, str, str]:

@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     BusinessCalendar,
+    Contact,
     Customer,
     Notification,
     NotificationKind,
@@ -141,6 +142,12 @@ CASES = [
          data=lambda w: {"version": w.version, "team_id": w.team_a, "assignee_id": w.agent}),
     Case("POST", "/tickets/<int:ticket_id>/take", lambda w: f"/tickets/{w.t_a}/take", WORK,
          data=lambda w: {"version": w.version}),
+    Case("POST", "/tickets/<int:ticket_id>/review/confirm",
+         lambda w: f"/tickets/{w.t_review}/review/confirm", WORK,
+         data=lambda w: {"version": w.version_review}),
+    Case("POST", "/tickets/<int:ticket_id>/review/move",
+         lambda w: f"/tickets/{w.t_review}/review/move", WORK,
+         data=lambda w: {"version": w.version_review, "customer_id": "new"}),
     Case("POST", "/tickets/<int:ticket_id>/details", lambda w: f"/tickets/{w.t_a}/details", WORK,
          data=_ticket_details),
     Case("POST", "/tickets/<int:ticket_id>/attachments",
@@ -181,6 +188,12 @@ CASES = [
     Case("POST", "/customers/<int:customer_id>/contacts",
          lambda w: f"/customers/{w.cust_am}/contacts", VIEW,
          data=lambda w: {"name": "New Contact", "email": "new.contact@managed.example"}),
+    Case("GET", "/customers/<int:customer_id>/contacts/<int:contact_id>/edit",
+         lambda w: f"/customers/{w.cust_am}/contacts/{w.contact_am}/edit", VIEW),
+    Case("POST", "/customers/<int:customer_id>/contacts/<int:contact_id>/edit",
+         lambda w: f"/customers/{w.cust_am}/contacts/{w.contact_am}/edit", VIEW,
+         data=lambda w: {"name": "Buyer", "email": "buyer@managed.example", "phone": "",
+                         "locale": "en", "timezone": "Asia/Shanghai"}),
     Case("POST", "/customers/<int:customer_id>/orders", lambda w: f"/customers/{w.cust_am}/orders",
          VIEW, data=lambda w: {"reference": "SO-MATRIX-2", "ordered_on": "2024-01-02",
                                "amount": "10.00", "currency": "EUR", "remedy_ticket": ""}),
@@ -281,7 +294,8 @@ CASES = [
                          "category_id": "0", "description": "The parcel arrived crushed."},
          content_type="multipart/form-data"),
     Case("GET", "/complain/received", lambda w: "/complain/received", PUBLIC,
-         session=lambda w: {"last_complaint": w.token_a}),
+         session=lambda w: {"last_complaint": {"reference": "TD-000001", "token": w.token_a,
+                                               "emailed_to": "buyer@managed.example"}}),
     Case("GET", "/complain/t/<token>", lambda w: f"/complain/t/{w.token_a}", PUBLIC),
     Case("POST", "/complain/t/<token>", lambda w: f"/complain/t/{w.token_a}", PUBLIC,
          data=lambda w: {"body": "Any news?"}),
@@ -434,6 +448,17 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
         name="Lead watches P1", severities=("p1",), watch_lead=True))
     w.t_w = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_am, team_id=w.team_a,
                                   now=now)
+    # A ticket flagged for review: its contact named the account and is not confirmed.
+    w.t_review = factories.make_ticket(actor_id=w.lead, customer_id=w.cust_am,
+                                       team_id=w.team_a, now=now)
+    ticket_r = db.session.get(Ticket, w.t_review)
+    ticket_r.contact = Contact(customer_id=w.cust_am, name="Eve Named", verified=False,
+                               email="eve@elsewhere.example")
+    ticket_r.review_reason = "Unverified contact: Eve Named named the account Managed Co."
+    db.session.commit()
+    w.version_review = ticket_r.version
+    w.contact_am = db.session.scalar(sa.select(Contact.id).where(
+        Contact.email == "buyer@managed.example"))
     with unit_of_work():
         calendar = BusinessCalendar(name="Office hours", timezone="Europe/Berlin",
                                     hours={"0": [["09:00", "17:00"]]})
@@ -567,7 +592,8 @@ def test_every_route_is_in_the_matrix(app):
     example = SimpleNamespace(t_a=1, att_a=1, cust_am=1, agent=1, team_a=1, category=1,
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
                               rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None,
-                              calendar=1, policy=1, order_am=1, survey_token="token")
+                              calendar=1, policy=1, order_am=1, survey_token="token",
+                              t_review=4, version_review=1, contact_am=1)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

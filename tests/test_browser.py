@@ -124,7 +124,7 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
             page.get_by_label("Category").select_option(label="Damaged or defective")
             page.get_by_label("Severity").select_option(value="p2")
             page.get_by_label("Subject").fill(subject)
-            page.get_by_label("What happened").fill(
+            page.get_by_label("What the customer told us").fill(
                 "Six of twenty-four bottles arrived cracked; the pallet was tipped over.")
             page.get_by_label("Order reference").fill("SO-4411")
             page.get_by_label("Order value").fill("129.90")

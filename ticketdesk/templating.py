@@ -158,6 +158,7 @@ LABELS = {
         "first_response": _l("First response"), "next_response": _l("Next response"),
         "resolution": _l("Resolution"),
         "customer_tier": _l("Customer tier"),
+        "customer": _l("Customer"), "review": _l("Review"),
     },
     "milestone": {
         SlaMilestone.FIRST_RESPONSE: _l("First response"),

@@ -57,6 +57,15 @@ class ContactForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
 
 
+class ContactEditForm(ContactForm):
+    locale = SelectField(
+        _l("Language of e-mails"), validate_choice=False,
+        description=_l("The language we write to this person in."))
+    timezone = SelectField(
+        _l("Timezone"), validate_choice=False,
+        description=_l("Times in our e-mails to this person are given in this timezone."))
+
+
 class OrderForm(FlaskForm):
     reference = StringField(_l("Order reference"), validators=[DataRequired(), Length(max=64)])
     ordered_on = BoundedDateField(_l("Order date"), validators=[InputRequired()])

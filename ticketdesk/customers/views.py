@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ticketdesk.customers.forms import (
+    ContactEditForm,
     ContactForm,
     CustomerForm,
     NewCustomerForm,
@@ -173,6 +174,54 @@ def add_contact(customer_id: int):
             flash(_("Contact added."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
     return _render_detail(customer, contact_form=form, status=400)
+
+
+def _contact_choices(form: ContactEditForm) -> None:
+    from babel import Locale
+    from ticketdesk.services.users import TIMEZONES
+
+    desk_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    desk_zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+    def language_name(code: str) -> str:
+        try:
+            return Locale.parse(code).get_display_name(code) or code
+        except (ValueError, LookupError):
+            return code
+
+    form.locale.choices = [("", _("Desk default (%(language)s)",
+                                  language=language_name(desk_locale)))] + [
+        (code, language_name(code)) for code in customer_service.language_codes()]
+    form.timezone.choices = [("", _("Desk default (%(zone)s)", zone=desk_zone))] + [
+        (zone, zone) for zone in TIMEZONES]
+
+
+@bp.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@roles_required(*VIEW_ROLES)
+def edit_contact(customer_id: int, contact_id: int):
+    contact = customer_service.get_contact(customer_id, contact_id)
+    access.require_edit_customer(current_user, contact.customer)
+    form = ContactEditForm(obj=contact)
+    _contact_choices(form)
+    if form.validate_on_submit():
+        try:
+            customer_service.update_contact(contact, actor=current_user,
+                                            changes=customer_service.ContactChanges(
+                                                name=form.name.data or "",
+                                                email=form.email.data,
+                                                phone=form.phone.data or "",
+                                                locale=form.locale.data or "",
+                                                timezone=form.timezone.data or ""))
+        except PermissionDenied:
+            raise
+        except DomainError as exc:
+            _error_to(form, exc, "name")
+        else:
+            flash(_("Contact saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("customers/contact_form.html", form=form, contact=contact,
+                           customer=contact.customer), status
 
 
 @bp.route("/<int:customer_id>/orders", methods=["POST"])

@@ -31,9 +31,9 @@ def complain():
     if form.validate_on_submit():
         if form.website.data:
             # A bot filled the hidden field: answer like a success, store nothing.
-            return render_template("public/received.html", ticket=None), 200
+            return render_template("public/received.html", submitted=False), 200
         try:
-            ticket = ticket_service.submit_public_complaint(
+            receipt = ticket_service.receive_public_complaint(
                 complaint=ticket_service.PublicComplaint(
                     name=form.name.data, email=form.email.data, company=form.company.data or "",
                     order_reference=form.order_reference.data or "",
@@ -47,22 +47,33 @@ def complain():
             target = getattr(form, exc.field or "description", form.description)
             target.errors = list(target.errors) + [str(exc)]
         else:
-            session["last_complaint"] = ticket.public_token
+            # The session cookie can be read by whoever holds the browser: it carries the
+            # private link's token only when that person may see the link.
+            session["last_complaint"] = {
+                "reference": receipt.ticket.reference,
+                "token": receipt.ticket.public_token if receipt.show_link else None,
+                "emailed_to": receipt.emailed_to,
+            }
             return redirect(url_for("public.received"))
     return render_template("public/complain.html", form=form)
 
 
 @bp.route("/complain/received")
 def received():
-    token = session.get("last_complaint")
-    if not token:
+    last = session.get("last_complaint")
+    if not isinstance(last, dict) or not isinstance(last.get("reference"), str):
         return redirect(url_for("public.complain"))
-    try:
-        ticket = ticket_service.ticket_by_token(token)
-    except DomainError:
-        return redirect(url_for("public.complain"))
-    return render_template("public/received.html", ticket=ticket,
-                           link=url_for("public.follow", token=token, _external=True))
+    token = last.get("token")
+    if isinstance(token, str):
+        try:
+            ticket = ticket_service.ticket_by_token(token)
+        except DomainError:
+            return redirect(url_for("public.complain"))
+        return render_template("public/received.html", reference=ticket.reference,
+                               link=url_for("public.follow", token=token, _external=True),
+                               emailed_to=last.get("emailed_to"), submitted=True)
+    return render_template("public/received.html", reference=last["reference"], link=None,
+                           emailed_to=last.get("emailed_to"), submitted=True)
 
 
 @bp.route("/complain/t/<token>", methods=["GET", "POST"])

@@ -4,6 +4,8 @@
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from flask import current_app
@@ -388,6 +390,84 @@ def add_contact(customer: Customer, *, actor: User, data: ContactData) -> Contac
     return contact
 
 
+@dataclass(frozen=True)
+class ContactChanges:
+    """The editable details of a contact; ``locale`` and ``timezone`` "" mean the desk's."""
+
+    name: str
+    email: str | None = None
+    phone: str = ""
+    locale: str = ""
+    timezone: str = ""
+
+
+def language_codes() -> list[str]:
+    """The languages e-mails can be written in (``LANGUAGES``), in the configured order."""
+    return [str(code) for code in current_app.config["LANGUAGES"]]
+
+
+def check_locale(value: str | None) -> str:
+    """A contact's language: "" (the desk's) or one of ``LANGUAGES``, else DomainError."""
+    value = (value or "").strip()
+    if value and value not in language_codes():
+        raise DomainError(_("Choose one of the languages the desk writes in."), field="locale")
+    return value
+
+
+def check_timezone(value: str | None) -> str:
+    """A contact's timezone: "" (the desk's) or an IANA zone name as the system's time
+    zone database spells it (``Europe/Berlin``, ``Asia/Shanghai``, ``UTC``), else
+    DomainError. Spelling is exact: ``europe/berlin`` is refused."""
+    value = (value or "").strip()
+    if value and (len(value) > 64 or value not in _timezones()):
+        raise DomainError(_("Choose a timezone from the list, such as Europe/Berlin, or leave "
+                            "it empty for the desk's."), field="timezone")
+    return value
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def update_contact(contact: Contact, *, actor: User, changes: ContactChanges) -> Contact:
+    """Edit a contact's name, address, phone, language and timezone.
+
+    Allowed to whoever may edit the contact's customer. An address is one contact's only;
+    the language is one of ``LANGUAGES`` or "" and the timezone an IANA name or "".
+    """
+    access.require_edit_customer(actor, contact.customer)
+    name = (changes.name or "").strip()
+    if not name:
+        raise DomainError(_("A contact needs a name."), field="name")
+    if len(name) > 120:
+        raise DomainError(_("Keep the name to %(n)d characters or fewer.", n=120), field="name")
+    email = normalise_email(changes.email)
+    if email and len(email) > 254:
+        raise DomainError(_("This e-mail address is too long."), field="email")
+    if email and db.session.scalar(sa.select(Contact.id).where(Contact.email == email,
+                                                               Contact.id != contact.id)):
+        raise DomainError(_("%(email)s already belongs to a contact.", email=email),
+                          field="email")
+    phone = (changes.phone or "").strip()
+    if len(phone) > 40:
+        raise DomainError(_("Keep the phone number to %(n)d characters or fewer.", n=40),
+                          field="phone")
+    locale = check_locale(changes.locale)
+    timezone = check_timezone(changes.timezone)
+    with unit_of_work():
+        contact.name, contact.email, contact.phone = name, email, phone
+        contact.locale, contact.timezone = locale, timezone
+    return contact
+
+
+def get_contact(customer_id: int, contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.customer_id != customer_id:
+        raise NotFound(_("No such contact."))
+    return contact
+
+
 def get_customer(customer_id: int) -> Customer:
     customer = db.session.get(Customer, customer_id)
     if customer is None:
@@ -395,19 +475,36 @@ def get_customer(customer_id: int) -> Customer:
     return customer
 
 
-def _find_or_create_for_intake(*, name: str, email: str, company: str,
-                               now: datetime) -> tuple[Customer, Contact]:
-    """Link an incoming message to a contact by email, else create what is missing.
+@dataclass(frozen=True)
+class SenderMatch:
+    """Who an intake from the public (form or e-mail) is filed under, and how we know.
 
-    An email already on file decides the customer. Otherwise a customer with exactly
-    the given company name (any case) gets a new contact; otherwise a new standard
-    customer is created, named after the company or, without one, the person.
+    ``known``: the address was already a contact's, so whoever typed it may not be that
+    person; the private link then goes only to the address, by e-mail. ``named_account``:
+    the address was new but the company name matched an existing customer, so the new
+    contact is unverified and the ticket waits for an agent to confirm or move it.
+    """
+
+    customer: Customer
+    contact: Contact
+    known: bool = False
+    named_account: bool = False
+
+
+def _match_sender(*, name: str, email: str, company: str, now: datetime) -> SenderMatch:
+    """Link an incoming complaint to a contact by e-mail, else create what is missing.
+
+    An address already on file decides the customer and the contact (``known``).
+    Otherwise a customer with exactly the given company name (any case) gets a new,
+    *unverified* contact (``named_account``): anyone can type a company's name. Otherwise
+    a new standard customer is created, named after the company or, without one, the
+    person, with a verified contact (it is their own account).
     """
     email_n = normalise_email(email)
     if email_n:
         contact = db.session.scalar(sa.select(Contact).where(Contact.email == email_n))
         if contact is not None:
-            return contact.customer, contact
+            return SenderMatch(contact.customer, contact, known=True)
     customer = None
     company = company.strip()
     if company:
@@ -415,8 +512,17 @@ def _find_or_create_for_intake(*, name: str, email: str, company: str,
             sa.select(Customer).where(sa.func.lower(Customer.name) == company.lower())
             .order_by(Customer.id).limit(1)
         )
+    named_account = customer is not None
     if customer is None:
         customer = _new_customer(CustomerData(name=company or name.strip()))
-    contact = Contact(customer=customer, name=name.strip(), email=email_n, phone="")
+    contact = Contact(customer=customer, name=name.strip(), email=email_n, phone="",
+                      verified=not named_account, created_at=now)
     db.session.add(contact)
-    return customer, contact
+    return SenderMatch(customer, contact, named_account=named_account)
+
+
+def _find_or_create_for_intake(*, name: str, email: str, company: str,
+                               now: datetime) -> tuple[Customer, Contact]:
+    """``_match_sender`` without the how: the customer and the contact."""
+    match = _match_sender(name=name, email=email, company=company, now=now)
+    return match.customer, match.contact

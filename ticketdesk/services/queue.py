@@ -74,6 +74,7 @@ class QueueFilter:
     q: str = ""
     sort: Sort | None = None   # None: the natural order (see sort_for)
     include_closed: bool = False
+    needs_review: bool = False   # only tickets flagged for a person's look (review_reason)
 
 
 # A keyword search counts its matches up to this many; the queue then says "1000+".
@@ -155,6 +156,8 @@ def filtered_query(user: User, flt: QueueFilter) -> sa.Select:
         stmt = stmt.where(Ticket.assignee_id == flt.assignee_id)
     if flt.customer_id:
         stmt = stmt.where(Ticket.customer_id == flt.customer_id)
+    if flt.needs_review:
+        stmt = stmt.where(Ticket.review_reason != "")
     q = flt.q.strip()
     if q:
         if q.upper().startswith("TD-"):

@@ -102,6 +102,24 @@ class PublicComplaint:
     category_id: int | None = None
 
 
+@dataclass(frozen=True)
+class PublicReceipt:
+    """What the public form may tell whoever submitted it.
+
+    ``show_link``: the private link may be shown on the page. It is False when the address
+    was already a contact's: anyone can type a customer's address, so the link then goes
+    only to that address, by e-mail (``emailed_to``), never to the browser.
+    """
+
+    ticket: Ticket
+    show_link: bool
+    emailed_to: str
+    needs_review: bool
+
+
+REVIEW_REASON_MAX = 255
+
+
 # ----------------------------------------------------------------- helpers (no commit)
 
 def _event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
@@ -288,12 +306,22 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
                   new_customer: customers.CustomerData | None = None,
                   contact: customers.ContactData | None = None,
                   team_id: int | None = None, assignee_id: int | None = None,
-                  uploads: list[Upload] = ()) -> Ticket:
-    """Staff log a complaint received by phone, e-mail, walk-in or another channel."""
+                  uploads: list[Upload] = (), internal_note: str = "") -> Ticket:
+    """Staff log a complaint received by phone, e-mail, walk-in or another channel.
+
+    ``fields.description`` is what the customer told us: the customer sees it on the
+    private link and in the acknowledgement. ``internal_note`` (optional) is for staff
+    only: it is stored as an internal note event in the same transaction and never shown
+    or sent to the customer.
+    """
     if not actor.works_tickets:
         raise PermissionDenied(_("Only agents and leads log complaints."))
     if customer_id is None and new_customer is None:
         raise DomainError(_("Choose a customer or enter a new one."), field="customer_id")
+    note = (internal_note or "").strip()
+    if len(note) > BODY_MAX:
+        raise DomainError(_("%(label)s is longer than %(maximum)s characters.",
+                            label=_("Internal note"), maximum=BODY_MAX), field="internal_note")
 
     def action(checked, written):
         if customer_id is not None:
@@ -309,6 +337,8 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
         created = _event(ticket, EventKind.CREATED, now=now, actor=actor,
                          body=ticket.description, new=ticket.channel.value)
         _attach(ticket, created, checked, actor, written)
+        if note:
+            _event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=note)
         _after_intake(ticket, actor=actor, now=now, keep_team=team, keep_assignee=assignee)
         return ticket
 
@@ -322,7 +352,32 @@ def _public_limit_message() -> str:
 
 def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetime,
                             uploads: list[Upload] = ()) -> Ticket:
-    """A customer files a complaint on the public form (no login)."""
+    """A customer files a complaint on the public form (no login): the new ticket.
+
+    See ``receive_public_complaint`` for who is told what.
+    """
+    return receive_public_complaint(complaint=complaint, ip=ip, now=now, uploads=uploads).ticket
+
+
+def _unverified_reason(contact, customer) -> str:
+    reason = _("Unverified contact: %(name)s <%(email)s> named the account %(customer)s on "
+               "the public form. Confirm that they speak for it, or move the ticket.",
+               name=contact.name, email=contact.email or "", customer=customer.name)
+    return reason if len(reason) <= REVIEW_REASON_MAX else reason[:REVIEW_REASON_MAX - 1] + "…"
+
+
+def receive_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetime,
+                             uploads: list[Upload] = ()) -> PublicReceipt:
+    """A customer files a complaint on the public form (no login).
+
+    Who the complaint is filed under (``customers._match_sender``) decides what the
+    submitter is shown. An address that is already a contact's files the ticket under
+    that contact, but the private link is not shown: it goes to the address by e-mail
+    only. A new address naming an existing customer opens the ticket on a new unverified
+    contact of that customer, flagged for review; the link is shown (the ticket is the
+    submitter's own, on their own contact). A new address naming no customer makes a new
+    customer and contact; the link is shown.
+    """
     cfg = current_app.config
     key = f"complain:{ip}"
     if ratelimit.is_limited(key, limit=int(cfg["PUBLIC_RATE_LIMIT"]),
@@ -336,8 +391,9 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
                               label=_("What happened"), maximum=BODY_MAX)
 
     def action(checked, written):
-        customer, contact = customers._find_or_create_for_intake(
-            name=name, email=email, company=complaint.company, now=now)
+        match = customers._match_sender(name=name, email=email, company=complaint.company,
+                                        now=now)
+        customer, contact = match.customer, match.contact
         category = (_active_category(complaint.category_id) if complaint.category_id
                     else _fallback_category())
         first_line = description.splitlines()[0].strip()
@@ -349,6 +405,8 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
         )
         ticket = _new_ticket(fields=fields, customer=customer, contact=contact, actor=None,
                              team=None, assignee=None, now=now)
+        if not contact.verified:
+            ticket.review_reason = _unverified_reason(contact, customer)
         created = _event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
                          body=description, new=Channel.WEB.value)
         _attach(ticket, created, checked, None, written)
@@ -357,7 +415,9 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
                                               int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]))],
                              now=now) is None:
             raise RateLimited(_public_limit_message())
-        return ticket
+        return PublicReceipt(ticket=ticket, show_link=not match.known,
+                             emailed_to=contact.email or email,
+                             needs_review=bool(ticket.review_reason))
 
     return _run_with_files(action, uploads)
 

@@ -114,8 +114,15 @@ class NewTicketForm(_TicketFieldsMixin, FlaskForm):
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
     channel = SelectField(_l("Received by"), choices=enum_choices(Channel, "channel"),
                           default=Channel.PHONE.value)
-    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=20000)],
-                                render_kw={"rows": 6})
+    description = TextAreaField(
+        _l("What the customer told us"), validators=[DataRequired(), Length(max=20000)],
+        render_kw={"rows": 6},
+        description=_l("Shown to the customer on their private link and in the "
+                       "acknowledgement e-mail. Write it as you would to them."))
+    internal_note = TextAreaField(
+        _l("Internal note (optional)"), validators=[Optional(), Length(max=20000)],
+        render_kw={"rows": 3},
+        description=_l("For staff only: never shown or sent to the customer."))
     team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
     assignee_id = SelectField(_l("Assignee"), coerce=_int_or_none, validate_choice=False)
     attachments = MultipleFileField(_l("Attachments"))
@@ -191,6 +198,19 @@ class TakeForm(_VersionedForm):
     pass
 
 
+class ReviewConfirmForm(_VersionedForm):
+    """The flagged ticket's contact speaks for its customer."""
+
+
+NEW_CUSTOMER_CHOICE = "new"
+
+
+class ReviewMoveForm(_VersionedForm):
+    """Move a flagged ticket (and its unverified contact) to another customer."""
+
+    customer_id = SelectField(_l("Move to"), validate_choice=False)
+
+
 class RerouteForm(_VersionedForm):
     """Run the routing rules again on this ticket."""
 
@@ -232,6 +252,9 @@ class QueueFilterForm(FlaskForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)],
                     render_kw={"placeholder": _l("Words or TD-000123"), "type": "search"})
     sort = SelectField(_l("Sort by"), validate_choice=False)
+    review = SelectField(_l("Review"), choices=[SelectChoice("", _l("Any")),
+                                                SelectChoice("needed", _l("Needs review"))],
+                         validate_choice=False)
 
 
 STATUS_FILTERS = [

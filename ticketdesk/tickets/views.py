@@ -50,6 +50,7 @@ from ticketdesk.services import playbooks as playbook_service
 from ticketdesk.services import categories as category_service
 from ticketdesk.services import customers as customer_service
 from ticketdesk.services import queue as queue_service
+from ticketdesk.services import review as review_service
 from ticketdesk.services import sla as sla_service
 from ticketdesk.services import surveys as survey_service
 from ticketdesk.services import tickets as ticket_service
@@ -68,7 +69,10 @@ from ticketdesk.tickets.forms import (
     RemedyActionForm,
     RemedyProposalForm,
     ReplyForm,
+    NEW_CUSTOMER_CHOICE,
     RerouteForm,
+    ReviewConfirmForm,
+    ReviewMoveForm,
     StatusForm,
     StepDoneForm,
     StepReopenForm,
@@ -139,6 +143,7 @@ def _parse_filter(form: QueueFilterForm) -> queue_service.QueueFilter:
         customer_id=inputs.id_arg("customer"),
         q=(request.args.get("q") or "")[:200],
         sort=next((s for s in queue_service.Sort if s.value == sort_value), None),
+        needs_review=request.args.get("review") == "needed",
     )
 
 
@@ -205,6 +210,7 @@ def new():
                 customer_id=form.customer_id.data, new_customer=new_customer, contact=contact,
                 team_id=form.team_id.data, assignee_id=form.assignee_id.data,
                 uploads=request.files.getlist(form.attachments.name),
+                internal_note=form.internal_note.data or "",
             )
         except DomainError as exc:
             _error_to(form, exc, "subject", aliases={"name": "new_customer_name"})
@@ -274,6 +280,12 @@ def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestio
             switch_form=SwitchPlaybookForm(formdata=None),
             remedy_action_form=RemedyActionForm(formdata=None),
         )
+        if review_service.needs_review(ticket):
+            forms.update(
+                review_confirm_form=given.get("review_confirm_form")
+                or ReviewConfirmForm(formdata=None),
+                review_move_form=given.get("review_move_form") or ReviewMoveForm(formdata=None),
+            )
         # The full remedy form only when asked for (?remedy=...) or sent back with errors:
         # the suggestion's one-click buttons cover most cases, and a page without the
         # form's dozen fields is quicker for everyone.
@@ -331,6 +343,12 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
     if "details_form" in forms:
         forms["details_form"].category_id.choices = category_service.category_choices(
             include_id=ticket.category_id)
+    if "review_move_form" in forms:
+        name = ticket.contact.name if ticket.contact is not None else ""
+        forms["review_move_form"].customer_id.choices = [
+            ("", _("Choose a customer…")),
+            (NEW_CUSTOMER_CHOICE, _("A new customer named “%(name)s”", name=name)),
+        ] + [(str(i), n) for i, n in review_service.customer_choices(ticket)]
 
 
 def _render_detail(ticket: Ticket, status: int = 200, **given):
@@ -493,6 +511,36 @@ def _rerouted(decision) -> str:
         return _("Re-routed by the rules to the %(team)s queue; nobody is assigned yet.",
                  team=decision.team_name)
     return _("Re-routed: no rule chose a team and there is no team to fall back on.")
+
+
+@bp.route("/<int:ticket_id>/review/confirm", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def review_confirm(ticket_id: int):
+    def action(ticket, form):
+        review_service.confirm_contact(ticket, actor=current_user,
+                                       expected_version=form.expected_version, now=utcnow())
+    return _act(ticket_id, ReviewConfirmForm, "review_confirm_form", action,
+                _("Review done: the contact speaks for the customer."), None)
+
+
+def _move_target(value: str | None) -> review_service.MoveTarget:
+    if value == NEW_CUSTOMER_CHOICE:
+        return review_service.MoveTarget(new_customer=True)
+    try:
+        return review_service.MoveTarget(customer_id=inputs.parse_id(value))
+    except ValueError:
+        return review_service.MoveTarget()   # the service says to choose one
+
+
+@bp.route("/<int:ticket_id>/review/move", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def review_move(ticket_id: int):
+    def action(ticket, form):
+        return review_service.move_ticket(ticket, actor=current_user,
+                                          target=_move_target(form.customer_id.data),
+                                          expected_version=form.expected_version, now=utcnow())
+    return _act(ticket_id, ReviewMoveForm, "review_move_form", action,
+                lambda customer: _("Moved to %(customer)s.", customer=customer.name), None)
 
 
 @bp.route("/<int:ticket_id>/reroute", methods=["POST"])

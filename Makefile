@@ -37,7 +37,7 @@ help: ## List the available targets
 	@echo "TicketDesk make targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
-	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL TICKETS BENCH_SKIP"
+	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL TICKETS BENCH_SKIP MAILS"
 
 # ---------------------------------------------------------------- install ---
 
@@ -136,6 +136,14 @@ BENCH_SKIP ?=
 
 bench: $(STAMP) ## Benchmark queue, ticket page, search, dashboard, SLA sweep (TICKETS=100000, BENCH_SKIP=)
 	$(BIN)/python bench/run.py --tickets $(TICKETS) $(if $(BENCH_SKIP),--skip $(BENCH_SKIP))
+
+# MAILS customer-like e-mails queued into a fresh SQLite database in bench/.work/ and sent
+# by one outbox run to a local SMTP server (aiosmtpd, its own process); writes
+# bench/results-mail.json.
+MAILS ?= 1000
+
+bench-mail: $(STAMP) ## Benchmark the outbox: MAILS=1000 e-mails sent over SMTP, messages per second
+	$(BIN)/python bench/mail_send.py --messages $(MAILS)
 
 # ------------------------------------------------------------ translations ---
 

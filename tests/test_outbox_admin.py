@@ -480,3 +480,70 @@ def test_a_withheld_message_is_checked_again_when_it_is_sent(ctx, smtp, now):  #
     outbox.retry(mid, actor=admin, now=now + timedelta(minutes=2))
     assert outbox.send_due(now=now + timedelta(minutes=2)).sent == 1
     assert [e.rcpt_tos for e in server.messages] == [["ada@example.test"]]
+
+
+# ----------------------------------------------------------------- in a real browser
+
+@pytest.mark.browser
+def test_the_html_version_renders_in_chromium_and_runs_nothing(tmp_path):
+    """Headless Chromium under the site's Content-Security-Policy: the HTML version shows
+    in its sandboxed frame, its scripts and event handlers never run, nothing else on the
+    page is refused by the policy."""
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    import os
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from config import TestingConfig
+    from ticketdesk import create_app
+    from tests.live_server import live_server
+
+    class BrowserConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = (os.environ.get("TICKETDESK_TEST_DATABASE_URL")
+                                   or f"sqlite:///{tmp_path / 'browser.db'}")
+        WTF_CSRF_ENABLED = True
+
+    hostile_html = ("<h1>We are sorry, Kim</h1><p>Your refund is on its way.</p>"
+                    "<script>parent.document.title = 'ran'; document.title = 'ran';</script>"
+                    "<img src=x onerror=\"parent.document.title = 'ran'\">"
+                    "<form action='https://evil.example/'><button id=go>Go</button></form>")
+    app = create_app(BrowserConfig)
+    with app.app_context():
+        factories.prepare_database()
+        factories.make_user(Role.ADMIN, email="root@desk.example")
+        mid = add_message(factories.utcnow(), subject="<b>Refund</b> on its way",
+                          html_body=hostile_html, state=OutboxState.FAILED)
+    console: list[str] = []
+    try:
+        with live_server(app) as base, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                         args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                page.on("console", lambda m: console.append(m.text))
+                page.goto(f"{base}/login")
+                page.get_by_label("E-mail").fill("root@desk.example")
+                page.get_by_label("Password").fill(factories.PASSWORD)
+                page.get_by_role("button", name="Log in").click()
+                page.goto(f"{base}/admin/outbox/{mid}")
+                expect(page.locator("#message-subject")).to_have_text("<b>Refund</b> on its way")
+                frame = page.frame_locator("#message-html")
+                expect(frame.get_by_role("heading", name="We are sorry, Kim")).to_be_visible()
+                page.wait_for_timeout(300)          # time for a script that would run
+                assert page.title() != "ran"
+                assert page.evaluate("document.getElementById('message-html').contentDocument") \
+                    is None                          # an opaque origin: the page cannot reach in
+                # Sending it again from the page, with the real CSRF token.
+                page.get_by_role("button", name="Send again").click()
+                expect(page.locator("#message-state")).to_have_text("Queued")
+            finally:
+                browser.close()
+    finally:
+        with app.app_context():
+            factories.release_database()
+    assert not [m for m in console if "Content Security Policy" in m]
+    assert any("sandboxed" in m for m in console)          # the scripts were refused

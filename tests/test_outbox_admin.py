@@ -262,6 +262,16 @@ def test_a_plain_text_message_says_it_has_no_html(ac, build, now):
     assert "retry-button" in found.by_id
 
 
+def test_a_message_that_cannot_be_built_says_why_instead_of_headers(ac, build, now):
+    mid = build(add_message, now, state=OutboxState.FAILED,
+                to_address="kim@customer.example\r\nBcc: spy@evil.example")
+    response = ac.get(f"/admin/outbox/{mid}")
+    assert response.status_code == 200
+    page = html_lib.unescape(response.get_data(as_text=True))
+    assert "This message cannot be built: ValueError" in page
+    assert "message-headers" not in elements(response.get_data(as_text=True)).by_id
+
+
 def test_a_missing_message_is_404(ac):
     assert ac.get("/admin/outbox/999999").status_code == 404
     assert ac.post("/admin/outbox/999999/retry").status_code == 404

@@ -5,6 +5,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
+# The web server listens on HOST:PORT. Exported, so every process started here (the web
+# server, the scheduler that sends the e-mails, the set-up commands) builds the links in
+# e-mails from them: config.py takes BASE_URL when it is set (environment or
+# `make run BASE_URL=https://desk.example.com`), else http://HOST:PORT.
+export HOST PORT
 
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-x -k tickets"
 PYTEST_ARGS ?=
@@ -25,14 +30,14 @@ TRANSLATIONS := ticketdesk/translations
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run db-ready serve serve-web serve-scheduler test test-sqlite test-database \
-        messages translations constraints clean reset-db bench
+.PHONY: help venv install run db-ready serve serve-web serve-scheduler urls test test-sqlite test-database \
+        messages translations constraints clean reset-db bench bench-mail
 
 help: ## List the available targets
 	@echo "TicketDesk make targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
-	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL TICKETS BENCH_SKIP"
+	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL TICKETS BENCH_SKIP MAILS"
 
 # ---------------------------------------------------------------- install ---
 
@@ -66,7 +71,7 @@ constraints: $(STAMP) ## Re-pin constraints.txt from what .venv has installed
 # so it finishes a running job and releases its lease. A process started by a
 # shell with `&` ignores Ctrl-C's SIGINT, hence the trap.
 
-run db-ready serve serve-web serve-scheduler: export FLASK_APP = wsgi
+run db-ready serve serve-web serve-scheduler urls: export FLASK_APP = wsgi
 
 run: db-ready ## Upgrade the database, load demo data if empty, serve web + scheduler on http://HOST:PORT
 	@$(MAKE) --no-print-directory serve
@@ -79,7 +84,7 @@ db-ready: $(STAMP) ## Apply migrations; shipped playbooks, demo data if empty, d
 	$(FLASK) seed-sla
 
 serve: $(STAMP) ## Serve the web app with the scheduler beside it; one Ctrl-C stops both
-	@printf '==> '; $(FLASK) outbox transport
+	@$(FLASK) outbox transport | sed 's/^/==> /'
 	@echo "==> Scheduler: $(FLASK) scheduler run (in the background)"
 	@$(FLASK) scheduler run & scheduler=$$!; \
 	  trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
@@ -88,13 +93,17 @@ serve: $(STAMP) ## Serve the web app with the scheduler beside it; one Ctrl-C st
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve-web: $(STAMP) ## Serve the web app only (no database preparation, no scheduler)
-	@printf '==> '; $(FLASK) outbox transport
+	@$(FLASK) outbox transport | sed 's/^/==> /'
 	@echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 serve-scheduler: $(STAMP) ## Run the background jobs only (one process holds the lease, others wait)
-	@printf '==> '; $(FLASK) outbox transport
+	@$(FLASK) outbox transport | sed 's/^/==> /'
 	$(FLASK) scheduler run
+
+urls: ## Print where the web app listens, where e-mail links point and the outbox page
+	@echo "==> TicketDesk listens on http://$(HOST):$(PORT)"
+	@$(FLASK) outbox transport | sed 's/^/==> /'
 
 # ------------------------------------------------------------------- test ---
 # The suite reads TICKETDESK_TEST_DATABASE_URL; unset means SQLite in memory.
@@ -127,6 +136,14 @@ BENCH_SKIP ?=
 
 bench: $(STAMP) ## Benchmark queue, ticket page, search, dashboard, SLA sweep (TICKETS=100000, BENCH_SKIP=)
 	$(BIN)/python bench/run.py --tickets $(TICKETS) $(if $(BENCH_SKIP),--skip $(BENCH_SKIP))
+
+# MAILS customer-like e-mails queued into a fresh SQLite database in bench/.work/ and sent
+# by one outbox run to a local SMTP server (aiosmtpd, its own process); writes
+# bench/results-mail.json.
+MAILS ?= 1000
+
+bench-mail: $(STAMP) ## Benchmark the outbox: MAILS=1000 e-mails sent over SMTP, messages per second
+	$(BIN)/python bench/mail_send.py --messages $(MAILS)
 
 # ------------------------------------------------------------ translations ---
 

@@ -12,6 +12,36 @@ from datetime import timedelta
 # first run into instance/secret_key (see create_app).
 DEV_SECRET_KEY = "dev-only-not-secret"
 
+# Where the development server listens when HOST and PORT are not given (the Makefile's
+# defaults too).
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+# Hosts that mean "every interface": a link cannot point there, so links use 127.0.0.1.
+_ANY_INTERFACE = frozenset({"0.0.0.0", "::", "[::]", "*"})
+
+
+def base_url_from(environ) -> str:
+    """Where links in e-mails point: ``BASE_URL`` when given (not blank), else
+    ``http://HOST:PORT`` from the address the server listens on.
+
+    HOST is 127.0.0.1 when unset, blank or a listen-everywhere address (0.0.0.0, ::);
+    an IPv6 address is put in brackets. PORT is 5000 when unset or not a port number
+    (1-65535). `make run` exports HOST and PORT to the web server and the scheduler, so
+    `make run PORT=5101` gives links on port 5101. Never raises.
+    """
+    given = (environ.get("BASE_URL") or "").strip()
+    if given:
+        return given
+    host = (environ.get("HOST") or "").strip() or DEFAULT_HOST
+    if host in _ANY_INTERFACE:
+        host = DEFAULT_HOST
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port_text = (environ.get("PORT") or "").strip()
+    port = int(port_text) if port_text.isascii() and port_text.isdigit() \
+        and 1 <= int(port_text) <= 65535 else DEFAULT_PORT
+    return f"http://{host}:{port}"
+
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
@@ -70,8 +100,9 @@ class Config:
     FOLLOW_UP_FILES_PER_LINK = 20
     FOLLOW_UP_RATE_WINDOW_SECONDS = 3600
 
-    # Links in e-mails point here (scheme, host and any path prefix of the web app).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Links in e-mails point here (scheme, host and any path prefix of the web app):
+    # BASE_URL when given, else http://HOST:PORT (see base_url_from).
+    BASE_URL = base_url_from(os.environ)
 
     # Outgoing e-mail. Without MAIL_SERVER, e-mails are written to the log instead.
     MAIL_SERVER: str | None = None

@@ -37,7 +37,8 @@ from decimal import Decimal
 
 from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason, StepKind
 from ticketdesk.database import utcnow
-from ticketdesk.services import ledger, playbooks, routing_rules, surveys
+from ticketdesk.models import OutboxState
+from ticketdesk.services import ledger, outbox, playbooks, routing_rules, surveys
 from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
 from ticketdesk.services.uow import unit_of_work
 from tests import factories
@@ -251,6 +252,10 @@ CASES = [
     Case("POST", "/admin/teams/<int:team_id>", lambda w: f"/admin/teams/{w.team_a}", ADMIN,
          data=lambda w: {"name": "Team A renamed"}),
     Case("GET", "/admin/categories", lambda w: "/admin/categories", ADMIN),
+    Case("GET", "/admin/outbox", lambda w: "/admin/outbox", ADMIN),
+    Case("GET", "/admin/outbox/<int:message_id>", lambda w: f"/admin/outbox/{w.mail}", ADMIN),
+    Case("POST", "/admin/outbox/<int:message_id>/retry",
+         lambda w: f"/admin/outbox/{w.mail}/retry", ADMIN),
     Case("POST", "/admin/categories", lambda w: "/admin/categories", ADMIN,
          data=lambda w: {"name": "Packaging", "position": "5", "active": "y"}),
     Case("GET", "/admin/categories/<int:category_id>",
@@ -467,6 +472,11 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
                            resolution_minutes=2400)
         db.session.add_all([calendar, policy])
     w.calendar, w.policy = calendar.id, policy.id
+    with unit_of_work():
+        mail = outbox._enqueue(to="buyer@managed.example", subject="[TD] matrix", body="b",
+                               now=now)
+        mail.state, mail.last_error = OutboxState.FAILED, "550 No such user"
+    w.mail = mail.id
     w.notes = {}
     with unit_of_work():
         for role, uid in (("agent", w.agent), ("account_manager", w.am), ("lead", w.lead),
@@ -593,7 +603,7 @@ def test_every_route_is_in_the_matrix(app):
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
                               rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None,
                               calendar=1, policy=1, order_am=1, survey_token="token",
-                              t_review=4, version_review=1, contact_am=1)
+                              t_review=4, version_review=1, contact_am=1, mail=1)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

@@ -219,6 +219,12 @@ def test_outbox_transport_needs_no_database(app, runner):
     assert result.exit_code == 0
     assert result.output.startswith("Mail transport: no SMTP server configured")
     assert "written to the log" in result.output
+    assert "kept on the outbox page" in result.output
+    app.config["BASE_URL"] = "http://127.0.0.1:5101"
+    lines = runner.invoke(args=["outbox", "transport"]).output.splitlines()
+    assert lines[1:] == ["Links in e-mails point to http://127.0.0.1:5101",
+                         "Every e-mail, sent or not, is on the outbox page: "
+                         "http://127.0.0.1:5101/admin/outbox (administrators)"]
 
 
 def test_seed_sla_adds_policies_once_and_fills_open_tickets(runner, build):

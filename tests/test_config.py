@@ -49,3 +49,79 @@ def test_create_app_starts_no_background_threads():
     before = {t.ident for t in threading.enumerate()}
     create_app(TestingConfig)
     assert {t.ident for t in threading.enumerate()} == before
+
+
+# ----------------------------------------------------------------- where e-mail links point
+
+@pytest.mark.parametrize("environ, expected", [
+    ({}, "http://127.0.0.1:5000"),                                         # the default
+    ({"PORT": "5101"}, "http://127.0.0.1:5101"),                           # make run PORT=5101
+    ({"HOST": "192.168.1.20", "PORT": "8001"}, "http://192.168.1.20:8001"),
+    ({"BASE_URL": "https://desk.example.com/support", "PORT": "5101"},
+     "https://desk.example.com/support"),                                  # BASE_URL wins
+    ({"BASE_URL": "   ", "PORT": "5101"}, "http://127.0.0.1:5101"),        # blank: not given
+    ({"HOST": "0.0.0.0", "PORT": "5101"}, "http://127.0.0.1:5101"),        # every interface
+    ({"HOST": "::", "PORT": "5101"}, "http://127.0.0.1:5101"),
+    ({"HOST": "::1", "PORT": "5101"}, "http://[::1]:5101"),                # IPv6 in brackets
+    ({"HOST": "", "PORT": ""}, "http://127.0.0.1:5000"),
+    ({"PORT": "0"}, "http://127.0.0.1:5000"),                              # not a port
+    ({"PORT": "65536"}, "http://127.0.0.1:5000"),
+    ({"PORT": "65535"}, "http://127.0.0.1:65535"),
+    ({"PORT": "1"}, "http://127.0.0.1:1"),
+    ({"PORT": "51o1"}, "http://127.0.0.1:5000"),
+    ({"PORT": "٥١٠١"}, "http://127.0.0.1:5000"),                           # ASCII digits only
+])
+def test_base_url_comes_from_base_url_else_host_and_port(environ, expected):
+    from config import base_url_from
+
+    assert base_url_from(environ) == expected
+
+
+def _config_base_url(**environ: str) -> str:
+    """BASE_URL of a freshly imported config.py in a process with this environment."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "HOST", "PORT")}
+    env.update(environ)
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", "import config; print(config.Config.BASE_URL)"],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_configuration_reads_the_environment_of_its_process():
+    assert _config_base_url() == "http://127.0.0.1:5000"
+    assert _config_base_url(PORT="5101") == "http://127.0.0.1:5101"
+    assert _config_base_url(PORT="5101", BASE_URL="https://desk.example.com") == \
+        "https://desk.example.com"
+
+
+def test_make_passes_port_to_the_processes_it_starts():
+    """`make urls PORT=5101` runs `flask outbox transport` as `make run` does: the links
+    and the outbox page it names are on port 5101."""
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("BASE_URL", "HOST", "PORT", "MAKEFLAGS", "MFLAGS")
+           and not k.startswith("TICKETDESK_")}
+    result = subprocess.run(["make", "-s", "--no-print-directory", "urls", "PORT=5101"],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "TicketDesk listens on http://127.0.0.1:5101" in result.stdout
+    assert "Links in e-mails point to http://127.0.0.1:5101\n" in result.stdout
+    assert "http://127.0.0.1:5101/admin/outbox" in result.stdout
+    given = subprocess.run(["make", "-s", "--no-print-directory", "urls", "PORT=5101",
+                            "BASE_URL=https://desk.example.com"],
+                           cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert "Links in e-mails point to https://desk.example.com\n" in given.stdout
+    assert "https://desk.example.com/admin/outbox" in given.stdout

@@ -195,10 +195,16 @@ def outbox_status() -> None:
 
 @outbox_cli.command("transport")
 def outbox_transport() -> None:
-    """Say where e-mail goes (SMTP or the log) without touching the database."""
-    from ticketdesk.services import outbox
+    """Say where e-mail goes, where its links point and where to read every message,
+    without touching the database."""
+    from flask import current_app
+
+    from ticketdesk.services import links, outbox
 
     click.echo(f"Mail transport: {outbox.transport_description()}")
+    click.echo(f"Links in e-mails point to {current_app.config['BASE_URL']}")
+    click.echo(f"Every e-mail, sent or not, is on the outbox page: "
+               f"{links.external_url('admin.outbox')} (administrators)")
 
 
 mail_cli = AppGroup("mail", help="Incoming e-mail: take one message from the mail server, "

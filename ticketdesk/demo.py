@@ -2863,7 +2863,8 @@ def logins_text() -> str:
     width = max(len(email) for email, _, _ in DEMO_LOGINS)
     lines = [
         "Demo logins",
-        f"  Open {DEMO_URL} and sign in with one of these accounts.",
+        f"  Open {current_app.config.get('BASE_URL') or DEMO_URL} and sign in with one of "
+        "these accounts.",
         f"  Password for every account: {DEMO_PASSWORD}",
         "",
     ]

@@ -2,8 +2,8 @@
 
 ``inbound_mail`` keeps every message received (raw, for audit) with what the desk did
 with it; ``ticket_cc_contacts`` the contacts copied on a ticket's replies. Outgoing
-messages gain their ticket, purpose and threading headers; timeline events how a message
-travelled; contacts whether they are verified and their language and timezone; tickets a
+messages gain their ticket, purpose and threading headers (and who last put one back in
+the queue); timeline events how a message travelled; contacts whether they are verified and their language and timezone; tickets a
 review flag and the ticket they follow on from.
 
 On SQLite adding a reference rebuilds ``tickets``, and a rebuild drops the search
@@ -107,10 +107,14 @@ def upgrade():
         batch_op.add_column(sa.Column('html_body', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('locale', sa.String(length=16), server_default='', nullable=False))
         batch_op.add_column(sa.Column('bounced_at', ticketdesk.database.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('retried_at', ticketdesk.database.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('retried_by_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_outbox_messages_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_outbox_messages_ticket_id_tickets'), 'tickets', ['ticket_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_outbox_messages_event_id_ticket_events'), 'ticket_events', ['event_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_index(batch_op.f('ix_outbox_messages_retried_by_id'), ['retried_by_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_outbox_messages_retried_by_id_users'), 'users', ['retried_by_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('via', sa.String(length=16), server_default='', nullable=False))
@@ -138,6 +142,10 @@ def downgrade():
         batch_op.drop_column('via')
 
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_outbox_messages_retried_by_id_users'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_retried_by_id'))
+        batch_op.drop_column('retried_by_id')
+        batch_op.drop_column('retried_at')
         batch_op.drop_constraint(batch_op.f('fk_outbox_messages_event_id_ticket_events'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_outbox_messages_ticket_id_tickets'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_outbox_messages_ticket_id'))

@@ -1,7 +1,8 @@
-"""Administration: users, teams, the category list and held mail. Administrators only."""
+"""Administration: users, teams, the category list, held mail and the outbox. Administrators only."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ticketdesk.admin.forms import (
@@ -12,11 +13,13 @@ from ticketdesk.admin.forms import (
     ReleaseMailForm,
     TeamForm,
 )
+from ticketdesk.core import inputs
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
-from ticketdesk.models import Category, Role, Team, User
+from ticketdesk.models import Category, MailPurpose, OutboxState, Role, Team, Ticket, User
 from ticketdesk.security import roles_required
 from ticketdesk.services import categories as category_service
+from ticketdesk.services import outbox as outbox_service
 from ticketdesk.services import users as user_service
 from ticketdesk.services.errors import DomainError, NotFound
 from ticketdesk.services.mail import inbound as inbound_mail
@@ -210,3 +213,88 @@ def discard_mail(mail_id: int):
         return redirect(url_for("admin.held_mail_detail", mail_id=mail_id))
     flash(_("The message was discarded."), "success")
     return redirect(url_for("admin.held_mail"))
+
+
+# ----------------------------------------------------------------- the outbox
+
+OUTBOX_STATE_LABELS = {
+    OutboxState.QUEUED: _l("Queued"), OutboxState.SENDING: _l("Sending"),
+    OutboxState.SENT: _l("Sent"), OutboxState.LOGGED: _l("Not sent (no SMTP server)"),
+    OutboxState.FAILED: _l("Failed"), OutboxState.WITHHELD: _l("Withheld"),
+    OutboxState.BOUNCED: _l("Bounced"),
+}
+OUTBOX_STATE_STYLES = {
+    OutboxState.QUEUED: "text-bg-info", OutboxState.SENDING: "text-bg-info",
+    OutboxState.SENT: "text-bg-success", OutboxState.LOGGED: "text-bg-secondary",
+    OutboxState.FAILED: "text-bg-danger", OutboxState.WITHHELD: "text-bg-warning",
+    OutboxState.BOUNCED: "text-bg-danger",
+}
+MAIL_PURPOSE_LABELS = {
+    MailPurpose.NOTIFICATION: _l("Staff notification"),
+    MailPurpose.ACKNOWLEDGEMENT: _l("Acknowledgement"), MailPurpose.REPLY: _l("Reply"),
+    MailPurpose.RESOLUTION: _l("Resolution"), MailPurpose.SURVEY: _l("Survey"),
+    MailPurpose.PRIVATE_LINK: _l("Private link"),
+}
+
+
+def _enum_arg(name: str, enum_type):
+    """A filter value from the query string; anything unknown means "all" (None)."""
+    raw = request.args.get(name, "")
+    return enum_type(raw) if raw in {member.value for member in enum_type} else None
+
+
+def _outbox_labels() -> dict:
+    return {"state_labels": OUTBOX_STATE_LABELS, "state_styles": OUTBOX_STATE_STYLES,
+            "purpose_labels": MAIL_PURPOSE_LABELS, "retryable": outbox_service.RETRYABLE,
+            "transport": outbox_service.transport_description(),
+            "smtp_configured": outbox_service.smtp_configured()}
+
+
+def _tickets_of(messages) -> dict[int, Ticket]:
+    ids = {m.ticket_id for m in messages if m.ticket_id is not None}
+    return {t.id: t for t in (db.session.get(Ticket, i) for i in ids) if t is not None}
+
+
+@bp.route("/outbox")
+@roles_required(Role.ADMIN)
+def outbox():
+    state, purpose = _enum_arg("state", OutboxState), _enum_arg("purpose", MailPurpose)
+    filters = {"state": state.value if state else None,
+               "purpose": purpose.value if purpose else None}
+    page = outbox_service.list_messages(actor=current_user, state=state, purpose=purpose,
+                                        page=inputs.page_arg())
+    if page.page > page.pages:
+        return redirect(url_for("admin.outbox", page=page.pages, **filters))
+    return render_template(
+        "admin/outbox.html", page=page, filters=filters, states=list(OutboxState),
+        purposes=list(MailPurpose), tickets=_tickets_of(page.items),
+        counts=outbox_service.state_counts(actor=current_user, purpose=purpose),
+        **_outbox_labels())
+
+
+@bp.route("/outbox/<int:message_id>")
+@roles_required(Role.ADMIN)
+def outbox_message(message_id: int):
+    try:
+        message = outbox_service.get_message(message_id, actor=current_user)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "admin/outbox_message.html", message=message,
+        preview=outbox_service.preview(message, actor=current_user),
+        tickets=_tickets_of([message]), **_outbox_labels())
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@roles_required(Role.ADMIN)
+def outbox_retry(message_id: int):
+    try:
+        outbox_service.retry(message_id, actor=current_user, now=utcnow())
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("The message is back in the queue and goes out with the next run of the "
+                "outbox."), "success")
+    return redirect(url_for("admin.outbox_message", message_id=message_id))

@@ -143,5 +143,11 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str | None] = mapped_column(sa.Text)
     locale: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     bounced_at: Mapped[datetime | None]
+    # The last time an administrator put the message back in the queue, and who
+    # (``outbox.retry``); kept after it is sent, for the audit.
+    retried_at: Mapped[datetime | None]
+    retried_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     notification: Mapped[Notification | None] = relationship()
+    retried_by: Mapped[User | None] = relationship()

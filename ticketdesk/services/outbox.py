@@ -57,7 +57,8 @@ def smtp_configured() -> bool:
 def transport_description() -> str:
     cfg = current_app.config
     if not smtp_configured():
-        return "no SMTP server configured (set TICKETDESK_MAIL_SERVER); e-mails are written to the log"
+        return ("no SMTP server configured (set TICKETDESK_MAIL_SERVER); e-mails are not sent: "
+                "they are kept on the outbox page (/admin/outbox) and written to the log")
     return f"SMTP {cfg['MAIL_SERVER']}:{cfg['MAIL_PORT']}"
 
 
@@ -340,3 +341,122 @@ def counts() -> dict[OutboxState, int]:
         sa.select(OutboxMessage.state, sa.func.count()).group_by(OutboxMessage.state))
     found = {state: n for state, n in rows}
     return {state: found.get(state, 0) for state in OutboxState}
+
+
+# ----------------------------------------------------------------- the outbox page
+# Administrators read every outgoing message (``/admin/outbox``) and put a failed,
+# bounced or withheld one back in the queue. Every function here checks its actor.
+
+from flask_babel import gettext as _  # noqa: E402 - the admin page's part of the module
+
+from ticketdesk.models import MailPurpose, Role, User  # noqa: E402
+from ticketdesk.services.errors import InvalidTransition, NotFound, PermissionDenied  # noqa: E402
+from ticketdesk.services.paging import Page  # noqa: E402
+
+# The states an administrator may put back in the queue.
+RETRYABLE = (OutboxState.FAILED, OutboxState.BOUNCED, OutboxState.WITHHELD)
+PAGE_SIZE = 50
+
+
+def _require_admin(actor: User) -> None:
+    if actor is None or not actor.active or actor.role is not Role.ADMIN:
+        raise PermissionDenied(_("Only administrators see the outbox."))
+
+
+def _filtered(stmt, state: OutboxState | None, purpose: MailPurpose | None):
+    if state is not None:
+        stmt = stmt.where(OutboxMessage.state == state)
+    if purpose is not None:
+        stmt = stmt.where(OutboxMessage.purpose == purpose)
+    return stmt
+
+
+def list_messages(*, actor: User, state: OutboxState | None = None,
+                  purpose: MailPurpose | None = None, page: int = 1,
+                  per_page: int = PAGE_SIZE) -> Page[OutboxMessage]:
+    """Outgoing messages newest first (by when they were queued), filtered by state and
+    purpose; administrators only."""
+    _require_admin(actor)
+    page = max(1, page)
+    total = db.session.scalar(_filtered(
+        sa.select(sa.func.count(OutboxMessage.id)), state, purpose)) or 0
+    items = list(db.session.scalars(
+        _filtered(sa.select(OutboxMessage), state, purpose)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def state_counts(*, actor: User, purpose: MailPurpose | None = None) -> dict[OutboxState, int]:
+    """Messages in each state (every state, zero included), of one purpose or of all."""
+    _require_admin(actor)
+    rows = db.session.execute(_filtered(
+        sa.select(OutboxMessage.state, sa.func.count()), None, purpose)
+        .group_by(OutboxMessage.state))
+    found = {state: n for state, n in rows}
+    return {state: found.get(state, 0) for state in OutboxState}
+
+
+def get_message(message_id: int, *, actor: User) -> OutboxMessage:
+    _require_admin(actor)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(_("There is no such message in the outbox."))
+    return message
+
+
+@dataclass
+class Preview:
+    """The headers a message goes out with, or why it cannot be built."""
+
+    headers: list[tuple[str, str]]
+    error: str = ""
+
+
+def preview(message: OutboxMessage, *, actor: User) -> Preview:
+    """The message's headers exactly as the sender builds them (``_email``), dated when
+    it was sent or else when it was queued. Nothing is sent or changed."""
+    _require_admin(actor)
+    try:
+        email = _email(message, message.sent_at or message.created_at)
+    except Exception as exc:  # noqa: BLE001 - shown to the admin, as the sender would fail
+        return Preview(headers=[], error=f"{type(exc).__name__}: {exc}")
+    return Preview(headers=[(name, str(value)) for name, value in email.items()
+                            if name.lower() not in ("content-type", "content-transfer-encoding",
+                                                    "mime-version")])
+
+
+def retry(message_id: int, *, actor: User, now: datetime) -> OutboxMessage:
+    """Put a failed, bounced or withheld message back in the queue, due at once.
+
+    Administrators only. It starts afresh: no attempts counted, no claim, no sent or
+    bounced time; it keeps its Message-ID. Who did it and when is stored on the message
+    (``retried_by``, ``retried_at``, kept after it is sent), ``last_error`` says so with
+    the reason it had, and a log line records it. Whether its recipient may still receive
+    it is checked again when it is sent, as for every message. Any other state is refused
+    (``InvalidTransition``), also when a second administrator was a moment faster.
+    """
+    message = get_message(message_id, actor=actor)
+    if message.state not in RETRYABLE:
+        raise InvalidTransition(_("Only a failed, bounced or withheld message can be sent "
+                                  "again; this one is %(state)s.", state=message.state.value))
+    before, reason = message.state, message.last_error
+    note = _("Put back in the queue by %(who)s at %(when)s; it was %(state)s: %(reason)s",
+             who=actor.email, when=now.isoformat(timespec="seconds"), state=before.value,
+             reason=reason or "-")
+    with unit_of_work():
+        result = db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.state == before)
+            .values(state=OutboxState.QUEUED, next_attempt_at=now, attempts=0,
+                    claimed_until=None, sent_at=None, bounced_at=None,
+                    last_error=note[:500], retried_at=now, retried_by_id=actor.id)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise InvalidTransition(_("Someone else changed this message at the same "
+                                      "moment; nothing was done. Reload the page."))
+    db.session.expire(message)
+    log.info("E-mail %s to %s put back in the queue by %s (user %s) at %s; it was %s: %s",
+             message.id, message.to_address, actor.email, actor.id,
+             now.isoformat(timespec="seconds"), before.value, reason or "-")
+    return message

@@ -1,0 +1,183 @@
+"""The whole e-mail loop with real servers: a complaint by e-mail (fetched from Dovecot over
+IMAP) → the acknowledgement reaches the SMTP server → an agent replies in Chromium → the
+reply reaches the SMTP server threaded to the customer's mail → the customer's answer,
+fetched from Dovecot again, lands on the same ticket and starts its clocks again.
+"""
+
+import re
+import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from config import TestingConfig
+from ticketdesk import create_app
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import db
+from ticketdesk.models import EventKind, InboundMail, Role, Ticket, TicketEvent, TicketStatus
+from ticketdesk.services import outbox
+from ticketdesk.services.mail import imap
+from tests import factories
+from tests.live_server import live_server
+from tests.mailserver import start_dovecot
+from tests.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium  # noqa: F401 - fixture
+from tests.test_outbox import Recorder, free_port
+
+pytestmark = pytest.mark.browser
+
+DESK = "care@desk.example.test"
+CUSTOMER = "mia.chen@example.com"
+AGENT = "ada.agent@example.test"
+
+
+@pytest.fixture
+def dovecot(tmp_path):
+    server = start_dovecot(tmp_path / "dovecot")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    recorder, port = Recorder(), free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield recorder, port
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(tmp_path, dovecot, smtp_server):
+    import os
+
+    _, smtp_port = smtp_server
+    db_url = os.environ.get("TICKETDESK_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'loop.db'}"
+
+    class LoopConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = db_url
+        WTF_CSRF_ENABLED = True
+        ATTACHMENT_DIR = str(tmp_path / "attachments")
+        MAIL_SERVER = "127.0.0.1"
+        MAIL_PORT = smtp_port
+        MAIL_TIMEOUT = 5
+        MAIL_FROM = f"Customer Care <{DESK}>"
+
+    app = create_app(LoopConfig)
+    app.config.update(dovecot.settings("starttls"))
+    with app.app_context():
+        factories.prepare_database()
+        agent = factories.make_user(Role.AGENT, email=AGENT, name="Ada Agent")
+        factories.make_team("Customer Care", member_ids=(agent,))
+    yield app
+    with app.app_context():
+        factories.release_database()
+
+
+def _customer_mail(subject: str, body: str, **headers) -> tuple[bytes, str]:
+    message = EmailMessage()
+    message["From"] = f"Mia Chen <{CUSTOMER}>"
+    message["To"] = DESK
+    message["Subject"] = subject
+    message_id = make_msgid(domain="mail.example.com")
+    message["Message-ID"] = message_id
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message.as_bytes(), message_id
+
+
+def _poll_and_send(app) -> None:
+    with app.app_context():
+        report = imap.poll(now=utcnow())
+        assert report.failed == 0, report.errors
+        outbox.send_due(now=utcnow())
+
+
+def _received(recorder, index: int):
+    return message_from_bytes(recorder.messages[index].content, policy=policy.default)
+
+
+def test_a_complaint_by_email_is_answered_and_the_answer_lands_on_its_ticket(
+        chromium, mail_app, dovecot, smtp_server):  # noqa: F811 - the chromium fixture
+    from playwright.sync_api import expect, sync_playwright
+
+    recorder, _ = smtp_server
+    token = uuid.uuid4().hex[:6]
+
+    # 1. The customer writes to the desk's mailbox; the desk fetches it and acknowledges it.
+    first, first_id = _customer_mail(f"Teapot {token} arrived broken",
+                                     "The lid of the teapot was in pieces when I opened the box.")
+    dovecot.deliver(first)
+    _poll_and_send(mail_app)
+    with mail_app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        reference, ticket_id = ticket.reference, ticket.id
+        assert ticket.channel.value == "email" and ticket.contact.email == CUSTOMER
+    assert dovecot.messages("INBOX") == []
+    assert len(recorder.messages) == 1
+    ack = _received(recorder, 0)
+    assert recorder.messages[0].rcpt_tos == [CUSTOMER]
+    assert f"[{reference}]" in ack["Subject"]
+    assert ack["Auto-Submitted"] == "auto-generated"
+    assert first_id in (ack["In-Reply-To"] or "") + (ack["References"] or "")
+    ack_text = ack.get_body(preferencelist=("plain",)).get_content()
+    assert "/complain/t/" in ack_text
+
+    # 2. An agent answers in the browser and waits for the customer.
+    with live_server(mail_app) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{base}/login")
+            page.get_by_label("E-mail").fill(AGENT)
+            page.get_by_label("Password").fill(factories.PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.goto(f"{base}/tickets/{ticket_id}")
+            reply_form = page.locator("form#reply-form, form:has(textarea[name=body])").first
+            expect(reply_form).to_contain_text(CUSTOMER)
+            reply_form.locator("textarea[name=body]").fill(
+                "We are sorry the teapot arrived broken. A new one leaves today.")
+            reply_form.locator("select[name=status_after]").select_option(
+                TicketStatus.PENDING_CUSTOMER.value)
+            reply_form.locator("button[type=submit]").first.click()
+            expect(page.locator("body")).to_contain_text("A new one leaves today")
+        finally:
+            browser.close()
+
+    with mail_app.app_context():
+        outbox.send_due(now=utcnow())
+        assert db.session.get(Ticket, ticket_id).status is TicketStatus.PENDING_CUSTOMER
+    assert len(recorder.messages) == 2
+    reply = _received(recorder, 1)
+    assert recorder.messages[1].rcpt_tos == [CUSTOMER]
+    assert f"[{reference}]" in reply["Subject"]
+    assert reply["Auto-Submitted"] is None          # a person wrote it
+    assert reply["In-Reply-To"] == ack["Message-ID"]
+    assert first_id in reply["References"] and ack["Message-ID"] in reply["References"]
+    assert "A new one leaves today" in reply.get_body(preferencelist=("plain",)).get_content()
+    assert "Ada Agent" in reply.get_body(preferencelist=("plain",)).get_content()
+
+    # 3. The customer answers from their mail client; the answer lands on the same ticket.
+    answer, _ = _customer_mail(f"Re: {reply['Subject']}", "Thank you, I will look out for it.",
+                               In_Reply_To=reply["Message-ID"],
+                               References=f"{reply['References']} {reply['Message-ID']}")
+    dovecot.deliver(answer)
+    _poll_and_send(mail_app)
+    with mail_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+        ticket = db.session.get(Ticket, ticket_id)
+        assert ticket.status is TicketStatus.OPEN
+        assert ticket.sla_paused_at is None            # the clocks run again
+        message = db.session.scalars(sa.select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket_id,
+            TicketEvent.kind == EventKind.CUSTOMER_MESSAGE).order_by(TicketEvent.id)).all()[-1]
+        assert message.via == "email" and message.body.startswith("Thank you")
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(InboundMail)) == 2
+    assert len(recorder.messages) == 2                 # an answer gets no acknowledgement
+    assert re.search(r"TD-\d{6}", reference)

@@ -37,7 +37,7 @@ from decimal import Decimal
 
 from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason, StepKind
 from ticketdesk.database import utcnow
-from ticketdesk.models import OutboxState
+from ticketdesk.models import InboundMail, InboundSource, InboundState, OutboxState
 from ticketdesk.services import ledger, outbox, playbooks, routing_rules, surveys
 from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
 from ticketdesk.services.uow import unit_of_work
@@ -256,6 +256,12 @@ CASES = [
     Case("GET", "/admin/outbox/<int:message_id>", lambda w: f"/admin/outbox/{w.mail}", ADMIN),
     Case("POST", "/admin/outbox/<int:message_id>/retry",
          lambda w: f"/admin/outbox/{w.mail}/retry", ADMIN),
+    Case("GET", "/admin/mail/held", lambda w: "/admin/mail/held", ADMIN),
+    Case("GET", "/admin/mail/held/<int:mail_id>", lambda w: f"/admin/mail/held/{w.held}", ADMIN),
+    Case("POST", "/admin/mail/held/<int:mail_id>/release",
+         lambda w: f"/admin/mail/held/{w.held}/release", ADMIN, data=lambda w: {"target": "new"}),
+    Case("POST", "/admin/mail/held/<int:mail_id>/discard",
+         lambda w: f"/admin/mail/held/{w.held}/discard", ADMIN, data=lambda w: {}),
     Case("POST", "/admin/categories", lambda w: "/admin/categories", ADMIN,
          data=lambda w: {"name": "Packaging", "position": "5", "active": "y"}),
     Case("GET", "/admin/categories/<int:category_id>",
@@ -477,6 +483,15 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
                                now=now)
         mail.state, mail.last_error = OutboxState.FAILED, "550 No such user"
     w.mail = mail.id
+    with unit_of_work():
+        held = InboundMail(
+            dedupe_key="matrix", message_id="<matrix@mail.example>", sender="buyer@managed.example",
+            subject="Matrix mail", source=InboundSource.PIPE, state=InboundState.HELD,
+            reason="Held for the matrix.", received_at=now,
+            raw=b"From: buyer@managed.example\r\nSubject: Matrix mail\r\n\r\nHello\r\n",
+            size_bytes=60)
+        db.session.add(held)
+    w.held = held.id
     w.notes = {}
     with unit_of_work():
         for role, uid in (("agent", w.agent), ("account_manager", w.am), ("lead", w.lead),
@@ -603,7 +618,7 @@ def test_every_route_is_in_the_matrix(app):
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
                               rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None,
                               calendar=1, policy=1, order_am=1, survey_token="token",
-                              t_review=4, version_review=1, contact_am=1, mail=1)
+                              t_review=4, version_review=1, contact_am=1, mail=1, held=1)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

@@ -143,3 +143,5 @@ class OutboxMessage(db.Model):
     bounced_at: Mapped[datetime | None]
 
     notification: Mapped[Notification | None] = relationship()
+    ticket: Mapped["Ticket | None"] = relationship()  # noqa: F821 - ticket module
+    event: Mapped["TicketEvent | None"] = relationship()  # noqa: F821 - ticket module

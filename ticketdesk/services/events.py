@@ -12,13 +12,18 @@ def _clip(value: str | None) -> str | None:
 
 def _record(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
             body: str = "", field: str | None = None, old: str | None = None,
-            new: str | None = None, by_customer: bool = False) -> TicketEvent:
-    """Add an event to the timeline (inside the caller's transaction) and tell watchers."""
+            new: str | None = None, by_customer: bool = False, via: str = "") -> TicketEvent:
+    """Add an event to the timeline (inside the caller's transaction) and tell watchers.
+
+    ``via`` says how a message travelled (see ``TicketEvent.via``); it is set here because
+    an event cannot change once written.
+    """
     from ticketdesk.services import notifications  # notifications reads events too
 
     event = TicketEvent(
         ticket=ticket, kind=kind, actor_id=actor.id if actor else None, by_customer=by_customer,
         body=body, field=field, old_value=_clip(old), new_value=_clip(new), created_at=now,
+        via=via,
     )
     db.session.add(event)
     notifications._ticket_changed(ticket, event, actor=actor, now=now)

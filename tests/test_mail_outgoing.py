@@ -289,6 +289,18 @@ def test_how_a_reply_travels(desk, now, address, log_only, via, mailed):
     assert event in ticket_service.timeline(ticket, public_only=True)
 
 
+def test_without_a_contact_address_the_first_copy_receives_the_reply(desk, now):
+    ticket = _log(desk, now, email=None)
+    agent = _user(desk["agent"])
+    ben = _contact(ticket, "Ben Ode", BEN)
+    ada = _contact(ticket, "Ada Ode", "ada.ode@example.test")
+    for contact in (ben, ada):
+        recipients.add_cc(ticket, actor=agent, contact_id=contact.id, now=now)
+    assert _reply(ticket, desk, now).via == "email"
+    (reply,) = _messages(ticket, MailPurpose.REPLY)
+    assert (reply.to_address, reply.cc_addresses) == ("ada.ode@example.test", BEN)
+
+
 def test_internal_notes_never_leave(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)

@@ -128,6 +128,11 @@ def test_a_reply_is_emailed_and_its_delivery_shows_on_the_timeline(app, desk, bu
     # The server refused it: the reply stays on the ticket, marked with the reason.
     assert f"failed to {MIA}, {BEN}" in page and "550 5.1.1 Mailbox unavailable" in page
     assert "We are sending the bags today." in page
+    # The customer's private page shows the reply, never the delivery details.
+    token = build(lambda: db.session.get(Ticket, desk["ticket"]).public_token)
+    public = _text(app.test_client().get(f"/complain/t/{token}").get_data(as_text=True))
+    assert "We are sending the bags today." in public
+    assert "550" not in public and BEN not in public and "failed" not in public
 
 
 def test_log_only_keeps_the_reply_off_email(app, desk, build):

@@ -90,7 +90,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_inbound_mail_ticket_id'), ['ticket_id'], unique=False)
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('verified', sa.Boolean(), server_default=sa.text('1'), nullable=False))
+        batch_op.add_column(sa.Column('verified', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column('locale', sa.String(length=16), server_default='', nullable=False))
         batch_op.add_column(sa.Column('timezone', sa.String(length=64), server_default='', nullable=False))
 
@@ -103,7 +103,7 @@ def upgrade():
         batch_op.add_column(sa.Column('from_name', sa.String(length=160), server_default='', nullable=False))
         batch_op.add_column(sa.Column('in_reply_to', sa.String(length=998), server_default='', nullable=False))
         batch_op.add_column(sa.Column('thread_references', sa.Text(), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('auto_generated', sa.Boolean(), server_default=sa.text('1'), nullable=False))
+        batch_op.add_column(sa.Column('auto_generated', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column('html_body', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('locale', sa.String(length=16), server_default='', nullable=False))
         batch_op.add_column(sa.Column('bounced_at', ticketdesk.database.UTCDateTime(timezone=True), nullable=True))

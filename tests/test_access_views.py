@@ -29,6 +29,7 @@ from ticketdesk.models import (
     SlaPolicy,
     Survey,
     Ticket,
+    TicketCc,
     TicketWatcher,
     User,
 )
@@ -151,6 +152,12 @@ CASES = [
          data=lambda w: {"version": w.version_review, "customer_id": "new"}),
     Case("POST", "/tickets/<int:ticket_id>/details", lambda w: f"/tickets/{w.t_a}/details", WORK,
          data=_ticket_details),
+    Case("POST", "/tickets/<int:ticket_id>/cc", lambda w: f"/tickets/{w.t_a}/cc", WORK,
+         data=lambda w: {"contact_id": w.cc_new}),
+    Case("POST", "/tickets/<int:ticket_id>/cc/<int:contact_id>/remove",
+         lambda w: f"/tickets/{w.t_a}/cc/{w.cc_copied}/remove", WORK),
+    Case("POST", "/tickets/<int:ticket_id>/private-link",
+         lambda w: f"/tickets/{w.t_a}/private-link", WORK),
     Case("POST", "/tickets/<int:ticket_id>/attachments",
          lambda w: f"/tickets/{w.t_a}/attachments", VIEW,
          data=lambda w: {"attachments": [(io.BytesIO(PNG), "more.png")]},
@@ -443,6 +450,20 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
     w.rem_pending = mk(w.agent, "20.00")
     w.att_a = _note_with_file(w.t_a, w.lead, now)
     w.token_a = db.session.get(Ticket, w.t_a).public_token
+    # The ticket's contact (its e-mails, the private link), one contact copied on its
+    # replies and one that could be.
+    with unit_of_work():
+        buyer = db.session.scalar(sa.select(Contact).where(
+            Contact.email == "buyer@managed.example"))
+        ticket_a.contact_id = buyer.id
+        copied = Contact(customer_id=w.cust_am, name="Copied Buyer",
+                         email="copied@managed.example")
+        new_copy = Contact(customer_id=w.cust_am, name="Second Buyer",
+                           email="second@managed.example")
+        db.session.add_all([copied, new_copy])
+        db.session.flush()
+        db.session.add(TicketCc(ticket_id=w.t_a, contact_id=copied.id))
+    w.cc_copied, w.cc_new = copied.id, new_copy.id
     with unit_of_work():
         order = Order(customer_id=w.cust_am, reference="SO-MATRIX-1",
                       ordered_on=date(2026, 2, 1), amount=Decimal("10.00"), currency="EUR")
@@ -618,7 +639,8 @@ def test_every_route_is_in_the_matrix(app):
                               token_a="token", step_open=1, step_done=2, rem_approved=1,
                               rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None,
                               calendar=1, policy=1, order_am=1, survey_token="token",
-                              t_review=4, version_review=1, contact_am=1, mail=1, held=1)
+                              t_review=4, version_review=1, contact_am=1, mail=1, held=1,
+                              cc_copied=1, cc_new=1)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.
@@ -670,6 +692,8 @@ TICKET_POSTS = {
     "take": lambda w, v: {"version": v},
     "details": lambda w, v: {"version": v, "subject": "X", "kind": "complaint",
                              "category_id": w.category, "severity": "p1", "currency": "EUR"},
+    "cc": lambda w, v: {"contact_id": w.cc_new},
+    "private-link": lambda w, v: {},
 }
 
 

@@ -20,6 +20,7 @@ from ticketdesk.models import (
     Channel,
     EventKind,
     Notification,
+    MailPurpose,
     OutboxMessage,
     RecoveryRules,
     Role,
@@ -183,8 +184,10 @@ def test_a_second_resolve_supersedes_the_unanswered_survey(desk, resolved, now):
     assert surveys.open_survey(_token(resolved), now=now + timedelta(days=1)).id == second.id
     with pytest.raises(SurveySuperseded):
         surveys.answer(first_token, score=5, comment="", now=now + timedelta(days=1))
+    # One survey e-mail (the resolution message) per resolution; the first e-mail to Mia
+    # was the acknowledgement.
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
-        OutboxMessage.to_address == EMAIL)) == 2
+        OutboxMessage.to_address == EMAIL, OutboxMessage.purpose == MailPurpose.SURVEY)) == 2
 
 
 def test_the_survey_lasts_as_long_as_the_saved_rules_say(desk, now):
@@ -619,10 +622,11 @@ def test_the_survey_email_reaches_the_smtp_server_with_a_working_link(app, clien
         return tid, db.session.get(Ticket, tid).reference, report.sent
     tid, reference, sent = build(resolve_and_send)
     assert sent >= 1
-    (envelope,) = [e for e in smtp.messages if e.rcpt_tos == [EMAIL]]
+    # Mia's acknowledgement, then the resolution message that carries the survey.
+    acknowledgement, envelope = [e for e in smtp.messages if e.rcpt_tos == [EMAIL]]
     mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
-    assert mail["Subject"] == f"How did we do? Your complaint {reference}"
-    body = mail.get_content()
+    assert mail["Subject"] == f"[{reference}] Resolved: Two bags short — how did we do?"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
     link = re.search(r"https://desk\.example\.test/support/survey/[A-Za-z0-9_\-.]+", body)
     assert link, body
     path = urlsplit(link.group(0)).path.removeprefix("/support")

@@ -15,6 +15,7 @@ from ticketdesk.models import (
     AssignStrategy,
     AwayReason,
     NotificationKind,
+    OutboxState,
     NotifyTarget,
     CapBase,
     CauseSide,
@@ -94,6 +95,7 @@ LABELS = {
         EventKind.SLA: _l("Service level"),
         EventKind.SURVEY: _l("Satisfaction"),
         EventKind.LOYALTY: _l("Loyalty"),
+        EventKind.PRIVATE_LINK: _l("Private link sent"),
     },
     "cause_side": {
         CauseSide.UNKNOWN: _l("Not yet known"),
@@ -125,6 +127,12 @@ LABELS = {
         RemedyForm.COUPON: _l("Coupon"), RemedyForm.FREE_ITEM: _l("Free item or sample"),
         RemedyForm.SERVICE_VISIT: _l("Service visit"), RemedyForm.OTHER: _l("Other"),
     },
+    "mail_state": {
+        OutboxState.QUEUED: _l("queued"), OutboxState.SENDING: _l("sending"),
+        OutboxState.SENT: _l("sent"), OutboxState.LOGGED: _l("logged (no mail server)"),
+        OutboxState.FAILED: _l("failed"), OutboxState.WITHHELD: _l("withheld"),
+        OutboxState.BOUNCED: _l("bounced"),
+    },
     "remedy_state": {
         RemedyState.PROPOSED: _l("Waiting for approval"), RemedyState.APPROVED: _l("Approved"),
         RemedyState.DELIVERED: _l("Delivered"), RemedyState.REJECTED: _l("Rejected"),
@@ -151,7 +159,7 @@ LABELS = {
         "subject": _l("Subject"), "kind": _l("Kind"), "category": _l("Category"),
         "severity": _l("Severity"), "order_reference": _l("Order reference"),
         "currency": _l("Currency"), "order_value": _l("Order value"),
-        "claimed_loss": _l("Claimed loss"),
+        "claimed_loss": _l("Claimed loss"), "cc": _l("Copied on replies (cc)"),
         "playbook": _l("Playbook"), "cause_side": _l("Cause side"),
         "root_cause": _l("Root cause"), "remedy": _l("Remedy"), "rule": _l("Routing rule"),
         "sla_policy": _l("Service-level policy"), "sla_clock": _l("Service-level clock"),

@@ -151,3 +151,5 @@ class OutboxMessage(db.Model):
 
     notification: Mapped[Notification | None] = relationship()
     retried_by: Mapped[User | None] = relationship()
+    ticket: Mapped["Ticket | None"] = relationship()  # noqa: F821 - ticket module
+    event: Mapped["TicketEvent | None"] = relationship()  # noqa: F821 - ticket module

@@ -65,6 +65,7 @@ class EventKind(enum.StrEnum):
     SLA = "sla"                    # a service-level clock: policy, pause, at risk, breach
     SURVEY = "survey"              # a satisfaction survey sent or answered
     LOYALTY = "loyalty"            # the recovery judged: loyalty candidate, at risk, outcome
+    PRIVATE_LINK = "private_link"  # the customer's private link e-mailed to them again
 
 
 # Events the customer sees on the private ticket link.

@@ -25,6 +25,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
@@ -32,7 +33,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ticketdesk.extensions import db
-from ticketdesk.models import Notification, OutboxMessage, OutboxState, Ticket
+from ticketdesk.models import (
+    MailPurpose,
+    Notification,
+    OutboxMessage,
+    OutboxState,
+    Ticket,
+    TicketEvent,
+)
 from ticketdesk.services import access
 from ticketdesk.services.uow import unit_of_work
 
@@ -79,26 +87,70 @@ def _mail_domain() -> str:
         or "localhost"
 
 
+def _from_address() -> str:
+    """The address part of ``MAIL_FROM``."""
+    return parseaddr(clean_header(current_app.config["MAIL_FROM"]))[1]
+
+
+_PLAIN_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\\\"]+@[^\s@<>()\[\],;:\\\"]+")
+
+
+def plain_address(value: str | None) -> str:
+    """The bare address in ``value`` ("Desk <desk@x>" or "desk@x"); "" when there is none."""
+    address = parseaddr(clean_header(value, limit=998))[1]
+    return address if _PLAIN_ADDRESS.fullmatch(address) else ""
+
+
+def desk_mailbox() -> str:
+    """Where customers' answers go: ``MAIL_REPLY_TO``, else ``MAIL_FROM``'s address."""
+    return plain_address(current_app.config.get("MAIL_REPLY_TO")) or _from_address()
+
+
+# The longest References header we build; RFC 5322 sets no limit, but mail servers do.
+REFERENCES_MAX = 998 * 4
+
+
 def _enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str | None = None,
-             notification: Notification | None = None) -> OutboxMessage:
+             notification: Notification | None = None,
+             purpose: MailPurpose = MailPurpose.NOTIFICATION, ticket: Ticket | None = None,
+             event: TicketEvent | None = None, cc: "list[str] | tuple[str, ...]" = (),
+             html_body: str | None = None, in_reply_to: str = "",
+             references: "list[str] | tuple[str, ...]" = (), auto_generated: bool = True,
+             from_name: str = "", reply_to: str = "", locale: str = "") -> OutboxMessage:
     """Queue an e-mail inside the caller's transaction. A known ``dedupe_key`` adds nothing.
 
-    The subject and address are cleaned here (``clean_header``), and the message gets
-    the Message-ID every attempt to send it will carry.
+    Every header value is cleaned here (``clean_header``), and the message gets the
+    Message-ID every attempt to send it will carry. ``purpose``, ``ticket`` and ``event``
+    say what the message is and where it shows on the ticket; ``cc`` are further
+    recipients; ``in_reply_to`` and ``references`` thread it; ``auto_generated`` marks
+    what no person wrote (``Auto-Submitted``); ``from_name`` is the display name before
+    ``MAIL_FROM``'s address; ``html_body`` the HTML alternative of ``body``.
     """
     if dedupe_key is not None:
         existing = db.session.scalar(
             sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
+    copies = [clean_header(address, limit=254) for address in cc]
     message = OutboxMessage(
         to_address=clean_header(to, limit=254), subject=clean_header(subject), body=body,
         dedupe_key=dedupe_key, message_id=make_msgid(idstring="outbox", domain=_mail_domain()),
         state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, last_error="",
         notification=notification, created_at=now,
+        purpose=purpose, ticket=ticket, event=event,
+        cc_addresses=", ".join(address for address in copies if address)[:2000],
+        html_body=html_body, in_reply_to=clean_header(in_reply_to, limit=998),
+        thread_references=clean_header(" ".join(references), limit=REFERENCES_MAX),
+        auto_generated=auto_generated, from_name=clean_header(from_name, limit=160),
+        reply_to=clean_header(reply_to, limit=254), locale=clean_header(locale, limit=16),
     )
     db.session.add(message)
     return message
+
+
+def cc_list(message: OutboxMessage) -> list[str]:
+    return [address.strip() for address in (message.cc_addresses or "").split(",")
+            if address.strip()]
 
 
 @dataclass
@@ -150,16 +202,38 @@ def _claim(message_id: int, now: datetime) -> bool:
 
 
 def _email(message: OutboxMessage, now: datetime) -> EmailMessage:
-    """The message to send; raises ValueError (or another error) when it cannot be built."""
+    """The message to send; raises ValueError (or another error) when it cannot be built.
+
+    The row's header values were cleaned when it was queued (``_enqueue``); a row written
+    otherwise with a line break in a header cannot be built and fails alone. ``From`` is
+    ``from_name`` with ``MAIL_FROM``'s address when a name is set; ``Reply-To`` the row's,
+    else the desk's mailbox; ``Cc``, ``In-Reply-To`` and ``References`` only when set;
+    ``Auto-Submitted: auto-generated`` only on messages no person wrote; text and HTML
+    alternatives when there is HTML.
+    """
     cfg = current_app.config
     email = EmailMessage()
-    email["From"] = clean_header(cfg["MAIL_FROM"])
+    if message.from_name:
+        email["From"] = Address(display_name=message.from_name, addr_spec=_from_address())
+    else:
+        email["From"] = clean_header(cfg["MAIL_FROM"])
     email["To"] = message.to_address
+    copies = cc_list(message)
+    if copies:
+        email["Cc"] = ", ".join(copies)
+    email["Reply-To"] = plain_address(message.reply_to) or desk_mailbox()
     email["Subject"] = message.subject
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message.message_id
-    email["Auto-Submitted"] = "auto-generated"
+    if message.in_reply_to:
+        email["In-Reply-To"] = message.in_reply_to
+    if message.thread_references:
+        email["References"] = message.thread_references
+    if message.auto_generated:
+        email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
+    if message.html_body:
+        email.add_alternative(message.html_body, subtype="html")
     return email
 
 
@@ -215,8 +289,10 @@ class _SmtpTransport:
 
 class _LogTransport:
     def send(self, email: EmailMessage) -> None:
-        log.info("E-mail (no SMTP server configured)\nTo: %s\nSubject: %s\n\n%s",
-                 email["To"], email["Subject"], email.get_content())
+        text = email.get_body(preferencelist=("plain",))
+        log.info("E-mail (no SMTP server configured)\nTo: %s\nCc: %s\nSubject: %s\n\n%s",
+                 email["To"], email["Cc"] or "", email["Subject"],
+                 text.get_content() if text is not None else "")
 
     def close(self) -> None:
         pass
@@ -226,8 +302,39 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+def _customer_withheld_reason(message: OutboxMessage) -> str | None:
+    """Why a customer e-mail may not go out now (None: it may).
+
+    Its recipient must still be the ticket's contact or a copied contact of the ticket's
+    customer (``mail.recipients.allowed_addresses``). A copy (Cc) that no longer may
+    receive it is taken off the message, which then goes to the others.
+    """
+    from ticketdesk.services.mail import recipients  # it reads tickets; no cycle at import
+
+    ticket = message.ticket
+    if ticket is None:
+        return "Not sent: the complaint this e-mail is about no longer exists."
+    allowed = recipients.allowed_addresses(ticket)
+    if message.to_address.lower() not in allowed:
+        return ("Not sent: the recipient is no longer the complaint's contact or copied on "
+                "it.")
+    copies = cc_list(message)
+    kept = [address for address in copies if address.lower() in allowed]
+    if kept != copies:
+        dropped = [address for address in copies if address not in kept]
+        with unit_of_work():
+            message.cc_addresses = ", ".join(kept)
+            message.last_error = ("Not copied to %s: no longer copied on the complaint."
+                                  % ", ".join(dropped))[:500]
+    return None
+
+
 def _withheld_reason(message: OutboxMessage) -> str | None:
-    """Why the e-mail copy of a notification may not go out now (None: it may)."""
+    """Why the message may not go out now (None: it may): a customer e-mail whose
+    recipient may no longer receive it, or a notification whose recipient may no longer
+    see what it is about."""
+    if message.purpose is not MailPurpose.NOTIFICATION:
+        return _customer_withheld_reason(message)
     notification = message.notification
     if notification is None:
         return None
@@ -301,7 +408,9 @@ def send_due(*, now: datetime, limit: int = 200,
                 with unit_of_work():
                     message.state = OutboxState.SENT if use_smtp else OutboxState.LOGGED
                     message.attempts += 1
-                    message.sent_at, message.claimed_until, message.last_error = at, None, ""
+                    message.sent_at, message.claimed_until = at, None
+                    if not message.last_error.startswith("Not copied to"):
+                        message.last_error = ""
                 if use_smtp:
                     report.sent += 1
                 else:

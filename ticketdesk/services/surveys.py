@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -33,7 +32,6 @@ from ticketdesk.services import (
     events,
     links,
     notifications,
-    outbox,
     ratelimit,
     recovery_rules,
 )
@@ -163,10 +161,12 @@ def score_text(score: int) -> str:
 # ----------------------------------------------------------------- sending (no commit)
 
 def _send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None) -> Survey | None:
-    """Ask the customer how we did (inside the caller's transaction).
+    """Make the survey of a resolution (inside the caller's transaction).
 
     Earlier surveys of the ticket that were never answered stop working. Without a
-    contact e-mail address nothing is sent and None is returned.
+    contact e-mail address no survey is made and None is returned. The invitation goes
+    out in the resolution message (``mail.outgoing._resolution``), under the dedupe key
+    ``survey:<nonce>``, so a survey is e-mailed once.
     """
     contact = ticket.contact
     email = customers.normalise_email(contact.email) if contact is not None else None
@@ -183,38 +183,9 @@ def _send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None
                         nonce=secrets.token_urlsafe(24), sent_at=now,
                         expires_at=now + timedelta(days=rules.survey_valid_days), comment="")
         db.session.add(survey)
-        subject, body = _email(ticket, survey, days=rules.survey_valid_days)
-        outbox._enqueue(to=email, subject=subject, body=body, now=now,
-                        dedupe_key=f"survey:{survey.nonce}")
     events._record(ticket, EventKind.SURVEY, now=now, actor=actor,
                    body=_("Satisfaction survey sent to %(email)s.", email=email))
     return survey
-
-
-def _email(ticket: Ticket, survey: Survey, *, days: int) -> tuple[str, str]:
-    """Subject and text of the survey e-mail, in the desk's language."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        until = format_date(recovery_rules.desk_date(survey.expires_at), "long")
-        name = ticket.contact.name.strip() if ticket.contact is not None else ""
-        subject = _("How did we do? Your complaint %(reference)s", reference=ticket.reference)
-        lines = [
-            _("Hello %(name)s,", name=name) if name else _("Hello,"),
-            "",
-            _("We have marked your complaint %(reference)s “%(subject)s” as resolved.",
-              reference=ticket.reference, subject=ticket.subject),
-            _("Would you tell us how we did? It takes a minute: choose a score from 1 to 5 "
-              "and add a comment if you like."),
-            "",
-            survey_url(survey),
-            "",
-            _("The link works once, for %(days)d days (until %(date)s).", days=days, date=until),
-            _("If something is still not right, tell us in the survey or write to us on your "
-              "complaint's private page: %(url)s",
-              url=links.external_url("public.follow", token=ticket.public_token)),
-            "",
-            _("Thank you for your time."),
-        ]
-    return subject, "\n".join(lines)
 
 
 # ----------------------------------------------------------------- answering

@@ -45,6 +45,7 @@ from ticketdesk.services import (
     surveys,
 )
 from ticketdesk.services.attachments import Upload
+from ticketdesk.services.mail import outgoing
 from ticketdesk.services.errors import (
     Conflict,
     DomainError,
@@ -287,11 +288,14 @@ def _attach(ticket: Ticket, event: TicketEvent, checked, uploader: User | None, 
 def _after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
                   keep_team: Team | None = None, keep_assignee: User | None = None,
                   acknowledge: bool = True) -> None:
-    """What every channel does with a new ticket: route it, then give it its playbook.
+    """What every channel does with a new ticket: route it, then give it its playbook,
+    then acknowledge it to the customer.
 
     Routing goes first, so a severity it raises counts when the playbook is chosen.
-    A team or person chosen at intake is kept; rules then only add the rest.
-    ``acknowledge`` False: the customer is sent no acknowledgement (an automatic sender).
+    A team or person chosen at intake is kept; rules then only add the rest. The
+    acknowledgement (when the contact has an e-mail address) comes after the service
+    level starts, so it can say when the customer will hear from us; ``acknowledge``
+    False (mail from an automated sender) sends none.
     """
     ticket.team, ticket.assignee = None, None  # routing sets them, with their events
     routing._route(ticket, actor=actor, now=now, keep_team=keep_team, keep_assignee=keep_assignee)
@@ -299,6 +303,8 @@ def _after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
     playbooks._attach_best(ticket, actor=actor, now=now)
     if ticket.kind is TicketKind.CRISIS:
         notifications._account_crisis(ticket, now=now)
+    if acknowledge:
+        outgoing._acknowledge(ticket, now=now)
 
 
 def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
@@ -435,8 +441,14 @@ def ticket_by_token(token: str) -> Ticket:
 def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | None,
           now: datetime, status_after: TicketStatus | None = None,
           uploads: list[Upload] = (), apology: bool = False,
-          explanation: RootCause | None = None, proof_reason: str = "") -> TicketEvent:
+          explanation: RootCause | None = None, proof_reason: str = "",
+          log_only: bool = False) -> TicketEvent:
     """A public reply the customer sees. The first one is the first response.
+
+    It is e-mailed to the ticket's contact and the contacts copied on the ticket, unless
+    ``log_only`` (what was said on the phone) or nobody has an address; the event's
+    ``via`` records which ("email", "log_only", "no_address"). Whatever happens to the
+    e-mail later, the reply stays on the ticket.
 
     ``apology`` and ``explanation`` record that this reply apologises, or explains
     the cause (with its root-cause code), ticking those playbook steps.
@@ -460,8 +472,12 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
             currency=ticket.currency, words="”, “".join(asks)), field="proof_reason")
 
     def action(checked, written):
-        event = _event(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body)
+        via = outgoing.reply_via(ticket, log_only=log_only)
+        event = events._record(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body,
+                               via=via)
         _attach(ticket, event, checked, actor, written)
+        if via == outgoing.VIA_EMAIL:
+            outgoing._reply(ticket, event, actor=actor, now=now)
         playbooks._record_reply(ticket, event, actor=actor, now=now, apology=apology,
                                 explanation=explanation)
         if asks:
@@ -649,11 +665,13 @@ def _set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now
         ticket.resolved_at = ticket.resolved_at or now
     ticket.status = target
     ticket.last_activity_at = now
-    _event(ticket, EventKind.STATUS_CHANGE, now=now, actor=actor, field="status",
-           old=old.value, new=target.value, by_customer=by_customer)
+    change = _event(ticket, EventKind.STATUS_CHANGE, now=now, actor=actor, field="status",
+                    old=old.value, new=target.value, by_customer=by_customer)
     sla._status_changed(ticket, old, actor=actor, now=now)
     if target is TicketStatus.RESOLVED:
-        surveys._send_on_resolve(ticket, now=now, actor=actor)
+        # One e-mail: the resolution message, with the survey's invitation when one is made.
+        survey = surveys._send_on_resolve(ticket, now=now, actor=actor)
+        outgoing._resolution(ticket, change, now=now, survey=survey)
 
 
 def _reopen(ticket: Ticket, *, now: datetime, actor: User | None = None,

@@ -165,6 +165,9 @@ class ReplyForm(_VersionedForm):
         _l("This reply explains the cause"),
         choices=[SelectChoice("", _l("— does not explain the cause —"))] + enum_choices(RootCause, "root_cause"),
         default="", description=_l("Pick the root cause you explain to the customer."))
+    log_only = BooleanField(_l("Log only, do not e-mail"),
+                            description=_l("For what you told the customer on the phone or "
+                                           "in person: it goes on the ticket, not by e-mail."))
 
 
 class NoteForm(FlaskForm):
@@ -213,6 +216,17 @@ class ReviewMoveForm(_VersionedForm):
 
 class RerouteForm(_VersionedForm):
     """Run the routing rules again on this ticket."""
+
+
+class CcForm(FlaskForm):
+    """Copy a contact of the ticket's customer on every public reply."""
+
+    contact_id = SelectField(_l("Copy on replies"), coerce=optional_id, validate_choice=False,
+                             validators=[InputRequired(_l("Choose a contact."))])
+
+
+class PlainActionForm(FlaskForm):
+    """A button that is the whole form (removing a copy, resending the private link)."""
 
 
 class WatchForm(FlaskForm):

@@ -56,15 +56,19 @@ from ticketdesk.services import surveys as survey_service
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services import users as user_service
 from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
+from ticketdesk.services.mail import outgoing as outgoing_mail
+from ticketdesk.services.mail import recipients as mail_recipients
 from ticketdesk.templating import LABELS
 from ticketdesk.tickets.forms import (
     STATUS_FILTERS,
     AssignForm,
     AttachForm,
+    CcForm,
     CustomerMessageForm,
     DetailsForm,
     NewTicketForm,
     NoteForm,
+    PlainActionForm,
     QueueFilterForm,
     RemedyActionForm,
     RemedyProposalForm,
@@ -279,6 +283,8 @@ def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestio
                 severity=ticket.severity.value, cause_side=ticket.cause_side.value),
             switch_form=SwitchPlaybookForm(formdata=None),
             remedy_action_form=RemedyActionForm(formdata=None),
+            cc_form=given.get("cc_form") or CcForm(formdata=None),
+            mail_action_form=given.get("mail_action_form") or PlainActionForm(formdata=None),
         )
         if review_service.needs_review(ticket):
             forms.update(
@@ -350,6 +356,11 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
             (NEW_CUSTOMER_CHOICE, _("A new customer named “%(name)s”", name=name)),
         ] + [(str(i), n) for i, n in review_service.customer_choices(ticket)]
 
+    if "cc_form" in forms:
+        forms["cc_form"].contact_id.choices = [("", _("Choose a contact…"))] + [
+            (contact.id, f"{contact.name} <{contact.email}>")
+            for contact in mail_recipients.cc_candidates(ticket)]
+
 
 def _render_detail(ticket: Ticket, status: int = 200, **given):
     # Computed once: it looks through the customer's earlier tickets.
@@ -381,6 +392,9 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         satisfaction=satisfaction,
         satisfaction_open=survey_service.is_open(satisfaction, now=utcnow()),
         score_words=survey_service.SCORE_WORDS,
+        deliveries=outgoing_mail.deliveries(ticket),
+        reply_recipients=mail_recipients.recipients(ticket),
+        cc_contacts=mail_recipients.cc_contacts(ticket) if can_work else [],
         **forms,
     ), status
 
@@ -434,14 +448,55 @@ def _uploads(form):
 @roles_required(*WORKING_ROLES)
 def reply(ticket_id: int):
     def action(ticket, form):
-        ticket_service.reply(
+        return ticket_service.reply(
             ticket, actor=current_user, body=form.body.data, now=utcnow(),
             expected_version=form.expected_version,
             status_after=TicketStatus(form.status_after.data) if form.status_after.data else None,
             uploads=_uploads(form), apology=form.apology.data,
             explanation=RootCause(form.root_cause.data) if form.root_cause.data else None,
-            proof_reason=form.proof_reason.data or "")
-    return _act(ticket_id, ReplyForm, "reply_form", action, _("Reply sent to the customer."), "body")
+            proof_reason=form.proof_reason.data or "", log_only=form.log_only.data)
+    return _act(ticket_id, ReplyForm, "reply_form", action, _replied, "body")
+
+
+def _replied(event) -> str:
+    if event.via == outgoing_mail.VIA_EMAIL:
+        return _("Reply saved and queued to be e-mailed to the customer.")
+    if event.via == outgoing_mail.VIA_LOG_ONLY:
+        return _("Reply logged on the ticket; it was not e-mailed.")
+    return _("Reply saved on the ticket. Nobody on it has an e-mail address, so it was not "
+             "e-mailed.")
+
+
+@bp.route("/<int:ticket_id>/cc", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def cc_add(ticket_id: int):
+    def action(ticket, form):
+        return mail_recipients.add_cc(ticket, actor=current_user,
+                                      contact_id=form.contact_id.data, now=utcnow())
+    return _act(ticket_id, CcForm, "cc_form", action,
+                lambda contact: _("%(name)s is copied on every reply from now on.",
+                                  name=contact.name), "contact_id")
+
+
+@bp.route("/<int:ticket_id>/cc/<int:contact_id>/remove", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def cc_remove(ticket_id: int, contact_id: int):
+    def action(ticket, form):
+        return mail_recipients.remove_cc(ticket, actor=current_user, contact_id=contact_id,
+                                         now=utcnow())
+    return _act(ticket_id, PlainActionForm, "mail_action_form", action,
+                lambda contact: _("%(name)s is no longer copied on replies.",
+                                  name=contact.name), None)
+
+
+@bp.route("/<int:ticket_id>/private-link", methods=["POST"])
+@roles_required(*WORKING_ROLES)
+def resend_link(ticket_id: int):
+    def action(ticket, form):
+        return outgoing_mail.resend_private_link(ticket, actor=current_user, now=utcnow())
+    return _act(ticket_id, PlainActionForm, "mail_action_form", action,
+                lambda message: _("The private link is queued to be e-mailed to %(to)s.",
+                                  to=message.to_address), None)
 
 
 @bp.route("/<int:ticket_id>/note", methods=["POST"])

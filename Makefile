@@ -31,13 +31,13 @@ TRANSLATIONS := ticketdesk/translations
 .DEFAULT_GOAL := help
 
 .PHONY: help venv install run db-ready serve serve-web serve-scheduler urls test test-sqlite test-database \
-        messages translations constraints clean reset-db bench bench-mail
+        messages translations constraints clean reset-db bench bench-mail bench-ingest
 
 help: ## List the available targets
 	@echo "TicketDesk make targets:"
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
-	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL TICKETS BENCH_SKIP MAILS"
+	@echo "Variables: PYTHON=$(PYTHON) HOST=$(HOST) PORT=$(PORT) PYTEST_ARGS PYTEST_WORKERS TEST_DATABASE_URL TICKETS BENCH_SKIP MAILS INGEST"
 
 # ---------------------------------------------------------------- install ---
 
@@ -144,6 +144,14 @@ MAILS ?= 1000
 
 bench-mail: $(STAMP) ## Benchmark the outbox: MAILS=1000 e-mails sent over SMTP, messages per second
 	$(BIN)/python bench/mail_send.py --messages $(MAILS)
+
+# INGEST messages made from the test corpus taken in through the service into a fresh,
+# migrated and seeded SQLite database in bench/.work/, then 50 more through one
+# `flask mail ingest` process each; writes bench/results-ingest.json.
+INGEST ?= 1000
+
+bench-ingest: $(STAMP) ## Benchmark received mail: INGEST=1000 messages through the service, 50 through the pipe
+	$(BIN)/python bench/mail_ingest.py --messages $(INGEST) --pipe 50
 
 # ------------------------------------------------------------ translations ---
 

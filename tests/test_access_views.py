@@ -179,6 +179,8 @@ CASES = [
     Case("POST", "/tickets/remedies/<int:remedy_id>/withdraw",
          lambda w: f"/tickets/remedies/{w.rem_approved}/withdraw",
          _roles(LOGIN, DENY, DENY, OK, DENY)),
+    Case("GET", "/tickets/<int:ticket_id>/mail/<int:mail_id>.eml",
+         lambda w: f"/tickets/{w.t_a}/mail/{w.mail_in}.eml", VIEW),
     Case("GET", "/tickets/attachments/<int:attachment_id>",
          lambda w: f"/tickets/attachments/{w.att_a}", VIEW),
     # --- customers
@@ -512,7 +514,14 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
             raw=b"From: buyer@managed.example\r\nSubject: Matrix mail\r\n\r\nHello\r\n",
             size_bytes=60)
         db.session.add(held)
-    w.held = held.id
+        received = InboundMail(
+            dedupe_key="matrix-applied", message_id="<matrix.2@mail.example>",
+            sender="buyer@managed.example", subject="Re: matrix", source=InboundSource.IMAP,
+            state=InboundState.APPLIED, reason="On the ticket.", received_at=now,
+            raw=b"From: buyer@managed.example\r\nSubject: Re: matrix\r\n\r\nThanks\r\n",
+            size_bytes=58, ticket_id=w.t_a)
+        db.session.add(received)
+    w.held, w.mail_in = held.id, received.id
     w.notes = {}
     with unit_of_work():
         for role, uid in (("agent", w.agent), ("account_manager", w.am), ("lead", w.lead),
@@ -640,7 +649,7 @@ def test_every_route_is_in_the_matrix(app):
                               rem_pending=2, playbook=2, rule=1, t_w=3, notes={}, role=None,
                               calendar=1, policy=1, order_am=1, survey_token="token",
                               t_review=4, version_review=1, contact_am=1, mail=1, held=1,
-                              cc_copied=1, cc_new=1)
+                              cc_copied=1, cc_new=1, mail_in=1)
     for case in CASES:
         assert set(case.expect) == set(ROLES), case
         # The concrete URL of each entry really is an instance of its rule.

@@ -170,8 +170,14 @@ def test_the_page_that_shows_the_private_link_sends_no_referrer(client):
 TEMPLATE_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
 
-@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATE_DIR).as_posix()
-                                            for p in TEMPLATE_DIR.rglob("*.html")))
+# E-mail bodies (templates/email/) are not pages: mail clients ignore style sheets, so
+# they carry inline styles, and no page of ours serves them (the outbox page shows them
+# in a sandboxed frame that runs no script).
+PAGE_TEMPLATES = sorted(p.relative_to(TEMPLATE_DIR).as_posix() for p in TEMPLATE_DIR.rglob("*.html")
+                        if p.relative_to(TEMPLATE_DIR).parts[0] != "email")
+
+
+@pytest.mark.parametrize("template", PAGE_TEMPLATES)
 def test_templates_hold_no_inline_script_or_style(template):
     text = (TEMPLATE_DIR / template).read_text()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template

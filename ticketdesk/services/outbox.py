@@ -132,12 +132,16 @@ def _enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str
         if existing is not None:
             return existing
     copies = [clean_header(address, limit=254) for address in cc]
+    # The ticket and event only when given: a relationship set to None would overwrite
+    # a ticket_id the caller sets on the row afterwards.
+    links = {name: value for name, value in (("ticket", ticket), ("event", event))
+             if value is not None}
     message = OutboxMessage(
         to_address=clean_header(to, limit=254), subject=clean_header(subject), body=body,
         dedupe_key=dedupe_key, message_id=make_msgid(idstring="outbox", domain=_mail_domain()),
         state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, last_error="",
         notification=notification, created_at=now,
-        purpose=purpose, ticket=ticket, event=event,
+        purpose=purpose, **links,
         cc_addresses=", ".join(address for address in copies if address)[:2000],
         html_body=html_body, in_reply_to=clean_header(in_reply_to, limit=998),
         thread_references=clean_header(" ".join(references), limit=REFERENCES_MAX),

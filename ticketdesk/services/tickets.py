@@ -287,9 +287,10 @@ def _attach(ticket: Ticket, event: TicketEvent, checked, uploader: User | None, 
 
 def _after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
                   keep_team: Team | None = None, keep_assignee: User | None = None,
-                  acknowledge: bool = True) -> None:
+                  acknowledge: bool = True, answers: str = "") -> None:
     """What every channel does with a new ticket: route it, then give it its playbook,
-    then acknowledge it to the customer.
+    then acknowledge it to the customer (in the thread of ``answers``, the Message-ID of
+    the e-mail that opened it).
 
     Routing goes first, so a severity it raises counts when the playbook is chosen.
     A team or person chosen at intake is kept; rules then only add the rest. The
@@ -304,7 +305,7 @@ def _after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
     if ticket.kind is TicketKind.CRISIS:
         notifications._account_crisis(ticket, now=now)
     if acknowledge:
-        outgoing._acknowledge(ticket, now=now)
+        outgoing._acknowledge(ticket, now=now, answers=answers)
 
 
 def log_complaint(*, actor: User, fields: TicketFields, now: datetime,

@@ -1,5 +1,6 @@
 """Staff ticket screens: the queue, intake, the ticket page and its actions."""
 
+import io
 import re
 
 from flask import (
@@ -56,6 +57,7 @@ from ticketdesk.services import surveys as survey_service
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services import users as user_service
 from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
+from ticketdesk.services.mail import inbound as inbound_mail
 from ticketdesk.services.mail import outgoing as outgoing_mail
 from ticketdesk.services.mail import recipients as mail_recipients
 from ticketdesk.templating import LABELS
@@ -393,6 +395,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         satisfaction_open=survey_service.is_open(satisfaction, now=utcnow()),
         score_words=survey_service.SCORE_WORDS,
         deliveries=outgoing_mail.deliveries(ticket),
+        received_mail=inbound_mail.raw_by_event(ticket),
         reply_recipients=mail_recipients.recipients(ticket),
         cc_contacts=mail_recipients.cc_contacts(ticket) if can_work else [],
         **forms,
@@ -713,6 +716,23 @@ def deliver_remedy(remedy_id: int):
 def withdraw_remedy(remedy_id: int):
     return _remedy_action(remedy_id, lambda r: ledger_service.withdraw_remedy(
         r, actor=current_user, now=utcnow()), _("Remedy withdrawn."))
+
+
+@bp.route("/<int:ticket_id>/mail/<int:mail_id>.eml")
+@roles_required(*VIEW_ROLES)
+def received_mail(ticket_id: int, mail_id: int):
+    """The original of an e-mail received on the ticket, as the mail server delivered it."""
+    ticket = db.get_or_404(Ticket, ticket_id)
+    access.require_view_ticket(current_user, ticket)
+    mail = inbound_mail.original(ticket, mail_id)
+    if mail is None:
+        abort(404)
+    response = send_file(io.BytesIO(mail.raw), mimetype="message/rfc822", as_attachment=True,
+                         download_name=f"{ticket.reference}-{mail.id}.eml", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/attachments/<int:attachment_id>")

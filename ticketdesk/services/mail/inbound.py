@@ -119,6 +119,25 @@ def store(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:
     return Stored(mail, True)
 
 
+# ----------------------------------------------------------------- kept for audit
+
+def raw_by_event(ticket: Ticket) -> dict[int, int]:
+    """For each timeline entry of ``ticket`` made from a received e-mail, that e-mail's id.
+
+    The caller has checked the reader may see the ticket.
+    """
+    rows = db.session.execute(
+        sa.select(InboundMail.event_id, InboundMail.id)
+        .where(InboundMail.ticket_id == ticket.id, InboundMail.event_id.is_not(None)))
+    return {event_id: mail_id for event_id, mail_id in rows}
+
+
+def original(ticket: Ticket, mail_id: int) -> InboundMail | None:
+    """The received e-mail ``mail_id`` when it belongs to ``ticket`` (else None)."""
+    mail = db.session.get(InboundMail, mail_id)
+    return mail if mail is not None and mail.ticket_id == ticket.id else None
+
+
 # ----------------------------------------------------------------- acting on a message
 
 class _Hold(Exception):
@@ -410,7 +429,8 @@ def _open_ticket(parsed: mail_parse.ParsedMail, *, now: datetime, written: list,
         tickets._event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body=_(
             "This e-mail named %(reference)s (%(status)s); it was opened as a ticket of its own.",
             reference=related.reference, status=related.status.value))
-    tickets._after_intake(ticket, actor=None, now=now, acknowledge=acknowledge)
+    tickets._after_intake(ticket, actor=None, now=now, acknowledge=acknowledge,
+                          answers=parsed.message_id)
     return ticket, created
 
 

@@ -163,8 +163,10 @@ def _thread(ticket: Ticket) -> list[str]:
         sa.select(InboundMail.message_id, InboundMail.received_at, InboundMail.id)
         .where(InboundMail.ticket_id == ticket.id, InboundMail.message_id != "",
                InboundMail.state.in_(_THREAD_INBOUND)))
-    rows = sorted([(at, 0, row_id, mid) for mid, at, row_id in sent]
-                  + [(at, 1, row_id, mid) for mid, at, row_id in received])
+    # At the same moment, what we received comes first: what we sent then answered it
+    # (an acknowledgement queued while the customer's e-mail was taken in).
+    rows = sorted([(at, 1, row_id, mid) for mid, at, row_id in sent]
+                  + [(at, 0, row_id, mid) for mid, at, row_id in received])
     ids: list[str] = []
     for *_key, mid in rows:
         if mid and mid not in ids:
@@ -188,11 +190,13 @@ def thread_headers(ids: list[str]) -> tuple[str, list[str]]:
 def _queue(ticket: Ticket, *, purpose: MailPurpose, event: TicketEvent | None,
            to: Recipient, cc: list[Recipient], subject, template: str, context, now: datetime,
            auto_generated: bool = True, from_name: str = "",
-           dedupe_key: str | None = None) -> OutboxMessage:
+           dedupe_key: str | None = None, answers: str = "") -> OutboxMessage:
     """Render and queue one customer e-mail (inside the caller's transaction).
 
     ``subject`` and ``context`` are functions of ``(locale, zone)``, called with the
-    reader's language in force, so every word and date is theirs.
+    reader's language in force, so every word and date is theirs. ``answers``: the
+    Message-ID of a received e-mail this one answers that is not on the ticket yet (the
+    e-mail that is opening the ticket).
     """
     contact = ticket.contact if ticket.contact is not None and \
         recipient_rules._address(ticket.contact) == to.email else None
@@ -203,7 +207,10 @@ def _queue(ticket: Ticket, *, purpose: MailPurpose, event: TicketEvent | None,
                   "follow_url": links.external_url("public.follow", token=ticket.public_token),
                   "subject_token": subject_token(ticket), **context(locale, zone)}
         text, html = _render(template, values)
-    in_reply_to, references = thread_headers(_thread(ticket))
+    thread = _thread(ticket)
+    if answers and answers not in thread:
+        thread.append(answers)
+    in_reply_to, references = thread_headers(thread)
     return outbox._enqueue(
         to=to.email, cc=[r.email for r in cc], subject=text_subject, body=text, html_body=html,
         now=now, purpose=purpose, ticket=ticket, event=event, in_reply_to=in_reply_to,
@@ -221,11 +228,12 @@ def _created_event(ticket: Ticket) -> TicketEvent | None:
     return next((event for event in ticket.events if event.kind is EventKind.CREATED), None)
 
 
-def _acknowledge(ticket: Ticket, *, now: datetime) -> OutboxMessage | None:
+def _acknowledge(ticket: Ticket, *, now: datetime, answers: str = "") -> OutboxMessage | None:
     """We have your complaint: queued for the contact of a new ticket, if it has an address.
 
     The reference, what they told us (shortened), what happens next, when they will hear
-    from us (the first-response due time in their timezone) and the private link.
+    from us (the first-response due time in their timezone) and the private link. A
+    complaint that came by e-mail is answered in its thread (``answers``: its Message-ID).
     """
     to = _contact_recipient(ticket)
     if to is None:
@@ -242,7 +250,7 @@ def _acknowledge(ticket: Ticket, *, now: datetime) -> OutboxMessage | None:
                   to=to, cc=[], template="acknowledgement", context=context, now=now,
                   subject=lambda locale, zone: _("We have your complaint: %(subject)s",
                                                  subject=ticket.subject),
-                  dedupe_key=f"acknowledgement:{ticket.id}")
+                  dedupe_key=f"acknowledgement:{ticket.id}", answers=answers)
 
 
 def reply_via(ticket: Ticket, *, log_only: bool) -> str:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from ticketdesk import demo
+from ticketdesk import demo, demo_mail
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Category,
@@ -467,9 +467,27 @@ def test_cli_loads_demo_data_and_prints_the_logins(app):
     assert demo.DEMO_PASSWORD in result.output
     for email, _, _ in demo.DEMO_LOGINS:
         assert email in result.output
+    assert "e-mail: 4 received (2 on tickets, 1 automatic reply ignored, 1 held" in result.output
     with app.app_context():
         loaded = _count(Ticket)
-    assert loaded == demo.DEMO_TICKETS + demo.HISTORY_TICKETS
+    assert loaded == demo.DEMO_TICKETS + demo.HISTORY_TICKETS + demo_mail.NEW_COMPLAINTS
+    with app.app_context():
+        # The mailbox went through the desk: a complaint by e-mail, acknowledged in Chinese
+        # text decoded from GB18030, an answer that reopened the clock, the rest not acted on.
+        from ticketdesk.models import (Channel, InboundMail, InboundState, MailPurpose,
+                                       OutboxMessage)
+
+        states = sorted(m.state.value for m in db.session.scalars(sa.select(InboundMail)))
+        assert states == ["applied", "applied", "held", "ignored"]
+        by_mail = db.session.scalar(sa.select(Ticket).where(Ticket.channel == Channel.EMAIL)
+                                    .order_by(Ticket.id.desc()).limit(1))
+        assert by_mail.subject == "化妆包订单少发了两件"
+        ack = db.session.scalar(sa.select(OutboxMessage).where(
+            OutboxMessage.purpose == MailPurpose.ACKNOWLEDGEMENT))
+        assert ack.ticket_id == by_mail.id and ack.to_address == "lin.xiaoyu@example.cn"
+        answered = db.session.scalar(sa.select(InboundMail).where(
+            InboundMail.state == InboundState.APPLIED, InboundMail.ticket_id != by_mail.id))
+        assert db.session.get(Ticket, answered.ticket_id).status.value == "open"
 
     again = runner.invoke(args=["demo-data", "--if-empty"])
     assert again.exit_code == 0, again.output
@@ -493,7 +511,8 @@ def test_cli_bulk_option_appends_tickets(app):
     assert result.exit_code == 0, result.output
     assert "Generated 40 tickets" in result.output
     with app.app_context():
-        assert _count(Ticket) == demo.DEMO_TICKETS + demo.HISTORY_TICKETS + 40
+        assert _count(Ticket) == (demo.DEMO_TICKETS + demo.HISTORY_TICKETS
+                                  + demo_mail.NEW_COMPLAINTS + 40)
 
 
 def test_demo_recoveries_have_orders_answers_and_loyalty_outcomes(ctx, now):

@@ -57,8 +57,12 @@ def demo_data(tickets: int | None, if_empty: bool, seed: int) -> None:
         click.echo("Database already has data; refusing to load the demo set twice.", err=True)
         sys.exit(1)
     elif not has_users:
+        from ticketdesk import demo_mail
+
         summary = demo.load_demo(now=now, seed=seed)
         click.echo(summary)
+        # Today's mailbox, taken in as real mail is (new tickets, answers, held mail).
+        click.echo(demo_mail.load(now=utcnow()))
     if tickets:
         elapsed, count = demo.generate_bulk(count=tickets, now=now, seed=seed)
         click.echo(f"Generated {count} tickets with timelines in {elapsed:.1f} s.")

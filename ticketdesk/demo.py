@@ -77,7 +77,7 @@ from ticketdesk.services import (
     routing_rules,
     sla,
 )
-from ticketdesk import demo_mail, demo_recovery
+from ticketdesk import demo_recovery
 from ticketdesk.services import loyalty
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.playbook_defaults import (
@@ -1396,11 +1396,9 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
     judged = loyalty.run_daily(now=now)
     with unit_of_work():
         db.session.execute(sa.delete(OutboxMessage))  # the demo's past sends no e-mail
-    mail = demo_mail.load(now=now)                    # ... but today's mailbox does
     return "\n".join([summary, extras + f", {reminders} overdue-step reminders",
                       f"  service levels: {swept.at_risk} tickets at risk, "
-                      f"{swept.breached} targets missed", recovery, f"  loyalty: {judged}",
-                      mail])
+                      f"{swept.breached} targets missed", recovery, f"  loyalty: {judged}"])
 
 
 def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) -> str:

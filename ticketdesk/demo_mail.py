@@ -1,5 +1,8 @@
 """The demo's mailbox: a few e-mails taken in through the same path as real mail.
 
+``flask demo-data`` loads it after the demo set (``demo.load_demo``), at the real time:
+it goes through the desk's intake, which stamps what it creates with the clock.
+
 They show the e-mail channel on a fresh desk: a complaint that arrives by e-mail (in
 Chinese, from a QQ Mail client, in GB18030) and is acknowledged, a customer answering a
 ticket that waits on them, an out-of-office reply that is recorded but never answered,
@@ -15,6 +18,9 @@ import sqlalchemy as sa
 from ticketdesk.extensions import db
 from ticketdesk.models import Contact, InboundSource, InboundState, Ticket, TicketStatus
 from ticketdesk.services.mail import inbound
+
+# Complaints the mailbox opens (the other messages answer a ticket, or open none).
+NEW_COMPLAINTS = 1
 
 
 def _message(*, sender: str, subject: str, body: str, at: datetime, number: int,

@@ -192,7 +192,7 @@ def run(count: int, pipe: int) -> dict:
         "pipe_messages_per_s_one_at_a_time":
             round(pipe / sum(pipe_times), 2) if pipe_times else None,
         "tickets": tickets,
-        "acknowledgements_queued": acks,
+        "outbox_messages_queued": acks,
         "average_message_bytes": round(average or 0),
         "cpu_calibration_ms": calibration,
         "database": "SQLite file (WAL), production configuration, migrated and seeded",

@@ -11,7 +11,9 @@ What it does, in order:
    it accepts every message and counts them.
 2. Creates a fresh SQLite database in ``bench/.work/mail.db`` (git-ignored) with the
    production configuration pointed at that server, and queues N customer-like messages
-   through ``outbox._enqueue``: a reply on a complaint with the reference in the subject,
+   through ``outbox._enqueue``, each on a ticket of its own whose contact it is for (a
+   customer e-mail goes out only while its recipient is on the ticket): a reply on a
+   complaint with the reference in the subject,
    a text body of about 1.5 kB with the private link, an HTML version, threading headers,
    a Reply-To, and a CC on every fifth.
 3. Times one ``outbox.send_due(now=..., limit=N)`` in this process: for each message the
@@ -166,14 +168,31 @@ def make_app(port: int):
 
 
 def queue_messages(count: int, now: datetime) -> None:
-    from ticketdesk.models import MailPurpose
-    from ticketdesk.services import outbox
+    """One ticket per message, whose contact the message is for: a customer e-mail is
+    sent only while its recipient is the ticket's contact (or copied on it)."""
+    from ticketdesk.extensions import db
+    from ticketdesk.models import Category, Channel, Contact, Customer, MailPurpose, Ticket
+    from ticketdesk.services import categories, outbox
     from ticketdesk.services.uow import unit_of_work
 
     with unit_of_work():
+        categories._ensure_defaults()
+        category = db.session.scalar(db.select(Category).order_by(Category.id).limit(1))
         for n in range(count):
             reference = f"TD-{100000 + n:06d}"
-            link = f"https://desk.example/c/{secrets.token_urlsafe(24)}"
+            customer = Customer(name=f"Shop {n}", created_at=now)
+            contact = Contact(customer=customer, name=f"Customer {n}",
+                              email=f"customer{n}@shop{n % 97}.example")
+            copied = Contact(customer=customer, name=f"Purchasing {n}",
+                             email=f"purchasing{n}@shop{n % 97}.example")
+            ticket = Ticket(reference=reference, customer=customer, contact=contact,
+                            subject=f"Cracked bottles in pallet {n % 13}",
+                            description="Six bottles arrived cracked.", channel=Channel.EMAIL,
+                            category=category, currency="EUR",
+                            public_token=secrets.token_urlsafe(32), created_at=now,
+                            updated_at=now, last_activity_at=now)
+            db.session.add_all([customer, contact, copied, ticket])
+            link = f"https://desk.example/c/{ticket.public_token}"
             body = (f"Dear customer {n},\n\n" + "\n\n".join(PARAGRAPHS)
                     + f"\n\nYour reference: {reference}\nFollow your complaint: {link}\n\n"
                     "Kind regards,\nAda Agent\nCustomer care, Olive Grove Trading\n")
@@ -182,19 +201,13 @@ def queue_messages(count: int, now: datetime) -> None:
                     + f'<p>Your reference: <b>{reference}</b><br><a href="{link}">Follow your '
                     "complaint</a></p><p>Kind regards,<br>Ada Agent<br>Customer care, Olive "
                     "Grove Trading</p></body></html>")
-            message = outbox._enqueue(
-                to=f"customer{n}@shop{n % 97}.example",
-                subject=f"[{reference}] Re: Cracked bottles in pallet {n % 13}",
-                body=body, now=now)
-            message.purpose = MailPurpose.REPLY
-            message.html_body = html
-            message.reply_to = "support@desk.example"
-            message.from_name = "Ada Agent (Olive Grove Support)"
-            message.in_reply_to = f"<complaint-{n}@shop{n % 97}.example>"
-            message.thread_references = message.in_reply_to
-            message.auto_generated = False
-            if n % 5 == 0:
-                message.cc_addresses = f"purchasing@shop{n % 97}.example"
+            outbox._enqueue(
+                to=contact.email, subject=f"[{reference}] Re: {ticket.subject}", body=body,
+                html_body=html, now=now, purpose=MailPurpose.REPLY, ticket=ticket,
+                reply_to="support@desk.example", from_name="Ada Agent, Olive Grove Support",
+                in_reply_to=f"<complaint-{n}@shop{n % 97}.example>",
+                references=[f"<complaint-{n}@shop{n % 97}.example>"], auto_generated=False,
+                cc=[copied.email] if n % 5 == 0 else [])
 
 
 # ----------------------------------------------------------------- main

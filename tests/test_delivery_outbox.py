@@ -161,3 +161,19 @@ def test_one_message_that_cannot_be_built_fails_alone(ctx, smtp, now, bad_one):
     assert failed.state is OutboxState.FAILED and failed.attempts == 1
     assert "Cannot be built" in failed.last_error and "linefeed" in failed.last_error
     assert all(state(mid).state is OutboxState.SENT for mid in ids if mid != bad)
+
+
+def test_message_ids_stay_unique_when_the_random_module_is_reseeded(ctx, now):
+    """Test tools (Hypothesis) and libraries reseed ``random``; two messages queued at the
+    same moment after the same seed still get different Message-IDs."""
+    import random
+
+    ids = set()
+    with unit_of_work():
+        for _ in range(5):
+            random.seed(1)
+            first = outbox._enqueue(to="a@example.test", subject="s", body="b", now=now)
+            random.seed(1)
+            second = outbox._enqueue(to="b@example.test", subject="s", body="b", now=now)
+            ids.update({first.message_id, second.message_id})
+    assert len(ids) == 10

@@ -2,7 +2,7 @@
 
 import enum
 from datetime import datetime
-from email.utils import make_msgid
+import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -92,6 +92,16 @@ class MailPurpose(enum.StrEnum):
     PRIVATE_LINK = "private_link"        # to the customer: the link to their complaint again
 
 
+def new_message_id(domain: str) -> str:
+    """A Message-ID no other message has: 128 random bits from the operating system.
+
+    Not ``email.utils.make_msgid``: its random part comes from the ``random`` module,
+    whose state anything in the process may seed (test tools do), and two ids made in the
+    same hundredth of a second would then be the same.
+    """
+    return f"<{secrets.token_hex(16)}.outbox@{domain}>"
+
+
 class OutboxMessage(db.Model):
     """One e-mail to send. Every e-mail of the product goes through this table."""
 
@@ -112,7 +122,7 @@ class OutboxMessage(db.Model):
     # (The outbox gives it the sender's domain; this default is for rows made elsewhere.)
     message_id: Mapped[str] = mapped_column(
         sa.String(255), unique=True,
-        default=lambda: make_msgid(idstring="outbox", domain="ticketdesk.invalid"))
+        default=lambda: new_message_id("ticketdesk.invalid"))
     state: Mapped[OutboxState] = mapped_column(default=OutboxState.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
@@ -41,6 +41,7 @@ from ticketdesk.models import (
     Ticket,
     TicketEvent,
 )
+from ticketdesk.models.notification import new_message_id
 from ticketdesk.services import access
 from ticketdesk.services.uow import unit_of_work
 
@@ -138,7 +139,7 @@ def _enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str
              if value is not None}
     message = OutboxMessage(
         to_address=clean_header(to, limit=254), subject=clean_header(subject), body=body,
-        dedupe_key=dedupe_key, message_id=make_msgid(idstring="outbox", domain=_mail_domain()),
+        dedupe_key=dedupe_key, message_id=new_message_id(_mail_domain()),
         state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, last_error="",
         notification=notification, created_at=now,
         purpose=purpose, **links,

@@ -66,22 +66,12 @@ class Stored:
     created: bool   # False: the same message was stored before
 
 
-def dedupe_key(raw: bytes) -> str:
+def dedupe_key(raw: bytes, message_id: str | None = None) -> str:
     """SHA-256 of the message's Message-ID, or of its bytes when it has none."""
-    try:
-        ids = mail_parse.message_ids(_message_id_header(raw))
-    except Exception:  # noqa: BLE001 - unreadable headers: fall back to the bytes
-        ids = ()
-    basis = ("message-id:" + ids[0]).encode() if ids else b"raw:" + raw
+    if message_id is None:
+        message_id = mail_parse.envelope(raw).message_id
+    basis = ("message-id:" + message_id).encode() if message_id else b"raw:" + raw
     return hashlib.sha256(basis).hexdigest()
-
-
-def _message_id_header(raw: bytes) -> str:
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    from email.parser import BytesHeaderParser
-    from email import policy
-
-    return str(BytesHeaderParser(policy=policy.default).parsebytes(head).get("Message-ID") or "")
 
 
 def find_stored(raw: bytes) -> InboundMail | None:
@@ -92,15 +82,13 @@ def find_stored(raw: bytes) -> InboundMail | None:
 
 def store(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:
     """Keep ``raw`` (once) in its own transaction; the stored row is returned either way."""
-    key = dedupe_key(raw)
+    # The headers alone: reading the body (HTML, quoted history) is for acting on it.
+    head = mail_parse.envelope(raw)
+    key = dedupe_key(raw, head.message_id)
     existing = db.session.scalar(sa.select(InboundMail).where(InboundMail.dedupe_key == key))
     if existing is not None:
         return Stored(existing, False)
-    try:
-        summary = mail_parse.parse(raw)
-        message_id, sender, subject = summary.message_id, summary.sender, summary.subject
-    except Exception:  # noqa: BLE001 - stored all the same; acting on it will hold it
-        message_id = sender = subject = ""
+    message_id, sender, subject = head.message_id, head.sender, head.subject
     # NUL cannot be stored in a text column (PostgreSQL); the raw bytes keep it.
     message_id, sender = message_id.replace("\x00", ""), sender.replace("\x00", "")
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import message_from_bytes, policy
 from email.message import Message
-from email.parser import HeaderParser
+from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from flask_babel import gettext as _
@@ -209,6 +209,29 @@ def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | No
 
 
 # ------------------------------------------------------------------- parse ---
+
+@dataclass(frozen=True)
+class Envelope:
+    """What storing a message needs, read from its header block alone."""
+
+    message_id: str    # "" when missing
+    sender: str        # lower-case address, "" when none
+    subject: str
+
+
+def envelope(raw: bytes) -> Envelope:
+    """Message-ID, sender and subject of ``raw``, read the way ``parse`` reads them, from the
+    headers only (no body is decoded). Never raises: unreadable headers read as empty."""
+    head = bytes(raw).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    try:
+        message = BytesHeaderParser(policy=policy.default).parsebytes(head)
+        senders = _addresses(message, "From") or _addresses(message, "Sender")
+        ids = message_ids(_header(message, "Message-ID"))
+        return Envelope(ids[0] if ids else "", senders[0][1] if senders else "",
+                        _header(message, "Subject"))
+    except Exception:  # noqa: BLE001 - stored all the same; acting on it decides
+        return Envelope("", "", "")
+
 
 def parse(raw: bytes) -> ParsedMail:
     """The parts of ``raw`` the desk uses. Raises ``UnreadableMail`` for non-messages."""

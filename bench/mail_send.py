@@ -172,8 +172,9 @@ def queue_messages(count: int, now: datetime) -> None:
     sent only while its recipient is the ticket's contact (or copied on it)."""
     from ticketdesk.extensions import db
     from ticketdesk.models import Category, Channel, Contact, Customer, MailPurpose, Ticket
-    from ticketdesk.services import categories, outbox
-    from ticketdesk.services.uow import unit_of_work
+    from ticketdesk.services.tickets import categories
+    from ticketdesk.services.notifications import outbox
+    from ticketdesk.core.uow import unit_of_work
 
     with unit_of_work():
         categories._ensure_defaults()
@@ -222,7 +223,7 @@ def run(count: int) -> dict:
         with app.app_context():
             from ticketdesk.extensions import db
             from ticketdesk.models import OutboxMessage, OutboxState
-            from ticketdesk.services import outbox
+            from ticketdesk.services.notifications import outbox
 
             started = time.perf_counter()
             queue_messages(count, now)

@@ -164,7 +164,7 @@ def make_app(env: dict[str, str]):
 def time_sweeps(app) -> dict:
     """The catch-up sweep, then the median of the per-minute sweeps after it."""
     from ticketdesk.database import utcnow
-    from ticketdesk.services import sla
+    from ticketdesk.services.sla import clocks as sla
 
     with app.app_context():
         now = utcnow()

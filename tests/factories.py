@@ -19,8 +19,8 @@ from ticketdesk.models import (
     TicketKind,
     User,
 )
-from ticketdesk.services import categories
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.tickets import categories
+from ticketdesk.services.tickets import intake as ticket_intake
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -72,7 +72,7 @@ def make_user(role: Role = Role.AGENT, *, name: str | None = None, email: str | 
 def log_in(client, user_id: int, *, remember: bool = False):
     """Log ``client`` in as ``user_id`` without the form: a server-side session, and its
     login id where Flask-Login keeps it. Returns the client."""
-    from ticketdesk.services import sessions
+    from ticketdesk.services.people import sessions
 
     with client.application.app_context():
         user = db.session.get(User, user_id)
@@ -118,9 +118,9 @@ def make_ticket(*, actor_id: int, customer_id: int | None = None, subject: str =
     """
     actor = db.session.get(User, actor_id)
     customer_id = customer_id or make_customer()
-    ticket = ticket_service.log_complaint(
+    ticket = ticket_intake.log_complaint(
         actor=actor, now=now or utcnow(), customer_id=customer_id,
-        fields=ticket_service.TicketFields(
+        fields=ticket_intake.TicketFields(
             subject=subject, description=description, channel=Channel.PHONE, kind=kind,
             category_id=category_id(category), severity=severity, order_value=order_value),
         team_id=team_id, assignee_id=assignee_id)

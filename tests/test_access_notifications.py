@@ -19,10 +19,15 @@ from ticketdesk.models import (
     TicketWatcher,
     User,
 )
-from ticketdesk.services import access, customers, notifications, outbox, users
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import NotFound
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.people import access
+from ticketdesk.services.customers import customers
+from ticketdesk.services.notifications import notifications
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.people import users
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import assignment
+from ticketdesk.core.errors import NotFound
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 from tests.test_outbox import Recorder, free_port, smtp  # noqa: F401 - the smtp fixture
 
@@ -38,7 +43,7 @@ def _ticket(tid: int) -> Ticket:
 
 
 def _note(tid: int, actor: int, body: str, at) -> None:
-    ticket_service.add_note(_ticket(tid), actor=_user(actor), body=body, now=at)
+    conversation.add_note(_ticket(tid), actor=_user(actor), body=body, now=at)
 
 
 def _inbox(uid: int) -> list[Notification]:
@@ -83,7 +88,7 @@ def world(ctx, now):
                                      assignee_id=w.other_agent, now=now)
     for uid in (w.agent, w.am):
         notifications.set_email_choices(_user(uid), by_email={NotificationKind.WATCHED})
-        ticket_service.watch(_ticket(w.ticket), actor=_user(uid), now=now)
+        assignment.watch(_ticket(w.ticket), actor=_user(uid), now=now)
     # What intake queued (the assignee's e-mail) is out of the way.
     with unit_of_work():
         db.session.execute(sa.delete(OutboxMessage))
@@ -162,7 +167,7 @@ def test_a_ticket_moved_out_of_sight_drops_the_watch_at_the_next_change(world, n
     """No service changed the agent's access, the ticket moved: the watch goes when the
     next change would have been told to them, and they are not told."""
     other_team = factories.make_team("Key accounts")
-    ticket_service.assign(_ticket(world.ticket), actor=_user(world.lead), team_id=other_team,
+    assignment.assign(_ticket(world.ticket), actor=_user(world.lead), team_id=other_team,
                           assignee_id=None, expected_version=None,
                           now=now + timedelta(minutes=1))
     assert not _watching(world.ticket, world.agent)
@@ -257,7 +262,7 @@ def test_the_list_and_the_poller_hide_what_the_user_may_no_longer_see(app, build
         agent = factories.make_user(Role.AGENT, team_ids=(team,))
         admin = factories.make_user(Role.ADMIN)
         tid = factories.make_ticket(actor_id=lead, team_id=team, assignee_id=lead, now=now)
-        ticket_service.watch(_ticket(tid), actor=_user(agent), now=now)
+        assignment.watch(_ticket(tid), actor=_user(agent), now=now)
         _note(tid, lead, SECRET, now + timedelta(minutes=1))
         return agent, admin
 

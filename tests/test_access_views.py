@@ -33,15 +33,19 @@ from ticketdesk.models import (
     TicketWatcher,
     User,
 )
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.tickets import conversation
 from decimal import Decimal
 
 from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason, StepKind
 from ticketdesk.database import utcnow
 from ticketdesk.models import InboundMail, InboundSource, InboundState, OutboxState
-from ticketdesk.services import ledger, outbox, playbooks, routing_rules, surveys
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.routing import rules as routing_rules
+from ticketdesk.services.recovery import surveys
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -105,9 +109,9 @@ def _customer_form(w):
 
 
 def _rules_form():
-    from ticketdesk.services import recovery_rules
+    from ticketdesk.services.recovery import rules as rules_module
     return {name: ("y" if value is True else value) for name, value
-            in recovery_rules.defaults().items() if value is not False and value is not None}
+            in rules_module.defaults().items() if value is not False and value is not None}
 
 
 CASES = [
@@ -404,7 +408,7 @@ def _case_id(case: Case) -> str:
 def _note_with_file(ticket_id: int, actor_id: int, now) -> int:
     ticket = db.session.get(Ticket, ticket_id)
     actor = db.session.get(User, actor_id)
-    event = ticket_service.add_note(
+    event = conversation.add_note(
         ticket, actor=actor, body="Photo from the customer", now=now,
         uploads=[FileStorage(io.BytesIO(PNG), filename="photo.png")])
     return event.attachments[0].id

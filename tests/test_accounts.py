@@ -56,9 +56,9 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import accounts
-from ticketdesk.services.accounts import Purchase
-from ticketdesk.services.errors import PermissionDenied
+from ticketdesk.services.recovery import accounts
+from ticketdesk.services.recovery.accounts import Purchase
+from ticketdesk.core.errors import PermissionDenied
 from tests import factories
 
 UTC = timezone.utc

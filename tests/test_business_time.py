@@ -6,13 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ticketdesk.services.business_time import (
-    Calendar,
-    add_minutes,
-    is_open,
-    minutes_between,
-    next_opening,
-)
+from ticketdesk.services.sla.business_time import Calendar, add_minutes, is_open, minutes_between, next_opening
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

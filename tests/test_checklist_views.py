@@ -9,9 +9,9 @@ import pytest
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import EventKind, Role, RootCause, StepKind, Ticket, TicketStatus
-from ticketdesk.services import playbooks
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 STEPS = (

@@ -19,9 +19,9 @@ from ticketdesk.models import (
     RoutingRule,
     StepKind,
 )
-from ticketdesk.services import playbooks
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 

@@ -24,7 +24,8 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import conversation
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -220,7 +221,7 @@ def test_customer_page_lists_its_tickets(app, build, accounts, now):
                    subject="Acme complaint two", now=now)
 
     def close():
-        ticket_service.change_status(db.session.get(Ticket, closed),
+        workflow.change_status(db.session.get(Ticket, closed),
                                      actor=db.session.get(User, lead),
                                      status=TicketStatus.CLOSED, expected_version=None, now=now)
     build(close)
@@ -471,10 +472,10 @@ def public_ticket(build, now):
                                     description="Customer said the lid was cracked.")
         ticket = db.session.get(Ticket, tid)
         actor = db.session.get(User, agent)
-        ticket_service.reply(ticket, actor=actor, body="PUBLIC REPLY: a new jar is on its way.",
+        conversation.reply(ticket, actor=actor, body="PUBLIC REPLY: a new jar is on its way.",
                              expected_version=None, now=now,
                              status_after=TicketStatus.PENDING_CUSTOMER)
-        ticket_service.add_note(ticket, actor=actor, body="INTERNAL NOTE: check the supplier.",
+        conversation.add_note(ticket, actor=actor, body="INTERNAL NOTE: check the supplier.",
                                 now=now)
         return {"id": tid, "token": ticket.public_token, "agent": agent,
                 "reference": ticket.reference}
@@ -534,7 +535,7 @@ def test_unknown_token_is_404(client):
 
 def test_closed_ticket_refuses_new_messages(client, build, public_ticket, now):
     def close():
-        ticket_service.change_status(db.session.get(Ticket, public_ticket["id"]),
+        workflow.change_status(db.session.get(Ticket, public_ticket["id"]),
                                      actor=db.session.get(User, public_ticket["agent"]),
                                      status=TicketStatus.CLOSED, expected_version=None, now=now)
     build(close)
@@ -555,7 +556,7 @@ def test_closed_ticket_refuses_new_messages(client, build, public_ticket, now):
 
 def test_resolved_ticket_is_reopened_by_a_customer_message(client, build, public_ticket, now):
     def resolve():
-        ticket_service.change_status(db.session.get(Ticket, public_ticket["id"]),
+        workflow.change_status(db.session.get(Ticket, public_ticket["id"]),
                                      actor=db.session.get(User, public_ticket["agent"]),
                                      status=TicketStatus.RESOLVED, expected_version=None, now=now)
     build(resolve)

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Customer, Role, Standing, Ticket, User
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.core.errors import DomainError, PermissionDenied
 from tests import factories
 
 

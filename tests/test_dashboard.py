@@ -16,9 +16,10 @@ import pytest
 
 from ticketdesk.extensions import db
 from ticketdesk.models import CustomerTier, Role, Severity, Ticket, TicketKind, TicketStatus, User
-from ticketdesk.services import dashboard, sla
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.dashboard import Period, nearest_rank
+from ticketdesk.services.sla import dashboard
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.sla.dashboard import Period, nearest_rank
 from tests import factories
 
 UTC = timezone.utc
@@ -284,7 +285,7 @@ def test_live_lists_at_risk_and_overdue(app, build):
         assert everywhere.total == 3
         # Answered: the crisis leaves the list.
         ticket = db.session.get(Ticket, w["at_risk"])
-        ticket_service.reply(ticket, actor=db.session.get(User, w["lead"]), body="We are on it.",
+        conversation.reply(ticket, actor=db.session.get(User, w["lead"]), body="We are on it.",
                              expected_version=None, now=now)
         assert dashboard.live((w["team"],), "at_risk", now=now).total == 0
 

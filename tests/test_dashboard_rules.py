@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ticketdesk.dashboard import tables
 from ticketdesk.extensions import db
 from ticketdesk.models import CustomerTier, Role, Ticket, TicketStatus
-from ticketdesk.services import dashboard
+from ticketdesk.services.sla import dashboard
 from tests import factories
 
 UTC = timezone.utc

@@ -32,7 +32,7 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services import dashboard
+from ticketdesk.services.sla import dashboard
 from tests import factories
 
 UTC = timezone.utc
@@ -152,7 +152,7 @@ def test_user_zone_is_zoneinfo_for_the_users_setting(app, build):
         db.session.get(User, lead).timezone = "Europe/Berlin"
         db.session.commit()
     from flask_login import login_user
-    from ticketdesk.services import sessions
+    from ticketdesk.services.people import sessions
     with app.test_request_context("/"):
         user = db.session.get(User, lead)
         sessions.start(user, remember=False, now=datetime.now(timezone.utc))

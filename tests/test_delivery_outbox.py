@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from ticketdesk.extensions import db
 from ticketdesk.models import OutboxMessage, OutboxState, Role
-from ticketdesk.services import outbox
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.notifications import outbox
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 from tests.test_outbox import Recorder, free_port, queue, smtp, state  # noqa: F401
 

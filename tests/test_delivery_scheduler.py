@@ -20,8 +20,9 @@ from ticketdesk import create_app
 from ticketdesk import scheduler as background
 from ticketdesk.extensions import db
 from ticketdesk.models import OutboxState
-from ticketdesk.services import lease, outbox
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.core import lease
+from ticketdesk.services.notifications import outbox
+from ticketdesk.core.uow import unit_of_work
 from tests.test_outbox import Recorder, free_port, queue, smtp, state  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,8 +30,11 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services import counters, ledger, playbook_defaults, playbooks
-from ticketdesk.services.users import authenticate
+from ticketdesk.core import counters
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.playbooks import shipped as playbook_defaults
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.people.users import authenticate
 from tests import factories
 
 CLOSED_STATES = ("resolved", "closed")
@@ -519,8 +522,9 @@ def test_demo_recoveries_have_orders_answers_and_loyalty_outcomes(ctx, now):
     """Every figure of the outcome report, the loyalty page and the accounts pages has data."""
     from ticketdesk.models import (LoyaltyState, Order, RecoveryOutcome, StandingChange,
                                    Survey, purchase_clause)
-    from ticketdesk.services import outcomes, segments
-    from ticketdesk.services.recovery_rules import desk_date
+    from ticketdesk.services.recovery import outcomes
+    from ticketdesk.services.recovery import segments
+    from ticketdesk.core.clock import desk_date
 
     summary = demo.load_demo(now=now)
     assert "loyalty: judged" in summary

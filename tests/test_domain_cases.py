@@ -22,7 +22,8 @@ from ticketdesk.models import (
     Ticket,
     TicketStatus,
 )
-from ticketdesk.services import ledger, playbook_defaults
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.playbooks import shipped as playbook_defaults
 from tests import factories
 
 

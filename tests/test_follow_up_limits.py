@@ -16,8 +16,8 @@ from werkzeug.datastructures import FileStorage
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Attachment, EventKind, Role, Ticket, TicketEvent, User
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import RateLimited
+from ticketdesk.services.tickets import conversation
+from ticketdesk.core.errors import RateLimited
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -106,7 +106,7 @@ def test_staff_logging_customer_messages_is_not_limited(app, ctx, now, role):
     agent = db.session.get(User, t["agent"] if role is Role.AGENT
                            else factories.make_user(Role.LEAD))
     for n in range(4):
-        ticket_service.log_customer_message(ticket, actor=agent, body=f"Call {n}", now=now)
+        conversation.log_customer_message(ticket, actor=agent, body=f"Call {n}", now=now)
     assert _saved(t["id"]) == (4, 0)
 
 
@@ -119,15 +119,15 @@ def test_staff_logging_customer_messages_is_not_limited(app, ctx, now, role):
 def test_the_window_boundary(app, ctx, now, offset_seconds, allowed):
     app.config["FOLLOW_UP_POSTS_PER_LINK"] = 2
     ticket = db.session.get(Ticket, _new_ticket()["id"])
-    ticket_service.log_customer_message(ticket, actor=None, body="One", now=now, ip="a")
-    ticket_service.log_customer_message(ticket, actor=None, body="Two", now=now + timedelta(
+    conversation.log_customer_message(ticket, actor=None, body="One", now=now, ip="a")
+    conversation.log_customer_message(ticket, actor=None, body="Two", now=now + timedelta(
         seconds=1), ip="a")
     later = now + timedelta(seconds=offset_seconds)
     if allowed:
-        ticket_service.log_customer_message(ticket, actor=None, body="Three", now=later, ip="a")
+        conversation.log_customer_message(ticket, actor=None, body="Three", now=later, ip="a")
     else:
         with pytest.raises(RateLimited):
-            ticket_service.log_customer_message(ticket, actor=None, body="Three", now=later,
+            conversation.log_customer_message(ticket, actor=None, body="Three", now=later,
                                                 ip="a")
     assert _saved(ticket.id)[0] == (3 if allowed else 2)
 
@@ -160,7 +160,7 @@ def test_limits_match_a_sliding_window_model(app, ctx, now, steps):
                   and len(recent) < 6)
         uploads = [FileStorage(io.BytesIO(PNG), filename=f"p{i}.png") for i in range(n_files)]
         try:
-            ticket_service.log_customer_message(tickets[link], actor=None, body="Hi",
+            conversation.log_customer_message(tickets[link], actor=None, body="Hi",
                                                 now=moment, uploads=uploads, ip=ip)
         except RateLimited:
             assert not expect

@@ -17,9 +17,11 @@ from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.http_headers import CONTENT_SECURITY_POLICY
 from ticketdesk.models import Channel, Role, Severity, Ticket, TicketKind, TicketStatus, User
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import surveys
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.recovery import surveys
+from ticketdesk.services.tickets import intake
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import workflow
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -31,18 +33,18 @@ def _world():
     lead = factories.make_user(Role.LEAD, team_ids=(team,))
     agent = factories.make_user(Role.AGENT, team_ids=(team,))
     admin = factories.make_user(Role.ADMIN)
-    ticket = ticket_service.log_complaint(
+    ticket = intake.log_complaint(
         actor=db.session.get(User, lead), now=now, customer_id=factories.make_customer(),
-        fields=ticket_service.TicketFields(
+        fields=intake.TicketFields(
             subject="Two bags short", description="Ordered 22 cosmetic bags, 20 arrived.",
             channel=Channel.PHONE, kind=TicketKind.COMPLAINT,
             category_id=factories.category_id("missing_short_shipment"), severity=Severity.P3),
         contact=customer_service.ContactData(name="Mia Wong", email="mia@example.test"),
         team_id=team, assignee_id=lead)
-    event = ticket_service.add_note(ticket, actor=db.session.get(User, lead), body="Photo",
+    event = conversation.add_note(ticket, actor=db.session.get(User, lead), body="Photo",
                                     now=now, uploads=[FileStorage(io.BytesIO(PNG),
                                                                   filename="photo.png")])
-    ticket_service.change_status(ticket, actor=db.session.get(User, lead),
+    workflow.change_status(ticket, actor=db.session.get(User, lead),
                                  status=TicketStatus.RESOLVED, expected_version=None, now=now)
     survey = surveys.latest_for([ticket.id])[ticket.id]
     return {"lead": lead, "agent": agent, "admin": admin, "ticket": ticket.id,

@@ -20,7 +20,7 @@ from ticketdesk.core import inputs
 from ticketdesk.core.inputs import BoundedDateField, IntField, NumberField
 from ticketdesk.extensions import db
 from ticketdesk.models import Category, Customer, Role, SlaPolicy, Ticket, User
-from ticketdesk.services import sla
+from ticketdesk.services.sla import clocks as sla
 from ticketdesk.sla_admin.forms import parse_duration
 
 BOUNDED = settings(max_examples=60, deadline=None,

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from tests import factories
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
-from ticketdesk.services import playbook_defaults, routing_rules, sla
+from ticketdesk.services.playbooks import shipped as playbook_defaults
+from ticketdesk.services.routing import rules as routing_rules
+from ticketdesk.services.sla import clocks as sla
 
 # In-memory SQLite hands every thread the same connection, so only a server database
 # can show what two requests at the same moment do.
@@ -101,8 +103,8 @@ def test_a_deadlock_the_database_breaks_becomes_the_conflict_message(app, build)
     "someone else saved at the same moment" (409 with the input kept), never a 500."""
     import time
 
-    from ticketdesk.services.errors import Conflict
-    from ticketdesk.services.uow import unit_of_work
+    from ticketdesk.core.errors import Conflict
+    from ticketdesk.core.uow import unit_of_work
 
     lead = build(factories.make_user, Role.LEAD)
     first = build(factories.make_ticket, actor_id=lead)

@@ -47,7 +47,11 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services import ledger, orders, playbook_defaults, routing_rules, sla
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.customers import orders
+from ticketdesk.services.playbooks import shipped as playbook_defaults
+from ticketdesk.services.routing import rules as routing_rules
+from ticketdesk.services.sla import clocks as sla
 
 HOSTILE = (
     "9223372036854775808", "2147483648", "2147483647", "-2147483649", "-1", "0",

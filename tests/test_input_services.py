@@ -8,8 +8,8 @@ from tests import factories
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Playbook, Role, StepKind, TicketWatcher
-from ticketdesk.services import playbook_admin
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
+from ticketdesk.services.playbooks import admin as playbook_admin
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 
 
 STEPS = (StepSpec("Call the customer back"),

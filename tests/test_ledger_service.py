@@ -23,12 +23,14 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import ledger, playbooks
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError, InvalidTransition, PermissionDenied
-from ticketdesk.services.ledger import RemedyDraft
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import conversation
+from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
+from ticketdesk.services.ledger.remedies import RemedyDraft
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 STEPS = (StepSpec("Apologise", kind=StepKind.APOLOGY, required=False),
@@ -206,11 +208,11 @@ def test_second_failure_moves_approval_up_and_requires_goodwill(agent, now):
     remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft())
     assert remedy.approval_role is Role.LEAD   # an agent's own make-whole now needs a lead
     with pytest.raises(InvalidTransition, match="Add goodwill"):
-        ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+        workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
                                      expected_version=None, now=now)
     ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(
         kind=RemedyKind.GOODWILL, cost="5.00", form=RemedyForm.FREE_ITEM))
-    ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=now)
 
 
@@ -218,7 +220,7 @@ def test_states_and_resolve_first_measures(agent, now):
     _default_playbook(now)
     ticket = _claim(agent, now, loss=Decimal("20.00"), order=Decimal("220.00"))
     for minutes in (5, 10):
-        ticket_service.reply(ticket, actor=_user(agent), body="Let me check.",
+        conversation.reply(ticket, actor=_user(agent), body="Let me check.",
                              expected_version=None, now=now + timedelta(minutes=minutes))
     assert ledger.argument_loop(ticket) == 2
     remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now + timedelta(minutes=30),
@@ -271,18 +273,18 @@ def test_evidence_guard_on_replies(agent, now):
     _default_playbook(now)
     ticket = _claim(agent, now, loss=Decimal("9.90"))
     with pytest.raises(DomainError, match="no-proof limit") as err:
-        ticket_service.reply(ticket, actor=_user(agent), body="Please send a photo of the box.",
+        conversation.reply(ticket, actor=_user(agent), body="Please send a photo of the box.",
                              expected_version=None, now=now)
     assert err.value.field == "proof_reason"
     assert not [e for e in ticket.events if e.kind is EventKind.PUBLIC_REPLY]
-    ticket_service.reply(ticket, actor=_user(agent), body="Please send a photo of the box.",
+    conversation.reply(ticket, actor=_user(agent), body="Please send a photo of the box.",
                          expected_version=None, now=now,
                          proof_reason="The carrier insists on a photo for its claim.")
     notes = [e.body for e in ticket.events if e.kind is EventKind.INTERNAL_NOTE]
     assert notes == ["Asked the customer for proof within the no-proof limit. Reason: "
                      "The carrier insists on a photo for its claim."]
     big = _claim(agent, now, loss=Decimal("900.00"))
-    ticket_service.reply(big, actor=_user(agent), body="Could you send photos of the damage?",
+    conversation.reply(big, actor=_user(agent), body="Could you send photos of the damage?",
                          expected_version=None, now=now)
 
 

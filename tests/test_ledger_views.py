@@ -16,9 +16,9 @@ from ticketdesk.models import (
     StepKind,
     Ticket,
 )
-from ticketdesk.services import playbooks
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 

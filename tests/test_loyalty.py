@@ -36,9 +36,10 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services import loyalty, segments
-from ticketdesk.services.errors import PermissionDenied
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.recovery import loyalty
+from ticketdesk.services.recovery import segments
+from ticketdesk.core.errors import PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 UTC = timezone.utc

@@ -29,9 +29,9 @@ from ticketdesk.models import (
     Ticket,
     TicketEvent,
 )
-from ticketdesk.services import outbox
+from ticketdesk.services.notifications import outbox
 from ticketdesk.services.mail import inbound
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 CORPUS = Path(__file__).parent / "mail_corpus"

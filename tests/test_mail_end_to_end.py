@@ -21,7 +21,7 @@ from ticketdesk import create_app
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import EventKind, InboundMail, Role, Ticket, TicketEvent, TicketStatus
-from ticketdesk.services import outbox
+from ticketdesk.services.notifications import outbox
 from ticketdesk.services.mail import imap
 from tests import factories
 from tests.live_server import live_server

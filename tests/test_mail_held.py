@@ -19,7 +19,7 @@ from ticketdesk.models import (
     TicketEvent,
     User,
 )
-from ticketdesk.services.errors import PermissionDenied
+from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.services.mail import inbound
 from tests import factories
 

@@ -28,10 +28,13 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import outbox, review
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError, InvalidTransition, PermissionDenied
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.tickets import review
+from ticketdesk.services.tickets import intake as ticket_intake
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import workflow
+from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
 from tests import factories
 from tests.test_outbox import Recorder, smtp  # noqa: F401  (the real SMTP server fixture)
 
@@ -75,15 +78,15 @@ def olive(build, now):
         customer = factories.make_customer("Olive Grove Ltd", contact_email=VICTIM)
         agent = factories.make_user(Role.AGENT, name="Ann Agent")
         contact = db.session.scalar(sa.select(Contact).where(Contact.email == VICTIM))
-        ticket = ticket_service.log_complaint(
+        ticket = ticket_intake.log_complaint(
             actor=db.session.get(User, agent), now=now, customer_id=customer,
-            fields=ticket_service.TicketFields(
+            fields=ticket_intake.TicketFields(
                 subject="Invoice 2231", description="The invoice is wrong.",
                 channel=Channel.PHONE, kind=TicketKind.COMPLAINT,
                 category_id=factories.category_id(), severity=Severity.P3))
         ticket.contact = contact
         db.session.commit()
-        ticket_service.reply(ticket, actor=db.session.get(User, agent),
+        conversation.reply(ticket, actor=db.session.get(User, agent),
                              body="Your account number is 88-1234; the credit note follows.",
                              expected_version=None, now=now)
         return {"customer": customer, "agent": agent, "contact": contact.id,
@@ -189,8 +192,8 @@ def test_the_unverified_contact_writing_again_is_a_known_address(client, build, 
 
 def test_flag_reason_names_the_person_and_the_account(ctx, now):
     factories.make_customer("Olive Grove Ltd", contact_email=VICTIM)
-    receipt = ticket_service.receive_public_complaint(
-        complaint=ticket_service.PublicComplaint(
+    receipt = ticket_intake.receive_public_complaint(
+        complaint=ticket_intake.PublicComplaint(
             name="E" * 120, email="eve@elsewhere.example", company="Olive Grove Ltd",
             order_reference="", description="Where is my parcel?"), ip="10.0.0.1", now=now)
     assert receipt.show_link and receipt.needs_review
@@ -219,8 +222,8 @@ def flagged(build, now):
         olive = factories.make_customer("Olive Grove Ltd", account_manager_id=ids["am"],
                                         contact_email=VICTIM)
         other = factories.make_customer("Fig Tree GmbH", tier=CustomerTier.KEY)
-        ticket = ticket_service.submit_public_complaint(
-            complaint=ticket_service.PublicComplaint(
+        ticket = ticket_intake.submit_public_complaint(
+            complaint=ticket_intake.PublicComplaint(
                 name="Eve Stranger", email="eve@elsewhere.example", company="Olive Grove Ltd",
                 order_reference="", description="Where is my parcel?"), ip="10.0.0.9", now=now)
         ticket.team = db.session.get(Team, team)
@@ -317,8 +320,8 @@ def test_move_to_an_existing_customer_takes_the_contact_and_its_tickets(app, bui
                                                                           now):
     with app.app_context():
         # Eve writes a second time from her address (now known): a second flagged ticket.
-        second = ticket_service.submit_public_complaint(
-            complaint=ticket_service.PublicComplaint(
+        second = ticket_intake.submit_public_complaint(
+            complaint=ticket_intake.PublicComplaint(
                 name="Eve Stranger", email="eve@elsewhere.example", company="",
                 order_reference="", description="Still nothing."), ip="10.0.0.9", now=now)
         assert second.review_reason and second.contact_id == flagged["contact"]
@@ -389,8 +392,8 @@ def test_move_of_a_contact_with_a_ticket_the_agent_may_not_change_is_refused(app
     """The contact's tickets move together; one in another team's queue stops the agent
     (403) and nothing moves; a lead can move them all."""
     with app.app_context():
-        second = ticket_service.submit_public_complaint(
-            complaint=ticket_service.PublicComplaint(
+        second = ticket_intake.submit_public_complaint(
+            complaint=ticket_intake.PublicComplaint(
                 name="Eve Stranger", email="eve@elsewhere.example", company="",
                 order_reference="", description="Still nothing."), ip="10.0.0.9", now=now)
         second.team = db.session.scalar(sa.select(Team).where(Team.name == "Team B"))
@@ -503,7 +506,7 @@ def test_internal_note_never_reaches_the_customer(app, build, client, smtp, now)
     # The customer's e-mails (the survey on resolving; with the e-mail channel also the
     # acknowledgement and replies) never carry it, through a real SMTP server.
     def resolve_and_send():
-        ticket_service.change_status(db.session.get(Ticket, tid), actor=_user(lead),
+        workflow.change_status(db.session.get(Ticket, tid), actor=_user(lead),
                                      status=TicketStatus.RESOLVED, expected_version=None,
                                      now=now + timedelta(hours=1))
         outbox.send_due(now=now + timedelta(hours=2))
@@ -525,9 +528,9 @@ def test_internal_note_never_reaches_the_customer(app, build, client, smtp, now)
 ])
 def test_internal_note_at_intake_is_optional_and_trimmed(ctx, now, note, kept):
     agent = factories.make_user(Role.AGENT)
-    ticket = ticket_service.log_complaint(
+    ticket = ticket_intake.log_complaint(
         actor=_user(agent), now=now, customer_id=factories.make_customer(),
-        fields=ticket_service.TicketFields(
+        fields=ticket_intake.TicketFields(
             subject="Late", description=TOLD, channel=Channel.PHONE, kind=TicketKind.COMPLAINT,
             category_id=factories.category_id(), severity=Severity.P3),
         internal_note=note)
@@ -539,9 +542,9 @@ def test_internal_note_at_intake_is_optional_and_trimmed(ctx, now, note, kept):
 def test_too_long_internal_note_saves_nothing(ctx, now):
     agent = factories.make_user(Role.AGENT)
     with pytest.raises(DomainError) as caught:
-        ticket_service.log_complaint(
+        ticket_intake.log_complaint(
             actor=_user(agent), now=now, customer_id=factories.make_customer(),
-            fields=ticket_service.TicketFields(
+            fields=ticket_intake.TicketFields(
                 subject="Late", description=TOLD, channel=Channel.PHONE,
                 kind=TicketKind.COMPLAINT, category_id=factories.category_id(),
                 severity=Severity.P3),

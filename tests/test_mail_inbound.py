@@ -35,11 +35,14 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import outbox, recovery_rules, sla
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.recovery import rules
+from ticketdesk.services.tickets import common
+from ticketdesk.services.tickets import workflow
 from ticketdesk.services.mail import inbound
 from ticketdesk.services.mail.parse import Bounce, ParsedMail
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -110,7 +113,7 @@ def reply_message(ticket: Ticket, now, *, author: int | None = None) -> OutboxMe
                                   body="We are sending new cups today.", now=now)
         message.purpose, message.ticket_id = MailPurpose.REPLY, ticket.id
         if author is not None:
-            event = ticket_service._event(ticket, EventKind.PUBLIC_REPLY, now=now,
+            event = common.event(ticket, EventKind.PUBLIC_REPLY, now=now,
                                           actor=db.session.get(User, author),
                                           body="We are sending new cups today.")
             db.session.flush()
@@ -119,7 +122,7 @@ def reply_message(ticket: Ticket, now, *, author: int | None = None) -> OutboxMe
 
 
 def set_status(ticket: Ticket, agent_id: int, status: TicketStatus, now) -> None:
-    ticket_service.change_status(ticket, actor=db.session.get(User, agent_id), status=status,
+    workflow.change_status(ticket, actor=db.session.get(User, agent_id), status=status,
                                  expected_version=ticket.version, now=now)
 
 
@@ -266,7 +269,7 @@ def test_an_answer_to_a_ticket_waiting_on_the_customer_opens_it_and_tells_the_as
 ])
 def test_an_answer_to_a_resolved_ticket_reopens_it_only_within_the_window(
         agent, customer, now, after, reopened):
-    after += timedelta(days=recovery_rules.current().reopen_window_days)
+    after += timedelta(days=rules.current().reopen_window_days)
     ticket = ticket_for(agent, customer, now)
     set_status(ticket, agent, TicketStatus.RESOLVED, now)
     mail = ingest(build(subject=f"Re: [{ticket.reference}] still broken"), now + after)

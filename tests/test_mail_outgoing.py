@@ -37,12 +37,17 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import outbox, sla
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError, PermissionDenied, RateLimited
-from ticketdesk.services.mail import outgoing, recipients
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import intake as ticket_intake
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import common
+from ticketdesk.services.tickets import workflow
+from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
+from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.notifications import recipients
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 from tests.test_outbox import Recorder, smtp  # noqa: F401 - the real SMTP server fixture
 
@@ -77,9 +82,9 @@ def _log(desk, now, *, email: str | None = MIA, description="Two bags short.\nTh
         with unit_of_work():
             db.session.add(Contact(customer_id=customer_id, name="Mia Chen", email=email,
                                    timezone=timezone, locale=locale))
-    ticket = ticket_service.log_complaint(
+    ticket = ticket_intake.log_complaint(
         actor=_user(desk["agent"]), now=now, customer_id=customer_id,
-        fields=ticket_service.TicketFields(
+        fields=ticket_intake.TicketFields(
             subject="Bags missing", description=description, channel=Channel.PHONE,
             kind=TicketKind.COMPLAINT, category_id=factories.category_id("missing_short_shipment"),
             severity=Severity.P3),
@@ -113,7 +118,7 @@ def _parts(mail) -> tuple[str, str]:
 
 
 def _reply(ticket: Ticket, desk, now, body="We are sending the two bags today.", **kwargs):
-    return ticket_service.reply(ticket, actor=_user(desk["agent"]), body=body,
+    return conversation.reply(ticket, actor=_user(desk["agent"]), body=body,
                                 expected_version=None, now=now, **kwargs)
 
 
@@ -159,21 +164,21 @@ def test_no_acknowledgement_without_an_address_or_when_told_not_to(desk, now):
     with unit_of_work():
         contact = Contact(customer_id=customer_id, name="Auto Responder", email="bot@example.test")
         db.session.add(contact)
-        ticket = ticket_service._new_ticket(
-            fields=ticket_service.TicketFields(
+        ticket = ticket_intake.new_ticket(
+            fields=ticket_intake.TicketFields(
                 subject="Out of office", description="I am away.", channel=Channel.EMAIL,
                 kind=TicketKind.COMPLAINT, category_id=factories.category_id("other"),
                 severity=Severity.P3),
             customer=db.session.get(Customer, customer_id), contact=contact, actor=None, team=None, assignee=None, now=now)
-        ticket_service._event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
+        common.event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
                               body="I am away.")
-        ticket_service._after_intake(ticket, actor=None, now=now, acknowledge=False)
+        ticket_intake.after_intake(ticket, actor=None, now=now, acknowledge=False)
     assert _messages(ticket) == []
 
 
 def test_a_public_complaint_is_acknowledged_to_the_address_given(desk, now):
-    ticket = ticket_service.submit_public_complaint(
-        complaint=ticket_service.PublicComplaint(
+    ticket = ticket_intake.submit_public_complaint(
+        complaint=ticket_intake.PublicComplaint(
             name="Lena Park", email="Lena.Park@Example.test", company="",
             order_reference="A-1", description="The kettle arrived broken."),
         ip="192.0.2.7", now=now)
@@ -286,7 +291,7 @@ def test_how_a_reply_travels(desk, now, address, log_only, via, mailed):
     assert event.via == via
     assert bool(_messages(ticket, MailPurpose.REPLY)) is mailed
     # Whatever happens to the e-mail, the reply is on the ticket.
-    assert event in ticket_service.timeline(ticket, public_only=True)
+    assert event in conversation.timeline(ticket, public_only=True)
 
 
 def test_without_a_contact_address_the_first_copy_receives_the_reply(desk, now):
@@ -306,7 +311,7 @@ def test_internal_notes_never_leave(desk, smtp, now):
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
     recipients.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
-    ticket_service.add_note(ticket, actor=_user(desk["agent"]), body="SECRET: customer is VIP",
+    conversation.add_note(ticket, actor=_user(desk["agent"]), body="SECRET: customer is VIP",
                             now=now)
     outbox.send_due(now=now)
     assert [m.purpose for m in _messages(ticket)] == [MailPurpose.ACKNOWLEDGEMENT]
@@ -344,7 +349,7 @@ def test_copies_are_contacts_of_the_customer_with_an_address(desk, now):
     assert [r.email for r in recipients.recipients(ticket)] == [MIA, BEN]
     recipients.remove_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     assert [r.email for r in recipients.recipients(ticket)] == [MIA]
-    changes = [(e.field, e.old_value, e.new_value) for e in ticket_service.timeline(ticket)
+    changes = [(e.field, e.old_value, e.new_value) for e in conversation.timeline(ticket)
                if e.kind is EventKind.FIELD_CHANGE]
     assert changes == [("cc", None, "Ben Ode <ben.ode@example.test>"),
                        ("cc", "Ben Ode <ben.ode@example.test>", None)]
@@ -415,7 +420,7 @@ def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp,
     _deliver(ticket, RemedyForm.RESHIP, "Two cosmetic bags, sent by express", "8.00", now)
     _deliver(ticket, RemedyForm.REFUND, "Shipping costs", "4.95", now)
     outbox.send_due(now=now)
-    ticket_service.change_status(ticket, actor=_user(desk["agent"]),
+    workflow.change_status(ticket, actor=_user(desk["agent"]),
                                  status=TicketStatus.RESOLVED, expected_version=None, now=now)
     (message,) = _messages(ticket, MailPurpose.SURVEY)
     assert _messages(ticket, MailPurpose.RESOLUTION) == []
@@ -446,7 +451,7 @@ def test_the_resolution_message_alone_when_there_is_no_survey(desk, now):
 
 def test_no_resolution_email_without_an_address(desk, now):
     ticket = _log(desk, now, email=None)
-    ticket_service.change_status(ticket, actor=_user(desk["agent"]),
+    workflow.change_status(ticket, actor=_user(desk["agent"]),
                                  status=TicketStatus.RESOLVED, expected_version=None, now=now)
     assert _messages(ticket) == []
 
@@ -466,7 +471,7 @@ def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp,
     links_sent = _messages(ticket, MailPurpose.PRIVATE_LINK)
     assert len(links_sent) == outgoing.PRIVATE_LINK_RESENDS
     assert all(m.to_address == MIA and m.cc_addresses == "" for m in links_sent)
-    events = [e for e in ticket_service.timeline(ticket) if e.kind is EventKind.PRIVATE_LINK]
+    events = [e for e in conversation.timeline(ticket) if e.kind is EventKind.PRIVATE_LINK]
     assert len(events) == outgoing.PRIVATE_LINK_RESENDS
     assert events[0].body == "Private link e-mailed to Mia Chen <mia.chen@example.test>."
     # An hour after the first, one more may go.

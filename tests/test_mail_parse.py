@@ -426,8 +426,8 @@ _WITH_FILES = [e for e in MANIFEST if e["files"] and e["outcome"] in ("new_ticke
 
 @pytest.mark.parametrize("entry", _WITH_FILES, ids=[e["file"] for e in _WITH_FILES])
 def test_the_refused_files_are_those_the_attachment_rules_refuse(app, entry):
-    from ticketdesk.services import attachments
-    from ticketdesk.services.errors import DomainError
+    from ticketdesk.services.tickets import attachments
+    from ticketdesk.core.errors import DomainError
 
     mail = parse(_read(entry["file"]))
     refused = []

@@ -26,9 +26,9 @@ from ticketdesk.models import (
     TicketKind,
     User,
 )
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import outbox
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.tickets import intake
 from tests import factories
 from tests.test_outbox import Recorder, smtp  # noqa: F401 - the real SMTP server fixture
 
@@ -49,9 +49,9 @@ def desk(app, build):
                                        team_ids=(factories.make_team("Billing"),))
         manager = factories.make_user(Role.ACCOUNT_MANAGER, name="Ama Manager")
         customer_id = factories.make_customer("Chen Trading", account_manager_id=manager)
-        ticket = ticket_service.log_complaint(
+        ticket = intake.log_complaint(
             actor=db.session.get(User, agent), now=utcnow(), customer_id=customer_id,
-            fields=ticket_service.TicketFields(
+            fields=intake.TicketFields(
                 subject="Bags missing", description="Two bags short.", channel=Channel.PHONE,
                 kind=TicketKind.COMPLAINT,
                 category_id=factories.category_id("missing_short_shipment"),

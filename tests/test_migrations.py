@@ -23,8 +23,8 @@ from config import TestingConfig
 from ticketdesk import ROOT, create_app
 from ticketdesk.extensions import db
 from ticketdesk.models import Category
-from ticketdesk.services import search
-from ticketdesk.services.categories import DEFAULT_CATEGORIES
+from ticketdesk.services.tickets import search
+from ticketdesk.services.tickets.categories import DEFAULT_CATEGORIES
 
 MIGRATIONS = ROOT / "migrations"
 PG_URL_ENV = "TICKETDESK_TEST_DATABASE_URL"
@@ -105,7 +105,7 @@ def migrated_app(request):
 # -------------------------------------------------------------- helpers ---
 
 # The keyword search's index (an FTS5 table and the tables it keeps its data in on SQLite,
-# trigram indexes on PostgreSQL) is not in the models' metadata: services/search.py owns it,
+# trigram indexes on PostgreSQL) is not in the models' metadata: services/tickets/search.py owns it,
 # and tests/test_search.py checks that the migrations make it.
 
 def _drift() -> list:

@@ -21,8 +21,8 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services import ledger
-from ticketdesk.services import notifications as notification_service
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.notifications import notifications as notification_service
 from tests import factories
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -21,12 +21,16 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import ledger, notifications, playbooks
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import NotFound
-from ticketdesk.services.ledger import RemedyDraft
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.notifications import notifications
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.tickets import assignment
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import editing
+from ticketdesk.core.errors import NotFound
+from ticketdesk.services.ledger.remedies import RemedyDraft
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 
@@ -67,7 +71,7 @@ def test_assigned_to_you_but_not_when_you_take_it_yourself(people, now):
     assert n.ticket_id == tid and "Lea" in n.body and n.read_at is None
     assert user(people.agent).last_assigned_at == now
     ticket = db.session.get(Ticket, tid)
-    ticket_service.assign_to_me(ticket, actor=user(people.agent2), expected_version=None, now=now)
+    assignment.assign_to_me(ticket, actor=user(people.agent2), expected_version=None, now=now)
     assert inbox(people.agent2, NotificationKind.ASSIGNED) == []
 
 
@@ -93,19 +97,19 @@ def test_email_choices_are_respected(people, now):
 def test_watchers_hear_about_changes_which_add_up_until_read(people, now):
     ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
                                                           now=now))
-    ticket_service.watch(ticket, actor=user(people.agent2), now=now)
-    ticket_service.watch(ticket, actor=user(people.agent), now=now)
+    assignment.watch(ticket, actor=user(people.agent2), now=now)
+    assignment.watch(ticket, actor=user(people.agent), now=now)
     later = now + timedelta(minutes=5)
-    ticket_service.reply(ticket, actor=user(people.agent), body="We are on it.",
+    conversation.reply(ticket, actor=user(people.agent), body="We are on it.",
                          expected_version=None, now=later)
-    ticket_service.add_note(ticket, actor=user(people.lead), body="Call at 3.", now=later)
+    conversation.add_note(ticket, actor=user(people.lead), body="Call at 3.", now=later)
     # The actor is not told about their own change, only about the lead's note.
     (own,) = inbox(people.agent, NotificationKind.WATCHED)
     assert own.count == 1 and own.body == "Lea added a note: Call at 3."
     (n,) = inbox(people.agent2, NotificationKind.WATCHED)
     assert n.count >= 2 and "Lea added a note" in n.body
     notifications.mark_read(user(people.agent2), n.id, now=later)
-    ticket_service.add_note(ticket, actor=user(people.lead), body="Done.",
+    conversation.add_note(ticket, actor=user(people.lead), body="Done.",
                             now=later + timedelta(minutes=1))
     assert len(inbox(people.agent2, NotificationKind.WATCHED)) == 2
 
@@ -113,10 +117,10 @@ def test_watchers_hear_about_changes_which_add_up_until_read(people, now):
 def test_a_watcher_who_cannot_act_still_hears_and_inactive_users_do_not(people, now):
     ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
                                                           now=now))
-    ticket_service.watch(ticket, actor=user(people.agent2), now=now)
+    assignment.watch(ticket, actor=user(people.agent2), now=now)
     with unit_of_work():
         user(people.agent2).active = False
-    ticket_service.add_note(ticket, actor=user(people.lead), body="x", now=now + timedelta(1))
+    conversation.add_note(ticket, actor=user(people.lead), body="x", now=now + timedelta(1))
     assert inbox(people.agent2) == []
 
 
@@ -181,14 +185,14 @@ def test_a_crisis_on_your_account_tells_its_manager_once(people, now):
     plain = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, customer_id=cust,
                                                          now=now))
     assert len(inbox(people.am, NotificationKind.ACCOUNT_CRISIS)) == 1
-    changes = ticket_service.DetailChanges(
+    changes = editing.DetailChanges(
         subject=plain.subject, kind=TicketKind.CRISIS, category_id=plain.category_id,
         severity=plain.severity, order_reference="", currency="EUR", order_value=None,
         claimed_loss=None)
-    ticket_service.update_details(plain, actor=user(people.lead), changes=changes,
+    editing.update_details(plain, actor=user(people.lead), changes=changes,
                                   expected_version=None, now=now)
-    changes2 = ticket_service.DetailChanges(**{**changes.__dict__, "subject": "Now a crisis"})
-    ticket_service.update_details(plain, actor=user(people.lead), changes=changes2,
+    changes2 = editing.DetailChanges(**{**changes.__dict__, "subject": "Now a crisis"})
+    editing.update_details(plain, actor=user(people.lead), changes=changes2,
                                   expected_version=None, now=now)
     assert [n.ticket_id for n in inbox(people.am, NotificationKind.ACCOUNT_CRISIS)] == [tid, plain.id]
 

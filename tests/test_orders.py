@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from ticketdesk.extensions import db
 from ticketdesk.database import utcnow
 from ticketdesk.models import Customer, Order, OrderSource, Role, Ticket, User
-from ticketdesk.services import orders as order_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
-from ticketdesk.services.orders import OrderData
+from ticketdesk.services.customers import orders as order_service
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.services.customers.orders import OrderData
 from tests import factories
 
 HEADER = "customer_ref,order_ref,ordered_on,amount,currency"
@@ -700,7 +700,7 @@ def test_delete_order_of_another_customer_is_404(app, build, world, now):
 
 
 def test_customer_page_orders_section(app, build, world):
-    from ticketdesk.services.recovery_rules import desk_date
+    from ticketdesk.core.clock import desk_date
 
     def make():
         today = desk_date(utcnow())
@@ -743,7 +743,7 @@ def test_upload_needs_the_csrf_token_when_enabled(app, build, world):
 
 
 def test_add_order_form_starts_with_today_and_the_default_currency(app, world):
-    from ticketdesk.services.recovery_rules import desk_date
+    from ticketdesk.core.clock import desk_date
 
     html = _client_as(app, world.am).get(f"/customers/{world.acme}").get_data(as_text=True)
     with app.app_context():

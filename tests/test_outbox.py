@@ -11,8 +11,8 @@ from aiosmtpd.controller import Controller
 
 from ticketdesk.extensions import db
 from ticketdesk.models import OutboxMessage, OutboxState, Role
-from ticketdesk.services import outbox
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.notifications import outbox
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 

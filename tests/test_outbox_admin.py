@@ -17,9 +17,9 @@ from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.http_headers import CONTENT_SECURITY_POLICY
 from ticketdesk.models import MailPurpose, OutboxMessage, OutboxState, Role, Ticket, User
-from ticketdesk.services import outbox
-from ticketdesk.services.errors import InvalidTransition, NotFound, PermissionDenied
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.notifications import outbox
+from ticketdesk.core.errors import InvalidTransition, NotFound, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 from tests.test_outbox import Recorder, smtp  # noqa: F401 - the real SMTP server fixture
 

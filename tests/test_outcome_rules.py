@@ -22,7 +22,10 @@ from ticketdesk.models import (
     Ticket,
     TicketStatus,
 )
-from ticketdesk.services import accounts, loyalty, outcomes, recovery_rules
+from ticketdesk.services.recovery import accounts
+from ticketdesk.services.recovery import loyalty
+from ticketdesk.services.recovery import outcomes
+from ticketdesk.core import clock
 from tests import factories
 
 UTC = timezone.utc
@@ -249,8 +252,8 @@ def test_look_back_start_in_berlin(app, created, months, start):
     with app.app_context():
         got = loyalty.look_back_start(created, months)
         assert got == start
-        assert recovery_rules.desk_date(got) == loyalty.months_before(
-            recovery_rules.desk_date(created), months)
+        assert clock.desk_date(got) == loyalty.months_before(
+            clock.desk_date(created), months)
 
 
 @pytest.mark.parametrize(("this", "earlier", "months_ago", "at_risk"), [

@@ -58,9 +58,9 @@ from ticketdesk.models import (
     TicketStatus,
     TicketStep,
 )
-from ticketdesk.services import outcomes
-from ticketdesk.services.errors import DomainError
-from ticketdesk.services.outcomes import CompensationBand, Rate, Verdict, compare
+from ticketdesk.services.recovery import outcomes
+from ticketdesk.core.errors import DomainError
+from ticketdesk.services.recovery.outcomes import CompensationBand, Rate, Verdict, compare
 from tests import factories
 
 UTC = timezone.utc

@@ -21,9 +21,9 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import playbook_admin
-from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
+from ticketdesk.services.playbooks import admin as playbook_admin
+from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from tests import factories
 
 STEPS = (

@@ -23,12 +23,13 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import playbook_defaults as defaults
-from ticketdesk.services import playbooks
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.categories import DEFAULT_CATEGORIES
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.playbooks import shipped as defaults
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import editing
+from ticketdesk.services.tickets.categories import DEFAULT_CATEGORIES
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 NON_ADVISORY = [spec for spec, _ in defaults.SHIPPED if not spec.advisory]
@@ -190,7 +191,7 @@ def test_a_strategic_crisis_gets_daily_status_updates_a_lead_and_the_account_man
     assert {s.role for s in ticket.steps if s.required} >= {Role.LEAD, Role.ACCOUNT_MANAGER}
     # Each reply restarts the 24-hour clock.
     later = now + timedelta(hours=5)
-    ticket_service.reply(ticket, actor=db.session.get(User, agent), body="Trucks are loading.",
+    conversation.reply(ticket, actor=db.session.get(User, agent), body="Trucks are loading.",
                          expected_version=None, now=later)
     assert update.due_at == later + timedelta(hours=24)
 
@@ -201,9 +202,9 @@ def test_a_cause_on_the_customers_side_is_matched_to_the_advisory_playbook(seede
                                 category="solution_failure", now=now)
     ticket = _ticket(tid)
     assert ticket.playbook_version.playbook.name == defaults.CRISIS_STRATEGIC.name
-    ticket_service.update_details(
+    editing.update_details(
         ticket, actor=db.session.get(User, agent), expected_version=None, now=now,
-        changes=ticket_service.DetailChanges(
+        changes=editing.DetailChanges(
             subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
             severity=ticket.severity, order_reference="", currency="EUR", order_value=None,
             claimed_loss=None, cause_side=CauseSide.THEIRS_INTERNAL))
@@ -244,12 +245,12 @@ def test_each_checklist_can_be_completed_and_the_ticket_resolved(ctx, now, spec)
     ticket = _ticket(tid)
     assert ticket.playbook_version.playbook.name == spec.name
     actor = db.session.get(User, lead)
-    ticket_service.reply(ticket, actor=actor, body="Sorry for the trouble; it is on its way.",
+    conversation.reply(ticket, actor=actor, body="Sorry for the trouble; it is on its way.",
                          expected_version=None, now=now, apology=True)
     for step in list(ticket.steps):
         if step.kind is StepKind.TASK and not step.is_done:
             playbooks.complete_step(ticket, actor=actor, step_id=step.id, now=now)
-    ticket_service.reply(ticket, actor=actor, body="What went wrong: a picking error.",
+    conversation.reply(ticket, actor=actor, body="What went wrong: a picking error.",
                          expected_version=None, now=now, explanation=RootCause.PICKING_ERROR,
                          status_after=TicketStatus.RESOLVED)
     assert ticket.status is TicketStatus.RESOLVED

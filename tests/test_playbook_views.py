@@ -20,8 +20,8 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.playbooks import views as playbook_views
-from ticketdesk.services import playbook_admin
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
+from ticketdesk.services.playbooks import admin as playbook_admin
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from tests import factories
 
 STEPS = (

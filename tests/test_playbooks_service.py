@@ -21,11 +21,14 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import playbooks
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError, InvalidTransition, PermissionDenied
-from ticketdesk.services.playbooks import PlaybookSpec, StepSpec
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.tickets import intake
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import editing
+from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
+from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 OUR_STEPS = (
@@ -91,8 +94,8 @@ def test_attaching_copies_steps_with_due_times_and_an_event(agent, now):
 
 def test_public_complaints_get_a_playbook_too(ctx, now):
     _playbook("Default", default=True, now=now)
-    ticket = ticket_service.submit_public_complaint(
-        complaint=ticket_service.PublicComplaint(
+    ticket = intake.submit_public_complaint(
+        complaint=intake.PublicComplaint(
             name="A", email="a@shop.example", company="", order_reference="",
             description="A bottle was missing from the box."), ip="1.2.3.4", now=now)
     assert ticket.playbook_version is not None and len(ticket.steps) == 5
@@ -116,15 +119,15 @@ def test_cannot_resolve_with_a_required_step_open(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
     with pytest.raises(InvalidTransition, match="“Call the customer back”"):
-        ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+        workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
                                      expected_version=None, now=now)
     with pytest.raises(InvalidTransition):
-        ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
+        workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
                                      expected_version=None, now=now)
     for step in list(ticket.steps):
         if step.kind is StepKind.TASK and step.required:
             playbooks.complete_step(ticket, actor=_user(agent), step_id=step.id, now=now)
-    ticket_service.reply(ticket, actor=_user(agent), body="We are sorry; a picking error.",
+    conversation.reply(ticket, actor=_user(agent), body="We are sorry; a picking error.",
                          expected_version=None, now=now, apology=True,
                          explanation=RootCause.PICKING_ERROR,
                          status_after=TicketStatus.RESOLVED)
@@ -172,7 +175,7 @@ def test_recurring_status_updates_move_with_each_reply(agent, now):
     assert update.due_at == now + timedelta(hours=24) and not update.required
     assert update.is_overdue(now + timedelta(hours=25))
     later = now + timedelta(hours=20)
-    ticket_service.reply(ticket, actor=_user(agent), body="Still on it.", expected_version=None,
+    conversation.reply(ticket, actor=_user(agent), body="Still on it.", expected_version=None,
                          now=later)
     assert update.due_at == later + timedelta(hours=24)
     # Call-back, apology and reship (due after 1, 1 and 24 h) plus the missed update.
@@ -187,9 +190,9 @@ def test_switching_keeps_ticked_steps(agent, now):
     ticket = _ticket(tid)
     playbooks.complete_step(ticket, actor=_user(agent), step_id=ticket.steps[0].id, now=now)
     assert playbooks.suggested_switch(ticket) is None
-    ticket_service.update_details(
+    editing.update_details(
         ticket, actor=_user(agent), expected_version=None, now=now,
-        changes=ticket_service.DetailChanges(
+        changes=editing.DetailChanges(
             subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
             severity=ticket.severity, order_reference="", currency="EUR", order_value=None,
             claimed_loss=None, cause_side=CauseSide.THEIRS_INTERNAL))
@@ -221,7 +224,7 @@ def test_tickets_without_playbooks_still_work(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now, severity=Severity.P2)
     ticket = _ticket(tid)
     assert ticket.playbook_version is None and ticket.steps == []
-    ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=now)
 
 

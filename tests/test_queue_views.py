@@ -17,7 +17,8 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import conversation
 from tests import factories
 
 
@@ -31,7 +32,7 @@ def _ids(resp) -> list[int]:
 def _set_status(ticket_id: int, actor_id: int, *statuses: TicketStatus, now=None) -> None:
     for status in statuses:
         ticket = db.session.get(Ticket, ticket_id)
-        ticket_service.change_status(ticket, actor=db.session.get(User, actor_id), status=status,
+        workflow.change_status(ticket, actor=db.session.get(User, actor_id), status=status,
                                      expected_version=None, now=now or ticket.created_at)
 
 
@@ -273,7 +274,7 @@ def _sort_world(now) -> SimpleNamespace:
     w.t3 = mk(actor_id=w.lead, severity=Severity.P4, now=now + timedelta(hours=2))
     w.t4 = mk(actor_id=w.lead, severity=Severity.P1, now=now + timedelta(hours=3))
     # The oldest ticket gets the latest activity.
-    ticket_service.reply(db.session.get(Ticket, w.t1), actor=db.session.get(User, w.lead),
+    conversation.reply(db.session.get(Ticket, w.t1), actor=db.session.get(User, w.lead),
                          body="Update", expected_version=None, now=now + timedelta(hours=5))
     return w
 

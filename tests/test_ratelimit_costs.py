@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ticketdesk.extensions import db
 from ticketdesk.models import RateLimitHit
-from ticketdesk.services import ratelimit
+from ticketdesk.core import ratelimit
 
 LIMIT = 7
 

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import RecoveryRules, Role, User
-from ticketdesk.services import recovery_rules
-from ticketdesk.services.errors import DomainError, PermissionDenied
-from ticketdesk.services.recovery_rules import RulesData
+from ticketdesk.services.recovery import rules as rules_module
+from ticketdesk.core import clock
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.services.recovery.rules import RulesData
 
 DEFAULTS = RulesData(
     require_make_whole_in_sla=True, require_apology=True, reopen_window_days=14,
@@ -51,10 +52,10 @@ def people(make_user):
 # ----------------------------------------------------------------- the service
 
 def test_defaults_until_someone_saves(ctx):
-    rules = recovery_rules.current()
+    rules = rules_module.current()
     assert rules.id is None and rules not in db.session
     assert {name: getattr(rules, name) for name in asdict(DEFAULTS)} == asdict(DEFAULTS)
-    assert recovery_rules.defaults() == asdict(DEFAULTS)
+    assert rules_module.defaults() == asdict(DEFAULTS)
 
 
 def test_update_saves_one_row(ctx, people):
@@ -62,21 +63,21 @@ def test_update_saves_one_row(ctx, people):
     changed = replace(DEFAULTS, require_apology=False, reopen_window_days=7,
                       reopen_below_score=None, first_complaint_months=0,
                       repeat_failure_months=0, self_driven_min_share=100)
-    recovery_rules.update(changed, actor=lead)
-    recovery_rules.update(replace(changed, retention_window_days=60), actor=lead)
+    rules_module.update(changed, actor=lead)
+    rules_module.update(replace(changed, retention_window_days=60), actor=lead)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryRules)) == 1
     rules = _saved()
     assert rules.updated_by_id == lead.id
     expected = asdict(replace(changed, retention_window_days=60))
     assert {name: getattr(rules, name) for name in expected} == expected
-    assert recovery_rules.current().id == rules.id
+    assert rules_module.current().id == rules.id
 
 
 def test_never_reopen_is_kept_on_the_first_save(ctx, people):
-    recovery_rules.update(replace(DEFAULTS, reopen_below_score=None),
+    rules_module.update(replace(DEFAULTS, reopen_below_score=None),
                           actor=db.session.get(User, people[Role.LEAD]))
     assert _saved().reopen_below_score is None
-    assert recovery_rules.current().reopen_below_score is None
+    assert rules_module.current().reopen_below_score is None
 
 
 @pytest.mark.parametrize("field, bad", [
@@ -95,7 +96,7 @@ def test_never_reopen_is_kept_on_the_first_save(ctx, people):
 def test_out_of_bounds_names_the_field(ctx, people, field, bad):
     lead = db.session.get(User, people[Role.LEAD])
     with pytest.raises(DomainError) as err:
-        recovery_rules.update(replace(DEFAULTS, **{field: bad}), actor=lead)
+        rules_module.update(replace(DEFAULTS, **{field: bad}), actor=lead)
     assert err.value.field == field
     assert "whole number" in str(err.value)
     assert _saved() is None
@@ -107,7 +108,7 @@ def test_out_of_bounds_names_the_field(ctx, people, field, bad):
     ("segment_window_days", 7), ("stalled_drop_percent", 100), ("first_complaint_months", 60),
 ])
 def test_bounds_are_inclusive(ctx, people, field, edge):
-    recovery_rules.update(replace(DEFAULTS, **{field: edge}),
+    rules_module.update(replace(DEFAULTS, **{field: edge}),
                           actor=db.session.get(User, people[Role.ADMIN]))
     assert getattr(_saved(), field) == edge
 
@@ -115,16 +116,16 @@ def test_bounds_are_inclusive(ctx, people, field, edge):
 @pytest.mark.parametrize("role", [Role.AGENT, Role.ACCOUNT_MANAGER])
 def test_only_leads_and_admins_change_the_rules(ctx, people, role):
     with pytest.raises(PermissionDenied):
-        recovery_rules.update(DEFAULTS, actor=db.session.get(User, people[role]))
+        rules_module.update(DEFAULTS, actor=db.session.get(User, people[role]))
     assert _saved() is None
 
 
 def test_desk_date_uses_the_desk_timezone(app, ctx):
     from datetime import date, datetime, timezone
     moment = datetime(2026, 1, 4, 20, 0, tzinfo=timezone.utc)
-    assert recovery_rules.desk_date(moment) == date(2026, 1, 4)
+    assert clock.desk_date(moment) == date(2026, 1, 4)
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
-    assert recovery_rules.desk_date(moment) == date(2026, 1, 5)
+    assert clock.desk_date(moment) == date(2026, 1, 5)
 
 
 # ----------------------------------------------------------------- the page

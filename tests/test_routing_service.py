@@ -31,11 +31,14 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import availability, routing, routing_rules
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
-from ticketdesk.services.routing_rules import RuleData
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.people import availability
+from ticketdesk.services.routing import engine as routing
+from ticketdesk.services.routing import rules as routing_rules
+from ticketdesk.services.tickets import assignment
+from ticketdesk.services.tickets import intake as ticket_intake
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.services.routing.rules import RuleData
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 
@@ -116,7 +119,7 @@ def test_continue_adds_to_later_rules_but_the_first_team_stays(desk):
     assert ticket.severity is Severity.P1          # raised by the first rule ...
     assert ticket.team_id == desk.key              # ... and seen by the second one
     assert [e.new_value for e in routing_events(ticket)] == ["Lawyers", "Crises"]
-    assert {w.user_id for w in ticket_service.watchers(ticket)} == {desk.lead}
+    assert {w.user_id for w in assignment.watchers(ticket)} == {desk.lead}
     calm = intake(desk, description="Please check the order.")
     assert calm.severity is Severity.P3 and calm.team_id == desk.front
 
@@ -126,7 +129,7 @@ def test_later_rule_does_not_override_the_team_of_a_continuing_rule(desk):
     rule(desk, "Front later", team_id=desk.front, watch_lead=True)
     ticket = intake(desk)
     assert ticket.team_id == desk.key
-    assert {w.user_id for w in ticket_service.watchers(ticket)} == {desk.lead}
+    assert {w.user_id for w in assignment.watchers(ticket)} == {desk.lead}
 
 
 def test_severity_is_only_ever_raised(desk):
@@ -189,8 +192,8 @@ def test_without_a_marked_fallback_the_oldest_team_takes_it(desk):
 
 def test_public_complaints_are_routed_too(desk, now):
     rule(desk, "Web to key", channels=("web",), team_id=desk.key, strategy=AssignStrategy.ROUND_ROBIN)
-    ticket = ticket_service.submit_public_complaint(
-        complaint=ticket_service.PublicComplaint(
+    ticket = ticket_intake.submit_public_complaint(
+        complaint=ticket_intake.PublicComplaint(
             name="Ola", email="ola@example.test", company="", order_reference="",
             description="The parcel was empty."), ip="203.0.113.9", now=now)
     assert ticket.team_id == desk.key and ticket.assignee_id == desk.k1
@@ -204,7 +207,7 @@ def test_a_team_chosen_at_intake_is_kept_but_rules_add_watchers(desk):
                                 now=desk.now)
     ticket = db.session.get(Ticket, tid)
     assert (ticket.team_id, ticket.assignee_id) == (desk.front, desk.a2)
-    assert {w.user_id for w in ticket_service.watchers(ticket)} == {desk.lead}
+    assert {w.user_id for w in assignment.watchers(ticket)} == {desk.lead}
 
 
 def test_a_person_chosen_at_intake_is_kept_even_when_a_rule_names_a_team(desk):
@@ -312,7 +315,7 @@ def test_manual_assignment_to_an_away_agent_is_refused(desk):
     availability.set_away(user(desk.a1), actor=user(desk.a1), reason=AwayReason.HOLIDAY,
                           back_on=None, note="", now=desk.now)
     with pytest.raises(DomainError) as err:
-        ticket_service.assign(ticket, actor=user(desk.lead), team_id=desk.front,
+        assignment.assign(ticket, actor=user(desk.lead), team_id=desk.front,
                               assignee_id=desk.a1, expected_version=None, now=desk.now)
     assert err.value.field == "assignee_id"
 
@@ -335,20 +338,20 @@ def test_away_agents_tickets_show_for_the_lead_and_reroute_moves_them(desk):
     people = {p.user.id: p for p in availability.overview(now=desk.now)}
     assert people[desk.k1].away and [t.id for t in people[desk.k1].open_tickets] == [tickets[0].id]
     assert availability.away_ticket_count(now=desk.now) == 1
-    moved = ticket_service.reroute_many([tickets[0].id], actor=user(desk.lead), now=desk.now)
+    moved = assignment.reroute_many([tickets[0].id], actor=user(desk.lead), now=desk.now)
     assert moved == 1
     db.session.expire_all()
     assert db.session.get(Ticket, tickets[0].id).assignee_id in (desk.k2, desk.k3)
     assert availability.away_ticket_count(now=desk.now) == 0
     with pytest.raises(PermissionDenied):
-        ticket_service.reroute_many([tickets[1].id], actor=user(desk.k2), now=desk.now)
+        assignment.reroute_many([tickets[1].id], actor=user(desk.k2), now=desk.now)
 
 
 def test_reroute_on_the_ticket_page_applies_current_rules(desk):
     ticket = intake(desk)
     assert ticket.team_id == desk.front
     rule(desk, "Now everything to key", team_id=desk.key, strategy=AssignStrategy.FEWEST_OPEN)
-    decision = ticket_service.reroute(ticket, actor=user(desk.lead), expected_version=ticket.version,
+    decision = assignment.reroute(ticket, actor=user(desk.lead), expected_version=ticket.version,
                                       now=desk.now + timedelta(hours=1))
     assert ticket.team_id == desk.key == decision.team_id
     assert ticket.assignee_id == decision.assignee_id is not None
@@ -366,10 +369,10 @@ def test_defaults_send_key_accounts_to_the_key_team_with_manager_and_lead_watchi
         db.session.get(Customer, cust).standing = Standing.STRATEGIC
     ticket = intake(desk, customer_id=cust)
     assert ticket.team.name == "Key accounts" and ticket.assignee_id in (desk.k1, desk.k2, desk.k3)
-    assert {w.user_id for w in ticket_service.watchers(ticket)} == {desk.am, desk.lead}
+    assert {w.user_id for w in assignment.watchers(ticket)} == {desk.am, desk.lead}
     crisis = intake(desk, kind=TicketKind.CRISIS)  # a standard account: the front desk
     assert crisis.team_id == desk.front
-    assert {w.user_id for w in ticket_service.watchers(crisis)} == {desk.lead}
+    assert {w.user_id for w in assignment.watchers(crisis)} == {desk.lead}
 
 
 def test_rule_watchers_and_notify_targets_hear_about_it(desk):
@@ -389,20 +392,20 @@ def test_rule_watchers_and_notify_targets_hear_about_it(desk):
 
 def test_watch_and_unwatch(desk):
     ticket = intake(desk)
-    ticket_service.watch(ticket, actor=user(desk.a2), now=desk.now)
-    assert ticket_service.is_watching(ticket, user(desk.a2))
+    assignment.watch(ticket, actor=user(desk.a2), now=desk.now)
+    assert assignment.is_watching(ticket, user(desk.a2))
     # Watching again changes nothing (two clicks at once must not fail either).
-    again = ticket_service.watch(ticket, actor=user(desk.a2), now=desk.now)
+    again = assignment.watch(ticket, actor=user(desk.a2), now=desk.now)
     assert (again.ticket_id, again.user_id) == (ticket.id, desk.a2)
-    assert [w.user_id for w in ticket_service.watchers(ticket)].count(desk.a2) == 1
-    ticket_service.unwatch(ticket, actor=user(desk.a2))
-    assert not ticket_service.is_watching(ticket, user(desk.a2))
+    assert [w.user_id for w in assignment.watchers(ticket)].count(desk.a2) == 1
+    assignment.unwatch(ticket, actor=user(desk.a2))
+    assert not assignment.is_watching(ticket, user(desk.a2))
     other = factories.make_user(Role.AGENT, team_ids=(desk.key,))
     key_ticket = db.session.get(Ticket, factories.make_ticket(actor_id=desk.lead,
                                                               team_id=desk.key, now=desk.now))
     with pytest.raises(PermissionDenied):
-        ticket_service.watch(key_ticket, actor=user(desk.a1), now=desk.now)
-    ticket_service.watch(key_ticket, actor=user(other), now=desk.now)
+        assignment.watch(key_ticket, actor=user(desk.a1), now=desk.now)
+    assignment.watch(key_ticket, actor=user(other), now=desk.now)
 
 
 # ----------------------------------------------------------------- rule editing
@@ -469,7 +472,7 @@ def test_dry_run_equals_real_routing(desk):
         ticket = intake(desk, customer_id=cust, kind=kind)
         assert ticket.team_id == dry.team_id and ticket.assignee_id == dry.assignee_id
         assert ticket.severity is dry.severity
-        assert {w.user_id for w in ticket_service.watchers(ticket)} == set(dry.watcher_ids)
+        assert {w.user_id for w in assignment.watchers(ticket)} == set(dry.watcher_ids)
         assert dry.watcher_ids  # the lead (crisis) or the account manager (strategic)
         assert [e.new_value for e in routing_events(ticket)] == [t.name for t in dry.matched]
 

@@ -28,8 +28,10 @@ from ticketdesk.models import (
     TicketWatcher,
     User,
 )
-from ticketdesk.services import availability, routing, routing_rules
-from ticketdesk.services.routing_rules import RuleData
+from ticketdesk.services.people import availability
+from ticketdesk.services.routing import engine as routing
+from ticketdesk.services.routing import rules as routing_rules
+from ticketdesk.services.routing.rules import RuleData
 from tests import factories
 
 FUTURE = date(2099, 1, 5)

@@ -24,9 +24,10 @@ from ticketdesk.models import (
     TierChange,
     User,
 )
-from ticketdesk.services import customers, ledger
-from ticketdesk.services.errors import DomainError, PermissionDenied
-from ticketdesk.services.ledger import RemedyDraft
+from ticketdesk.services.customers import customers
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.services.ledger.remedies import RemedyDraft
 from tests import factories
 from tests.test_ledger_service import _default_playbook
 

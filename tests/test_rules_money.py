@@ -25,11 +25,15 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services import ledger, money, orders, outcomes, playbook_admin
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError
-from ticketdesk.services.ledger import RemedyDraft
-from ticketdesk.services.playbooks import PlaybookSpec
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.core import money
+from ticketdesk.services.customers import orders
+from ticketdesk.services.recovery import outcomes
+from ticketdesk.services.playbooks import admin as playbook_admin
+from ticketdesk.services.tickets import intake
+from ticketdesk.core.errors import DomainError
+from ticketdesk.services.ledger.remedies import RemedyDraft
+from ticketdesk.services.playbooks.engine import PlaybookSpec
 from tests import factories
 from tests.test_ledger_service import STEPS, _default_playbook
 
@@ -217,12 +221,12 @@ def test_the_service_check_of_an_amount(ctx, value, currency, ok):
 ])
 def test_finer_than_the_minor_unit_is_refused_on_the_ticket(people, now, currency, message):
     value = Decimal("333.5") if currency == "JPY" else Decimal("10.001")
-    fields = ticket_service.TicketFields(
+    fields = intake.TicketFields(
         subject="Short", description="Two bags missing", channel="phone", kind="complaint",
         category_id=factories.category_id(), severity="p3", currency=currency,
         claimed_loss=value)
     with pytest.raises(DomainError) as err:
-        ticket_service.log_complaint(actor=_user(people[Role.AGENT]), fields=fields, now=now,
+        intake.log_complaint(actor=_user(people[Role.AGENT]), fields=fields, now=now,
                                      customer_id=factories.make_customer())
     assert (err.value.field, str(err.value)) == ("claimed_loss", message)
     assert db.session.scalar(db.select(db.func.count()).select_from(Ticket)) == 0

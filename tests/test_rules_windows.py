@@ -12,7 +12,7 @@ import pytest
 
 from ticketdesk.extensions import db
 from ticketdesk.models import CauseSide, Role, Ticket
-from ticketdesk.services import ledger
+from ticketdesk.services.ledger import remedies as ledger
 from tests import factories
 from tests.test_ledger_service import _claim, _default_playbook, _draft, _user
 

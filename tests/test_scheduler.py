@@ -19,7 +19,7 @@ from config import TestingConfig
 from ticketdesk import create_app
 from ticketdesk import scheduler as background
 from ticketdesk.database import utcnow
-from ticketdesk.services import lease
+from ticketdesk.core import lease
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = background.LEASE_NAME

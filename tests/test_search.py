@@ -1,4 +1,4 @@
-"""The queue's keyword search and its text index (services/search.py): the same tickets as
+"""The queue's keyword search and its text index (services/tickets/search.py): the same tickets as
 the LIKE scan, whatever is typed; the index follows edits and deletes; newest first and a
 capped count; and the migration makes the index that ``create_all()`` makes.
 
@@ -19,9 +19,10 @@ from config import TestingConfig
 from ticketdesk import create_app
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Ticket, User
-from ticketdesk.services import queue, search
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.customers import escape_like
+from ticketdesk.services.tickets import queue
+from ticketdesk.services.tickets import search
+from ticketdesk.services.tickets import editing
+from ticketdesk.services.customers.customers import escape_like
 from tests import factories
 from tests.test_migrations import (  # noqa: F401  (fixtures: a database of its own)
     MIGRATIONS,
@@ -165,12 +166,12 @@ def test_edited_and_deleted_tickets_are_found_accordingly(world, now):
     lead, ids = world
     actor = db.session.get(User, lead)
     ticket = db.session.get(Ticket, ids[7])
-    changes = ticket_service.DetailChanges(
+    changes = editing.DetailChanges(
         subject="Gearbox grinding", kind=ticket.kind, category_id=ticket.category_id,
         severity=ticket.severity, order_reference=ticket.order_reference,
         currency=ticket.currency, order_value=ticket.order_value,
         claimed_loss=ticket.claimed_loss, cause_side=ticket.cause_side)
-    ticket_service.update_details(ticket, actor=actor, changes=changes, expected_version=None,
+    editing.update_details(ticket, actor=actor, changes=changes, expected_version=None,
                                   now=now + timedelta(hours=1))
     assert _ids(_search(lead, "grinding")) == [ids[7]]
     assert _ids(_search(lead, "warranty")) == []

@@ -18,8 +18,8 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services import segments
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.services.recovery import segments
+from ticketdesk.core.errors import DomainError, PermissionDenied
 from tests import factories
 
 TODAY = date(2026, 3, 2)

@@ -8,7 +8,7 @@ from itsdangerous import BadSignature
 
 from config import DEV_SECRET_KEY, DevelopmentConfig, ProductionConfig, TestingConfig
 from ticketdesk import create_app
-from ticketdesk.security import instance_secret_key
+from ticketdesk.core.security import instance_secret_key
 
 
 class Dev(DevelopmentConfig):

@@ -15,7 +15,7 @@ from ticketdesk import create_app
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import RateLimitHit, Role
-from ticketdesk.services import ratelimit
+from ticketdesk.core import ratelimit
 from tests import factories
 from tests.live_server import live_server
 

@@ -9,8 +9,8 @@ import pytest
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, User, UserSession
-from ticketdesk.services import sessions
-from ticketdesk.services.errors import PermissionDenied
+from ticketdesk.services.people import sessions
+from ticketdesk.core.errors import PermissionDenied
 from tests import factories
 
 NEW_PASSWORD = "a much better secret"

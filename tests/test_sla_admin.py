@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import BusinessCalendar, CalendarHoliday, Role, SlaPolicy, User
-from ticketdesk.services import sla_admin
-from ticketdesk.services.errors import DomainError, PermissionDenied
-from ticketdesk.services.sla_admin import CalendarData, PolicyData
+from ticketdesk.services.sla import admin as sla_admin
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.services.sla.admin import CalendarData, PolicyData
 from ticketdesk.sla_admin.forms import format_duration, parse_duration
 
 OFFICE = ("09:00-12:30, 13:30-17:00",) * 5 + ("", "")

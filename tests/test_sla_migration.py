@@ -13,8 +13,9 @@ from flask_migrate import downgrade, upgrade
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Ticket, TicketStatus, User
-from ticketdesk.services import sla
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import conversation
 from tests import factories
 from tests.test_migrations import (  # noqa: F401 - fixtures
     MIGRATIONS,
@@ -46,11 +47,11 @@ def test_the_stops_of_existing_tickets_are_rebuilt_from_their_timeline(migrated_
         for when, status in ((at(2, 9), TicketStatus.PENDING_CUSTOMER),
                              (at(3, 9), TicketStatus.OPEN),
                              (at(4, 9), TicketStatus.PENDING_CUSTOMER)):
-            ticket_service.change_status(waited, actor=agent, status=status,
+            workflow.change_status(waited, actor=agent, status=status,
                                          expected_version=None, now=when)
-        ticket_service.reply(resolved, actor=agent, body="Done.", expected_version=None,
+        conversation.reply(resolved, actor=agent, body="Done.", expected_version=None,
                              now=at(2, 9))
-        ticket_service.change_status(resolved, actor=agent, status=TicketStatus.RESOLVED,
+        workflow.change_status(resolved, actor=agent, status=TicketStatus.RESOLVED,
                                      expected_version=None, now=at(2, 10))
         before = {t.id: (t.sla_stops, t.sla_paused_at) for t in (waited, resolved)}
         assert before[waited.id] == ([[at(2, 9).isoformat(), at(3, 9).isoformat()]], at(4, 9))

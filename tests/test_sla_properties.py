@@ -26,10 +26,12 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import sla
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import editing
+from ticketdesk.services.tickets import workflow
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 UTC = timezone.utc
@@ -157,24 +159,24 @@ def _act(desk, ticket: Ticket, model: Model, action: str, at: datetime) -> None:
         return
     try:
         if action in ("reply", "reply_wait"):
-            ticket_service.reply(ticket, actor=agent, body="Our answer.", expected_version=None,
+            conversation.reply(ticket, actor=agent, body="Our answer.", expected_version=None,
                                  now=at, status_after=TicketStatus.PENDING_CUSTOMER
                                  if action == "reply_wait" else None)
             model.replies.append(at)
         elif action == "customer":
-            ticket_service.log_customer_message(ticket, actor=None, body="And?", now=at)
+            conversation.log_customer_message(ticket, actor=None, body="And?", now=at)
             model.customer.append(at)
         elif action in ("p1", "p3"):
-            ticket_service.update_details(ticket, actor=db.session.get(User, desk.lead),
+            editing.update_details(ticket, actor=db.session.get(User, desk.lead),
                                           expected_version=None, now=at,
-                                          changes=ticket_service.DetailChanges(
+                                          changes=editing.DetailChanges(
                 subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
                 severity=Severity(action), order_reference="", currency="EUR",
                 order_value=None, claimed_loss=None))
         else:
             target = {"wait": TicketStatus.PENDING_CUSTOMER, "open": TicketStatus.OPEN,
                       "resolve": TicketStatus.RESOLVED}[action]
-            ticket_service.change_status(ticket, actor=agent, status=target,
+            workflow.change_status(ticket, actor=agent, status=target,
                                          expected_version=None, now=at)
             if target is TicketStatus.RESOLVED:
                 model.resolves.append(at)

@@ -25,9 +25,13 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import business_time, ledger, sla
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.sla import business_time
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import editing
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 UTC = timezone.utc
@@ -60,25 +64,25 @@ def new_ticket(desk, *, when, severity=Severity.P3) -> Ticket:
 
 
 def status(desk, ticket, new, when):
-    ticket_service.change_status(ticket, actor=user(desk.agent), status=new,
+    workflow.change_status(ticket, actor=user(desk.agent), status=new,
                                  expected_version=None, now=when)
 
 
 def reply(desk, ticket, when, after=None):
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Here is what we do.",
+    conversation.reply(ticket, actor=user(desk.agent), body="Here is what we do.",
                          expected_version=None, now=when, status_after=after)
 
 
 def customer_writes(ticket, when):
-    ticket_service.log_customer_message(ticket, actor=None, body="Any news?", now=when)
+    conversation.log_customer_message(ticket, actor=None, body="Any news?", now=when)
 
 
 def set_severity(desk, ticket, severity, when):
-    changes = ticket_service.DetailChanges(
+    changes = editing.DetailChanges(
         subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
         severity=severity, order_reference="", currency="EUR", order_value=None,
         claimed_loss=None)
-    ticket_service.update_details(ticket, actor=user(desk.lead), changes=changes,
+    editing.update_details(ticket, actor=user(desk.lead), changes=changes,
                                   expected_version=None, now=when)
 
 

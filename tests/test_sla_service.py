@@ -24,9 +24,11 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import sla
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import editing
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 UTC = timezone.utc
@@ -95,10 +97,10 @@ def test_due_times_follow_office_hours_and_crises_run_around_the_clock(desk):
 
 def test_first_response_and_resolution_are_measured_in_open_minutes(desk):
     ticket = new_ticket(desk, when=at(2, 9))                    # Monday 10:00 Berlin
-    ticket_service.reply(ticket, actor=user(desk.agent), body="On it.", expected_version=None,
+    conversation.reply(ticket, actor=user(desk.agent), body="On it.", expected_version=None,
                          now=at(2, 11))
     assert ticket.first_response_minutes == 120 and not ticket.first_response_breached
-    ticket_service.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=at(3, 9))
     # Monday 10:00–17:00 (420) + Tuesday 09:00–10:00 (60) Berlin.
     assert ticket.resolution_minutes == 480 and not ticket.resolution_breached
@@ -106,7 +108,7 @@ def test_first_response_and_resolution_are_measured_in_open_minutes(desk):
 
 def test_late_first_response_is_flagged(desk):
     ticket = new_ticket(desk, when=at(2, 9))
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Sorry for the wait.",
+    conversation.reply(ticket, actor=user(desk.agent), body="Sorry for the wait.",
                          expected_version=None, now=at(2, 15))
     assert ticket.first_response_minutes == 360 and ticket.first_response_breached
 
@@ -114,11 +116,11 @@ def test_late_first_response_is_flagged(desk):
 def test_waiting_on_the_customer_pauses_the_clocks(desk):
     ticket = new_ticket(desk, when=at(2, 9))
     first_due = ticket.resolution_due_at
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Which size?",
+    conversation.reply(ticket, actor=user(desk.agent), body="Which size?",
                          expected_version=None, now=at(2, 10),
                          status_after=TicketStatus.PENDING_CUSTOMER)
     assert ticket.sla_paused_at == at(2, 10) and ticket.sla_next_check_at is None
-    ticket_service.log_customer_message(ticket, actor=None, body="Size 42.", now=at(3, 10))
+    conversation.log_customer_message(ticket, actor=None, body="Size 42.", now=at(3, 10))
     # Paused Monday 11:00–17:00 (360) and Tuesday 09:00–11:00 (120) Berlin.
     assert ticket.sla_paused_minutes == 480 and ticket.sla_paused_at is None
     assert ticket.resolution_due_at == first_due + timedelta(days=1)   # one office day later
@@ -128,12 +130,12 @@ def test_waiting_on_the_customer_pauses_the_clocks(desk):
 
 def test_next_response_clock_after_a_customer_message(desk):
     ticket = new_ticket(desk, when=at(2, 9))
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Hello", expected_version=None,
+    conversation.reply(ticket, actor=user(desk.agent), body="Hello", expected_version=None,
                          now=at(2, 9, 30))
     assert ticket.next_response_due_at is None
-    ticket_service.log_customer_message(ticket, actor=None, body="Any news?", now=at(2, 12))
+    conversation.log_customer_message(ticket, actor=None, body="Any news?", now=at(2, 12))
     assert ticket.next_response_due_at == at(3, 12)              # 8 office hours
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Tomorrow.", expected_version=None,
+    conversation.reply(ticket, actor=user(desk.agent), body="Tomorrow.", expected_version=None,
                          now=at(2, 13))
     assert ticket.next_response_due_at is None and not ticket.next_response_breached
 
@@ -141,11 +143,11 @@ def test_next_response_clock_after_a_customer_message(desk):
 def test_severity_change_recomputes_the_due_times(desk):
     ticket = new_ticket(desk, when=at(2, 9))
     assert ticket.first_response_due_at == at(2, 13)
-    changes = ticket_service.DetailChanges(
+    changes = editing.DetailChanges(
         subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
         severity=Severity.P1, order_reference="", currency="EUR", order_value=None,
         claimed_loss=None)
-    ticket_service.update_details(ticket, actor=user(desk.lead), changes=changes,
+    editing.update_details(ticket, actor=user(desk.lead), changes=changes,
                                   expected_version=None, now=at(2, 9, 10))
     assert ticket.sla_policy.name == "P1 complaints"
     assert ticket.first_response_due_at == at(2, 10)
@@ -207,7 +209,7 @@ def test_the_unique_constraint_keeps_one_mark_per_due_time(desk):
 
 def test_paused_and_closed_tickets_are_not_swept(desk):
     paused = new_ticket(desk, when=at(2, 9))
-    ticket_service.change_status(paused, actor=user(desk.agent),
+    workflow.change_status(paused, actor=user(desk.agent),
                                  status=TicketStatus.PENDING_CUSTOMER, expected_version=None,
                                  now=at(2, 9, 5))
     assert sla.sweep(now=at(20, 12)).checked == 0
@@ -221,7 +223,7 @@ def test_the_sweep_never_causes_an_edit_conflict(desk):
     db.session.expire_all()
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.version == version and ticket.sla_next_check_at == at(2, 13)
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Answer", expected_version=version,
+    conversation.reply(ticket, actor=user(desk.agent), body="Answer", expected_version=version,
                          now=at(2, 12, 30))
     assert not ticket.first_response_breached
 
@@ -233,7 +235,7 @@ def test_the_clock_agents_see(desk):
     assert sla.clock(ticket, now=at(2, 12, 30)).state == "at_risk"
     late = sla.clock(ticket, now=at(2, 15))
     assert (late.state, late.minutes_left) == ("breached", -120)
-    ticket_service.change_status(ticket, actor=user(desk.agent),
+    workflow.change_status(ticket, actor=user(desk.agent),
                                  status=TicketStatus.PENDING_CUSTOMER, expected_version=None,
                                  now=at(2, 15))
     assert sla.clock(ticket, now=at(2, 16)).state == "paused"
@@ -243,20 +245,20 @@ def test_a_missed_target_makes_goodwill_mandatory_before_resolving(desk):
     from decimal import Decimal
 
     from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason
-    from ticketdesk.services import ledger
-    from ticketdesk.services.errors import InvalidTransition
+    from ticketdesk.services.ledger import remedies as ledger
+    from ticketdesk.core.errors import InvalidTransition
 
     ticket = new_ticket(desk, when=at(2, 9))
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Sorry for the wait.",
+    conversation.reply(ticket, actor=user(desk.agent), body="Sorry for the wait.",
                          expected_version=None, now=at(2, 15))      # first response late
     assert "first response" in ledger.goodwill_required(ticket)
     with pytest.raises(InvalidTransition, match="Add goodwill before resolving"):
-        ticket_service.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+        workflow.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
                                      expected_version=None, now=at(2, 16))
     ledger.propose_remedy(ticket, actor=user(desk.agent), now=at(2, 16), draft=ledger.RemedyDraft(
         kind=RemedyKind.GOODWILL, form=RemedyForm.COUPON, description="Voucher for the wait",
         cost=Decimal("10.00"), reason=RemedyReason.SLA_MISSED))
-    ticket_service.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=at(2, 16))
     assert ticket.status is TicketStatus.RESOLVED
 

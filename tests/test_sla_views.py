@@ -6,7 +6,7 @@ from datetime import timedelta
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Severity, Ticket, TicketKind
-from ticketdesk.services import sla
+from ticketdesk.services.sla import clocks as sla
 from tests import factories
 
 

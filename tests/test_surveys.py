@@ -32,17 +32,16 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import outbox, recovery_rules, surveys
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError, RateLimited
-from ticketdesk.services.surveys import (
-    SurveyAnswered,
-    SurveyExpired,
-    SurveyNotFound,
-    SurveySuperseded,
-)
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.recovery import surveys
+from ticketdesk.services.recovery import rules as rules_module
+from ticketdesk.services.tickets import intake
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import conversation
+from ticketdesk.core.errors import DomainError, RateLimited
+from ticketdesk.services.recovery.surveys import SurveyAnswered, SurveyExpired, SurveyNotFound, SurveySuperseded
+from ticketdesk.core.uow import unit_of_work
 from tests import factories
 
 EMAIL = "mia.wong@example.test"
@@ -62,9 +61,9 @@ def _field_error(html: str, field_id: str) -> str | None:
 def _log_ticket(agent_id: int, now, *, email: str | None = EMAIL, contact: bool = True,
                 team_id: int | None = None, assignee_id: int | None = None) -> int:
     """A complaint logged by phone, with a contact (and their e-mail address) or without."""
-    ticket = ticket_service.log_complaint(
+    ticket = intake.log_complaint(
         actor=db.session.get(User, agent_id), now=now, customer_id=factories.make_customer(),
-        fields=ticket_service.TicketFields(
+        fields=intake.TicketFields(
             subject="Two bags short", description="Ordered 22 cosmetic bags, 20 arrived.",
             channel=Channel.PHONE, kind=TicketKind.COMPLAINT,
             category_id=factories.category_id("missing_short_shipment"), severity=Severity.P3),
@@ -74,7 +73,7 @@ def _log_ticket(agent_id: int, now, *, email: str | None = EMAIL, contact: bool 
 
 
 def _set_status(ticket_id: int, actor_id: int, status: TicketStatus, now) -> None:
-    ticket_service.change_status(db.session.get(Ticket, ticket_id),
+    workflow.change_status(db.session.get(Ticket, ticket_id),
                                  actor=db.session.get(User, actor_id), status=status,
                                  expected_version=None, now=now)
 
@@ -100,13 +99,13 @@ def _save_rules(**changes) -> None:
     """Save the rules row as a lead would. The values are set after the insert: a None
     given to the constructor would be replaced by the column default."""
     with unit_of_work():
-        rules = RecoveryRules(**recovery_rules.defaults())
+        rules = RecoveryRules(**rules_module.defaults())
         db.session.add(rules)
         db.session.flush()
         for name, value in changes.items():
             setattr(rules, name, value)
     db.session.expire_all()
-    assert all(getattr(recovery_rules.current(), k) == v for k, v in changes.items())
+    assert all(getattr(rules_module.current(), k) == v for k, v in changes.items())
 
 
 @pytest.fixture
@@ -153,7 +152,7 @@ def test_resolving_sends_one_survey_by_email_and_notes_it_on_the_timeline(desk, 
 
 def test_a_reply_that_resolves_also_sends_the_survey(desk, now):
     tid = _log_ticket(desk["agent"], now, assignee_id=desk["agent"], team_id=desk["team"])
-    ticket_service.reply(db.session.get(Ticket, tid), actor=db.session.get(User, desk["agent"]),
+    conversation.reply(db.session.get(Ticket, tid), actor=db.session.get(User, desk["agent"]),
                          body="Two more bags are on their way today, with our apologies.",
                          expected_version=None, now=now, status_after=TicketStatus.RESOLVED)
     assert len(_surveys(tid)) == 1
@@ -172,7 +171,7 @@ def test_no_contact_email_means_no_survey_and_no_error(desk, now):
 
 def test_a_second_resolve_supersedes_the_unanswered_survey(desk, resolved, now):
     first_token = _token(resolved)
-    ticket_service.log_customer_message(db.session.get(Ticket, resolved), actor=None,
+    conversation.log_customer_message(db.session.get(Ticket, resolved), actor=None,
                                         body="One bag is the wrong colour.",
                                         now=now + timedelta(hours=2))
     _set_status(resolved, desk["agent"], TicketStatus.RESOLVED, now + timedelta(days=1))
@@ -376,7 +375,7 @@ def test_reopening_can_be_turned_off(desk, now):
 
 
 def test_an_answer_on_a_ticket_already_reopened_does_not_reopen_it_again(desk, resolved, now):
-    ticket_service.log_customer_message(db.session.get(Ticket, resolved), actor=None,
+    conversation.log_customer_message(db.session.get(Ticket, resolved), actor=None,
                                         body="Actually one more thing.", now=now)
     assert not surveys.answer(_token(resolved), score=1, comment="", now=now).reopened
     assert db.session.get(Ticket, resolved).reopen_count == 1
@@ -514,7 +513,7 @@ def test_expired_link_page(client, build, web, now, monkeypatch):
 
 def test_superseded_link_page(client, build, web, now):
     def resolve_again():
-        ticket_service.log_customer_message(db.session.get(Ticket, web["id"]), actor=None,
+        conversation.log_customer_message(db.session.get(Ticket, web["id"]), actor=None,
                                             body="Wrong colour.", now=now)
         _set_status(web["id"], web["agent"], TicketStatus.RESOLVED, now)
     build(resolve_again)

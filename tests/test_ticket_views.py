@@ -22,7 +22,7 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import tickets as ticket_service
+from ticketdesk.services.tickets import conversation as ticket_conversation
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -310,7 +310,7 @@ def _attach_note(build, desk, now, data=PNG, name="photo.png") -> int:
     from werkzeug.datastructures import FileStorage
 
     def make():
-        event = ticket_service.add_note(
+        event = ticket_conversation.add_note(
             db.session.get(Ticket, desk["ticket"]), actor=db.session.get(User, desk["lead"]),
             body="Photo", now=now, uploads=[FileStorage(io.BytesIO(data), filename=name)])
         return event.attachments[0].id

@@ -22,16 +22,15 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import guards
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import (
-    Conflict,
-    DomainError,
-    InvalidTransition,
-    PermissionDenied,
-    RateLimited,
-)
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.tickets import guards
+from ticketdesk.services.tickets import intake as ticket_intake
+from ticketdesk.services.tickets import conversation as ticket_conversation
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import lifecycle
+from ticketdesk.services.tickets import editing
+from ticketdesk.services.tickets import assignment as ticket_assignment
+from ticketdesk.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, RateLimited
 from tests import factories
 
 
@@ -60,14 +59,14 @@ def _kinds(tid: int) -> list[EventKind]:
         sa.select(TicketEvent.kind).where(TicketEvent.ticket_id == tid).order_by(TicketEvent.id)))
 
 
-def _fields(**overrides) -> ticket_service.TicketFields:
+def _fields(**overrides) -> ticket_intake.TicketFields:
     base = dict(subject="Two bags short", description="Ordered 22 bags, 20 arrived.",
                 channel=Channel.EMAIL, kind=TicketKind.COMPLAINT,
                 category_id=factories.category_id("missing_short_shipment"),
                 severity=Severity.P3, order_reference="SO-1", currency="EUR",
                 order_value=Decimal("440.00"), claimed_loss=Decimal("40.00"))
     base.update(overrides)
-    return ticket_service.TicketFields(**base)
+    return ticket_intake.TicketFields(**base)
 
 
 @pytest.fixture
@@ -76,7 +75,7 @@ def agent(ctx):
 
 
 def test_log_complaint_with_new_customer_and_contact(agent, now):
-    ticket = ticket_service.log_complaint(
+    ticket = ticket_intake.log_complaint(
         actor=_user(agent), now=now, fields=_fields(),
         new_customer=customer_service.CustomerData(name="Bag Boutique"),
         contact=customer_service.ContactData(name="Mei", email="MEI@Boutique.example"))
@@ -87,7 +86,7 @@ def test_log_complaint_with_new_customer_and_contact(agent, now):
     assert ticket.order_value == Decimal("440.00")
     assert ticket.created_at == now
     assert _kinds(ticket.id) == [EventKind.CREATED]
-    second = ticket_service.log_complaint(actor=_user(agent), now=now, fields=_fields(),
+    second = ticket_intake.log_complaint(actor=_user(agent), now=now, fields=_fields(),
                                           customer_id=ticket.customer_id)
     assert second.reference == "TD-000002"
 
@@ -95,7 +94,7 @@ def test_log_complaint_with_new_customer_and_contact(agent, now):
 def test_log_complaint_saves_nothing_when_a_rule_fails(agent, now):
     other = factories.make_customer("Other Co", contact_email="taken@example.test")
     with pytest.raises(DomainError) as err:
-        ticket_service.log_complaint(
+        ticket_intake.log_complaint(
             actor=_user(agent), now=now, fields=_fields(),
             new_customer=customer_service.CustomerData(name="New Co"),
             contact=customer_service.ContactData(name="X", email="taken@example.test"))
@@ -116,7 +115,7 @@ def test_log_complaint_saves_nothing_when_a_rule_fails(agent, now):
 def test_intake_validation_names_the_field(agent, now, change, field):
     cid = factories.make_customer()
     with pytest.raises(DomainError) as err:
-        ticket_service.log_complaint(actor=_user(agent), now=now, fields=_fields(**change),
+        ticket_intake.log_complaint(actor=_user(agent), now=now, fields=_fields(**change),
                                      customer_id=cid)
     assert err.value.field == field
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
@@ -126,7 +125,7 @@ def test_account_managers_and_admins_cannot_log_complaints(ctx, now):
     cid = factories.make_customer()
     for role in (Role.ACCOUNT_MANAGER, Role.ADMIN):
         with pytest.raises(PermissionDenied):
-            ticket_service.log_complaint(actor=_user(factories.make_user(role)), now=now,
+            ticket_intake.log_complaint(actor=_user(factories.make_user(role)), now=now,
                                          fields=_fields(), customer_id=cid)
 
 
@@ -134,7 +133,7 @@ def test_assignee_must_belong_to_the_team(agent, now):
     team = factories.make_team("Logistics")
     cid = factories.make_customer()
     with pytest.raises(DomainError) as err:
-        ticket_service.log_complaint(actor=_user(agent), now=now, fields=_fields(),
+        ticket_intake.log_complaint(actor=_user(agent), now=now, fields=_fields(),
                                      customer_id=cid, team_id=team, assignee_id=agent)
     assert err.value.field == "assignee_id"
 
@@ -143,11 +142,11 @@ def test_reply_is_first_response_and_opens_a_new_ticket(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
     later = now + timedelta(minutes=40)
-    ticket_service.reply(ticket, actor=_user(agent), body="We are sending it today.",
+    ticket_conversation.reply(ticket, actor=_user(agent), body="We are sending it today.",
                          expected_version=ticket.version, now=later)
     assert ticket.first_response_at == later
     assert ticket.status is TicketStatus.OPEN
-    ticket_service.reply(ticket, actor=_user(agent), body="Tracking number follows.",
+    ticket_conversation.reply(ticket, actor=_user(agent), body="Tracking number follows.",
                          expected_version=ticket.version, now=later + timedelta(hours=1),
                          status_after=TicketStatus.PENDING_CUSTOMER)
     assert ticket.first_response_at == later
@@ -160,17 +159,17 @@ def test_internal_note_does_not_touch_the_ticket(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
     version = ticket.version
-    ticket_service.add_note(ticket, actor=_user(agent), body="Warehouse says 22 left.", now=now)
+    ticket_conversation.add_note(ticket, actor=_user(agent), body="Warehouse says 22 left.", now=now)
     assert ticket.version == version
-    assert ticket_service.timeline(ticket, public_only=True)[-1].kind is EventKind.CREATED
+    assert ticket_conversation.timeline(ticket, public_only=True)[-1].kind is EventKind.CREATED
 
 
 def test_customer_message_moves_waiting_ticket_back_to_open(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
-    ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.PENDING_CUSTOMER,
+    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.PENDING_CUSTOMER,
                                  expected_version=ticket.version, now=now)
-    ticket_service.log_customer_message(ticket, actor=None, body="Here is the photo.", now=now)
+    ticket_conversation.log_customer_message(ticket, actor=None, body="Here is the photo.", now=now)
     assert ticket.status is TicketStatus.OPEN
     event = db.session.scalar(sa.select(TicketEvent).where(
         TicketEvent.kind == EventKind.STATUS_CHANGE).order_by(TicketEvent.id.desc()))
@@ -180,10 +179,10 @@ def test_customer_message_moves_waiting_ticket_back_to_open(agent, now):
 def test_customer_message_reopens_a_resolved_ticket(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
-    ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
                                  expected_version=ticket.version, now=now)
     assert ticket.resolved_at == now
-    ticket_service.log_customer_message(ticket, actor=_user(agent), body="Still broken (phone).",
+    ticket_conversation.log_customer_message(ticket, actor=_user(agent), body="Still broken (phone).",
                                         now=now + timedelta(days=1))
     assert ticket.status is TicketStatus.OPEN
     assert ticket.reopen_count == 1
@@ -193,23 +192,23 @@ def test_customer_message_reopens_a_resolved_ticket(agent, now):
 def test_closed_ticket_refuses_messages_on_the_private_link(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
-    ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
+    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
                                  expected_version=ticket.version, now=now)
     with pytest.raises(InvalidTransition):
-        ticket_service.log_customer_message(ticket, actor=None, body="Hello?", now=now)
+        ticket_conversation.log_customer_message(ticket, actor=None, body="Hello?", now=now)
 
 
 def test_status_rules(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
-    assert TicketStatus.NEW not in ticket_service.allowed_statuses(ticket)
+    assert TicketStatus.NEW not in lifecycle.allowed_statuses(ticket)
     with pytest.raises(InvalidTransition):
-        ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.NEW,
+        workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.NEW,
                                      expected_version=ticket.version, now=now)
-    ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
+    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
                                  expected_version=ticket.version, now=now)
     assert ticket.closed_at == now and ticket.resolved_at == now
-    ticket_service.change_status(ticket, actor=_user(agent), status=TicketStatus.OPEN,
+    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.OPEN,
                                  expected_version=ticket.version, now=now)
     assert ticket.reopen_count == 1 and ticket.closed_at is None
 
@@ -219,10 +218,10 @@ def test_stale_version_is_a_conflict_and_saves_nothing(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
     seen = ticket.version
-    ticket_service.change_status(ticket, actor=_user(other), status=TicketStatus.OPEN,
+    workflow.change_status(ticket, actor=_user(other), status=TicketStatus.OPEN,
                                  expected_version=seen, now=now)
     with pytest.raises(Conflict, match="Bo Other"):
-        ticket_service.reply(ticket, actor=_user(agent), body="Sorry!", expected_version=seen,
+        ticket_conversation.reply(ticket, actor=_user(agent), body="Sorry!", expected_version=seen,
                              now=now)
     assert EventKind.PUBLIC_REPLY not in _kinds(tid)
 
@@ -230,9 +229,9 @@ def test_stale_version_is_a_conflict_and_saves_nothing(agent, now):
 def test_details_change_writes_one_event_per_field(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
-    events = ticket_service.update_details(
+    events = editing.update_details(
         ticket, actor=_user(agent), expected_version=ticket.version, now=now,
-        changes=ticket_service.DetailChanges(
+        changes=editing.DetailChanges(
             subject=ticket.subject, kind=TicketKind.CRISIS,
             category_id=factories.category_id("damaged_defective"), severity=Severity.P1,
             order_reference="", currency="EUR", order_value=Decimal("12.50"),
@@ -245,9 +244,9 @@ def test_details_change_writes_one_event_per_field(agent, now):
         ("order_value", None, "12.50"),
     }
     with pytest.raises(DomainError, match="Nothing was changed"):
-        ticket_service.update_details(
+        editing.update_details(
             ticket, actor=_user(agent), expected_version=ticket.version, now=now,
-            changes=ticket_service.DetailChanges(
+            changes=editing.DetailChanges(
                 subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
                 severity=ticket.severity, order_reference=ticket.order_reference,
                 currency=ticket.currency, order_value=ticket.order_value,
@@ -259,15 +258,15 @@ def test_assign_and_take(agent, now):
     lead = factories.make_user(Role.LEAD)
     tid = factories.make_ticket(actor_id=lead, now=now)
     ticket = _ticket(tid)
-    ticket_service.assign(ticket, actor=_user(lead), team_id=team, assignee_id=agent,
+    ticket_assignment.assign(ticket, actor=_user(lead), team_id=team, assignee_id=agent,
                           expected_version=ticket.version, now=now)
     assert ticket.assignee_id == agent and ticket.team_id == team
     fields = [e.field for e in ticket.events if e.kind is EventKind.ASSIGNMENT]
     assert fields == ["team", "assignee"]
     with pytest.raises(DomainError, match="Nothing to change"):
-        ticket_service.assign(ticket, actor=_user(lead), team_id=team, assignee_id=agent,
+        ticket_assignment.assign(ticket, actor=_user(lead), team_id=team, assignee_id=agent,
                               expected_version=ticket.version, now=now)
-    ticket_service.assign_to_me(ticket, actor=_user(lead), expected_version=ticket.version,
+    ticket_assignment.assign_to_me(ticket, actor=_user(lead), expected_version=ticket.version,
                                 now=now)
     assert ticket.assignee_id == lead and ticket.team_id is None
 
@@ -278,22 +277,22 @@ def test_agents_cannot_work_other_teams_tickets(ctx, now):
     team = factories.make_team("Key accounts", member_ids=(theirs,))
     tid = factories.make_ticket(actor_id=theirs, team_id=team, now=now)
     with pytest.raises(PermissionDenied):
-        ticket_service.reply(_ticket(tid), actor=_user(mine), body="Hi", expected_version=None,
+        ticket_conversation.reply(_ticket(tid), actor=_user(mine), body="Hi", expected_version=None,
                              now=now)
 
 
 def test_public_complaint_links_by_email_then_company(ctx, now):
-    complaint = ticket_service.PublicComplaint(
+    complaint = ticket_intake.PublicComplaint(
         name="Li Wei", email="li@shop.example", company="Olive House", order_reference="A-7",
         description="One bottle of olive oil was missing.\nThe rest was fine.")
-    first = ticket_service.submit_public_complaint(complaint=complaint, ip="10.0.0.1", now=now)
+    first = ticket_intake.submit_public_complaint(complaint=complaint, ip="10.0.0.1", now=now)
     assert first.channel is Channel.WEB and first.created_by_id is None
     assert first.subject == "One bottle of olive oil was missing."
     assert first.category.slug == "other"
-    again = ticket_service.submit_public_complaint(complaint=complaint, ip="10.0.0.1", now=now)
+    again = ticket_intake.submit_public_complaint(complaint=complaint, ip="10.0.0.1", now=now)
     assert again.customer_id == first.customer_id and again.contact_id == first.contact_id
-    colleague = ticket_service.submit_public_complaint(
-        complaint=ticket_service.PublicComplaint(
+    colleague = ticket_intake.submit_public_complaint(
+        complaint=ticket_intake.PublicComplaint(
             name="Zhang", email="zhang@shop.example", company="olive house", order_reference="",
             description="Same order, wrong label."), ip="10.0.0.2", now=now)
     assert colleague.customer_id == first.customer_id
@@ -305,22 +304,22 @@ def test_public_complaint_links_by_email_then_company(ctx, now):
 
 def test_public_complaint_rate_limit_per_ip(app, ctx, now):
     app.config["PUBLIC_RATE_LIMIT"] = 2
-    complaint = ticket_service.PublicComplaint(
+    complaint = ticket_intake.PublicComplaint(
         name="Spam", email="s@example.test", company="", order_reference="",
         description="Something went wrong with my order.")
     for _ in range(2):
-        ticket_service.submit_public_complaint(complaint=complaint, ip="10.9.9.9", now=now)
+        ticket_intake.submit_public_complaint(complaint=complaint, ip="10.9.9.9", now=now)
     with pytest.raises(RateLimited):
-        ticket_service.submit_public_complaint(complaint=complaint, ip="10.9.9.9", now=now)
-    ticket_service.submit_public_complaint(complaint=complaint, ip="10.9.9.10", now=now)
+        ticket_intake.submit_public_complaint(complaint=complaint, ip="10.9.9.9", now=now)
+    ticket_intake.submit_public_complaint(complaint=complaint, ip="10.9.9.10", now=now)
     later = now + timedelta(hours=1, seconds=1)
-    ticket_service.submit_public_complaint(complaint=complaint, ip="10.9.9.9", now=later)
+    ticket_intake.submit_public_complaint(complaint=complaint, ip="10.9.9.9", now=later)
 
 
 def test_attachments_are_stored_and_rolled_back_on_failure(app, agent, now, tmp_path):
     tid = factories.make_ticket(actor_id=agent, now=now)
     ticket = _ticket(tid)
-    ticket_service.add_note(ticket, actor=_user(agent), body="Photo of the box", now=now,
+    ticket_conversation.add_note(ticket, actor=_user(agent), body="Photo of the box", now=now,
                             uploads=[FakeUpload("box.PNG", PNG)])
     stored = db.session.scalar(sa.select(Attachment))
     assert stored.original_name == "box.PNG" and stored.content_type == "image/png"
@@ -330,17 +329,17 @@ def test_attachments_are_stored_and_rolled_back_on_failure(app, agent, now, tmp_
     assert str(tmp_path) in directory
 
     with pytest.raises(DomainError, match="not accepted"):
-        ticket_service.add_note(ticket, actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(ticket, actor=_user(agent), body="x", now=now,
                                 uploads=[FakeUpload("run.exe", b"MZ")])
     with pytest.raises(DomainError, match="does not look like"):
-        ticket_service.add_note(ticket, actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(ticket, actor=_user(agent), body="x", now=now,
                                 uploads=[FakeUpload("fake.png", b"GIF89a")])
     # Another writer bumps the row behind this session's back: the save fails at
     # commit, after the file was written, and the file is removed again.
     db.session.connection().execute(
         sa.text("UPDATE tickets SET version = version + 1 WHERE id = :id"), {"id": tid})
     with pytest.raises(Conflict):
-        ticket_service.reply(ticket, actor=_user(agent), body="Sent a new box.",
+        ticket_conversation.reply(ticket, actor=_user(agent), body="Sent a new box.",
                              expected_version=None, now=now, uploads=[FakeUpload("ok.png", PNG)])
     assert len(list((tmp_path / "attachments").iterdir())) == 1
     assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 1
@@ -350,10 +349,10 @@ def test_attachment_size_and_count_limits(app, agent, now):
     app.config["MAX_ATTACHMENT_BYTES"] = 100
     tid = factories.make_ticket(actor_id=agent, now=now)
     with pytest.raises(DomainError, match="larger than"):
-        ticket_service.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
                                 uploads=[FakeUpload("big.txt", b"a" * 101)])
     with pytest.raises(DomainError, match="at most 5"):
-        ticket_service.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
                                 uploads=[FakeUpload(f"f{i}.txt", b"hi") for i in range(6)])
 
 
@@ -373,19 +372,19 @@ def test_size_limit_message_reads_well(app, agent, now):
     app.config["MAX_ATTACHMENT_BYTES"] = 5_000_000
     tid = factories.make_ticket(actor_id=agent, now=now)
     with pytest.raises(DomainError, match=r"larger than 4.8 MB\."):
-        ticket_service.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
                                 uploads=[FakeUpload("big.txt", b"a" * 5_000_001)])
 
 
 def test_files_added_on_their_own_get_an_attachment_event(app, agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     with pytest.raises(DomainError, match="at least one file") as err:
-        ticket_service.add_attachments(_ticket(tid), actor=_user(agent), now=now, uploads=[])
+        ticket_conversation.add_attachments(_ticket(tid), actor=_user(agent), now=now, uploads=[])
     assert err.value.field == "attachments"
-    event = ticket_service.add_attachments(
+    event = ticket_conversation.add_attachments(
         _ticket(tid), actor=_user(agent), now=now,
         uploads=[FakeUpload("label.pdf", b"%PDF-1.7 ..."), FakeUpload("mail.eml", b"From: a")])
     assert event.kind is EventKind.ATTACHMENT
     assert event.body == "label.pdf, mail.eml"
     assert [a.content_type for a in event.attachments] == ["application/pdf", "message/rfc822"]
-    assert event not in ticket_service.timeline(_ticket(tid), public_only=True)
+    assert event not in ticket_conversation.timeline(_ticket(tid), public_only=True)

@@ -31,7 +31,7 @@ def create_app(config_class: type[Config] | None = None, *,
     config_class.validate()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
-        from ticketdesk.security import instance_secret_key
+        from ticketdesk.core.security import instance_secret_key
 
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 
@@ -41,7 +41,7 @@ def create_app(config_class: type[Config] | None = None, *,
     inputs.init_app(app)
     db.init_app(app)
     _sqlite_pragmas(app)
-    from ticketdesk.services import search
+    from ticketdesk.services.tickets import search
 
     # Autogenerate leaves the search index (not in the models) alone.
     migrate.init_app(app, db, include_name=search.include_name)
@@ -49,7 +49,7 @@ def create_app(config_class: type[Config] | None = None, *,
     csrf.init_app(app)
 
     from ticketdesk import cli, models, templating  # noqa: F401 - tables, commands, filters
-    from ticketdesk.security import load_user  # noqa: F401 - registers the user loader
+    from ticketdesk.core.security import load_user  # noqa: F401 - registers the user loader
 
     babel.init_app(app, locale_selector=templating.select_locale,
                    timezone_selector=templating.select_timezone)

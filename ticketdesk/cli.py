@@ -23,9 +23,9 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, name: str, role: str, password: str) -> None:
     """Create a staff user (the first administrator, for instance)."""
-    from ticketdesk.services import users as user_service
-    from ticketdesk.services.errors import DomainError
-    from ticketdesk.services.uow import unit_of_work
+    from ticketdesk.services.people import users as user_service
+    from ticketdesk.core.errors import DomainError
+    from ticketdesk.core.uow import unit_of_work
 
     try:
         with unit_of_work():
@@ -73,7 +73,7 @@ def demo_data(tickets: int | None, if_empty: bool, seed: int) -> None:
 @with_appcontext
 def seed_playbooks() -> None:
     """Add the shipped default playbooks that are missing; existing ones stay as they are."""
-    from ticketdesk.services import playbook_defaults
+    from ticketdesk.services.playbooks import shipped as playbook_defaults
 
     added = playbook_defaults.seed_playbooks(now=utcnow())
     click.echo(f"Added {added} shipped playbook{'' if added == 1 else 's'}.")
@@ -83,7 +83,7 @@ def seed_playbooks() -> None:
 @with_appcontext
 def seed_routing() -> None:
     """Add the shipped default routing rules to a database that has none."""
-    from ticketdesk.services import routing_rules
+    from ticketdesk.services.routing import rules as routing_rules
 
     added = routing_rules.seed_default_rules(now=utcnow())
     if added:
@@ -99,7 +99,7 @@ def seed_routing() -> None:
 def seed_sla(timezone: str) -> None:
     """Add the shipped office hours and SLA policies to a database that has no policy,
     and give open tickets without a policy theirs."""
-    from ticketdesk.services import sla
+    from ticketdesk.services.sla import clocks as sla
 
     added = sla.seed_defaults(now=utcnow(), timezone=timezone)
     click.echo(f"Added {added} SLA policies." if added else
@@ -113,7 +113,7 @@ def seed_sla(timezone: str) -> None:
 @with_appcontext
 def sla_sweep() -> None:
     """Mark tickets at risk or breached now and escalate (what the scheduler runs each minute)."""
-    from ticketdesk.services import sla
+    from ticketdesk.services.sla import clocks as sla
 
     click.echo(str(sla.sweep(now=utcnow())))
 
@@ -124,8 +124,8 @@ def sla_sweep() -> None:
 def import_orders(file: Path) -> None:
     """Import customers' orders from a CSV file (customer_ref,order_ref,ordered_on,amount,
     currency): all or nothing, safe to run twice. Exit code 1 when the file has errors."""
-    from ticketdesk.services import orders
-    from ticketdesk.services.errors import DomainError
+    from ticketdesk.services.customers import orders
+    from ticketdesk.core.errors import DomainError
 
     with file.open("rb") as fh:
         data = fh.read(orders.MAX_IMPORT_BYTES + 1)
@@ -151,7 +151,7 @@ loyalty_cli = AppGroup("loyalty", help="Judge recoveries and follow loyalty cand
 def loyalty_run() -> None:
     """Judge the recoveries whose reopen window has passed; move candidates to retained or
     lapsed (the scheduler does this once a day)."""
-    from ticketdesk.services import loyalty
+    from ticketdesk.services.recovery import loyalty
 
     click.echo(loyalty.run_daily(now=utcnow()))
 
@@ -162,7 +162,7 @@ notify_cli = AppGroup("notify", help="In-app notifications and reminders.")
 @notify_cli.command("run-due")
 def notify_run_due() -> None:
     """Remind people of their overdue playbook steps (at most hourly per ticket)."""
-    from ticketdesk.services import notifications
+    from ticketdesk.services.notifications import notifications
 
     given = notifications.run_due(now=utcnow())
     click.echo(f"Gave {given} reminder{'' if given == 1 else 's'}.")
@@ -176,7 +176,7 @@ outbox_cli = AppGroup("outbox", help="Outgoing e-mail: send what is due, or show
               help="Send at most this many messages in this run.")
 def outbox_send(limit: int) -> None:
     """Send the queued e-mails that are due. Exit code 1 when one failed for good."""
-    from ticketdesk.services import outbox
+    from ticketdesk.services.notifications import outbox
 
     # Without SMTP the messages are written to the log: make sure INFO reaches stderr.
     logging.basicConfig(level=logging.INFO,
@@ -190,7 +190,7 @@ def outbox_send(limit: int) -> None:
 @outbox_cli.command("status")
 def outbox_status() -> None:
     """Show where e-mail goes and how many messages are in each state."""
-    from ticketdesk.services import outbox
+    from ticketdesk.services.notifications import outbox
 
     click.echo(f"Mail transport: {outbox.transport_description()}")
     for state, count in outbox.counts().items():
@@ -203,7 +203,8 @@ def outbox_transport() -> None:
     without touching the database."""
     from flask import current_app
 
-    from ticketdesk.services import links, outbox
+    from ticketdesk.core import links
+    from ticketdesk.services.notifications import outbox
 
     click.echo(f"Mail transport: {outbox.transport_description()}")
     click.echo(f"Links in e-mails point to {current_app.config['BASE_URL']}")
@@ -228,7 +229,7 @@ def mail_ingest() -> None:
     """
     from ticketdesk.models import InboundSource
     from ticketdesk.services.mail import inbound
-    from ticketdesk.services.uow import is_database_unavailable
+    from ticketdesk.core.uow import is_database_unavailable
 
     raw = sys.stdin.buffer.read()
     if not raw.strip():
@@ -273,7 +274,7 @@ def mail_poll() -> None:
     or refuses the login, 78 when no mailbox is configured (IMAP_HOST).
     """
     from ticketdesk.services.mail import imap
-    from ticketdesk.services.uow import is_database_unavailable
+    from ticketdesk.core.uow import is_database_unavailable
 
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -340,7 +341,7 @@ def scheduler_run() -> None:
 def scheduler_status() -> None:
     """Show which process holds the scheduler lease, and until when."""
     from ticketdesk import scheduler as background
-    from ticketdesk.services import lease
+    from ticketdesk.core import lease
 
     held = lease.current(background.LEASE_NAME)
     if held is None:

@@ -66,34 +66,20 @@ from ticketdesk.models import (
     User,
     team_members,
 )
-from ticketdesk.services import (
-    categories,
-    counters,
-    ledger,
-    notifications,
-    playbook_defaults,
-    playbooks,
-    routing,
-    routing_rules,
-    sla,
-)
+from ticketdesk.services.tickets import categories
+from ticketdesk.core import counters
+from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.notifications import notifications
+from ticketdesk.services.playbooks import shipped as playbook_defaults
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.routing import engine as routing
+from ticketdesk.services.routing import rules as routing_rules
+from ticketdesk.services.sla import clocks as sla
 from ticketdesk import demo_recovery
-from ticketdesk.services import loyalty
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.playbook_defaults import (
-    ACCOUNT_MANAGER,
-    ACKNOWLEDGE_PRESSURE,
-    BRIEF_MANAGER,
-    CONFIRM,
-    GOODWILL,
-    LEAD_OWNS,
-    LISTEN,
-    MAKE_WHOLE,
-    NEXT_CONTACT,
-    OFFER_HELP,
-    ROOT_CAUSE,
-)
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.recovery import loyalty
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.playbooks.shipped import ACCOUNT_MANAGER, ACKNOWLEDGE_PRESSURE, BRIEF_MANAGER, CONFIRM, GOODWILL, LEAD_OWNS, LISTEN, MAKE_WHOLE, NEXT_CONTACT, OFFER_HELP, ROOT_CAUSE
+from ticketdesk.core.uow import unit_of_work
 
 DEMO_URL = "http://127.0.0.1:5000"
 DEMO_PASSWORD = "ticketdesk-demo"
@@ -1097,7 +1083,7 @@ class _Timeline:
                 self.tick(GOODWILL, at, actor)  # puts the goodwill on the ledger ...
                 if ledger.totals(ticket).goodwill <= 0:  # ... unless it was ticked before
                     self.remedy(RemedyKind.GOODWILL, at, actor)
-        ticket_service._set_status(ticket, target, actor=actor, now=at,
+        workflow.move(ticket, target, actor=actor, now=at,
                                    by_customer=by_customer)
         self.last_change = at
 

@@ -37,8 +37,9 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import events, surveys
-from ticketdesk.services.recovery_rules import desk_date
+from ticketdesk.services import timeline as events
+from ticketdesk.services.recovery import surveys
+from ticketdesk.core.clock import desk_date
 
 HISTORY_DAYS = 540
 RECOVERY_EFFECT_DAYS = 120

@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 
 from ticketdesk.extensions import db
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.core.errors import DomainError, PermissionDenied
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -26,7 +26,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from ticketdesk.database import utcnow
-from ticketdesk.services import lease, loyalty, notifications, outbox, recovery_rules, sla
+from ticketdesk.core import lease
+from ticketdesk.services.recovery import loyalty
+from ticketdesk.services.notifications import notifications
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.core import clock as clock_module
 from ticketdesk.services.mail import imap, inbound
 
 log = logging.getLogger("ticketdesk.scheduler")
@@ -103,7 +108,7 @@ class OncePerDeskDay:
     def __call__(self, now: datetime, fence: LeaseFence | None = None) -> str:
         last_days: dict[int, date] = current_app.extensions.setdefault(
             "ticketdesk_daily_jobs", {})
-        day = recovery_rules.desk_date(now)
+        day = clock_module.desk_date(now)
         if last_days.get(id(self)) == day:
             return f"already ran for {day.isoformat()}"
         summary = self.run(now)

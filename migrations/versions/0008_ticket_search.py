@@ -2,7 +2,7 @@
 
 The search finds tickets whose subject or description holds every word as a substring,
 ignoring ASCII case; without an index that reads the text of every ticket (50-60 ms of
-SQL for each search at 100,000 tickets). What ticketdesk/services/search.py describes, as it was when this
+SQL for each search at 100,000 tickets). What ticketdesk/services/tickets/search.py describes, as it was when this
 revision was written (tests/test_search.py checks that it still makes the same objects):
 
 - SQLite: an FTS5 table with the trigram tokenizer, filled from the tickets, and

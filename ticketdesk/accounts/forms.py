@@ -6,7 +6,7 @@ from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ticketdesk.models import EngagementSegment
-from ticketdesk.services.segments import REASON_MAX
+from ticketdesk.services.recovery.segments import REASON_MAX
 from ticketdesk.tickets.forms import _int_or_none, enum_choices
 
 

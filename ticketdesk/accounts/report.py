@@ -16,11 +16,11 @@ from wtforms.validators import Optional
 from ticketdesk.core.inputs import BoundedDateField
 from ticketdesk.accounts.views import bp
 from ticketdesk.database import utcnow
-from ticketdesk.security import roles_required
-from ticketdesk.services import outcomes as outcome_service
-from ticketdesk.services.errors import DomainError
-from ticketdesk.services.outcomes import CompensationBand, Rate, Verdict
-from ticketdesk.services.recovery_rules import desk_date
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.recovery import outcomes as outcome_service
+from ticketdesk.core.errors import DomainError
+from ticketdesk.services.recovery.outcomes import CompensationBand, Rate, Verdict
+from ticketdesk.core.clock import desk_date
 from ticketdesk.templating import LABELS
 
 DEFAULT_DAYS = 365

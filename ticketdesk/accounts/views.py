@@ -8,10 +8,12 @@ from ticketdesk.core import inputs
 from ticketdesk.accounts.forms import AccountFilterForm, SegmentOverrideForm
 from ticketdesk.database import utcnow
 from ticketdesk.models import EngagementSegment
-from ticketdesk.security import roles_required
-from ticketdesk.services import access, recovery_rules, segments
-from ticketdesk.services import accounts as account_service
-from ticketdesk.services.errors import DomainError
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.people import access
+from ticketdesk.services.recovery import segments
+from ticketdesk.core import clock
+from ticketdesk.services.recovery import accounts as account_service
+from ticketdesk.core.errors import DomainError
 
 bp = Blueprint("accounts", __name__)
 
@@ -31,7 +33,7 @@ def index():
     page_no = inputs.page_arg()
     page = account_service.my_accounts(
         current_user, manager_id=manager_id, page=page_no, per_page=PER_PAGE,
-        today=recovery_rules.desk_date(utcnow()))
+        today=clock.desk_date(utcnow()))
     args = {"manager": manager_id} if manager_id else {}
     if page.page > page.pages:
         return redirect(url_for("accounts.index", page=page.pages, **args))
@@ -74,7 +76,7 @@ def set_segment(customer_id: int):
 
 
 def _render_detail(customer, form):
-    account = account_service.history(customer, today=recovery_rules.desk_date(utcnow()))
+    account = account_service.history(customer, today=clock.desk_date(utcnow()))
     linked = {entry.ticket.id for entry in account.timeline
               if entry.kind == "complaint" and access.can_view_ticket(current_user, entry.ticket)}
     return render_template(

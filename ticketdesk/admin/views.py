@@ -17,11 +17,11 @@ from ticketdesk.core import inputs
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Category, MailPurpose, OutboxState, Role, Team, Ticket, User
-from ticketdesk.security import roles_required
-from ticketdesk.services import categories as category_service
-from ticketdesk.services import outbox as outbox_service
-from ticketdesk.services import users as user_service
-from ticketdesk.services.errors import DomainError, NotFound
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.tickets import categories as category_service
+from ticketdesk.services.notifications import outbox as outbox_service
+from ticketdesk.services.people import users as user_service
+from ticketdesk.core.errors import DomainError, NotFound
 from ticketdesk.services.mail import inbound as inbound_mail
 
 bp = Blueprint("admin", __name__)

@@ -7,9 +7,9 @@ from flask_login import current_user
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Remedy, Role
-from ticketdesk.security import roles_required
-from ticketdesk.services import ledger as ledger_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.ledger import remedies as ledger_service
+from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.tickets.forms import RemedyDecisionForm
 
 bp = Blueprint("approvals", __name__)

@@ -18,12 +18,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ticketdesk.auth.forms import AwayForm, EmailChoicesForm, LoginForm, PasswordForm, SettingsForm
 from ticketdesk.database import utcnow
 from ticketdesk.models import WORKING_ROLES, AwayReason, NotificationKind
-from ticketdesk.security import client_address, home_endpoint, roles_required, safe_next
-from ticketdesk.services import availability, sessions
-from ticketdesk.services import notifications as notification_service
-from ticketdesk.services import outbox
-from ticketdesk.services import users as user_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.core.security import client_address, home_endpoint, roles_required, safe_next
+from ticketdesk.services.people import availability
+from ticketdesk.services.people import sessions
+from ticketdesk.services.notifications import notifications as notification_service
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.people import users as user_service
+from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("auth", __name__)

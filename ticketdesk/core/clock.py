@@ -67,3 +67,13 @@ def day_span(first: date, last: date, tz: "str | tzinfo | None") -> tuple[dateti
 def local_date(moment: datetime, tz: "str | tzinfo | None") -> date:
     """The calendar day of the aware ``moment`` in ``tz``."""
     return moment.astimezone(zone(tz)).date()
+
+
+def desk_day_start(day: date) -> datetime:
+    """The first moment of the desk's ``day`` (local midnight in the desk's zone)."""
+    return day_start(day, desk_zone())
+
+
+def desk_date(moment: datetime) -> date:
+    """The calendar day of ``moment`` where the desk is (orders carry days, not times)."""
+    return local_date(moment, desk_zone())

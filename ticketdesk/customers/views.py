@@ -15,15 +15,16 @@ from ticketdesk.customers.forms import (
 )
 from ticketdesk.database import utcnow
 from ticketdesk.models import CustomerTier, Role, Standing
-from ticketdesk.security import roles_required
-from ticketdesk.services import access, guards
-from ticketdesk.services import accounts as account_service
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import ledger as ledger_service
-from ticketdesk.services import orders as order_service
-from ticketdesk.services import queue as queue_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
-from ticketdesk.services.recovery_rules import desk_date
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.people import access
+from ticketdesk.services.tickets import guards
+from ticketdesk.services.recovery import accounts as account_service
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.ledger import remedies as ledger_service
+from ticketdesk.services.customers import orders as order_service
+from ticketdesk.services.tickets import queue as queue_service
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.clock import desk_date
 
 bp = Blueprint("customers", __name__)
 
@@ -178,7 +179,7 @@ def add_contact(customer_id: int):
 
 def _contact_choices(form: ContactEditForm) -> None:
     from babel import Locale
-    from ticketdesk.services.users import TIMEZONES
+    from ticketdesk.services.people.users import TIMEZONES
 
     desk_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     desk_zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]

@@ -7,7 +7,7 @@ markers, value labels and the table beside it keep it readable without colour.
 
 from dataclasses import dataclass, field
 
-from ticketdesk.services.dashboard import Group
+from ticketdesk.services.sla.dashboard import Group
 
 WIDTH, HEIGHT = 760, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 48, 16, 40

@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ticketdesk.models import Ticket
-from ticketdesk.services import dashboard
-from ticketdesk.services.dashboard import Figures, Group, Report, key_text, nearest_rank
-from ticketdesk.services.paging import Page
+from ticketdesk.services.sla import dashboard
+from ticketdesk.services.sla.dashboard import Figures, Group, Report, key_text, nearest_rank
+from ticketdesk.core.paging import Page
 from ticketdesk.templating import LABELS, duration_text
 
 

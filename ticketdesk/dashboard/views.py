@@ -20,9 +20,9 @@ from ticketdesk.core.csv_export import csv_response
 from ticketdesk.core.inputs import BoundedDateField, IntField, parse_id
 from ticketdesk.dashboard import chart, tables
 from ticketdesk.database import utcnow
-from ticketdesk.security import roles_required
-from ticketdesk.services import dashboard
-from ticketdesk.services.errors import DomainError
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.sla import dashboard
+from ticketdesk.core.errors import DomainError
 
 bp = Blueprint("dashboard", __name__)
 

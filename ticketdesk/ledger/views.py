@@ -11,9 +11,9 @@ from ticketdesk.core import clock
 from ticketdesk.core.inputs import BoundedDateField
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
-from ticketdesk.security import roles_required
-from ticketdesk.services import ledger as ledger_service
-from ticketdesk.services.errors import DomainError
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.ledger import remedies as ledger_service
+from ticketdesk.core.errors import DomainError
 
 bp = Blueprint("ledger", __name__)
 

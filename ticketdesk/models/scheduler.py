@@ -12,7 +12,7 @@ class SchedulerLease(db.Model):
     """A named lease held by one process until ``expires_at`` unless it renews it.
 
     ``holder`` is ``host:pid`` of the process (see ``ticketdesk.scheduler.holder_id``);
-    ``token`` tells one tenure of the lease from the next (see ``services.lease``).
+    ``token`` tells one tenure of the lease from the next (see ``core.lease``).
     """
 
     __tablename__ = "scheduler_leases"

@@ -101,7 +101,7 @@ class Ticket(TimestampMixin, db.Model):
         # The queues: a team's, a person's and everyone's open tickets. Each index also
         # holds the columns of the default order (due time, severity, received), and the
         # status one the team and assignee too, so a page's ids are sorted from the index
-        # alone, without reading thousands of tickets (services/queue.py: list_tickets).
+        # alone, without reading thousands of tickets (services/tickets/queue.py: list_tickets).
         sa.Index("ix_tickets_team_queue", "team_id", "status", "sla_due_at", "severity",
                  "created_at"),
         sa.Index("ix_tickets_assignee_queue", "assignee_id", "status", "sla_due_at",
@@ -111,7 +111,7 @@ class Ticket(TimestampMixin, db.Model):
         # A customer's earlier tickets in a category (repeat failures, ledger).
         sa.Index("ix_tickets_customer_category", "customer_id", "category_id", "created_at"),
         # The service-level dashboard: every column its figures read, so a period's tickets
-        # are counted from this index alone (services/dashboard.py).
+        # are counted from this index alone (services/sla/dashboard.py).
         sa.Index("ix_tickets_report", *REPORT_COLUMNS),
     )
 

@@ -6,7 +6,7 @@ from flask import g
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from ticketdesk.services import notifications as notification_service
+from ticketdesk.services.notifications import notifications as notification_service
 
 log = logging.getLogger(__name__)
 

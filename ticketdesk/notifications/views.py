@@ -10,10 +10,10 @@ from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Notification, NotificationKind, Role, Ticket
 from ticketdesk.notifications.context import unread_notifications
-from ticketdesk.security import safe_next
-from ticketdesk.services import access
-from ticketdesk.services import notifications as notification_service
-from ticketdesk.services.errors import NotFound
+from ticketdesk.core.security import safe_next
+from ticketdesk.services.people import access
+from ticketdesk.services.notifications import notifications as notification_service
+from ticketdesk.core.errors import NotFound
 
 bp = Blueprint("notifications", __name__)
 bp.app_context_processor(unread_notifications)

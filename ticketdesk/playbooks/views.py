@@ -15,11 +15,11 @@ from ticketdesk.playbooks.forms import (
     PLAYBOOK_LABELS,
     PlaybookForm,
 )
-from ticketdesk.security import roles_required
-from ticketdesk.services import categories as category_service
-from ticketdesk.services import playbook_admin
-from ticketdesk.services.errors import DomainError
-from ticketdesk.services.playbooks import CONDITION_KEYS, PlaybookSpec, StepSpec
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.tickets import categories as category_service
+from ticketdesk.services.playbooks import admin as playbook_admin
+from ticketdesk.core.errors import DomainError
+from ticketdesk.services.playbooks.engine import CONDITION_KEYS, PlaybookSpec, StepSpec
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("playbooks", __name__)

@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ticketdesk.core.inputs import choice_id
-from ticketdesk.services import surveys
+from ticketdesk.services.recovery import surveys
 
 
 class ComplaintForm(FlaskForm):

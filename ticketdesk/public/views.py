@@ -5,16 +5,12 @@ from flask_babel import gettext as _
 
 from ticketdesk.database import utcnow
 from ticketdesk.public.forms import ComplaintForm, FollowUpForm, SurveyForm
-from ticketdesk.services import categories as category_service
-from ticketdesk.services import surveys as survey_service
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services.errors import DomainError, RateLimited
-from ticketdesk.services.surveys import (
-    SurveyAnswered,
-    SurveyClosed,
-    SurveyNotFound,
-    SurveySuperseded,
-)
+from ticketdesk.services.tickets import categories as category_service
+from ticketdesk.services.recovery import surveys as survey_service
+from ticketdesk.services.tickets import intake
+from ticketdesk.services.tickets import conversation
+from ticketdesk.core.errors import DomainError, RateLimited
+from ticketdesk.services.recovery.surveys import SurveyAnswered, SurveyClosed, SurveyNotFound, SurveySuperseded
 
 bp = Blueprint("public", __name__)
 
@@ -33,8 +29,8 @@ def complain():
             # A bot filled the hidden field: answer like a success, store nothing.
             return render_template("public/received.html", submitted=False), 200
         try:
-            receipt = ticket_service.receive_public_complaint(
-                complaint=ticket_service.PublicComplaint(
+            receipt = intake.receive_public_complaint(
+                complaint=intake.PublicComplaint(
                     name=form.name.data, email=form.email.data, company=form.company.data or "",
                     order_reference=form.order_reference.data or "",
                     description=form.description.data, category_id=form.category_id.data or None),
@@ -66,7 +62,7 @@ def received():
     token = last.get("token")
     if isinstance(token, str):
         try:
-            ticket = ticket_service.ticket_by_token(token)
+            ticket = conversation.ticket_by_token(token)
         except DomainError:
             return redirect(url_for("public.complain"))
         return render_template("public/received.html", reference=ticket.reference,
@@ -78,12 +74,12 @@ def received():
 
 @bp.route("/complain/t/<token>", methods=["GET", "POST"])
 def follow(token: str):
-    ticket = ticket_service.ticket_by_token(token)
+    ticket = conversation.ticket_by_token(token)
     form = FollowUpForm()
     status = 200
     if form.validate_on_submit():
         try:
-            ticket_service.log_customer_message(ticket, actor=None, body=form.body.data,
+            conversation.log_customer_message(ticket, actor=None, body=form.body.data,
                                                 now=utcnow(), ip=_client_ip(),
                                                 uploads=request.files.getlist(form.attachments.name))
         except DomainError as exc:
@@ -92,7 +88,7 @@ def follow(token: str):
             status = exc.status_code if isinstance(exc, RateLimited) else 200
         else:
             return redirect(url_for("public.follow", token=token, sent=1))
-    events = ticket_service.timeline(ticket, public_only=True)
+    events = conversation.timeline(ticket, public_only=True)
     survey = survey_service.latest_for([ticket.id]).get(ticket.id)
     survey_token = (survey_service.token_for(survey)
                     if survey_service.is_open(survey, now=utcnow()) else None)

@@ -1,6 +1,6 @@
 """Forms of the recovery screens: the rules (team leads and admins) and the loyalty filter.
 
-Forms check shape only; the bounds of every number live in ``services.recovery_rules``.
+Forms check shape only; the bounds of every number live in ``services.recovery.rules``.
 """
 
 from flask_babel import lazy_gettext as _l

@@ -8,11 +8,11 @@ from ticketdesk.core import inputs
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
 from ticketdesk.recovery.forms import RulesForm
-from ticketdesk.security import roles_required
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import loyalty as loyalty_service
-from ticketdesk.services import recovery_rules
-from ticketdesk.services.errors import DomainError
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.recovery import loyalty as loyalty_service
+from ticketdesk.services.recovery import rules as rules_module
+from ticketdesk.core.errors import DomainError
 
 bp = Blueprint("recovery", __name__)
 
@@ -27,21 +27,21 @@ def _show_error(form, exc: DomainError) -> None:
         field.errors = list(field.errors) + [str(exc)]
 
 
-def _rules_data(form: RulesForm) -> recovery_rules.RulesData:
-    return recovery_rules.RulesData(**{
+def _rules_data(form: RulesForm) -> rules_module.RulesData:
+    return rules_module.RulesData(**{
         name: (bool(form[name].data) if form[name].type == "BooleanField" else form[name].data)
-        for name in recovery_rules.RulesData.__dataclass_fields__})
+        for name in rules_module.RulesData.__dataclass_fields__})
 
 
 @bp.route("/rules", methods=["GET", "POST"])
-@roles_required(*recovery_rules.EDITOR_ROLES)
+@roles_required(*rules_module.EDITOR_ROLES)
 def rules():
-    saved = recovery_rules.current()
+    saved = rules_module.current()
     form = RulesForm(obj=saved)
     status = 200
     if form.validate_on_submit():
         try:
-            recovery_rules.update(_rules_data(form), actor=current_user)
+            rules_module.update(_rules_data(form), actor=current_user)
         except DomainError as exc:
             _show_error(form, exc)
             status = 400
@@ -52,7 +52,7 @@ def rules():
     elif form.is_submitted():
         status = 400
     return render_template("recovery/rules.html", form=form, saved=saved,
-                           limits=recovery_rules.limits()), status
+                           limits=rules_module.limits()), status
 
 
 @bp.route("/loyalty")
@@ -69,4 +69,4 @@ def loyalty():
                                           now=utcnow())
     return render_template("recovery/loyalty.html", follow_up=follow_up, managers=managers,
                            manager_id=manager_id,
-                           retention_days=recovery_rules.current().retention_window_days)
+                           retention_days=rules_module.current().retention_window_days)

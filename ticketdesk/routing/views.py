@@ -35,16 +35,17 @@ from ticketdesk.routing.forms import (
     MoveForm,
     RuleForm,
 )
-from ticketdesk.security import roles_required
-from ticketdesk.services import access, counters
-from ticketdesk.services import availability as availability_service
-from ticketdesk.services import categories as category_service
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import routing
-from ticketdesk.services import routing_rules
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services import users as user_service
-from ticketdesk.services.errors import DomainError, PermissionDenied
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.people import access
+from ticketdesk.core import counters
+from ticketdesk.services.people import availability as availability_service
+from ticketdesk.services.tickets import categories as category_service
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.routing import engine as routing
+from ticketdesk.services.routing import rules as routing_rules
+from ticketdesk.services.tickets import assignment
+from ticketdesk.services.people import users as user_service
+from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("routing", __name__)
@@ -222,7 +223,7 @@ def _rule_choices(form: RuleForm) -> None:
     form.assignee_id.choices = [("", _("Nobody"))] + [
         (u.id, _("%(name)s (%(teams)s)", name=u.name, teams=", ".join(t.name for t in u.teams))
          if u.teams else u.name)
-        for u in ticket_service.assignable_users()]
+        for u in assignment.assignable_users()]
 
 
 def _form_data(rule: RoutingRule) -> dict:
@@ -444,7 +445,7 @@ def reroute():
         flash(_("Choose the tickets to re-route."), "danger")
         return redirect(url_for("routing.availability"))
     try:
-        count = ticket_service.reroute_many(list(form.ticket_ids.data or []),
+        count = assignment.reroute_many(list(form.ticket_ids.data or []),
                                             actor=current_user, now=utcnow())
     except PermissionDenied:
         raise

@@ -12,10 +12,10 @@ from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import BusinessCalendar, SlaPolicy
 from ticketdesk.sla_admin.forms import WEEKDAYS, CalendarForm, DefaultForm, PolicyForm
-from ticketdesk.security import roles_required
-from ticketdesk.services import sla_admin
-from ticketdesk.services.errors import DomainError, PermissionDenied
-from ticketdesk.services.sla_admin import CalendarData, PolicyData
+from ticketdesk.core.security import roles_required
+from ticketdesk.services.sla import admin as sla_admin
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.services.sla.admin import CalendarData, PolicyData
 from ticketdesk.templating import LABELS, duration_text
 
 bp = Blueprint("sla_admin", __name__)

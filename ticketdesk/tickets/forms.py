@@ -35,7 +35,7 @@ from ticketdesk.models import (
     TicketKind,
     TicketStatus,
 )
-from ticketdesk.services import money
+from ticketdesk.core import money
 from ticketdesk.templating import LABELS
 
 

@@ -41,25 +41,32 @@ from ticketdesk.models import (
     TicketStatus,
     WORKING_ROLES,
 )
-from ticketdesk.security import roles_required
+from ticketdesk.core.security import roles_required
 from ticketdesk.routing.views import away_text
-from ticketdesk.services import access, attachments as attachment_service
-from ticketdesk.services import availability as availability_service
-from ticketdesk.services import guards
-from ticketdesk.services import ledger as ledger_service
-from ticketdesk.services import playbooks as playbook_service
-from ticketdesk.services import categories as category_service
-from ticketdesk.services import customers as customer_service
-from ticketdesk.services import queue as queue_service
-from ticketdesk.services import review as review_service
-from ticketdesk.services import sla as sla_service
-from ticketdesk.services import surveys as survey_service
-from ticketdesk.services import tickets as ticket_service
-from ticketdesk.services import users as user_service
-from ticketdesk.services.errors import Conflict, DomainError, PermissionDenied
+from ticketdesk.services.people import access
+from ticketdesk.services.tickets import attachments as attachment_service
+from ticketdesk.services.people import availability as availability_service
+from ticketdesk.services.tickets import guards
+from ticketdesk.services.ledger import remedies as ledger_service
+from ticketdesk.services.playbooks import engine as playbook_service
+from ticketdesk.services.tickets import categories as category_service
+from ticketdesk.services.customers import customers as customer_service
+from ticketdesk.services.tickets import queue as queue_service
+from ticketdesk.services.tickets import review as review_service
+from ticketdesk.services.sla import clocks as sla_service
+from ticketdesk.services.recovery import surveys as survey_service
+from ticketdesk.services.tickets import assignment as ticket_assignment
+from ticketdesk.services.tickets import intake as ticket_intake
+from ticketdesk.models import Channel
+from ticketdesk.services.tickets import lifecycle
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import workflow
+from ticketdesk.services.tickets import editing
+from ticketdesk.services.people import users as user_service
+from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.services.mail import inbound as inbound_mail
-from ticketdesk.services.mail import outgoing as outgoing_mail
-from ticketdesk.services.mail import recipients as mail_recipients
+from ticketdesk.services.notifications import outgoing as outgoing_mail
+from ticketdesk.services.notifications import recipients as mail_recipients
 from ticketdesk.templating import LABELS
 from ticketdesk.tickets.forms import (
     STATUS_FILTERS,
@@ -163,7 +170,7 @@ def queue():
         (str(i), n) for i, n in category_service.category_choices()]
     form.team.choices = [("", _("Any team"))] + [(str(i), n) for i, n in user_service.team_choices()]
     form.assignee.choices = [("", _("Anyone")), ("none", _("Unassigned"))] + [
-        (str(i), name) for i, name in ticket_service.assignable_choices()]
+        (str(i), name) for i, name in ticket_assignment.assignable_choices()]
     form.sort.choices = [("", _("Default: time left, or newest first for a search"))] + [
         (s.value, label) for s, label in SORT_LABELS.items()]
     flt = _parse_filter(form)
@@ -189,7 +196,7 @@ def _new_ticket_choices(form: NewTicketForm) -> None:
         (i, n) for i, n in customer_service.customer_choices()]
     form.category_id.choices = category_service.category_choices()
     form.team_id.choices = [("", _("No team yet"))] + user_service.team_choices()
-    form.assignee_id.choices = [("", _("Nobody yet"))] + ticket_service.assignable_choices()
+    form.assignee_id.choices = [("", _("Nobody yet"))] + ticket_assignment.assignable_choices()
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -210,7 +217,7 @@ def new():
             name=form.contact_name.data or "", email=form.contact_email.data,
             phone=form.contact_phone.data or "") if form.contact_name.data else None
         try:
-            ticket = ticket_service.log_complaint(
+            ticket = ticket_intake.log_complaint(
                 actor=current_user, now=utcnow(),
                 fields=_ticket_fields(form),
                 customer_id=form.customer_id.data, new_customer=new_customer, contact=contact,
@@ -226,10 +233,10 @@ def new():
     return render_template("tickets/new.html", form=form)
 
 
-def _ticket_fields(form: NewTicketForm) -> ticket_service.TicketFields:
-    return ticket_service.TicketFields(
+def _ticket_fields(form: NewTicketForm) -> ticket_intake.TicketFields:
+    return ticket_intake.TicketFields(
         subject=form.subject.data or "", description=form.description.data or "",
-        channel=ticket_service.Channel(form.channel.data), kind=TicketKind(form.kind.data),
+        channel=Channel(form.channel.data), kind=TicketKind(form.kind.data),
         category_id=form.category_id.data, severity=Severity(form.severity.data),
         order_reference=form.order_reference.data or "", currency=form.currency.data or "",
         order_value=form.order_value.data, claimed_loss=form.claimed_loss.data,
@@ -337,7 +344,7 @@ def _prefilled_remedy_form(ticket: Ticket,
 
 def _set_choices(ticket: Ticket, forms: dict) -> None:
     """Fill the select choices of whichever of the page's forms are in ``forms``."""
-    allowed = ticket_service.allowed_statuses(ticket)
+    allowed = lifecycle.allowed_statuses(ticket)
     if "status_form" in forms:
         forms["status_form"].status.choices = [("", _("Move to…"))] + [
             (s.value, LABELS["status"][s]) for s in allowed]
@@ -347,7 +354,7 @@ def _set_choices(ticket: Ticket, forms: dict) -> None:
     if "assign_form" in forms:
         forms["assign_form"].team_id.choices = [("", _("No team"))] + user_service.team_choices()
         forms["assign_form"].assignee_id.choices = [("", _("Nobody"))] + \
-            ticket_service.assignable_choices()
+            ticket_assignment.assignable_choices()
     if "details_form" in forms:
         forms["details_form"].category_id.choices = category_service.category_choices(
             include_id=ticket.category_id)
@@ -370,7 +377,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
     can_work = access.can_work_ticket(current_user, ticket)
     forms = _forms_for(ticket, given, suggestion, can_work=can_work)
     assignee = ticket.assignee
-    watchers = ticket_service.watchers(ticket)
+    watchers = ticket_assignment.watchers(ticket)
     satisfaction = survey_service.latest_for([ticket.id]).get(ticket.id)
     return render_template(
         "tickets/detail.html",
@@ -380,7 +387,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         watching=any(w.user_id == current_user.id for w in watchers),
         assignee_away=away_text(assignee) if assignee is not None
         and assignee.is_away(utcnow()) else None,
-        events=ticket_service.timeline(ticket),
+        events=conversation.timeline(ticket),
         checklist=playbook_service.checklist(ticket, user=current_user, now=utcnow()),
         switch_offer=playbook_service.suggested_switch(ticket) if can_work else None,
         suggestion=suggestion,
@@ -451,7 +458,7 @@ def _uploads(form):
 @roles_required(*WORKING_ROLES)
 def reply(ticket_id: int):
     def action(ticket, form):
-        return ticket_service.reply(
+        return conversation.reply(
             ticket, actor=current_user, body=form.body.data, now=utcnow(),
             expected_version=form.expected_version,
             status_after=TicketStatus(form.status_after.data) if form.status_after.data else None,
@@ -506,7 +513,7 @@ def resend_link(ticket_id: int):
 @roles_required(*VIEW_ROLES)
 def note(ticket_id: int):
     def action(ticket, form):
-        ticket_service.add_note(ticket, actor=current_user, body=form.body.data, now=utcnow(),
+        conversation.add_note(ticket, actor=current_user, body=form.body.data, now=utcnow(),
                                 uploads=_uploads(form))
         _warn_labels(form.body.data)
     return _act(ticket_id, NoteForm, "note_form", action, _("Internal note added."), "body",
@@ -517,7 +524,7 @@ def note(ticket_id: int):
 @roles_required(*VIEW_ROLES)
 def attach(ticket_id: int):
     def action(ticket, form):
-        ticket_service.add_attachments(ticket, actor=current_user, now=utcnow(),
+        conversation.add_attachments(ticket, actor=current_user, now=utcnow(),
                                        uploads=_uploads(form))
     return _act(ticket_id, AttachForm, "attach_form", action, _("Files added."), "attachments",
                 work=False)
@@ -527,7 +534,7 @@ def attach(ticket_id: int):
 @roles_required(*WORKING_ROLES)
 def customer_message(ticket_id: int):
     def action(ticket, form):
-        ticket_service.log_customer_message(ticket, actor=current_user, body=form.body.data,
+        conversation.log_customer_message(ticket, actor=current_user, body=form.body.data,
                                             now=utcnow(), uploads=_uploads(form))
     return _act(ticket_id, CustomerMessageForm, "message_form", action,
                 _("Customer message logged."), "body")
@@ -537,7 +544,7 @@ def customer_message(ticket_id: int):
 @roles_required(*WORKING_ROLES)
 def status(ticket_id: int):
     def action(ticket, form):
-        ticket_service.change_status(ticket, actor=current_user, status=TicketStatus(form.status.data),
+        workflow.change_status(ticket, actor=current_user, status=TicketStatus(form.status.data),
                                      expected_version=form.expected_version, now=utcnow())
     return _act(ticket_id, StatusForm, "status_form", action, _("Status changed."), "status")
 
@@ -546,7 +553,7 @@ def status(ticket_id: int):
 @roles_required(*WORKING_ROLES)
 def assign(ticket_id: int):
     def action(ticket, form):
-        ticket_service.assign(ticket, actor=current_user, team_id=form.team_id.data,
+        ticket_assignment.assign(ticket, actor=current_user, team_id=form.team_id.data,
                               assignee_id=form.assignee_id.data,
                               expected_version=form.expected_version, now=utcnow())
     return _act(ticket_id, AssignForm, "assign_form", action, _("Assignment saved."), "assignee_id")
@@ -556,7 +563,7 @@ def assign(ticket_id: int):
 @roles_required(*WORKING_ROLES)
 def take(ticket_id: int):
     def action(ticket, form):
-        ticket_service.assign_to_me(ticket, actor=current_user,
+        ticket_assignment.assign_to_me(ticket, actor=current_user,
                                     expected_version=form.expected_version, now=utcnow())
     return _act(ticket_id, TakeForm, "take_form", action, _("The ticket is yours."), "version")
 
@@ -605,7 +612,7 @@ def review_move(ticket_id: int):
 @roles_required(*WORKING_ROLES)
 def reroute(ticket_id: int):
     def action(ticket, form):
-        return ticket_service.reroute(ticket, actor=current_user,
+        return ticket_assignment.reroute(ticket, actor=current_user,
                                       expected_version=form.expected_version, now=utcnow())
     return _act(ticket_id, RerouteForm, "reroute_form", action, _rerouted, "version")
 
@@ -614,7 +621,7 @@ def reroute(ticket_id: int):
 @roles_required(*VIEW_ROLES)
 def watch(ticket_id: int):
     def action(ticket, form):
-        ticket_service.watch(ticket, actor=current_user, now=utcnow())
+        ticket_assignment.watch(ticket, actor=current_user, now=utcnow())
     return _act(ticket_id, WatchForm, "watch_form", action,
                 _("You watch this ticket: it is in your “Watching” queue and its changes "
                   "notify you."), None, work=False)
@@ -624,7 +631,7 @@ def watch(ticket_id: int):
 @roles_required(*VIEW_ROLES)
 def unwatch(ticket_id: int):
     def action(ticket, form):
-        ticket_service.unwatch(ticket, actor=current_user)
+        ticket_assignment.unwatch(ticket, actor=current_user)
     return _act(ticket_id, WatchForm, "watch_form", action,
                 _("You no longer watch this ticket."), None, work=False)
 
@@ -633,9 +640,9 @@ def unwatch(ticket_id: int):
 @roles_required(*WORKING_ROLES)
 def details(ticket_id: int):
     def action(ticket, form):
-        ticket_service.update_details(
+        editing.update_details(
             ticket, actor=current_user, expected_version=form.expected_version, now=utcnow(),
-            changes=ticket_service.DetailChanges(
+            changes=editing.DetailChanges(
                 subject=form.subject.data or "", kind=TicketKind(form.kind.data),
                 category_id=form.category_id.data, severity=Severity(form.severity.data),
                 order_reference=form.order_reference.data or "", currency=form.currency.data or "",

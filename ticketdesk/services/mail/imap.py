@@ -29,7 +29,7 @@ from flask import current_app
 from ticketdesk.extensions import db
 from ticketdesk.models import InboundSource, InboundState
 from ticketdesk.services.mail import inbound
-from ticketdesk.services.uow import is_database_unavailable
+from ticketdesk.core.uow import is_database_unavailable
 
 log = logging.getLogger("ticketdesk.mail.imap")
 

@@ -38,24 +38,18 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services import (
-    attachments,
-    customers,
-    notifications,
-    ratelimit,
-    recovery_rules,
-    tickets,
-)
-from ticketdesk.services.errors import (
-    Conflict,
-    DomainError,
-    InvalidTransition,
-    NotFound,
-    PermissionDenied,
-)
+from ticketdesk.services.tickets import attachments
+from ticketdesk.services.customers import customers
+from ticketdesk.services.notifications import notifications
+from ticketdesk.core import ratelimit
+from ticketdesk.services.recovery import rules as rules_module
+from ticketdesk.services.tickets import common
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import intake as ticket_intake
+from ticketdesk.core.errors import Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied
 from ticketdesk.services.mail import parse as mail_parse
-from ticketdesk.services.outbox import clean_header
-from ticketdesk.services.uow import unit_of_work
+from ticketdesk.services.notifications.outbox import clean_header
+from ticketdesk.core.uow import unit_of_work
 
 log = logging.getLogger("ticketdesk.mail.inbound")
 
@@ -292,7 +286,7 @@ def _apply(parsed: mail_parse.ParsedMail, *, now: datetime, written: list) -> _O
         if ticket is None:
             return _Outcome(InboundState.IGNORED, _(
                 "An automatic message (%(why)s) about no ticket: nothing to do.", why=automated))
-        event = tickets._event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, via="email",
+        event = common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, via="email",
                                body=_automatic_note(parsed, automated))
         return _Outcome(InboundState.IGNORED, _(
             "An automatic message (%(why)s), recorded on %(reference)s without answering.",
@@ -327,7 +321,7 @@ def _to_ticket(parsed: mail_parse.ParsedMail, ticket: Ticket, *, now: datetime, 
             new, event)
     was = ticket.status
     checked, refused = _files(parsed.files)
-    event = tickets._customer_message(
+    event = conversation.customer_message(
         ticket, actor=None, body=_body_text(parsed, has_files=bool(checked)), now=now,
         checked=checked, written=written, via="email", quoted_body=_text(parsed.quoted))
     _refused_note(ticket, refused, now=now)
@@ -353,7 +347,7 @@ def _takes_answers(ticket: Ticket, *, now: datetime) -> bool:
     if ticket.status is TicketStatus.CLOSED:
         return False
     if ticket.status is TicketStatus.RESOLVED and ticket.resolved_at is not None:
-        window = timedelta(days=recovery_rules.current().reopen_window_days)
+        window = timedelta(days=rules_module.current().reopen_window_days)
         return now - ticket.resolved_at <= window
     return True
 
@@ -399,25 +393,25 @@ def _open_ticket(parsed: mail_parse.ParsedMail, *, now: datetime, written: list,
                    sender=parsed.sender, customer=customer.name)
     checked, refused = _files(parsed.files)
     description = _body_text(parsed, has_files=bool(checked))
-    fields = tickets.TicketFields(
+    fields = ticket_intake.TicketFields(
         subject=_subject(parsed, description), description=description,
         channel=Channel.EMAIL, kind=TicketKind.COMPLAINT,
-        category_id=tickets._fallback_category().id, severity=Severity.P3,
+        category_id=ticket_intake.fallback_category().id, severity=Severity.P3,
         currency=cfg["DEFAULT_CURRENCY"])
-    ticket = tickets._new_ticket(fields=fields, customer=customer, contact=contact, actor=None,
+    ticket = ticket_intake.new_ticket(fields=fields, customer=customer, contact=contact, actor=None,
                                  team=None, assignee=None, now=now)
     ticket.review_reason = review[:255]
     ticket.related_ticket = related
-    created = tickets._event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
+    created = common.event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
                              body=description, new=Channel.EMAIL.value, via="email",
                              quoted_body=_text(parsed.quoted))
-    tickets._attach(ticket, created, checked, None, written)
+    common.attach(ticket, created, checked, None, written)
     _refused_note(ticket, refused, now=now)
     if related is not None:
-        tickets._event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body=_(
+        common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body=_(
             "This e-mail named %(reference)s (%(status)s); it was opened as a ticket of its own.",
             reference=related.reference, status=related.status.value))
-    tickets._after_intake(ticket, actor=None, now=now, acknowledge=acknowledge,
+    ticket_intake.after_intake(ticket, actor=None, now=now, acknowledge=acknowledge,
                           answers=parsed.message_id)
     return ticket, created
 
@@ -442,8 +436,8 @@ def _subject(parsed: mail_parse.ParsedMail, description: str) -> str:
     if not subject:
         first = description.splitlines()[0].strip() if description.strip() else ""
         subject = first or _("E-mail from %(sender)s", sender=parsed.sender)
-    return subject if len(subject) <= tickets.SUBJECT_MAX else (
-        subject[:tickets.SUBJECT_MAX - 1].rstrip() + "…")
+    return subject if len(subject) <= common.SUBJECT_MAX else (
+        subject[:common.SUBJECT_MAX - 1].rstrip() + "…")
 
 
 def _text(value: str | None) -> str:
@@ -456,9 +450,9 @@ def _body_text(parsed: mail_parse.ParsedMail, *, has_files: bool) -> str:
     if not text:
         return _("(The e-mail has no text; see its files.)") if has_files else _(
             "(The e-mail has no text.)")
-    if len(text) > tickets.BODY_MAX:
+    if len(text) > common.BODY_MAX:
         marker = "\n\n" + _("[Cut here: the whole message is kept with the received mail.]")
-        text = text[:tickets.BODY_MAX - len(marker)].rstrip() + marker
+        text = text[:common.BODY_MAX - len(marker)].rstrip() + marker
     return text
 
 
@@ -504,7 +498,7 @@ def _files(items) -> tuple[list, list[str]]:
 
 def _refused_note(ticket: Ticket, refused: list[str], *, now: datetime) -> None:
     if refused:
-        tickets._event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body="\n".join(
+        common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body="\n".join(
             [_("Files in the e-mail that were not accepted (the received mail keeps them):"),
              *(f"- {line}" for line in refused)]))
 
@@ -537,7 +531,7 @@ def _bounce(parsed: mail_parse.ParsedMail, *, now: datetime) -> _Outcome:
     if ticket is None:
         return _Outcome(InboundState.BOUNCE, _("The e-mail to %(address)s came back: %(why)s",
                                                address=recipient, why=why))
-    event = tickets._event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, via="email",
+    event = common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, via="email",
                            body=_("The e-mail “%(subject)s” to %(address)s came back: %(why)s",
                                   subject=message.subject, address=recipient, why=why))
     author = None
@@ -641,7 +635,7 @@ def release(mail_id: int, *, actor: User, now: datetime,
                 outcome = _Outcome(InboundState.APPLIED, _("New ticket %(reference)s.",
                                                            reference=ticket.reference),
                                    ticket, event)
-            tickets._event(outcome.ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=_(
+            common.event(outcome.ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=_(
                 "E-mail from %(sender)s released from held mail by %(name)s. It was held "
                 "because: %(reason)s", sender=parsed.sender, name=actor.name,
                 reason=mail.reason or "—"))

@@ -15,13 +15,14 @@ bulk inserts with precomputed ticket ids and commits per batch; it is a CLI load
 action, so it does not run as one unit of work.
 
 Public functions, in the order ``flask demo-data`` calls them. None of them runs inside the
-caller's transaction: each commits its own work.
+caller's transaction: those that write commit their own work.
 
 - ``load_demo(now=, seed=)``: the demo set, into an empty database, in one unit of work; then,
   as on a live desk, the overdue-step reminders, the service-level sweep and the daily loyalty
   job run, each in its own. Returns a summary.
-- ``mail.load(now=)``: today's mailbox, taken in through the desk's e-mail intake, one
-  transaction per message as for real mail. Returns a one-line summary.
+- ``mail.load(now=)``: today's mailbox, taken in through the desk's e-mail intake, which
+  stores and then acts on each message in transactions of its own, as for real mail. Returns a
+  one-line summary.
 - ``generate_bulk(count=, now=, seed=)``: bulk tickets, committed per batch of ``BULK_BATCH``.
   Returns (seconds taken, tickets written).
 - ``logins_text()``: the demo logins to print; reads nothing from the database.
@@ -39,8 +40,8 @@ The modules, by what they hold:
 - ``bulk``: the bulk generator.
 - ``mail``: the demo mailbox.
 
-``timeline``, ``stories``, ``generic`` and ``recovery.load`` only add to the session: they run
-inside ``load_demo``'s unit of work and never commit.
+``stories`` and ``generic`` only build drafts; ``timeline`` and ``recovery.load`` add to the
+session inside ``load_demo``'s unit of work and never commit.
 """
 
 from ticketdesk.demo.bulk import generate_bulk

@@ -231,7 +231,7 @@ def _demo_customers(rng: random.Random, staff: dict[str, User],
         db.session.add(customer)
         for name, email, phone in spec.contacts:
             email = email.lower()
-            if email in emails:  # pragma: no cover - guards the data above
+            if email in emails:  # pragma: no cover - guards the data in content
                 raise RuntimeError(f"Duplicate demo contact e-mail {email}")
             emails.add(email)
             db.session.add(Contact(customer=customer, name=name, email=email, phone=phone,

@@ -78,7 +78,7 @@ TARGETS = {
 PAGES = ("queue", "ticket", "search", "dashboard")
 
 # Words from the bulk tickets' subjects and descriptions (see the text pools in
-# ticketdesk/demo.py): common ones, rare ones, and two words that must both match.
+# ticketdesk/demo/bulk.py): common ones, rare ones, and two words that must both match.
 SEARCH_TERMS = ("damaged", "invoice", "refund", "tracking", "warranty", "driver",
                 "leaking", "interface", "carton missing", "wrong colour")
 

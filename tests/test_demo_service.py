@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from ticketdesk import demo, demo_mail
+from ticketdesk import demo
+from ticketdesk.demo import content as demo_content
+from ticketdesk.demo import mail as demo_mail
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Category,
@@ -502,7 +504,7 @@ def test_cli_loads_demo_data_and_prints_the_logins(app):
 
     with app.app_context():
         assert _count(Ticket) == loaded
-        assert _count(User) == len(demo._STAFF)
+        assert _count(User) == len(demo_content.STAFF)
 
 
 def test_cli_bulk_option_appends_tickets(app):

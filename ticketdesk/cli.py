@@ -57,7 +57,7 @@ def demo_data(tickets: int | None, if_empty: bool, seed: int) -> None:
         click.echo("Database already has data; refusing to load the demo set twice.", err=True)
         sys.exit(1)
     elif not has_users:
-        from ticketdesk import demo_mail
+        from ticketdesk.demo import mail as demo_mail
 
         summary = demo.load_demo(now=now, seed=seed)
         click.echo(summary)

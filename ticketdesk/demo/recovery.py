@@ -1,6 +1,7 @@
 """Demo data for what happens after a recovery: orders, satisfaction answers, standing changes
-and a segment set by hand. ``demo.load_demo`` calls ``load`` once the tickets exist; the daily
-loyalty job then judges the recoveries from these rows as it would on a real desk.
+and a segment set by hand. ``demo.load_demo`` calls ``load`` once the tickets exist, inside its
+unit of work (``load`` only adds to the session); the daily loyalty job then judges the
+recoveries from these rows as it would on a real desk.
 
 Buying is simulated per customer, day by day over 18 months, from a rate that fits the
 account (its tier, whether it is a business) and a pattern: steady, falling off, or low and

@@ -7,7 +7,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 # The web server listens on HOST:PORT. Exported, so every process started here (the web
 # server, the scheduler that sends the e-mails, the set-up commands) builds the links in
-# e-mails from them: config.py takes BASE_URL when it is set (environment or
+# e-mails from them: ticketdesk/settings.py takes BASE_URL when it is set (environment or
 # `make run BASE_URL=https://desk.example.com`), else http://HOST:PORT.
 export HOST PORT
 
@@ -54,13 +54,13 @@ $(BIN)/python:
 
 # Hash-checked install of the lock, then TicketDesk itself (editable, nothing more resolved).
 # The dev lock holds every version of the run lock, so installing it makes both stamps.
-$(RUN_STAMP): $(RUN_LOCK) pyproject.toml | $(BIN)/python
+$(RUN_STAMP): $(RUN_LOCK) pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install --require-hashes -r $(RUN_LOCK)
 	$(BIN)/python -m pip install --no-deps -e .
 	@touch $@
 
-$(DEV_STAMP): $(DEV_LOCK) $(RUN_LOCK) pyproject.toml | $(BIN)/python
+$(DEV_STAMP): $(DEV_LOCK) $(RUN_LOCK) pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install --require-hashes -r $(DEV_LOCK)
 	$(BIN)/python -m pip install --no-deps -e .

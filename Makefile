@@ -91,23 +91,25 @@ lock: $(DEV_STAMP) ## Write requirements.lock and requirements-dev.lock from pyp
 run db-ready serve serve-web serve-scheduler urls: export FLASK_APP = wsgi
 
 run: db-ready ## Upgrade the database, load demo data if empty, serve web + scheduler on http://HOST:PORT
-	@$(MAKE) --no-print-directory serve
+	$(serve_with_scheduler)
 
+# One process (`flask prepare`) does what took six: db upgrade, seed-playbooks,
+# demo-data --if-empty, seed-routing, seed-sla and outbox transport, with the same output.
 db-ready: $(RUN_STAMP) ## Apply migrations; shipped playbooks, demo data if empty, default routing rules and SLA policies
-	$(FLASK) db upgrade
-	$(FLASK) seed-playbooks
-	$(FLASK) demo-data --if-empty
-	$(FLASK) seed-routing
-	$(FLASK) seed-sla
+	$(FLASK) prepare
 
 serve: $(RUN_STAMP) ## Serve the web app with the scheduler beside it; one Ctrl-C stops both
 	@$(FLASK) outbox transport | sed 's/^/==> /'
-	@echo "==> Scheduler: $(FLASK) scheduler run (in the background)"
-	@$(FLASK) scheduler run & scheduler=$$!; \
-	  trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
-	  trap 'exit 130' INT; trap 'exit 143' TERM; \
-	  echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the scheduler)"; \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	$(serve_with_scheduler)
+
+define serve_with_scheduler
+@echo "==> Scheduler: $(FLASK) scheduler run (in the background)"
+@$(FLASK) scheduler run & scheduler=$$!; \
+  trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+  trap 'exit 130' INT; trap 'exit 143' TERM; \
+  echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the scheduler)"; \
+  $(FLASK) run --host $(HOST) --port $(PORT)
+endef
 
 serve-web: $(RUN_STAMP) ## Serve the web app only (no database preparation, no scheduler)
 	@$(FLASK) outbox transport | sed 's/^/==> /'

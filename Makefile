@@ -7,7 +7,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 # The web server listens on HOST:PORT. Exported, so every process started here (the web
 # server, the scheduler that sends the e-mails, the set-up commands) builds the links in
-# e-mails from them: config.py takes BASE_URL when it is set (environment or
+# e-mails from them: ticketdesk/settings.py takes BASE_URL when it is set (environment or
 # `make run BASE_URL=https://desk.example.com`), else http://HOST:PORT.
 export HOST PORT
 
@@ -23,15 +23,20 @@ export TEST_DATABASE_URL
 FLASK   := $(BIN)/flask --app wsgi
 PYTEST  := $(BIN)/python -m pytest
 PYBABEL := $(BIN)/pybabel
-# Written after a successful install; redone when the dependency lists change.
-STAMP   := $(VENV)/.installed
+# The exact versions, with their hashes, that `make` installs: what running needs, and that
+# plus the tests' and linters' tools. `make lock` writes both from pyproject.toml.
+RUN_LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+# Written after a successful install; redone when the lock or pyproject.toml changes.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 TRANSLATIONS := ticketdesk/translations
 
 .DEFAULT_GOAL := help
 
 .PHONY: help venv install run db-ready serve serve-web serve-scheduler urls test test-sqlite test-database \
-        messages translations constraints clean reset-db bench bench-mail bench-ingest
+        messages translations lock clean reset-db bench bench-mail bench-ingest
 
 help: ## List the available targets
 	@echo "TicketDesk make targets:"
@@ -41,26 +46,38 @@ help: ## List the available targets
 
 # ---------------------------------------------------------------- install ---
 
-venv: $(STAMP) ## Create .venv and install TicketDesk with its dev tools
-install: $(STAMP) ## Same as venv
+venv: $(DEV_STAMP) ## Create .venv and install TicketDesk with its dev tools
+install: $(DEV_STAMP) ## Same as venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+# Hash-checked install of the lock, then TicketDesk itself (editable, nothing more resolved).
+# The dev lock holds every version of the run lock, so installing it makes both stamps.
+$(RUN_STAMP): $(RUN_LOCK) pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --require-hashes -r $(RUN_LOCK)
+	$(BIN)/python -m pip install --no-deps -e .
 	@touch $@
 
-constraints: $(STAMP) ## Re-pin constraints.txt from what .venv has installed
-	@{ echo "# Exact versions of every Python package TicketDesk installs, direct and indirect."; \
-	   echo "# Used as: pip install -c constraints.txt -e \".[dev]\""; \
-	   echo "# Regenerate after changing pyproject.toml: make constraints"; \
-	   $(BIN)/python -m pip freeze --exclude-editable | grep -viE '^(-e |ticketdesk([=@ ]|$$))'; \
-	 } > constraints.txt.new
-	@mv constraints.txt.new constraints.txt
-	@touch $(STAMP)
-	@echo "constraints.txt updated"
+$(DEV_STAMP): $(DEV_LOCK) $(RUN_LOCK) pyproject.toml setup.py | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --no-deps -e .
+	@touch $@ $(RUN_STAMP)
+
+# uv reads no pip configuration: it is given the index pip installs from (PIP_INDEX_URL or
+# pip's global.index-url) when one is set; both use PyPI otherwise. The versions already in a
+# lock are kept unless UPGRADE=1; the dev lock takes the run lock's versions as constraints.
+UPGRADE ?=
+LOCK_COMPILE = $(BIN)/uv pip compile --quiet pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+	$${index:+--index-url "$$index"}
+
+lock: $(DEV_STAMP) ## Write requirements.lock and requirements-dev.lock from pyproject.toml (UPGRADE=1: newest allowed)
+	index="$${PIP_INDEX_URL:-$$($(BIN)/python -m pip config get global.index-url 2>/dev/null)}"; \
+	  $(LOCK_COMPILE) -o $(RUN_LOCK) && \
+	  $(LOCK_COMPILE) --group dev -c $(RUN_LOCK) -o $(DEV_LOCK)
 
 # -------------------------------------------------------------------- run ---
 # `run` prepares the database, then starts the processes that make up a
@@ -74,30 +91,32 @@ constraints: $(STAMP) ## Re-pin constraints.txt from what .venv has installed
 run db-ready serve serve-web serve-scheduler urls: export FLASK_APP = wsgi
 
 run: db-ready ## Upgrade the database, load demo data if empty, serve web + scheduler on http://HOST:PORT
-	@$(MAKE) --no-print-directory serve
+	$(serve_with_scheduler)
 
-db-ready: $(STAMP) ## Apply migrations; shipped playbooks, demo data if empty, default routing rules and SLA policies
-	$(FLASK) db upgrade
-	$(FLASK) seed-playbooks
-	$(FLASK) demo-data --if-empty
-	$(FLASK) seed-routing
-	$(FLASK) seed-sla
+# One process (`flask prepare`) does what took six: db upgrade, seed-playbooks,
+# demo-data --if-empty, seed-routing, seed-sla and outbox transport, with the same output.
+db-ready: $(RUN_STAMP) ## Apply migrations; shipped playbooks, demo data if empty, default routing rules and SLA policies
+	$(FLASK) prepare
 
-serve: $(STAMP) ## Serve the web app with the scheduler beside it; one Ctrl-C stops both
+serve: $(RUN_STAMP) ## Serve the web app with the scheduler beside it; one Ctrl-C stops both
 	@$(FLASK) outbox transport | sed 's/^/==> /'
-	@echo "==> Scheduler: $(FLASK) scheduler run (in the background)"
-	@$(FLASK) scheduler run & scheduler=$$!; \
-	  trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
-	  trap 'exit 130' INT; trap 'exit 143' TERM; \
-	  echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the scheduler)"; \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	$(serve_with_scheduler)
 
-serve-web: $(STAMP) ## Serve the web app only (no database preparation, no scheduler)
+define serve_with_scheduler
+@echo "==> Scheduler: $(FLASK) scheduler run (in the background)"
+@$(FLASK) scheduler run & scheduler=$$!; \
+  trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
+  trap 'exit 130' INT; trap 'exit 143' TERM; \
+  echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C stops the web server and the scheduler)"; \
+  $(FLASK) run --host $(HOST) --port $(PORT)
+endef
+
+serve-web: $(RUN_STAMP) ## Serve the web app only (no database preparation, no scheduler)
 	@$(FLASK) outbox transport | sed 's/^/==> /'
 	@echo "==> TicketDesk on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-serve-scheduler: $(STAMP) ## Run the background jobs only (one process holds the lease, others wait)
+serve-scheduler: $(RUN_STAMP) ## Run the background jobs only (one process holds the lease, others wait)
 	@$(FLASK) outbox transport | sed 's/^/==> /'
 	$(FLASK) scheduler run
 
@@ -109,7 +128,7 @@ urls: ## Print where the web app listens, where e-mail links point and the outbo
 # The suite reads TICKETDESK_TEST_DATABASE_URL; unset means SQLite in memory.
 # Both runs must pass.
 
-test: $(STAMP) ## Run the tests on SQLite, then on TEST_DATABASE_URL if set
+test: $(DEV_STAMP) ## Run the tests on SQLite, then on TEST_DATABASE_URL if set
 	@$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  $(MAKE) --no-print-directory test-database; \
@@ -117,11 +136,11 @@ test: $(STAMP) ## Run the tests on SQLite, then on TEST_DATABASE_URL if set
 	  echo "==> TEST_DATABASE_URL is not set: skipping the second run"; \
 	fi
 
-test-sqlite: $(STAMP)
+test-sqlite: $(DEV_STAMP)
 	@echo "==> Tests on SQLite (in memory)"
 	env -u TICKETDESK_TEST_DATABASE_URL $(PYTEST) -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-test-database: $(STAMP)
+test-database: $(DEV_STAMP)
 	@if [ -z "$$TEST_DATABASE_URL" ]; then echo "TEST_DATABASE_URL is not set" >&2; exit 2; fi
 	@echo "==> Tests on $$(printf '%s' "$$TEST_DATABASE_URL" | sed -E 's#//([^:/@]*):[^@]*@#//\1:***@#')"
 	TICKETDESK_TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PYTEST) -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
@@ -134,7 +153,7 @@ test-database: $(STAMP)
 TICKETS    ?= 100000
 BENCH_SKIP ?=
 
-bench: $(STAMP) ## Benchmark queue, ticket page, search, dashboard, SLA sweep (TICKETS=100000, BENCH_SKIP=)
+bench: $(DEV_STAMP) ## Benchmark queue, ticket page, search, dashboard, SLA sweep (TICKETS=100000, BENCH_SKIP=)
 	$(BIN)/python bench/run.py --tickets $(TICKETS) $(if $(BENCH_SKIP),--skip $(BENCH_SKIP))
 
 # MAILS customer-like e-mails queued into a fresh SQLite database in bench/.work/ and sent
@@ -142,7 +161,7 @@ bench: $(STAMP) ## Benchmark queue, ticket page, search, dashboard, SLA sweep (T
 # bench/results-mail.json.
 MAILS ?= 1000
 
-bench-mail: $(STAMP) ## Benchmark the outbox: MAILS=1000 e-mails sent over SMTP, messages per second
+bench-mail: $(DEV_STAMP) ## Benchmark the outbox: MAILS=1000 e-mails sent over SMTP, messages per second
 	$(BIN)/python bench/mail_send.py --messages $(MAILS)
 
 # INGEST messages made from the test corpus taken in through the service into a fresh,
@@ -150,16 +169,16 @@ bench-mail: $(STAMP) ## Benchmark the outbox: MAILS=1000 e-mails sent over SMTP,
 # `flask mail ingest` process each; writes bench/results-ingest.json.
 INGEST ?= 1000
 
-bench-ingest: $(STAMP) ## Benchmark received mail: INGEST=1000 messages through the service, 50 through the pipe
+bench-ingest: $(DEV_STAMP) ## Benchmark received mail: INGEST=1000 messages through the service, 50 through the pipe
 	$(BIN)/python bench/mail_ingest.py --messages $(INGEST) --pipe 50
 
 # ------------------------------------------------------------ translations ---
 
-messages: $(STAMP) ## Extract translatable text into ticketdesk/translations/messages.pot
+messages: $(RUN_STAMP) ## Extract translatable text into ticketdesk/translations/messages.pot
 	@mkdir -p $(TRANSLATIONS)
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
 
-translations: $(STAMP) ## Compile the translation catalogs (.po -> .mo), if any
+translations: $(RUN_STAMP) ## Compile the translation catalogs (.po -> .mo), if any
 	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 	  echo "$(PYBABEL) compile -d $(TRANSLATIONS)"; \
 	  $(PYBABEL) compile -d $(TRANSLATIONS); \

@@ -146,7 +146,7 @@ def make_app(port: int):
         Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
-    from config import ProductionConfig
+    from ticketdesk.settings import ProductionConfig
     from ticketdesk import create_app
 
     class BenchConfig(ProductionConfig):

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from config import TestingConfig
+from ticketdesk.settings import TestingConfig
 from ticketdesk import create_app
 from ticketdesk.models import Role
 from tests import factories

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from config import TestingConfig
+from ticketdesk.settings import TestingConfig
 from ticketdesk import create_app
 from ticketdesk.models import Role
 from tests import factories

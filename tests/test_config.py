@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from config import DEV_SECRET_KEY, ProductionConfig, TestingConfig
+from ticketdesk.settings import DEV_SECRET_KEY, ProductionConfig, TestingConfig
 from ticketdesk import create_app
 from ticketdesk.extensions import db
 
@@ -72,13 +72,13 @@ def test_create_app_starts_no_background_threads():
     ({"PORT": "٥١٠١"}, "http://127.0.0.1:5000"),                           # ASCII digits only
 ])
 def test_base_url_comes_from_base_url_else_host_and_port(environ, expected):
-    from config import base_url_from
+    from ticketdesk.settings import base_url_from
 
     assert base_url_from(environ) == expected
 
 
 def _config_base_url(**environ: str) -> str:
-    """BASE_URL of a freshly imported config.py in a process with this environment."""
+    """BASE_URL of a freshly imported ticketdesk.settings in a process with this environment."""
     import os
     import subprocess
     import sys
@@ -87,7 +87,7 @@ def _config_base_url(**environ: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "HOST", "PORT")}
     env.update(environ)
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, "-c", "import config; print(config.Config.BASE_URL)"],
+    result = subprocess.run([sys.executable, "-c", "from ticketdesk.settings import Config; print(Config.BASE_URL)"],
                             cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from config import TestingConfig
+from ticketdesk.settings import TestingConfig
 from ticketdesk import create_app
 from ticketdesk import scheduler as background
 from ticketdesk.extensions import db

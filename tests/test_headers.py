@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from config import DevelopmentConfig, ProductionConfig, TestingConfig
+from ticketdesk.settings import DevelopmentConfig, ProductionConfig, TestingConfig
 from ticketdesk import create_app
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from config import TestingConfig
+from ticketdesk.settings import TestingConfig
 from ticketdesk import create_app
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db

@@ -506,7 +506,7 @@ def test_an_unavailable_database_leaves_the_message_received_for_the_next_try(tm
     nothing is held, and the next run acts on the message."""
     import sqlite3
 
-    from config import TestingConfig
+    from ticketdesk.settings import TestingConfig
     from ticketdesk import create_app
 
     path = tmp_path / "desk.db"

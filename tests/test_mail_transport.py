@@ -425,7 +425,7 @@ def test_a_done_folder_with_any_name_is_created_where_the_server_puts_folders(
 
 
 def test_mail_stays_in_the_mailbox_while_the_database_is_down(mailbox, app):
-    from config import TestingConfig
+    from ticketdesk.settings import TestingConfig
     from ticketdesk import create_app
 
     class DatabaseDown(TestingConfig):

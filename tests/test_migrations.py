@@ -19,7 +19,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from config import TestingConfig
+from ticketdesk.settings import TestingConfig
 from ticketdesk import ROOT, create_app
 from ticketdesk.extensions import db
 from ticketdesk.models import Category

@@ -507,7 +507,7 @@ def test_the_html_version_renders_in_chromium_and_runs_nothing(tmp_path):
 
     from playwright.sync_api import expect, sync_playwright
 
-    from config import TestingConfig
+    from ticketdesk.settings import TestingConfig
     from ticketdesk import create_app
     from tests.live_server import live_server
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from config import TestingConfig
+from ticketdesk.settings import TestingConfig
 from ticketdesk import create_app
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Ticket, User

@@ -6,7 +6,7 @@ import threading
 import pytest
 from itsdangerous import BadSignature
 
-from config import DEV_SECRET_KEY, DevelopmentConfig, ProductionConfig, TestingConfig
+from ticketdesk.settings import DEV_SECRET_KEY, DevelopmentConfig, ProductionConfig, TestingConfig
 from ticketdesk import create_app
 from ticketdesk.core.security import instance_secret_key
 

@@ -7,10 +7,26 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
-from config import CONFIGS, Config
 from ticketdesk.extensions import babel, csrf, db, login_manager, migrate
+from ticketdesk.settings import CONFIGS, Config
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# The checkout the package runs from (templates/, migrations/ and instance/ sit beside it).
+ROOT = PACKAGE.parent
+
+
+def _shipped(name: str) -> Path:
+    """Where ``templates`` or ``migrations`` lies: inside the package when it was installed
+    from a wheel (setup.py maps both there), else at the top of the checkout."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else ROOT / name
+
+
+TEMPLATES = _shipped("templates")
+MIGRATIONS = _shipped("migrations")
+# Installed from a wheel, the package has its own copies of templates and migrations; run from
+# a checkout, it has not.
+INSTALLED = TEMPLATES.parent == PACKAGE
 
 
 def create_app(config_class: type[Config] | None = None, *,
@@ -19,12 +35,18 @@ def create_app(config_class: type[Config] | None = None, *,
 
     Without a SECRET_KEY (development), the key is the random one in
     ``<instance>/secret_key``, generated on first run; production refuses to start.
+
+    The instance folder (the default SQLite database, attachments, the key) is ``instance/``
+    in a checkout; installed from a wheel, it is Flask's ``<prefix>/var/ticketdesk-instance``
+    (``<prefix>`` being the virtualenv or Python installation). ``instance_path`` overrides both.
     """
     config_class = config_class or CONFIGS[os.environ.get("TICKETDESK_CONFIG", "development")]
+    if instance_path is None and not INSTALLED:
+        instance_path = ROOT / "instance"
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        instance_path=str(instance_path or ROOT / "instance"),
+        template_folder=str(TEMPLATES),
+        instance_path=str(instance_path) if instance_path else None,
     )
     app.config.from_object(config_class)
     app.config.from_prefixed_env("TICKETDESK")
@@ -44,7 +66,7 @@ def create_app(config_class: type[Config] | None = None, *,
     from ticketdesk.services.tickets import search
 
     # Autogenerate leaves the search index (not in the models) alone.
-    migrate.init_app(app, db, include_name=search.include_name)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), include_name=search.include_name)
     login_manager.init_app(app)
     csrf.init_app(app)
 

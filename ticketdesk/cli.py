@@ -201,15 +201,44 @@ def outbox_status() -> None:
 def outbox_transport() -> None:
     """Say where e-mail goes, where its links point and where to read every message,
     without touching the database."""
+    for line in _transport_lines():
+        click.echo(line)
+
+
+def _transport_lines() -> list[str]:
     from flask import current_app
 
     from ticketdesk.core import links
     from ticketdesk.services.notifications import outbox
 
-    click.echo(f"Mail transport: {outbox.transport_description()}")
-    click.echo(f"Links in e-mails point to {current_app.config['BASE_URL']}")
-    click.echo(f"Every e-mail, sent or not, is on the outbox page: "
-               f"{links.external_url('admin.outbox')} (administrators)")
+    return [f"Mail transport: {outbox.transport_description()}",
+            f"Links in e-mails point to {current_app.config['BASE_URL']}",
+            f"Every e-mail, sent or not, is on the outbox page: "
+            f"{links.external_url('admin.outbox')} (administrators)"]
+
+
+@click.command("prepare")
+@click.pass_context
+@with_appcontext
+def prepare(ctx: click.Context) -> None:
+    """Make the database ready to serve, in one process: apply the migrations, add the
+    shipped playbooks, the demo data when the database is empty, the default routing rules
+    and SLA policies, then say where e-mail goes (what `make run` does before serving).
+
+    The same output and exit status as `db upgrade`, `seed-playbooks`,
+    `demo-data --if-empty`, `seed-routing`, `seed-sla` and `outbox transport` run one after
+    the other (the last one's lines marked ``==>``, as `make run` shows them); it stops at
+    the first step that fails. Each step is safe to run again.
+    """
+    from flask_migrate import upgrade
+
+    upgrade()
+    ctx.invoke(seed_playbooks)
+    ctx.invoke(demo_data, if_empty=True)
+    ctx.invoke(seed_routing)
+    ctx.invoke(seed_sla)
+    for line in _transport_lines():
+        click.echo(f"==> {line}")
 
 
 mail_cli = AppGroup("mail", help="Incoming e-mail: take one message from the mail server, "
@@ -362,6 +391,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_playbooks)
     app.cli.add_command(seed_routing)
     app.cli.add_command(seed_sla)
+    app.cli.add_command(prepare)
     app.cli.add_command(sla_sweep)
     app.cli.add_command(import_orders)
     app.cli.add_command(loyalty_cli)

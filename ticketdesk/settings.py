@@ -45,6 +45,8 @@ def base_url_from(environ) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # A relative SQLite path lies in the instance folder: instance/ in a checkout,
+    # <prefix>/var/ticketdesk-instance when installed from a wheel (see create_app).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///ticketdesk.db")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 

@@ -125,3 +125,13 @@ def test_make_passes_port_to_the_processes_it_starts():
                            cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert "Links in e-mails point to https://desk.example.com\n" in given.stdout
     assert "https://desk.example.com/admin/outbox" in given.stdout
+
+
+def test_the_top_level_config_module_is_the_package_settings():
+    """A checkout's ``config.py`` hands out the very classes ``ticketdesk.settings`` defines."""
+    import config
+    from ticketdesk import settings
+
+    assert config.CONFIGS is settings.CONFIGS
+    assert config.ProductionConfig is settings.ProductionConfig
+    assert set(config.__all__) <= set(vars(settings))

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import factories
 from ticketdesk import conditions
 from ticketdesk.core.errors import DomainError
 from ticketdesk.core.uow import unit_of_work
@@ -32,7 +33,6 @@ from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from ticketdesk.services.routing import engine as routing
 from ticketdesk.services.sla import admin as sla_admin
 from ticketdesk.services.sla import clocks as sla
-from tests import factories
 
 FACTS = {
     "kinds": "complaint", "severities": "p3", "channels": "email", "tiers": "key",
@@ -295,7 +295,7 @@ def test_a_playbook_without_conditions_only_applies_as_the_default(ctx, now):
 def test_sla_policies_with_equally_many_conditions_go_to_the_narrower(ctx, now):
     """Deliberately the playbooks' rule: before the one matcher, the oldest policy won."""
     admin = db.session.get(User, factories.make_user(Role.ADMIN))
-    data = dict(first_response_minutes=60, resolution_minutes=600)
+    data = {"first_response_minutes": 60, "resolution_minutes": 600}
     sla_admin.create_policy(actor=admin, now=now, data=sla_admin.PolicyData(
         name="Default", **data))
     wide = sla_admin.create_policy(actor=admin, now=now, data=sla_admin.PolicyData(

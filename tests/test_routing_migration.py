@@ -2,13 +2,11 @@
 (``categories``, the key playbooks use) and back. Runs on SQLite and, when configured,
 PostgreSQL."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from ticketdesk.extensions import db
-from ticketdesk.models import Category, RoutingRule
 from tests.test_migrations import (  # noqa: F401 - fixtures
     MIGRATIONS,
     _keep_logging,
@@ -16,8 +14,10 @@ from tests.test_migrations import (  # noqa: F401 - fixtures
     postgresql_url,
     sqlite_url,
 )
+from ticketdesk.extensions import db
+from ticketdesk.models import Category, RoutingRule
 
-NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 def _conditions() -> dict[str, dict]:

@@ -13,9 +13,8 @@ Revises: 0014_email_channel
 Create Date: 2026-12-07 22:45:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015_routing_categories'

@@ -2,7 +2,7 @@
 (``categories``, the key playbooks use) and back. Runs on SQLite and, when configured,
 PostgreSQL."""
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade

@@ -156,8 +156,8 @@ def test_each_condition_field(desk, now):
     checks = [
         ({"channels": ["email"]}, {"channels": ["phone"]}),
         ({"cause_sides": ["ours_product"]}, {"cause_sides": ["theirs_internal"]}),
-        ({"category_ids": [factories.category_id()]},
-         {"category_ids": [factories.category_id("late_delivery")]}),
+        ({"categories": ["other"]},
+         {"categories": ["late_delivery"]}),
         ({"keywords": ["BROK"]}, {"keywords": ["refund"]}),
         ({"severities": ["p3", "p4"]}, {"severities": ["p1"]}),
     ]
@@ -419,7 +419,7 @@ def test_rule_validation_names_the_field_and_saves_nothing(desk):
         (RuleData(name="x", team_id=desk.key, strategy=AssignStrategy.USER, assignee_id=desk.a1),
          "assignee_id"),
         (RuleData(name="x", keywords=("a" * 61,), team_id=desk.key), "keywords"),
-        (RuleData(name="x", category_ids=(99999,), team_id=desk.key), "category_ids"),
+        (RuleData(name="x", categories=("no_such_category",), team_id=desk.key), "categories"),
         (RuleData(name="x", kinds=("crisis",)), "team_id"),   # does nothing
     ]
     for data, field in bad:

@@ -163,6 +163,28 @@ def test_create_rule(world, build, login):
     assert "Notify: The team's leads, The account manager" in page
 
 
+def test_a_rule_names_its_categories_by_slug(world, build, login):
+    """The form ticks categories by slug and stores them under ``categories``, the key
+    playbooks use (docs/rules.md, section 19); the list and the form show them by name."""
+    client = login(world["lead"])
+    resp = client.post("/routing/new", data={
+        "name": "Shipping", "categories": ["wrong_item", "late_delivery"],
+        "team_id": str(world["key"]), "strategy": "none"})
+    assert resp.status_code == 302
+    [rule] = _rules(build)
+    assert rule["conditions"] == {"categories": ["wrong_item", "late_delivery"]}
+    page = _text(client.get("/routing/").get_data(as_text=True))
+    assert "Category: Wrong item, Late delivery" in page
+    html = client.get(f"/routing/{rule['id']}/edit").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="late_delivery"'
+                     r'|<input[^>]*value="late_delivery"[^>]*checked', html)
+    resp = client.post("/routing/new", data={
+        "name": "Nowhere", "categories": ["no_such_category"], "team_id": str(world["key"]),
+        "strategy": "none"})
+    assert resp.status_code == 200
+    assert _field_error(resp.get_data(as_text=True), "categories")
+
+
 def test_invalid_rule_shows_the_error_on_its_field_and_saves_nothing(world, build, login):
     client = login(world["lead"])
     # A named person is required for "a named person".

@@ -132,7 +132,6 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
     routing_rules._seed_default_rules(now=now - timedelta(days=300))
     crisis_rule, standing_rule, tier_rule = routing.list_rules()
     # This desk's own rules: shipping problems to logistics by load, billing in turn.
-    cats = {c.slug: c.id for c in db.session.scalars(sa.select(Category))}
     teams = {t.name: t for t in db.session.scalars(sa.select(Team))}
     for position, (name, slugs, team, strategy) in enumerate((
             ("Shipping problems to logistics",
@@ -142,7 +141,7 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
              AssignStrategy.ROUND_ROBIN)), start=4):
         db.session.add(RoutingRule(
             name=name, position=position, active=True, continue_after=False,
-            conditions={"category_ids": sorted(cats[s] for s in slugs)}, team=teams[team],
+            conditions={"categories": sorted(slugs)}, team=teams[team],
             strategy=strategy, notify=[], created_at=now - timedelta(days=200),
             updated_at=now - timedelta(days=200), updated_by_id=lead.id))
     rules = routing.list_rules()

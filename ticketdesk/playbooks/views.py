@@ -81,10 +81,14 @@ def condition_lines(conditions: dict, categories: list[Category]) -> list[tuple[
     return lines
 
 
-def conditions_text(conditions: dict, categories: list[Category]) -> str:
-    """"Crisis · Strategic, Key", or "Any ticket"."""
+def conditions_text(conditions: dict, categories: list[Category], *,
+                    is_default: bool = True) -> str:
+    """"Crisis · Strategic, Key", else "Any ticket" for the default (a playbook without
+    conditions only applies as the default: docs/rules.md, section 19)."""
     lines = condition_lines(conditions, categories)
-    return " · ".join(text for _label, text in lines) if lines else _("Any ticket")
+    if lines:
+        return " · ".join(text for _label, text in lines)
+    return _("Any ticket") if is_default else _("No conditions: only applies as the default")
 
 
 # ----------------------------------------------------------------- form <-> spec
@@ -212,7 +216,8 @@ def index():
     return render_template(
         "playbooks/index.html", rows=rows,
         texts={row.playbook.id: conditions_text(row.version.conditions if row.version else {},
-                                                categories) for row in rows},
+                                                categories, is_default=row.playbook.is_default)
+               for row in rows},
         has_default=any(row.playbook.is_default and row.playbook.active for row in rows))
 
 

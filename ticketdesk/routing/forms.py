@@ -63,7 +63,7 @@ class RuleForm(FlaskForm):
     tiers = _checks(_l("Customer tiers"), enum_choices(CustomerTier, "tier"))
     standings = _checks(_l("Customer standings"), enum_choices(Standing, "standing"))
     cause_sides = _checks(_l("Cause side"), enum_choices(CauseSide, "cause_side"))
-    category_ids = _checks(_l("Categories"), coerce=parse_id)  # choices: set by the view
+    categories = _checks(_l("Categories"))  # category slugs; choices: set by the view
     keywords = TextAreaField(
         _l("Keywords"), validators=[Optional(), Length(max=KEYWORDS_TEXT_MAX)],
         render_kw={"rows": 3},

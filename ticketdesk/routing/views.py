@@ -61,7 +61,7 @@ CONDITION_LABELS = {
     "tiers": (_l("Customer tier"), "tier"),
     "standings": (_l("Customer standing"), "standing"),
     "cause_sides": (_l("Cause side"), "cause_side"),
-    "category_ids": (_l("Category"), None),
+    "categories": (_l("Category"), None),
     "keywords": (_l("Keywords"), None),
 }
 ENUM_KEYS = ("kinds", "severities", "channels", "tiers", "standings", "cause_sides")
@@ -88,15 +88,15 @@ def _label(group: str, value: str) -> str:
     return str(next((text for member, text in labels.items() if member == value), value))
 
 
-def condition_lines(conditions: dict, category_names: dict[int, str]) -> list[tuple[str, str]]:
+def condition_lines(conditions: dict, category_names: dict[str, str]) -> list[tuple[str, str]]:
     """[("Kind", "Crisis, Complaint"), ...] for each condition the rule sets."""
     lines = []
     for key, (label, group) in CONDITION_LABELS.items():
         values = (conditions or {}).get(key) or []
         if not values:
             continue
-        if key == "category_ids":
-            text = ", ".join(category_names.get(v, f"#{v}") for v in values)
+        if key == "categories":
+            text = ", ".join(category_names.get(v, v) for v in values)
         elif key == "keywords":
             text = ", ".join(f"“{v}”" for v in values)
         else:
@@ -128,8 +128,8 @@ def action_lines(rule: RoutingRule) -> list[str]:
     return lines
 
 
-def _category_names() -> dict[int, str]:
-    return {c.id: c.name for c in category_service.list_categories(include_inactive=True)}
+def _category_names() -> dict[str, str]:
+    return {c.slug: c.name for c in category_service.list_categories(include_inactive=True)}
 
 
 # ----------------------------------------------------------------- the rule list
@@ -216,8 +216,8 @@ def fallback():
 
 def _rule_choices(form: RuleForm) -> None:
     categories = category_service.list_categories(include_inactive=True)
-    form.category_ids.choices = [
-        (c.id, c.name if c.active else _("%(name)s (retired)", name=c.name)) for c in categories]
+    form.categories.choices = [
+        (c.slug, c.name if c.active else _("%(name)s (retired)", name=c.name)) for c in categories]
     form.team_id.choices = [("", _("No team (this rule does not choose one)"))] + \
         user_service.team_choices()
     form.assignee_id.choices = [("", _("Nobody"))] + [
@@ -231,7 +231,7 @@ def _form_data(rule: RoutingRule) -> dict:
     data = {key: list(cond.get(key) or []) for key in ENUM_KEYS}
     data.update(
         name=rule.name, active=rule.active, continue_after=rule.continue_after,
-        category_ids=list(cond.get("category_ids") or []),
+        categories=list(cond.get("categories") or []),
         keywords=", ".join(cond.get("keywords") or []),
         team_id=rule.team_id, strategy=rule.strategy.value, assignee_id=rule.assignee_id,
         raise_severity=rule.raise_severity.value if rule.raise_severity else "",
@@ -245,7 +245,7 @@ def _rule_data(form: RuleForm) -> routing_rules.RuleData:
         name=form.name.data or "", active=bool(form.active.data),
         continue_after=bool(form.continue_after.data),
         **{key: tuple(getattr(form, key).data or ()) for key in ENUM_KEYS},
-        category_ids=tuple(form.category_ids.data or ()),
+        categories=tuple(form.categories.data or ()),
         keywords=routing_rules.parse_keywords(form.keywords.data or ""),
         team_id=form.team_id.data,
         strategy=AssignStrategy(form.strategy.data),

@@ -17,21 +17,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from ticketdesk import conditions as matcher
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
-    Category,
-    CauseGroup,
-    CauseSide,
-    Customer,
-    CustomerTier,
     Playbook,
     PlaybookVersion,
     Role,
-    Severity,
-    Standing,
     Ticket,
-    TicketKind,
     User,
 )
 from ticketdesk.services.people import access
@@ -41,15 +34,6 @@ from ticketdesk.services.playbooks.engine import CONDITION_KEYS, PlaybookSpec, S
 from ticketdesk.core.uow import unit_of_work
 
 MANAGER_ROLES = (Role.LEAD, Role.ADMIN)
-
-# Allowed values of each condition that is an enum on the ticket or its customer.
-_ENUM_CONDITIONS: dict[str, tuple[str, ...]] = {
-    "kinds": tuple(m.value for m in TicketKind),
-    "causes": tuple(m.value for m in CauseGroup),
-    "severities": tuple(m.value for m in Severity),
-    "tiers": tuple(m.value for m in CustomerTier),
-    "standings": tuple(m.value for m in Standing),
-}
 
 # Upper bounds that keep values inside their columns (Numeric(12, 2), INTEGER).
 _MAX_AMOUNT = Decimal("1000000000")
@@ -70,20 +54,7 @@ def _check(spec: PlaybookSpec) -> None:
     and amounts to the minor unit of the desk's currency."""
     playbooks._validate(spec)
     playbooks.check_amounts(spec, current_app.config["DEFAULT_CURRENCY"])
-    known_slugs: set[str] | None = None
-    for key, values in spec.conditions.items():
-        if isinstance(values, str) or not isinstance(values, Iterable):
-            raise DomainError(_("Conditions must be lists of values."), field="conditions")
-        values = set(values)
-        if key == "categories":
-            if known_slugs is None:
-                known_slugs = set(db.session.scalars(sa.select(Category.slug)))
-            unknown = values - known_slugs
-        else:
-            unknown = values - set(_ENUM_CONDITIONS[key])
-        if unknown:
-            raise DomainError(_("Unknown value in the conditions: %(values)s.",
-                                values=", ".join(sorted(map(str, unknown)))), field="conditions")
+    matcher.validate(spec.conditions, CONDITION_KEYS, field="conditions")
     for name in ("evidence_threshold", "goodwill_value", "goodwill_cap_percent",
                  "total_cap_percent"):
         if getattr(spec, name) >= _MAX_AMOUNT:
@@ -335,26 +306,6 @@ def visible_rows(result: Preview, user: User) -> list[PreviewRow]:
     return [row for row in result.rows if access.can_view_ticket(user, row.ticket)]
 
 
-def _condition_clauses(conditions: dict) -> list[sa.ColumnElement[bool]]:
-    """SQL for ``playbooks.matches``: each constrained condition must allow the ticket."""
-    columns = {"kinds": Ticket.kind, "categories": Category.slug, "severities": Ticket.severity,
-               "tiers": Customer.tier, "standings": Customer.standing}
-    clauses = []
-    for key in CONDITION_KEYS:
-        allowed = set(conditions.get(key) or [])
-        if not allowed:
-            continue
-        if key == "causes":
-            sides = [side for side in CauseSide if side.group.value in allowed]
-            clauses.append(Ticket.cause_side.in_(sides) if sides else sa.false())
-        elif key == "categories":
-            clauses.append(Category.slug.in_(sorted(allowed)))
-        else:
-            known = sorted(allowed & set(_ENUM_CONDITIONS[key]))
-            clauses.append(columns[key].in_(known) if known else sa.false())
-    return clauses
-
-
 def _stand_in(playbook_id, name: str, conditions: dict, is_default: bool,
               advisory: bool) -> SimpleNamespace:
     """What ``choose_version`` reads of a playbook, without touching the ORM objects."""
@@ -383,7 +334,7 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
         conditions = {k: list(v) for k, v in spec_or_version.conditions.items() if v}
     since = now - timedelta(days=days)
     where = [Ticket.created_at >= since, Ticket.created_at <= now,
-             *_condition_clauses(conditions)]
+             *matcher.clauses(conditions)]
     total = db.session.scalar(
         sa.select(sa.func.count(Ticket.id)).join(Ticket.customer).join(Ticket.category)
         .where(*where)) or 0
@@ -407,7 +358,7 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
 
     rows = []
     for ticket in tickets:
-        if not playbooks.matches(conditions, playbooks.ticket_facts(ticket)):
+        if not matcher.matches(conditions, matcher.facts(ticket, CONDITION_KEYS)):
             continue  # the SQL above already said so; kept as the single source of truth
         best = playbooks.choose_version(ticket, candidates)
         chosen = best is not None and best.playbook is subject

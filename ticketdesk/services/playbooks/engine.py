@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from ticketdesk import conditions
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -32,8 +33,8 @@ from ticketdesk.core import money
 from ticketdesk.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from ticketdesk.core.uow import unit_of_work
 
-# Condition keys of a playbook version and what each is compared with on a ticket.
-CONDITION_KEYS = ("kinds", "categories", "causes", "severities", "tiers", "standings")
+# Condition keys of a playbook version (``ticketdesk.conditions`` matches them).
+CONDITION_KEYS = conditions.PLAYBOOK_KEYS
 
 
 @dataclass(frozen=True)
@@ -175,33 +176,6 @@ def _create_playbook(spec: PlaybookSpec, *, actor: User | None, now: datetime,
     return playbook
 
 
-def ticket_facts(ticket: Ticket) -> dict[str, str]:
-    """The values of a ticket that playbook conditions look at."""
-    return {
-        "kinds": ticket.kind.value,
-        "categories": ticket.category.slug,
-        "causes": ticket.cause_side.group.value,
-        "severities": ticket.severity.value,
-        "tiers": ticket.customer.tier.value,
-        "standings": ticket.customer.standing.value,
-    }
-
-
-def matches(conditions: dict, facts: dict[str, str]) -> bool:
-    """True when every constrained condition allows the ticket's value."""
-    for key in CONDITION_KEYS:
-        allowed = conditions.get(key) or []
-        if allowed and facts[key] not in allowed:
-            return False
-    return True
-
-
-def specificity(conditions: dict) -> tuple[int, int]:
-    """Sort key: more constrained conditions first, then narrower ones."""
-    constrained = [conditions.get(k) for k in CONDITION_KEYS if conditions.get(k)]
-    return (-len(constrained), sum(len(values) for values in constrained))
-
-
 def _candidates() -> list[Playbook]:
     return list(db.session.scalars(
         sa.select(Playbook)
@@ -212,19 +186,21 @@ def _candidates() -> list[Playbook]:
 
 
 def choose_version(ticket: Ticket, playbooks: list[Playbook] | None = None) -> PlaybookVersion | None:
-    """The most specific active playbook matching the ticket, else the default one."""
+    """The most specific active playbook matching the ticket, else the default one
+    (``ticketdesk.conditions.choose``: a playbook without conditions only applies as the
+    default); for a cause on the customer's side, advisory playbooks come first."""
     playbooks = _candidates() if playbooks is None else playbooks
-    facts = ticket_facts(ticket)
-    fitting = [p for p in playbooks
-               if not p.is_default and matches(p.current_version.conditions or {}, facts)]
-    if ticket.cause_side.group is CauseGroup.THEIRS:
+
+    def advice_first(fitting: list[Playbook]) -> list[Playbook]:
         # The customer's own pressures get advice, whatever else matches.
-        fitting = [p for p in fitting if p.current_version.advisory] or fitting
-    if fitting:
-        best = min(fitting, key=lambda p: (*specificity(p.current_version.conditions or {}), p.id))
-        return best.current_version
-    default = next((p for p in playbooks if p.is_default), None)
-    return default.current_version if default else None
+        if ticket.cause_side.group is CauseGroup.THEIRS:
+            return [p for p in fitting if p.current_version.advisory] or fitting
+        return fitting
+
+    best = conditions.choose(playbooks, conditions.facts(ticket, CONDITION_KEYS),
+                             conditions_of=lambda p: p.current_version.conditions,
+                             narrow=advice_first)
+    return best.current_version if best else None
 
 
 def _step_due(ticket: Ticket, hours: Decimal | float | int) -> datetime:

@@ -6,8 +6,9 @@ rule. ``_apply`` writes that decision onto a ticket: team, assignee, raised
 severity, watchers, notifications and one timeline event per rule that acted.
 The dry run and real routing share ``decide``, so they cannot disagree.
 
-Matching: within a condition the listed values are alternatives; all conditions
-of a rule must hold; keywords match anywhere in the subject or description,
+Matching is ``ticketdesk.conditions``: within a condition the listed values are
+alternatives; all conditions of a rule must hold, so a rule without conditions
+matches any ticket; keywords match anywhere in the subject or description,
 ignoring case. The first matching rule ends routing unless it says to continue;
 a later rule only adds what no earlier one decided (the team and its assignee
 come from the first matching rule that names a team; severity only goes up).
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ticketdesk import conditions
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -62,16 +64,6 @@ STRATEGY_WORDS = {
 NOTIFY_WORDS = {
     NotifyTarget.TEAM: _l("the team"), NotifyTarget.LEADS: _l("the team's leads"),
     NotifyTarget.ACCOUNT_MANAGER: _l("the account manager"),
-}
-
-# Condition keys, in the order they are shown, with the enum their values belong to.
-CONDITION_ENUMS = {
-    "kinds": TicketKind,
-    "severities": Severity,
-    "channels": Channel,
-    "tiers": CustomerTier,
-    "standings": Standing,
-    "cause_sides": CauseSide,
 }
 
 
@@ -156,37 +148,23 @@ def fallback_team() -> Team | None:
 
 def _match(rule: RoutingRule, sample: Sample) -> tuple[bool, list[str]]:
     """Whether ``rule`` matches, with the reasons it does not (or what it matched on)."""
-    cond = rule.conditions or {}
-    misses: list[str] = []
-    values = {
-        "kinds": sample.kind, "severities": sample.severity, "channels": sample.channel,
-        "tiers": sample.tier, "standings": sample.standing, "cause_sides": sample.cause_side,
-    }
-    hits: list[str] = []
-    for key, value in values.items():
-        allowed = cond.get(key) or []
-        if not allowed:
-            continue
-        if value.value in allowed:
-            hits.append(_("%(field)s is %(value)s", field=FIELD_NAMES[key], value=value.value))
-        else:
-            misses.append(_("%(field)s is %(value)s, not %(allowed)s", field=FIELD_NAMES[key],
-                            value=value.value, allowed=" / ".join(allowed)))
-    categories = cond.get("category_ids") or []
-    if categories:
-        if sample.category_id in categories:
-            hits.append(_("the category is one of the rule's"))
-        else:
-            misses.append(_("the category is not one of the rule's"))
-    keywords = [k for k in (cond.get("keywords") or []) if k.strip()]
-    if keywords:
-        text = f"{sample.subject}\n{sample.description}".casefold()
-        found = [k for k in keywords if k.casefold() in text]
-        if found:
-            hits.append(_("keyword “%(word)s”", word=found[0]))
-        else:
-            misses.append(_("none of the keywords appears"))
-    return (not misses), (misses or hits)
+    checks = conditions.explain(rule.conditions, conditions.facts(sample, conditions.ROUTING_KEYS))
+    misses = [_why(check) for check in checks if not check.held]
+    return (not misses), (misses or [_why(check) for check in checks])
+
+
+def _why(check: conditions.Check) -> str:
+    """One condition of the dry run's explanation, in words."""
+    if check.key == "categories":
+        return (_("the category is one of the rule's") if check.held
+                else _("the category is not one of the rule's"))
+    if check.key == "keywords":
+        return (_("keyword “%(word)s”", word=check.value) if check.held
+                else _("none of the keywords appears"))
+    if check.held:
+        return _("%(field)s is %(value)s", field=FIELD_NAMES[check.key], value=check.value)
+    return _("%(field)s is %(value)s, not %(allowed)s", field=FIELD_NAMES[check.key],
+             value=check.value, allowed=" / ".join(check.allowed))
 
 
 # ----------------------------------------------------------------- choosing people

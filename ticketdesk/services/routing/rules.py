@@ -9,10 +9,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk import conditions
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     AssignStrategy,
-    Category,
     NotifyTarget,
     Role,
     RoutingRule,
@@ -21,13 +21,10 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.core.errors import DomainError, PermissionDenied
-from ticketdesk.services.routing.engine import CONDITION_ENUMS
 from ticketdesk.core.uow import unit_of_work
 
 EDITOR_ROLES = (Role.LEAD, Role.ADMIN)
 NAME_MAX = 120
-KEYWORD_MAX = 60
-KEYWORDS_MAX = 30
 KEY_ACCOUNTS_TEAM = "Key accounts"
 FRONT_DESK_TEAM = "Front desk"
 
@@ -43,7 +40,7 @@ class RuleData:
     tiers: tuple[str, ...] = ()
     standings: tuple[str, ...] = ()
     cause_sides: tuple[str, ...] = ()
-    category_ids: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()       # category slugs
     keywords: tuple[str, ...] = ()
     team_id: int | None = None
     strategy: AssignStrategy = AssignStrategy.NONE
@@ -70,29 +67,8 @@ def _require_editor(actor: User) -> None:
 
 
 def _conditions(data: RuleData) -> dict:
-    conditions: dict = {}
-    for key, enum_cls in CONDITION_ENUMS.items():
-        values = list(dict.fromkeys(getattr(data, key)))
-        allowed = {m.value for m in enum_cls}
-        if any(v not in allowed for v in values):
-            raise DomainError(_("Unknown value in this condition."), field=key)
-        if values:
-            conditions[key] = values
-    category_ids = sorted(set(data.category_ids))
-    if category_ids:
-        found = set(db.session.scalars(sa.select(Category.id).where(Category.id.in_(category_ids))))
-        if found != set(category_ids):
-            raise DomainError(_("Unknown category."), field="category_ids")
-        conditions["category_ids"] = category_ids
-    if len(data.keywords) > KEYWORDS_MAX:
-        raise DomainError(_("Use at most %(n)s keywords.", n=KEYWORDS_MAX), field="keywords")
-    for word in data.keywords:
-        if len(word) > KEYWORD_MAX:
-            raise DomainError(_("Keep each keyword under %(n)s characters.", n=KEYWORD_MAX),
-                              field="keywords")
-    if data.keywords:
-        conditions["keywords"] = list(data.keywords)
-    return conditions
+    return conditions.validate({key: getattr(data, key) for key in conditions.ROUTING_KEYS},
+                               conditions.ROUTING_KEYS)
 
 
 def _validate(data: RuleData, *, rule_id: int | None) -> tuple[dict, Team | None, User | None]:

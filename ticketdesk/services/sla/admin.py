@@ -13,15 +13,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk import conditions
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     BusinessCalendar,
     CalendarHoliday,
-    CustomerTier,
     Role,
-    Severity,
     SlaPolicy,
-    TicketKind,
     User,
 )
 from ticketdesk.services.sla.business_time import Calendar
@@ -35,7 +33,6 @@ TIMEZONE_MAX = 64
 HOLIDAY_NAME_MAX = 120
 HOLIDAYS_MAX = 366
 TARGET_MAX_MINUTES = 365 * 24 * 60        # a year: anything longer is a typo
-CONDITION_ENUMS = {"kinds": TicketKind, "severities": Severity, "tiers": CustomerTier}
 TARGETS = ("first_response_minutes", "next_response_minutes", "remedy_minutes",
            "resolution_minutes")
 REQUIRED_TARGETS = ("first_response_minutes", "resolution_minutes")
@@ -76,15 +73,8 @@ def _require_editor(actor: User) -> None:
 # ----------------------------------------------------------------- policies
 
 def _policy_conditions(data: PolicyData) -> dict:
-    conditions: dict = {}
-    for key, enum_cls in CONDITION_ENUMS.items():
-        values = list(dict.fromkeys(getattr(data, key)))
-        allowed = {m.value for m in enum_cls}
-        if any(v not in allowed for v in values):
-            raise DomainError(_("Unknown value in this condition."), field=key)
-        if values:
-            conditions[key] = values
-    return conditions
+    return conditions.validate({key: getattr(data, key) for key in conditions.SLA_KEYS},
+                               conditions.SLA_KEYS)
 
 
 def _validate_policy(data: PolicyData, *, policy: SlaPolicy | None

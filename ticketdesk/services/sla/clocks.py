@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ticketdesk import conditions
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -53,7 +54,6 @@ from ticketdesk.services import timeline as events
 from ticketdesk.services.notifications import notifications
 from ticketdesk.core.uow import unit_of_work
 
-CONDITION_KEYS = ("kinds", "severities", "tiers")
 # The clocks run only in these statuses; every other status stops them.
 RUNNING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
 _MINUTE = timedelta(minutes=1)
@@ -76,21 +76,8 @@ def calendar_of(policy: SlaPolicy | None) -> business_time.Calendar:
                                             holidays=[h.day for h in cal.holidays])
 
 
-def _matches(policy: SlaPolicy, values: dict[str, str]) -> bool:
-    cond = policy.conditions or {}
-    return all(not cond.get(k) or values[k] in cond[k] for k in CONDITION_KEYS)
-
-
-def _specificity(policy: SlaPolicy) -> int:
-    return sum(1 for k in CONDITION_KEYS if (policy.conditions or {}).get(k))
-
-
-def _pick(policies: list[SlaPolicy], values: dict[str, str]) -> SlaPolicy | None:
-    matching = [p for p in policies
-                if not p.is_default and _specificity(p) and _matches(p, values)]
-    if matching:
-        return max(matching, key=lambda p: (_specificity(p), -p.id))
-    return next((p for p in policies if p.is_default), None)
+def _pick(policies: list[SlaPolicy], ticket_facts: dict) -> SlaPolicy | None:
+    return conditions.choose(policies, ticket_facts, conditions_of=lambda p: p.conditions)
 
 
 def _active_policies() -> list[SlaPolicy]:
@@ -99,10 +86,9 @@ def _active_policies() -> list[SlaPolicy]:
 
 
 def choose_policy(ticket: Ticket) -> SlaPolicy | None:
-    """The most specific active policy that matches (ties: the oldest); else the default."""
-    return _pick(_active_policies(), {"kinds": ticket.kind.value,
-                                      "severities": ticket.severity.value,
-                                      "tiers": ticket.customer.tier.value})
+    """The most specific active policy that matches (ties: the narrower, then the oldest);
+    else the default. A policy without conditions only applies as the default."""
+    return _pick(_active_policies(), conditions.facts(ticket, conditions.SLA_KEYS))
 
 
 class PolicyBook:

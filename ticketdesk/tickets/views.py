@@ -63,7 +63,8 @@ from ticketdesk.services.tickets import conversation
 from ticketdesk.services.tickets import workflow
 from ticketdesk.services.tickets import editing
 from ticketdesk.services.people import users as user_service
-from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
+from ticketdesk.core.errors import Conflict, DomainError
+from ticketdesk.core.forms import show_error
 from ticketdesk.services.mail import inbound as inbound_mail
 from ticketdesk.services.notifications import outgoing as outgoing_mail
 from ticketdesk.services.notifications import recipients as mail_recipients
@@ -113,19 +114,6 @@ SORT_LABELS = {
     queue_service.Sort.ACTIVITY: _l("Latest activity"),
     queue_service.Sort.REFERENCE: _l("Reference"),
 }
-
-
-def _error_to(form, exc: DomainError, default: str | None,
-              aliases: dict | None = None) -> None:
-    """Show the error next to its field; without a field to show it on, as a flash message."""
-    name = (aliases or {}).get(exc.field, exc.field)
-    field = getattr(form, name, None) if name else None
-    if field is None and default is not None:
-        field = getattr(form, default)
-    if field is None:
-        flash(str(exc), "danger")
-        return
-    field.errors = list(field.errors) + [str(exc)]
 
 
 def _int_arg(name: str) -> int | None:
@@ -226,7 +214,8 @@ def new():
                 internal_note=form.internal_note.data or "",
             )
         except DomainError as exc:
-            _error_to(form, exc, "subject", aliases={"name": "new_customer_name"})
+            show_error(form, exc, "subject", aliases={"name": "new_customer_name"},
+                       otherwise="flash")
         else:
             flash(_("Complaint %(ref)s logged.", ref=ticket.reference), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
@@ -429,14 +418,12 @@ def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_
     if form.validate_on_submit():
         try:
             result = action(ticket, form)
-        except PermissionDenied:
-            raise  # the 403 page, not a form error
         except Conflict as exc:
             db.session.refresh(ticket)
             flash(str(exc), "warning")
             return _render_detail(ticket, 409, **{form_key: form})
         except DomainError as exc:
-            _error_to(form, exc, default_field)
+            show_error(form, exc, default_field, otherwise="flash")
         else:
             flash(success(result) if callable(success) else success, "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))

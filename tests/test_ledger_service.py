@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CapBase,
+    Category,
     CauseSide,
     CustomerTier,
     EventKind,
@@ -325,3 +326,30 @@ def test_suggestion_counts_what_is_already_on_the_ledger(agent, now):
         kind=RemedyKind.GOODWILL, cost="3.00", form=RemedyForm.FREE_ITEM))
     s = ledger.suggest(ticket)
     assert s.make_whole_cost == 0 and s.goodwill_cost == Decimal("1.00")
+
+
+# the ticket's category -> the reason a make-whole remedy starts with (the remedy form's
+# default on the ticket page, and what the demo records)
+MAKE_WHOLE_BY_CATEGORY = [
+    ("missing_short_shipment", RemedyReason.MISSING_ITEMS),
+    ("damaged_defective", RemedyReason.DAMAGED_ITEMS),
+    ("wrong_item", RemedyReason.WRONG_ITEMS),
+    ("late_delivery", RemedyReason.LATE_DELIVERY),
+    ("billing_payment", RemedyReason.BILLING_ERROR),
+    ("service_attitude", RemedyReason.SERVICE_FAILURE),
+    ("solution_failure", RemedyReason.PROJECT_FAILURE),
+    ("other", RemedyReason.OTHER),
+    ("added_by_an_admin", RemedyReason.OTHER),
+]
+
+
+@pytest.mark.parametrize(("slug", "reason"), MAKE_WHOLE_BY_CATEGORY)
+def test_a_make_whole_remedy_starts_with_the_reason_its_category_implies(ctx, slug, reason):
+    ticket = Ticket(category=Category(slug=slug, name=slug))
+    assert ledger.make_whole_reason(ticket) is reason
+
+
+def test_every_shipped_category_has_a_make_whole_reason():
+    from ticketdesk.services.tickets.categories import DEFAULT_CATEGORIES
+
+    assert {slug for slug, _ in DEFAULT_CATEGORIES} - {"other"} == set(ledger.MAKE_WHOLE_REASONS)

@@ -15,7 +15,7 @@ from ticketdesk.tickets.forms import RemedyDecisionForm
 
 bp = Blueprint("approvals", __name__)
 
-ROLES = (Role.AGENT, Role.LEAD, Role.ADMIN)
+ROLES = ledger_service.TIERS  # who proposes or approves remedies
 
 
 def _page(form=None, failed_id: int | None = None, status: int = 200):

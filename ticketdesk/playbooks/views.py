@@ -25,7 +25,7 @@ from ticketdesk.templating import LABELS
 
 bp = Blueprint("playbooks", __name__)
 
-MANAGERS = (Role.LEAD, Role.ADMIN)
+MANAGERS = playbook_admin.MANAGER_ROLES
 BLANK_ROWS = 3
 # Errors of the service that belong to a group of inputs rather than one field.
 GROUP_ERRORS = ("conditions", "steps", "approval_limits")

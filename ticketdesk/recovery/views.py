@@ -17,7 +17,7 @@ from ticketdesk.core.forms import show_error
 
 bp = Blueprint("recovery", __name__)
 
-FOLLOW_UP_ROLES = (Role.ACCOUNT_MANAGER, Role.LEAD, Role.ADMIN)
+FOLLOW_UP_ROLES = loyalty_service.FOLLOW_UP_ROLES
 
 
 def _rules_data(form: RulesForm) -> rules_module.RulesData:

@@ -304,22 +304,11 @@ def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestio
     return forms
 
 
-REASON_BY_CATEGORY = {
-    "missing_short_shipment": RemedyReason.MISSING_ITEMS,
-    "damaged_defective": RemedyReason.DAMAGED_ITEMS,
-    "wrong_item": RemedyReason.WRONG_ITEMS,
-    "late_delivery": RemedyReason.LATE_DELIVERY,
-    "billing_payment": RemedyReason.BILLING_ERROR,
-    "service_attitude": RemedyReason.SERVICE_FAILURE,
-    "solution_failure": RemedyReason.PROJECT_FAILURE,
-}
-
-
 def _prefilled_remedy_form(ticket: Ticket,
                            suggestion: ledger_service.Suggestion) -> RemedyProposalForm:
     """The remedy form filled with the playbook's suggestion (?remedy=goodwill for goodwill)."""
     goodwill = request.args.get("remedy") == RemedyKind.GOODWILL.value
-    reason = REASON_BY_CATEGORY.get(ticket.category.slug, RemedyReason.OTHER)
+    reason = ledger_service.make_whole_reason(ticket)
     if goodwill:
         return RemedyProposalForm(
             formdata=None, kind=RemedyKind.GOODWILL.value, form=RemedyForm.FREE_ITEM.value,
@@ -386,7 +375,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         can_work=can_work,
         can_note=access.can_note_ticket(current_user, ticket),
         public_link=url_for("public.follow", token=ticket.public_token, _external=True),
-        make_whole_reason=REASON_BY_CATEGORY.get(ticket.category.slug, RemedyReason.OTHER),
+        make_whole_reason=ledger_service.make_whole_reason(ticket),
         satisfaction=satisfaction,
         satisfaction_open=survey_service.is_open(satisfaction, now=utcnow()),
         score_words=survey_service.SCORE_WORDS,

@@ -51,6 +51,16 @@ TIERS = (Role.AGENT, Role.LEAD, Role.ADMIN)
 IN_KIND_FORMS = (RemedyForm.RESHIP, RemedyForm.REPAIR, RemedyForm.FREE_ITEM,
                  RemedyForm.SERVICE_VISIT)
 FAST_PATH_CATEGORIES = ("missing_short_shipment", "damaged_defective")
+# The reason a make-whole remedy is recorded under, by the ticket's category (slug).
+MAKE_WHOLE_REASONS = {
+    "missing_short_shipment": RemedyReason.MISSING_ITEMS,
+    "damaged_defective": RemedyReason.DAMAGED_ITEMS,
+    "wrong_item": RemedyReason.WRONG_ITEMS,
+    "late_delivery": RemedyReason.LATE_DELIVERY,
+    "billing_payment": RemedyReason.BILLING_ERROR,
+    "service_attitude": RemedyReason.SERVICE_FAILURE,
+    "solution_failure": RemedyReason.PROJECT_FAILURE,
+}
 HUNDRED = Decimal("100")
 
 
@@ -119,6 +129,12 @@ def rules_for(ticket: Ticket) -> Rules:
                  goodwill_cap_percent=version.goodwill_cap_percent,
                  total_cap_percent=version.total_cap_percent,
                  agent_limit=agent_limit, lead_limit=lead_limit)
+
+
+def make_whole_reason(ticket: Ticket) -> RemedyReason:
+    """The reason a make-whole remedy on ``ticket`` starts with (the agent may pick another):
+    the one its category implies, OTHER for a category without one."""
+    return MAKE_WHOLE_REASONS.get(ticket.category.slug, RemedyReason.OTHER)
 
 
 def claim_known(ticket: Ticket) -> bool:

@@ -9,10 +9,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CapBase,
+    Category,
     CauseSide,
     CustomerTier,
     EventKind,
     GoodwillBasis,
+    PlaybookVersion,
     RemedyForm,
     RemedyKind,
     RemedyReason,
@@ -325,3 +327,67 @@ def test_suggestion_counts_what_is_already_on_the_ledger(agent, now):
         kind=RemedyKind.GOODWILL, cost="3.00", form=RemedyForm.FREE_ITEM))
     s = ledger.suggest(ticket)
     assert s.make_whole_cost == 0 and s.goodwill_cost == Decimal("1.00")
+
+
+# the ticket's category -> the reason a make-whole remedy starts with (the remedy form's
+# default on the ticket page, and what the demo records)
+MAKE_WHOLE_BY_CATEGORY = [
+    ("missing_short_shipment", RemedyReason.MISSING_ITEMS),
+    ("damaged_defective", RemedyReason.DAMAGED_ITEMS),
+    ("wrong_item", RemedyReason.WRONG_ITEMS),
+    ("late_delivery", RemedyReason.LATE_DELIVERY),
+    ("billing_payment", RemedyReason.BILLING_ERROR),
+    ("service_attitude", RemedyReason.SERVICE_FAILURE),
+    ("solution_failure", RemedyReason.PROJECT_FAILURE),
+    ("other", RemedyReason.OTHER),
+    ("added_by_an_admin", RemedyReason.OTHER),
+]
+
+
+@pytest.mark.parametrize(("slug", "reason"), MAKE_WHOLE_BY_CATEGORY)
+def test_a_make_whole_remedy_starts_with_the_reason_its_category_implies(ctx, slug, reason):
+    ticket = Ticket(category=Category(slug=slug, name=slug))
+    assert ledger.make_whole_reason(ticket) is reason
+
+
+def test_every_shipped_category_has_a_make_whole_reason():
+    from ticketdesk.services.tickets.categories import DEFAULT_CATEGORIES
+
+    assert {slug for slug, _ in DEFAULT_CATEGORIES} - {"other"} == set(ledger.MAKE_WHOLE_REASONS)
+
+
+_DESK = {"EVIDENCE_THRESHOLD": {"EUR": 70}, "GOODWILL_DEFAULT_PERCENT": 12,
+         "COMPENSATION_CAP_PERCENT": 140, "GOODWILL_AGENT_LIMIT": {"EUR": 45}}
+_VERSION = dict(advisory=True, evidence_threshold=Decimal("250"),
+                make_whole_form=RemedyForm.REFUND, goodwill_basis=GoodwillBasis.FIXED,
+                goodwill_value=Decimal("15"), goodwill_cap_percent=Decimal("40"),
+                total_cap_percent=Decimal("120"))
+_FROM_VERSION = _VERSION
+_FROM_DESK = dict(advisory=False, evidence_threshold=Decimal("70"),
+                  make_whole_form=RemedyForm.RESHIP,
+                  goodwill_basis=GoodwillBasis.AFFECTED_PERCENT, goodwill_value=Decimal("12"),
+                  goodwill_cap_percent=Decimal("30"), total_cap_percent=Decimal("140"))
+
+# (playbook version's approval limits or None for no playbook, currency) -> the rules
+WHICH_RULES = [
+    (None, "EUR", {**_FROM_DESK, "agent_limit": Decimal("45"), "lead_limit": None}),
+    (None, "JPY", {**_FROM_DESK, "evidence_threshold": Decimal("0"),
+                   "agent_limit": Decimal("0"), "lead_limit": None}),
+    ({}, "EUR", {**_FROM_VERSION, "agent_limit": Decimal("45"), "lead_limit": None}),
+    ({"agent": "5"}, "EUR", {**_FROM_VERSION, "agent_limit": Decimal("5"), "lead_limit": None}),
+    ({"lead": "900"}, "EUR", {**_FROM_VERSION, "agent_limit": Decimal("45"),
+                              "lead_limit": Decimal("900")}),
+    ({"agent": "0", "lead": "500"}, "JPY", {**_FROM_VERSION, "agent_limit": Decimal("0"),
+                                            "lead_limit": Decimal("500")}),
+]
+
+
+@pytest.mark.parametrize(("limits", "currency", "expected"), WHICH_RULES)
+def test_which_rules_a_ticket_follows(app, limits, currency, expected):
+    """The playbook version's rules, else the desk-wide settings, else the fixed defaults
+    (docs/rules.md, section 2)."""
+    app.config.update(_DESK)
+    with app.app_context():
+        version = None if limits is None else PlaybookVersion(**_VERSION, approval_limits=limits)
+        rules = ledger.rules_for(Ticket(currency=currency, playbook_version=version))
+        assert rules == ledger.Rules(**expected)

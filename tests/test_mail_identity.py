@@ -34,7 +34,7 @@ from ticketdesk.services.tickets import review
 from ticketdesk.services.tickets import intake as ticket_intake
 from ticketdesk.services.tickets import conversation
 from ticketdesk.services.tickets import workflow
-from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
+from ticketdesk.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied
 from tests import factories
 from tests.test_outbox import Recorder, smtp  # noqa: F401  (the real SMTP server fixture)
 
@@ -420,7 +420,7 @@ def test_a_confirmed_contact_is_not_moved_and_a_stale_form_conflicts(app, flagge
         with pytest.raises(DomainError) as stale:
             review.confirm_contact(ticket, actor=_user(flagged["agent"]),
                                    expected_version=ticket.version - 1, now=now)
-        assert stale.value.status_code == 409
+        assert isinstance(stale.value, Conflict)
         ticket.review_reason = "A mail named TD-000001 from someone else."
         ticket.contact.verified = True
         db.session.commit()

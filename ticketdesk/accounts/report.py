@@ -19,6 +19,7 @@ from ticketdesk.database import utcnow
 from ticketdesk.core.security import roles_required
 from ticketdesk.services.recovery import outcomes as outcome_service
 from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import show_error
 from ticketdesk.services.recovery.outcomes import CompensationBand, Rate, Verdict
 from ticketdesk.core.clock import desk_date
 from ticketdesk.templating import LABELS
@@ -123,6 +124,6 @@ def outcomes():
     try:
         report = outcome_service.report(first, last, today=today)
     except DomainError as exc:
-        getattr(form, exc.field or "since").errors = [str(exc)]
+        show_error(form, exc, "since")
         return _render(form, status=400)
     return _render(form, report)

@@ -14,6 +14,7 @@ from ticketdesk.services.recovery import segments
 from ticketdesk.core import clock
 from ticketdesk.services.recovery import accounts as account_service
 from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import show_error
 
 bp = Blueprint("accounts", __name__)
 
@@ -66,8 +67,7 @@ def set_segment(customer_id: int):
             segments.set_override(customer, segment=segment, reason=form.reason.data or "",
                                   actor=current_user, now=utcnow())
         except DomainError as exc:
-            target = getattr(form, exc.field or "reason", form.reason)
-            target.errors = list(target.errors) + [str(exc)]
+            show_error(form, exc, "reason")
         else:
             flash(_("Segment set by hand.") if segment else
                   _("The account now uses its computed segment."), "success")

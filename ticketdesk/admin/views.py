@@ -22,14 +22,11 @@ from ticketdesk.services.tickets import categories as category_service
 from ticketdesk.services.notifications import outbox as outbox_service
 from ticketdesk.services.people import users as user_service
 from ticketdesk.core.errors import DomainError, NotFound
+from ticketdesk.core.forms import flash_error, show_error
+from ticketdesk.errors import http_status
 from ticketdesk.services.mail import inbound as inbound_mail
 
 bp = Blueprint("admin", __name__)
-
-
-def _show_error(form, exc: DomainError, default: str) -> None:
-    target = getattr(form, exc.field or default, None) or getattr(form, default)
-    target.errors = list(target.errors) + [str(exc)]
 
 
 def _user_data(form) -> user_service.UserData:
@@ -54,7 +51,7 @@ def new_user():
             user = user_service.create_user(actor=current_user, data=_user_data(form),
                                             password=form.password.data)
         except DomainError as exc:
-            _show_error(form, exc, "email")
+            show_error(form, exc, "email")
         else:
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("admin.users"))
@@ -75,7 +72,7 @@ def edit_user(user_id: int):
             user_service.update_user(user, actor=current_user, data=_user_data(form),
                                      new_password=form.new_password.data or None)
         except DomainError as exc:
-            _show_error(form, exc, "email")
+            show_error(form, exc, "email")
         else:
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
@@ -91,7 +88,7 @@ def teams():
             team = user_service.save_team(None, actor=current_user, name=form.name.data,
                                           description=form.description.data or "")
         except DomainError as exc:
-            _show_error(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             flash(_("Team %(name)s created.", name=team.name), "success")
             return redirect(url_for("admin.teams"))
@@ -108,7 +105,7 @@ def edit_team(team_id: int):
             user_service.save_team(team, actor=current_user, name=form.name.data,
                                    description=form.description.data or "")
         except DomainError as exc:
-            _show_error(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             flash(_("Team saved."), "success")
             return redirect(url_for("admin.teams"))
@@ -125,7 +122,7 @@ def categories():
                 None, actor=current_user, name=form.name.data, position=form.position.data,
                 active=form.active.data)
         except DomainError as exc:
-            _show_error(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             flash(_("Category %(name)s created.", name=category.name), "success")
             return redirect(url_for("admin.categories"))
@@ -143,7 +140,7 @@ def edit_category(category_id: int):
             category_service.save_category(category, actor=current_user, name=form.name.data,
                                            position=form.position.data, active=form.active.data)
         except DomainError as exc:
-            _show_error(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             flash(_("Category saved."), "success")
             return redirect(url_for("admin.categories"))
@@ -187,13 +184,13 @@ def release_mail(mail_id: int):
         mail = inbound_mail.release(mail_id, actor=current_user, now=utcnow(),
                                     reference=reference)
     except DomainError as exc:
-        if exc.status_code == 404 and exc.field is None:
+        if isinstance(exc, NotFound) and exc.field is None:
             abort(404)
         if exc.field == "reference":
-            form.reference.errors = list(form.reference.errors) + [str(exc)]
+            show_error(form, exc)
         else:
-            flash(str(exc), "danger")
-        return _held_page(mail_id, release_form=form, status=exc.status_code)
+            flash_error(exc)
+        return _held_page(mail_id, release_form=form, status=http_status(exc))
     flash(_("Released: %(reason)s", reason=mail.reason), "success")
     return redirect(url_for("admin.held_mail"))
 
@@ -209,7 +206,7 @@ def discard_mail(mail_id: int):
     except NotFound:
         abort(404)
     except DomainError as exc:
-        flash(str(exc), "danger")
+        flash_error(exc)
         return redirect(url_for("admin.held_mail_detail", mail_id=mail_id))
     flash(_("The message was discarded."), "success")
     return redirect(url_for("admin.held_mail"))
@@ -293,7 +290,7 @@ def outbox_retry(message_id: int):
     except NotFound:
         abort(404)
     except DomainError as exc:
-        flash(str(exc), "danger")
+        flash_error(exc)
     else:
         flash(_("The message is back in the queue and goes out with the next run of the "
                 "outbox."), "success")

@@ -9,12 +9,13 @@ from ticketdesk.extensions import db
 from ticketdesk.models import Remedy, Role
 from ticketdesk.core.security import roles_required
 from ticketdesk.services.ledger import remedies as ledger_service
-from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.tickets.forms import RemedyDecisionForm
 
 bp = Blueprint("approvals", __name__)
 
-ROLES = (Role.AGENT, Role.LEAD, Role.ADMIN)
+ROLES = ledger_service.TIERS  # who proposes or approves remedies
 
 
 def _page(form=None, failed_id: int | None = None, status: int = 200):
@@ -39,13 +40,11 @@ def _decide(remedy_id: int, decide, success: str):
     if form.validate_on_submit():
         try:
             decide(remedy, form.reason.data or "")
-        except PermissionDenied:
-            raise
         except DomainError as exc:
             if exc.field == "reason" and remedy.state.value == "proposed":
-                form.reason.errors = list(form.reason.errors) + [str(exc)]
+                show_error(form, exc)
             else:
-                flash(str(exc), "danger")
+                flash_error(exc)
         else:
             flash(success, "success")
             return redirect(url_for("approvals.index"))

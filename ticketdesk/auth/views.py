@@ -24,7 +24,8 @@ from ticketdesk.services.people import sessions
 from ticketdesk.services.notifications import notifications as notification_service
 from ticketdesk.services.notifications import outbox
 from ticketdesk.services.people import users as user_service
-from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("auth", __name__)
@@ -149,7 +150,7 @@ def settings():
             user_service.update_settings(current_user, name=form.name.data,
                                          timezone=form.timezone.data)
         except DomainError as exc:
-            getattr(form, exc.field or "name").errors.append(str(exc))
+            show_error(form, exc, "name")
         else:
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("auth.settings"))
@@ -167,7 +168,7 @@ def change_password():
                 user, current=password_form.current_password.data,
                 new=password_form.new_password.data, now=utcnow(), login_id=user.login_id)
         except DomainError as exc:
-            getattr(password_form, exc.field or "new_password").errors.append(str(exc))
+            show_error(password_form, exc, "new_password")
         else:
             if started is not None:
                 _begin_session(user, remember=started.remember)
@@ -197,10 +198,8 @@ def away():
             availability.set_away(current_user, actor=current_user,
                                   reason=AwayReason(form.reason.data), back_on=form.back_on.data,
                                   note=form.note.data or "", now=utcnow())
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            getattr(form, exc.field or "reason").errors.append(str(exc))
+            show_error(form, exc, "reason")
         else:
             flash(_("You are marked away: you get no new tickets until you are back."), "success")
             return redirect(url_for("auth.settings", _anchor="availability"))
@@ -212,10 +211,8 @@ def away():
 def back():
     try:
         availability.set_back(current_user, actor=current_user)
-    except PermissionDenied:
-        raise
     except DomainError as exc:
-        flash(str(exc), "warning")  # not away (any more): nothing to undo
+        flash_error(exc, "warning")  # not away (any more): nothing to undo
     else:
         flash(_("Welcome back: you can get new tickets again."), "success")
     return redirect(url_for("auth.settings", _anchor="availability"))

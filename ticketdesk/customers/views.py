@@ -23,7 +23,8 @@ from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.ledger import remedies as ledger_service
 from ticketdesk.services.customers import orders as order_service
 from ticketdesk.services.tickets import queue as queue_service
-from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import show_error
 from ticketdesk.core.clock import desk_date
 
 bp = Blueprint("customers", __name__)
@@ -45,11 +46,6 @@ def _data(form: CustomerForm, customer=None) -> customer_service.CustomerData:
         standing=Standing(form.standing.data), account_manager_id=form.account_manager_id.data,
         preferences=form.preferences.data or "", external_ref=form.external_ref.data,
         purchase_share=form.purchase_share.data, standing_reason=reason or "")
-
-
-def _error_to(form, exc: DomainError, default: str) -> None:
-    target = getattr(form, exc.field or default, None) or getattr(form, default)
-    target.errors = list(target.errors) + [str(exc)]
 
 
 def _warn_pejorative(text: str) -> None:
@@ -86,7 +82,7 @@ def new():
             customer = customer_service.create_customer(actor=current_user, data=_data(form),
                                                         contact=contact)
         except DomainError as exc:
-            _error_to(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             _warn_pejorative(customer.preferences)
             flash(_("Customer %(name)s created.", name=customer.name), "success")
@@ -147,10 +143,8 @@ def edit(customer_id: int):
         try:
             customer_service.update_customer(customer, actor=current_user,
                                              data=_data(form, customer), now=utcnow())
-        except PermissionDenied:
-            raise                                   # 403, not a form error
         except DomainError as exc:
-            _error_to(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             _warn_pejorative(customer.preferences)
             flash(_("Customer saved."), "success")
@@ -170,7 +164,7 @@ def add_contact(customer_id: int):
             customer_service.add_contact(customer, actor=current_user, data=customer_service.ContactData(
                 name=form.name.data, email=form.email.data, phone=form.phone.data or ""))
         except DomainError as exc:
-            _error_to(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             flash(_("Contact added."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
@@ -213,10 +207,8 @@ def edit_contact(customer_id: int, contact_id: int):
                                                 phone=form.phone.data or "",
                                                 locale=form.locale.data or "",
                                                 timezone=form.timezone.data or ""))
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            _error_to(form, exc, "name")
+            show_error(form, exc, "name")
         else:
             flash(_("Contact saved."), "success")
             return redirect(url_for("customers.detail", customer_id=customer_id))
@@ -239,7 +231,7 @@ def add_order(customer_id: int):
         try:
             order = order_service.add_order(customer, actor=current_user, data=data, now=utcnow())
         except DomainError as exc:
-            _error_to(form, exc, "reference")
+            show_error(form, exc, "reference")
         else:
             flash(_("Order %(ref)s added.", ref=order.reference), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="orders"))
@@ -270,7 +262,7 @@ def import_orders():
         try:
             result = order_service.import_csv(data, actor=current_user, now=utcnow())
         except DomainError as exc:
-            _error_to(form, exc, "file")
+            show_error(form, exc, "file")
         else:
             if result.ok:
                 flash(_("Imported %(added)d orders (%(already)d already there).",

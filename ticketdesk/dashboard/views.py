@@ -23,6 +23,7 @@ from ticketdesk.database import utcnow
 from ticketdesk.core.security import roles_required
 from ticketdesk.services.sla import dashboard
 from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import show_error
 
 bp = Blueprint("dashboard", __name__)
 
@@ -61,7 +62,7 @@ def _period() -> tuple[PeriodForm, dashboard.Period | None]:
     try:
         period = dashboard.Period(first, last, tz, tuple(sorted(form.team.data or ())))
     except DomainError as exc:
-        getattr(form, exc.field or "since").errors = [str(exc)]
+        show_error(form, exc, "since")
         return form, None
     return form, period
 

@@ -204,7 +204,7 @@ class Timeline:
         slug = ticket.category.slug
         if kind is RemedyKind.MAKE_WHOLE:
             form, cost = rules.make_whole_form, suggestion.make_whole_cost
-            reason = _REMEDY_REASONS.get(slug, RemedyReason.OTHER)
+            reason = ledger.make_whole_reason(ticket)
             text = description or _MAKE_WHOLE_TEXTS[form]
             no_proof = ledger.fast_path(ticket, rules).eligible
         else:
@@ -299,15 +299,6 @@ def _apologises(body: str) -> bool:
     return "sorry" in body.lower()
 
 
-_REMEDY_REASONS = {
-    "missing_short_shipment": RemedyReason.MISSING_ITEMS,
-    "damaged_defective": RemedyReason.DAMAGED_ITEMS,
-    "wrong_item": RemedyReason.WRONG_ITEMS,
-    "late_delivery": RemedyReason.LATE_DELIVERY,
-    "billing_payment": RemedyReason.BILLING_ERROR,
-    "service_attitude": RemedyReason.SERVICE_FAILURE,
-    "solution_failure": RemedyReason.PROJECT_FAILURE,
-}
 _MAKE_WHOLE_TEXTS = {
     RemedyForm.RESHIP: "Replacement goods sent by express, at our cost",
     RemedyForm.REFUND: "Refund of the amount charged in error",

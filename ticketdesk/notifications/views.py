@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from ticketdesk.core import inputs
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
-from ticketdesk.models import Notification, NotificationKind, Role, Ticket
+from ticketdesk.models import Notification, NotificationKind, Ticket
 from ticketdesk.notifications.context import unread_notifications
 from ticketdesk.core.security import safe_next
+from ticketdesk.services.ledger import remedies as ledger_service
 from ticketdesk.services.people import access
 from ticketdesk.services.notifications import notifications as notification_service
 from ticketdesk.core.errors import NotFound
@@ -21,7 +22,7 @@ bp.app_context_processor(unread_notifications)
 SHOW_CHOICES = ("all", "unread")
 LATEST_LIMIT = 5
 # Who sees the approvals page (where an approval request leads when the ticket does not).
-APPROVAL_ROLES = (Role.AGENT, Role.LEAD, Role.ADMIN)
+APPROVAL_ROLES = ledger_service.TIERS
 
 
 def _list_args() -> dict:

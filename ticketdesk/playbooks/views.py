@@ -18,13 +18,14 @@ from ticketdesk.playbooks.forms import (
 from ticketdesk.core.security import roles_required
 from ticketdesk.services.tickets import categories as category_service
 from ticketdesk.services.playbooks import admin as playbook_admin
-from ticketdesk.core.errors import DomainError
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.services.playbooks.engine import CONDITION_KEYS, PlaybookSpec, StepSpec
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("playbooks", __name__)
 
-MANAGERS = (Role.LEAD, Role.ADMIN)
+MANAGERS = playbook_admin.MANAGER_ROLES
 BLANK_ROWS = 3
 # Errors of the service that belong to a group of inputs rather than one field.
 GROUP_ERRORS = ("conditions", "steps", "approval_limits")
@@ -172,14 +173,10 @@ def _spec(form: PlaybookForm) -> PlaybookSpec:
 
 def _show_error(form: PlaybookForm, exc: DomainError, errors: dict[str, list[str]]) -> None:
     """A service error next to its field, in its group, or above the form."""
-    name = exc.field
-    if name in GROUP_ERRORS:
-        errors.setdefault(name, []).append(str(exc))
-    elif name and name in form._fields and name != "steps":
-        target = form[name]
-        target.errors = list(target.errors) + [str(exc)]
+    if exc.field in GROUP_ERRORS and not isinstance(exc, PermissionDenied):
+        errors.setdefault(exc.field, []).append(str(exc))
     else:
-        form.form_errors.append(str(exc))
+        show_error(form, exc)
 
 
 def _preview_context(result) -> dict:
@@ -296,7 +293,7 @@ def _action(playbook_id: int, change, message):
     try:
         change(playbook)
     except DomainError as exc:
-        flash(str(exc), "danger")
+        flash_error(exc)
     else:
         flash(message(playbook.name), "success")
     return redirect(url_for("playbooks.detail", playbook_id=playbook_id))

@@ -10,6 +10,8 @@ from ticketdesk.services.recovery import surveys as survey_service
 from ticketdesk.services.tickets import intake
 from ticketdesk.services.tickets import conversation
 from ticketdesk.core.errors import DomainError, RateLimited
+from ticketdesk.core.forms import show_error
+from ticketdesk.errors import http_status
 from ticketdesk.services.recovery.surveys import SurveyAnswered, SurveyClosed, SurveyNotFound, SurveySuperseded
 
 bp = Blueprint("public", __name__)
@@ -40,8 +42,7 @@ def complain():
             form.form_errors.append(str(exc))
             return render_template("public/complain.html", form=form), 429
         except DomainError as exc:
-            target = getattr(form, exc.field or "description", form.description)
-            target.errors = list(target.errors) + [str(exc)]
+            show_error(form, exc, "description")
         else:
             # The session cookie can be read by whoever holds the browser: it carries the
             # private link's token only when that person may see the link.
@@ -83,9 +84,8 @@ def follow(token: str):
                                                 now=utcnow(), ip=_client_ip(),
                                                 uploads=request.files.getlist(form.attachments.name))
         except DomainError as exc:
-            target = getattr(form, exc.field or "body", form.body)
-            target.errors = list(target.errors) + [str(exc)]
-            status = exc.status_code if isinstance(exc, RateLimited) else 200
+            show_error(form, exc, "body")
+            status = http_status(exc) if isinstance(exc, RateLimited) else 200
         else:
             return redirect(url_for("public.follow", token=token, sent=1))
     events = conversation.timeline(ticket, public_only=True)
@@ -133,8 +133,7 @@ def survey(token: str):
                 form.form_errors.append(str(exc))
                 status = 429
             except DomainError as exc:
-                target = getattr(form, exc.field or "score", form.score)
-                target.errors = list(target.errors) + [str(exc)]
+                show_error(form, exc, "score")
             else:
                 flash(_("Thank you! We have your answer."), "success")
                 if result.reopened:

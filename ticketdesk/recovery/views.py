@@ -13,18 +13,11 @@ from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.recovery import loyalty as loyalty_service
 from ticketdesk.services.recovery import rules as rules_module
 from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import show_error
 
 bp = Blueprint("recovery", __name__)
 
-FOLLOW_UP_ROLES = (Role.ACCOUNT_MANAGER, Role.LEAD, Role.ADMIN)
-
-
-def _show_error(form, exc: DomainError) -> None:
-    field = form._fields.get(exc.field) if exc.field else None
-    if field is None:
-        form.form_errors.append(str(exc))
-    else:
-        field.errors = list(field.errors) + [str(exc)]
+FOLLOW_UP_ROLES = loyalty_service.FOLLOW_UP_ROLES
 
 
 def _rules_data(form: RulesForm) -> rules_module.RulesData:
@@ -43,7 +36,7 @@ def rules():
         try:
             rules_module.update(_rules_data(form), actor=current_user)
         except DomainError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
             status = 400
         else:
             flash(_("Recovery rules saved. They apply to tickets judged from now on."),

@@ -45,7 +45,8 @@ from ticketdesk.services.routing import engine as routing
 from ticketdesk.services.routing import rules as routing_rules
 from ticketdesk.services.tickets import assignment
 from ticketdesk.services.people import users as user_service
-from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("routing", __name__)
@@ -168,10 +169,8 @@ def move(rule_id: int):
     try:
         routing_rules.move_rule(rule, actor=current_user,
                                 offset=-1 if form.direction.data == "up" else 1)
-    except PermissionDenied:
-        raise
     except DomainError as exc:
-        flash(str(exc), "warning")
+        flash_error(exc, "warning")
     else:
         flash(_("Rule “%(name)s” is now number %(n)s.", name=rule.name, n=rule.position),
               "success")
@@ -197,10 +196,8 @@ def fallback():
     if form.validate_on_submit():
         try:
             team = routing_rules.set_fallback_team(actor=current_user, team_id=form.team_id.data)
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            flash(str(exc), "danger")
+            flash_error(exc, "danger")
         else:
             if team is not None:
                 flash(_("Tickets no rule gives a team now go to %(team)s.", team=team.name),
@@ -256,14 +253,6 @@ def _rule_data(form: RuleForm) -> routing_rules.RuleData:
         notify=tuple(form.notify.data or ()))
 
 
-def _show_error(form: RuleForm, exc: DomainError) -> None:
-    field = form._fields.get(exc.field) if exc.field else None
-    if field is None:
-        form.form_errors.append(str(exc))
-    else:
-        field.errors = list(field.errors) + [str(exc)]
-
-
 def _save_rule(rule: RoutingRule | None):
     form = RuleForm(data=_form_data(rule) if rule is not None and request.method == "GET"
                     else None)
@@ -276,10 +265,8 @@ def _save_rule(rule: RoutingRule | None):
             else:
                 saved = routing_rules.update_rule(rule, actor=current_user,
                                                   data=_rule_data(form), now=utcnow())
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             if rule is None:
                 flash(_("Rule “%(name)s” added as number %(n)s. It routes new tickets from now "
@@ -409,11 +396,8 @@ def set_away(user_id: int):
             availability_service.set_away(
                 user, actor=current_user, reason=AwayReason(form.reason.data),
                 back_on=form.back_on.data, note=form.note.data or "", now=utcnow())
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            field = form._fields.get(exc.field or "", form.reason)
-            field.errors = list(field.errors) + [str(exc)]
+            show_error(form, exc, "reason")
         else:
             flash(_("%(who)s. Routing gives them no new tickets.", who=away_text(user)),
                   "success")
@@ -428,10 +412,8 @@ def set_back(user_id: int):
     if BackForm().validate_on_submit():
         try:
             availability_service.set_back(user, actor=current_user)
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            flash(str(exc), "warning")
+            flash_error(exc, "warning")
         else:
             flash(_("%(name)s is back and takes new tickets again.", name=user.name), "success")
     return redirect(url_for("routing.availability", _anchor=f"person-{user.id}"))
@@ -447,10 +429,8 @@ def reroute():
     try:
         count = assignment.reroute_many(list(form.ticket_ids.data or []),
                                             actor=current_user, now=utcnow())
-    except PermissionDenied:
-        raise
     except DomainError as exc:
-        flash(str(exc), "danger")
+        flash_error(exc, "danger")
     else:
         flash(ngettext("%(num)d ticket re-routed by the rules.",
                        "%(num)d tickets re-routed by the rules.", count), "success")

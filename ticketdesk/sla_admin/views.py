@@ -14,7 +14,8 @@ from ticketdesk.models import BusinessCalendar, SlaPolicy
 from ticketdesk.sla_admin.forms import WEEKDAYS, CalendarForm, DefaultForm, PolicyForm
 from ticketdesk.core.security import roles_required
 from ticketdesk.services.sla import admin as sla_admin
-from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.services.sla.admin import CalendarData, PolicyData
 from ticketdesk.templating import LABELS, duration_text
 
@@ -88,14 +89,6 @@ def index():
         weeks={c.id: week_lines(c) for c in calendars})
 
 
-def _show_error(form, exc: DomainError) -> None:
-    field = form._fields.get(exc.field) if exc.field else None
-    if field is None:
-        form.form_errors.append(str(exc))
-    else:
-        field.errors = list(field.errors) + [str(exc)]
-
-
 # ----------------------------------------------------------------- policies
 
 def _policy_form_data(policy: SlaPolicy) -> dict:
@@ -130,10 +123,8 @@ def _save(form, existing, *, create, update, data, saved_message, anchor, templa
                 saved = create(actor=current_user, data=data(form), now=utcnow())
             else:
                 saved = update(existing, actor=current_user, data=data(form), now=utcnow())
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             flash(saved_message(saved), "success")
             return redirect(url_for("sla_admin.index", _anchor=f"{anchor}-{saved.id}"))
@@ -171,10 +162,8 @@ def make_default(policy_id: int):
     if DefaultForm().validate_on_submit():
         try:
             sla_admin.make_default(policy, actor=current_user)
-        except PermissionDenied:
-            raise
         except DomainError as exc:
-            flash(str(exc), "danger")
+            flash_error(exc)
         else:
             flash(_("“%(name)s” is now the default policy: it applies to new tickets no other "
                     "policy matches.", name=policy.name), "success")

@@ -63,7 +63,8 @@ from ticketdesk.services.tickets import conversation
 from ticketdesk.services.tickets import workflow
 from ticketdesk.services.tickets import editing
 from ticketdesk.services.people import users as user_service
-from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
+from ticketdesk.core.errors import Conflict, DomainError
+from ticketdesk.core.forms import show_error
 from ticketdesk.services.mail import inbound as inbound_mail
 from ticketdesk.services.notifications import outgoing as outgoing_mail
 from ticketdesk.services.notifications import recipients as mail_recipients
@@ -113,19 +114,6 @@ SORT_LABELS = {
     queue_service.Sort.ACTIVITY: _l("Latest activity"),
     queue_service.Sort.REFERENCE: _l("Reference"),
 }
-
-
-def _error_to(form, exc: DomainError, default: str | None,
-              aliases: dict | None = None) -> None:
-    """Show the error next to its field; without a field to show it on, as a flash message."""
-    name = (aliases or {}).get(exc.field, exc.field)
-    field = getattr(form, name, None) if name else None
-    if field is None and default is not None:
-        field = getattr(form, default)
-    if field is None:
-        flash(str(exc), "danger")
-        return
-    field.errors = list(field.errors) + [str(exc)]
 
 
 def _int_arg(name: str) -> int | None:
@@ -226,7 +214,8 @@ def new():
                 internal_note=form.internal_note.data or "",
             )
         except DomainError as exc:
-            _error_to(form, exc, "subject", aliases={"name": "new_customer_name"})
+            show_error(form, exc, "subject", aliases={"name": "new_customer_name"},
+                       otherwise="flash")
         else:
             flash(_("Complaint %(ref)s logged.", ref=ticket.reference), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
@@ -315,22 +304,11 @@ def _forms_for(ticket: Ticket, given: dict, suggestion: ledger_service.Suggestio
     return forms
 
 
-REASON_BY_CATEGORY = {
-    "missing_short_shipment": RemedyReason.MISSING_ITEMS,
-    "damaged_defective": RemedyReason.DAMAGED_ITEMS,
-    "wrong_item": RemedyReason.WRONG_ITEMS,
-    "late_delivery": RemedyReason.LATE_DELIVERY,
-    "billing_payment": RemedyReason.BILLING_ERROR,
-    "service_attitude": RemedyReason.SERVICE_FAILURE,
-    "solution_failure": RemedyReason.PROJECT_FAILURE,
-}
-
-
 def _prefilled_remedy_form(ticket: Ticket,
                            suggestion: ledger_service.Suggestion) -> RemedyProposalForm:
     """The remedy form filled with the playbook's suggestion (?remedy=goodwill for goodwill)."""
     goodwill = request.args.get("remedy") == RemedyKind.GOODWILL.value
-    reason = REASON_BY_CATEGORY.get(ticket.category.slug, RemedyReason.OTHER)
+    reason = ledger_service.make_whole_reason(ticket)
     if goodwill:
         return RemedyProposalForm(
             formdata=None, kind=RemedyKind.GOODWILL.value, form=RemedyForm.FREE_ITEM.value,
@@ -397,7 +375,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         can_work=can_work,
         can_note=access.can_note_ticket(current_user, ticket),
         public_link=url_for("public.follow", token=ticket.public_token, _external=True),
-        make_whole_reason=REASON_BY_CATEGORY.get(ticket.category.slug, RemedyReason.OTHER),
+        make_whole_reason=ledger_service.make_whole_reason(ticket),
         satisfaction=satisfaction,
         satisfaction_open=survey_service.is_open(satisfaction, now=utcnow()),
         score_words=survey_service.SCORE_WORDS,
@@ -429,14 +407,12 @@ def _act(ticket_id: int, form_cls, form_key: str, action, success: str, default_
     if form.validate_on_submit():
         try:
             result = action(ticket, form)
-        except PermissionDenied:
-            raise  # the 403 page, not a form error
         except Conflict as exc:
             db.session.refresh(ticket)
             flash(str(exc), "warning")
             return _render_detail(ticket, 409, **{form_key: form})
         except DomainError as exc:
-            _error_to(form, exc, default_field)
+            show_error(form, exc, default_field, otherwise="flash")
         else:
             flash(success(result) if callable(success) else success, "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))

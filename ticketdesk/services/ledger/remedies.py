@@ -51,6 +51,16 @@ TIERS = (Role.AGENT, Role.LEAD, Role.ADMIN)
 IN_KIND_FORMS = (RemedyForm.RESHIP, RemedyForm.REPAIR, RemedyForm.FREE_ITEM,
                  RemedyForm.SERVICE_VISIT)
 FAST_PATH_CATEGORIES = ("missing_short_shipment", "damaged_defective")
+# The reason a make-whole remedy is recorded under, by the ticket's category (slug).
+MAKE_WHOLE_REASONS = {
+    "missing_short_shipment": RemedyReason.MISSING_ITEMS,
+    "damaged_defective": RemedyReason.DAMAGED_ITEMS,
+    "wrong_item": RemedyReason.WRONG_ITEMS,
+    "late_delivery": RemedyReason.LATE_DELIVERY,
+    "billing_payment": RemedyReason.BILLING_ERROR,
+    "service_attitude": RemedyReason.SERVICE_FAILURE,
+    "solution_failure": RemedyReason.PROJECT_FAILURE,
+}
 HUNDRED = Decimal("100")
 
 
@@ -81,7 +91,7 @@ def configured_amount(name: str, currency: str) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Rules:
-    """The compensation rules a ticket follows: its playbook's, else the configured defaults."""
+    """The compensation rules a ticket follows (``rules_for``)."""
 
     advisory: bool
     evidence_threshold: Decimal
@@ -94,7 +104,27 @@ class Rules:
     lead_limit: Decimal | None
 
 
+# Rules of a ticket without a playbook that have no setting in config.py.
+DESK_MAKE_WHOLE_FORM = RemedyForm.RESHIP
+DESK_GOODWILL_BASIS = GoodwillBasis.AFFECTED_PERCENT
+DESK_GOODWILL_CAP_PERCENT = Decimal("30")
+
+
 def rules_for(ticket: Ticket) -> Rules:
+    """The compensation rules ``ticket`` follows: every caller asks here (docs/rules.md,
+    section 2, "Which rules a ticket follows").
+
+    1. The ticket's playbook version (the one it runs under) gives every rule it holds:
+       advisory, no-proof threshold, make-whole form, goodwill, goodwill cap, total cap; and
+       the agent and lead limits for the roles its ``approval_limits`` name.
+    2. Otherwise the desk-wide settings (config.py) in the ticket's currency:
+       ``EVIDENCE_THRESHOLD``, ``GOODWILL_DEFAULT_PERCENT``, ``COMPENSATION_CAP_PERCENT`` and
+       ``GOODWILL_AGENT_LIMIT`` (also the agent limit of a playbook that sets none), with the
+       ``DESK_*`` rules above; an amount the setting gives no value for the currency is zero.
+    3. A lead limit comes from a playbook only: without one a lead is bounded by the cap.
+
+    The recovery rules (``services.recovery.rules``) hold no compensation rule.
+    """
     cfg = current_app.config
     version: PlaybookVersion | None = ticket.playbook_version
     limits = (version.approval_limits if version else None) or {}
@@ -107,10 +137,10 @@ def rules_for(ticket: Ticket) -> Rules:
     if version is None:
         threshold = configured_amount("EVIDENCE_THRESHOLD", currency) or Decimal("0")
         return Rules(advisory=False, evidence_threshold=threshold,
-                     make_whole_form=RemedyForm.RESHIP,
-                     goodwill_basis=GoodwillBasis.AFFECTED_PERCENT,
+                     make_whole_form=DESK_MAKE_WHOLE_FORM,
+                     goodwill_basis=DESK_GOODWILL_BASIS,
                      goodwill_value=Decimal(str(cfg["GOODWILL_DEFAULT_PERCENT"])),
-                     goodwill_cap_percent=Decimal("30"),
+                     goodwill_cap_percent=DESK_GOODWILL_CAP_PERCENT,
                      total_cap_percent=Decimal(str(cfg["COMPENSATION_CAP_PERCENT"])),
                      agent_limit=agent_limit, lead_limit=lead_limit)
     return Rules(advisory=version.advisory, evidence_threshold=version.evidence_threshold,
@@ -119,6 +149,12 @@ def rules_for(ticket: Ticket) -> Rules:
                  goodwill_cap_percent=version.goodwill_cap_percent,
                  total_cap_percent=version.total_cap_percent,
                  agent_limit=agent_limit, lead_limit=lead_limit)
+
+
+def make_whole_reason(ticket: Ticket) -> RemedyReason:
+    """The reason a make-whole remedy on ``ticket`` starts with (the agent may pick another):
+    the one its category implies, OTHER for a category without one."""
+    return MAKE_WHOLE_REASONS.get(ticket.category.slug, RemedyReason.OTHER)
 
 
 def claim_known(ticket: Ticket) -> bool:

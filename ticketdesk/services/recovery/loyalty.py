@@ -97,6 +97,8 @@ REASON_LABELS = {
     NO_PRIOR_PURCHASE: _l("no purchase before the complaint"),
 }
 
+# Who sees the loyalty follow-up lists (account managers only their own accounts).
+FOLLOW_UP_ROLES = (Role.ACCOUNT_MANAGER, Role.LEAD, Role.ADMIN)
 RESOLVED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 FOLLOWED_STATES = (LoyaltyState.CANDIDATE, LoyaltyState.RETAINED, LoyaltyState.LAPSED,
                    LoyaltyState.AT_RISK)
@@ -520,7 +522,7 @@ class FollowUp:
 
 
 def can_view_follow_up(user: User) -> bool:
-    return user.role in (Role.ACCOUNT_MANAGER, Role.LEAD, Role.ADMIN)
+    return user.role in FOLLOW_UP_ROLES
 
 
 _ORDER = {

@@ -58,9 +58,7 @@ class SurveyNotFound(NotFound):
 
 
 class SurveyClosed(DomainError):
-    """The link worked once but no longer takes an answer (410 Gone)."""
-
-    status_code = 410
+    """The link worked once but no longer takes an answer (the page says 410 Gone)."""
 
     def __init__(self, message: str, survey: Survey):
         super().__init__(message)
@@ -76,9 +74,7 @@ class SurveySuperseded(SurveyClosed):
 
 
 class SurveyAnswered(DomainError):
-    """The survey has its answer already; ``survey`` shows it."""
-
-    status_code = 409
+    """The survey has its answer already; ``survey`` shows it (409 to a second answer)."""
 
     def __init__(self, message: str, survey: Survey):
         super().__init__(message)

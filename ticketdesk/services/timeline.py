@@ -4,6 +4,7 @@ from datetime import datetime
 
 from ticketdesk.extensions import db
 from ticketdesk.models import EventKind, Team, Ticket, TicketEvent, User
+from ticketdesk.services.notifications import notifications
 
 
 def _clip(value: str | None) -> str | None:
@@ -19,8 +20,6 @@ def _record(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | Non
     ``via`` and ``quoted_body`` are set here, at creation: events are append-only, so
     they cannot be filled in after the row is written.
     """
-    from ticketdesk.services.notifications import notifications  # notifications reads events too
-
     event = TicketEvent(
         ticket=ticket, kind=kind, actor_id=actor.id if actor else None, by_customer=by_customer,
         body=body, field=field, old_value=_clip(old), new_value=_clip(new), created_at=now,
@@ -34,8 +33,6 @@ def _record(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | Non
 def _assignment(ticket: Ticket, *, old_team: Team | None, old_assignee: User | None,
                 actor: User | None, now: datetime, rule_name: str | None = None) -> None:
     """Events for a changed team or assignee, and the new assignee's notification."""
-    from ticketdesk.services.notifications import notifications
-
     if ticket.team is not old_team:
         _record(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="team",
                 old=old_team.name if old_team else None,

@@ -28,8 +28,8 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.people import access
 from ticketdesk.services import timeline as events
-from ticketdesk.services.notifications import notifications
 from ticketdesk.core.errors import DomainError, NotFound, PermissionDenied
+from ticketdesk.core.inputs import normalise_email
 from ticketdesk.core.uow import unit_of_work
 
 @dataclass(frozen=True)
@@ -64,11 +64,6 @@ class ContactData:
 def escape_like(text: str) -> str:
     """Make ``%``, ``_`` and ``\\`` match themselves in a LIKE pattern (escape char ``\\``)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def normalise_email(email: str | None) -> str | None:
-    email = (email or "").strip().lower()
-    return email or None
 
 
 def visible_customers_clause(user: User) -> sa.ColumnElement[bool]:
@@ -314,7 +309,7 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData,
             # keep watching them.
             db.session.flush()
             db.session.expire(customer, ["account_manager"])
-            notifications._drop_lost_watches([old_manager])
+            access.drop_lost_watches([old_manager])
         customer.preferences = data.preferences.strip()
         customer.external_ref = external_ref
         customer.purchase_share = purchase_share

@@ -6,7 +6,7 @@ written in the recipient's language, because they are stored and e-mailed as tex
 Who may hear about a ticket is ``access.can_receive_notification``, asked when a
 notification is made (and its e-mail queued), again when the list or the bell shows
 it (``access.notification_visibility_clause``) and when the outbox sends its e-mail.
-A watch that no longer passes the rule is removed (``_drop_lost_watches``).
+A watch that no longer passes the rule is removed (``access.drop_lost_watches``).
 """
 
 from datetime import datetime, timedelta
@@ -199,7 +199,7 @@ def _ticket_changed(ticket: Ticket, event: TicketEvent, *, actor: User | None,
                 or access.can_see_internal_notes(user, ticket):
             watchers.append(user)
     if lost:  # access changed in a way no other service noticed: the watch goes
-        _drop_lost_watches(lost)
+        access.drop_lost_watches(lost)
     if not watchers:
         return
     unread = {n.user_id: n for n in db.session.scalars(
@@ -426,22 +426,6 @@ def _leads_by_team() -> dict[int | None, list[User]]:
             .where(team_members.c.user_id.in_(list(by_id)))):
         result.setdefault(team_id, []).append(by_id[user_id])
     return result
-
-
-# ----------------------------------------------------------------- watches
-
-def _drop_lost_watches(users) -> int:
-    """Remove the watches of ``users`` that no longer pass the access rule (inside the
-    caller's transaction, after its changes to teams, roles or account managers).
-    Returns how many went."""
-    db.session.flush()
-    removed = 0
-    for user in users:
-        result = db.session.execute(
-            sa.delete(TicketWatcher).where(access.lost_watches_clause(user))
-            .execution_options(synchronize_session=False))
-        removed += result.rowcount or 0
-    return removed
 
 
 # ----------------------------------------------------------------- reading and marking

@@ -12,10 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Team, User
-from ticketdesk.services.notifications import notifications
 from ticketdesk.core import ratelimit
 from ticketdesk.services.people import sessions
-from ticketdesk.services.customers.customers import normalise_email
+from ticketdesk.core.inputs import normalise_email
+from ticketdesk.services.people import access
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.core.uow import unit_of_work
 
@@ -123,7 +123,7 @@ def update_user(user: User, *, actor: User, data: UserData,
             user.set_password(new_password, method=_hash_method())
         # Leaving a team, a new role or deactivation can take tickets out of sight:
         # their watches go, so nothing more about them reaches this user.
-        notifications._drop_lost_watches([user])
+        access.drop_lost_watches([user])
     return user
 
 

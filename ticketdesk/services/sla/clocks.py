@@ -51,6 +51,7 @@ from ticketdesk.models import (
 from ticketdesk.services.sla import business_time
 from ticketdesk.services import timeline as events
 from ticketdesk.services.notifications import notifications
+from ticketdesk.services.routing import engine as routing
 from ticketdesk.core.uow import unit_of_work
 
 CONDITION_KEYS = ("kinds", "severities", "tiers")
@@ -580,7 +581,6 @@ def _announce(ticket: Ticket, state: SlaState, body: str, now: datetime) -> None
 
 def _escalate(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, now: datetime) -> None:
     if policy.escalate_notify_lead:
-        from ticketdesk.services.routing import engine as routing
         skip = {ticket.assignee_id}
         for lead in routing._team_leads(ticket.team_id):
             if lead.id not in skip:
@@ -596,7 +596,6 @@ def _escalate(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, now: d
         events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=None, field="severity",
                        old=old.value, new=ticket.severity.value)
     if policy.escalate_reassign:
-        from ticketdesk.services.routing import engine as routing
         routing._route(ticket, actor=None, now=now)
 
 

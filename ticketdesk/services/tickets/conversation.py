@@ -24,7 +24,7 @@ from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.core import ratelimit
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets.attachments import Upload
-from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.tickets import outgoing
 from ticketdesk.core.errors import DomainError, InvalidTransition, NotFound, RateLimited
 from ticketdesk.services.tickets import common, lifecycle, workflow
 

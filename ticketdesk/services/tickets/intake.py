@@ -24,13 +24,14 @@ from ticketdesk.models import (
 )
 from ticketdesk.core import counters
 from ticketdesk.services.customers import customers
+from ticketdesk.core import inputs
 from ticketdesk.services.notifications import notifications
 from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.core import ratelimit
 from ticketdesk.services.routing import engine as routing
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets.attachments import Upload
-from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.tickets import outgoing
 from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
 from ticketdesk.services.tickets import assignment, common
 
@@ -228,7 +229,7 @@ def receive_public_complaint(*, complaint: PublicComplaint, ip: str, now: dateti
                             window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
         raise RateLimited(_public_limit_message())
     name = common.clean_text(complaint.name, field="name", label=_("Your name"), maximum=120)
-    email = customers.normalise_email(complaint.email)
+    email = inputs.normalise_email(complaint.email)
     if not email:
         raise DomainError(_("Your e-mail address is needed so we can answer."), field="email")
     description = common.clean_text(complaint.description, field="description",

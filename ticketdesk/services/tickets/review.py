@@ -32,7 +32,6 @@ from ticketdesk.models import (
 from ticketdesk.services.people import access
 from ticketdesk.services.customers import customers
 from ticketdesk.services import timeline as events
-from ticketdesk.services.notifications import notifications
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets import common
 from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
@@ -159,7 +158,7 @@ def move_ticket(ticket: Ticket, *, actor: User, target: MoveTarget,
             if tier_changes and moved.status in OPEN_STATUSES:
                 sla._recompute(moved, actor=actor, now=now)
         if old_manager is not None and old_manager.id != destination.account_manager_id:
-            notifications._drop_lost_watches([old_manager])
+            access.drop_lost_watches([old_manager])
     return destination
 
 

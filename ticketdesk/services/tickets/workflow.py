@@ -11,7 +11,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.people import access
 from ticketdesk.services.recovery import surveys
-from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.tickets import outgoing
 from ticketdesk.core.errors import InvalidTransition
 from ticketdesk.core.uow import unit_of_work
 from ticketdesk.services.tickets import common, lifecycle

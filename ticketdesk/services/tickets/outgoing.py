@@ -1,6 +1,8 @@
 """What the customer receives: every e-mail to a customer is composed here.
 
-Public: ``resend_private_link``, ``deliveries``, ``reply_via``, ``subject_token``.
+Public: ``resend_private_link``, ``deliveries``, ``reply_via``, ``subject_token``, and
+copying a contact of the ticket's customer on its e-mails (``add_cc``, ``remove_cc``; who
+receives them is ``services.notifications.recipients``).
 Inside other services' transactions: ``_acknowledge``, ``_reply``, ``_resolution``.
 
 Each message is rendered from ``templates/email/<name>.txt`` and ``.html`` (one shared
@@ -30,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from ticketdesk.core import clock
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    Contact,
     EventKind,
     InboundMail,
     InboundState,
@@ -40,6 +43,7 @@ from ticketdesk.models import (
     RemedyState,
     Survey,
     Ticket,
+    TicketCc,
     TicketEvent,
     User,
 )
@@ -49,7 +53,8 @@ from ticketdesk.core import links
 from ticketdesk.services.notifications import outbox
 from ticketdesk.core import ratelimit
 from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.core.errors import DomainError, RateLimited
+from ticketdesk.services.recovery import surveys
+from ticketdesk.core.errors import DomainError, NotFound, RateLimited
 from ticketdesk.services.notifications import recipients as recipient_rules
 from ticketdesk.services.notifications.recipients import Recipient
 from ticketdesk.core.uow import unit_of_work
@@ -320,8 +325,6 @@ def _resolution(ticket: Ticket, event: TicketEvent | None, *, now: datetime,
                   "reopen_days": rules.reopen_window_days, "survey_url": "", "survey_days": 0,
                   "survey_until": ""}
         if survey is not None:
-            from ticketdesk.services.recovery import surveys  # surveys is called on resolve too
-
             values.update(survey_url=surveys.survey_url(survey),
                           survey_days=rules.survey_valid_days,
                           survey_until=format_date(survey.expires_at.astimezone(zone), "long",
@@ -399,3 +402,49 @@ def deliveries(ticket: Ticket) -> dict[int, list[Delivery]]:
             cc=outbox.cc_list(message), reason=message.last_error,
             sent_at=message.sent_at, bounced_at=message.bounced_at))
     return found
+
+
+# ----------------------------------------------------------------- copies
+
+def _contact_of(ticket: Ticket, contact_id) -> Contact:
+    contact = db.session.get(Contact, contact_id) if isinstance(contact_id, int) else None
+    if contact is None or contact.customer_id != ticket.customer_id:
+        raise NotFound(_("Choose a contact of %(customer)s.", customer=ticket.customer.name),
+                       field="contact_id")
+    return contact
+
+
+def add_cc(ticket: Ticket, *, actor: User, contact_id: int, now: datetime) -> Contact:
+    """Copy a contact of the ticket's customer on every public reply from now on."""
+    access.require_work_ticket(actor, ticket)
+    contact = _contact_of(ticket, contact_id)
+    if not recipient_rules._address(contact):
+        raise DomainError(_("%(name)s has no e-mail address to copy.", name=contact.name),
+                          field="contact_id")
+    if contact.id == ticket.contact_id:
+        raise DomainError(_("%(name)s is the ticket's contact and receives every reply "
+                            "already.", name=contact.name), field="contact_id")
+    if db.session.get(TicketCc, (ticket.id, contact.id)) is not None:
+        raise DomainError(_("%(name)s is copied already.", name=contact.name),
+                          field="contact_id")
+    with unit_of_work():
+        db.session.add(TicketCc(ticket_id=ticket.id, contact_id=contact.id,
+                                added_by_id=actor.id, created_at=now))
+        events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="cc",
+                       old=None, new=Recipient(contact.name, contact.email).display)
+    return contact
+
+
+def remove_cc(ticket: Ticket, *, actor: User, contact_id: int, now: datetime) -> Contact:
+    """Stop copying a contact: later replies, and messages still queued, skip them."""
+    access.require_work_ticket(actor, ticket)
+    contact = _contact_of(ticket, contact_id)
+    row = db.session.get(TicketCc, (ticket.id, contact.id))
+    if row is None:
+        raise DomainError(_("%(name)s is not copied on this ticket.", name=contact.name),
+                          field="contact_id")
+    with unit_of_work():
+        db.session.delete(row)
+        events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="cc",
+                       old=Recipient(contact.name, contact.email or "").display, new=None)
+    return contact

@@ -443,7 +443,7 @@ def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp,
 def test_the_resolution_message_alone_when_there_is_no_survey(desk, now):
     ticket = _log(desk, now)
     with unit_of_work():
-        message = outgoing._resolution(ticket, None, now=now, survey=None)
+        message = outgoing.queue_resolution(ticket, None, now=now, survey=None)
     assert message.purpose is MailPurpose.RESOLUTION and message.dedupe_key is None
     assert "how did we do" not in message.subject and "/survey/" not in message.body
     assert "we will reopen your complaint" in message.body
@@ -502,7 +502,7 @@ _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8
 def test_no_header_value_can_add_a_header_or_a_line(ctx, now, subject, from_name, in_reply_to,
                                                    reference, reply_to, copies, auto):
     with unit_of_work():
-        message = outbox._enqueue(
+        message = outbox.enqueue(
             to=MIA, subject=subject, body="Body", html_body="<p>Body</p>", now=now,
             purpose=MailPurpose.REPLY, cc=copies, from_name=from_name, in_reply_to=in_reply_to,
             references=[reference, "<first@example.test>"], reply_to=reply_to,

@@ -1089,7 +1089,7 @@ class _Timeline:
 
     def attach_playbook(self, at: datetime, actor: User | None) -> None:
         version = playbooks.choose_version(self.ticket, self.candidates)
-        playbooks._attach(self.ticket, version, actor=actor, now=at)
+        playbooks.attach_version(self.ticket, version, actor=actor, now=at)
 
     def switch_playbook(self, at: datetime, actor: User) -> None:
         """Take the playbook that fits better now (after the kind was raised, say).
@@ -1102,7 +1102,7 @@ class _Timeline:
         current = ticket.playbook_version
         if best is None or (current is not None and best.playbook_id == current.playbook_id):
             return
-        playbooks._switch(ticket, best, actor=actor, now=at)
+        playbooks.switch_version(ticket, best, actor=actor, now=at)
 
     def _open_tasks(self, purpose: str) -> list[TicketStep]:
         tasks = [s for s in self.ticket.steps if s.kind is StepKind.TASK and not s.is_done]
@@ -1127,7 +1127,7 @@ class _Timeline:
         their remedy on the ledger, and confirming delivers what was approved."""
         for step in self._open_tasks(purpose):
             who = self._ticker(step, actor)
-            playbooks._mark_done(self.ticket, step, actor=who, now=at, note=note[:500])
+            playbooks.mark_done(self.ticket, step, actor=who, now=at, note=note[:500])
             step_purpose = playbook_defaults.purpose_of(step.title)
             if step_purpose == MAKE_WHOLE:
                 self.remedy(RemedyKind.MAKE_WHOLE, at, who, description=note)
@@ -1163,7 +1163,7 @@ class _Timeline:
                       else RemedyReason.GOODWILL_GESTURE)
             text = description or _GOODWILL_TEXTS[form]
             no_proof = False
-        remedy = ledger._add_remedy(ticket, ledger.RemedyDraft(
+        remedy = ledger.add_remedy(ticket, ledger.RemedyDraft(
             kind=kind, form=form, description=text[:500], cost=cost, reason=reason,
             affected_value=ledger.affected_value(ticket),
             valued_at_cost=kind is RemedyKind.GOODWILL and form is RemedyForm.FREE_ITEM,
@@ -1171,7 +1171,7 @@ class _Timeline:
         if remedy.state is RemedyState.PROPOSED:
             # Approved at once by someone with the authority for it.
             approver = self.admin if remedy.approval_role is Role.ADMIN else self.lead
-            ledger._approve(remedy, actor=approver, now=at)
+            ledger.approve(remedy, actor=approver, now=at)
         self.touch(at)
 
     def deliver(self, at: datetime, actor: User | None) -> None:
@@ -1180,7 +1180,7 @@ class _Timeline:
         actor = actor if actor is not None and actor.works_tickets else self.assignee or self.lead
         for remedy in ticket.remedies:
             if remedy.state is RemedyState.APPROVED:
-                ledger._deliver(remedy, actor=actor, now=at)
+                ledger.deliver(remedy, actor=actor, now=at)
                 self.touch(at)
 
     def apply(self, step: _Step, at: datetime) -> None:
@@ -1202,7 +1202,7 @@ class _Timeline:
         elif step.op == "reply":
             event = self.event(EventKind.PUBLIC_REPLY, at, step.actor, body=step.body)
             apology = step.apology if step.apology is not None else _apologises(step.body)
-            playbooks._record_reply(ticket, event, actor=step.actor, now=at, apology=apology,
+            playbooks.record_reply(ticket, event, actor=step.actor, now=at, apology=apology,
                                     explanation=step.explain)
             if ticket.first_response_at is None:
                 ticket.first_response_at = at
@@ -1336,12 +1336,12 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
                 sa.select(sa.func.count(Customer.id))) or db.session.scalar(
                 sa.select(sa.func.count(Ticket.id))):
             raise RuntimeError("The demo data set can only be loaded into an empty database.")
-        categories._ensure_defaults()
+        categories.add_default_categories()
         # The shipped playbooks, unless they are there already (``flask seed-playbooks``).
-        added = playbook_defaults._seed(now - timedelta(days=400))
+        added = playbook_defaults.add_shipped(now - timedelta(days=400))
         db.session.flush()
         cats = {c.slug: c for c in db.session.scalars(sa.select(Category))}
-        candidates = playbooks._candidates()
+        candidates = playbooks.candidates()
         teams = _demo_teams(now)
         staff = _demo_staff(teams, now)
         customers = _demo_customers(rng, staff, now)
@@ -1366,10 +1366,10 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
                                              admin=staff["admin"], candidates=candidates))
         counters.advance_ticket_counter(len(drafts))
         db.session.flush()
-        sla._seed_defaults(now=now - timedelta(days=400))
+        sla.add_default_policies(now=now - timedelta(days=400))
         for ticket in tickets:
             touched = ticket.updated_at       # the history's own last change stays
-            sla._backfill(ticket, now=now)
+            sla.backfill(ticket, now=now)
             ticket.updated_at = touched
             flag_modified(ticket, "updated_at")  # written as is, not stamped with "now"
         extras = _demo_routing(now, staff, tickets)
@@ -1394,7 +1394,7 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
     open tickets of strategic and preferred accounts, a lead on every open crisis.
     """
     lead = staff["lead"]
-    routing_rules._seed_default_rules(now=now - timedelta(days=300))
+    routing_rules.add_default_rules(now=now - timedelta(days=300))
     crisis_rule, standing_rule, tier_rule = routing.list_rules()
     # This desk's own rules: shipping problems to logistics by load, billing in turn.
     cats = {c.slug: c.id for c in db.session.scalars(sa.select(Category))}
@@ -1437,15 +1437,16 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
     recent = [t for t in tickets if t.is_open and now - t.created_at < timedelta(days=3)]
     for ticket in recent:
         if ticket.assignee is not None and ticket.assignee is not ticket.created_by:
-            notifications._notify(
+            notifications.notify(
                 ticket.assignee, NotificationKind.ASSIGNED, now=ticket.created_at, ticket=ticket,
                 title=lambda t=ticket: f"Assigned to you: {t.reference} · {t.subject}")
         if ticket.kind is TicketKind.CRISIS:
-            notifications._account_crisis(ticket, now=ticket.created_at)
+            notifications.account_crisis(ticket, now=ticket.created_at)
     for remedy in db.session.scalars(sa.select(Remedy).where(
             Remedy.state == RemedyState.PROPOSED)):
-        roles = [r for r in ledger.TIERS if ledger._tier(r) >= ledger._tier(remedy.approval_role)]
-        notifications._approval_waiting(remedy, roles=roles, now=remedy.proposed_at)
+        roles = [r for r in ledger.TIERS
+                 if ledger.tier_rank(r) >= ledger.tier_rank(remedy.approval_role)]
+        notifications.approval_waiting(remedy, roles=roles, now=remedy.proposed_at)
     # The demo's history was read long ago and sends no e-mail.
     db.session.flush()
     db.session.execute(sa.update(Notification)
@@ -2448,7 +2449,7 @@ def _bulk_reference_data() -> dict:
     currency = current_app.config.get("DEFAULT_CURRENCY", "EUR")
     return {"customers": customers, "contacts": contacts, "workers": workers, "teams": teams,
             "leads": leads, "categories": cats, "currency": currency,
-            "playbooks": _BulkPlaybooks(playbooks._candidates()), "sla": sla.PolicyBook()}
+            "playbooks": _BulkPlaybooks(playbooks.candidates()), "sla": sla.PolicyBook()}
 
 
 class _BulkPlaybooks:

@@ -11,7 +11,7 @@ def _clip(value: str | None) -> str | None:
     return None if value is None else value[:255]
 
 
-def _record(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
+def record(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
             body: str = "", field: str | None = None, old: str | None = None,
             new: str | None = None, by_customer: bool = False, via: str = "",
             quoted_body: str = "") -> TicketEvent:
@@ -26,20 +26,20 @@ def _record(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | Non
         via=via, quoted_body=quoted_body,
     )
     db.session.add(event)
-    notifications._ticket_changed(ticket, event, actor=actor, now=now)
+    notifications.ticket_changed(ticket, event, actor=actor, now=now)
     return event
 
 
-def _assignment(ticket: Ticket, *, old_team: Team | None, old_assignee: User | None,
+def record_assignment(ticket: Ticket, *, old_team: Team | None, old_assignee: User | None,
                 actor: User | None, now: datetime, rule_name: str | None = None) -> None:
     """Events for a changed team or assignee, and the new assignee's notification."""
     if ticket.team is not old_team:
-        _record(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="team",
+        record(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="team",
                 old=old_team.name if old_team else None,
                 new=ticket.team.name if ticket.team else None)
     if ticket.assignee is not old_assignee:
-        _record(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="assignee",
+        record(ticket, EventKind.ASSIGNMENT, now=now, actor=actor, field="assignee",
                 old=old_assignee.name if old_assignee else None,
                 new=ticket.assignee.name if ticket.assignee else None)
-        notifications._assigned(ticket, ticket.assignee, actor=actor, now=now,
+        notifications.assigned(ticket, ticket.assignee, actor=actor, now=now,
                                 rule_name=rule_name)

@@ -112,7 +112,7 @@ def desk_mailbox() -> str:
 REFERENCES_MAX = 998 * 4
 
 
-def _enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str | None = None,
+def enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str | None = None,
              notification: Notification | None = None,
              purpose: MailPurpose = MailPurpose.NOTIFICATION, ticket: Ticket | None = None,
              event: TicketEvent | None = None, cc: "list[str] | tuple[str, ...]" = (),
@@ -210,7 +210,7 @@ def _claim(message_id: int, now: datetime) -> bool:
 def _email(message: OutboxMessage, now: datetime) -> EmailMessage:
     """The message to send; raises ValueError (or another error) when it cannot be built.
 
-    The row's header values were cleaned when it was queued (``_enqueue``); a row written
+    The row's header values were cleaned when it was queued (``enqueue``); a row written
     otherwise with a line break in a header cannot be built and fails alone. ``From`` is
     ``from_name`` with ``MAIL_FROM``'s address when a name is set; ``Reply-To`` the row's,
     else the desk's mailbox; ``Cc``, ``In-Reply-To`` and ``References`` only when set;

@@ -30,7 +30,7 @@ class Recipient:
         return f"{self.name} <{self.email}>" if self.name else self.email
 
 
-def _address(contact: Contact | None) -> str | None:
+def contact_address(contact: Contact | None) -> str | None:
     return inputs.normalise_email(contact.email) if contact is not None else None
 
 
@@ -63,7 +63,7 @@ def recipients(ticket: Ticket) -> list[Recipient]:
     found: list[Recipient] = []
     seen: set[str] = set()
     for contact in [ticket.contact, *cc_contacts(ticket)]:
-        address = _address(contact)
+        address = contact_address(contact)
         if address and address not in seen:
             seen.add(address)
             found.append(Recipient(name=(contact.name or "").strip(), email=address))

@@ -145,12 +145,12 @@ def score_text(score: int) -> str:
 
 # ----------------------------------------------------------------- sending (no commit)
 
-def _send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None) -> Survey | None:
+def send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None) -> Survey | None:
     """Make the survey of a resolution (inside the caller's transaction).
 
     Earlier surveys of the ticket that were never answered stop working. Without a
     contact e-mail address no survey is made and None is returned. The invitation goes
-    out in the resolution message (``tickets.outgoing._resolution``), under the dedupe key
+    out in the resolution message (``tickets.outgoing.queue_resolution``), under the dedupe key
     ``survey:<nonce>``, so a survey is e-mailed once.
     """
     contact = ticket.contact
@@ -168,7 +168,7 @@ def _send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None
                         nonce=secrets.token_urlsafe(24), sent_at=now,
                         expires_at=now + timedelta(days=rules.survey_valid_days), comment="")
         db.session.add(survey)
-    events._record(ticket, EventKind.SURVEY, now=now, actor=actor,
+    events.record(ticket, EventKind.SURVEY, now=now, actor=actor,
                    body=_("Satisfaction survey sent to %(email)s.", email=email))
     return survey
 

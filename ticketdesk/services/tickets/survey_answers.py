@@ -94,7 +94,7 @@ def answer(token: str, *, score, comment: str, now: datetime, ip: str = "unknown
             body = _("Satisfaction %(score)s.", score=surveys.score_text(score))
             if comment:
                 body += "\n" + comment
-            events._record(ticket, EventKind.SURVEY, now=now, actor=None, by_customer=True,
+            events.record(ticket, EventKind.SURVEY, now=now, actor=None, by_customer=True,
                            body=body, new=str(score))
             reopened = (threshold is not None and score < threshold
                         and ticket.status in _REOPENABLE)
@@ -118,15 +118,15 @@ class _LostRace(Exception):
 def _reopen_for_review(ticket: Ticket, survey: Survey, *, score: int, comment: str,
                        now: datetime) -> None:
     reason = _("Reopened for review: satisfaction %(score)d of 5", score=score)
-    events._record(ticket, EventKind.SURVEY, now=now, actor=None, body=reason)
+    events.record(ticket, EventKind.SURVEY, now=now, actor=None, body=reason)
     lifecycle.reopen(ticket, now=now, by_customer=True)
     recipients = [ticket.assignee] if ticket.assignee is not None else \
-        routing._team_leads(ticket.team_id)
+        routing.team_leads(ticket.team_id)
     for user in recipients:
-        notifications._notify(
+        notifications.notify(
             user, NotificationKind.ASSIGNED, now=now, ticket=ticket,
             dedupe_key=f"survey-reopen:{survey.id}",
             title=lambda: _("Reopened for review: %(title)s",
                             title=f"{ticket.reference} · {ticket.subject}"),
             body=lambda: _("The customer rated our handling %(score)d of 5.", score=score)
-            + (f" “{notifications._snippet(comment)}”" if comment else ""))
+            + (f" “{notifications.snippet(comment)}”" if comment else ""))

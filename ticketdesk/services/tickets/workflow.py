@@ -36,5 +36,5 @@ def move(ticket: Ticket, target: TicketStatus, *, actor: User | None, now: datet
     survey's invitation when one is made."""
     change = lifecycle.set_status(ticket, target, actor=actor, now=now, by_customer=by_customer)
     if change is not None and target is TicketStatus.RESOLVED:
-        survey = surveys._send_on_resolve(ticket, now=now, actor=actor)
-        outgoing._resolution(ticket, change, now=now, survey=survey)
+        survey = surveys.send_on_resolve(ticket, now=now, actor=actor)
+        outgoing.queue_resolution(ticket, change, now=now, survey=survey)

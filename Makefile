@@ -194,3 +194,13 @@ clean: ## Remove .venv and caches (keeps the local database)
 
 reset-db: ## Delete the local SQLite database (instance/ticketdesk.db)
 	rm -f instance/ticketdesk.db
+
+# ------------------------------------------------------------------- lint ---
+# The package boundaries in pyproject.toml ([tool.importlinter]): services and core never
+# import the web, CLI or demo layers, models and core never import services, and no
+# import circle between service packages.
+
+.PHONY: lint
+
+lint: $(DEV_STAMP) ## Check the package boundaries (import-linter)
+	$(BIN)/lint-imports

@@ -11,7 +11,7 @@ What it does, in order:
    it accepts every message and counts them.
 2. Creates a fresh SQLite database in ``bench/.work/mail.db`` (git-ignored) with the
    production configuration pointed at that server, and queues N customer-like messages
-   through ``outbox._enqueue``, each on a ticket of its own whose contact it is for (a
+   through ``outbox.enqueue``, each on a ticket of its own whose contact it is for (a
    customer e-mail goes out only while its recipient is on the ticket): a reply on a
    complaint with the reference in the subject,
    a text body of about 1.5 kB with the private link, an HTML version, threading headers,
@@ -177,7 +177,7 @@ def queue_messages(count: int, now: datetime) -> None:
     from ticketdesk.core.uow import unit_of_work
 
     with unit_of_work():
-        categories._ensure_defaults()
+        categories.add_default_categories()
         category = db.session.scalar(db.select(Category).order_by(Category.id).limit(1))
         for n in range(count):
             reference = f"TD-{100000 + n:06d}"
@@ -202,7 +202,7 @@ def queue_messages(count: int, now: datetime) -> None:
                     + f'<p>Your reference: <b>{reference}</b><br><a href="{link}">Follow your '
                     "complaint</a></p><p>Kind regards,<br>Ada Agent<br>Customer care, Olive "
                     "Grove Trading</p></body></html>")
-            outbox._enqueue(
+            outbox.enqueue(
                 to=contact.email, subject=f"[{reference}] Re: {ticket.subject}", body=body,
                 html_body=html, now=now, purpose=MailPurpose.REPLY, ticket=ticket,
                 reply_to="support@desk.example", from_name="Ada Agent, Olive Grove Support",

@@ -183,7 +183,7 @@ def test_a_ticket_moved_out_of_sight_drops_the_watch_at_the_next_change(world, n
 def test_a_notification_is_not_made_for_someone_who_may_not_see_the_ticket(world, now):
     outsider = factories.make_user(Role.AGENT, team_ids=(factories.make_team("Elsewhere"),))
     with unit_of_work():
-        made = notifications._notify(
+        made = notifications.notify(
             _user(outsider), NotificationKind.WATCHED, now=now, ticket=_ticket(world.ticket),
             title=lambda: "TD", body=lambda: SECRET)
     assert made is None

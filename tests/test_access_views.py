@@ -434,9 +434,9 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
         steps = (StepSpec("Call back"), StepSpec("Check the stock"),
                  StepSpec("Apologise", kind=StepKind.APOLOGY),
                  StepSpec("Explain", kind=StepKind.EXPLANATION))
-        playbooks._create_playbook(PlaybookSpec(name="Default", steps=steps), actor=None,
+        playbooks.add_playbook(PlaybookSpec(name="Default", steps=steps), actor=None,
                                    now=now, is_default=True)
-        alt = playbooks._create_playbook(PlaybookSpec(name="Alternative", steps=steps,
+        alt = playbooks.add_playbook(PlaybookSpec(name="Alternative", steps=steps,
                                                       conditions={"kinds": ["crisis"]}),
                                          actor=None, now=now)
     w.alt_version, w.playbook = alt.current_version_id, alt.id
@@ -506,7 +506,7 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
         db.session.add_all([calendar, policy])
     w.calendar, w.policy = calendar.id, policy.id
     with unit_of_work():
-        mail = outbox._enqueue(to="buyer@managed.example", subject="[TD] matrix", body="b",
+        mail = outbox.enqueue(to="buyer@managed.example", subject="[TD] matrix", body="b",
                                now=now)
         mail.state, mail.last_error = OutboxState.FAILED, "550 No such user"
     w.mail = mail.id

@@ -25,9 +25,9 @@ STEPS = (
 
 def _setup(now):
     with unit_of_work():
-        playbooks._create_playbook(PlaybookSpec(name="Missing goods", steps=STEPS), actor=None,
+        playbooks.add_playbook(PlaybookSpec(name="Missing goods", steps=STEPS), actor=None,
                                    now=now, is_default=True)
-        playbooks._create_playbook(PlaybookSpec(
+        playbooks.add_playbook(PlaybookSpec(
             name="Advice only", advisory=True, conditions={"causes": ["theirs"]},
             steps=(StepSpec("Listen and acknowledge"), StepSpec("Offer advice"))),
             actor=None, now=now)

@@ -76,7 +76,7 @@ def _overdue_ticket() -> tuple[int, int]:
     """An agent's ticket, logged two hours ago, whose one-hour call-back is overdue."""
     then = utcnow() - timedelta(hours=2)
     with unit_of_work():
-        playbooks._create_playbook(PlaybookSpec(name="Missing goods", steps=(
+        playbooks.add_playbook(PlaybookSpec(name="Missing goods", steps=(
             StepSpec("Call the customer back", due_hours=Decimal("1")),
             StepSpec("Apologise for the trouble", kind=StepKind.APOLOGY, due_hours=Decimal("48")),
             StepSpec("Explain what went wrong", kind=StepKind.EXPLANATION,

@@ -273,7 +273,7 @@ _STEPS = (StepSpec("Apologise", kind=StepKind.APOLOGY),
 
 def _playbook(name, conditions_, *, now, default=False):
     with unit_of_work():
-        return playbooks._create_playbook(PlaybookSpec(name=name, steps=_STEPS,
+        return playbooks.add_playbook(PlaybookSpec(name=name, steps=_STEPS,
                                                        conditions=conditions_),
                                           actor=None, now=now, is_default=default)
 

@@ -172,8 +172,8 @@ def test_message_ids_stay_unique_when_the_random_module_is_reseeded(ctx, now):
     with unit_of_work():
         for _ in range(5):
             random.seed(1)
-            first = outbox._enqueue(to="a@example.test", subject="s", body="b", now=now)
+            first = outbox.enqueue(to="a@example.test", subject="s", body="b", now=now)
             random.seed(1)
-            second = outbox._enqueue(to="b@example.test", subject="s", body="b", now=now)
+            second = outbox.enqueue(to="b@example.test", subject="s", body="b", now=now)
             ids.update({first.message_id, second.message_id})
     assert len(ids) == 10

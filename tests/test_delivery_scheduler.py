@@ -186,7 +186,7 @@ def test_two_scheduler_processes_never_send_at_the_same_time(tmp_path):
     with app.app_context():
         with unit_of_work():
             for i in range(MESSAGES):
-                outbox._enqueue(to=f"u{i}@example.test", subject=f"Message {i}", body="x",
+                outbox.enqueue(to=f"u{i}@example.test", subject=f"Message {i}", body="x",
                                 now=background.utcnow() - timedelta(seconds=1))
         db.engine.dispose()
 

@@ -228,7 +228,7 @@ def test_demo_tickets_follow_their_playbooks(ctx, now):
     assert f"{len(playbook_defaults.SHIPPED)} playbooks" in summary
     tickets = _tickets()
     assert all(t.playbook_version is not None and t.steps for t in tickets)
-    candidates = playbooks._candidates()
+    candidates = playbooks.candidates()
     for t in tickets:
         # Each ticket follows the playbook that fits it (after any switch a lead made).
         assert playbooks.choose_version(t, candidates) is t.playbook_version, t.reference

@@ -54,7 +54,7 @@ def _default_playbook(now, **rules):
                 approval_limits={"agent": "50", "lead": "5000"})
     spec.update(rules)
     with unit_of_work():
-        playbooks._create_playbook(PlaybookSpec(**spec), actor=None, now=now, is_default=True)
+        playbooks.add_playbook(PlaybookSpec(**spec), actor=None, now=now, is_default=True)
 
 
 def _claim(agent, now, *, order=None, loss=None, tier=CustomerTier.STANDARD,
@@ -111,7 +111,7 @@ def test_rounding_follows_the_currency(agent, now):
 def test_advisory_playbooks_suggest_no_compensation(agent, now):
     _default_playbook(now)
     with unit_of_work():
-        playbooks._create_playbook(PlaybookSpec(
+        playbooks.add_playbook(PlaybookSpec(
             name="Advice", advisory=True, conditions={"causes": ["theirs"]},
             goodwill_basis=GoodwillBasis.NONE, steps=(StepSpec("Listen"),)), actor=None, now=now)
     ticket = _claim(agent, now, loss=Decimal("80.00"))

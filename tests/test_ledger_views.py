@@ -24,7 +24,7 @@ from tests import factories
 
 def _setup(now):
     with unit_of_work():
-        playbooks._create_playbook(PlaybookSpec(
+        playbooks.add_playbook(PlaybookSpec(
             name="Default", evidence_threshold=Decimal("100"),
             goodwill_basis=GoodwillBasis.AFFECTED_PERCENT, goodwill_value=Decimal("20"),
             approval_limits={"agent": "50"},

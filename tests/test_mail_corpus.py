@@ -62,7 +62,7 @@ def _desk_for(entry, now) -> Ticket | None:
         contact = db.session.scalar(sa.select(Contact).where(Contact.customer_id == customer))
         ticket.contact = contact
         for message_id in _answered_ids(entry):
-            message = outbox._enqueue(to=sender, subject=f"[{ticket.reference}] {ticket.subject}",
+            message = outbox.enqueue(to=sender, subject=f"[{ticket.reference}] {ticket.subject}",
                                       body="Our reply.", now=now)
             message.message_id, message.ticket_id = message_id, ticket.id
             message.purpose, message.state = MailPurpose.REPLY, OutboxState.SENT

@@ -109,7 +109,7 @@ def ticket_for(agent_id: int, customer_id: int, now, **kwargs) -> Ticket:
 def reply_message(ticket: Ticket, now, *, author: int | None = None) -> OutboxMessage:
     """An e-mail we sent on ``ticket`` (as the outgoing side stores it)."""
     with unit_of_work():
-        message = outbox._enqueue(to=KNOWN, subject=f"[{ticket.reference}] {ticket.subject}",
+        message = outbox.enqueue(to=KNOWN, subject=f"[{ticket.reference}] {ticket.subject}",
                                   body="We are sending new cups today.", now=now)
         message.purpose, message.ticket_id = MailPurpose.REPLY, ticket.id
         if author is not None:

@@ -45,7 +45,7 @@ from ticketdesk.services.tickets import conversation
 from ticketdesk.services.tickets import common
 from ticketdesk.services.tickets import workflow
 from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
-from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.tickets import outgoing
 from ticketdesk.services.notifications import recipients
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
@@ -223,7 +223,7 @@ def test_a_reply_goes_to_the_contact_and_the_copies_threaded_and_signed(desk, sm
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    recipients.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
+    outgoing.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
     (ack,) = _messages(ticket)
     event = _reply(ticket, desk, now + timedelta(minutes=5),
                    body="Dear Mia,\nwe are sending <two> bags today.")
@@ -300,7 +300,7 @@ def test_without_a_contact_address_the_first_copy_receives_the_reply(desk, now):
     ben = _contact(ticket, "Ben Ode", BEN)
     ada = _contact(ticket, "Ada Ode", "ada.ode@example.test")
     for contact in (ben, ada):
-        recipients.add_cc(ticket, actor=agent, contact_id=contact.id, now=now)
+        outgoing.add_cc(ticket, actor=agent, contact_id=contact.id, now=now)
     assert _reply(ticket, desk, now).via == "email"
     (reply,) = _messages(ticket, MailPurpose.REPLY)
     assert (reply.to_address, reply.cc_addresses) == ("ada.ode@example.test", BEN)
@@ -310,7 +310,7 @@ def test_internal_notes_never_leave(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    recipients.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
+    outgoing.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
     conversation.add_note(ticket, actor=_user(desk["agent"]), body="SECRET: customer is VIP",
                             now=now)
     outbox.send_due(now=now)
@@ -342,12 +342,12 @@ def test_copies_are_contacts_of_the_customer_with_an_address(desk, now):
     assert [c.id for c in recipients.cc_candidates(ticket)] == [ben.id]
     for contact_id in (no_mail.id, stranger.id, ticket.contact_id, 999_999):
         with pytest.raises(DomainError):
-            recipients.add_cc(ticket, actor=agent, contact_id=contact_id, now=now)
-    recipients.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
+            outgoing.add_cc(ticket, actor=agent, contact_id=contact_id, now=now)
+    outgoing.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     with pytest.raises(DomainError):
-        recipients.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
+        outgoing.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     assert [r.email for r in recipients.recipients(ticket)] == [MIA, BEN]
-    recipients.remove_cc(ticket, actor=agent, contact_id=ben.id, now=now)
+    outgoing.remove_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     assert [r.email for r in recipients.recipients(ticket)] == [MIA]
     changes = [(e.field, e.old_value, e.new_value) for e in conversation.timeline(ticket)
                if e.kind is EventKind.FIELD_CHANGE]
@@ -361,7 +361,7 @@ def test_only_who_may_work_the_ticket_manages_copies_and_resends(desk, now, who)
     ben = _contact(ticket, "Ben Ode", BEN)
     user = _user(desk[who])
     with pytest.raises(PermissionDenied):
-        recipients.add_cc(ticket, actor=user, contact_id=ben.id, now=now)
+        outgoing.add_cc(ticket, actor=user, contact_id=ben.id, now=now)
     with pytest.raises(PermissionDenied):
         outgoing.resend_private_link(ticket, actor=user, now=now)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketCc)) == 0
@@ -374,10 +374,10 @@ def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
     agent = _user(desk["agent"])
-    recipients.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
+    outgoing.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     outbox.send_due(now=now)                       # the acknowledgement
     _reply(ticket, desk, now)
-    recipients.remove_cc(ticket, actor=agent, contact_id=ben.id, now=now)
+    outgoing.remove_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     assert outbox.send_due(now=now).sent == 1
     assert server.messages[-1].rcpt_tos == [MIA]
     (reply,) = _messages(ticket, MailPurpose.REPLY)
@@ -395,7 +395,7 @@ def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):
 def test_a_copied_contact_moved_to_another_customer_is_not_copied(desk, now):
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    recipients.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
+    outgoing.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
     with unit_of_work():
         ben.customer_id = factories.make_customer()
     assert recipients.allowed_addresses(ticket) == {MIA}
@@ -443,7 +443,7 @@ def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp,
 def test_the_resolution_message_alone_when_there_is_no_survey(desk, now):
     ticket = _log(desk, now)
     with unit_of_work():
-        message = outgoing._resolution(ticket, None, now=now, survey=None)
+        message = outgoing.queue_resolution(ticket, None, now=now, survey=None)
     assert message.purpose is MailPurpose.RESOLUTION and message.dedupe_key is None
     assert "how did we do" not in message.subject and "/survey/" not in message.body
     assert "we will reopen your complaint" in message.body
@@ -463,7 +463,7 @@ def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp,
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
     agent = _user(desk["agent"])
-    recipients.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
+    outgoing.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     for minute in range(outgoing.PRIVATE_LINK_RESENDS):
         outgoing.resend_private_link(ticket, actor=agent, now=now + timedelta(minutes=minute))
     with pytest.raises(RateLimited):
@@ -502,7 +502,7 @@ _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8
 def test_no_header_value_can_add_a_header_or_a_line(ctx, now, subject, from_name, in_reply_to,
                                                    reference, reply_to, copies, auto):
     with unit_of_work():
-        message = outbox._enqueue(
+        message = outbox.enqueue(
             to=MIA, subject=subject, body="Body", html_body="<p>Body</p>", now=now,
             purpose=MailPurpose.REPLY, cc=copies, from_name=from_name, in_reply_to=in_reply_to,
             references=[reference, "<first@example.test>"], reply_to=reply_to,

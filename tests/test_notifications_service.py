@@ -134,7 +134,7 @@ def _playbook(now, steps, **kw):
     spec = PlaybookSpec(name=kw.pop("name", "Default"), steps=steps,
                         approval_limits={"agent": "50", "lead": "5000"}, **kw)
     with unit_of_work():
-        playbooks._create_playbook(spec, actor=None, now=now, is_default=True)
+        playbooks.add_playbook(spec, actor=None, now=now, is_default=True)
 
 
 def _draft(cost):

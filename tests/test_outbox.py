@@ -58,7 +58,7 @@ def smtp(app):
 
 def queue(now, *, to="mia@example.test", subject="Assigned to you: TD-000001", key=None):
     with unit_of_work():
-        message = outbox._enqueue(to=to, subject=subject, body="Open the ticket: http://x/1",
+        message = outbox.enqueue(to=to, subject=subject, body="Open the ticket: http://x/1",
                                   now=now, dedupe_key=key)
     return message.id
 

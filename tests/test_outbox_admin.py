@@ -34,7 +34,7 @@ def add_message(now, *, to="kim@customer.example", subject="[TD-000001] Your com
     """A message as the outbox stores it (queued through ``_enqueue``), then set to
     ``state`` and the other ``fields`` as a run of the sender or a bounce would."""
     with unit_of_work():
-        message = outbox._enqueue(to=to, subject=subject, body=body, now=now)
+        message = outbox.enqueue(to=to, subject=subject, body=body, now=now)
         message.state, message.purpose = state, purpose
         for name, value in fields.items():
             setattr(message, name, value)

@@ -70,7 +70,7 @@ def test_every_shipped_playbook_passes_validation_and_the_resolve_first_rules():
     names = [spec.name for spec, _ in defaults.SHIPPED]
     assert len(set(n.lower() for n in names)) == len(names)
     for spec, _ in defaults.SHIPPED:
-        playbooks._validate(spec)  # raises on anything a lead could not save either
+        playbooks.validate_spec(spec)  # raises on anything a lead could not save either
         assert spec.total_cap_percent == Decimal("150"), spec.name
         assert spec.approval_limits, spec.name
     for spec in NON_ADVISORY:
@@ -270,7 +270,7 @@ def test_reseeding_never_overwrites_a_leads_edits(ctx, now):
     defaults.seed_playbooks(now=now)
     edited = _playbook(defaults.MISSING.name)
     with unit_of_work():
-        playbooks._new_version(edited, PlaybookSpec(
+        playbooks.new_version(edited, PlaybookSpec(
             name=edited.name, conditions={"categories": ["missing_short_shipment"]},
             steps=(StepSpec("Ring them", due_hours=Decimal("0.5")),
                    StepSpec("Sorry", kind=StepKind.APOLOGY),
@@ -292,11 +292,11 @@ def test_reseeding_never_overwrites_a_leads_edits(ctx, now):
 
 def test_seeding_matches_names_in_any_case_and_keeps_an_existing_default(ctx, now):
     with unit_of_work():
-        playbooks._create_playbook(PlaybookSpec(
+        playbooks.add_playbook(PlaybookSpec(
             name="house default", steps=(StepSpec("Sorry", kind=StepKind.APOLOGY),
                                          StepSpec("Why", kind=StepKind.EXPLANATION))),
             actor=None, now=now, is_default=True)
-        playbooks._create_playbook(PlaybookSpec(
+        playbooks.add_playbook(PlaybookSpec(
             name=defaults.WRONG_ITEM.name.upper(),
             steps=(StepSpec("Sorry", kind=StepKind.APOLOGY),
                    StepSpec("Why", kind=StepKind.EXPLANATION))), actor=None, now=now)

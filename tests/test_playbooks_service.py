@@ -50,7 +50,7 @@ def _ticket(tid):
 
 def _playbook(name, *, conditions=None, steps=OUR_STEPS, default=False, advisory=False, now):
     with unit_of_work():
-        return playbooks._create_playbook(
+        return playbooks.add_playbook(
             PlaybookSpec(name=name, steps=steps, conditions=conditions or {}, advisory=advisory),
             actor=None, now=now, is_default=default)
 
@@ -105,7 +105,7 @@ def test_a_new_version_leaves_tickets_under_way_alone(agent, now):
     playbook = _playbook("Default", default=True, now=now)
     tid = factories.make_ticket(actor_id=agent, now=now)
     with unit_of_work():
-        playbooks._new_version(playbook, PlaybookSpec(
+        playbooks.new_version(playbook, PlaybookSpec(
             name="Default", steps=(StepSpec("Only step", kind=StepKind.APOLOGY),
                                    StepSpec("Explain", kind=StepKind.EXPLANATION))),
             actor=None, now=now)

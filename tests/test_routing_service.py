@@ -553,7 +553,7 @@ def test_routing_is_deterministic_always_yields_a_team_and_matches_its_dry_run(d
         db.session.flush()
         expected = routing.decide(routing.Sample.of(ticket), now=desk.now,
                                   exclude_ticket_id=ticket.id)
-        done = routing._route(ticket, actor=None, now=desk.now)
+        done = routing.route(ticket, actor=None, now=desk.now)
         assert done.outcome() == expected.outcome()
         assert (ticket.team_id, ticket.assignee_id, ticket.severity) == (
             expected.team_id, expected.assignee_id, expected.severity)

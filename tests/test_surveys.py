@@ -37,6 +37,7 @@ from ticketdesk.services.notifications import outbox
 from ticketdesk.services.recovery import surveys
 from ticketdesk.services.recovery import rules as rules_module
 from ticketdesk.services.tickets import intake
+from ticketdesk.services.tickets import survey_answers
 from ticketdesk.services.tickets import workflow
 from ticketdesk.services.tickets import conversation
 from ticketdesk.core.errors import DomainError, RateLimited
@@ -182,7 +183,7 @@ def test_a_second_resolve_supersedes_the_unanswered_survey(desk, resolved, now):
         surveys.open_survey(first_token, now=now + timedelta(days=1))
     assert surveys.open_survey(_token(resolved), now=now + timedelta(days=1)).id == second.id
     with pytest.raises(SurveySuperseded):
-        surveys.answer(first_token, score=5, comment="", now=now + timedelta(days=1))
+        survey_answers.answer(first_token, score=5, comment="", now=now + timedelta(days=1))
     # One survey e-mail (the resolution message) per resolution; the first e-mail to Mia
     # was the acknowledgement.
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
@@ -226,7 +227,7 @@ def test_the_link_expires(app, resolved, now):
     with pytest.raises(SurveyExpired):
         surveys.open_survey(token, now=expires)
     with pytest.raises(SurveyExpired):
-        surveys.answer(token, score=4, comment="", now=expires + timedelta(days=1))
+        survey_answers.answer(token, score=4, comment="", now=expires + timedelta(days=1))
     assert _surveys(resolved)[0].answered_at is None
 
     class LongAgo(TimestampSigner):
@@ -244,7 +245,7 @@ def test_the_link_expires(app, resolved, now):
 
 def test_an_answer_is_recorded_once_with_its_timeline_entry(resolved, now):
     token = _token(resolved)
-    result = surveys.answer(token, score=4, comment="  Quick and kind, thanks.  ",
+    result = survey_answers.answer(token, score=4, comment="  Quick and kind, thanks.  ",
                             now=now + timedelta(hours=3), ip="10.0.0.1")
     assert not result.reopened
     (survey,) = _surveys(resolved)
@@ -256,7 +257,7 @@ def test_an_answer_is_recorded_once_with_its_timeline_entry(resolved, now):
     assert db.session.get(Ticket, resolved).status is TicketStatus.RESOLVED
 
     with pytest.raises(SurveyAnswered) as refused:
-        surveys.answer(token, score=1, comment="changed my mind", now=now + timedelta(hours=4))
+        survey_answers.answer(token, score=1, comment="changed my mind", now=now + timedelta(hours=4))
     assert refused.value.survey.score == 4
     (survey,) = _surveys(resolved)
     assert (survey.score, survey.comment, survey.answered_at) == (
@@ -268,9 +269,9 @@ def test_an_answer_is_recorded_once_with_its_timeline_entry(resolved, now):
 def test_the_conditional_update_lets_only_one_answer_through(resolved, now):
     survey_id = _surveys(resolved)[0].id
     with unit_of_work():
-        assert surveys._claim_answer(survey_id, score=5, comment="first", now=now)
+        assert survey_answers._claim_answer(survey_id, score=5, comment="first", now=now)
     with unit_of_work():
-        assert not surveys._claim_answer(survey_id, score=1, comment="second", now=now)
+        assert not survey_answers._claim_answer(survey_id, score=1, comment="second", now=now)
     (survey,) = _surveys(resolved)
     assert (survey.score, survey.comment) == (5, "first")
 
@@ -289,7 +290,7 @@ def test_a_racing_answer_that_arrives_second_changes_nothing(resolved, now, monk
 
     monkeypatch.setattr(surveys, "open_survey", open_then_lose_the_race)
     with pytest.raises(SurveyAnswered) as lost:
-        surveys.answer(token, score=1, comment="this tab", now=now)
+        survey_answers.answer(token, score=1, comment="this tab", now=now)
     assert lost.value.survey.comment == "the other tab"
     (survey,) = _surveys(resolved)
     assert (survey.score, survey.comment) == (5, "the other tab")
@@ -301,22 +302,22 @@ def test_a_racing_answer_that_arrives_second_changes_nothing(resolved, now, monk
 @pytest.mark.parametrize("score", [None, 0, 6, "five", True])
 def test_score_must_be_one_to_five(resolved, now, score):
     with pytest.raises(DomainError) as err:
-        surveys.answer(_token(resolved), score=score, comment="", now=now)
+        survey_answers.answer(_token(resolved), score=score, comment="", now=now)
     assert err.value.field == "score"
     assert _surveys(resolved)[0].answered_at is None
 
 
 def test_comment_is_limited(resolved, now):
     with pytest.raises(DomainError) as err:
-        surveys.answer(_token(resolved), score=4, comment="x" * 2001, now=now)
+        survey_answers.answer(_token(resolved), score=4, comment="x" * 2001, now=now)
     assert err.value.field == "comment"
-    surveys.answer(_token(resolved), score=4, comment="x" * 2000, now=now)
+    survey_answers.answer(_token(resolved), score=4, comment="x" * 2000, now=now)
     assert len(_surveys(resolved)[0].comment) == 2000
 
 
 def test_a_low_score_reopens_the_ticket_for_review_and_tells_the_assignee(desk, resolved, now):
     later = now + timedelta(days=1)
-    result = surveys.answer(_token(resolved), score=2, comment="Still one bag missing.",
+    result = survey_answers.answer(_token(resolved), score=2, comment="Still one bag missing.",
                             now=later)
     assert result.reopened
     ticket = db.session.get(Ticket, resolved)
@@ -350,7 +351,7 @@ def test_without_an_assignee_the_team_leads_hear_of_the_reopen(desk, now):
     _set_status(tid, desk["lead"], TicketStatus.OPEN, now)
     _set_status(tid, desk["lead"], TicketStatus.RESOLVED, now)
     _set_status(tid, desk["lead"], TicketStatus.CLOSED, now + timedelta(hours=1))
-    assert surveys.answer(_token(tid), score=1, comment="", now=now + timedelta(days=2)).reopened
+    assert survey_answers.answer(_token(tid), score=1, comment="", now=now + timedelta(days=2)).reopened
     assert db.session.get(Ticket, tid).status is TicketStatus.OPEN
     titles = db.session.scalars(sa.select(Notification.title).where(
         Notification.user_id == desk["lead"], Notification.created_at == now + timedelta(days=2)))
@@ -359,7 +360,7 @@ def test_without_an_assignee_the_team_leads_hear_of_the_reopen(desk, now):
 
 @pytest.mark.parametrize("score", [3, 4, 5])
 def test_a_score_at_or_above_the_threshold_does_not_reopen(resolved, now, score):
-    assert not surveys.answer(_token(resolved), score=score, comment="", now=now).reopened
+    assert not survey_answers.answer(_token(resolved), score=score, comment="", now=now).reopened
     ticket = db.session.get(Ticket, resolved)
     assert ticket.status is TicketStatus.RESOLVED and ticket.reopen_count == 0
 
@@ -368,7 +369,7 @@ def test_reopening_can_be_turned_off(desk, now):
     _save_rules(reopen_below_score=None)
     tid = _log_ticket(desk["agent"], now, assignee_id=desk["agent"], team_id=desk["team"])
     _set_status(tid, desk["agent"], TicketStatus.RESOLVED, now)
-    assert not surveys.answer(_token(tid), score=1, comment="Poor.", now=now).reopened
+    assert not survey_answers.answer(_token(tid), score=1, comment="Poor.", now=now).reopened
     ticket = db.session.get(Ticket, tid)
     assert ticket.status is TicketStatus.RESOLVED and ticket.reopen_count == 0
     assert [e.by_customer for e in _survey_events(tid)] == [False, True]
@@ -377,7 +378,7 @@ def test_reopening_can_be_turned_off(desk, now):
 def test_an_answer_on_a_ticket_already_reopened_does_not_reopen_it_again(desk, resolved, now):
     conversation.log_customer_message(db.session.get(Ticket, resolved), actor=None,
                                         body="Actually one more thing.", now=now)
-    assert not surveys.answer(_token(resolved), score=1, comment="", now=now).reopened
+    assert not survey_answers.answer(_token(resolved), score=1, comment="", now=now).reopened
     assert db.session.get(Ticket, resolved).reopen_count == 1
 
 
@@ -387,15 +388,15 @@ def test_answers_are_rate_limited_per_address(app, desk, now):
     second = _log_ticket(desk["agent"], now, email="other@example.test")
     for tid in (first, second):
         _set_status(tid, desk["agent"], TicketStatus.RESOLVED, now)
-    surveys.answer(_token(first), score=5, comment="", now=now, ip="10.0.0.9")
+    survey_answers.answer(_token(first), score=5, comment="", now=now, ip="10.0.0.9")
     with pytest.raises(RateLimited):
-        surveys.answer(_token(second), score=5, comment="", now=now, ip="10.0.0.9")
+        survey_answers.answer(_token(second), score=5, comment="", now=now, ip="10.0.0.9")
     assert _surveys(second)[0].answered_at is None
-    surveys.answer(_token(second), score=5, comment="", now=now, ip="10.0.0.10")
+    survey_answers.answer(_token(second), score=5, comment="", now=now, ip="10.0.0.10")
 
 
 def test_latest_for_prefers_the_latest_answer_then_the_open_survey(desk, resolved, now):
-    surveys.answer(_token(resolved), score=2, comment="", now=now)        # reopens
+    survey_answers.answer(_token(resolved), score=2, comment="", now=now)        # reopens
     _set_status(resolved, desk["agent"], TicketStatus.RESOLVED, now + timedelta(days=1))
     open_only = _log_ticket(desk["agent"], now, email="third@example.test")
     _set_status(open_only, desk["agent"], TicketStatus.RESOLVED, now)

@@ -71,7 +71,7 @@ def create_app(config_class: type[Config] | None = None, *,
     csrf.init_app(app)
 
     from ticketdesk import cli, models, templating  # noqa: F401 - tables, commands, filters
-    from ticketdesk.core.security import load_user  # noqa: F401 - registers the user loader
+    from ticketdesk.auth.loader import load_user  # noqa: F401 - registers the user loader
 
     babel.init_app(app, locale_selector=templating.select_locale,
                    timezone_selector=templating.select_timezone)

@@ -29,7 +29,7 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
 
     try:
         with unit_of_work():
-            user = user_service._new_user(
+            user = user_service.new_user(
                 user_service.UserData(email=email, name=name, role=Role(role)), password)
     except DomainError as exc:
         click.echo(f"Error ({exc.field}): {exc}", err=True)

@@ -7,7 +7,7 @@ from wtforms.validators import Length, Optional
 
 from ticketdesk.models import EngagementSegment
 from ticketdesk.services.recovery.segments import REASON_MAX
-from ticketdesk.tickets.forms import _int_or_none, enum_choices
+from ticketdesk.tickets.forms import int_or_none, enum_choices
 
 
 class AccountFilterForm(FlaskForm):
@@ -16,7 +16,7 @@ class AccountFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    manager = SelectField(_l("Account manager"), coerce=_int_or_none, validate_choice=False,
+    manager = SelectField(_l("Account manager"), coerce=int_or_none, validate_choice=False,
                           validators=[Optional()])
 
 

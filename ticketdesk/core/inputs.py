@@ -191,6 +191,13 @@ def check_date_range(value: date) -> bool:
 # ----------------------------------------------------------------- the app
 
 
+def normalise_email(email: str | None) -> str | None:
+    """An e-mail address as the desk stores and compares it: trimmed and lower case
+    (None when empty)."""
+    email = (email or "").strip().lower()
+    return email or None
+
+
 def _has_nul(text: str | None) -> bool:
     return text is not None and "\x00" in text
 

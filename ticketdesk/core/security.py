@@ -1,4 +1,4 @@
-"""Login loading, role checks, safe redirects, the client's address and the secret key."""
+"""Role checks, safe redirects, the client's address and the secret key."""
 
 import os
 import secrets
@@ -9,21 +9,7 @@ from urllib.parse import urlsplit
 from flask import abort, request
 from flask_login import current_user, login_required
 
-from ticketdesk.database import utcnow
-from ticketdesk.extensions import login_manager
 from ticketdesk.models import Role, User
-from ticketdesk.services.people import sessions
-
-# Flask-Login stores ``user.get_login_id()`` (the server-side session's login id, not the
-# user's id) in the session and the remember-me cookie, and hands it back to the loader.
-login_manager.id_attribute = "get_login_id"
-
-
-@login_manager.user_loader
-def load_user(login_id: str) -> User | None:
-    """The user of a live session, on every request and for the remember-me cookie."""
-    return sessions.user_for(login_id, now=utcnow())
-
 
 def client_address() -> str:
     """The client's IP address, as the rate limits see it.

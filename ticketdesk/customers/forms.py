@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from ticketdesk.core.inputs import BoundedDateField, NumberField
 from ticketdesk.models import CustomerTier, Standing
-from ticketdesk.tickets.forms import MoneyField, _int_or_none, enum_choices
+from ticketdesk.tickets.forms import MoneyField, int_or_none, enum_choices
 
 
 class CustomerForm(FlaskForm):
@@ -36,7 +36,7 @@ class CustomerForm(FlaskForm):
         render_kw={"inputmode": "decimal"},
         description=_l("Of everything they buy in our line, how much comes from us, if you "
                        "know it."))
-    account_manager_id = SelectField(_l("Account manager"), coerce=_int_or_none, validate_choice=False)
+    account_manager_id = SelectField(_l("Account manager"), coerce=int_or_none, validate_choice=False)
     preferences = TextAreaField(
         _l("What they value"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3},
         description=_l("Facts that make goodwill concrete: products they love, how they like to be "

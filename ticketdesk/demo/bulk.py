@@ -134,7 +134,7 @@ def _bulk_reference_data() -> dict:
     currency = current_app.config.get("DEFAULT_CURRENCY", "EUR")
     return {"customers": customers, "contacts": contacts, "workers": workers, "teams": teams,
             "leads": leads, "categories": cats, "currency": currency,
-            "playbooks": _BulkPlaybooks(playbooks._candidates()), "sla": sla.PolicyBook()}
+            "playbooks": _BulkPlaybooks(playbooks.candidates()), "sla": sla.PolicyBook()}
 
 
 class _BulkPlaybooks:

@@ -71,12 +71,12 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
                 sa.select(sa.func.count(Customer.id))) or db.session.scalar(
                 sa.select(sa.func.count(Ticket.id))):
             raise RuntimeError("The demo data set can only be loaded into an empty database.")
-        categories._ensure_defaults()
+        categories.add_default_categories()
         # The shipped playbooks, unless they are there already (``flask seed-playbooks``).
-        added = playbook_defaults._seed(now - timedelta(days=400))
+        added = playbook_defaults.add_shipped(now - timedelta(days=400))
         db.session.flush()
         cats = {c.slug: c for c in db.session.scalars(sa.select(Category))}
-        candidates = playbooks._candidates()
+        candidates = playbooks.candidates()
         teams = _demo_teams(now)
         staff = _demo_staff(teams, now)
         customers = _demo_customers(rng, staff, now)
@@ -101,10 +101,10 @@ def load_demo(*, now: datetime, seed: int = 42) -> str:
                                              admin=staff["admin"], candidates=candidates))
         counters.advance_ticket_counter(len(drafts))
         db.session.flush()
-        sla._seed_defaults(now=now - timedelta(days=400))
+        sla.add_default_policies(now=now - timedelta(days=400))
         for ticket in tickets:
             touched = ticket.updated_at       # the history's own last change stays
-            sla._backfill(ticket, now=now)
+            sla.backfill(ticket, now=now)
             ticket.updated_at = touched
             flag_modified(ticket, "updated_at")  # written as is, not stamped with "now"
         extras = _demo_routing(now, staff, tickets)
@@ -129,7 +129,7 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
     open tickets of strategic and preferred accounts, a lead on every open crisis.
     """
     lead = staff["lead"]
-    routing_rules._seed_default_rules(now=now - timedelta(days=300))
+    routing_rules.add_default_rules(now=now - timedelta(days=300))
     crisis_rule, standing_rule, tier_rule = routing.list_rules()
     # This desk's own rules: shipping problems to logistics by load, billing in turn.
     teams = {t.name: t for t in db.session.scalars(sa.select(Team))}
@@ -171,15 +171,15 @@ def _demo_routing(now: datetime, staff: dict[str, User], tickets: list[Ticket]) 
     recent = [t for t in tickets if t.is_open and now - t.created_at < timedelta(days=3)]
     for ticket in recent:
         if ticket.assignee is not None and ticket.assignee is not ticket.created_by:
-            notifications._notify(
+            notifications.notify(
                 ticket.assignee, NotificationKind.ASSIGNED, now=ticket.created_at, ticket=ticket,
                 title=lambda t=ticket: f"Assigned to you: {t.reference} · {t.subject}")
         if ticket.kind is TicketKind.CRISIS:
-            notifications._account_crisis(ticket, now=ticket.created_at)
+            notifications.account_crisis(ticket, now=ticket.created_at)
     for remedy in db.session.scalars(sa.select(Remedy).where(
             Remedy.state == RemedyState.PROPOSED)):
-        roles = [r for r in ledger.TIERS if ledger._tier(r) >= ledger._tier(remedy.approval_role)]
-        notifications._approval_waiting(remedy, roles=roles, now=remedy.proposed_at)
+        roles = [r for r in ledger.TIERS if ledger.tier_rank(r) >= ledger.tier_rank(remedy.approval_role)]
+        notifications.approval_waiting(remedy, roles=roles, now=remedy.proposed_at)
     # The demo's history was read long ago and sends no e-mail.
     db.session.flush()
     db.session.execute(sa.update(Notification)

@@ -173,7 +173,7 @@ def _answer_surveys(rng: random.Random, tickets: list[Ticket], now: datetime) ->
         comment = rng.choice(_GOOD_COMMENTS if score >= 4 else _MIXED_COMMENTS)
         survey.answered_at, survey.score, survey.comment = answered_at, score, comment
         body = _("Satisfaction %(score)s.", score=surveys.score_text(score))
-        events._record(ticket, EventKind.SURVEY, now=answered_at, actor=None, by_customer=True,
+        events.record(ticket, EventKind.SURVEY, now=answered_at, actor=None, by_customer=True,
                        body=body + ("\n" + comment if comment else ""), new=str(score))
         answered += 1
     return sent, answered

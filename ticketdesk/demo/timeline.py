@@ -144,7 +144,7 @@ class Timeline:
 
     def attach_playbook(self, at: datetime, actor: User | None) -> None:
         version = playbooks.choose_version(self.ticket, self.candidates)
-        playbooks._attach(self.ticket, version, actor=actor, now=at)
+        playbooks.attach_version(self.ticket, version, actor=actor, now=at)
 
     def switch_playbook(self, at: datetime, actor: User) -> None:
         """Take the playbook that fits better now (after the kind was raised, say).
@@ -157,7 +157,7 @@ class Timeline:
         current = ticket.playbook_version
         if best is None or (current is not None and best.playbook_id == current.playbook_id):
             return
-        playbooks._switch(ticket, best, actor=actor, now=at)
+        playbooks.switch_version(ticket, best, actor=actor, now=at)
 
     def _open_tasks(self, purpose: str) -> list[TicketStep]:
         tasks = [s for s in self.ticket.steps if s.kind is StepKind.TASK and not s.is_done]
@@ -182,7 +182,7 @@ class Timeline:
         their remedy on the ledger, and confirming delivers what was approved."""
         for step in self._open_tasks(purpose):
             who = self._ticker(step, actor)
-            playbooks._mark_done(self.ticket, step, actor=who, now=at, note=note[:500])
+            playbooks.mark_done(self.ticket, step, actor=who, now=at, note=note[:500])
             step_purpose = playbook_defaults.purpose_of(step.title)
             if step_purpose == MAKE_WHOLE:
                 self.remedy(RemedyKind.MAKE_WHOLE, at, who, description=note)
@@ -218,7 +218,7 @@ class Timeline:
                       else RemedyReason.GOODWILL_GESTURE)
             text = description or _GOODWILL_TEXTS[form]
             no_proof = False
-        remedy = ledger._add_remedy(ticket, ledger.RemedyDraft(
+        remedy = ledger.add_remedy(ticket, ledger.RemedyDraft(
             kind=kind, form=form, description=text[:500], cost=cost, reason=reason,
             affected_value=ledger.affected_value(ticket),
             valued_at_cost=kind is RemedyKind.GOODWILL and form is RemedyForm.FREE_ITEM,
@@ -226,7 +226,7 @@ class Timeline:
         if remedy.state is RemedyState.PROPOSED:
             # Approved at once by someone with the authority for it.
             approver = self.admin if remedy.approval_role is Role.ADMIN else self.lead
-            ledger._approve(remedy, actor=approver, now=at)
+            ledger.approve(remedy, actor=approver, now=at)
         self.touch(at)
 
     def deliver(self, at: datetime, actor: User | None) -> None:
@@ -235,7 +235,7 @@ class Timeline:
         actor = actor if actor is not None and actor.works_tickets else self.assignee or self.lead
         for remedy in ticket.remedies:
             if remedy.state is RemedyState.APPROVED:
-                ledger._deliver(remedy, actor=actor, now=at)
+                ledger.deliver(remedy, actor=actor, now=at)
                 self.touch(at)
 
     def apply(self, step: Step, at: datetime) -> None:
@@ -257,7 +257,7 @@ class Timeline:
         elif step.op == "reply":
             event = self.event(EventKind.PUBLIC_REPLY, at, step.actor, body=step.body)
             apology = step.apology if step.apology is not None else _apologises(step.body)
-            playbooks._record_reply(ticket, event, actor=step.actor, now=at, apology=apology,
+            playbooks.record_reply(ticket, event, actor=step.actor, now=at, apology=apology,
                                     explanation=step.explain)
             if ticket.first_response_at is None:
                 ticket.first_response_at = at

@@ -8,6 +8,7 @@ from ticketdesk.public.forms import ComplaintForm, FollowUpForm, SurveyForm
 from ticketdesk.services.tickets import categories as category_service
 from ticketdesk.services.recovery import surveys as survey_service
 from ticketdesk.services.tickets import intake
+from ticketdesk.services.tickets import survey_answers
 from ticketdesk.services.tickets import conversation
 from ticketdesk.core.errors import DomainError, RateLimited
 from ticketdesk.core.forms import show_error
@@ -124,7 +125,7 @@ def survey(token: str):
         status = 400
         if form.validate_on_submit():
             try:
-                result = survey_service.answer(token, score=form.score.data,
+                result = survey_answers.answer(token, score=form.score.data,
                                                comment=form.comment.data or "", now=utcnow(),
                                                ip=_client_ip())
             except (SurveyNotFound, SurveyAnswered, SurveyClosed) as exc:

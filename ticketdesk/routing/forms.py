@@ -32,7 +32,7 @@ KEYWORDS_TEXT_MAX = 2000
 NOTE_MAX = 200
 
 
-def _optional_int(value):
+def optional_int(value):
     """"" (the empty choice) → None; anything else must be an id."""
     return optional_id(value)
 
@@ -70,11 +70,11 @@ class RuleForm(FlaskForm):
         description=_l("Separate them with commas or new lines. The rule matches when any of "
                        "them appears in the subject or description (case does not matter)."))
 
-    team_id = SelectField(_l("Send to team"), coerce=_optional_int, validate_choice=False)
+    team_id = SelectField(_l("Send to team"), coerce=optional_int, validate_choice=False)
     strategy = SelectField(_l("Then assign to"), choices=enum_choices(AssignStrategy, "strategy"),
                            default=AssignStrategy.NONE.value)
     assignee_id = SelectField(
-        _l("Named person"), coerce=_optional_int, validate_choice=False,
+        _l("Named person"), coerce=optional_int, validate_choice=False,
         description=_l("Only for “A named person”: a member of the team."))
     raise_severity = SelectField(
         _l("Raise severity to"),
@@ -92,7 +92,7 @@ class MoveForm(FlaskForm):
 
 
 class FallbackForm(FlaskForm):
-    team_id = SelectField(_l("Fallback team"), coerce=_optional_int, validate_choice=False)
+    team_id = SelectField(_l("Fallback team"), coerce=optional_int, validate_choice=False)
 
 
 class DryRunForm(FlaskForm):
@@ -108,7 +108,7 @@ class DryRunForm(FlaskForm):
                                         "ones below."))
     kind = SelectField(_l("Kind"), choices=enum_choices(TicketKind, "kind"),
                        default=TicketKind.COMPLAINT.value)
-    category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=False)
     severity = SelectField(_l("Severity"), choices=enum_choices(Severity, "severity"),
                            default=Severity.P3.value)
     channel = SelectField(_l("Received by"), choices=enum_choices(Channel, "channel"),
@@ -120,7 +120,7 @@ class DryRunForm(FlaskForm):
     cause_side = SelectField(_l("Cause side"), choices=enum_choices(CauseSide, "cause_side"),
                              default=CauseSide.UNKNOWN.value)
     account_manager_id = SelectField(_l("Account manager of the customer"),
-                                     coerce=_optional_int, validate_choice=False)
+                                     coerce=optional_int, validate_choice=False)
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 render_kw={"rows": 3})

@@ -11,7 +11,7 @@ from wtforms.widgets import TextInput
 
 from ticketdesk.core.inputs import IntField
 from ticketdesk.models import CustomerTier, Severity, TicketKind
-from ticketdesk.routing.forms import MultiCheckboxField, _optional_int
+from ticketdesk.routing.forms import MultiCheckboxField, optional_int
 from ticketdesk.tickets.forms import enum_choices
 
 # At most nine digits in each part: anything longer is no target (the service keeps
@@ -86,7 +86,7 @@ class PolicyForm(FlaskForm):
     severities = _checks(_l("Severities"), enum_choices(Severity, "severity"))
     tiers = _checks(_l("Customer tiers"), enum_choices(CustomerTier, "tier"))
     calendar_id = SelectField(
-        _l("Clock runs"), coerce=_optional_int, validate_choice=False,
+        _l("Clock runs"), coerce=optional_int, validate_choice=False,
         description=_l("Only during a calendar's opening hours, or around the clock."))
     first_response_minutes = DurationField(_l("First response within"),
                                            validators=[InputRequired()], description=DURATION_HELP)

@@ -76,7 +76,7 @@ def _money_field(label):
     return MoneyField(label, validators=[Optional()])
 
 
-def _int_or_none(value):
+def int_or_none(value):
     """A select's id; the empty choice ("" or "0") is None."""
     if value in ("0", 0):
         return None
@@ -105,7 +105,7 @@ class _TicketFieldsMixin:
 
 
 class NewTicketForm(_TicketFieldsMixin, FlaskForm):
-    customer_id = SelectField(_l("Existing customer"), coerce=_int_or_none, validate_choice=False)
+    customer_id = SelectField(_l("Existing customer"), coerce=int_or_none, validate_choice=False)
     new_customer_name = StringField(_l("New customer name"), validators=[Optional(), Length(max=160)])
     new_customer_tier = SelectField(_l("New customer tier"), choices=enum_choices(CustomerTier, "tier"),
                                     default=CustomerTier.STANDARD.value)
@@ -123,8 +123,8 @@ class NewTicketForm(_TicketFieldsMixin, FlaskForm):
         _l("Internal note (optional)"), validators=[Optional(), Length(max=20000)],
         render_kw={"rows": 3},
         description=_l("For staff only: never shown or sent to the customer."))
-    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
-    assignee_id = SelectField(_l("Assignee"), coerce=_int_or_none, validate_choice=False)
+    team_id = SelectField(_l("Team"), coerce=int_or_none, validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), coerce=int_or_none, validate_choice=False)
     attachments = MultipleFileField(_l("Attachments"))
 
     def validate(self, extra_validators=None):
@@ -193,8 +193,8 @@ class StatusForm(_VersionedForm):
 
 
 class AssignForm(_VersionedForm):
-    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False)
-    assignee_id = SelectField(_l("Assignee"), coerce=_int_or_none, validate_choice=False)
+    team_id = SelectField(_l("Team"), coerce=int_or_none, validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), coerce=int_or_none, validate_choice=False)
 
 
 class TakeForm(_VersionedForm):

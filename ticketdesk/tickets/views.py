@@ -66,7 +66,7 @@ from ticketdesk.services.people import users as user_service
 from ticketdesk.core.errors import Conflict, DomainError
 from ticketdesk.core.forms import show_error
 from ticketdesk.services.mail import inbound as inbound_mail
-from ticketdesk.services.notifications import outgoing as outgoing_mail
+from ticketdesk.services.tickets import outgoing as outgoing_mail
 from ticketdesk.services.notifications import recipients as mail_recipients
 from ticketdesk.templating import LABELS
 from ticketdesk.tickets.forms import (
@@ -457,8 +457,8 @@ def _replied(event) -> str:
 @roles_required(*WORKING_ROLES)
 def cc_add(ticket_id: int):
     def action(ticket, form):
-        return mail_recipients.add_cc(ticket, actor=current_user,
-                                      contact_id=form.contact_id.data, now=utcnow())
+        return outgoing_mail.add_cc(ticket, actor=current_user,
+                                    contact_id=form.contact_id.data, now=utcnow())
     return _act(ticket_id, CcForm, "cc_form", action,
                 lambda contact: _("%(name)s is copied on every reply from now on.",
                                   name=contact.name), "contact_id")
@@ -468,8 +468,8 @@ def cc_add(ticket_id: int):
 @roles_required(*WORKING_ROLES)
 def cc_remove(ticket_id: int, contact_id: int):
     def action(ticket, form):
-        return mail_recipients.remove_cc(ticket, actor=current_user, contact_id=contact_id,
-                                         now=utcnow())
+        return outgoing_mail.remove_cc(ticket, actor=current_user, contact_id=contact_id,
+                                       now=utcnow())
     return _act(ticket_id, PlainActionForm, "mail_action_form", action,
                 lambda contact: _("%(name)s is no longer copied on replies.",
                                   name=contact.name), None)

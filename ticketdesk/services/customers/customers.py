@@ -28,8 +28,8 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.people import access
 from ticketdesk.services import timeline as events
-from ticketdesk.services.notifications import notifications
 from ticketdesk.core.errors import DomainError, NotFound, PermissionDenied
+from ticketdesk.core.inputs import normalise_email
 from ticketdesk.core.uow import unit_of_work
 
 @dataclass(frozen=True)
@@ -64,11 +64,6 @@ class ContactData:
 def escape_like(text: str) -> str:
     """Make ``%``, ``_`` and ``\\`` match themselves in a LIKE pattern (escape char ``\\``)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def normalise_email(email: str | None) -> str | None:
-    email = (email or "").strip().lower()
-    return email or None
 
 
 def visible_customers_clause(user: User) -> sa.ColumnElement[bool]:
@@ -202,7 +197,7 @@ def _record_tier(customer: Customer, *, tier: CustomerTier, reason: str, actor: 
         sa.select(Ticket).where(Ticket.customer_id == customer.id,
                                 Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id))
     for ticket in open_tickets:
-        events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
+        events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
                        field="customer_tier", old=old.value, new=tier.value, body=reason)
     return change
 
@@ -226,7 +221,7 @@ def authority_window_start(opened_at: datetime, now: datetime) -> datetime:
     return min(opened_at, now - timedelta(days=days))
 
 
-def _new_customer(data: CustomerData) -> Customer:
+def new_customer(data: CustomerData) -> Customer:
     name = data.name.strip()
     if not name:
         raise DomainError(_("A customer needs a name."), field="name")
@@ -246,7 +241,7 @@ def _new_customer(data: CustomerData) -> Customer:
     return customer
 
 
-def _new_contact(customer: Customer, data: ContactData, *, field_prefix: str = "") -> Contact:
+def new_contact(customer: Customer, data: ContactData, *, field_prefix: str = "") -> Contact:
     name = data.name.strip()
     email = normalise_email(data.email)
     if not name:
@@ -272,9 +267,9 @@ def create_customer(*, actor: User, data: CustomerData,
         raise PermissionDenied(_("You may not create customers."))
     manager_id = _account_manager_for(actor, data.account_manager_id)
     with unit_of_work():
-        customer = _new_customer(replace(data, account_manager_id=manager_id))
+        customer = new_customer(replace(data, account_manager_id=manager_id))
         if contact is not None and contact.name.strip():
-            _new_contact(customer, contact, field_prefix="contact_")
+            new_contact(customer, contact, field_prefix="contact_")
     return customer
 
 
@@ -314,7 +309,7 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData,
             # keep watching them.
             db.session.flush()
             db.session.expire(customer, ["account_manager"])
-            notifications._drop_lost_watches([old_manager])
+            access.drop_lost_watches([old_manager])
         customer.preferences = data.preferences.strip()
         customer.external_ref = external_ref
         customer.purchase_share = purchase_share
@@ -388,7 +383,7 @@ def add_contact(customer: Customer, *, actor: User, data: ContactData) -> Contac
     if email and db.session.scalar(sa.select(Contact.id).where(Contact.email == email)):
         raise DomainError(_("%(email)s already belongs to a contact.", email=email), field="email")
     with unit_of_work():
-        contact = _new_contact(customer, data)
+        contact = new_contact(customer, data)
     return contact
 
 
@@ -493,7 +488,7 @@ class SenderMatch:
     named_account: bool = False
 
 
-def _match_sender(*, name: str, email: str, company: str, now: datetime) -> SenderMatch:
+def match_sender(*, name: str, email: str, company: str, now: datetime) -> SenderMatch:
     """Link an incoming complaint to a contact by e-mail, else create what is missing.
 
     An address already on file decides the customer and the contact (``known``).
@@ -516,7 +511,7 @@ def _match_sender(*, name: str, email: str, company: str, now: datetime) -> Send
         )
     named_account = customer is not None
     if customer is None:
-        customer = _new_customer(CustomerData(name=company or name.strip()))
+        customer = new_customer(CustomerData(name=company or name.strip()))
     contact = Contact(customer=customer, name=name.strip(), email=email_n, phone="",
                       verified=not named_account, created_at=now)
     db.session.add(contact)
@@ -525,6 +520,6 @@ def _match_sender(*, name: str, email: str, company: str, now: datetime) -> Send
 
 def _find_or_create_for_intake(*, name: str, email: str, company: str,
                                now: datetime) -> tuple[Customer, Contact]:
-    """``_match_sender`` without the how: the customer and the contact."""
-    match = _match_sender(name=name, email=email, company=company, now=now)
+    """``match_sender`` without the how: the customer and the contact."""
+    match = match_sender(name=name, email=email, company=company, now=now)
     return match.customer, match.contact

@@ -21,7 +21,6 @@ from ticketdesk.services.people import access
 from ticketdesk.core import money
 from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.core.clock import desk_date
-from ticketdesk.services.tickets.common import check_currency, check_money
 from ticketdesk.core.uow import unit_of_work
 
 REFERENCE_MAX = 64
@@ -141,8 +140,8 @@ def add_order(customer: Customer, *, actor: User, data: OrderData, now: datetime
     ordered_on = _check_date(data.ordered_on, today=desk_date(now))
     if data.amount is None:
         raise DomainError(_("Enter the amount (0 for a free shipment)."), field="amount")
-    currency = check_currency(data.currency)
-    amount = check_money(data.amount, field="amount", currency=currency)
+    currency = money.check_currency(data.currency)
+    amount = money.check_amount(data.amount, currency=currency, field="amount")
     ticket = _remedy_ticket(customer, data.remedy_ticket)
     duplicate = db.session.scalar(sa.select(Order.id).where(
         Order.customer_id == customer.id, Order.reference == reference))
@@ -288,7 +287,7 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
             today=today.isoformat())))
     currency = None
     try:
-        currency = check_currency(currency_text)
+        currency = money.check_currency(currency_text)
     except DomainError as exc:
         errors.append(LineError(line, "currency", exc.message))
     amount = None
@@ -297,7 +296,8 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
         if amount is None:
             raise ValueError(_("The amount is missing."))
         # Checked against the line's currency when that is valid (333.5 JPY is refused).
-        amount = check_money(amount, field="amount", currency=currency) if currency else amount
+        amount = (money.check_amount(amount, currency=currency, field="amount") if currency
+                  else amount)
     except ValueError as exc:
         errors.append(LineError(line, "amount", str(exc)))
     except DomainError as exc:

@@ -64,7 +64,7 @@ MAKE_WHOLE_REASONS = {
 HUNDRED = Decimal("100")
 
 
-def _tier(role: Role | None) -> int:
+def tier_rank(role: Role | None) -> int:
     return TIERS.index(role) if role in TIERS else -1
 
 
@@ -283,7 +283,7 @@ def goodwill_required(ticket: Ticket) -> str | None:
     return None
 
 
-def _check_goodwill_given(ticket: Ticket) -> None:
+def check_goodwill_given(ticket: Ticket) -> None:
     """Resolving a ticket where goodwill is mandatory needs a live goodwill remedy."""
     why = goodwill_required(ticket) if not rules_for(ticket).advisory else None
     if why and totals(ticket).goodwill <= 0:
@@ -388,7 +388,7 @@ def required_role(ticket: Ticket, *, total_after: Decimal, form: RemedyForm, now
     else:
         needed = Role.ADMIN
     if needed is not Role.ADMIN and is_repeat_failure(ticket):
-        needed = TIERS[_tier(needed) + 1]
+        needed = TIERS[tier_rank(needed) + 1]
     return needed
 
 
@@ -413,7 +413,7 @@ class RemedyDraft:
 
 def _event(ticket: Ticket, remedy: Remedy, *, actor: User | None, now: datetime, old: str | None,
            new: str, body: str = "") -> None:
-    events._record(ticket, EventKind.REMEDY, now=now, actor=actor, field="remedy", old=old,
+    events.record(ticket, EventKind.REMEDY, now=now, actor=actor, field="remedy", old=old,
                    new=new, body=body or f"{remedy.quantity} × {remedy.description} · "
                                         f"{remedy.cost} {remedy.currency}")
 
@@ -462,11 +462,11 @@ def propose_remedy(ticket: Ticket, *, actor: User, draft: RemedyDraft, now: date
             raise DomainError(_("The no-proof fast path does not apply to this remedy."),
                               field="no_proof")
     with unit_of_work():
-        remedy = _add_remedy(ticket, draft, actor=actor, now=now, rules=rules)
+        remedy = add_remedy(ticket, draft, actor=actor, now=now, rules=rules)
     return remedy
 
 
-def _add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetime,
+def add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetime,
                 rules: Rules | None = None) -> Remedy:
     """Add the remedy with the state the actor's authority gives it (caller commits)."""
     rules = rules or rules_for(ticket)
@@ -474,7 +474,7 @@ def _add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetim
     total_after = totals(ticket).total + draft.cost
     needed = required_role(ticket, total_after=total_after, form=draft.form, now=now,
                            rules=rules, cap_kind=kind)
-    within = _tier(actor.role) >= _tier(needed)
+    within = tier_rank(actor.role) >= tier_rank(needed)
     remedy = Remedy(
         ticket=ticket, kind=draft.kind, form=draft.form, description=draft.description.strip(),
         quantity=draft.quantity, cost=draft.cost, currency=ticket.currency,
@@ -493,8 +493,8 @@ def _add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetim
     ticket.last_activity_at = now
     _event(ticket, remedy, actor=actor, now=now, old=None, new=remedy.state.value)
     if not within:
-        notifications._approval_waiting(
-            remedy, roles=[role for role in TIERS if _tier(role) >= _tier(needed)], now=now)
+        notifications.approval_waiting(
+            remedy, roles=[role for role in TIERS if tier_rank(role) >= tier_rank(needed)], now=now)
     return remedy
 
 
@@ -504,7 +504,7 @@ def _require_approver(remedy: Remedy, actor: User) -> None:
                                   "new one to change it."), field="reason")
     if remedy.proposed_by_id == actor.id:
         raise PermissionDenied(_("Somebody else must approve your own proposal."))
-    if _tier(actor.role) < _tier(remedy.approval_role):
+    if tier_rank(actor.role) < tier_rank(remedy.approval_role):
         raise PermissionDenied(_("This remedy needs the approval of a %(role)s.",
                                  role=remedy.approval_role.value))
 
@@ -512,16 +512,16 @@ def _require_approver(remedy: Remedy, actor: User) -> None:
 def approve_remedy(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") -> Remedy:
     _require_approver(remedy, actor)
     with unit_of_work():
-        _approve(remedy, actor=actor, now=now, reason=reason)
+        approve(remedy, actor=actor, now=now, reason=reason)
     return remedy
 
 
-def _approve(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") -> None:
+def approve(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") -> None:
     remedy.state, remedy.decided_by_id, remedy.decided_at = RemedyState.APPROVED, actor.id, now
     remedy.decision_reason = reason.strip()
     _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
            new=RemedyState.APPROVED.value)
-    notifications._approval_decided(remedy, actor=actor, now=now)
+    notifications.approval_decided(remedy, actor=actor, now=now)
 
 
 def reject_remedy(remedy: Remedy, *, actor: User, reason: str, now: datetime) -> Remedy:
@@ -533,7 +533,7 @@ def reject_remedy(remedy: Remedy, *, actor: User, reason: str, now: datetime) ->
         remedy.decision_reason = reason.strip()
         _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
                new=RemedyState.REJECTED.value, body=reason.strip())
-        notifications._approval_decided(remedy, actor=actor, now=now)
+        notifications.approval_decided(remedy, actor=actor, now=now)
     return remedy
 
 
@@ -546,7 +546,7 @@ def withdraw_remedy(remedy: Remedy, *, actor: User, now: datetime) -> Remedy:
     old = remedy.state
     with unit_of_work():
         remedy.state = RemedyState.WITHDRAWN
-        notifications._approval_closed(remedy, now=now)
+        notifications.approval_closed(remedy, now=now)
         _event(remedy.ticket, remedy, actor=actor, now=now, old=old.value,
                new=RemedyState.WITHDRAWN.value)
     return remedy
@@ -559,17 +559,17 @@ def deliver_remedy(remedy: Remedy, *, actor: User, now: datetime) -> Remedy:
     if remedy.state is not RemedyState.APPROVED:
         raise InvalidTransition(_("Only an approved remedy can be delivered."))
     with unit_of_work():
-        _deliver(remedy, actor=actor, now=now)
+        deliver(remedy, actor=actor, now=now)
     return remedy
 
 
-def _deliver(remedy: Remedy, *, actor: User, now: datetime) -> None:
+def deliver(remedy: Remedy, *, actor: User, now: datetime) -> None:
     ticket = remedy.ticket
     remedy.state, remedy.delivered_by_id, remedy.delivered_at = (
         RemedyState.DELIVERED, actor.id, now)
     if remedy.kind is RemedyKind.MAKE_WHOLE and ticket.made_whole_at is None:
         ticket.made_whole_at = now
-        sla._made_whole(ticket, now=now)
+        sla.made_whole(ticket, now=now)
     ticket.last_activity_at = now
     _event(ticket, remedy, actor=actor, now=now, old=RemedyState.APPROVED.value,
            new=RemedyState.DELIVERED.value)
@@ -579,9 +579,9 @@ def _deliver(remedy: Remedy, *, actor: User, now: datetime) -> None:
 
 def pending_approvals(user: User) -> list[Remedy]:
     """Remedies waiting on someone with the user's authority (never their own)."""
-    if _tier(user.role) < _tier(Role.LEAD):
+    if tier_rank(user.role) < tier_rank(Role.LEAD):
         return []
-    roles = [role for role in TIERS if _tier(role) <= _tier(user.role)]
+    roles = [role for role in TIERS if tier_rank(role) <= tier_rank(user.role)]
     return list(db.session.scalars(
         sa.select(Remedy)
         .where(Remedy.state == RemedyState.PROPOSED, Remedy.approval_role.in_(roles),

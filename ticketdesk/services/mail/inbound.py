@@ -169,7 +169,7 @@ def _process(mail_id: int, *, now: datetime) -> tuple[InboundMail | None, bool]:
     if mail.size_bytes > limit:
         return _act(mail_id, None, now=now, hold=_(
             "The message is larger than %(size)s, the most the desk reads.",
-            size=attachments._size_text(limit)))
+            size=attachments.size_text(limit)))
     try:
         parsed = mail_parse.parse(mail.raw)
     except mail_parse.UnreadableMail as exc:
@@ -215,19 +215,19 @@ def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
                 _finish(mail, outcome)
             return mail, True
         except _Hold as exc:
-            attachments._discard(written)
+            attachments.discard_files(written)
             reason = exc.reason
         except (sa.exc.OperationalError, sa.exc.InterfaceError):
             # The database is unavailable: nothing is held (that would fail too); the
             # message stays received for the next try (the pipe's caller retries).
-            attachments._discard(written)
+            attachments.discard_files(written)
             raise
         except (Conflict, IntegrityError) as exc:
-            attachments._discard(written)
+            attachments.discard_files(written)
             if attempt == _ATTEMPTS:
                 reason = _("It could not be applied: %(why)s", why=_short_error(exc))
         except Exception as exc:  # noqa: BLE001 - held with the reason, never lost
-            attachments._discard(written)
+            attachments.discard_files(written)
             log.exception("Received mail %s could not be applied", mail_id)
             reason = (str(exc) if isinstance(exc, DomainError) else
                       _("It could not be applied: %(why)s", why=_short_error(exc)))
@@ -325,7 +325,7 @@ def _to_ticket(parsed: mail_parse.ParsedMail, ticket: Ticket, *, now: datetime, 
         ticket, actor=None, body=_body_text(parsed, has_files=bool(checked)), now=now,
         checked=checked, written=written, via="email", quoted_body=_text(parsed.quoted))
     _refused_note(ticket, refused, now=now)
-    notifications._customer_replied(ticket, event, now=now)
+    notifications.customer_replied(ticket, event, now=now)
     if was is not ticket.status:
         reason = _("The customer's answer on %(reference)s (%(old)s → %(new)s).",
                    reference=ticket.reference, old=was.value, new=ticket.status.value)
@@ -423,7 +423,7 @@ def _customer_for(parsed: mail_parse.ParsedMail) -> tuple[Customer, Contact]:
     if contact is not None:
         return contact.customer, contact
     name = " ".join(clean_header(parsed.sender_name, limit=120).split()) or parsed.sender[:120]
-    customer = customers._new_customer(customers.CustomerData(name=name[:160]))
+    customer = customers.new_customer(customers.CustomerData(name=name[:160]))
     # The address is the one the mail came from: the new contact speaks for the new customer.
     contact = Contact(customer=customer, name=name, email=parsed.sender, phone="",
                       verified=True)
@@ -482,7 +482,7 @@ def _files(items) -> tuple[list, list[str]]:
     for number, item in enumerate(items, start=1):
         name = _file_name(item, number)
         try:
-            file = attachments._check(_MailFileUpload(name, item.data), field="attachments")
+            file = attachments.check_upload(_MailFileUpload(name, item.data), field="attachments")
         except DomainError as exc:
             refused.append(str(exc))
             continue
@@ -538,7 +538,7 @@ def _bounce(parsed: mail_parse.ParsedMail, *, now: datetime) -> _Outcome:
     if message.event_id:
         source = db.session.get(TicketEvent, message.event_id)
         author = source.actor if source is not None else None
-    notifications._mail_bounced(ticket, recipient=recipient, reason=why, author=author, now=now)
+    notifications.mail_bounced(ticket, recipient=recipient, reason=why, author=author, now=now)
     return _Outcome(InboundState.BOUNCE, _(
         "The e-mail to %(address)s on %(reference)s came back: %(why)s", address=recipient,
         reference=ticket.reference, why=why), ticket, event)
@@ -646,7 +646,7 @@ def release(mail_id: int, *, actor: User, now: datetime,
             mail.decided_by_id, mail.decided_at = actor.id, now
         return mail
     except Exception:
-        attachments._discard(written)
+        attachments.discard_files(written)
         raise
 
 

@@ -6,7 +6,7 @@ written in the recipient's language, because they are stored and e-mailed as tex
 Who may hear about a ticket is ``access.can_receive_notification``, asked when a
 notification is made (and its e-mail queued), again when the list or the bell shows
 it (``access.notification_visibility_clause``) and when the outbox sends its e-mail.
-A watch that no longer passes the rule is removed (``_drop_lost_watches``).
+A watch that no longer passes the rule is removed (``access.drop_lost_watches``).
 """
 
 from datetime import datetime, timedelta
@@ -107,7 +107,7 @@ def _email_body(user: User, notification: Notification) -> str:
     return "\n".join(lines)
 
 
-def _notify(user: User | None, kind: NotificationKind, *, now: datetime, title, body=None,
+def notify(user: User | None, kind: NotificationKind, *, now: datetime, title, body=None,
             ticket: Ticket | None = None, remedy_id: int | None = None,
             step_id: int | None = None, dedupe_key: str | None = None) -> Notification | None:
     """Create one notification for ``user`` (and its e-mail copy if they want one).
@@ -128,7 +128,7 @@ def _notify(user: User | None, kind: NotificationKind, *, now: datetime, title, 
             created_at=now)
         db.session.add(notification)
         if _wants_email(user, kind):
-            outbox._enqueue(to=user.email, subject=notification.title,
+            outbox.enqueue(to=user.email, subject=notification.title,
                             body=_email_body(user, notification), now=now,
                             notification=notification)
     return notification
@@ -140,11 +140,11 @@ def describe(event: TicketEvent, actor: User | None) -> str:
         _("The customer") if event.by_customer else _("TicketDesk"))
     kind = event.kind
     if kind is EventKind.CUSTOMER_MESSAGE:
-        return _("The customer wrote: %(text)s", text=_snippet(event.body))
+        return _("The customer wrote: %(text)s", text=snippet(event.body))
     if kind is EventKind.PUBLIC_REPLY:
-        return _("%(who)s replied: %(text)s", who=who, text=_snippet(event.body))
+        return _("%(who)s replied: %(text)s", who=who, text=snippet(event.body))
     if kind is EventKind.INTERNAL_NOTE:
-        return _("%(who)s added a note: %(text)s", who=who, text=_snippet(event.body))
+        return _("%(who)s added a note: %(text)s", who=who, text=snippet(event.body))
     if kind is EventKind.STATUS_CHANGE:
         return _("%(who)s changed the status to %(status)s.", who=who, status=event.new_value)
     if kind is EventKind.ASSIGNMENT:
@@ -154,30 +154,30 @@ def describe(event: TicketEvent, actor: User | None) -> str:
         return _("%(who)s changed %(field)s to %(value)s.", who=who, field=event.field,
                  value=event.new_value or "—")
     if kind is EventKind.REMEDY:
-        return _("Remedy %(state)s: %(text)s", state=event.new_value, text=_snippet(event.body))
+        return _("Remedy %(state)s: %(text)s", state=event.new_value, text=snippet(event.body))
     if kind is EventKind.ROUTING:
         return _("Routing rule “%(rule)s”: %(text)s", rule=event.new_value or "",
-                 text=_snippet(event.body))
+                 text=snippet(event.body))
     if kind in (EventKind.STEP_DONE, EventKind.STEP_REOPENED):
         verb = _("ticked") if kind is EventKind.STEP_DONE else _("reopened")
         return _("%(who)s %(verb)s the step “%(step)s”.", who=who, verb=verb, step=event.body)
     if kind is EventKind.ATTACHMENT:
-        return _("%(who)s added files: %(text)s", who=who, text=_snippet(event.body))
+        return _("%(who)s added files: %(text)s", who=who, text=snippet(event.body))
     if kind is EventKind.PLAYBOOK:
         return _("Playbook: %(name)s", name=event.new_value or "—")
     if kind is EventKind.SURVEY:
-        return _("Satisfaction: %(text)s", text=_snippet(event.body))
+        return _("Satisfaction: %(text)s", text=snippet(event.body))
     if kind is EventKind.LOYALTY:
-        return _("Loyalty: %(text)s", text=_snippet(event.body))
+        return _("Loyalty: %(text)s", text=snippet(event.body))
     return _("%(who)s changed the ticket.", who=who)
 
 
-def _snippet(text: str, limit: int = 140) -> str:
+def snippet(text: str, limit: int = 140) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _ticket_changed(ticket: Ticket, event: TicketEvent, *, actor: User | None,
+def ticket_changed(ticket: Ticket, event: TicketEvent, *, actor: User | None,
                     now: datetime) -> None:
     """Tell the ticket's watchers (not the actor). Unread changes add up in one notification.
 
@@ -199,7 +199,7 @@ def _ticket_changed(ticket: Ticket, event: TicketEvent, *, actor: User | None,
                 or access.can_see_internal_notes(user, ticket):
             watchers.append(user)
     if lost:  # access changed in a way no other service noticed: the watch goes
-        _drop_lost_watches(lost)
+        access.drop_lost_watches(lost)
     if not watchers:
         return
     unread = {n.user_id: n for n in db.session.scalars(
@@ -216,11 +216,11 @@ def _ticket_changed(ticket: Ticket, event: TicketEvent, *, actor: User | None,
             existing.body = text[:1000]
             existing.created_at = now
         else:
-            _notify(user, NotificationKind.WATCHED, now=now, ticket=ticket,
+            notify(user, NotificationKind.WATCHED, now=now, ticket=ticket,
                     title=lambda: _ticket_title(ticket), body=lambda t=text: t)
 
 
-def _assigned(ticket: Ticket, assignee: User | None, *, actor: User | None, now: datetime,
+def assigned(ticket: Ticket, assignee: User | None, *, actor: User | None, now: datetime,
               rule_name: str | None = None) -> None:
     if assignee is None:
         return
@@ -232,35 +232,35 @@ def _assigned(ticket: Ticket, assignee: User | None, *, actor: User | None, now:
         if rule_name:
             return _("Routing rule “%(rule)s” gave it to you.", rule=rule_name)
         return _("%(who)s assigned it to you.", who=actor.name if actor else _("TicketDesk"))
-    _notify(assignee, NotificationKind.ASSIGNED, now=now, ticket=ticket,
+    notify(assignee, NotificationKind.ASSIGNED, now=now, ticket=ticket,
             title=lambda: _("Assigned to you: %(title)s", title=_ticket_title(ticket)), body=body)
 
 
-def _routed(ticket: Ticket, users: list[User], *, rule_name: str, now: datetime,
+def routed(ticket: Ticket, users: list[User], *, rule_name: str, now: datetime,
             skip: set[int] = frozenset()) -> None:
     for user in users:
         if user.id in skip:
             continue
-        _notify(user, NotificationKind.ROUTED, now=now, ticket=ticket,
+        notify(user, NotificationKind.ROUTED, now=now, ticket=ticket,
                 title=lambda: _("New ticket: %(title)s", title=_ticket_title(ticket)),
                 body=lambda: _("Routing rule “%(rule)s” asks you to look at it.", rule=rule_name))
 
 
-def _watching(ticket: Ticket, users: list[User], *, rule_name: str, now: datetime) -> None:
+def watching(ticket: Ticket, users: list[User], *, rule_name: str, now: datetime) -> None:
     for user in users:
-        _notify(user, NotificationKind.WATCHED, now=now, ticket=ticket,
+        notify(user, NotificationKind.WATCHED, now=now, ticket=ticket,
                 title=lambda: _("You are watching %(title)s", title=_ticket_title(ticket)),
                 body=lambda: _("Routing rule “%(rule)s” added you as a watcher.", rule=rule_name))
 
 
-def _customer_replied(ticket: Ticket, event: TicketEvent, *, now: datetime) -> None:
+def customer_replied(ticket: Ticket, event: TicketEvent, *, now: datetime) -> None:
     """The customer answered by e-mail: the assignee hears of it (whoever watches, too)."""
-    _notify(ticket.assignee, NotificationKind.CUSTOMER_REPLIED, now=now, ticket=ticket,
+    notify(ticket.assignee, NotificationKind.CUSTOMER_REPLIED, now=now, ticket=ticket,
             title=lambda: _("The customer answered: %(title)s", title=_ticket_title(ticket)),
-            body=lambda: _snippet(event.body))
+            body=lambda: snippet(event.body))
 
 
-def _mail_bounced(ticket: Ticket, *, recipient: str, reason: str,
+def mail_bounced(ticket: Ticket, *, recipient: str, reason: str,
                   author: User | None, now: datetime) -> None:
     """An e-mail to the ticket's customer came back: its assignee (and the agent who
     wrote it, when someone else) hear of it."""
@@ -269,14 +269,14 @@ def _mail_bounced(ticket: Ticket, *, recipient: str, reason: str,
         if user is None or user.id in told:
             continue
         told.add(user.id)
-        _notify(user, NotificationKind.MAIL_BOUNCED, now=now, ticket=ticket,
+        notify(user, NotificationKind.MAIL_BOUNCED, now=now, ticket=ticket,
                 title=lambda: _("An e-mail to the customer came back: %(title)s",
                                 title=_ticket_title(ticket)),
                 body=lambda: _("%(address)s: %(reason)s", address=recipient or "?",
                                reason=reason or _("no reason given")))
 
 
-def _account_crisis(ticket: Ticket, *, now: datetime) -> None:
+def account_crisis(ticket: Ticket, *, now: datetime) -> None:
     """A crisis on an account: its manager hears once per ticket."""
     manager = ticket.customer.account_manager
     if manager is None:
@@ -286,14 +286,14 @@ def _account_crisis(ticket: Ticket, *, now: datetime) -> None:
     if db.session.scalar(sa.select(Notification.id).where(
             Notification.user_id == manager.id, Notification.dedupe_key == key)):
         return
-    _notify(manager, NotificationKind.ACCOUNT_CRISIS, now=now, ticket=ticket, dedupe_key=key,
+    notify(manager, NotificationKind.ACCOUNT_CRISIS, now=now, ticket=ticket, dedupe_key=key,
             title=lambda: _("Crisis on %(customer)s: %(title)s", customer=ticket.customer.name,
                             title=_ticket_title(ticket)),
             body=lambda: _("Severity %(severity)s, received by %(channel)s.",
                            severity=ticket.severity.value.upper(), channel=ticket.channel.value))
 
 
-def _approval_waiting(remedy: Remedy, *, roles: list[Role], now: datetime) -> None:
+def approval_waiting(remedy: Remedy, *, roles: list[Role], now: datetime) -> None:
     """Everyone who may approve ``remedy`` hears that it waits (never its proposer)."""
     stmt = sa.select(User).where(User.active.is_(True), User.role.in_(roles)).order_by(User.id)
     if remedy.proposed_by_id is not None:
@@ -301,7 +301,7 @@ def _approval_waiting(remedy: Remedy, *, roles: list[Role], now: datetime) -> No
     ticket = remedy.ticket
     db.session.flush()
     for user in db.session.scalars(stmt):
-        _notify(user, NotificationKind.APPROVAL_WAITING, now=now, ticket=ticket,
+        notify(user, NotificationKind.APPROVAL_WAITING, now=now, ticket=ticket,
                 remedy_id=remedy.id,
                 title=lambda: _("Approval needed: %(title)s", title=_ticket_title(ticket)),
                 body=lambda: _("%(description)s · %(cost)s %(currency)s, proposed by %(who)s.",
@@ -310,7 +310,7 @@ def _approval_waiting(remedy: Remedy, *, roles: list[Role], now: datetime) -> No
                                who=remedy.proposed_by.name if remedy.proposed_by else "—"))
 
 
-def _approval_closed(remedy: Remedy, *, now: datetime) -> None:
+def approval_closed(remedy: Remedy, *, now: datetime) -> None:
     """Nobody needs to approve ``remedy`` any more: its waiting notifications are done."""
     db.session.execute(
         sa.update(Notification)
@@ -320,9 +320,9 @@ def _approval_closed(remedy: Remedy, *, now: datetime) -> None:
         .values(read_at=now).execution_options(synchronize_session=False))
 
 
-def _approval_decided(remedy: Remedy, *, actor: User, now: datetime) -> None:
+def approval_decided(remedy: Remedy, *, actor: User, now: datetime) -> None:
     """The proposer hears the decision; the other approvers' requests are done."""
-    _approval_closed(remedy, now=now)
+    approval_closed(remedy, now=now)
     proposer = remedy.proposed_by
     if proposer is None or proposer.id == actor.id:
         return
@@ -340,7 +340,7 @@ def _approval_decided(remedy: Remedy, *, actor: User, now: datetime) -> None:
         text = _("Decided by %(who)s.", who=actor.name)
         return f"{text} {remedy.decision_reason}".strip()
 
-    _notify(proposer, NotificationKind.APPROVAL_DECIDED, now=now, ticket=ticket,
+    notify(proposer, NotificationKind.APPROVAL_DECIDED, now=now, ticket=ticket,
             remedy_id=remedy.id, title=title, body=body)
 
 
@@ -403,11 +403,11 @@ def run_due(*, now: datetime) -> int:
                 existing.step_id = steps[0].id
                 if _wants_email(user, NotificationKind.STEP_OVERDUE):
                     with force_locale(user.locale or "en"):
-                        outbox._enqueue(to=user.email, subject=existing.title,
+                        outbox.enqueue(to=user.email, subject=existing.title,
                                         body=_email_body(user, existing), now=now,
                                         notification=existing)
                 continue
-            _notify(user, NotificationKind.STEP_OVERDUE, now=now, ticket=ticket,
+            notify(user, NotificationKind.STEP_OVERDUE, now=now, ticket=ticket,
                     step_id=steps[0].id, dedupe_key=f"overdue:{ticket.id}:{slot}",
                     title=lambda t=ticket: _("Playbook step overdue: %(title)s",
                                              title=_ticket_title(t)),
@@ -426,22 +426,6 @@ def _leads_by_team() -> dict[int | None, list[User]]:
             .where(team_members.c.user_id.in_(list(by_id)))):
         result.setdefault(team_id, []).append(by_id[user_id])
     return result
-
-
-# ----------------------------------------------------------------- watches
-
-def _drop_lost_watches(users) -> int:
-    """Remove the watches of ``users`` that no longer pass the access rule (inside the
-    caller's transaction, after its changes to teams, roles or account managers).
-    Returns how many went."""
-    db.session.flush()
-    removed = 0
-    for user in users:
-        result = db.session.execute(
-            sa.delete(TicketWatcher).where(access.lost_watches_clause(user))
-            .execution_options(synchronize_session=False))
-        removed += result.rowcount or 0
-    return removed
 
 
 # ----------------------------------------------------------------- reading and marking

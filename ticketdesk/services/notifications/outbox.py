@@ -43,6 +43,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.models.notification import new_message_id
 from ticketdesk.services.people import access
+from ticketdesk.services.notifications import recipients
 from ticketdesk.core.uow import unit_of_work
 
 log = logging.getLogger("ticketdesk.outbox")
@@ -111,7 +112,7 @@ def desk_mailbox() -> str:
 REFERENCES_MAX = 998 * 4
 
 
-def _enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str | None = None,
+def enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str | None = None,
              notification: Notification | None = None,
              purpose: MailPurpose = MailPurpose.NOTIFICATION, ticket: Ticket | None = None,
              event: TicketEvent | None = None, cc: "list[str] | tuple[str, ...]" = (),
@@ -209,7 +210,7 @@ def _claim(message_id: int, now: datetime) -> bool:
 def _email(message: OutboxMessage, now: datetime) -> EmailMessage:
     """The message to send; raises ValueError (or another error) when it cannot be built.
 
-    The row's header values were cleaned when it was queued (``_enqueue``); a row written
+    The row's header values were cleaned when it was queued (``enqueue``); a row written
     otherwise with a line break in a header cannot be built and fails alone. ``From`` is
     ``from_name`` with ``MAIL_FROM``'s address when a name is set; ``Reply-To`` the row's,
     else the desk's mailbox; ``Cc``, ``In-Reply-To`` and ``References`` only when set;
@@ -311,11 +312,9 @@ def _customer_withheld_reason(message: OutboxMessage) -> str | None:
     """Why a customer e-mail may not go out now (None: it may).
 
     Its recipient must still be the ticket's contact or a copied contact of the ticket's
-    customer (``mail.recipients.allowed_addresses``). A copy (Cc) that no longer may
+    customer (``recipients.allowed_addresses``). A copy (Cc) that no longer may
     receive it is taken off the message, which then goes to the others.
     """
-    from ticketdesk.services.notifications import recipients  # it reads tickets; no cycle at import
-
     ticket = message.ticket
     if ticket is None:
         return "Not sent: the complaint this e-mail is about no longer exists."
@@ -351,10 +350,8 @@ def _withheld_reason(message: OutboxMessage) -> str | None:
     if not user.active:
         return "Not sent: the recipient's account is deactivated."
     # Defensively: their watch on a ticket they may no longer see goes too.
-    from ticketdesk.services.notifications import notifications  # notifications queues through this module
-
     with unit_of_work():
-        notifications._drop_lost_watches([user])
+        access.drop_lost_watches([user])
     return "Not sent: the recipient may no longer see this ticket."
 
 

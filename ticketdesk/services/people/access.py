@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk.extensions import db
 from ticketdesk.models import (
     Customer,
     Notification,
@@ -112,6 +113,20 @@ def lost_watches_clause(user: User) -> sa.ColumnElement[bool]:
         return mine
     return sa.and_(mine, ~sa.exists().where(Ticket.id == TicketWatcher.ticket_id,
                                             ticket_visibility_clause(user)))
+
+
+def drop_lost_watches(users) -> int:
+    """Remove the watches of ``users`` that no longer pass the access rule (inside the
+    caller's transaction, after its changes to teams, roles or account managers).
+    Returns how many went."""
+    db.session.flush()
+    removed = 0
+    for user in users:
+        result = db.session.execute(
+            sa.delete(TicketWatcher).where(lost_watches_clause(user))
+            .execution_options(synchronize_session=False))
+        removed += result.rowcount or 0
+    return removed
 
 
 def require_view_ticket(user: User, ticket: Ticket) -> None:

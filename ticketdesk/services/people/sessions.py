@@ -6,9 +6,9 @@ SHA-256 hash, the user, whether it was a remember-me login, and when it expires.
 request looks the row up (``user_for``), so ending a session (deleting its row) ends it for
 every copy of its cookies at once.
 
-Public functions: ``start``, ``user_for``, ``end``, ``end_all``, ``count_active``. The
-private ``_start`` and ``_end_all`` are for other services inside their own transaction
-(logging in, password changes, deactivation).
+Public functions: ``start``, ``user_for``, ``end``, ``end_all``, ``count_active``.
+``start_session`` and ``end_all_sessions`` are for other services, inside their own
+transaction (logging in, password changes, deactivation).
 """
 
 import hashlib
@@ -56,7 +56,7 @@ def lifetime(*, remember: bool) -> timedelta:
                     else cfg["PERMANENT_SESSION_LIFETIME"])
 
 
-def _start(user: User, *, remember: bool, now: datetime) -> Started:
+def start_session(user: User, *, remember: bool, now: datetime) -> Started:
     """Add a session for ``user`` (no commit) and set ``user.login_id`` to its id."""
     db.session.execute(sa.delete(UserSession).where(UserSession.expires_at <= now))
     login_id = secrets.token_urlsafe(32)
@@ -69,7 +69,7 @@ def _start(user: User, *, remember: bool, now: datetime) -> Started:
 def start(user: User, *, remember: bool, now: datetime) -> Started:
     """Start a session for ``user`` (who has already proved who they are)."""
     with unit_of_work():
-        started = _start(user, remember=remember, now=now)
+        started = start_session(user, remember=remember, now=now)
     return started
 
 
@@ -98,7 +98,7 @@ def end(login_id: str | None) -> None:
                            .where(UserSession.token_hash == _hash(login_id)))
 
 
-def _end_all(user_id: int) -> None:
+def end_all_sessions(user_id: int) -> None:
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id))
 
 
@@ -107,7 +107,7 @@ def end_all(user: User, *, actor: User) -> None:
     if actor.id != user.id:
         raise PermissionDenied(_("You can only log yourself out everywhere."))
     with unit_of_work():
-        _end_all(user.id)
+        end_all_sessions(user.id)
 
 
 def count_active(user: User, *, now: datetime) -> int:

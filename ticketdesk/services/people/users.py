@@ -12,10 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Team, User
-from ticketdesk.services.notifications import notifications
 from ticketdesk.core import ratelimit
 from ticketdesk.services.people import sessions
-from ticketdesk.services.customers.customers import normalise_email
+from ticketdesk.core.inputs import normalise_email
+from ticketdesk.services.people import access
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.core.uow import unit_of_work
 
@@ -66,7 +66,7 @@ def _email_taken(email: str, *, except_id: int | None = None) -> bool:
     return db.session.scalar(stmt) is not None
 
 
-def _new_user(data: UserData, password: str) -> User:
+def new_user(data: UserData, password: str) -> User:
     email = normalise_email(data.email)
     if not email:
         raise DomainError(_("An e-mail address is needed."), field="email")
@@ -85,7 +85,7 @@ def _new_user(data: UserData, password: str) -> User:
 def create_user(*, actor: User, data: UserData, password: str) -> User:
     _require_admin(actor)
     with unit_of_work():
-        user = _new_user(data, password)
+        user = new_user(data, password)
     return user
 
 
@@ -113,7 +113,7 @@ def update_user(user: User, *, actor: User, data: UserData,
         if new_password or (user.active and not data.active):
             # A reset password or a deactivated account ends every session and
             # remember-me cookie of the user (reactivating does not bring them back).
-            sessions._end_all(user.id)
+            sessions.end_all_sessions(user.id)
         user.email = email
         user.name = data.name.strip()
         user.role = data.role
@@ -123,7 +123,7 @@ def update_user(user: User, *, actor: User, data: UserData,
             user.set_password(new_password, method=_hash_method())
         # Leaving a team, a new role or deactivation can take tickets out of sight:
         # their watches go, so nothing more about them reaches this user.
-        notifications._drop_lost_watches([user])
+        access.drop_lost_watches([user])
     return user
 
 
@@ -152,8 +152,8 @@ def change_password(user: User, *, current: str, new: str, now: datetime,
     remember = sessions.remembered(login_id)
     with unit_of_work():
         user.set_password(new, method=_hash_method())
-        sessions._end_all(user.id)
-        started = sessions._start(user, remember=remember, now=now) if login_id else None
+        sessions.end_all_sessions(user.id)
+        started = sessions.start_session(user, remember=remember, now=now) if login_id else None
     return started
 
 
@@ -206,7 +206,7 @@ def login_attempt(*, email: str, password: str, now: datetime, limit: int,
     with unit_of_work():
         ratelimit.release(hits)
         user.last_login_at = now
-        sessions._start(user, remember=remember, now=now)
+        sessions.start_session(user, remember=remember, now=now)
     return user
 
 

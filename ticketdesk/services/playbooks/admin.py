@@ -50,9 +50,9 @@ def _require_manager(actor: User) -> None:
 
 
 def _check(spec: PlaybookSpec) -> None:
-    """Everything ``playbooks._validate`` checks, plus condition values and column bounds,
+    """Everything ``playbooks.validate_spec`` checks, plus condition values and column bounds,
     and amounts to the minor unit of the desk's currency."""
-    playbooks._validate(spec)
+    playbooks.validate_spec(spec)
     playbooks.check_amounts(spec, current_app.config["DEFAULT_CURRENCY"])
     matcher.validate(spec.conditions, CONDITION_KEYS, field="conditions")
     for name in ("evidence_threshold", "goodwill_value", "goodwill_cap_percent",
@@ -193,7 +193,7 @@ def create_playbook(*, actor: User, spec: PlaybookSpec, now: datetime) -> Playbo
     _check(spec)
     try:
         with unit_of_work():
-            return playbooks._create_playbook(spec, actor=actor, now=now)
+            return playbooks.add_playbook(spec, actor=actor, now=now)
     except sa.exc.IntegrityError as exc:  # the same name saved at the same moment
         raise Conflict(_("A playbook with this name exists already."), field="name") from exc
 
@@ -223,7 +223,7 @@ def update_playbook(playbook: Playbook, *, actor: User, spec: PlaybookSpec, now:
                 playbook.name = name
                 playbook.updated_at = now
             if not unchanged:
-                playbooks._new_version(playbook, spec, actor=actor, now=now)
+                playbooks.new_version(playbook, spec, actor=actor, now=now)
     except sa.exc.IntegrityError as exc:  # a version number or the name taken meanwhile
         raise Conflict(_("Someone else saved this playbook at the same moment. Nothing of "
                          "yours was saved; reload and try again.")) from exc
@@ -354,7 +354,7 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
     candidates = [subject] + [
         _stand_in(p.id, p.name, p.current_version.conditions or {}, p.is_default,
                   p.current_version.advisory)
-        for p in playbooks._candidates() if playbook is None or p.id != playbook.id]
+        for p in playbooks.candidates() if playbook is None or p.id != playbook.id]
 
     rows = []
     for ticket in tickets:

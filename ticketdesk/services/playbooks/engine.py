@@ -87,7 +87,7 @@ def check_amounts(spec: PlaybookSpec, currency: str | None = None) -> None:
             raise DomainError(problem, field=name)
 
 
-def _validate(spec: PlaybookSpec) -> None:
+def validate_spec(spec: PlaybookSpec) -> None:
     """Raise DomainError naming the field for anything a playbook may not hold."""
     if not spec.name.strip():
         raise DomainError(_("A playbook needs a name."), field="name")
@@ -136,10 +136,10 @@ def _validate(spec: PlaybookSpec) -> None:
                                 "the cause to the customer."), field="steps")
 
 
-def _new_version(playbook: Playbook, spec: PlaybookSpec, *, actor: User | None,
+def new_version(playbook: Playbook, spec: PlaybookSpec, *, actor: User | None,
                  now: datetime) -> PlaybookVersion:
     """Add a frozen version to ``playbook`` and make it current (caller commits)."""
-    _validate(spec)
+    validate_spec(spec)
     number = max((v.number for v in playbook.versions), default=0) + 1
     version = PlaybookVersion(
         playbook=playbook, number=number, description=spec.description.strip(),
@@ -162,7 +162,7 @@ def _new_version(playbook: Playbook, spec: PlaybookSpec, *, actor: User | None,
     return version
 
 
-def _create_playbook(spec: PlaybookSpec, *, actor: User | None, now: datetime,
+def add_playbook(spec: PlaybookSpec, *, actor: User | None, now: datetime,
                      is_default: bool = False, active: bool = True) -> Playbook:
     """A new playbook with its first version (caller commits)."""
     name = spec.name.strip()
@@ -172,11 +172,11 @@ def _create_playbook(spec: PlaybookSpec, *, actor: User | None, now: datetime,
                         updated_at=now)
     db.session.add(playbook)
     db.session.flush()
-    _new_version(playbook, spec, actor=actor, now=now)
+    new_version(playbook, spec, actor=actor, now=now)
     return playbook
 
 
-def _candidates() -> list[Playbook]:
+def candidates() -> list[Playbook]:
     return list(db.session.scalars(
         sa.select(Playbook)
         .where(Playbook.active.is_(True), Playbook.current_version_id.is_not(None))
@@ -189,7 +189,7 @@ def choose_version(ticket: Ticket, playbooks: list[Playbook] | None = None) -> P
     """The most specific active playbook matching the ticket, else the default one
     (``ticketdesk.conditions.choose``: a playbook without conditions only applies as the
     default); for a cause on the customer's side, advisory playbooks come first."""
-    playbooks = _candidates() if playbooks is None else playbooks
+    playbooks = candidates() if playbooks is None else playbooks
 
     def advice_first(fitting: list[Playbook]) -> list[Playbook]:
         # The customer's own pressures get advice, whatever else matches.
@@ -232,7 +232,7 @@ def _copy_steps(ticket: Ticket, version: PlaybookVersion, *, start: int,
 def _event(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime,
            body: str = "", field: str | None = None, old: str | None = None,
            new: str | None = None) -> TicketEvent:
-    return events._record(ticket, kind, now=now, actor=actor, body=body, field=field,
+    return events.record(ticket, kind, now=now, actor=actor, body=body, field=field,
                           old=old, new=new)
 
 
@@ -242,7 +242,7 @@ def version_label(version: PlaybookVersion | None) -> str | None:
     return f"{version.playbook.name} (v{version.number})"
 
 
-def _attach(ticket: Ticket, version: PlaybookVersion | None, *, actor: User | None,
+def attach_version(ticket: Ticket, version: PlaybookVersion | None, *, actor: User | None,
             now: datetime) -> None:
     """Attach ``version`` to a new ticket (inside the caller's transaction)."""
     if version is None:
@@ -253,8 +253,8 @@ def _attach(ticket: Ticket, version: PlaybookVersion | None, *, actor: User | No
            new=version_label(version))
 
 
-def _attach_best(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
-    _attach(ticket, choose_version(ticket), actor=actor, now=now)
+def attach_best(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
+    attach_version(ticket, choose_version(ticket), actor=actor, now=now)
 
 
 def suggested_switch(ticket: Ticket) -> PlaybookVersion | None:
@@ -280,11 +280,11 @@ def switch_playbook(ticket: Ticket, *, actor: User, version_id: int, now: dateti
     if ticket.playbook_version_id == version.id:
         raise DomainError(_("The ticket already follows this playbook."))
     with unit_of_work():
-        _switch(ticket, version, actor=actor, now=now)
+        switch_version(ticket, version, actor=actor, now=now)
     return ticket
 
 
-def _switch(ticket: Ticket, version: PlaybookVersion, *, actor: User | None,
+def switch_version(ticket: Ticket, version: PlaybookVersion, *, actor: User | None,
             now: datetime) -> None:
     """Swap the open steps for ``version``'s (inside the caller's transaction)."""
     done = [s for s in ticket.steps if s.is_done]
@@ -325,7 +325,7 @@ def complete_step(ticket: Ticket, *, actor: User, step_id: int, now: datetime,
         raise DomainError(_("This step is done by a reply to the customer: tick it in the reply "
                             "form."), field="step")
     with unit_of_work():
-        _mark_done(ticket, step, actor=actor, now=now, note=note.strip()[:500])
+        mark_done(ticket, step, actor=actor, now=now, note=note.strip()[:500])
     return step
 
 
@@ -344,7 +344,7 @@ def reopen_step(ticket: Ticket, *, actor: User, step_id: int, now: datetime) -> 
     return step
 
 
-def _mark_done(ticket: Ticket, step: TicketStep, *, actor: User | None, now: datetime,
+def mark_done(ticket: Ticket, step: TicketStep, *, actor: User | None, now: datetime,
                note: str = "", reply: TicketEvent | None = None,
                root_cause: RootCause | None = None) -> None:
     step.done_at, step.done_by_id = now, actor.id if actor else None
@@ -362,24 +362,24 @@ def first_open(ticket: Ticket, kind: StepKind) -> TicketStep | None:
     return next((s for s in ticket.steps if s.kind is kind and not s.is_done), None)
 
 
-def _record_reply(ticket: Ticket, reply: TicketEvent, *, actor: User, now: datetime,
+def record_reply(ticket: Ticket, reply: TicketEvent, *, actor: User, now: datetime,
                   apology: bool, explanation: RootCause | None) -> None:
     """What a public reply does to the checklist: apology, explanation, status updates."""
     if apology:
         step = first_open(ticket, StepKind.APOLOGY)
         if step is not None:
-            _mark_done(ticket, step, actor=actor, now=now, reply=reply)
+            mark_done(ticket, step, actor=actor, now=now, reply=reply)
     if explanation is not None:
         ticket.root_cause = explanation
         step = first_open(ticket, StepKind.EXPLANATION)
         if step is not None:
-            _mark_done(ticket, step, actor=actor, now=now, reply=reply, root_cause=explanation)
+            mark_done(ticket, step, actor=actor, now=now, reply=reply, root_cause=explanation)
     for step in ticket.steps:
         if step.kind is StepKind.STATUS_UPDATE and not step.is_done and step.recur_hours:
             step.due_at = now + timedelta(hours=step.recur_hours)
 
 
-def _check_can_close(ticket: Ticket) -> None:
+def check_can_close(ticket: Ticket) -> None:
     """Resolving needs every required step done; raise naming the first open one."""
     open_steps = [s for s in ticket.steps if s.required and not s.is_done]
     if open_steps:
@@ -388,14 +388,14 @@ def _check_can_close(ticket: Ticket) -> None:
               step=open_steps[0].title), field="status")
 
 
-def _close_recurring(ticket: Ticket, *, now: datetime) -> None:
+def close_recurring(ticket: Ticket, *, now: datetime) -> None:
     """Regular status updates end when the ticket is resolved."""
     for step in ticket.steps:
         if step.kind is StepKind.STATUS_UPDATE and not step.is_done:
             step.done_at = now
 
 
-def _reopen_recurring(ticket: Ticket, *, now: datetime) -> None:
+def reopen_recurring(ticket: Ticket, *, now: datetime) -> None:
     """...and start again when it is reopened."""
     for step in ticket.steps:
         if step.kind is StepKind.STATUS_UPDATE and step.recur_hours:

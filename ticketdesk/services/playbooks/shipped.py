@@ -639,7 +639,7 @@ SHIPPED: tuple[tuple[PlaybookSpec, bool], ...] = (
 
 # ----------------------------------------------------------------------------- loading
 
-def _seed(now: datetime) -> int:
+def add_shipped(now: datetime) -> int:
     """Add the shipped playbooks that are missing (caller commits); return how many.
 
     A shipped playbook counts as present when a playbook has its name (in any letter case),
@@ -658,7 +658,7 @@ def _seed(now: datetime) -> int:
         if spec.name.strip().lower() in taken or spec.description in shipped_before:
             continue
         default = is_default and not has_default
-        playbooks._create_playbook(spec, actor=None, now=now, is_default=default)
+        playbooks.add_playbook(spec, actor=None, now=now, is_default=default)
         taken.add(spec.name.strip().lower())
         has_default = has_default or default
         added += 1
@@ -668,4 +668,4 @@ def _seed(now: datetime) -> int:
 def seed_playbooks(*, now: datetime) -> int:
     """Add the shipped playbooks that are missing (one transaction); return how many."""
     with unit_of_work():
-        return _seed(now)
+        return add_shipped(now)

@@ -304,7 +304,7 @@ def _day(value: date) -> str:
 
 def _flag_candidate(outcome: RecoveryOutcome, *, now: datetime) -> None:
     ticket, customer = outcome.ticket, outcome.ticket.customer
-    events._record(ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
+    events.record(ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
                    new=LoyaltyState.CANDIDATE.value, body=_(
                        "The recovery went well: %(customer)s is a loyalty candidate. If they "
                        "buy again by %(day)s, they count as retained.",
@@ -313,7 +313,7 @@ def _flag_candidate(outcome: RecoveryOutcome, *, now: datetime) -> None:
     if manager is None:
         return
     view = segments.compute([customer.id], today=clock.desk_date(now)).get(customer.id)
-    notifications._notify(
+    notifications.notify(
         manager, NotificationKind.LOYALTY, now=now, ticket=ticket,
         dedupe_key=f"loyalty:{ticket.id}",
         title=lambda: _("Loyalty candidate: %(customer)s", customer=customer.name),
@@ -333,9 +333,9 @@ def _flag_at_risk(outcome: RecoveryOutcome, rules: RecoveryRules, *, now: dateti
             "%(num)d months. Put things right before asking for new business.",
             rules.repeat_failure_months, customer=customer.name)
 
-    events._record(ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
+    events.record(ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
                    new=LoyaltyState.AT_RISK.value, body=text())
-    notifications._notify(
+    notifications.notify(
         customer.account_manager, NotificationKind.LOYALTY, now=now, ticket=ticket,
         dedupe_key=f"loyalty:{ticket.id}",
         title=lambda: _("Account at risk: %(customer)s", customer=customer.name), body=text)
@@ -368,7 +368,7 @@ def _follow_up(outcome: RecoveryOutcome, *, now: datetime) -> LoyaltyState | Non
                  customer=outcome.ticket.customer.name, day=_day(outcome.window_ends_on))
     else:
         return None
-    events._record(outcome.ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
+    events.record(outcome.ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
                    old=LoyaltyState.CANDIDATE.value, new=outcome.state.value, body=body)
     return outcome.state
 

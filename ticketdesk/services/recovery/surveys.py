@@ -5,11 +5,11 @@ The link carries ``{"s": survey id, "n": nonce}`` signed with the app's secret k
 ``expires_at``, and stops working once the survey is answered or replaced by the
 survey of a later resolution. Answering is a conditional update, so two posts racing
 on one link cannot both count. A score below the rules' ``reopen_below_score``
-reopens the ticket for review.
+reopens the ticket for review: answering is a ticket use case, in
+``services.tickets.survey_answers``.
 """
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,20 +21,15 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     EventKind,
-    NotificationKind,
     Survey,
     Ticket,
-    TicketStatus,
     User,
 )
-from ticketdesk.services.customers import customers
+from ticketdesk.core import inputs
 from ticketdesk.services import timeline as events
 from ticketdesk.core import links
-from ticketdesk.services.notifications import notifications
-from ticketdesk.core import ratelimit
 from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.core.errors import DomainError, NotFound, RateLimited
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.core.errors import DomainError, NotFound
 
 SALT = "ticketdesk-survey"
 COMMENT_MAX = 2000
@@ -49,8 +44,6 @@ SCORE_WORDS = {
 # The signature alone never outlives the longest validity the rules allow (plus a day);
 # each survey's own ``expires_at`` is the real limit, checked against ``now``.
 TOKEN_MAX_AGE = timedelta(days=rules_module.limits()["survey_valid_days"][1] + 1)
-# Tickets whose survey answer may reopen them.
-_REOPENABLE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 class SurveyNotFound(NotFound):
@@ -79,12 +72,6 @@ class SurveyAnswered(DomainError):
     def __init__(self, message: str, survey: Survey):
         super().__init__(message)
         self.survey = survey
-
-
-@dataclass(frozen=True)
-class Answer:
-    survey: Survey
-    reopened: bool
 
 
 # ----------------------------------------------------------------- links
@@ -125,19 +112,19 @@ def open_survey(token: str, *, now: datetime) -> Survey:
     if survey is None:
         raise unknown
     if survey.answered_at is not None:
-        raise _answered(survey)
+        raise already_answered_error(survey)
     if survey.superseded_at is not None:
-        raise _superseded(survey)
+        raise superseded_error(survey)
     if survey.expires_at <= now:
         raise SurveyExpired(_("This survey link has expired."), survey)
     return survey
 
 
-def _answered(survey: Survey) -> SurveyAnswered:
+def already_answered_error(survey: Survey) -> SurveyAnswered:
     return SurveyAnswered(_("You have already answered this survey. Thank you!"), survey)
 
 
-def _superseded(survey: Survey) -> SurveySuperseded:
+def superseded_error(survey: Survey) -> SurveySuperseded:
     return SurveySuperseded(_("A newer survey was sent for this complaint: please use the "
                               "link in our latest e-mail."), survey)
 
@@ -154,16 +141,16 @@ def score_text(score: int) -> str:
 
 # ----------------------------------------------------------------- sending (no commit)
 
-def _send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None) -> Survey | None:
+def send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None) -> Survey | None:
     """Make the survey of a resolution (inside the caller's transaction).
 
     Earlier surveys of the ticket that were never answered stop working. Without a
     contact e-mail address no survey is made and None is returned. The invitation goes
-    out in the resolution message (``mail.outgoing._resolution``), under the dedupe key
+    out in the resolution message (``tickets.outgoing.queue_resolution``), under the dedupe key
     ``survey:<nonce>``, so a survey is e-mailed once.
     """
     contact = ticket.contact
-    email = customers.normalise_email(contact.email) if contact is not None else None
+    email = inputs.normalise_email(contact.email) if contact is not None else None
     if not email:
         return None
     # Nothing here needs the pending changes written first: a ticket resolved again and
@@ -177,111 +164,9 @@ def _send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None
                         nonce=secrets.token_urlsafe(24), sent_at=now,
                         expires_at=now + timedelta(days=rules.survey_valid_days), comment="")
         db.session.add(survey)
-    events._record(ticket, EventKind.SURVEY, now=now, actor=actor,
+    events.record(ticket, EventKind.SURVEY, now=now, actor=actor,
                    body=_("Satisfaction survey sent to %(email)s.", email=email))
     return survey
-
-
-# ----------------------------------------------------------------- answering
-
-def _check_answer(score, comment: str | None) -> tuple[int, str]:
-    if isinstance(score, str) and score.strip().isdigit():
-        score = int(score)
-    if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
-        raise DomainError(_("Choose a score from 1 to 5."), field="score")
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        raise DomainError(_("Please keep the comment to %(maximum)d characters or fewer.",
-                            maximum=COMMENT_MAX), field="comment")
-    return score, comment
-
-
-def _claim_answer(survey_id: int, *, score: int, comment: str, now: datetime) -> bool:
-    """Store the answer unless the survey has one (or was replaced): True when stored.
-
-    A conditional UPDATE: of two requests answering at once, only one matches the row.
-    """
-    result = db.session.execute(
-        sa.update(Survey)
-        .where(Survey.id == survey_id, Survey.answered_at.is_(None),
-               Survey.superseded_at.is_(None))
-        .values(answered_at=now, score=score, comment=comment)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
-def _rate_key(ip: str) -> str:
-    return f"survey:{ip}"
-
-
-def _limit_message() -> str:
-    return _("We have received many answers from your network in the last hour. "
-             "Please try again a little later.")
-
-
-def answer(token: str, *, score, comment: str, now: datetime, ip: str = "unknown") -> Answer:
-    """The customer answers the survey behind ``token`` (no login). One transaction.
-
-    Records the score and comment, writes the timeline, and reopens a resolved or closed
-    ticket for review when the score is below the rules' ``reopen_below_score``; its
-    assignee (or the team's leads) hears about it.
-    """
-    cfg = current_app.config
-    if ratelimit.is_limited(_rate_key(ip), limit=int(cfg["PUBLIC_RATE_LIMIT"]),
-                            window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
-        raise RateLimited(_limit_message())
-    survey = open_survey(token, now=now)
-    score, comment = _check_answer(score, comment)
-    rules = rules_module.current()
-    threshold = rules.reopen_below_score
-    try:
-        with unit_of_work():
-            if not _claim_answer(survey.id, score=score, comment=comment, now=now):
-                raise _LostRace()
-            db.session.refresh(survey)
-            ticket = survey.ticket
-            body = _("Satisfaction %(score)s.", score=score_text(score))
-            if comment:
-                body += "\n" + comment
-            events._record(ticket, EventKind.SURVEY, now=now, actor=None, by_customer=True,
-                           body=body, new=str(score))
-            reopened = (threshold is not None and score < threshold
-                        and ticket.status in _REOPENABLE)
-            if reopened:
-                _reopen_for_review(ticket, survey, score=score, comment=comment, now=now)
-            if ratelimit.acquire([ratelimit.Limit(
-                    _rate_key(ip), int(cfg["PUBLIC_RATE_LIMIT"]),
-                    int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]))], now=now) is None:
-                raise RateLimited(_limit_message())
-    except _LostRace:
-        # Rolled back, so ``survey`` reloads what the other request stored.
-        raise (_answered(survey) if survey.answered_at is not None
-               else _superseded(survey)) from None
-    return Answer(survey=survey, reopened=reopened)
-
-
-class _LostRace(Exception):
-    """Another request answered (or replaced) the survey first."""
-
-
-def _reopen_for_review(ticket: Ticket, survey: Survey, *, score: int, comment: str,
-                       now: datetime) -> None:
-    from ticketdesk.services.routing import engine as routing
-    from ticketdesk.services.tickets import lifecycle  # tickets calls this module on resolve
-
-    reason = _("Reopened for review: satisfaction %(score)d of 5", score=score)
-    events._record(ticket, EventKind.SURVEY, now=now, actor=None, body=reason)
-    lifecycle.reopen(ticket, now=now, by_customer=True)
-    recipients = [ticket.assignee] if ticket.assignee is not None else \
-        routing._team_leads(ticket.team_id)
-    for user in recipients:
-        notifications._notify(
-            user, NotificationKind.ASSIGNED, now=now, ticket=ticket,
-            dedupe_key=f"survey-reopen:{survey.id}",
-            title=lambda: _("Reopened for review: %(title)s",
-                            title=f"{ticket.reference} · {ticket.subject}"),
-            body=lambda: _("The customer rated our handling %(score)d of 5.", score=score)
-            + (f" “{notifications._snippet(comment)}”" if comment else ""))
 
 
 # ----------------------------------------------------------------- reading

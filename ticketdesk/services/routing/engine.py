@@ -237,7 +237,7 @@ def _choose_assignee(rule: RoutingRule, team: Team, *, now: datetime,
     return chosen, strategy
 
 
-def _team_leads(team_id: int | None) -> list[User]:
+def team_leads(team_id: int | None) -> list[User]:
     stmt = sa.select(User).where(User.role == Role.LEAD, User.active.is_(True)).order_by(User.id)
     if team_id is not None:
         leads = list(db.session.scalars(
@@ -349,12 +349,12 @@ def _decide_people(decision: Decision, sample: Sample, team: Team | None,
         add(decision.watcher_ids, decision.watcher_rules, [manager], watch_am["rule"])
     if watch_lead:
         add(decision.watcher_ids, decision.watcher_rules,
-            _team_leads(team.id if team else None), watch_lead[0])
+            team_leads(team.id if team else None), watch_lead[0])
     for rule_name, target in notify:
         if target is NotifyTarget.TEAM and team is not None:
             users = _team_members(team.id)
         elif target is NotifyTarget.LEADS:
-            users = _team_leads(team.id if team else None)
+            users = team_leads(team.id if team else None)
         elif target is NotifyTarget.ACCOUNT_MANAGER and manager is not None:
             users = [manager]
         else:
@@ -370,16 +370,16 @@ def _apply(ticket: Ticket, decision: Decision, *, actor: User | None, now: datet
         parts = list(trace.actions)
         if trace.name == decision.team_rule:
             parts += decision.notes
-        events._record(ticket, EventKind.ROUTING, now=now, actor=actor, field="rule",
+        events.record(ticket, EventKind.ROUTING, now=now, actor=actor, field="rule",
                        new=trace.name,
                        body="; ".join(parts) or _("matched; nothing left to decide"))
     if decision.fallback:
-        events._record(ticket, EventKind.ROUTING, now=now, actor=actor, field="rule", new=None,
+        events.record(ticket, EventKind.ROUTING, now=now, actor=actor, field="rule", new=None,
                        body=decision.fallback_note)
     if decision.severity is not ticket.severity:
         old = ticket.severity
         ticket.severity = decision.severity
-        events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="severity",
+        events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="severity",
                        old=old.value, new=decision.severity.value)
     old_team, old_assignee = ticket.team, ticket.assignee
     team = db.session.get(Team, decision.team_id) if decision.team_id else None
@@ -388,7 +388,7 @@ def _apply(ticket: Ticket, decision: Decision, *, actor: User | None, now: datet
     if team is not None and assignee is not None \
             and decision.strategy is AssignStrategy.ROUND_ROBIN:
         team.rr_last_user_id = assignee.id
-    events._assignment(ticket, old_team=old_team, old_assignee=old_assignee, actor=actor,
+    events.record_assignment(ticket, old_team=old_team, old_assignee=old_assignee, actor=actor,
                        now=now, rule_name=decision.team_rule)
     _add_watchers(ticket, decision, now=now)
     if decision.notify_ids:
@@ -396,7 +396,7 @@ def _apply(ticket: Ticket, decision: Decision, *, actor: User | None, now: datet
         by_id = {u.id: u for u in users}
         skip = {decision.assignee_id} if decision.assignee_id else set()
         for uid in decision.notify_ids:
-            notifications._routed(ticket, [by_id[uid]], rule_name=decision.notify_rules[uid],
+            notifications.routed(ticket, [by_id[uid]], rule_name=decision.notify_rules[uid],
                                   now=now, skip=skip)
     ticket.last_activity_at = now
 
@@ -414,10 +414,10 @@ def _add_watchers(ticket: Ticket, decision: Decision, *, now: datetime) -> None:
         db.session.add(TicketWatcher(ticket_id=ticket.id, user_id=uid,
                                      rule_name=decision.watcher_rules[uid], created_at=now))
         user = db.session.get(User, uid)
-        notifications._watching(ticket, [user], rule_name=decision.watcher_rules[uid], now=now)
+        notifications.watching(ticket, [user], rule_name=decision.watcher_rules[uid], now=now)
 
 
-def _route(ticket: Ticket, *, actor: User | None, now: datetime, keep_team: Team | None = None,
+def route(ticket: Ticket, *, actor: User | None, now: datetime, keep_team: Team | None = None,
            keep_assignee: User | None = None) -> Decision:
     """Route a ticket inside the caller's transaction (intake and re-routing)."""
     _lock_round_robin_teams()

@@ -211,10 +211,10 @@ def seed_default_rules(*, now: datetime) -> int:
     the rest.
     """
     with unit_of_work():
-        return _seed_default_rules(now=now)
+        return add_default_rules(now=now)
 
 
-def _seed_default_rules(*, now: datetime) -> int:
+def add_default_rules(*, now: datetime) -> int:
     """``seed_default_rules`` inside the caller's transaction."""
     if db.session.scalar(sa.select(sa.func.count(RoutingRule.id))):
         return 0

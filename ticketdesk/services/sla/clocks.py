@@ -52,6 +52,7 @@ from ticketdesk.models import (
 from ticketdesk.services.sla import business_time
 from ticketdesk.services import timeline as events
 from ticketdesk.services.notifications import notifications
+from ticketdesk.services.routing import engine as routing
 from ticketdesk.core.uow import unit_of_work
 
 # The clocks run only in these statuses; every other status stops them.
@@ -369,7 +370,7 @@ def _recorded(ticket: Ticket) -> set[tuple]:
 
 # ----------------------------------------------------------------- hooks from the ticket services
 
-def _start(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
+def start_clocks(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
     """A new ticket: its policy and due times."""
     policy = choose_policy(ticket)
     if policy is not None or ticket.sla_policy_id is not None:
@@ -381,7 +382,7 @@ def _start(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
     _set_due_times(ticket, policy)
     _schedule(ticket, now)
     if policy is not None:
-        events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
+        events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
                        new=policy.name, body=_due_summary(ticket))
 
 
@@ -400,7 +401,7 @@ def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _recompute(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
+def recompute(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
     """Severity or kind changed: the policy may change, and with it the due times of the
     milestones still pending, with every stop measured again on the new calendar."""
     old = ticket.sla_policy
@@ -408,12 +409,12 @@ def _recompute(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
     ticket.sla_policy = policy
     _set_due_times(ticket, policy)
     _schedule(ticket, now)
-    events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
+    events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
                    old=old.name if old else None, new=policy.name if policy else None,
                    body=_due_summary(ticket))
 
 
-def _responded(ticket: Ticket, *, now: datetime) -> None:
+def responded(ticket: Ticket, *, now: datetime) -> None:
     """A public reply: the first one meets the first response; any one the next response.
     Both are timed with the stops up to the reply, the one going on included."""
     policy = ticket.sla_policy
@@ -430,7 +431,7 @@ def _responded(ticket: Ticket, *, now: datetime) -> None:
     _schedule(ticket, now)
 
 
-def _customer_wrote(ticket: Ticket, *, now: datetime) -> None:
+def customer_wrote(ticket: Ticket, *, now: datetime) -> None:
     """After our first answer, a customer message starts the next-response clock."""
     policy = ticket.sla_policy
     if policy is None or policy.next_response_minutes is None or ticket.first_response_at is None:
@@ -442,14 +443,14 @@ def _customer_wrote(ticket: Ticket, *, now: datetime) -> None:
     _schedule(ticket, now)
 
 
-def _made_whole(ticket: Ticket, *, now: datetime) -> None:
+def made_whole(ticket: Ticket, *, now: datetime) -> None:
     policy = ticket.sla_policy
     if policy is not None and ticket.made_whole_at is not None:
         _settle(ticket, policy, SlaMilestone.REMEDY, ticket.made_whole_at)
     _schedule(ticket, now)
 
 
-def _status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
+def status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
                     now: datetime) -> None:
     """The clocks stop when the ticket leaves new/open (waiting on the customer, resolved,
     closed) and run again when it comes back; a resolution is measured and settled."""
@@ -461,7 +462,7 @@ def _status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
     if was_running and not runs and ticket.sla_paused_at is None:
         ticket.sla_paused_at = now
         if new is TicketStatus.PENDING_CUSTOMER:
-            events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
+            events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
                            new="paused", body=_("Waiting on the customer: the clocks stop."))
     elif runs and not was_running and ticket.sla_paused_at is not None:
         stopped = ticket.sla_paused_at
@@ -469,7 +470,7 @@ def _status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
         ticket.sla_stops = [*(ticket.sla_stops or ()), [_iso(stopped), _iso(now)]]
         ticket.sla_paused_at = None
         _set_due_times(ticket, policy)
-        events._record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
+        events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
                        new="running", body=_(
                            "The clocks run again after %(minutes)s paused minutes; %(dues)s",
                            minutes=paused, dues=_due_summary(ticket)))
@@ -537,7 +538,7 @@ def _mark(ticket: Ticket, milestone: SlaMilestone, state: SlaState, due: datetim
                                     due_at=due, created_at=now))
             db.session.flush()
             body = mark_text(milestone, state, due)
-            events._record(ticket, EventKind.SLA, now=now, actor=None, field=milestone.value,
+            events.record(ticket, EventKind.SLA, now=now, actor=None, field=milestone.value,
                            new=state.value, body=body)
             _announce(ticket, state, body, now)
     except IntegrityError:
@@ -560,17 +561,16 @@ def _announce(ticket: Ticket, state: SlaState, body: str, now: datetime) -> None
              if state is SlaState.BREACHED
              else _("Close to its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}"))
     if ticket.assignee is not None:
-        notifications._notify(ticket.assignee, kind, now=now, ticket=ticket,
+        notifications.notify(ticket.assignee, kind, now=now, ticket=ticket,
                               title=lambda: title, body=lambda: body)
 
 
 def _escalate(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, now: datetime) -> None:
     if policy.escalate_notify_lead:
-        from ticketdesk.services.routing import engine as routing
         skip = {ticket.assignee_id}
-        for lead in routing._team_leads(ticket.team_id):
+        for lead in routing.team_leads(ticket.team_id):
             if lead.id not in skip:
-                notifications._notify(
+                notifications.notify(
                     lead, NotificationKind.SLA_BREACHED, now=now, ticket=ticket,
                     title=lambda: _("Missed its target: %(t)s",
                                     t=f"{ticket.reference} · {ticket.subject}"),
@@ -579,11 +579,10 @@ def _escalate(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, now: d
     if policy.escalate_raise_severity and ticket.severity in SEVERITY_UP:
         old = ticket.severity
         ticket.severity = SEVERITY_UP[old]
-        events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=None, field="severity",
+        events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=None, field="severity",
                        old=old.value, new=ticket.severity.value)
     if policy.escalate_reassign:
-        from ticketdesk.services.routing import engine as routing
-        routing._route(ticket, actor=None, now=now)
+        routing.route(ticket, actor=None, now=now)
 
 
 # ----------------------------------------------------------------- shipped defaults
@@ -594,10 +593,10 @@ OFFICE_HOURS = {str(day): [["09:00", "17:00"]] for day in range(5)}
 def seed_defaults(*, now: datetime, timezone: str = "Europe/Berlin") -> int:
     """Office hours and the shipped policies, into a database that has no policy yet."""
     with unit_of_work():
-        return _seed_defaults(now=now, timezone=timezone)
+        return add_default_policies(now=now, timezone=timezone)
 
 
-def _seed_defaults(*, now: datetime, timezone: str = "Europe/Berlin") -> int:
+def add_default_policies(*, now: datetime, timezone: str = "Europe/Berlin") -> int:
     if db.session.scalar(sa.select(sa.func.count(SlaPolicy.id))):
         return 0
     office = db.session.scalar(sa.select(BusinessCalendar).where(
@@ -664,7 +663,7 @@ def clock(ticket: Ticket, *, now: datetime) -> Clock:
     return Clock(milestone, due, state, left)
 
 
-def _backfill(ticket: Ticket, *, now: datetime) -> None:
+def backfill(ticket: Ticket, *, now: datetime) -> None:
     """Give a ticket that predates the policies its policy, due times and measures.
 
     Stops in its past are not known, so none are counted; a ticket waiting on the customer
@@ -693,5 +692,5 @@ def backfill_open(*, now: datetime) -> int:
             sa.select(Ticket).where(Ticket.sla_policy_id.is_(None),
                                     Ticket.status.in_(OPEN_STATUSES))))
         for ticket in tickets:
-            _backfill(ticket, now=now)
+            backfill(ticket, now=now)
     return len(tickets)

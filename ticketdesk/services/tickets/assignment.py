@@ -57,7 +57,7 @@ def assign(ticket: Ticket, *, actor: User, team_id: int | None, assignee_id: int
         old_team, old_assignee = ticket.team, ticket.assignee
         ticket.team, ticket.assignee = team, assignee
         ticket.last_activity_at = now
-        events._assignment(ticket, old_team=old_team, old_assignee=old_assignee,
+        events.record_assignment(ticket, old_team=old_team, old_assignee=old_assignee,
                            actor=actor, now=now)
     return ticket
 
@@ -82,7 +82,7 @@ def reroute(ticket: Ticket, *, actor: User, expected_version: int | None,
     if not ticket.is_open:
         raise InvalidTransition(_("Only open tickets can be re-routed."), field="reroute")
     with unit_of_work():
-        return routing._route(ticket, actor=actor, now=now)
+        return routing.route(ticket, actor=actor, now=now)
 
 
 def reroute_many(ticket_ids: list[int], *, actor: User, now: datetime) -> int:
@@ -98,7 +98,7 @@ def reroute_many(ticket_ids: list[int], *, actor: User, now: datetime) -> int:
     with unit_of_work():
         for ticket in found:
             if ticket.is_open:
-                routing._route(ticket, actor=actor, now=now)
+                routing.route(ticket, actor=actor, now=now)
     return sum(1 for t in found if t.is_open)
 
 

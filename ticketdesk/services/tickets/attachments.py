@@ -56,7 +56,7 @@ class _Checked:
     data: bytes
 
 
-def _size_text(size: int) -> str:
+def size_text(size: int) -> str:
     if size >= 1024 * 1024:
         return _("%(size)s MB", size=f"{size / (1024 * 1024):.1f}".removesuffix(".0"))
     if size >= 1024:
@@ -81,7 +81,7 @@ def _clean_name(filename: str) -> str:
     return name[-200:] or "file"
 
 
-def _check(upload: Upload, *, field: str) -> _Checked | None:
+def check_upload(upload: Upload, *, field: str) -> _Checked | None:
     if not upload or not getattr(upload, "filename", None):
         return None
     name = _clean_name(upload.filename or "")
@@ -96,7 +96,7 @@ def _check(upload: Upload, *, field: str) -> _Checked | None:
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise DomainError(_("%(name)s is larger than %(size)s.", name=name, size=_size_text(limit)),
+        raise DomainError(_("%(name)s is larger than %(size)s.", name=name, size=size_text(limit)),
                           field=field)
     if not data:
         raise DomainError(_("%(name)s is empty.", name=name), field=field)
@@ -113,14 +113,14 @@ def _check(upload: Upload, *, field: str) -> _Checked | None:
 
 def check_uploads(uploads: Iterable[Upload], *, field: str = "attachments") -> list[_Checked]:
     """Validate every upload before anything is written; raise on the first bad one."""
-    checked = [c for c in (_check(u, field=field) for u in uploads or ()) if c is not None]
+    checked = [c for c in (check_upload(u, field=field) for u in uploads or ()) if c is not None]
     most = int(current_app.config["MAX_ATTACHMENTS_PER_UPLOAD"])
     if len(checked) > most:
         raise DomainError(_("Attach at most %(most)s files at a time.", most=most), field=field)
     return checked
 
 
-def _store(ticket: Ticket, event: TicketEvent, files: list[_Checked],
+def store(ticket: Ticket, event: TicketEvent, files: list[_Checked],
            uploader: User | None, written: list[Path]) -> list[Attachment]:
     """Write files and add their rows; the caller's transaction commits them.
 
@@ -150,7 +150,7 @@ def _store(ticket: Ticket, event: TicketEvent, files: list[_Checked],
     return rows
 
 
-def _discard(paths: list[Path]) -> None:
+def discard_files(paths: list[Path]) -> None:
     for path in paths:
         try:
             path.unlink()

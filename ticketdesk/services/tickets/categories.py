@@ -23,7 +23,7 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _ensure_defaults() -> None:
+def add_default_categories() -> None:
     """Insert any missing default category (used by tests and demo data)."""
     existing = set(db.session.scalars(sa.select(Category.slug)))
     for position, (slug, name) in enumerate(DEFAULT_CATEGORIES, start=1):
@@ -33,7 +33,7 @@ def _ensure_defaults() -> None:
 
 def ensure_defaults() -> None:
     with unit_of_work():
-        _ensure_defaults()
+        add_default_categories()
 
 
 def list_categories(*, include_inactive: bool = False) -> list[Category]:

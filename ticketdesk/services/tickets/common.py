@@ -32,7 +32,7 @@ def event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
            body: str = "", field: str | None = None, old: str | None = None,
            new: str | None = None, by_customer: bool = False, via: str = "",
            quoted_body: str = "") -> TicketEvent:
-    return events._record(ticket, kind, now=now, actor=actor, body=body, field=field, old=old,
+    return events.record(ticket, kind, now=now, actor=actor, body=body, field=field, old=old,
                           new=new, by_customer=by_customer, via=via, quoted_body=quoted_body)
 
 
@@ -103,10 +103,10 @@ def run_with_files(action, uploads, *, field: str = "attachments"):
         with unit_of_work():
             return action(checked, written)
     except Exception:
-        attachments._discard(written)
+        attachments.discard_files(written)
         raise
 
 
 def attach(ticket: Ticket, event: TicketEvent, checked, uploader: User | None, written) -> None:
     if checked:
-        attachments._store(ticket, event, checked, uploader, written)
+        attachments.store(ticket, event, checked, uploader, written)

@@ -24,7 +24,7 @@ from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.core import ratelimit
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets.attachments import Upload
-from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.tickets import outgoing
 from ticketdesk.core.errors import DomainError, InvalidTransition, NotFound, RateLimited
 from ticketdesk.services.tickets import common, lifecycle, workflow
 
@@ -81,12 +81,12 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
 
     def action(checked, written):
         via = outgoing.reply_via(ticket, log_only=log_only)
-        event = events._record(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body,
+        event = events.record(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body,
                                via=via)
         common.attach(ticket, event, checked, actor, written)
         if via == outgoing.VIA_EMAIL:
-            outgoing._reply(ticket, event, actor=actor, now=now)
-        playbooks._record_reply(ticket, event, actor=actor, now=now, apology=apology,
+            outgoing.queue_reply(ticket, event, actor=actor, now=now)
+        playbooks.record_reply(ticket, event, actor=actor, now=now, apology=apology,
                                 explanation=explanation)
         if asks:
             common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=_(
@@ -94,7 +94,7 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
                 reason=proof_reason))
         if ticket.first_response_at is None:
             ticket.first_response_at = now
-        sla._responded(ticket, now=now)
+        sla.responded(ticket, now=now)
         target = status_after or (TicketStatus.OPEN if ticket.status is TicketStatus.NEW else None)
         if target is not None and target is not ticket.status:
             workflow.move(ticket, target, actor=actor, now=now)
@@ -175,7 +175,7 @@ def customer_message(ticket: Ticket, *, actor: User | None, body: str, now: date
     common.attach(ticket, event, checked, actor, written)
     if ticket.status in (TicketStatus.PENDING_CUSTOMER, *lifecycle.REOPEN_STATUSES):
         lifecycle.set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=actor is None)
-    sla._customer_wrote(ticket, now=now)
+    sla.customer_wrote(ticket, now=now)
     ticket.last_activity_at = now
     return event
 

@@ -87,9 +87,9 @@ def update_details(ticket: Ticket, *, actor: User, changes: DetailChanges,
         if not changed:
             raise DomainError(_("Nothing was changed."), field="subject")
         if ticket.kind is TicketKind.CRISIS:
-            notifications._account_crisis(ticket, now=now)
+            notifications.account_crisis(ticket, now=now)
         if any(e.field in ("severity", "kind") for e in changed):
-            sla._recompute(ticket, actor=actor, now=now)
+            sla.recompute(ticket, actor=actor, now=now)
         ticket.last_activity_at = now
     return changed
 

@@ -24,13 +24,14 @@ from ticketdesk.models import (
 )
 from ticketdesk.core import counters
 from ticketdesk.services.customers import customers
+from ticketdesk.core import inputs
 from ticketdesk.services.notifications import notifications
 from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.core import ratelimit
 from ticketdesk.services.routing import engine as routing
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets.attachments import Upload
-from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.tickets import outgoing
 from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
 from ticketdesk.services.tickets import assignment, common
 
@@ -136,13 +137,13 @@ def after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
     False (mail from an automated sender) sends none.
     """
     ticket.team, ticket.assignee = None, None  # routing sets them, with their events
-    routing._route(ticket, actor=actor, now=now, keep_team=keep_team, keep_assignee=keep_assignee)
-    sla._start(ticket, actor=actor, now=now)
-    playbooks._attach_best(ticket, actor=actor, now=now)
+    routing.route(ticket, actor=actor, now=now, keep_team=keep_team, keep_assignee=keep_assignee)
+    sla.start_clocks(ticket, actor=actor, now=now)
+    playbooks.attach_best(ticket, actor=actor, now=now)
     if ticket.kind is TicketKind.CRISIS:
-        notifications._account_crisis(ticket, now=now)
+        notifications.account_crisis(ticket, now=now)
     if acknowledge:
-        outgoing._acknowledge(ticket, now=now, answers=answers)
+        outgoing.queue_acknowledgement(ticket, now=now, answers=answers)
 
 
 def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
@@ -171,10 +172,10 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
         if customer_id is not None:
             customer = customers.get_customer(customer_id)
         else:
-            customer = customers._new_customer(new_customer)
+            customer = customers.new_customer(new_customer)
         contact_row = None
         if contact is not None and contact.name.strip():
-            contact_row = customers._new_contact(customer, contact, field_prefix="contact_")
+            contact_row = customers.new_contact(customer, contact, field_prefix="contact_")
         team, assignee = assignment.resolve_assignment(team_id, assignee_id, now=now, actor=actor)
         ticket = new_ticket(fields=fields, customer=customer, contact=contact_row, actor=actor,
                              team=team, assignee=assignee, now=now)
@@ -214,7 +215,7 @@ def receive_public_complaint(*, complaint: PublicComplaint, ip: str, now: dateti
                              uploads: list[Upload] = ()) -> PublicReceipt:
     """A customer files a complaint on the public form (no login).
 
-    Who the complaint is filed under (``customers._match_sender``) decides what the
+    Who the complaint is filed under (``customers.match_sender``) decides what the
     submitter is shown. An address that is already a contact's files the ticket under
     that contact, but the private link is not shown: it goes to the address by e-mail
     only. A new address naming an existing customer opens the ticket on a new unverified
@@ -228,14 +229,14 @@ def receive_public_complaint(*, complaint: PublicComplaint, ip: str, now: dateti
                             window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
         raise RateLimited(_public_limit_message())
     name = common.clean_text(complaint.name, field="name", label=_("Your name"), maximum=120)
-    email = customers.normalise_email(complaint.email)
+    email = inputs.normalise_email(complaint.email)
     if not email:
         raise DomainError(_("Your e-mail address is needed so we can answer."), field="email")
     description = common.clean_text(complaint.description, field="description",
                               label=_("What happened"), maximum=common.BODY_MAX)
 
     def action(checked, written):
-        match = customers._match_sender(name=name, email=email, company=complaint.company,
+        match = customers.match_sender(name=name, email=email, company=complaint.company,
                                         now=now)
         customer, contact = match.customer, match.contact
         category = (common.active_category(complaint.category_id) if complaint.category_id

@@ -39,15 +39,15 @@ def set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now:
                                   new=target.value), field="status")
     if target is TicketStatus.RESOLVED or (
             target is TicketStatus.CLOSED and old is not TicketStatus.RESOLVED):
-        playbooks._check_can_close(ticket)
-        ledger._check_goodwill_given(ticket)
+        playbooks.check_can_close(ticket)
+        ledger.check_goodwill_given(ticket)
     if old in REOPEN_STATUSES and target not in REOPEN_STATUSES:
         ticket.reopen_count += 1
         ticket.resolved_at = None
         ticket.closed_at = None
-        playbooks._reopen_recurring(ticket, now=now)
+        playbooks.reopen_recurring(ticket, now=now)
     if target in REOPEN_STATUSES:
-        playbooks._close_recurring(ticket, now=now)
+        playbooks.close_recurring(ticket, now=now)
     if target is TicketStatus.RESOLVED:
         ticket.resolved_at = now
     if target is TicketStatus.CLOSED:
@@ -57,7 +57,7 @@ def set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now:
     ticket.last_activity_at = now
     change = common.event(ticket, EventKind.STATUS_CHANGE, now=now, actor=actor, field="status",
                     old=old.value, new=target.value, by_customer=by_customer)
-    sla._status_changed(ticket, old, actor=actor, now=now)
+    sla.status_changed(ticket, old, actor=actor, now=now)
     return change
 
 

@@ -32,7 +32,6 @@ from ticketdesk.models import (
 from ticketdesk.services.people import access
 from ticketdesk.services.customers import customers
 from ticketdesk.services import timeline as events
-from ticketdesk.services.notifications import notifications
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets import common
 from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
@@ -62,7 +61,7 @@ def _clear(ticket: Ticket, *, actor: User, now: datetime, body: str) -> None:
     old = ticket.review_reason
     ticket.review_reason = ""
     ticket.last_activity_at = now
-    events._record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="review",
+    events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="review",
                    old=old or None, new=None, body=body)
 
 
@@ -140,14 +139,14 @@ def move_ticket(ticket: Ticket, *, actor: User, target: MoveTarget,
     old_manager = source.account_manager
     with unit_of_work():
         if destination is None:
-            destination = customers._new_customer(customers.CustomerData(name=contact.name))
+            destination = customers.new_customer(customers.CustomerData(name=contact.name))
             db.session.flush()
         tier_changes = destination.tier != source.tier
         contact.customer = destination
         contact.verified = True
         for moved in moving:
             moved.customer = destination
-            events._record(moved, EventKind.FIELD_CHANGE, now=now, actor=actor,
+            events.record(moved, EventKind.FIELD_CHANGE, now=now, actor=actor,
                            field="customer", old=source.name, new=destination.name,
                            body=_("Moved with %(name)s, who does not speak for %(old)s.",
                                   name=contact.name, old=source.name))
@@ -157,9 +156,9 @@ def move_ticket(ticket: Ticket, *, actor: User, target: MoveTarget,
                               customer=destination.name))
             moved.last_activity_at = now
             if tier_changes and moved.status in OPEN_STATUSES:
-                sla._recompute(moved, actor=actor, now=now)
+                sla.recompute(moved, actor=actor, now=now)
         if old_manager is not None and old_manager.id != destination.account_manager_id:
-            notifications._drop_lost_watches([old_manager])
+            access.drop_lost_watches([old_manager])
     return destination
 
 

@@ -11,7 +11,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.people import access
 from ticketdesk.services.recovery import surveys
-from ticketdesk.services.notifications import outgoing
+from ticketdesk.services.tickets import outgoing
 from ticketdesk.core.errors import InvalidTransition
 from ticketdesk.core.uow import unit_of_work
 from ticketdesk.services.tickets import common, lifecycle
@@ -36,5 +36,5 @@ def move(ticket: Ticket, target: TicketStatus, *, actor: User | None, now: datet
     survey's invitation when one is made."""
     change = lifecycle.set_status(ticket, target, actor=actor, now=now, by_customer=by_customer)
     if change is not None and target is TicketStatus.RESOLVED:
-        survey = surveys._send_on_resolve(ticket, now=now, actor=actor)
-        outgoing._resolution(ticket, change, now=now, survey=survey)
+        survey = surveys.send_on_resolve(ticket, now=now, actor=actor)
+        outgoing.queue_resolution(ticket, change, now=now, survey=survey)

@@ -1,7 +1,10 @@
 """What the customer receives: every e-mail to a customer is composed here.
 
-Public: ``resend_private_link``, ``deliveries``, ``reply_via``, ``subject_token``.
-Inside other services' transactions: ``_acknowledge``, ``_reply``, ``_resolution``.
+Public: ``resend_private_link``, ``deliveries``, ``reply_via``, ``subject_token``, and
+copying a contact of the ticket's customer on its e-mails (``add_cc``, ``remove_cc``; who
+receives them is ``services.notifications.recipients``).
+Inside other services' transactions: ``queue_acknowledgement``, ``queue_reply``,
+``queue_resolution``.
 
 Each message is rendered from ``templates/email/<name>.txt`` and ``.html`` (one shared
 layout each) with the application's Jinja environment, never a request (the acknowledgement
@@ -30,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from ticketdesk.core import clock
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    Contact,
     EventKind,
     InboundMail,
     InboundState,
@@ -40,6 +44,7 @@ from ticketdesk.models import (
     RemedyState,
     Survey,
     Ticket,
+    TicketCc,
     TicketEvent,
     User,
 )
@@ -49,7 +54,8 @@ from ticketdesk.core import links
 from ticketdesk.services.notifications import outbox
 from ticketdesk.core import ratelimit
 from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.core.errors import DomainError, RateLimited
+from ticketdesk.services.recovery import surveys
+from ticketdesk.core.errors import DomainError, NotFound, RateLimited
 from ticketdesk.services.notifications import recipients as recipient_rules
 from ticketdesk.services.notifications.recipients import Recipient
 from ticketdesk.core.uow import unit_of_work
@@ -204,7 +210,7 @@ def _queue(ticket: Ticket, *, purpose: MailPurpose, event: TicketEvent | None,
     e-mail that is opening the ticket).
     """
     contact = ticket.contact if ticket.contact is not None and \
-        recipient_rules._address(ticket.contact) == to.email else None
+        recipient_rules.contact_address(ticket.contact) == to.email else None
     locale, zone = _locale_for(contact), _zone_for(contact)
     with force_locale(locale):
         text_subject = _subject(ticket, subject(locale, zone))
@@ -216,7 +222,7 @@ def _queue(ticket: Ticket, *, purpose: MailPurpose, event: TicketEvent | None,
     if answers and answers not in thread:
         thread.append(answers)
     in_reply_to, references = thread_headers(thread)
-    return outbox._enqueue(
+    return outbox.enqueue(
         to=to.email, cc=[r.email for r in cc], subject=text_subject, body=text, html_body=html,
         now=now, purpose=purpose, ticket=ticket, event=event, in_reply_to=in_reply_to,
         references=references, auto_generated=auto_generated, from_name=from_name,
@@ -224,7 +230,7 @@ def _queue(ticket: Ticket, *, purpose: MailPurpose, event: TicketEvent | None,
 
 
 def _contact_recipient(ticket: Ticket) -> Recipient | None:
-    address = recipient_rules._address(ticket.contact)
+    address = recipient_rules.contact_address(ticket.contact)
     return Recipient(name=(ticket.contact.name or "").strip(), email=address) if address \
         else None
 
@@ -233,7 +239,8 @@ def _created_event(ticket: Ticket) -> TicketEvent | None:
     return next((event for event in ticket.events if event.kind is EventKind.CREATED), None)
 
 
-def _acknowledge(ticket: Ticket, *, now: datetime, answers: str = "") -> OutboxMessage | None:
+def queue_acknowledgement(ticket: Ticket, *, now: datetime,
+                          answers: str = "") -> OutboxMessage | None:
     """We have your complaint: queued for the contact of a new ticket, if it has an address.
 
     The reference, what they told us (shortened), what happens next, when they will hear
@@ -271,7 +278,7 @@ def _signature_team(actor: User, ticket: Ticket) -> str:
     return actor.teams[0].name if actor.teams else ""
 
 
-def _reply(ticket: Ticket, event: TicketEvent, *, actor: User,
+def queue_reply(ticket: Ticket, event: TicketEvent, *, actor: User,
            now: datetime) -> OutboxMessage | None:
     """E-mail an agent's public reply to the contact, copying the copied contacts.
 
@@ -302,7 +309,7 @@ def _remedy_lines(ticket: Ticket, locale: str) -> list[str]:
     return lines
 
 
-def _resolution(ticket: Ticket, event: TicketEvent | None, *, now: datetime,
+def queue_resolution(ticket: Ticket, event: TicketEvent | None, *, now: datetime,
                 survey: Survey | None = None) -> OutboxMessage | None:
     """The resolution message, with the survey invitation when a survey was made.
 
@@ -320,8 +327,6 @@ def _resolution(ticket: Ticket, event: TicketEvent | None, *, now: datetime,
                   "reopen_days": rules.reopen_window_days, "survey_url": "", "survey_days": 0,
                   "survey_until": ""}
         if survey is not None:
-            from ticketdesk.services.recovery import surveys  # surveys is called on resolve too
-
             values.update(survey_url=surveys.survey_url(survey),
                           survey_days=rules.survey_valid_days,
                           survey_until=format_date(survey.expires_at.astimezone(zone), "long",
@@ -356,7 +361,7 @@ def resend_private_link(ticket: Ticket, *, actor: User, now: datetime) -> Outbox
                                               PRIVATE_LINK_WINDOW_SECONDS)], now=now) is None:
             raise RateLimited(_("The private link was sent %(n)d times in the last hour. "
                                 "Please wait before sending it again.", n=PRIVATE_LINK_RESENDS))
-        event = events._record(ticket, EventKind.PRIVATE_LINK, now=now, actor=actor,
+        event = events.record(ticket, EventKind.PRIVATE_LINK, now=now, actor=actor,
                                body=_("Private link e-mailed to %(to)s.", to=to.display),
                                via=VIA_EMAIL)
         message = _queue(ticket, purpose=MailPurpose.PRIVATE_LINK, event=event, to=to, cc=[],
@@ -399,3 +404,49 @@ def deliveries(ticket: Ticket) -> dict[int, list[Delivery]]:
             cc=outbox.cc_list(message), reason=message.last_error,
             sent_at=message.sent_at, bounced_at=message.bounced_at))
     return found
+
+
+# ----------------------------------------------------------------- copies
+
+def _contact_of(ticket: Ticket, contact_id) -> Contact:
+    contact = db.session.get(Contact, contact_id) if isinstance(contact_id, int) else None
+    if contact is None or contact.customer_id != ticket.customer_id:
+        raise NotFound(_("Choose a contact of %(customer)s.", customer=ticket.customer.name),
+                       field="contact_id")
+    return contact
+
+
+def add_cc(ticket: Ticket, *, actor: User, contact_id: int, now: datetime) -> Contact:
+    """Copy a contact of the ticket's customer on every public reply from now on."""
+    access.require_work_ticket(actor, ticket)
+    contact = _contact_of(ticket, contact_id)
+    if not recipient_rules.contact_address(contact):
+        raise DomainError(_("%(name)s has no e-mail address to copy.", name=contact.name),
+                          field="contact_id")
+    if contact.id == ticket.contact_id:
+        raise DomainError(_("%(name)s is the ticket's contact and receives every reply "
+                            "already.", name=contact.name), field="contact_id")
+    if db.session.get(TicketCc, (ticket.id, contact.id)) is not None:
+        raise DomainError(_("%(name)s is copied already.", name=contact.name),
+                          field="contact_id")
+    with unit_of_work():
+        db.session.add(TicketCc(ticket_id=ticket.id, contact_id=contact.id,
+                                added_by_id=actor.id, created_at=now))
+        events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="cc",
+                       old=None, new=Recipient(contact.name, contact.email).display)
+    return contact
+
+
+def remove_cc(ticket: Ticket, *, actor: User, contact_id: int, now: datetime) -> Contact:
+    """Stop copying a contact: later replies, and messages still queued, skip them."""
+    access.require_work_ticket(actor, ticket)
+    contact = _contact_of(ticket, contact_id)
+    row = db.session.get(TicketCc, (ticket.id, contact.id))
+    if row is None:
+        raise DomainError(_("%(name)s is not copied on this ticket.", name=contact.name),
+                          field="contact_id")
+    with unit_of_work():
+        db.session.delete(row)
+        events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="cc",
+                       old=Recipient(contact.name, contact.email or "").display, new=None)
+    return contact

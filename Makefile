@@ -31,7 +31,7 @@ TRANSLATIONS := ticketdesk/translations
 .DEFAULT_GOAL := help
 
 .PHONY: help venv install run db-ready serve serve-web serve-scheduler urls test test-sqlite test-database \
-        messages translations constraints clean reset-db bench bench-mail bench-ingest
+        messages translations constraints clean reset-db bench bench-mail bench-ingest lint
 
 help: ## List the available targets
 	@echo "TicketDesk make targets:"
@@ -175,3 +175,11 @@ clean: ## Remove .venv and caches (keeps the local database)
 
 reset-db: ## Delete the local SQLite database (instance/ticketdesk.db)
 	rm -f instance/ticketdesk.db
+
+# ------------------------------------------------------------------- lint ---
+# ruff with the rule set in pyproject.toml ([tool.ruff]): the linter, then the formatter
+# in check mode, which changes nothing (`$(BIN)/ruff format .` applies it).
+
+lint: $(STAMP) ## Lint and check the formatting with ruff (ruff check ., ruff format --check .)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .

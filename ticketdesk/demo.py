@@ -501,8 +501,8 @@ _TEXTS: dict[str, _Texts] = {
              "Some of the {item} from order {order} stopped working after a few days of normal "
              "use. We have set them aside."),
             ("Leaking goods in delivery {order}",
-             "When we opened delivery {order}, {short} of the {item} were leaking and had soaked "
-             "the rest of the carton."),
+             "When we opened delivery {order}, {short} of the {item} were leaking and had "
+             "soaked the rest of the carton."),
         ),
         acks=(
             "I'm sorry the goods arrived like this. Replacements for the damaged {item} go out "
@@ -1075,14 +1075,14 @@ class _Timeline:
         ticket = self.ticket
         if target is ticket.status:
             return
-        if target is TicketStatus.RESOLVED or (
-                target is TicketStatus.CLOSED and ticket.status is not TicketStatus.RESOLVED):
-            # A repeat failure needs goodwill on record before it may be resolved.
-            if (ledger.totals(ticket).goodwill <= 0 and not ledger.rules_for(ticket).advisory
-                    and ledger.goodwill_required(ticket)):
-                self.tick(GOODWILL, at, actor)  # puts the goodwill on the ledger ...
-                if ledger.totals(ticket).goodwill <= 0:  # ... unless it was ticked before
-                    self.remedy(RemedyKind.GOODWILL, at, actor)
+        resolving = target is TicketStatus.RESOLVED or (
+            target is TicketStatus.CLOSED and ticket.status is not TicketStatus.RESOLVED)
+        # A repeat failure needs goodwill on record before it may be resolved.
+        if (resolving and ledger.totals(ticket).goodwill <= 0
+                and not ledger.rules_for(ticket).advisory and ledger.goodwill_required(ticket)):
+            self.tick(GOODWILL, at, actor)  # puts the goodwill on the ledger ...
+            if ledger.totals(ticket).goodwill <= 0:  # ... unless it was ticked before
+                self.remedy(RemedyKind.GOODWILL, at, actor)
         workflow.move(ticket, target, actor=actor, now=at,
                                    by_customer=by_customer)
         self.last_change = at
@@ -1295,7 +1295,7 @@ def _token(rng: random.Random) -> str:
 
 
 def _weighted(rng: random.Random, pairs):
-    items, weights = zip(*pairs)
+    items, weights = zip(*pairs, strict=True)
     return rng.choices(items, weights=weights)[0]
 
 
@@ -2823,7 +2823,7 @@ def _fast_insert(table: sa.Table, rows: list, *, keys: tuple[str, ...] | None = 
             value = values[position]
             if value is not None:
                 values[position] = fn(value)
-        params.append(dict(zip(keys, values)) if named else tuple(values))
+        params.append(dict(zip(keys, values, strict=True)) if named else tuple(values))
     connection.exec_driver_sql(str(compiled), params)
 
 

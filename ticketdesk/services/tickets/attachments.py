@@ -152,7 +152,4 @@ def _store(ticket: Ticket, event: TicketEvent, files: list[_Checked],
 
 def _discard(paths: list[Path]) -> None:
     for path in paths:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
+        path.unlink(missing_ok=True)

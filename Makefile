@@ -36,7 +36,7 @@ TRANSLATIONS := ticketdesk/translations
 .DEFAULT_GOAL := help
 
 .PHONY: help venv install run db-ready serve serve-web serve-scheduler urls test test-sqlite test-database \
-        messages translations lock clean reset-db bench bench-mail bench-ingest
+        messages translations lock clean reset-db bench bench-mail bench-ingest lint
 
 help: ## List the available targets
 	@echo "TicketDesk make targets:"
@@ -128,7 +128,8 @@ urls: ## Print where the web app listens, where e-mail links point and the outbo
 # The suite reads TICKETDESK_TEST_DATABASE_URL; unset means SQLite in memory.
 # Both runs must pass.
 
-test: $(DEV_STAMP) ## Run the tests on SQLite, then on TEST_DATABASE_URL if set
+test: $(DEV_STAMP) ## Lint, then run the tests on SQLite, then on TEST_DATABASE_URL if set
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  $(MAKE) --no-print-directory test-database; \
@@ -196,11 +197,13 @@ reset-db: ## Delete the local SQLite database (instance/ticketdesk.db)
 	rm -f instance/ticketdesk.db
 
 # ------------------------------------------------------------------- lint ---
-# The package boundaries in pyproject.toml ([tool.importlinter]): services and core never
-# import the web, CLI or demo layers, models and core never import services, and no
-# import circle between service packages.
+# ruff with the rule set in pyproject.toml ([tool.ruff]): the linter, then the formatter in
+# check mode, which changes nothing (`$(BIN)/ruff format .` applies it). Then the package
+# boundaries in pyproject.toml ([tool.importlinter]): services and core never import the web,
+# CLI or demo layers, models and core never import services, and no import circle between
+# service packages (docs/architecture.md).
 
-.PHONY: lint
-
-lint: $(DEV_STAMP) ## Check the package boundaries (import-linter)
+lint: $(DEV_STAMP) ## Lint (ruff check), check the formatting (ruff format --check) and the package boundaries (lint-imports)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/lint-imports

@@ -112,8 +112,8 @@ def _hand_account_over(w) -> None:
     ("agent", _leave_team),
     ("am", _hand_account_over),
 ], ids=["agent leaves the team", "account changes manager"])
-def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp, now, who,  # noqa: F811
-                                                         lose_access):
+def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp,  # noqa: F811 - imported fixture
+                                                         now, who, lose_access):
     server = smtp(Recorder())
     w, uid = world, getattr(world, who)
 

@@ -60,7 +60,7 @@ REDIRECT = "302"     # a redirect somewhere that is not a login-with-next redire
 
 
 def _roles(anon, agent, am, lead, admin) -> dict[str, str]:
-    return dict(zip(ROLES, (anon, agent, am, lead, admin)))
+    return dict(zip(ROLES, (anon, agent, am, lead, admin), strict=True))
 
 
 VIEW = _roles(LOGIN, OK, OK, OK, DENY)         # ticket reading, notes, customers
@@ -448,10 +448,13 @@ def _make_world(now, *, full: bool = True) -> SimpleNamespace:
                             now=now)
     ticket_a.claimed_loss, ticket_a.order_value = Decimal("100.00"), Decimal("1000.00")
     db.session.commit()
-    mk = lambda actor, cost: ledger.propose_remedy(  # noqa: E731
-        ticket_a, actor=db.session.get(User, actor), now=now, draft=ledger.RemedyDraft(
-            kind=RemedyKind.MAKE_WHOLE, form=RemedyForm.RESHIP, description="Reship",
-            cost=Decimal(cost), reason=RemedyReason.MISSING_ITEMS)).id
+
+    def mk(actor, cost):
+        return ledger.propose_remedy(
+            ticket_a, actor=db.session.get(User, actor), now=now, draft=ledger.RemedyDraft(
+                kind=RemedyKind.MAKE_WHOLE, form=RemedyForm.RESHIP, description="Reship",
+                cost=Decimal(cost), reason=RemedyReason.MISSING_ITEMS)).id
+
     w.rem_approved = mk(w.lead, "100.00")
     w.rem_pending = mk(w.agent, "20.00")
     w.att_a = _note_with_file(w.t_a, w.lead, now)

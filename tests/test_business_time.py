@@ -208,7 +208,7 @@ def test_shanghai_no_dst():
 # --- errors -------------------------------------------------------------------------------
 
 def test_naive_datetimes_are_rejected():
-    naive = datetime(2026, 3, 3, 10, 0)
+    naive = datetime(2026, 3, 3, 10, 0)  # noqa: DTZ001 - the point of the test
     with pytest.raises(ValueError, match="timezone-aware"):
         add_minutes(office(), naive, 10)
     with pytest.raises(ValueError, match="timezone-aware"):
@@ -304,7 +304,7 @@ def test_unknown_timezone(tz):
         Calendar.from_spec(tz, WEEKDAYS_9_TO_5)
 
 
-@pytest.mark.parametrize("holiday", ["2026-13-01", "Christmas", datetime(2026, 12, 25), 20261225])
+@pytest.mark.parametrize("holiday", ["2026-13-01", "Christmas", datetime(2026, 12, 25), 20261225])  # noqa: DTZ001
 def test_bad_holidays(holiday):
     with pytest.raises(ValueError, match="date"):
         Calendar.from_spec("UTC", WEEKDAYS_9_TO_5, [holiday])
@@ -331,7 +331,7 @@ def _minute(n: int) -> time:
 @st.composite
 def day_intervals(draw) -> tuple[tuple[time, time], ...]:
     points = sorted(draw(st.lists(st.integers(0, 1440), max_size=6)))
-    pairs = [(a, b) for a, b in zip(points[::2], points[1::2]) if a < b]
+    pairs = [(a, b) for a, b in zip(points[::2], points[1::2], strict=False) if a < b]
     return tuple((_minute(a), _minute(b)) for a, b in pairs)
 
 
@@ -346,7 +346,10 @@ def calendars(draw) -> Calendar:
     return Calendar(draw(st.sampled_from(TIMEZONES)), hours, holidays)
 
 
-starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31, 23, 59),
+# st.datetimes takes naive bounds; the time zone it draws is attached afterwards.
+FIRST_DRAWN = datetime(2025, 1, 1)  # noqa: DTZ001
+LAST_DAY_DRAWN = datetime(2027, 12, 31)  # noqa: DTZ001
+starts = st.datetimes(min_value=FIRST_DRAWN, max_value=LAST_DAY_DRAWN.replace(hour=23, minute=59),
                       timezones=st.sampled_from([ZoneInfo(z) for z in TIMEZONES]))
 minutes = st.integers(0, 20000)
 PROPERTY = settings(deadline=None, max_examples=200)
@@ -405,7 +408,7 @@ def test_is_open_matches_local_wall_time_away_from_dst_changes(cal, moment):
 
 
 @PROPERTY
-@given(calendars(), st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
+@given(calendars(), st.datetimes(min_value=FIRST_DRAWN, max_value=LAST_DAY_DRAWN),
        st.integers(0, 3000))
 def test_minutes_between_counts_open_minutes_one_by_one(cal, naive, span):
     """On whole minutes, minutes_between equals a minute-by-minute count with is_open."""

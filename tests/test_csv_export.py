@@ -55,8 +55,8 @@ def test_negative_amount_stays_a_number_in_the_file():
 def test_no_text_cell_reads_back_as_a_formula(rows):
     read = list(csv.reader(io.StringIO(csv_text(rows), newline="")))
     assert len(read) == len(rows)
-    for original, written in zip(rows, read):
-        for value, cell in zip(original, written):
+    for original, written in zip(rows, read, strict=True):
+        for value, cell in zip(original, written, strict=True):
             if isinstance(value, str):
                 assert not cell.startswith(FORMULA_PREFIXES)
                 assert cell in (value, "'" + value)

@@ -259,7 +259,7 @@ def _live_world(now):
     team = factories.make_team("Front")
     other = factories.make_team("Elsewhere")
     lead = factories.make_user(Role.LEAD, team_ids=(team,))
-    mk = lambda t=team, **kw: factories.make_ticket(actor_id=lead, team_id=t, **kw)  # noqa
+    mk = lambda t=team, **kw: factories.make_ticket(actor_id=lead, team_id=t, **kw)  # noqa: E731
     ids = dict(
         lead=lead, team=team, other=other,
         overdue_old=mk(subject="Old", now=now - timedelta(days=30)),

@@ -69,7 +69,7 @@ ticket_mix = st.lists(st.fixed_dictionaries({
 
 
 def _apply(pool, mix) -> None:
-    for tid, spec in zip(pool["tickets"], mix):
+    for tid, spec in zip(pool["tickets"], mix, strict=True):
         t = db.session.get(Ticket, tid)
         pick = lambda options, i: options[i] if i < len(options) else None  # noqa: E731
         t.team_id = pick(pool["teams"], spec["team"])

@@ -155,7 +155,7 @@ def test_user_zone_is_zoneinfo_for_the_users_setting(app, build):
     from ticketdesk.services.people import sessions
     with app.test_request_context("/"):
         user = db.session.get(User, lead)
-        sessions.start(user, remember=False, now=datetime.now(timezone.utc))
+        sessions.start(user, remember=False, now=datetime.now(UTC))
         login_user(user)
         zone = clock.user_zone()
         assert zone == BERLIN and isinstance(zone, ZoneInfo)
@@ -180,11 +180,13 @@ def test_zone_turns_any_zone_into_zoneinfo(given, expected):
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
          "America/Santiago", "Pacific/Chatham", "UTC"]
+# st.datetimes takes naive bounds and attaches the zone it is given.
+FIRST_DRAWN = datetime(2020, 1, 1)  # noqa: DTZ001
+LAST_DRAWN = datetime(2030, 12, 31)  # noqa: DTZ001
 
 
 @settings(max_examples=100, deadline=None)
-@given(moment=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31),
-                           timezones=st.just(UTC)),
+@given(moment=st.datetimes(min_value=FIRST_DRAWN, max_value=LAST_DRAWN, timezones=st.just(UTC)),
        name=st.sampled_from(ZONES), as_pytz=st.booleans())
 def test_a_moment_falls_in_exactly_its_local_day(moment, name, as_pytz):
     """A day in a zone is [its local midnight, the next local midnight): every moment lies in

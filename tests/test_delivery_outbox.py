@@ -29,7 +29,7 @@ def _headers(envelope) -> EmailMessage:
 
 # ------------------------------------------------------------------ at-least-once, one ID
 
-def test_a_resend_after_a_lost_acknowledgement_carries_the_same_message_id(ctx, smtp, now):
+def test_a_resend_after_a_lost_acknowledgement_carries_the_same_message_id(ctx, smtp, now):  # noqa: F811 - fixture imported above
     """The sender was killed after the server took the message but before it wrote that
     down: after the claim runs out the message goes again, as the same message."""
     server = smtp(Recorder())
@@ -52,7 +52,7 @@ def test_a_resend_after_a_lost_acknowledgement_carries_the_same_message_id(ctx, 
 
 
 @pytest.mark.parametrize("refusals", [0, 1, 3])
-def test_every_retry_carries_the_message_id_it_was_queued_with(ctx, smtp, now, refusals):
+def test_every_retry_carries_the_message_id_it_was_queued_with(ctx, smtp, now, refusals):  # noqa: F811 - fixture imported above
     server = smtp(Recorder(refuse=refusals))
     mid = queue(now)
     at = now
@@ -76,7 +76,7 @@ def test_a_claim_holds_a_message_for_claim_minutes(ctx, now, after, free):
     assert outbox._claim(mid, now + after) is free
 
 
-def test_two_senders_at_once_send_each_message_once(app, smtp, now):
+def test_two_senders_at_once_send_each_message_once(app, smtp, now):  # noqa: F811 - fixture imported above
     """Two threads run the sender over the same queue; each claims before sending."""
     server = smtp(Recorder())
     with app.app_context():
@@ -127,7 +127,7 @@ def test_a_subject_is_folded_onto_one_line_when_queued(ctx, now, subject, expect
     assert state(mid).subject == expected
 
 
-def test_a_ticket_subject_with_a_line_break_still_reaches_the_assignee(ctx, smtp, now):
+def test_a_ticket_subject_with_a_line_break_still_reaches_the_assignee(ctx, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     team = factories.make_team()
     agent = factories.make_user(Role.AGENT, email="ada@example.test", team_ids=(team,))
@@ -144,7 +144,7 @@ def test_a_ticket_subject_with_a_line_break_still_reaches_the_assignee(ctx, smtp
 
 
 @pytest.mark.parametrize("bad_one", [0, 1, 2])
-def test_one_message_that_cannot_be_built_fails_alone(ctx, smtp, now, bad_one):
+def test_one_message_that_cannot_be_built_fails_alone(ctx, smtp, now, bad_one):  # noqa: F811 - fixture imported above
     """A row written before headers were cleaned (or by other code) has a CR/LF in its
     subject: it fails with the reason, the messages before and after it still go."""
     server = smtp(Recorder())

@@ -109,7 +109,7 @@ def test_a_run_stops_when_a_second_runner_took_the_lease_over(app, now, monkeypa
         assert lease.current(NAME).holder == "b:2"
 
 
-def test_the_outbox_stops_between_messages_once_the_lease_is_lost(app, smtp, now):
+def test_the_outbox_stops_between_messages_once_the_lease_is_lost(app, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     with app.app_context():
         ids = [queue(now, to=f"u{i}@example.test") for i in range(3)]

@@ -53,7 +53,7 @@ def test_an_id_is_a_whole_number_from_1_to_2147483647(number):
     if 1 <= number <= inputs.ID_MAX:
         assert inputs.parse_id(text) == number
     else:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="Not a valid choice"):
             inputs.parse_id(text)
 
 
@@ -65,7 +65,7 @@ def test_anything_but_ascii_digits_is_no_id(text):
             and 1 <= int(stripped) <= inputs.ID_MAX:
         assert inputs.parse_id(text) == int(stripped)
     else:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="Not a valid choice"):
             inputs.parse_id(text)
 
 
@@ -252,7 +252,7 @@ def test_a_duration_is_whole_minutes_or_a_clear_error(hours, minutes):
     if len(str(hours)) <= 9:
         assert parse_duration(text) == hours * 60 + minutes
     else:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="Write a duration like"):
             parse_duration(text)
 
 

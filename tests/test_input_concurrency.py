@@ -3,6 +3,7 @@ conflict page with their input kept; two watch clicks at once both end watching.
 
 import os
 import threading
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from tests import factories
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
+from ticketdesk.models import Role, Ticket, TicketWatcher
 from ticketdesk.services.playbooks import shipped as playbook_defaults
 from ticketdesk.services.routing import rules as routing_rules
 from ticketdesk.services.sla import clocks as sla
@@ -19,7 +21,6 @@ from ticketdesk.services.sla import clocks as sla
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TICKETDESK_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="needs PostgreSQL (TICKETDESK_TEST_DATABASE_URL)")
-from ticketdesk.models import Role, Ticket, TicketWatcher
 
 
 def _client(app, user_id):
@@ -44,7 +45,7 @@ def _at_once(*calls):
         barrier.wait()
         try:
             results[i] = call()
-        except Exception as exc:  # the test client re-raises what would be a 500
+        except Exception as exc:  # noqa: BLE001 - the test client re-raises what would be a 500
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
@@ -74,10 +75,10 @@ def test_reply_and_status_change_at_the_same_moment_one_wins_the_other_conflicts
         a, b = _client(app, lead), _client(app, other)
         body = f"We are sending the bottle today ({n})."
         r1, r2 = _at_once(
-            lambda: a.post(f"/tickets/{ticket_id}/reply",
-                           data={"body": body, "version": version, "status_after": ""}),
-            lambda: b.post(f"/tickets/{ticket_id}/status",
-                           data={"status": "pending_customer", "version": version}))
+            partial(a.post, f"/tickets/{ticket_id}/reply",
+                    data={"body": body, "version": version, "status_after": ""}),
+            partial(b.post, f"/tickets/{ticket_id}/status",
+                    data={"status": "pending_customer", "version": version}))
         outcomes.append(tuple(getattr(r, "status_code", r) for r in (r1, r2)))
         assert sorted(outcomes[-1]) == [302, 409], outcomes
         if r1.status_code == 409:
@@ -90,8 +91,8 @@ def test_two_watch_clicks_at_the_same_moment_both_end_watching(app, build):
     for _round in range(10):
         ticket_id = build(factories.make_ticket, actor_id=agent, team_id=team)
         a, b = _client(app, agent), _client(app, agent)
-        results = _at_once(lambda: a.post(f"/tickets/{ticket_id}/watch"),
-                           lambda: b.post(f"/tickets/{ticket_id}/watch"))
+        results = _at_once(partial(a.post, f"/tickets/{ticket_id}/watch"),
+                           partial(b.post, f"/tickets/{ticket_id}/watch"))
         assert [getattr(r, "status_code", r) for r in results] == [302, 302]
         with app.app_context():
             assert db.session.scalars(sa.select(TicketWatcher.user_id).where(

@@ -112,7 +112,8 @@ def _header(message, name: str) -> str:
 
 
 def test_a_complaint_by_email_is_answered_and_the_answer_lands_on_its_ticket(
-        chromium, mail_app, dovecot, smtp_server):  # noqa: F811 - the chromium fixture
+        chromium,  # noqa: F811 - the chromium fixture, imported above
+        mail_app, dovecot, smtp_server):
     from playwright.sync_api import expect, sync_playwright
 
     recorder, _ = smtp_server

@@ -485,7 +485,7 @@ def test_staff_form_labels_what_the_customer_sees(app, build):
     assert "Internal note (optional)" in form and "never shown or sent to the customer" in form
 
 
-def test_internal_note_never_reaches_the_customer(app, build, client, smtp, now):
+def test_internal_note_never_reaches_the_customer(app, build, client, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     lead, _form, resp = _log_by_form(app, build)
     assert resp.status_code == 302

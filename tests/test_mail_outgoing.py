@@ -124,7 +124,7 @@ def _reply(ticket: Ticket, desk, now, body="We are sending the two bags today.",
 
 # ----------------------------------------------------------------- acknowledgement
 
-def test_the_acknowledgement_reaches_the_customer_with_everything_they_need(desk, smtp, now):
+def test_the_acknowledgement_reaches_the_customer_with_everything_they_need(desk, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     ticket = _log(desk, now, timezone="Europe/Berlin",
                   description="Two bags short.\n<script>alert(1)</script> & more")
@@ -219,7 +219,7 @@ def test_language_and_timezone_are_the_contacts_when_usable(ctx, app, contact_lo
 
 # ----------------------------------------------------------------- replies
 
-def test_a_reply_goes_to_the_contact_and_the_copies_threaded_and_signed(desk, smtp, now):
+def test_a_reply_goes_to_the_contact_and_the_copies_threaded_and_signed(desk, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
@@ -306,7 +306,7 @@ def test_without_a_contact_address_the_first_copy_receives_the_reply(desk, now):
     assert (reply.to_address, reply.cc_addresses) == ("ada.ode@example.test", BEN)
 
 
-def test_internal_notes_never_leave(desk, smtp, now):
+def test_internal_notes_never_leave(desk, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
@@ -319,7 +319,7 @@ def test_internal_notes_never_leave(desk, smtp, now):
         assert b"SECRET" not in envelope.content
 
 
-def test_a_failed_reply_stays_on_the_ticket_with_the_servers_reason(desk, smtp, now):
+def test_a_failed_reply_stays_on_the_ticket_with_the_servers_reason(desk, smtp, now):  # noqa: F811 - fixture imported above
     smtp(Recorder(refuse=5, code="550 5.1.1 No such mailbox"))
     ticket = _log(desk, now)
     event = _reply(ticket, desk, now)
@@ -369,7 +369,7 @@ def test_only_who_may_work_the_ticket_manages_copies_and_resends(desk, now, who)
 
 # ----------------------------------------------------------------- checked again when sent
 
-def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):
+def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
@@ -414,7 +414,7 @@ def _deliver(ticket: Ticket, form: RemedyForm, description: str, cost: str, now)
             decided_at=now))
 
 
-def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp, now):
+def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     ticket = _log(desk, now)
     _deliver(ticket, RemedyForm.RESHIP, "Two cosmetic bags, sent by express", "8.00", now)
@@ -458,7 +458,7 @@ def test_no_resolution_email_without_an_address(desk, now):
 
 # ----------------------------------------------------------------- the private link again
 
-def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp, now):
+def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp, now):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
@@ -511,7 +511,7 @@ def test_no_header_value_can_add_a_header_or_a_line(ctx, now, subject, from_name
     raw = built.as_bytes()
     head = raw.split(b"\n\n", 1)[0]
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    names = {name.lower() for name in parsed.keys()}
+    names = {name.lower() for name in parsed}
     expected = {"from", "to", "reply-to", "subject", "date", "message-id", "mime-version",
                 "content-type"}
     expected |= {"cc"} if copies else set()

@@ -110,7 +110,7 @@ def test_the_reply_form_says_who_will_receive_it(app, desk):
     assert f"E-mailed to Mia Chen <{MIA}>, cc Ben Ode <{BEN}>" in page
 
 
-def test_a_reply_is_emailed_and_its_delivery_shows_on_the_timeline(app, desk, build, smtp):
+def test_a_reply_is_emailed_and_its_delivery_shows_on_the_timeline(app, desk, build, smtp):  # noqa: F811 - fixture imported above
     smtp(Recorder(refuse=5, code="550 5.1.1 Mailbox unavailable"))
     client = _as(app, desk["agent"])
     _copy(app, desk)
@@ -203,7 +203,7 @@ def test_who_may_not_work_the_ticket_gets_403(app, desk, build, who, action):
 
 # ----------------------------------------------------------------- the private link
 
-def test_resending_the_private_link(app, desk, build, smtp):
+def test_resending_the_private_link(app, desk, build, smtp):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     client = _as(app, desk["agent"])
     page = _text(client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True))
@@ -229,7 +229,7 @@ def test_resending_the_private_link(app, desk, build, smtp):
 
 # ----------------------------------------------------------------- the public form
 
-def test_a_complaint_on_the_public_form_is_acknowledged_by_email(app, client, build, smtp):
+def test_a_complaint_on_the_public_form_is_acknowledged_by_email(app, client, build, smtp):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
     resp = client.post("/complain", data={
         "name": "Lena Park", "email": "lena.park@public.example", "company": "",

@@ -384,7 +384,7 @@ def test_mail_poll_command_exit_status(mailbox, app, case, settings, status, wor
 ])
 def test_the_scheduler_runs_the_mail_job_first_every_run(
         mailbox, app, now, case, settings, mail_summary, left_in_inbox, rows):
-    assert [job.id for job in background.JOBS][0] == "mail"
+    assert background.JOBS[0].id == "mail"
     app.config.update(settings)
     with app.app_context():
         # Piped mail whose process stopped after storing it: waiting to be acted on.

@@ -41,7 +41,7 @@ def test_contact_email_is_unique(ctx):
 
 
 def test_naive_datetimes_are_rejected(ctx):
-    db.session.add(Customer(name="Naive", created_at=datetime(2026, 1, 1)))
+    db.session.add(Customer(name="Naive", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
     with pytest.raises(StatementError):
         db.session.flush()
     db.session.rollback()

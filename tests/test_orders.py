@@ -336,7 +336,7 @@ def test_every_kind_of_line_error_with_line_and_column(shop, now):
         (13, "amount"), (14, "currency"), (15, "customer_ref"),
         (16, "ordered_on"), (16, "amount"), (16, "currency"),
     ]
-    text = dict(((e.line, e.column), e.message) for e in result.errors)
+    text = {(e.line, e.column): e.message for e in result.errors}
     assert text[(3, None)] == ("Expected 5 values (customer_ref,order_ref,ordered_on,amount,"
                                "currency), found 4.")
     assert text[(9, "ordered_on")] == "The order date 2026-03-03 is after today (2026-03-02)."
@@ -679,7 +679,7 @@ def test_order_routes_access(app, client, build, world):
     for key in ("other_am", "admin"):
         assert _client_as(app, world[key]).post(url.format(order_ids[0])).status_code == 403
     assert build(_count_orders) == 3
-    for key, order_id in zip(("agent", "am", "lead"), order_ids):
+    for key, order_id in zip(("agent", "am", "lead"), order_ids, strict=True):
         resp = _client_as(app, world[key]).post(url.format(order_id))
         assert resp.status_code == 302 and resp.location == f"/customers/{world.acme}#orders"
     assert build(_count_orders) == 0

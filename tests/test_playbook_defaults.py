@@ -68,7 +68,7 @@ def seeded(ctx, now):
 
 def test_every_shipped_playbook_passes_validation_and_the_resolve_first_rules():
     names = [spec.name for spec, _ in defaults.SHIPPED]
-    assert len(set(n.lower() for n in names)) == len(names)
+    assert len({n.lower() for n in names}) == len(names)
     for spec, _ in defaults.SHIPPED:
         playbooks.validate_spec(spec)  # raises on anything a lead could not save either
         assert spec.total_cap_percent == Decimal("150"), spec.name

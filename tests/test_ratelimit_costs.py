@@ -22,7 +22,7 @@ LIMIT = 7
     ([2, 6, 5], [True, False, True]),         # a refusal leaves room for a smaller one
 ])
 def test_an_attempt_is_taken_only_when_its_whole_cost_fits(ctx, now, costs, taken):
-    for cost, expected in zip(costs, taken):
+    for cost, expected in zip(costs, taken, strict=True):
         hits = ratelimit.acquire([ratelimit.Limit("files:1", LIMIT, 3600, cost=cost)], now=now)
         db.session.commit()
         assert (hits is not None) is expected
@@ -30,7 +30,7 @@ def test_an_attempt_is_taken_only_when_its_whole_cost_fits(ctx, now, costs, take
             assert len(hits) == cost
     stored = db.session.scalar(sa.select(sa.func.count(RateLimitHit.id))
                                .where(RateLimitHit.key == "files:1"))
-    assert stored == sum(c for c, t in zip(costs, taken) if t)
+    assert stored == sum(c for c, t in zip(costs, taken, strict=True) if t)
 
 
 @settings(max_examples=50, deadline=None,

@@ -85,9 +85,9 @@ def test_leases_with_different_names_are_independent(ctx, now):
 
 
 def test_lease_rejects_a_holder_that_does_not_fit(ctx, now):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="A lease holder needs 1 to"):
         lease.acquire(NAME, holder="x" * 121, now=now, ttl_seconds=TTL)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="A lease holder needs 1 to"):
         lease.acquire(NAME, holder="", now=now, ttl_seconds=TTL)
 
 

@@ -311,7 +311,7 @@ def _search_objects() -> set[tuple]:
         return {tuple(row) for row in rows}
 
 
-def test_the_migration_makes_the_index_create_all_makes(app, migrated_app):
+def test_the_migration_makes_the_index_create_all_makes(app, migrated_app):  # noqa: F811 - fixture imported above
     with app.app_context():
         dialect = db.engine.dialect.name
         made_by_create_all = _search_objects()
@@ -342,7 +342,7 @@ def test_the_migration_makes_the_index_create_all_makes(app, migrated_app):
         db.session.remove()
 
 
-def test_the_migration_fills_the_index_from_existing_tickets(migrated_app):
+def test_the_migration_fills_the_index_from_existing_tickets(migrated_app):  # noqa: F811 - fixture imported above
     with migrated_app.app_context():
         upgrade(directory=str(MIGRATIONS))
         lead = factories.make_user(Role.LEAD)
@@ -358,7 +358,7 @@ def test_the_migration_fills_the_index_from_existing_tickets(migrated_app):
         db.session.remove()
 
 
-def test_the_migration_succeeds_without_the_trigram_extension(postgresql_url):
+def test_the_migration_succeeds_without_the_trigram_extension(postgresql_url):  # noqa: F811 - fixture imported above
     """A database owner who may not create extensions (or a server without pg_trgm)."""
     engine = sa.create_engine(postgresql_url)
     with engine.begin() as conn:

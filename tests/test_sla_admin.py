@@ -242,8 +242,9 @@ def test_calendar_names_are_unique(ctx, make_user, now):
 def test_durations():
     assert [parse_duration(t) for t in ("4h", "1h 30m", "45m", "1:30", "2", "1.5", "")] == [
         240, 90, 45, 90, 120, 90, None]
-    for bad in ("soon", "0.01h", "h"):
-        with pytest.raises(ValueError):
+    for bad, error in (("soon", "Write a duration"), ("0.01h", "Use whole minutes"),
+                       ("h", "Write a duration")):
+        with pytest.raises(ValueError, match=error):
             parse_duration(bad)
     assert [format_duration(m) for m in (240, 90, 45, None)] == ["4h", "1h 30m", "45m", ""]
 

@@ -32,7 +32,7 @@ def at(day: int, hour: int) -> datetime:
     return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
-def test_the_stops_of_existing_tickets_are_rebuilt_from_their_timeline(migrated_app):
+def test_the_stops_of_existing_tickets_are_rebuilt_from_their_timeline(migrated_app):  # noqa: F811 - fixture imported above
     with migrated_app.app_context():
         upgrade(directory=str(MIGRATIONS))
         sla.seed_defaults(now=at(1, 8))

@@ -267,7 +267,7 @@ def mail_ingest() -> None:
         sys.exit(EX_DATAERR)
     try:
         stored = inbound.ingest(raw, source=InboundSource.PIPE, now=utcnow())
-    except Exception as exc:  # noqa: BLE001 - every failure becomes an exit status
+    except Exception as exc:  # every failure becomes an exit status
         db.session.rollback()
         # Storing commits before acting on the message: when acting on it failed, the
         # message is safe (the next poll or scheduler run acts on it), so say "stored".
@@ -315,7 +315,7 @@ def mail_poll() -> None:
     except imap.MailboxError as exc:
         click.echo(f"mail poll: {exc}", err=True)
         sys.exit(EX_TEMPFAIL)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes an exit status
+    except Exception as exc:  # every failure becomes an exit status
         if is_database_unavailable(exc):
             click.echo(f"mail poll: the database is unavailable: {type(exc).__name__}", err=True)
             sys.exit(EX_TEMPFAIL)

@@ -1,4 +1,7 @@
-"""Administration: users, teams, the category list, held mail and the outbox. Administrators only."""
+"""Administration: users, teams, the category list, held mail and the outbox.
+
+Administrators only.
+"""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

@@ -1,5 +1,6 @@
 """Role checks, safe redirects, the client's address and the secret key."""
 
+import contextlib
 import os
 import secrets
 from functools import wraps
@@ -36,10 +37,8 @@ def instance_secret_key(instance_dir: Path) -> str:
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32) + "\n")
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(tmp, path)  # fails if another process was first: use its key
-            except FileExistsError:
-                pass
         finally:
             tmp.unlink(missing_ok=True)
     if path.stat().st_mode & 0o077:

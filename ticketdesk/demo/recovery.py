@@ -190,7 +190,7 @@ def load(rng: random.Random, *, now: datetime, customers: dict, tickets: list[Ti
     for ticket in tickets:
         by_customer.setdefault(ticket.customer_id, []).append(ticket)
     orders: list[Order] = []
-    for index, (key, (customer, spec)) in enumerate(sorted(customers.items()), start=1):
+    for index, (_key, (customer, spec)) in enumerate(sorted(customers.items()), start=1):
         customer.external_ref = f"CRM-{10000 + index}"
         if spec.business and rng.random() < 0.5:
             customer.purchase_share = Decimal(rng.randint(15, 90))

@@ -66,7 +66,8 @@ class User(UserMixin, db.Model):
 
     # The login id of the server-side session this object was loaded for (not a column).
     # Flask-Login stores it in the session and the remember-me cookie: see
-    # ``login_manager.id_attribute`` in ``ticketdesk.auth.loader`` and ``services.people.sessions``.
+    # ``login_manager.id_attribute`` in ``ticketdesk.auth.loader`` and
+    # ``services.people.sessions``.
     login_id = None
 
     def get_login_id(self) -> str:

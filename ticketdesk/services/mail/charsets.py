@@ -139,10 +139,7 @@ def header_text(value: str | bytes | None) -> str:
     """
     if value is None:
         return ""
-    if isinstance(value, bytes):
-        raw = value
-    else:
-        raw = value.encode("utf-8", "surrogateescape")
+    raw = value if isinstance(value, bytes) else value.encode("utf-8", "surrogateescape")
     text, _ = decode(raw, "utf-8")
     pieces: list[str] = []
     # Adjacent words of one charset: (label, decoded bytes, base64 text or "").

@@ -16,6 +16,7 @@ The connection always uses TLS (``IMAP_SECURITY`` "ssl": from the start, or
 """
 
 import base64
+import contextlib
 import imaplib
 import logging
 import re
@@ -107,7 +108,8 @@ def _settings() -> _Settings:
         port, batch = int(config.get("IMAP_PORT") or 0), int(config.get("IMAP_BATCH") or 0)
         timeout = float(config.get("IMAP_TIMEOUT") or 0)
     except (TypeError, ValueError) as exc:
-        raise MailboxNotConfigured(f"IMAP_PORT, IMAP_BATCH and IMAP_TIMEOUT must be numbers: {exc}")
+        raise MailboxNotConfigured(
+            f"IMAP_PORT, IMAP_BATCH and IMAP_TIMEOUT must be numbers: {exc}") from exc
     if not 0 < port < 65536 or batch < 1 or timeout <= 0:
         raise MailboxNotConfigured(
             "IMAP_PORT must be a port number, IMAP_BATCH and IMAP_TIMEOUT more than 0.")
@@ -157,10 +159,8 @@ def _words(exc: BaseException) -> str:
 
 
 def _close(conn: imaplib.IMAP4) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the connection may be gone already
         conn.logout()
-    except Exception:  # noqa: BLE001 - the connection may be gone already
-        pass
 
 
 def _capabilities(conn: imaplib.IMAP4) -> frozenset[str]:

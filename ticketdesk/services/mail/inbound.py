@@ -175,7 +175,7 @@ def _process(mail_id: int, *, now: datetime) -> tuple[InboundMail | None, bool]:
     except mail_parse.UnreadableMail as exc:
         return _act(mail_id, None, now=now, hold=_("The message cannot be read: %(why)s",
                                                    why=str(exc)))
-    except Exception as exc:  # noqa: BLE001 - whatever the parser trips on, the mail is held
+    except Exception as exc:  # whatever the parser trips on, the mail is held
         log.exception("Received mail %s could not be parsed", mail_id)
         return _act(mail_id, None, now=now, hold=_("The message cannot be read: %(why)s",
                                                    why=f"{type(exc).__name__}: {exc}"))
@@ -226,7 +226,7 @@ def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
             attachments.discard_files(written)
             if attempt == _ATTEMPTS:
                 reason = _("It could not be applied: %(why)s", why=_short_error(exc))
-        except Exception as exc:  # noqa: BLE001 - held with the reason, never lost
+        except Exception as exc:  # held with the reason, never lost
             attachments.discard_files(written)
             log.exception("Received mail %s could not be applied", mail_id)
             reason = (str(exc) if isinstance(exc, DomainError) else
@@ -409,7 +409,8 @@ def _open_ticket(parsed: mail_parse.ParsedMail, *, now: datetime, written: list,
     _refused_note(ticket, refused, now=now)
     if related is not None:
         common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body=_(
-            "This e-mail named %(reference)s (%(status)s); it was opened as a ticket of its own.",
+            "This e-mail named %(reference)s (%(status)s); "
+            "it was opened as a ticket of its own.",
             reference=related.reference, status=related.status.value))
     ticket_intake.after_intake(ticket, actor=None, now=now, acknowledge=acknowledge,
                           answers=parsed.message_id)
@@ -616,7 +617,7 @@ def release(mail_id: int, *, actor: User, now: datetime,
                 raise InvalidTransition(_("This message is no longer held."))
             try:
                 parsed = mail_parse.parse(mail.raw)
-            except Exception as exc:  # noqa: BLE001 - an unreadable message cannot be released
+            except Exception as exc:  # an unreadable message cannot be released
                 raise DomainError(_("This message cannot be read, so it cannot become a "
                                     "ticket: %(why)s. Discard it.", why=str(exc))) from exc
             if not parsed.sender:

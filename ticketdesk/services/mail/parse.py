@@ -239,11 +239,11 @@ def parse(raw: bytes) -> ParsedMail:
         raise UnreadableMail(_("The message is empty."))
     try:
         message = message_from_bytes(bytes(raw), policy=policy.default)
-    except Exception as exc:  # noqa: BLE001 - the parser gave up on these bytes
+    except Exception as exc:  # the parser gave up on these bytes
         raise UnreadableMail(_("The message cannot be split into headers and body (%(error)s).",
                                error=exc)) from exc
     try:
-        names = {key.lower() for key in message.keys()}
+        names = {key.lower() for key in message}  # a Message iterates over its header names
     except Exception:  # noqa: BLE001
         names = set()
     if not names & _MESSAGE_HEADERS:
@@ -586,7 +586,7 @@ def _report_blocks(report: Message) -> list[dict[str, str]]:
     if isinstance(payload, list):
         for block in payload:
             if isinstance(block, Message):
-                blocks.append({k.lower(): _header(block, k) for k in block.keys()})
+                blocks.append({k.lower(): _header(block, k) for k in block})
     if not any(blocks):
         text = charsets.decode(_payload(report), "utf-8")[0]
         for chunk in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):

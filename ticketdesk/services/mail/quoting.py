@@ -26,13 +26,15 @@ _LIBRARY_MAX_LINE = 300
 _M = re.MULTILINE
 # Reply headers the library does not know (or whose pattern fails, like its Chinese one).
 _HISTORY = [
-    re.compile(r"^[ \t>]*-{2,}[ \t]*(?:Original Message|原始邮件|原始郵件|原始信件|原始訊息)[ \t]*-{2,}[ \t]*$",
-               _M | re.IGNORECASE),
+    re.compile(r"^[ \t>]*-{2,}[ \t]*(?:Original Message|原始邮件|原始郵件|原始信件|原始訊息)"
+               r"[ \t]*-{2,}[ \t]*$", _M | re.IGNORECASE),
     re.compile(r"^[ \t>]*(?:在|於|于)[^\n]{4,160}?(?:写道|寫道)[ \t]*[:：][ \t]*$", _M),
-    re.compile(r"^[ \t>]*\d{4}[ \t]*年[^\n]{0,160}?(?:写道|寫道|書きました|のメッセージ)[ \t]*[:：][ \t]*$", _M),
+    re.compile(r"^[ \t>]*\d{4}[ \t]*年[^\n]{0,160}?(?:写道|寫道|書きました|のメッセージ)"
+               r"[ \t]*[:：][ \t]*$", _M),
     re.compile(r"^[ \t>]*[^\n]{0,160}[\d@][^\n]{0,160}(?:さんは書きました|wrote)[ \t]*[:：][ \t]*$", _M),
     re.compile(r"^[ \t>]*\*?(?:发件人|發件人|寄件者|寄件人|差出人|From)\*?[ \t]*[:：][^\n]*\n"
-               r"[ \t>]*\*?(?:发送时间|發送時間|寄件日期|日期|时间|時間|送信日時|日時|Sent|Date)\*?[ \t]*[:：]",
+               r"[ \t>]*\*?(?:发送时间|發送時間|寄件日期|日期|时间|時間|送信日時|日時|Sent|Date)"
+               r"\*?[ \t]*[:：]",
                _M | re.IGNORECASE),
     re.compile(r"^[ \t>]*_{20,}[ \t]*\n(?=[ \t>]*\*?(?:发件人|發件人|寄件者|From)\*?[ \t]*[:：])",
                _M | re.IGNORECASE),
@@ -40,7 +42,8 @@ _HISTORY = [
 # Where forwarded mail starts: what follows is what the person sent us, never cut.
 _FORWARD = re.compile(
     r"^[ \t]*(?:-{3,}[ \t]*(?:Forwarded message|Forwarded Message|Weitergeleitete Nachricht|"
-    r"转发的邮件|轉寄的郵件|转发邮件|轉寄郵件|転送されたメッセージ)[ \t]*-{3,}|Begin forwarded message:|"
+    r"转发的邮件|轉寄的郵件|转发邮件|轉寄郵件|転送されたメッセージ)[ \t]*-{3,}|"
+    r"Begin forwarded message:|"
     r"以下是转发的邮件[:：]?)",
     _M | re.IGNORECASE)
 FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|fw|wg|tr|rv|转发|轉寄|転送)\s*[:：]", re.IGNORECASE)

@@ -18,6 +18,7 @@ e-mail copy of a notification is sent only while its recipient may still see wha
 is about (``access.can_receive_notification``); otherwise it is marked withheld.
 """
 
+import contextlib
 import logging
 import re
 import smtplib
@@ -286,10 +287,8 @@ class _SmtpTransport:
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.connection.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self.connection = None
 
 
@@ -382,7 +381,7 @@ def send_due(*, now: datetime, limit: int = 200,
             try:
                 reason = _withheld_reason(message)
                 email = None if reason else _email(message, at)
-            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the run
+            except Exception as exc:  # one bad message must not stop the run
                 db.session.rollback()
                 log.exception("E-mail %s cannot be built", message_id)
                 _finish_failed(message, f"Cannot be built: {type(exc).__name__}: {exc}",

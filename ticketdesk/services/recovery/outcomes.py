@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -342,7 +343,7 @@ class _Matcher:
                 if 0 < offset < self.days:
                     cuts.add(offset)
         ordered = sorted(cuts)
-        for begin, end in zip(ordered, ordered[1:]):
+        for begin, end in pairwise(ordered):
             index = self.first + timedelta(days=begin)
             band = volume_band(self.purchases.prior(customer_id, index))
             stats = diff.get(band)
@@ -350,7 +351,7 @@ class _Matcher:
                 stats = diff[band] = [[0] * (self.days + 1) for _ in range(len(HORIZONS) + 1)]
             next_day = self.purchases.next_after(customer_id, index)
             flags = (True, *(_bought(next_day, index, h) for h in HORIZONS))
-            for column, flag in zip(stats, flags):
+            for column, flag in zip(stats, flags, strict=True):
                 if flag:
                     column[begin] += 1
                     column[end] -= 1

@@ -17,7 +17,7 @@ always yields a team as long as one exists.
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -204,10 +204,10 @@ def _fewest_open(agents: list[User], *, exclude_ticket_id: int | None) -> User |
     if not agents:
         return None
     counts = open_counts([u.id for u in agents], exclude_ticket_id=exclude_ticket_id)
-    never = datetime.min.replace(tzinfo=None)
+    never = datetime.min.replace(tzinfo=UTC)
 
     def key(user: User):
-        last = user.last_assigned_at.replace(tzinfo=None) if user.last_assigned_at else never
+        last = user.last_assigned_at or never
         return counts[user.id], last, user.id
     return min(agents, key=key)
 

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["Calendar", "add_minutes", "minutes_between", "is_open", "next_opening", "open_time",
@@ -97,7 +98,7 @@ def _whole_day(intervals: tuple[Interval, ...]) -> bool:
     """Do the intervals cover 00:00-24:00 without a gap?"""
     if not intervals or intervals[0][0] != MIDNIGHT or intervals[-1][1] != MIDNIGHT:
         return False
-    return all(a[1] == b[0] for a, b in zip(intervals, intervals[1:]))
+    return all(a[1] == b[0] for a, b in pairwise(intervals))
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,10 @@ class Calendar:
                    holidays=frozenset(cls._parse_holiday(h) for h in holidays))
 
     def to_spec(self) -> dict[str, list[list[str]]]:
-        """The JSON form read by :meth:`from_spec`: all seven days, ``"24:00"`` for a midnight end."""
+        """The JSON form read by :meth:`from_spec`.
+
+        All seven days, with ``"24:00"`` for a midnight end.
+        """
         return {str(weekday): [[_fmt(start), _fmt(end, end=True)] for start, end in intervals]
                 for weekday, intervals in enumerate(self.hours)}
 

@@ -440,7 +440,7 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
 
     per = {dim: defaultdict(Figures) for dim in DIMENSIONS}
     for i, dim in enumerate(DIMENSIONS):
-        for (value, mask), n in Counter(zip(column[i], column[at])).items():
+        for (value, mask), n in Counter(zip(column[i], column[at], strict=True)).items():
             if dim == "tier":
                 value = tiers.get(value)
             per[dim][value].counts.update(dict.fromkeys(hits(mask), n))
@@ -450,7 +450,7 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
         total.counts.update(figures.counts)
     weeks = [Figures() for _ in mondays]
     week_of_measure = {name: moments.index(_moment(name)) for name in names}
-    for (mask, *indices), n in Counter(zip(*column[at:fr_at])).items():
+    for (mask, *indices), n in Counter(zip(*column[at:fr_at], strict=True)).items():
         for name in hits(mask):
             index = indices[week_of_measure[name]]
             if name != "backlog" and index is not None:
@@ -459,7 +459,8 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
                                       ("res_measured", res_at, "res_minutes")):
         masks = {mask for mask in decoded if measure in decoded[mask]}
         measured = [(agent_id, minutes) for agent_id, mask, minutes
-                    in zip(column[1], column[at], column[at_minutes]) if mask in masks]
+                    in zip(column[1], column[at], column[at_minutes], strict=True)
+                    if mask in masks]
         setattr(total, attr, [minutes for _agent, minutes in measured])
         by_agent = defaultdict(list)
         for agent_id, minutes in measured:
@@ -473,7 +474,8 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
         by_agent=_groups(per["agent"], _names(User, per["agent"]), _("Unassigned")),
         by_category=_groups(per["category"], _names(Category, per["category"]), _("None")),
         by_tier=_groups(per["tier"], tier_names, _("None")),
-        weeks=[Group(monday, monday.isoformat(), f) for monday, f in zip(mondays, weeks)],
+        weeks=[Group(monday, monday.isoformat(), f)
+               for monday, f in zip(mondays, weeks, strict=True)],
     )
 
 
@@ -485,7 +487,7 @@ def _add_backlog_only(period: Period, per: dict[str, dict]) -> None:
             .where(_team_clause(period.team_ids), _backlog_only(period))
             .group_by(Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Customer.tier))
     for *keys, n in _execute(stmt):
-        for dim, value in zip(DIMENSIONS, keys):
+        for dim, value in zip(DIMENSIONS, keys, strict=True):
             if dim == "tier":
                 value = value.value if isinstance(value, CustomerTier) else value
             per[dim][value].counts["backlog"] += n

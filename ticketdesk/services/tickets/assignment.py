@@ -1,4 +1,4 @@
-"""Who works a ticket: assignment, taking it, rerouting, watchers, and the people who can be chosen."""
+"""Who works a ticket: assignment, taking it, rerouting, watchers, the people who can be chosen."""
 
 from datetime import datetime
 

@@ -152,7 +152,4 @@ def store(ticket: Ticket, event: TicketEvent, files: list[_Checked],
 
 def discard_files(paths: list[Path]) -> None:
     for path in paths:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
+        path.unlink(missing_ok=True)

@@ -1,4 +1,8 @@
-"""Helpers shared by the ticket use cases: the version check, text and money checks, events, files. None of them commits; each runs inside its caller's transaction."""
+"""Helpers shared by the ticket use cases.
+
+The version check, text and money checks, events, files. None of them commits; each runs inside
+its caller's transaction.
+"""
 
 from datetime import datetime
 from decimal import Decimal

@@ -1,4 +1,7 @@
-"""The conversation on a ticket: replies, internal notes, files, the customer's messages (with their limits), the private link and the timeline."""
+"""The conversation on a ticket: replies, internal notes, files, the customer's messages.
+
+The customer's messages come with their limits; also the private link and the timeline.
+"""
 
 from datetime import datetime
 

@@ -1,4 +1,7 @@
-"""Editing a ticket's categorisation: subject, kind, category, severity, order and money, cause side, each change on the timeline."""
+"""Editing a ticket's categorisation, each change on the timeline.
+
+Subject, kind, category, severity, order and money, cause side.
+"""
 
 from dataclasses import dataclass, fields as dc_fields
 from datetime import datetime

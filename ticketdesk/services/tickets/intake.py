@@ -1,4 +1,7 @@
-"""Intake: a complaint logged by staff, or sent by the public, becomes a routed ticket with its playbook, its service levels and the customer's acknowledgement."""
+"""Intake: a complaint logged by staff, or sent by the public, becomes a routed ticket.
+
+The ticket comes with its playbook, its service levels and the customer's acknowledgement.
+"""
 
 import secrets
 from dataclasses import dataclass

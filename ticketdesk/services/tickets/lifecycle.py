@@ -1,4 +1,8 @@
-"""The status machine: which statuses a ticket may move to, and what each move does to its playbook, goodwill checks and service-level clocks. Runs inside the caller's transaction and sends nothing to the customer."""
+"""The status machine: which statuses a ticket may move to, and what each move does.
+
+Each move acts on the ticket's playbook, goodwill checks and service-level clocks. Runs inside the
+caller's transaction and sends nothing to the customer.
+"""
 
 from datetime import datetime
 

@@ -48,29 +48,30 @@ TRIGGERS = ("ticket_search_insert", "ticket_search_update", "ticket_search_delet
 # The trigram tokenizer looks up runs of three characters; shorter words find nothing.
 MIN_WORD_LENGTH = 3
 
+# The statements below are put together from the constants above only, never from input.
 SQLITE_DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} "
     "USING fts5(subject, description, tokenize = 'trigram case_sensitive 1')",
     f"""CREATE TRIGGER IF NOT EXISTS ticket_search_insert AFTER INSERT ON tickets BEGIN
   INSERT INTO {SEARCH_TABLE} (rowid, subject, description)
   VALUES (new.id, lower(new.subject), lower(new.description));
-END""",
+END""",  # noqa: S608
     f"""CREATE TRIGGER IF NOT EXISTS ticket_search_update
 AFTER UPDATE OF id, subject, description ON tickets BEGIN
   DELETE FROM {SEARCH_TABLE} WHERE rowid = old.id;
   INSERT INTO {SEARCH_TABLE} (rowid, subject, description)
   VALUES (new.id, lower(new.subject), lower(new.description));
-END""",
+END""",  # noqa: S608
     f"""CREATE TRIGGER IF NOT EXISTS ticket_search_delete AFTER DELETE ON tickets BEGIN
   DELETE FROM {SEARCH_TABLE} WHERE rowid = old.id;
-END""",
+END""",  # noqa: S608
 )
-SQLITE_FILL = (f"INSERT INTO {SEARCH_TABLE} (rowid, subject, description) "
+SQLITE_FILL = (f"INSERT INTO {SEARCH_TABLE} (rowid, subject, description) "  # noqa: S608
                "SELECT id, lower(subject), lower(description) FROM tickets "
                f"WHERE id NOT IN (SELECT rowid FROM {SEARCH_TABLE})")
 POSTGRESQL_DDL = tuple(
     f"CREATE INDEX IF NOT EXISTS {name} ON tickets USING gin ({column} gin_trgm_ops)"
-    for name, column in zip(TRIGRAM_INDEXES, ("subject", "description")))
+    for name, column in zip(TRIGRAM_INDEXES, ("subject", "description"), strict=True))
 
 _search = sa.table(SEARCH_TABLE, sa.column("rowid"), sa.column(SEARCH_TABLE))
 

@@ -1,4 +1,7 @@
-"""Status changes as people make them: the status machine's move, then what a resolution sends the customer (the resolution e-mail with the survey's invitation)."""
+"""Status changes as people make them: the status machine's move, then what a resolution sends.
+
+A resolution sends the customer the resolution e-mail with the survey's invitation.
+"""
 
 from datetime import datetime
 

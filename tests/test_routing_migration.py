@@ -26,7 +26,7 @@ def _conditions() -> dict[str, dict]:
         sa.select(RoutingRule.name, RoutingRule.conditions))}
 
 
-def test_routing_categories_become_slugs_and_come_back_as_ids(migrated_app):
+def test_routing_categories_become_slugs_and_come_back_as_ids(migrated_app):  # noqa: F811 - fixture imported above
     with migrated_app.app_context():
         upgrade(directory=str(MIGRATIONS), revision="0014_email_channel")
         ids = dict(db.session.execute(sa.select(Category.slug, Category.id)).all())

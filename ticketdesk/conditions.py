@@ -89,8 +89,9 @@ def facts(subject: Any, keys: Iterable[str] = KEYS) -> dict[str, str | None]:
     A ticket (or anything shaped like one: ``customer``, ``category``) is read through its
     relations; a sample has the ticket's attributes (``kind``, ``category_id``,
     ``cause_side``, ``severity``, ``channel``, ``subject``, ``description``) and its
-    customer's (``tier``, ``standing``). The value of ``keywords`` is the text keywords are looked for in. Only
-    ``keys`` are read (a domain passes the keys it offers, so nothing else is loaded).
+    customer's (``tier``, ``standing``). The value of ``keywords`` is the text keywords are
+    looked for in. Only ``keys`` are read (a domain passes the keys it offers, so nothing
+    else is loaded).
     """
     is_ticket = hasattr(subject, "customer")
 

@@ -509,7 +509,7 @@ def _fast_insert(table: sa.Table, rows: list, *, keys: tuple[str, ...] | None = 
             value = values[position]
             if value is not None:
                 values[position] = fn(value)
-        params.append(dict(zip(keys, values)) if named else tuple(values))
+        params.append(dict(zip(keys, values, strict=True)) if named else tuple(values))
     connection.exec_driver_sql(str(compiled), params)
 
 

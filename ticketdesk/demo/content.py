@@ -441,8 +441,8 @@ TEXTS: dict[str, Texts] = {
              "Some of the {item} from order {order} stopped working after a few days of normal "
              "use. We have set them aside."),
             ("Leaking goods in delivery {order}",
-             "When we opened delivery {order}, {short} of the {item} were leaking and had soaked "
-             "the rest of the carton."),
+             "When we opened delivery {order}, {short} of the {item} were leaking and had "
+             "soaked the rest of the carton."),
         ),
         acks=(
             "I'm sorry the goods arrived like this. Replacements for the damaged {item} go out "

@@ -383,7 +383,7 @@ def _money(rng: random.Random, low: float, high: float) -> Decimal:
 
 
 def _weighted(rng: random.Random, pairs):
-    items, weights = zip(*pairs)
+    items, weights = zip(*pairs, strict=True)
     return rng.choices(items, weights=weights)[0]
 
 

@@ -130,14 +130,14 @@ class Timeline:
         ticket = self.ticket
         if target is ticket.status:
             return
-        if target is TicketStatus.RESOLVED or (
-                target is TicketStatus.CLOSED and ticket.status is not TicketStatus.RESOLVED):
-            # A repeat failure needs goodwill on record before it may be resolved.
-            if (ledger.totals(ticket).goodwill <= 0 and not ledger.rules_for(ticket).advisory
-                    and ledger.goodwill_required(ticket)):
-                self.tick(GOODWILL, at, actor)  # puts the goodwill on the ledger ...
-                if ledger.totals(ticket).goodwill <= 0:  # ... unless it was ticked before
-                    self.remedy(RemedyKind.GOODWILL, at, actor)
+        resolving = target is TicketStatus.RESOLVED or (
+            target is TicketStatus.CLOSED and ticket.status is not TicketStatus.RESOLVED)
+        # A repeat failure needs goodwill on record before it may be resolved.
+        if (resolving and ledger.totals(ticket).goodwill <= 0
+                and not ledger.rules_for(ticket).advisory and ledger.goodwill_required(ticket)):
+            self.tick(GOODWILL, at, actor)  # puts the goodwill on the ledger ...
+            if ledger.totals(ticket).goodwill <= 0:  # ... unless it was ticked before
+                self.remedy(RemedyKind.GOODWILL, at, actor)
         workflow.move(ticket, target, actor=actor, now=at,
                                    by_customer=by_customer)
         self.last_change = at

@@ -47,7 +47,7 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services import ledger, orders, playbook_defaults, routing_rules, sla
+from ticketdesk.services import ledger, orders
 
 HOSTILE = (
     "9223372036854775808", "2147483648", "2147483647", "-2147483649", "-1", "0",
@@ -158,9 +158,7 @@ def world(app):
     """One of everything a route can name, made through the services."""
     with app.app_context():
         now = utcnow()
-        playbook_defaults.seed_playbooks(now=now)
-        sla.seed_defaults(now=now)
-        routing_rules.seed_default_rules(now=now)
+        factories.seed_shipped_defaults(now)
         admin = factories.make_user(Role.ADMIN)
         lead = factories.make_user(Role.LEAD)
         agent = factories.make_user(Role.AGENT)

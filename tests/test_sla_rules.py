@@ -17,7 +17,6 @@ from ticketdesk.models import (
     RemedyForm,
     RemedyKind,
     RemedyReason,
-    Role,
     Severity,
     SlaEvent,
     SlaPolicy,
@@ -29,6 +28,7 @@ from ticketdesk.services import business_time, ledger, sla
 from ticketdesk.services import tickets as ticket_service
 from ticketdesk.services.uow import unit_of_work
 from tests import factories
+from tests.factories import load
 
 UTC = timezone.utc
 
@@ -40,16 +40,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> dat
 @pytest.fixture
 def desk(ctx, now):
     sla.seed_defaults(now=now)
-    team = factories.make_team("Front desk")
-    d = type("Desk", (), {})()
-    d.team = team
-    d.agent = factories.make_user(Role.AGENT, name="Ada", team_ids=(team,))
-    d.lead = factories.make_user(Role.LEAD, name="Lea", team_ids=(team,))
-    return d
-
-
-def user(uid) -> User:
-    return db.session.get(User, uid)
+    return factories.make_front_desk()
 
 
 def new_ticket(desk, *, when, severity=Severity.P3) -> Ticket:
@@ -60,12 +51,12 @@ def new_ticket(desk, *, when, severity=Severity.P3) -> Ticket:
 
 
 def status(desk, ticket, new, when):
-    ticket_service.change_status(ticket, actor=user(desk.agent), status=new,
+    ticket_service.change_status(ticket, actor=load(User, desk.agent), status=new,
                                  expected_version=None, now=when)
 
 
 def reply(desk, ticket, when, after=None):
-    ticket_service.reply(ticket, actor=user(desk.agent), body="Here is what we do.",
+    ticket_service.reply(ticket, actor=load(User, desk.agent), body="Here is what we do.",
                          expected_version=None, now=when, status_after=after)
 
 
@@ -78,7 +69,7 @@ def set_severity(desk, ticket, severity, when):
         subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
         severity=severity, order_reference="", currency="EUR", order_value=None,
         claimed_loss=None)
-    ticket_service.update_details(ticket, actor=user(desk.lead), changes=changes,
+    ticket_service.update_details(ticket, actor=load(User, desk.lead), changes=changes,
                                   expected_version=None, now=when)
 
 
@@ -214,7 +205,7 @@ def test_a_late_resolution_stays_breached_after_reopening(desk):
     reply(desk, ticket, at(3, 2, 9))
     assert sla.sweep(now=at(3, 9, 9)).breached >= 1             # 2400 office minutes passed
     assert ticket.resolution_breached
-    ledger.propose_remedy(ticket, actor=user(desk.agent), now=at(3, 9, 9), draft=ledger.RemedyDraft(
+    ledger.propose_remedy(ticket, actor=load(User, desk.agent), now=at(3, 9, 9), draft=ledger.RemedyDraft(
         kind=RemedyKind.GOODWILL, form=RemedyForm.COUPON, description="Voucher for the wait",
         cost=Decimal("10.00"), reason=RemedyReason.SLA_MISSED))
     status(desk, ticket, TicketStatus.RESOLVED, at(3, 9, 10))

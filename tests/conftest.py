@@ -5,16 +5,18 @@ in-memory SQLite database. HTTP tests run without an outer app context so every
 request gets its own session, as in production.
 """
 
+import functools
 import os
 from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 
-from ticketdesk.settings import TestingConfig
-from ticketdesk import create_app
+from config import TestingConfig
 from ticketdesk.models import Role
-from tests import factories
+from tests import factories, support
+from tests.support import Recorder, free_port
 
 
 URL_ENV = "TICKETDESK_TEST_DATABASE_URL"
@@ -53,12 +55,8 @@ def app(tmp_path):
         SQLALCHEMY_DATABASE_URI = os.environ.get(URL_ENV) or "sqlite://"
         ATTACHMENT_DIR = str(tmp_path / "attachments")
 
-    app = create_app(Config)
-    with app.app_context():
-        factories.prepare_database()
-    yield app
-    with app.app_context():
-        factories.release_database()
+    with factories.prepared_app(Config) as app:
+        yield app
 
 
 @pytest.fixture
@@ -96,9 +94,47 @@ def login(client):
 
 
 @pytest.fixture
+def admin(make_user):
+    """An administrator, Root Admin (root@desk.example)."""
+    return make_user(Role.ADMIN, email="root@desk.example", name="Root Admin")
+
+
+@pytest.fixture
+def ac(login, admin):
+    """The administrator's client."""
+    return login(admin)
+
+
+@pytest.fixture
 def build(app):
     """Run a factory inside a short app context: build(factories.make_ticket, actor_id=1)."""
     def _build(fn, *args, **kwargs):
         with app.app_context():
             return fn(*args, **kwargs)
     return _build
+
+
+@pytest.fixture
+def query_counter(app):
+    """``with query_counter() as queries: ...`` records the SQL the block runs on the app's
+    engine; then ``queries.count`` and ``queries.statements``."""
+    return functools.partial(support.record_queries, app)
+
+
+@pytest.fixture
+def smtp(app):
+    """start(handler) runs an SMTP server on a free port and points the app at it."""
+    controllers: list[Controller] = []
+    port = free_port()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5,
+                      MAIL_FROM="TicketDesk <desk@example.test>")
+
+    def start(handler: Recorder) -> Recorder:
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()

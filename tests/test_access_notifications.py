@@ -29,21 +29,14 @@ from ticketdesk.services.tickets import assignment
 from ticketdesk.core.errors import NotFound
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
-from tests.test_outbox import Recorder, free_port, smtp  # noqa: F401 - the smtp fixture
+from tests.factories import load
+from tests.support import Recorder
 
 SECRET = "off the record: the courier admitted losing it"
 
 
-def _user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
-def _ticket(tid: int) -> Ticket:
-    return db.session.get(Ticket, tid)
-
-
 def _note(tid: int, actor: int, body: str, at) -> None:
-    conversation.add_note(_ticket(tid), actor=_user(actor), body=body, now=at)
+    conversation.add_note(load(Ticket, tid), actor=load(User, actor), body=body, now=at)
 
 
 def _inbox(uid: int) -> list[Notification]:
@@ -54,7 +47,7 @@ def _inbox(uid: int) -> list[Notification]:
 
 def _mails(uid: int) -> list[OutboxMessage]:
     return list(db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.to_address == _user(uid).email)
+        sa.select(OutboxMessage).where(OutboxMessage.to_address == load(User, uid).email)
         .order_by(OutboxMessage.id)))
 
 
@@ -64,7 +57,7 @@ def _watching(tid: int, uid: int) -> bool:
 
 def _shown(uid: int) -> list[Notification]:
     """Everything the list, the count and the bell's poller would show the user."""
-    user = _user(uid)
+    user = load(User, uid)
     listed = notifications.list_for(user).items
     assert notifications.unread_count(user) == sum(1 for n in listed if n.read_at is None)
     assert {n.id for n in notifications.latest_unread(user)} <= {n.id for n in listed}
@@ -87,8 +80,8 @@ def world(ctx, now):
     w.ticket = factories.make_ticket(actor_id=w.lead, customer_id=w.customer, team_id=team,
                                      assignee_id=w.other_agent, now=now)
     for uid in (w.agent, w.am):
-        notifications.set_email_choices(_user(uid), by_email={NotificationKind.WATCHED})
-        assignment.watch(_ticket(w.ticket), actor=_user(uid), now=now)
+        notifications.set_email_choices(load(User, uid), by_email={NotificationKind.WATCHED})
+        assignment.watch(load(Ticket, w.ticket), actor=load(User, uid), now=now)
     # What intake queued (the assignee's e-mail) is out of the way.
     with unit_of_work():
         db.session.execute(sa.delete(OutboxMessage))
@@ -96,14 +89,14 @@ def world(ctx, now):
 
 
 def _leave_team(w) -> None:
-    agent = _user(w.agent)
-    users.update_user(agent, actor=_user(w.admin), data=users.UserData(
+    agent = load(User, w.agent)
+    users.update_user(agent, actor=load(User, w.admin), data=users.UserData(
         email=agent.email, name=agent.name, role=agent.role, team_ids=()))
 
 
 def _hand_account_over(w) -> None:
     customer = db.session.get(Customer, w.customer)
-    customers.update_customer(customer, actor=_user(w.lead), data=customers.CustomerData(
+    customers.update_customer(customer, actor=load(User, w.lead), data=customers.CustomerData(
         name=customer.name, tier=customer.tier, standing=customer.standing,
         account_manager_id=w.am2))
 
@@ -127,14 +120,14 @@ def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp,  # noqa: F
 
     lose_access(w)
 
-    assert not access.can_view_ticket(_user(uid), _ticket(w.ticket))
+    assert not access.can_view_ticket(load(User, uid), load(Ticket, w.ticket))
     assert not _watching(w.ticket, uid)                       # the watch is gone
     assert _shown(uid) == []                                  # the old one is not shown
     with pytest.raises(NotFound):
-        notifications.mark_read(_user(uid), before.id, now=now)
+        notifications.mark_read(load(User, uid), before.id, now=now)
     report = outbox.send_due(now=now + timedelta(minutes=2))  # the queued e-mail stays
     assert (report.sent, report.withheld) == (1, 1)            # (the other watcher's goes)
-    assert _user(uid).email not in [e.rcpt_tos[0] for e in server.messages]
+    assert load(User, uid).email not in [e.rcpt_tos[0] for e in server.messages]
     db.session.expire_all()
     withheld = db.session.get(OutboxMessage, mail.id)
     assert withheld.state is OutboxState.WITHHELD and "no longer" in withheld.last_error
@@ -145,14 +138,14 @@ def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp,  # noqa: F
     assert (after.id, after.count, after.body) == (before.id, 1, before.body)
     assert len(_mails(uid)) == 1
     outbox.send_due(now=now + timedelta(minutes=4))
-    assert _user(uid).email not in [e.rcpt_tos[0] for e in server.messages]
+    assert load(User, uid).email not in [e.rcpt_tos[0] for e in server.messages]
 
 
 def test_deactivation_removes_every_watch_and_stops_the_mail(world, smtp, now):  # noqa: F811
     server = smtp(Recorder())
     _note(world.ticket, world.lead, SECRET, now + timedelta(minutes=1))
-    agent = _user(world.agent)
-    users.update_user(agent, actor=_user(world.admin), data=users.UserData(
+    agent = load(User, world.agent)
+    users.update_user(agent, actor=load(User, world.admin), data=users.UserData(
         email=agent.email, name=agent.name, role=agent.role, team_ids=(world.team,),
         active=False))
     assert not _watching(world.ticket, world.agent)
@@ -167,7 +160,7 @@ def test_a_ticket_moved_out_of_sight_drops_the_watch_at_the_next_change(world, n
     """No service changed the agent's access, the ticket moved: the watch goes when the
     next change would have been told to them, and they are not told."""
     other_team = factories.make_team("Key accounts")
-    assignment.assign(_ticket(world.ticket), actor=_user(world.lead), team_id=other_team,
+    assignment.assign(load(Ticket, world.ticket), actor=load(User, world.lead), team_id=other_team,
                           assignee_id=None, expected_version=None,
                           now=now + timedelta(minutes=1))
     assert not _watching(world.ticket, world.agent)
@@ -184,7 +177,7 @@ def test_a_notification_is_not_made_for_someone_who_may_not_see_the_ticket(world
     outsider = factories.make_user(Role.AGENT, team_ids=(factories.make_team("Elsewhere"),))
     with unit_of_work():
         made = notifications.notify(
-            _user(outsider), NotificationKind.WATCHED, now=now, ticket=_ticket(world.ticket),
+            load(User, outsider), NotificationKind.WATCHED, now=now, ticket=load(Ticket, world.ticket),
             title=lambda: "TD", body=lambda: SECRET)
     assert made is None
     assert _inbox(outsider) == [] and _mails(outsider) == []
@@ -195,8 +188,8 @@ def test_internal_notes_reach_only_those_who_may_see_internal_notes(world, now):
     told = {uid for uid in (world.agent, world.am, world.other_agent, world.lead)
             if any(SECRET in n.body for n in _inbox(uid))}
     assert told == {world.agent, world.am}   # the watchers; the author is not told
-    ticket = _ticket(world.ticket)
-    assert all(access.can_see_internal_notes(_user(uid), ticket) for uid in told)
+    ticket = load(Ticket, world.ticket)
+    assert all(access.can_see_internal_notes(load(User, uid), ticket) for uid in told)
 
 
 # ------------------------------------------------------------------ the rule, as a table
@@ -239,10 +232,10 @@ def test_who_may_receive_a_notification(ctx, now, case, kind, expected):
                                       assignee_id=assignee, now=now,
                                       unrouted=case.endswith("not routed"))
     if assignee is not None:  # then moved to another team, still the assignee
-        _user(assignee).teams = [db.session.get(Team, elsewhere)]
+        load(User, assignee).teams = [db.session.get(Team, elsewhere)]
         db.session.commit()
-    ticket = None if case.endswith("no ticket") else _ticket(ticket_id)
-    user = _user(uid)
+    ticket = None if case.endswith("no ticket") else load(Ticket, ticket_id)
+    user = load(User, uid)
 
     assert access.can_receive_notification(user, kind, ticket) is expected
     # The list applies the same rule in SQL to a notification already stored.
@@ -262,7 +255,7 @@ def test_the_list_and_the_poller_hide_what_the_user_may_no_longer_see(app, build
         agent = factories.make_user(Role.AGENT, team_ids=(team,))
         admin = factories.make_user(Role.ADMIN)
         tid = factories.make_ticket(actor_id=lead, team_id=team, assignee_id=lead, now=now)
-        assignment.watch(_ticket(tid), actor=_user(agent), now=now)
+        assignment.watch(load(Ticket, tid), actor=load(User, agent), now=now)
         _note(tid, lead, SECRET, now + timedelta(minutes=1))
         return agent, admin
 
@@ -272,8 +265,8 @@ def test_the_list_and_the_poller_hide_what_the_user_may_no_longer_see(app, build
     assert SECRET in client.get("/notifications/unread.json").get_data(as_text=True)
 
     def leave():
-        user = _user(agent)
-        users.update_user(user, actor=_user(admin), data=users.UserData(
+        user = load(User, agent)
+        users.update_user(user, actor=load(User, admin), data=users.UserData(
             email=user.email, name=user.name, role=user.role, team_ids=()))
     build(leave)
 

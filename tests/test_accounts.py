@@ -33,7 +33,6 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -60,6 +59,7 @@ from ticketdesk.services.recovery import accounts
 from ticketdesk.services.recovery.accounts import Purchase
 from ticketdesk.core.errors import PermissionDenied
 from tests import factories
+from tests.factories import load
 
 UTC = timezone.utc
 EUR, USD, GBP = "EUR", "USD", "GBP"
@@ -189,10 +189,6 @@ def _world() -> dict:
 def world(app, build):
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Berlin"   # the desk's day
     return build(_world)
-
-
-def _user(user_id: int) -> User:
-    return db.session.get(User, user_id)
 
 
 # ----------------------------------------------------------------- the figures (service)
@@ -334,13 +330,13 @@ def test_unknown_account_is_404(login, world):
 def test_service_refuses_agents_and_other_managers(app, world):
     with app.app_context():
         harbor = db.session.get(Customer, world["harbor"])
-        assert accounts.can_view(_user(world["am"]), harbor)
-        assert accounts.can_view(_user(world["lead"]), harbor)
-        assert accounts.can_view(_user(world["admin"]), harbor)
-        assert not accounts.can_view(_user(world["other_am"]), harbor)
-        assert not accounts.can_view(_user(world["agent"]), harbor)
+        assert accounts.can_view(load(User, world["am"]), harbor)
+        assert accounts.can_view(load(User, world["lead"]), harbor)
+        assert accounts.can_view(load(User, world["admin"]), harbor)
+        assert not accounts.can_view(load(User, world["other_am"]), harbor)
+        assert not accounts.can_view(load(User, world["agent"]), harbor)
         with pytest.raises(PermissionDenied):
-            accounts.my_accounts(_user(world["agent"]))
+            accounts.my_accounts(load(User, world["agent"]))
 
 
 # ----------------------------------------------------------------- my accounts
@@ -497,20 +493,10 @@ def test_override_with_csrf_on(app, login, world):
 
 # ----------------------------------------------------------------- query counts
 
-def _count_queries(app, client, url: str) -> int:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+def _count_queries(query_counter, client, url: str) -> int:
+    with query_counter() as queries:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return queries.count
 
 
 def _grow(world: dict, n: int) -> None:
@@ -534,13 +520,13 @@ def _grow(world: dict, n: int) -> None:
 
 
 @pytest.mark.parametrize("who", ["am", "lead"])
-def test_constant_number_of_queries(app, build, login, world, who):
+def test_constant_number_of_queries(query_counter, build, login, world, who):
     client = login(world[who])
-    small_list = _count_queries(app, client, "/accounts/")
-    small_history = _count_queries(app, client, f"/accounts/{world['harbor']}")
+    small_list = _count_queries(query_counter, client, "/accounts/")
+    small_history = _count_queries(query_counter, client, f"/accounts/{world['harbor']}")
     build(_grow, world, 8)
-    assert _count_queries(app, client, "/accounts/") == small_list
-    assert _count_queries(app, client, f"/accounts/{world['harbor']}") == small_history
+    assert _count_queries(query_counter, client, "/accounts/") == small_list
+    assert _count_queries(query_counter, client, f"/accounts/{world['harbor']}") == small_history
 
 
 def test_the_customer_page_links_to_the_recovery_history_for_those_who_may_see_it(app, build):

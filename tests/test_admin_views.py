@@ -1,19 +1,11 @@
 """Administration screens: users, teams and the category list."""
 
-import html as html_lib
-import re
-
-import pytest
 import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import Category, Role, Team, Ticket, User
 from tests import factories
-
-
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)) if match else None
+from tests.support import field_error
 
 
 def _user(build, email: str) -> dict | None:
@@ -24,17 +16,6 @@ def _user(build, email: str) -> dict | None:
         return {"id": user.id, "name": user.name, "role": user.role, "active": user.active,
                 "teams": sorted(t.name for t in user.teams)}
     return build(load)
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, email="root@desk.example", name="Root Admin")
-
-
-@pytest.fixture
-def ac(login, admin):
-    """The administrator's client."""
-    return login(admin)
 
 
 def _user_form(**overrides) -> dict:
@@ -71,7 +52,7 @@ def test_duplicate_email_is_shown_next_to_the_email_field(ac, build, make_user):
     resp = ac.post("/admin/users/new", data=_user_form(email="TAKEN@desk.example"))
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert _field_error(html, "email") == "A user with this e-mail address exists already."
+    assert field_error(html, "email") == "A user with this e-mail address exists already."
     assert 'value="Nina New"' in html  # input kept
     assert build(lambda: db.session.scalar(sa.select(sa.func.count(User.id)))) == before
 
@@ -81,9 +62,9 @@ def test_new_user_form_errors(ac, build):
                                                            name=""))
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert _field_error(html, "email") == "Invalid email address."
-    assert _field_error(html, "password")
-    assert _field_error(html, "name") == "This field is required."
+    assert field_error(html, "email") == "Invalid email address."
+    assert field_error(html, "password")
+    assert field_error(html, "name") == "This field is required."
     assert _user(build, "bad") is None
 
 
@@ -141,7 +122,7 @@ def test_edit_user_duplicate_email(ac, make_user, build):
     resp = ac.post(f"/admin/users/{second}", data={
         "name": "Second", "email": "first@desk.example", "role": "agent", "active": "y"})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "email") == \
+    assert field_error(resp.get_data(as_text=True), "email") == \
         "A user with this e-mail address exists already."
     assert _user(build, "second@desk.example") is not None
 
@@ -151,7 +132,7 @@ def test_admin_cannot_deactivate_themselves(ac, admin, make_user, build):
     resp = ac.post(f"/admin/users/{admin}", data={
         "name": "Root Admin", "email": "root@desk.example", "role": "admin"})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "active") == \
+    assert field_error(resp.get_data(as_text=True), "active") == \
         "You cannot deactivate your own account."
     assert _user(build, "root@desk.example")["active"]
 
@@ -161,7 +142,7 @@ def test_last_active_admin_cannot_be_removed(ac, admin, make_user, build):
     resp = ac.post(f"/admin/users/{admin}", data={
         "name": "Root Admin", "email": "root@desk.example", "role": "lead", "active": "y"})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "role") == \
+    assert field_error(resp.get_data(as_text=True), "role") == \
         "Keep at least one active administrator."
     assert _user(build, "root@desk.example")["role"] is Role.ADMIN
 
@@ -180,7 +161,7 @@ def test_unknown_team_id_is_not_a_valid_choice(ac, make_user, build):
         "name": "T", "email": "t@desk.example", "role": "agent", "active": "y",
         "team_ids": ["99999"]})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "team_ids")
+    assert field_error(resp.get_data(as_text=True), "team_ids")
 
 
 # ----------------------------------------------------------------- teams
@@ -192,13 +173,13 @@ def test_teams_create_rename_and_duplicates(ac, build):
     assert "Team Returns created." in ac.get("/admin/teams").get_data(as_text=True)
     resp = ac.post("/admin/teams", data={"name": "  returns "})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "name") == \
+    assert field_error(resp.get_data(as_text=True), "name") == \
         "A team with this name exists already."
 
     other = build(factories.make_team, "Billing")
     resp = ac.post(f"/admin/teams/{other}", data={"name": "RETURNS"})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "name") == \
+    assert field_error(resp.get_data(as_text=True), "name") == \
         "A team with this name exists already."
     resp = ac.post(f"/admin/teams/{other}", data={"name": "Billing & Refunds",
                                                       "description": "Money"})
@@ -227,14 +208,14 @@ def test_categories_create_rename_and_duplicates(ac, build):
     resp = ac.post("/admin/categories", data={"name": "PACKAGING", "position": "16",
                                                   "active": "y"})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "name") == \
+    assert field_error(resp.get_data(as_text=True), "name") == \
         "A category with this name exists already."
     cat = build(lambda: db.session.scalar(sa.select(Category).where(Category.name == "Packaging")))
     assert cat.slug == "packaging" and cat.position == 15 and cat.active
     resp = ac.post(f"/admin/categories/{cat.id}", data={"name": "Wrong item",
                                                             "position": "15", "active": "y"})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "name") == \
+    assert field_error(resp.get_data(as_text=True), "name") == \
         "A category with this name exists already."
     resp = ac.post(f"/admin/categories/{cat.id}", data={"name": "Packaging damage",
                                                             "position": "15", "active": "y"})

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ticketdesk.settings import TestingConfig
-from ticketdesk import create_app
+from config import TestingConfig
 from ticketdesk.models import Role
 from tests import factories
 from tests.live_server import live_server
@@ -57,14 +56,11 @@ def live_app(tmp_path):
         WTF_CSRF_ENABLED = True                      # a real browser posts real tokens
         ATTACHMENT_DIR = str(tmp_path / "attachments")
 
-    app = create_app(BrowserConfig)
-    with app.app_context():
-        factories.prepare_database()
-        factories.make_user(Role.AGENT, email=AGENT_EMAIL, name="Ada Agent")
-        factories.make_customer(CUSTOMER)
-    yield app
-    with app.app_context():
-        factories.release_database()
+    with factories.prepared_app(BrowserConfig) as app:
+        with app.app_context():
+            factories.make_user(Role.AGENT, email=AGENT_EMAIL, name="Ada Agent")
+            factories.make_customer(CUSTOMER)
+        yield app
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
 
 
 @pytest.fixture
@@ -40,10 +41,6 @@ def _queue(subject: str = "Assigned to you: TD-000001", to: str = "alex@desk.exa
     db.session.add(message)
     db.session.commit()
     return message.id
-
-
-def _message(message_id: int) -> OutboxMessage:
-    return db.session.get(OutboxMessage, message_id)
 
 
 # ----------------------------------------------------------------- seed-routing
@@ -113,7 +110,7 @@ def test_outbox_send_without_smtp_logs_the_message(app, runner, build, caplog):
     assert not app.config["MAIL_SERVER"]
     message_id = build(_queue, subject="Approval needed: TD-000042")
     later = build(_queue, subject="Not yet")
-    build(lambda: setattr(_message(later), "next_attempt_at", utcnow() + timedelta(hours=1))
+    build(lambda: setattr(load(OutboxMessage, later), "next_attempt_at", utcnow() + timedelta(hours=1))
           or db.session.commit())
 
     with caplog.at_level(logging.INFO, logger="ticketdesk.outbox"):
@@ -124,10 +121,10 @@ def test_outbox_send_without_smtp_logs_the_message(app, runner, build, caplog):
     assert "alex@desk.example" in caplog.text
     assert "Not yet" not in caplog.text
 
-    logged = build(_message, message_id)
+    logged = build(load, OutboxMessage, message_id)
     assert logged.state is OutboxState.LOGGED and logged.attempts == 1
     assert logged.sent_at is not None
-    assert build(_message, later).state is OutboxState.QUEUED
+    assert build(load, OutboxMessage, later).state is OutboxState.QUEUED
 
     again = runner.invoke(args=["outbox", "send"])
     assert again.exit_code == 0
@@ -166,7 +163,7 @@ def test_outbox_send_through_smtp(runner, build, smtp):
     assert result.exit_code == 0
     assert "sent 1, logged 0, retried 0, failed 0" in result.output
     assert smtp.sent == ["Hello by SMTP"]
-    assert build(_message, message_id).state is OutboxState.SENT
+    assert build(load, OutboxMessage, message_id).state is OutboxState.SENT
 
 
 def test_outbox_send_exits_1_when_a_message_fails_for_good(runner, build, smtp):
@@ -175,7 +172,7 @@ def test_outbox_send_exits_1_when_a_message_fails_for_good(runner, build, smtp):
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 1
     assert "sent 0, logged 0, retried 0, failed 1" in result.output
-    failed = build(_message, message_id)
+    failed = build(load, OutboxMessage, message_id)
     assert failed.state is OutboxState.FAILED and "550" in failed.last_error
 
 
@@ -185,7 +182,7 @@ def test_outbox_send_retries_a_temporary_failure_with_exit_0(runner, build, smtp
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 0
     assert "sent 0, logged 0, retried 1, failed 0" in result.output
-    retried = build(_message, message_id)
+    retried = build(load, OutboxMessage, message_id)
     assert retried.state is OutboxState.QUEUED and retried.attempts == 1
 
 
@@ -193,7 +190,7 @@ def test_outbox_send_limit(runner, build):
     ids = [build(_queue, subject=f"Message {i}") for i in range(3)]
     result = runner.invoke(args=["outbox", "send", "--limit", "2"])
     assert "logged 2" in result.output
-    states = [build(_message, i).state for i in ids]
+    states = [build(load, OutboxMessage, i).state for i in ids]
     assert states.count(OutboxState.LOGGED) == 2 and states.count(OutboxState.QUEUED) == 1
 
 
@@ -201,7 +198,7 @@ def test_outbox_status(app, runner, build):
     build(_queue)
     build(_queue)
     sent = build(_queue)
-    build(lambda: setattr(_message(sent), "state", OutboxState.SENT) or db.session.commit())
+    build(lambda: setattr(load(OutboxMessage, sent), "state", OutboxState.SENT) or db.session.commit())
     result = runner.invoke(args=["outbox", "status"])
     assert result.exit_code == 0
     lines = result.output.splitlines()

@@ -1,6 +1,5 @@
 """Customer pages for staff, and the public side: complaint form and private follow-up link."""
 
-import html as html_lib
 import io
 import re
 
@@ -27,19 +26,9 @@ from ticketdesk.models import (
 from ticketdesk.services.tickets import workflow
 from ticketdesk.services.tickets import conversation
 from tests import factories
+from tests.support import field_error
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)) if match else None
-
-
-def _client_as(app, user_id: int):
-    client = app.test_client()
-    factories.log_in(client, user_id)
-    return client
 
 
 def _count(build, model) -> int:
@@ -74,15 +63,15 @@ def accounts(build):
 
 def test_account_manager_lists_only_their_customers(app, accounts):
     a = accounts
-    assert sorted(_customer_links(_client_as(app, a["am"]).get("/customers/"))) == sorted(
+    assert sorted(_customer_links(factories.client_as(app, a["am"]).get("/customers/"))) == sorted(
         [a["mine"], a["mine2"]])
-    assert sorted(_customer_links(_client_as(app, a["agent"]).get("/customers/"))) == sorted(
+    assert sorted(_customer_links(factories.client_as(app, a["agent"]).get("/customers/"))) == sorted(
         [a["mine"], a["mine2"], a["theirs"], a["nobody"]])
 
 
 def test_customer_search(app, accounts):
     a = accounts
-    agent = _client_as(app, a["agent"])
+    agent = factories.client_as(app, a["agent"])
     assert _customer_links(agent.get("/customers/?q=acme")) == [a["mine"]]
     assert sorted(_customer_links(agent.get("/customers/?q=A"))) == sorted(
         [a["mine"], a["mine2"], a["theirs"], a["nobody"]])  # "a" occurs in every name
@@ -90,11 +79,11 @@ def test_customer_search(app, accounts):
     assert _customer_links(agent.get("/customers/?q=nothing+like+it")) == []
     assert "No customers found." in agent.get("/customers/?q=nothing").get_data(as_text=True)
     # The account manager's search stays within their accounts.
-    assert _customer_links(_client_as(app, a["am"]).get("/customers/?q=zenith")) == []
+    assert _customer_links(factories.client_as(app, a["am"]).get("/customers/?q=zenith")) == []
 
 
 def test_create_customer_with_contact(app, build, accounts):
-    client = _client_as(app, accounts["agent"])
+    client = factories.client_as(app, accounts["agent"])
     resp = client.post("/customers/new", data={
         "name": "  Fresh Farms ", "tier": "strategic", "standing": "preferred",
         "account_manager_id": str(accounts["am"]), "preferences": "Calls before 10am.",
@@ -116,36 +105,36 @@ def test_create_customer_with_contact(app, build, accounts):
 
 
 def test_create_customer_errors(app, build, accounts):
-    client = _client_as(app, accounts["agent"])
+    client = factories.client_as(app, accounts["agent"])
     before = _count(build, Customer)
     resp = client.post("/customers/new", data={"name": "", "tier": "standard",
                                                "standing": "preferred", "account_manager_id": ""})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "name") == "This field is required."
+    assert field_error(resp.get_data(as_text=True), "name") == "This field is required."
     # Service check: the contact e-mail belongs to another customer.
     resp = client.post("/customers/new", data={
         "name": "Copycat", "tier": "standard", "standing": "preferred", "account_manager_id": "",
         "contact_name": "Cop", "contact_email": "buyer@acme.example"})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "contact_email") == \
+    assert field_error(resp.get_data(as_text=True), "contact_email") == \
         "buyer@acme.example is already a contact of Acme Foods."
     # Only active account managers can be chosen.
     resp = client.post("/customers/new", data={
         "name": "Wrong AM", "tier": "standard", "standing": "preferred",
         "account_manager_id": str(accounts["agent"])})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "account_manager_id") == \
+    assert field_error(resp.get_data(as_text=True), "account_manager_id") == \
         "Choose an active account manager."
     assert _count(build, Customer) == before
 
 
 def test_account_manager_new_customer_defaults_to_them(app, accounts):
-    html = _client_as(app, accounts["am"]).get("/customers/new").get_data(as_text=True)
+    html = factories.client_as(app, accounts["am"]).get("/customers/new").get_data(as_text=True)
     assert f'<option selected value="{accounts["am"]}">Amy Manager</option>' in html
 
 
 def test_edit_customer_tier_standing_and_account_manager(app, build, accounts):
-    client = _client_as(app, accounts["lead"])
+    client = factories.client_as(app, accounts["lead"])
     page = client.get(f"/customers/{accounts['nobody']}/edit").get_data(as_text=True)
     assert 'value="Orphan Shop"' in page
     resp = client.post(f"/customers/{accounts['nobody']}/edit", data={
@@ -161,13 +150,13 @@ def test_edit_customer_tier_standing_and_account_manager(app, build, accounts):
     assert build(check) == (CustomerTier.KEY, Standing.ACTIVE_ELIMINATION, accounts["am2"],
                             "Values fast refunds.")
     # The new account manager now sees it; the page shows the changes.
-    am2 = _client_as(app, accounts["am2"])
+    am2 = factories.client_as(app, accounts["am2"])
     html = am2.get(f"/customers/{accounts['nobody']}").get_data(as_text=True)
     assert "Active elimination" in html and "Zed Manager" in html
 
 
 def test_account_manager_edits_own_customer(app, build, accounts):
-    client = _client_as(app, accounts["am"])
+    client = factories.client_as(app, accounts["am"])
     resp = client.post(f"/customers/{accounts['mine']}/edit", data={
         "name": "Acme Foods Group", "tier": "standard", "standing": "strategic",
         "standing_reason": "Named us their strategic supplier at the annual review.",
@@ -177,7 +166,7 @@ def test_account_manager_edits_own_customer(app, build, accounts):
 
 
 def test_add_contact_and_duplicate_email(app, build, accounts):
-    client = _client_as(app, accounts["agent"])
+    client = factories.client_as(app, accounts["agent"])
     url = f"/customers/{accounts['mine2']}/contacts"
     resp = client.post(url, data={"name": "Bea", "email": "bea@apex.example", "phone": "9"})
     assert resp.status_code == 302 and resp.location == f"/customers/{accounts['mine2']}"
@@ -186,17 +175,17 @@ def test_add_contact_and_duplicate_email(app, build, accounts):
         resp = client.post(url, data={"name": "Dup", "email": email})
         assert resp.status_code == 400
         html = resp.get_data(as_text=True)
-        assert _field_error(html, "email") == f"{email.lower()} already belongs to a contact."
+        assert field_error(html, "email") == f"{email.lower()} already belongs to a contact."
         assert 'value="Dup"' in html
     assert _count(build, Contact) == before
     resp = client.post(url, data={"name": "", "email": ""})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "name") == "This field is required."
+    assert field_error(resp.get_data(as_text=True), "name") == "This field is required."
 
 
 @pytest.mark.parametrize("route", ["new", "edit"])
 def test_pejorative_words_trigger_a_warning(app, build, accounts, route):
-    client = _client_as(app, accounts["agent"])
+    client = factories.client_as(app, accounts["agent"])
     data = {"name": "Tough Customer Ltd", "tier": "standard", "standing": "preferred",
             "standing_reason": "Confirmed us as preferred supplier.", "account_manager_id": "",
             "preferences": "Very UNREASONABLE about delivery times; rude on the phone."}
@@ -227,7 +216,7 @@ def test_customer_page_lists_its_tickets(app, build, accounts, now):
     build(close)
     other = build(factories.make_ticket, actor_id=lead, customer_id=accounts["theirs"],
                   subject="Zenith complaint", now=now)
-    html = _client_as(app, accounts["am"]).get(f"/customers/{accounts['mine']}").get_data(
+    html = factories.client_as(app, accounts["am"]).get(f"/customers/{accounts['mine']}").get_data(
         as_text=True)
     links = {int(i) for i in re.findall(r'href="/tickets/(\d+)"', html)}
     assert links == {own, closed}
@@ -237,7 +226,7 @@ def test_customer_page_lists_its_tickets(app, build, accounts, now):
 
 
 def test_new_customer_with_external_ref_and_purchase_share(app, build, accounts):
-    client = _client_as(app, accounts["agent"])
+    client = factories.client_as(app, accounts["agent"])
     form = client.get("/customers/new").get_data(as_text=True)
     assert 'name="external_ref"' in form and 'name="purchase_share"' in form
     assert 'name="standing_reason"' not in form      # nothing changes on a new customer
@@ -255,13 +244,13 @@ def test_new_customer_with_external_ref_and_purchase_share(app, build, accounts)
         "name": "Copy Farms", "tier": "standard", "standing": "preferred",
         "account_manager_id": "", "external_ref": "CRM-77"})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "external_ref") == \
+    assert field_error(resp.get_data(as_text=True), "external_ref") == \
         "CRM-77 is already the external reference of Fresh Farms."
     resp = client.post("/customers/new", data={
         "name": "Big Share", "tier": "standard", "standing": "preferred",
         "account_manager_id": "", "purchase_share": "120"})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "purchase_share")
+    assert field_error(resp.get_data(as_text=True), "purchase_share")
     assert _count(build, Customer) == 5
 
 
@@ -270,13 +259,13 @@ def test_edit_external_ref_duplicate_and_clearing(app, build, accounts):
         db.session.get(Customer, accounts["theirs"]).external_ref = "Z-1"
         db.session.commit()
     build(set_ref)
-    client = _client_as(app, accounts["lead"])
+    client = factories.client_as(app, accounts["lead"])
     url = f"/customers/{accounts['nobody']}/edit"
     data = {"name": "Orphan Shop", "tier": "standard", "standing": "qualification_pending",
             "account_manager_id": "", "external_ref": "Z-1", "purchase_share": ""}
     resp = client.post(url, data=data)
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "external_ref") == \
+    assert field_error(resp.get_data(as_text=True), "external_ref") == \
         "Z-1 is already the external reference of Zenith Retail."
     data["external_ref"] = "O-1"
     assert client.post(url, data=data).status_code == 302
@@ -287,13 +276,13 @@ def test_edit_external_ref_duplicate_and_clearing(app, build, accounts):
 
 
 def test_standing_change_in_the_edit_form_needs_a_reason(app, build, accounts):
-    client = _client_as(app, accounts["am"])
+    client = factories.client_as(app, accounts["am"])
     url = f"/customers/{accounts['mine']}/edit"
     data = {"name": "Acme Foods", "tier": "standard", "standing": "passive_elimination",
             "account_manager_id": str(accounts["am"]), "standing_reason": "  "}
     resp = client.post(url, data=data)
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "standing_reason").startswith(
+    assert field_error(resp.get_data(as_text=True), "standing_reason").startswith(
         "Say why the standing changes")
     assert build(lambda: db.session.get(Customer, accounts["mine"]).standing) is \
         Standing.QUALIFICATION_PENDING
@@ -321,7 +310,7 @@ def test_standing_change_in_the_edit_form_needs_a_reason(app, build, accounts):
 
 
 def test_customer_without_history_or_orders(app, accounts):
-    html = _client_as(app, accounts["agent"]).get(
+    html = factories.client_as(app, accounts["agent"]).get(
         f"/customers/{accounts['nobody']}").get_data(as_text=True)
     assert "The standing has not changed since the customer was added." in html
     assert "No orders recorded for this customer." in html
@@ -331,21 +320,8 @@ def test_customer_without_history_or_orders(app, accounts):
 # ----------------------------------------------------------------- public complaint form
 
 
-def _complaint(**overrides) -> dict:
-    data = {"name": "Pat Public", "email": "pat@public.example", "company": "",
-            "order_reference": "WEB-1", "category_id": "0",
-            "description": "The parcel arrived crushed and the jar was broken."}
-    data.update(overrides)
-    return data
-
-
-def _submit(client, **overrides):
-    return client.post("/complain", data=_complaint(**overrides),
-                       content_type="multipart/form-data")
-
-
 def test_public_complaint_creates_ticket_customer_and_contact(client, build):
-    resp = _submit(client, attachments=[(io.BytesIO(PNG), "crushed.png")])
+    resp = factories.submit_complaint(client, attachments=[(io.BytesIO(PNG), "crushed.png")])
     assert resp.status_code == 302 and resp.location == "/complain/received"
     page = client.get("/complain/received")
     assert page.status_code == 200
@@ -372,25 +348,25 @@ def test_public_complaint_creates_ticket_customer_and_contact(client, build):
 
 
 def test_public_complaint_validation(client, build):
-    resp = _submit(client, email="not-an-email", description="short")
+    resp = factories.submit_complaint(client, email="not-an-email", description="short")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert _field_error(html, "email") == "Invalid email address."
-    assert _field_error(html, "description")
+    assert field_error(html, "email") == "Invalid email address."
+    assert field_error(html, "description")
     assert _count(build, Ticket) == 0 and _count(build, Customer) == 0
 
 
 def test_public_complaint_bad_attachment_keeps_nothing(app, client, build):
-    resp = _submit(client, attachments=[(io.BytesIO(b"MZ"), "virus.exe")])
+    resp = factories.submit_complaint(client, attachments=[(io.BytesIO(b"MZ"), "virus.exe")])
     assert resp.status_code == 200
-    assert "not accepted" in _field_error(resp.get_data(as_text=True), "attachments")
+    assert "not accepted" in field_error(resp.get_data(as_text=True), "attachments")
     assert (_count(build, Ticket), _count(build, Customer), _count(build, Contact)) == (0, 0, 0)
 
 
 def test_second_submission_from_same_email_links_to_same_contact(client, build):
-    assert _submit(client).status_code == 302
-    assert _submit(client, email="PAT@Public.Example", name="Patricia",
-                   company="Some Other Company").status_code == 302
+    assert factories.submit_complaint(client).status_code == 302
+    assert factories.submit_complaint(client, email="PAT@Public.Example", name="Patricia",
+                                      company="Some Other Company").status_code == 302
 
     def load():
         return [(t.customer_id, t.contact_id) for t in db.session.scalars(
@@ -403,8 +379,9 @@ def test_second_submission_from_same_email_links_to_same_contact(client, build):
 def test_company_name_links_to_existing_customer(client, build):
     existing = build(factories.make_customer, "Olive Grove Ltd",
                      contact_email="buyer@olive.example")
-    assert _submit(client, email="new.person@olive.example", name="New Person",
-                   company="  olive grove LTD ").status_code == 302
+    assert factories.submit_complaint(client, email="new.person@olive.example",
+                                      name="New Person",
+                                      company="  olive grove LTD ").status_code == 302
 
     def load():
         t = db.session.scalar(sa.select(Ticket))
@@ -414,18 +391,18 @@ def test_company_name_links_to_existing_customer(client, build):
 
 
 def test_unknown_company_creates_a_customer_named_after_it(client, build):
-    assert _submit(client, company="Brand New GmbH").status_code == 302
+    assert factories.submit_complaint(client, company="Brand New GmbH").status_code == 302
     assert build(lambda: db.session.scalar(sa.select(Customer.name))) == "Brand New GmbH"
 
 
 def test_chosen_category_is_used(client, build):
     category = build(factories.category_id, "damaged_defective")
-    assert _submit(client, category_id=str(category)).status_code == 302
+    assert factories.submit_complaint(client, category_id=str(category)).status_code == 302
     assert build(lambda: db.session.scalar(sa.select(Ticket.category_id))) == category
 
 
 def test_honeypot_answers_success_but_stores_nothing(client, build):
-    resp = _submit(client, website="http://spam.example")
+    resp = factories.submit_complaint(client, website="http://spam.example")
     assert resp.status_code == 200
     assert "we have your complaint" in resp.get_data(as_text=True)
     assert (_count(build, Ticket), _count(build, Customer), _count(build, Contact)) == (0, 0, 0)
@@ -434,15 +411,15 @@ def test_honeypot_answers_success_but_stores_nothing(client, build):
 def test_public_rate_limit_per_ip(app, client, build):
     app.config["PUBLIC_RATE_LIMIT"] = 2
     for i in range(2):
-        assert _submit(client, email=f"p{i}@public.example").status_code == 302
-    resp = _submit(client, email="p3@public.example")
+        assert factories.submit_complaint(client, email=f"p{i}@public.example").status_code == 302
+    resp = factories.submit_complaint(client, email="p3@public.example")
     assert resp.status_code == 429
     html = resp.get_data(as_text=True)
     assert "several complaints from your network" in html
     assert 'value="p3@public.example"' in html  # the visitor's input is kept
     assert _count(build, Ticket) == 2
     # Another address is not limited.
-    resp = client.post("/complain", data=_complaint(email="p4@public.example"),
+    resp = client.post("/complain", data=factories.complaint_form(email="p4@public.example"),
                        environ_base={"REMOTE_ADDR": "192.0.2.50"})
     assert resp.status_code == 302
     assert _count(build, Ticket) == 3
@@ -450,7 +427,8 @@ def test_public_rate_limit_per_ip(app, client, build):
 
 def test_oversized_request_is_413(app, client, build):
     app.config["MAX_CONTENT_LENGTH"] = 2000
-    resp = _submit(client, attachments=[(io.BytesIO(PNG + b"\x00" * 5000), "huge.png")])
+    resp = factories.submit_complaint(
+        client, attachments=[(io.BytesIO(PNG + b"\x00" * 5000), "huge.png")])
     assert resp.status_code == 413
     assert "larger than we accept" in resp.get_data(as_text=True)
     assert _count(build, Ticket) == 0
@@ -515,7 +493,7 @@ def test_customer_replies_through_the_link(client, build, public_ticket):
 def test_customer_text_is_escaped_on_staff_and_public_pages(app, client, public_ticket):
     url = f"/complain/t/{public_ticket['token']}"
     client.post(url, data={"body": "<script>alert(1)</script>\nsecond line"})
-    staff = _client_as(app, public_ticket["agent"]).get(f"/tickets/{public_ticket['id']}")
+    staff = factories.client_as(app, public_ticket["agent"]).get(f"/tickets/{public_ticket['id']}")
     for html in (staff.get_data(as_text=True), client.get(url).get_data(as_text=True)):
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>second line" in html
@@ -524,7 +502,7 @@ def test_customer_text_is_escaped_on_staff_and_public_pages(app, client, public_
 def test_empty_customer_reply_is_refused(client, build, public_ticket):
     resp = client.post(f"/complain/t/{public_ticket['token']}", data={"body": ""})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "body") == "This field is required."
+    assert field_error(resp.get_data(as_text=True), "body") == "This field is required."
 
 
 def test_unknown_token_is_404(client):

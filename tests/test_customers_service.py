@@ -12,16 +12,13 @@ from ticketdesk.models import Customer, Role, Standing, Ticket, User
 from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from tests import factories
-
-
-def _user(uid):
-    return db.session.get(User, uid)
+from tests.factories import load
 
 
 def test_account_manager_keeps_new_accounts_as_their_own(ctx):
     am = factories.make_user(Role.ACCOUNT_MANAGER)
     customer = customer_service.create_customer(
-        actor=_user(am), data=customer_service.CustomerData(name="Chili House"))
+        actor=load(User, am), data=customer_service.CustomerData(name="Chili House"))
     assert customer.account_manager_id == am
 
 
@@ -30,18 +27,18 @@ def test_account_manager_cannot_hand_accounts_to_someone_else(ctx):
     other = factories.make_user(Role.ACCOUNT_MANAGER)
     with pytest.raises(DomainError) as err:
         customer_service.create_customer(
-            actor=_user(am),
+            actor=load(User, am),
             data=customer_service.CustomerData(name="X", account_manager_id=other))
     assert err.value.field == "account_manager_id"
     cid = factories.make_customer(account_manager_id=am)
     customer = db.session.get(Customer, cid)
     with pytest.raises(DomainError):
         customer_service.update_customer(
-            customer, actor=_user(am),
+            customer, actor=load(User, am),
             data=customer_service.CustomerData(name=customer.name, account_manager_id=other))
     lead = factories.make_user(Role.LEAD)
     customer_service.update_customer(
-        customer, actor=_user(lead),
+        customer, actor=load(User, lead),
         data=customer_service.CustomerData(name=customer.name, account_manager_id=other))
     assert customer.account_manager_id == other
 
@@ -51,7 +48,7 @@ def test_account_manager_must_have_that_role(ctx):
     agent = factories.make_user(Role.AGENT)
     with pytest.raises(DomainError) as err:
         customer_service.create_customer(
-            actor=_user(lead),
+            actor=load(User, lead),
             data=customer_service.CustomerData(name="X", account_manager_id=agent))
     assert err.value.field == "account_manager_id"
 
@@ -60,25 +57,25 @@ def test_customer_search_treats_wildcards_literally(ctx):
     lead = factories.make_user(Role.LEAD)
     factories.make_customer("100% Natural Oils")
     factories.make_customer("Plain Goods")
-    names = [c.name for c in customer_service.list_customers(user=_user(lead), search="%")]
+    names = [c.name for c in customer_service.list_customers(user=load(User, lead), search="%")]
     assert names == ["100% Natural Oils"]
-    assert customer_service.list_customers(user=_user(lead), search="_") == []
+    assert customer_service.list_customers(user=load(User, lead), search="_") == []
 
 
 def test_account_managers_list_only_their_accounts(ctx):
     am = factories.make_user(Role.ACCOUNT_MANAGER)
     factories.make_customer("Mine", account_manager_id=am)
     factories.make_customer("Not mine")
-    assert [c.name for c in customer_service.list_customers(user=_user(am))] == ["Mine"]
+    assert [c.name for c in customer_service.list_customers(user=load(User, am))] == ["Mine"]
     admin = factories.make_user(Role.ADMIN)
-    assert customer_service.list_customers(user=_user(admin)) == []
+    assert customer_service.list_customers(user=load(User, admin)) == []
 
 
 # ----------------------------------------------------------------- external reference, share
 
 
 def test_external_ref_is_trimmed_empty_is_none_and_unique(ctx):
-    lead = _user(factories.make_user(Role.LEAD))
+    lead = load(User, factories.make_user(Role.LEAD))
     first = customer_service.create_customer(actor=lead, data=customer_service.CustomerData(
         name="First", external_ref="  C-1001 ", purchase_share=Decimal("42.5")))
     assert (first.external_ref, first.purchase_share) == ("C-1001", Decimal("42.5"))
@@ -111,7 +108,7 @@ def test_external_ref_is_trimmed_empty_is_none_and_unique(ctx):
 
 @pytest.mark.parametrize("share", ["-0.01", "100.01", "12.345"])
 def test_purchase_share_is_a_percentage(ctx, share):
-    lead = _user(factories.make_user(Role.LEAD))
+    lead = load(User, factories.make_user(Role.LEAD))
     with pytest.raises(DomainError) as err:
         customer_service.create_customer(actor=lead, data=customer_service.CustomerData(
             name="X", purchase_share=Decimal(share)))
@@ -121,7 +118,7 @@ def test_purchase_share_is_a_percentage(ctx, share):
 
 @pytest.mark.parametrize("share", ["0", "100", "33.33"])
 def test_purchase_share_bounds_are_allowed(ctx, share):
-    lead = _user(factories.make_user(Role.LEAD))
+    lead = load(User, factories.make_user(Role.LEAD))
     customer = customer_service.create_customer(actor=lead, data=customer_service.CustomerData(
         name="X", purchase_share=Decimal(share)))
     assert db.session.get(Customer, customer.id).purchase_share == Decimal(share)
@@ -143,21 +140,21 @@ def test_changing_the_standing_in_the_edit_needs_a_reason_and_is_recorded(ctx, n
                                          account_manager_id=am)
     for reason in ("", "   "):
         with pytest.raises(DomainError) as err:
-            customer_service.update_customer(customer, actor=_user(am), now=now,
+            customer_service.update_customer(customer, actor=load(User, am), now=now,
                                              data=replace(data, standing_reason=reason))
         assert err.value.field == "standing_reason"
     db.session.expire_all()
     assert db.session.get(Customer, cid).standing is Standing.QUALIFICATION_PENDING
     assert _history(cid) == []
     customer_service.update_customer(
-        customer, actor=_user(am), now=now,
+        customer, actor=load(User, am), now=now,
         data=replace(data, standing_reason="  Passed their supplier audit.  "))
     db.session.expire_all()
     assert db.session.get(Customer, cid).standing is Standing.PREFERRED
     assert _history(cid) == [(Standing.QUALIFICATION_PENDING, Standing.PREFERRED,
                               "Passed their supplier audit.", am, now, None)]
     # Saving without a change of standing needs no reason and records nothing.
-    customer_service.update_customer(customer, actor=_user(am), now=now + timedelta(hours=1),
+    customer_service.update_customer(customer, actor=load(User, am), now=now + timedelta(hours=1),
                                      data=replace(data, name="Acme Ltd"))
     assert len(_history(cid)) == 1
 
@@ -173,14 +170,14 @@ def test_change_standing_for_other_code(ctx, now):
 
     def change(**kwargs):
         args = dict(standing=Standing.PASSIVE_ELIMINATION, reason="Late deliveries in March.",
-                    actor=_user(lead), now=now)
+                    actor=load(User, lead), now=now)
         args.update(kwargs)
         return customer_service.change_standing(customer, **args)
 
     with pytest.raises(PermissionDenied):
-        change(actor=_user(factories.make_user(Role.ACCOUNT_MANAGER)))
+        change(actor=load(User, factories.make_user(Role.ACCOUNT_MANAGER)))
     with pytest.raises(PermissionDenied):
-        change(actor=_user(factories.make_user(Role.ADMIN)))
+        change(actor=load(User, factories.make_user(Role.ADMIN)))
     for kwargs, field in (({"reason": " "}, "reason"),
                           ({"standing": Standing.QUALIFICATION_PENDING}, "standing"),
                           ({"ticket": db.session.get(Ticket, foreign)}, "ticket")):
@@ -193,7 +190,7 @@ def test_change_standing_for_other_code(ctx, now):
     later = now + timedelta(days=30)
     customer_service.change_standing(customer, standing="preferred",
                                      reason="Recovered well; they said so at the review.",
-                                     actor=_user(am), now=later)
+                                     actor=load(User, am), now=later)
     db.session.expire_all()
     assert db.session.get(Customer, cid).standing is Standing.PREFERRED
     assert _history(cid) == [   # newest first

@@ -18,7 +18,8 @@ from ticketdesk.models import OutboxMessage, OutboxState, Role
 from ticketdesk.services.notifications import outbox
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
-from tests.test_outbox import Recorder, free_port, queue, smtp, state  # noqa: F401
+from tests.support import Recorder
+from tests.test_outbox import fresh_message, queue
 
 CONTROL = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + ["\u2028", "\u2029"]
 
@@ -34,21 +35,21 @@ def test_a_resend_after_a_lost_acknowledgement_carries_the_same_message_id(ctx, 
     down: after the claim runs out the message goes again, as the same message."""
     server = smtp(Recorder())
     mid = queue(now)
-    stored_id = state(mid).message_id
+    stored_id = fresh_message(mid).message_id
     assert stored_id.startswith("<") and stored_id.endswith("@example.test>")
 
     # The first sender claims it and hands it to the server, then dies.
     assert outbox._claim(mid, now)
     transport = outbox._SmtpTransport()
-    transport.send(outbox._email(state(mid), now))
+    transport.send(outbox._email(fresh_message(mid), now))
     transport.close()
-    assert state(mid).state is OutboxState.SENDING
+    assert fresh_message(mid).state is OutboxState.SENDING
 
     later = now + timedelta(minutes=outbox.CLAIM_MINUTES, seconds=1)
     assert outbox.send_due(now=later).sent == 1
     first, second = server.messages
     assert _headers(first)["Message-ID"] == _headers(second)["Message-ID"] == stored_id
-    assert state(mid).state is OutboxState.SENT
+    assert fresh_message(mid).state is OutboxState.SENT
 
 
 @pytest.mark.parametrize("refusals", [0, 1, 3])
@@ -56,12 +57,12 @@ def test_every_retry_carries_the_message_id_it_was_queued_with(ctx, smtp, now, r
     server = smtp(Recorder(refuse=refusals))
     mid = queue(now)
     at = now
-    while state(mid).state is OutboxState.QUEUED:
+    while fresh_message(mid).state is OutboxState.QUEUED:
         outbox.send_due(now=at)
-        at = state(mid).next_attempt_at if state(mid).state is OutboxState.QUEUED else at
+        at = fresh_message(mid).next_attempt_at if fresh_message(mid).state is OutboxState.QUEUED else at
     [envelope] = server.messages
-    assert _headers(envelope)["Message-ID"] == state(mid).message_id
-    assert state(mid).attempts == refusals + 1
+    assert _headers(envelope)["Message-ID"] == fresh_message(mid).message_id
+    assert fresh_message(mid).attempts == refusals + 1
 
 
 @pytest.mark.parametrize("after, free", [
@@ -124,7 +125,7 @@ def test_a_cleaned_header_has_no_control_characters_and_is_a_valid_subject(text)
 ])
 def test_a_subject_is_folded_onto_one_line_when_queued(ctx, now, subject, expected):
     mid = queue(now, subject=subject)
-    assert state(mid).subject == expected
+    assert fresh_message(mid).subject == expected
 
 
 def test_a_ticket_subject_with_a_line_break_still_reaches_the_assignee(ctx, smtp, now):  # noqa: F811 - fixture imported above
@@ -157,10 +158,10 @@ def test_one_message_that_cannot_be_built_fails_alone(ctx, smtp, now, bad_one): 
     assert (report.sent, report.failed) == (2, 1)
     assert sorted(e.rcpt_tos[0] for e in server.messages) == [
         f"{name}@example.test" for i, name in enumerate("abc") if i != bad_one]
-    failed = state(bad)
+    failed = fresh_message(bad)
     assert failed.state is OutboxState.FAILED and failed.attempts == 1
     assert "Cannot be built" in failed.last_error and "linefeed" in failed.last_error
-    assert all(state(mid).state is OutboxState.SENT for mid in ids if mid != bad)
+    assert all(fresh_message(mid).state is OutboxState.SENT for mid in ids if mid != bad)
 
 
 def test_message_ids_stay_unique_when_the_random_module_is_reseeded(ctx, now):

@@ -4,7 +4,6 @@ SMTP server that never send at the same time."""
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -23,7 +22,8 @@ from ticketdesk.models import OutboxState
 from ticketdesk.core import lease
 from ticketdesk.services.notifications import outbox
 from ticketdesk.core.uow import unit_of_work
-from tests.test_outbox import Recorder, free_port, queue, smtp, state  # noqa: F401
+from tests.support import Recorder, free_port, scheduler_processes
+from tests.test_outbox import fresh_message, queue
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = background.LEASE_NAME
@@ -128,7 +128,7 @@ def test_the_outbox_stops_between_messages_once_the_lease_is_lost(app, smtp, now
         report = outbox.send_due(now=now, keep_going=keep_going, clock=fence.clock)
         assert (report.sent, report.stopped) == (1, True)
         assert "stopped: lease lost" in report.summary()
-        assert [state(mid).state for mid in ids] == [
+        assert [fresh_message(mid).state for mid in ids] == [
             OutboxState.SENT, OutboxState.QUEUED, OutboxState.QUEUED]
     assert len(server.messages) == 1
 
@@ -193,34 +193,16 @@ def test_two_scheduler_processes_never_send_at_the_same_time(tmp_path):
     handler = SlowServer()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    procs: dict[int, subprocess.Popen] = {}
-    logs: dict[int, Path] = {}
     try:
-        for n in range(2):
-            log_file = tmp_path / f"scheduler{n}.log"
-            with log_file.open("wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-            procs[proc.pid], logs[proc.pid] = proc, log_file
-
-        deadline = time.monotonic() + MESSAGES * DELAY + 30
-        while time.monotonic() < deadline:
-            with handler.lock:
-                if len(handler.deliveries) >= MESSAGES:
-                    break
-            time.sleep(0.2)
-        time.sleep(LEASE + INTERVAL)  # room for a late second sender to show itself
+        with scheduler_processes(env, tmp_path) as (procs, logs):
+            deadline = time.monotonic() + MESSAGES * DELAY + 30
+            while time.monotonic() < deadline:
+                with handler.lock:
+                    if len(handler.deliveries) >= MESSAGES:
+                        break
+                time.sleep(0.2)
+            time.sleep(LEASE + INTERVAL)  # room for a late second sender to show itself
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
         controller.stop()
 
     text = {pid: logs[pid].read_text(errors="replace") for pid in procs}

@@ -40,12 +40,6 @@ def desk(app):
         }
 
 
-def _client(app, user_id):
-    client = app.test_client()
-    factories.log_in(client, user_id)
-    return client
-
-
 def _customer(app, name, *, tier=CustomerTier.STANDARD, preferences="", manager=None,
               standing=Standing.QUALIFICATION_PENDING):
     with app.app_context():
@@ -122,7 +116,7 @@ def _state(app, tid):
 
 def test_cosmetic_bags_made_whole_with_goodwill_at_once(app, desk):
     """20 of 22 bags arrived. No litigation: reship two, add two of another style, same day."""
-    agent = _client(app, desk["agent"])
+    agent = factories.client_as(app, desk["agent"])
     shop = _customer(app, "Bag Boutique",
                      preferences="Stocks our cosmetic bags; likes new styles as samples")
     tid = _log(agent, shop, category_id=_category(app, "missing_short_shipment"),
@@ -182,7 +176,7 @@ def test_olive_oil_called_back_fast_without_proof(app, desk):
     assert resp.status_code == 302
     with app.app_context():
         tid = db.session.scalar(db.select(Ticket.id))
-    agent = _client(app, desk["agent"])
+    agent = factories.client_as(app, desk["agent"])
     # The bottle's price goes on the ticket; the claim is small.
     with app.app_context():
         t = db.session.get(Ticket, tid)
@@ -218,7 +212,7 @@ def test_olive_oil_called_back_fast_without_proof(app, desk):
 
 def test_chili_goodwill_is_concrete_and_relevant(app, desk):
     """The lunch regular who stopped coming: goodwill from what he values, not talk."""
-    agent = _client(app, desk["agent"])
+    agent = factories.client_as(app, desk["agent"])
     regular = _customer(app, "Mr Zhang (lunch regular)",
                         preferences="Always asks for extra chili; lunch twice a week")
     tid = _log(agent, regular, category_id=_category(app, "service_attitude"),
@@ -242,7 +236,7 @@ def test_chili_goodwill_is_concrete_and_relevant(app, desk):
 def test_big_client_crisis_sorts_the_cause(app, desk):
     """A strategic client angry mid-project: crisis playbook with the account manager and
     daily updates; their own internal pressure gets advice, not compensation."""
-    agent = _client(app, desk["agent"])
+    agent = factories.client_as(app, desk["agent"])
     kestrel = _customer(app, "Kestrel Engineering", tier=CustomerTier.STRATEGIC,
                         standing=Standing.STRATEGIC, manager=desk["manager"],
                         preferences="Values a named engineer on site")
@@ -256,7 +250,7 @@ def test_big_client_crisis_sorts_the_cause(app, desk):
                for kind, _t, _r, _d, recur in state["steps"])
     assert any(role is Role.ACCOUNT_MANAGER for _k, _t, role, _d, _r in state["steps"])
     # The account manager sees it among their accounts.
-    manager = _client(app, desk["manager"])
+    manager = factories.client_as(app, desk["manager"])
     assert "Rollout phase 2 stalled" in manager.get("/tickets/").get_data(as_text=True)
 
     # The cause turns out to be their leadership's shortened deadline: advise.

@@ -3,18 +3,14 @@ conflict page with their input kept; two watch clicks at once both end watching.
 
 import os
 import threading
-from functools import partial
 
 import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from ticketdesk.database import utcnow
+from tests.support import at_once
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Ticket, TicketWatcher
-from ticketdesk.services.playbooks import shipped as playbook_defaults
-from ticketdesk.services.routing import rules as routing_rules
-from ticketdesk.services.sla import clocks as sla
 
 # In-memory SQLite hands every thread the same connection, so only a server database
 # can show what two requests at the same moment do.
@@ -23,62 +19,30 @@ pytestmark = pytest.mark.skipif(
     reason="needs PostgreSQL (TICKETDESK_TEST_DATABASE_URL)")
 
 
-def _client(app, user_id):
-    return factories.log_in(app.test_client(), user_id)
-
-
-def _seed(app):
-    """The shipped playbooks, service levels and routing rules, as on a real desk."""
-    with app.app_context():
-        now = utcnow()
-        playbook_defaults.seed_playbooks(now=now)
-        sla.seed_defaults(now=now)
-        routing_rules.seed_default_rules(now=now)
-
-
-def _at_once(*calls):
-    """Run ``calls`` in threads released together; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test client re-raises what would be a 500
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def test_reply_and_status_change_at_the_same_moment_one_wins_the_other_conflicts(app, build):
     lead = build(factories.make_user, Role.LEAD)
     other = build(factories.make_user, Role.LEAD)
     third = build(factories.make_user, Role.LEAD)
     team = build(factories.make_team, member_ids=(lead, other, third))
-    _seed(app)
+    with app.app_context():
+        factories.seed_shipped_defaults()
     rounds = 20
     outcomes = []
     for n in range(rounds):
         ticket_id = build(factories.make_ticket, actor_id=lead, team_id=team, assignee_id=lead)
         for watcher in (lead, other, third):
-            _client(app, watcher).post(f"/tickets/{ticket_id}/watch")
+            factories.client_as(app, watcher).post(f"/tickets/{ticket_id}/watch")
         # An unread "ticket changed" notification the next changes add up in.
-        _client(app, lead).post(f"/tickets/{ticket_id}/note", data={"body": "Called the depot."})
+        factories.client_as(app, lead).post(f"/tickets/{ticket_id}/note", data={"body": "Called the depot."})
         with app.app_context():
             version = db.session.get(Ticket, ticket_id).version
-        a, b = _client(app, lead), _client(app, other)
+        a, b = factories.client_as(app, lead), factories.client_as(app, other)
         body = f"We are sending the bottle today ({n})."
-        r1, r2 = _at_once(
-            partial(a.post, f"/tickets/{ticket_id}/reply",
-                    data={"body": body, "version": version, "status_after": ""}),
-            partial(b.post, f"/tickets/{ticket_id}/status",
-                    data={"status": "pending_customer", "version": version}))
+        r1, r2 = at_once(
+            lambda: a.post(f"/tickets/{ticket_id}/reply",
+                           data={"body": body, "version": version, "status_after": ""}),
+            lambda: b.post(f"/tickets/{ticket_id}/status",
+                           data={"status": "pending_customer", "version": version}))
         outcomes.append(tuple(getattr(r, "status_code", r) for r in (r1, r2)))
         assert sorted(outcomes[-1]) == [302, 409], outcomes
         if r1.status_code == 409:
@@ -90,9 +54,9 @@ def test_two_watch_clicks_at_the_same_moment_both_end_watching(app, build):
     team = build(factories.make_team, member_ids=(agent,))
     for _round in range(10):
         ticket_id = build(factories.make_ticket, actor_id=agent, team_id=team)
-        a, b = _client(app, agent), _client(app, agent)
-        results = _at_once(partial(a.post, f"/tickets/{ticket_id}/watch"),
-                           partial(b.post, f"/tickets/{ticket_id}/watch"))
+        a, b = factories.client_as(app, agent), factories.client_as(app, agent)
+        results = at_once(lambda: a.post(f"/tickets/{ticket_id}/watch"),
+                           lambda: b.post(f"/tickets/{ticket_id}/watch"))
         assert [getattr(r, "status_code", r) for r in results] == [302, 302]
         with app.app_context():
             assert db.session.scalars(sa.select(TicketWatcher.user_id).where(

@@ -49,9 +49,6 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.customers import orders
-from ticketdesk.services.playbooks import shipped as playbook_defaults
-from ticketdesk.services.routing import rules as routing_rules
-from ticketdesk.services.sla import clocks as sla
 
 HOSTILE = (
     "9223372036854775808", "2147483648", "2147483647", "-2147483649", "-1", "0",
@@ -162,9 +159,7 @@ def world(app):
     """One of everything a route can name, made through the services."""
     with app.app_context():
         now = utcnow()
-        playbook_defaults.seed_playbooks(now=now)
-        sla.seed_defaults(now=now)
-        routing_rules.seed_default_rules(now=now)
+        factories.seed_shipped_defaults(now)
         admin = factories.make_user(Role.ADMIN)
         lead = factories.make_user(Role.LEAD)
         agent = factories.make_user(Role.AGENT)

@@ -34,17 +34,10 @@ from ticketdesk.services.ledger.remedies import RemedyDraft
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
 
 STEPS = (StepSpec("Apologise", kind=StepKind.APOLOGY, required=False),
          StepSpec("Explain", kind=StepKind.EXPLANATION, required=False))
-
-
-def _user(uid):
-    return db.session.get(User, uid)
-
-
-def _ticket(tid):
-    return db.session.get(Ticket, tid)
 
 
 def _default_playbook(now, **rules):
@@ -62,7 +55,7 @@ def _claim(agent, now, *, order=None, loss=None, tier=CustomerTier.STANDARD,
     customer = customer or factories.make_customer(tier=tier)
     tid = factories.make_ticket(actor_id=agent, customer_id=customer, category=category, now=now,
                                 order_value=order)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     ticket.claimed_loss = loss
     ticket.currency = currency
     db.session.commit()
@@ -118,7 +111,7 @@ def test_advisory_playbooks_suggest_no_compensation(agent, now):
     ticket.cause_side = CauseSide.THEIRS_INTERNAL
     db.session.commit()
     version = playbooks.choose_version(ticket)
-    playbooks.switch_playbook(ticket, actor=_user(agent), version_id=version.id, now=now)
+    playbooks.switch_playbook(ticket, actor=load(User, agent), version_id=version.id, now=now)
     s = ledger.suggest(ticket)
     assert s.advisory and s.make_whole_cost == 0 and s.goodwill_cost == 0
 
@@ -149,27 +142,27 @@ def test_authority_tiers(agent, now):
     admin = factories.make_user(Role.ADMIN)
     ticket = _claim(agent, now, order=Decimal("1000.00"), loss=Decimal("100.00"))
     # Up to the loss (or the agent limit): the agent alone.
-    r1 = ledger.propose_remedy(ticket, actor=_user(agent), draft=_draft(cost="100.00"), now=now)
+    r1 = ledger.propose_remedy(ticket, actor=load(User, agent), draft=_draft(cost="100.00"), now=now)
     assert r1.state is RemedyState.APPROVED and r1.approval_role is None
     # Beyond that up to the cap (150% of 100): a lead.
-    r2 = ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(
+    r2 = ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft(
         kind=RemedyKind.GOODWILL, cost="30.00", form=RemedyForm.FREE_ITEM))
     assert r2.state is RemedyState.PROPOSED and r2.approval_role is Role.LEAD
     with pytest.raises(PermissionDenied):
-        ledger.approve_remedy(r2, actor=_user(agent), now=now)
-    ledger.approve_remedy(r2, actor=_user(lead), now=now)
+        ledger.approve_remedy(r2, actor=load(User, agent), now=now)
+    ledger.approve_remedy(r2, actor=load(User, lead), now=now)
     assert r2.state is RemedyState.APPROVED and r2.decided_by_id == lead
     with pytest.raises(InvalidTransition, match="decided already"):
-        ledger.reject_remedy(r2, actor=_user(admin), reason="no", now=now)
+        ledger.reject_remedy(r2, actor=load(User, admin), reason="no", now=now)
     # Above the cap: an admin.
-    r3 = ledger.propose_remedy(ticket, actor=_user(lead), now=now, draft=_draft(
+    r3 = ledger.propose_remedy(ticket, actor=load(User, lead), now=now, draft=_draft(
         kind=RemedyKind.GOODWILL, cost="50.00", form=RemedyForm.CREDIT))
     assert r3.approval_role is Role.ADMIN
-    assert r3 in ledger.pending_approvals(_user(admin))
-    assert r3 not in ledger.pending_approvals(_user(lead))
+    assert r3 in ledger.pending_approvals(load(User, admin))
+    assert r3 not in ledger.pending_approvals(load(User, lead))
     with pytest.raises(DomainError, match="why"):
-        ledger.reject_remedy(r3, actor=_user(admin), reason=" ", now=now)
-    ledger.reject_remedy(r3, actor=_user(admin), reason="Past the cap; offer a visit instead.",
+        ledger.reject_remedy(r3, actor=load(User, admin), reason=" ", now=now)
+    ledger.reject_remedy(r3, actor=load(User, admin), reason="Past the cap; offer a visit instead.",
                          now=now)
     assert r3.state is RemedyState.REJECTED
     assert ledger.totals(ticket).total == Decimal("130.00")
@@ -179,21 +172,21 @@ def test_requester_never_approves_their_own(agent, now):
     _default_playbook(now)
     lead = factories.make_user(Role.LEAD)
     ticket = _claim(agent, now, loss=Decimal("100.00"), order=Decimal("1000"))
-    remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now,
+    remedy = ledger.propose_remedy(ticket, actor=load(User, agent), now=now,
                                    draft=_draft(cost="120.00"))
     assert remedy.approval_role is Role.LEAD
     other_lead = factories.make_user(Role.LEAD)
     remedy.proposed_by_id = lead
     db.session.commit()
     with pytest.raises(PermissionDenied, match="Somebody else"):
-        ledger.approve_remedy(remedy, actor=_user(lead), now=now)
-    ledger.approve_remedy(remedy, actor=_user(other_lead), now=now)
+        ledger.approve_remedy(remedy, actor=load(User, lead), now=now)
+    ledger.approve_remedy(remedy, actor=load(User, other_lead), now=now)
 
 
 def test_cash_refund_on_a_strategic_account_needs_an_admin(agent, now):
     _default_playbook(now)
     ticket = _claim(agent, now, loss=Decimal("10.00"), tier=CustomerTier.STRATEGIC)
-    remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now,
+    remedy = ledger.propose_remedy(ticket, actor=load(User, agent), now=now,
                                    draft=_draft(cost="10.00", form=RemedyForm.REFUND))
     assert remedy.approval_role is Role.ADMIN
 
@@ -207,14 +200,14 @@ def test_second_failure_moves_approval_up_and_requires_goodwill(agent, now):
     first.cause_side = ticket.cause_side = CauseSide.OURS_COORDINATION
     db.session.commit()
     assert ledger.goodwill_required(ticket)
-    remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft())
+    remedy = ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft())
     assert remedy.approval_role is Role.LEAD   # an agent's own make-whole now needs a lead
     with pytest.raises(InvalidTransition, match="Add goodwill"):
-        workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+        workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.RESOLVED,
                                      expected_version=None, now=now)
-    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(
+    ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft(
         kind=RemedyKind.GOODWILL, cost="5.00", form=RemedyForm.FREE_ITEM))
-    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=now)
 
 
@@ -222,18 +215,18 @@ def test_states_and_resolve_first_measures(agent, now):
     _default_playbook(now)
     ticket = _claim(agent, now, loss=Decimal("20.00"), order=Decimal("220.00"))
     for minutes in (5, 10):
-        conversation.reply(ticket, actor=_user(agent), body="Let me check.",
+        conversation.reply(ticket, actor=load(User, agent), body="Let me check.",
                              expected_version=None, now=now + timedelta(minutes=minutes))
     assert ledger.argument_loop(ticket) == 2
-    remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now + timedelta(minutes=30),
+    remedy = ledger.propose_remedy(ticket, actor=load(User, agent), now=now + timedelta(minutes=30),
                                    draft=_draft(conceded=True))
     assert ticket.first_remedy_at == now + timedelta(minutes=30)
     assert ticket.replies_before_remedy == 2 and remedy.conceded and remedy.in_kind
     assert ledger.argument_loop(ticket) is None
-    ledger.deliver_remedy(remedy, actor=_user(agent), now=now + timedelta(hours=3))
+    ledger.deliver_remedy(remedy, actor=load(User, agent), now=now + timedelta(hours=3))
     assert ticket.made_whole_at == now + timedelta(hours=3)
     with pytest.raises(InvalidTransition):
-        ledger.withdraw_remedy(remedy, actor=_user(agent), now=now)
+        ledger.withdraw_remedy(remedy, actor=load(User, agent), now=now)
     events = [e for e in ticket.events if e.kind is EventKind.REMEDY]
     assert [(e.old_value, e.new_value) for e in events] == [(None, "approved"),
                                                             ("approved", "delivered")]
@@ -242,13 +235,13 @@ def test_states_and_resolve_first_measures(agent, now):
 def test_withdraw_and_propose_again(agent, now):
     _default_playbook(now)
     ticket = _claim(agent, now, loss=Decimal("20.00"))
-    remedy = ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft())
-    ledger.withdraw_remedy(remedy, actor=_user(agent), now=now)
+    remedy = ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft())
+    ledger.withdraw_remedy(remedy, actor=load(User, agent), now=now)
     assert remedy.state is RemedyState.WITHDRAWN and ledger.totals(ticket).total == 0
     other = factories.make_user(Role.AGENT)
-    second = ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft())
+    second = ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft())
     with pytest.raises(PermissionDenied):
-        ledger.withdraw_remedy(second, actor=_user(other), now=now)
+        ledger.withdraw_remedy(second, actor=load(User, other), now=now)
 
 
 def test_no_proof_fast_path_once_per_customer_in_the_window(agent, now):
@@ -258,14 +251,14 @@ def test_no_proof_fast_path_once_per_customer_in_the_window(agent, now):
                    category="damaged_defective")
     path = ledger.fast_path(first)
     assert path.applies and path.eligible
-    ledger.propose_remedy(first, actor=_user(agent), now=now - timedelta(days=40),
+    ledger.propose_remedy(first, actor=load(User, agent), now=now - timedelta(days=40),
                           draft=_draft(cost="9.50", no_proof=True))
     second = _claim(agent, now, loss=Decimal("12.00"), customer=customer,
                     category="missing_short_shipment")
     path = ledger.fast_path(second)
     assert path.applies and not path.eligible and [t.id for t in path.used_on] == [first.id]
     with pytest.raises(DomainError, match="fast path"):
-        ledger.propose_remedy(second, actor=_user(agent), now=now,
+        ledger.propose_remedy(second, actor=load(User, agent), now=now,
                               draft=_draft(cost="12.00", no_proof=True))
     big = _claim(agent, now, loss=Decimal("500.00"), category="damaged_defective")
     assert not ledger.fast_path(big).applies
@@ -275,18 +268,18 @@ def test_evidence_guard_on_replies(agent, now):
     _default_playbook(now)
     ticket = _claim(agent, now, loss=Decimal("9.90"))
     with pytest.raises(DomainError, match="no-proof limit") as err:
-        conversation.reply(ticket, actor=_user(agent), body="Please send a photo of the box.",
+        conversation.reply(ticket, actor=load(User, agent), body="Please send a photo of the box.",
                              expected_version=None, now=now)
     assert err.value.field == "proof_reason"
     assert not [e for e in ticket.events if e.kind is EventKind.PUBLIC_REPLY]
-    conversation.reply(ticket, actor=_user(agent), body="Please send a photo of the box.",
+    conversation.reply(ticket, actor=load(User, agent), body="Please send a photo of the box.",
                          expected_version=None, now=now,
                          proof_reason="The carrier insists on a photo for its claim.")
     notes = [e.body for e in ticket.events if e.kind is EventKind.INTERNAL_NOTE]
     assert notes == ["Asked the customer for proof within the no-proof limit. Reason: "
                      "The carrier insists on a photo for its claim."]
     big = _claim(agent, now, loss=Decimal("900.00"))
-    conversation.reply(big, actor=_user(agent), body="Could you send photos of the damage?",
+    conversation.reply(big, actor=load(User, agent), body="Could you send photos of the damage?",
                          expected_version=None, now=now)
 
 
@@ -294,8 +287,8 @@ def test_customer_totals_per_currency(agent, now):
     _default_playbook(now)
     customer = factories.make_customer()
     ticket = _claim(agent, now, loss=Decimal("20.00"), order=Decimal("220"), customer=customer)
-    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft())
-    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(
+    ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft())
+    ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft(
         kind=RemedyKind.GOODWILL, cost="4.00", form=RemedyForm.FREE_ITEM))
     totals = ledger.customer_totals(customer)
     assert totals["EUR"].make_whole == Decimal("20.00")
@@ -309,21 +302,21 @@ def test_validation(agent, now):
     for draft, field in [(_draft(description=" "), "description"), (_draft(cost="-1"), "cost"),
                          (_draft(cost="1.005"), "cost"), (_draft(quantity=0), "quantity")]:
         with pytest.raises(DomainError) as err:
-            ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=draft)
+            ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=draft)
         assert err.value.field == field
     am = factories.make_user(Role.ACCOUNT_MANAGER)
     with pytest.raises(PermissionDenied):
-        ledger.propose_remedy(ticket, actor=_user(am), now=now, draft=_draft())
+        ledger.propose_remedy(ticket, actor=load(User, am), now=now, draft=_draft())
 
 
 def test_suggestion_counts_what_is_already_on_the_ledger(agent, now):
     _default_playbook(now)
     ticket = _claim(agent, now, order=Decimal("220.00"), loss=Decimal("20.00"))
-    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(cost="15.00"))
+    ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft(cost="15.00"))
     s = ledger.suggest(ticket)
     assert s.make_whole_cost == Decimal("5.00") and s.goodwill_cost == Decimal("4.00")
-    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(cost="5.00"))
-    ledger.propose_remedy(ticket, actor=_user(agent), now=now, draft=_draft(
+    ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft(cost="5.00"))
+    ledger.propose_remedy(ticket, actor=load(User, agent), now=now, draft=_draft(
         kind=RemedyKind.GOODWILL, cost="3.00", form=RemedyForm.FREE_ITEM))
     s = ledger.suggest(ticket)
     assert s.make_whole_cost == 0 and s.goodwill_cost == Decimal("1.00")

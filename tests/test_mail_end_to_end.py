@@ -16,8 +16,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from ticketdesk.settings import TestingConfig
-from ticketdesk import create_app
+from config import TestingConfig
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import EventKind, InboundMail, Role, Ticket, TicketEvent, TicketStatus
@@ -27,7 +26,7 @@ from tests import factories
 from tests.live_server import live_server
 from tests.mailserver import start_dovecot
 from tests.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium  # noqa: F401 - fixture
-from tests.test_outbox import Recorder, free_port
+from tests.support import Recorder, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -70,15 +69,12 @@ def mail_app(tmp_path, dovecot, smtp_server):
         MAIL_TIMEOUT = 5
         MAIL_FROM = f"Customer Care <{DESK}>"
 
-    app = create_app(LoopConfig)
-    app.config.update(dovecot.settings("starttls"))
-    with app.app_context():
-        factories.prepare_database()
-        agent = factories.make_user(Role.AGENT, email=AGENT, name="Ada Agent")
-        factories.make_team("Customer Care", member_ids=(agent,))
-    yield app
-    with app.app_context():
-        factories.release_database()
+    with factories.prepared_app(LoopConfig) as app:
+        app.config.update(dovecot.settings("starttls"))
+        with app.app_context():
+            agent = factories.make_user(Role.AGENT, email=AGENT, name="Ada Agent")
+            factories.make_team("Customer Care", member_ids=(agent,))
+        yield app
 
 
 def _customer_mail(subject: str, body: str, **headers) -> tuple[bytes, str]:

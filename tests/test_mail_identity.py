@@ -3,6 +3,7 @@ link to whoever typed the address; a new address naming an existing account open
 an unverified contact that an agent confirms or moves; staff intake keeps what the customer
 told us apart from the internal note; a contact's language and timezone are checked."""
 
+import functools
 import html as html_lib
 import io
 import re
@@ -36,34 +37,16 @@ from ticketdesk.services.tickets import conversation
 from ticketdesk.services.tickets import workflow
 from ticketdesk.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied
 from tests import factories
-from tests.test_outbox import Recorder, smtp  # noqa: F401  (the real SMTP server fixture)
+from tests.support import Recorder, field_error
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 VICTIM = "buyer@olive.example"
 
 
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)) if match else None
-
-
-def _client_as(app, user_id: int):
-    client = app.test_client()
-    factories.log_in(client, user_id)
-    return client
-
-
-def _complaint(**overrides) -> dict:
-    data = {"name": "Eve Stranger", "email": "eve@elsewhere.example", "company": "",
-            "order_reference": "", "category_id": "0",
-            "description": "My parcel never arrived and nobody answers the phone."}
-    data.update(overrides)
-    return data
-
-
-def _submit(client, **overrides):
-    return client.post("/complain", data=_complaint(**overrides),
-                       content_type="multipart/form-data")
+# Eve, a stranger to the desk, on the public form.
+_submit = functools.partial(
+    factories.submit_complaint, name="Eve Stranger", email="eve@elsewhere.example",
+    order_reference="", description="My parcel never arrived and nobody answers the phone.")
 
 
 def _session(client) -> dict:
@@ -234,21 +217,12 @@ def flagged(build, now):
     return build(make)
 
 
-def _ticket(tid: int) -> Ticket:
-    db.session.expire_all()
-    return db.session.get(Ticket, tid)
-
-
-def _user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
 def test_confirm_verifies_the_contact_and_clears_the_flag(app, flagged, now):
     with app.app_context():
-        ticket = _ticket(flagged["ticket"])
-        review.confirm_contact(ticket, actor=_user(flagged["agent"]),
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
+        review.confirm_contact(ticket, actor=factories.load(User, flagged["agent"]),
                                expected_version=ticket.version, now=now)
-        ticket = _ticket(flagged["ticket"])
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
         assert ticket.review_reason == "" and ticket.contact.verified is True
         assert ticket.customer_id == flagged["olive"]
         event = db.session.scalar(sa.select(TicketEvent).where(
@@ -257,7 +231,7 @@ def test_confirm_verifies_the_contact_and_clears_the_flag(app, flagged, now):
         assert event.new_value is None and event.actor_id == flagged["agent"]
         assert "Eve Stranger confirmed as a contact of Olive Grove Ltd." == event.body
         with pytest.raises(InvalidTransition):   # nothing left to review
-            review.confirm_contact(ticket, actor=_user(flagged["agent"]),
+            review.confirm_contact(ticket, actor=factories.load(User, flagged["agent"]),
                                    expected_version=None, now=now)
 
 
@@ -277,12 +251,12 @@ REVIEW_ROLES = [
     pytest.param("move", {"customer_id": "new"}, id="move-to-new"),
 ])
 def test_who_may_confirm_or_move(app, build, flagged, who, status, action, data):
-    client = _client_as(app, flagged[who])
+    client = factories.client_as(app, flagged[who])
     resp = client.post(f"/tickets/{flagged['ticket']}/review/{action}",
                        data={"version": flagged["version"], **data})
     assert resp.status_code == status
-    state = build(lambda: (_ticket(flagged["ticket"]).review_reason,
-                           _ticket(flagged["ticket"]).contact.verified))
+    state = build(lambda: (factories.load(Ticket, flagged["ticket"], fresh=True).review_reason,
+                           factories.load(Ticket, flagged["ticket"], fresh=True).contact.verified))
     if status == 403:
         assert state[0] and state[1] is False, "a refused request changes nothing"
     else:
@@ -292,18 +266,18 @@ def test_who_may_confirm_or_move(app, build, flagged, who, status, action, data)
 @pytest.mark.parametrize("who", ["outsider", "am", "admin"])
 def test_services_refuse_those_who_may_not_work_the_ticket(app, flagged, now, who):
     with app.app_context():
-        ticket = _ticket(flagged["ticket"])
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
         with pytest.raises(PermissionDenied):
-            review.confirm_contact(ticket, actor=_user(flagged[who]), expected_version=None,
+            review.confirm_contact(ticket, actor=factories.load(User, flagged[who]), expected_version=None,
                                    now=now)
         with pytest.raises(PermissionDenied):
-            review.move_ticket(ticket, actor=_user(flagged[who]),
+            review.move_ticket(ticket, actor=factories.load(User, flagged[who]),
                                target=review.MoveTarget(new_customer=True),
                                expected_version=None, now=now)
 
 
 def test_banner_and_actions_on_the_ticket_page(app, flagged):
-    html = _client_as(app, flagged["agent"]).get(
+    html = factories.client_as(app, flagged["agent"]).get(
         f"/tickets/{flagged['ticket']}").get_data(as_text=True)
     assert 'id="review-banner"' in html and "Unverified contact: Eve Stranger" in html
     assert 'id="review-confirm"' in html and 'id="review-move"' in html
@@ -311,7 +285,7 @@ def test_banner_and_actions_on_the_ticket_page(app, flagged):
     choices = re.search(r'<select[^>]*id="customer_id".*?</select>', html, re.S).group(0)
     assert ">Fig Tree GmbH<" in choices and ">Olive Grove Ltd<" not in choices
     # The account manager sees the warning but has no buttons.
-    am = _client_as(app, flagged["am"]).get(f"/tickets/{flagged['ticket']}").get_data(
+    am = factories.client_as(app, flagged["am"]).get(f"/tickets/{flagged['ticket']}").get_data(
         as_text=True)
     assert 'id="review-banner"' in am and 'id="review-confirm"' not in am
 
@@ -326,14 +300,14 @@ def test_move_to_an_existing_customer_takes_the_contact_and_its_tickets(app, bui
                 order_reference="", description="Still nothing."), ip="10.0.0.9", now=now)
         assert second.review_reason and second.contact_id == flagged["contact"]
         second_id = second.id
-    client = _client_as(app, flagged["agent"])
+    client = factories.client_as(app, flagged["agent"])
     resp = client.post(f"/tickets/{flagged['ticket']}/review/move",
                        data={"version": flagged["version"], "customer_id": flagged["other"]})
     assert resp.status_code == 302
     assert "Moved to Fig Tree GmbH." in client.get(resp.location).get_data(as_text=True)
 
     def load():
-        rows = [_ticket(flagged["ticket"]), _ticket(second_id)]
+        rows = [factories.load(Ticket, flagged["ticket"], fresh=True), factories.load(Ticket, second_id, fresh=True)]
         contact = db.session.get(Contact, flagged["contact"])
         moved = db.session.scalars(sa.select(TicketEvent).where(
             TicketEvent.field == "customer").order_by(TicketEvent.ticket_id)).all()
@@ -356,12 +330,12 @@ def test_move_to_an_existing_customer_takes_the_contact_and_its_tickets(app, bui
 
 def test_move_to_a_new_customer_named_after_the_contact(app, build, flagged, now):
     with app.app_context():
-        ticket = _ticket(flagged["ticket"])
-        customer = review.move_ticket(ticket, actor=_user(flagged["lead"]),
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
+        customer = review.move_ticket(ticket, actor=factories.load(User, flagged["lead"]),
                                       target=review.MoveTarget(new_customer=True),
                                       expected_version=ticket.version, now=now)
         assert customer.name == "Eve Stranger" and customer.tier is CustomerTier.STANDARD
-        ticket = _ticket(flagged["ticket"])
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
         assert ticket.customer_id == customer.id == ticket.contact.customer_id
         assert ticket.contact.verified and ticket.review_reason == ""
 
@@ -377,12 +351,12 @@ def test_move_refuses_a_bad_target_and_changes_nothing(app, flagged, now, target
     with app.app_context():
         if target == "same":
             target = review.MoveTarget(customer_id=flagged["olive"])
-        ticket = _ticket(flagged["ticket"])
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
         with pytest.raises(DomainError) as caught:
-            review.move_ticket(ticket, actor=_user(flagged["agent"]), target=target,
+            review.move_ticket(ticket, actor=factories.load(User, flagged["agent"]), target=target,
                                expected_version=ticket.version, now=now)
         assert caught.value.field == field and message in str(caught.value)
-        ticket = _ticket(flagged["ticket"])
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
         assert ticket.customer_id == flagged["olive"] and ticket.review_reason
         assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 2
 
@@ -398,16 +372,16 @@ def test_move_of_a_contact_with_a_ticket_the_agent_may_not_change_is_refused(app
                 order_reference="", description="Still nothing."), ip="10.0.0.9", now=now)
         second.team = db.session.scalar(sa.select(Team).where(Team.name == "Team B"))
         db.session.commit()
-        ticket = _ticket(flagged["ticket"])
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
         with pytest.raises(PermissionDenied) as caught:
-            review.move_ticket(ticket, actor=_user(flagged["agent"]),
+            review.move_ticket(ticket, actor=factories.load(User, flagged["agent"]),
                                target=review.MoveTarget(customer_id=flagged["other"]),
                                expected_version=ticket.version, now=now)
         assert second.reference in str(caught.value)
         assert {t.customer_id for t in db.session.scalars(sa.select(Ticket).where(
             Ticket.contact_id == flagged["contact"]))} == {flagged["olive"]}
-        ticket = _ticket(flagged["ticket"])
-        review.move_ticket(ticket, actor=_user(flagged["lead"]),
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
+        review.move_ticket(ticket, actor=factories.load(User, flagged["lead"]),
                            target=review.MoveTarget(customer_id=flagged["other"]),
                            expected_version=ticket.version, now=now)
         assert {t.customer_id for t in db.session.scalars(sa.select(Ticket).where(
@@ -416,25 +390,25 @@ def test_move_of_a_contact_with_a_ticket_the_agent_may_not_change_is_refused(app
 
 def test_a_confirmed_contact_is_not_moved_and_a_stale_form_conflicts(app, flagged, now):
     with app.app_context():
-        ticket = _ticket(flagged["ticket"])
+        ticket = factories.load(Ticket, flagged["ticket"], fresh=True)
         with pytest.raises(DomainError) as stale:
-            review.confirm_contact(ticket, actor=_user(flagged["agent"]),
+            review.confirm_contact(ticket, actor=factories.load(User, flagged["agent"]),
                                    expected_version=ticket.version - 1, now=now)
         assert isinstance(stale.value, Conflict)
         ticket.review_reason = "A mail named TD-000001 from someone else."
         ticket.contact.verified = True
         db.session.commit()
         with pytest.raises(InvalidTransition):
-            review.move_ticket(ticket, actor=_user(flagged["agent"]),
+            review.move_ticket(ticket, actor=factories.load(User, flagged["agent"]),
                                target=review.MoveTarget(new_customer=True),
                                expected_version=None, now=now)
 
 
 def test_confirming_an_unflagged_ticket_says_so_on_the_page(app, build, flagged):
-    client = _client_as(app, flagged["agent"])
+    client = factories.client_as(app, flagged["agent"])
     assert client.post(f"/tickets/{flagged['ticket']}/review/confirm",
                        data={"version": flagged["version"]}).status_code == 302
-    version = build(lambda: _ticket(flagged["ticket"]).version)
+    version = build(lambda: factories.load(Ticket, flagged["ticket"], fresh=True).version)
     resp = client.post(f"/tickets/{flagged['ticket']}/review/confirm",
                        data={"version": version})
     assert resp.status_code == 200
@@ -444,7 +418,7 @@ def test_confirming_an_unflagged_ticket_says_so_on_the_page(app, build, flagged)
 def test_queue_marks_and_filters_tickets_that_need_review(app, build, flagged, now):
     plain = build(factories.make_ticket, actor_id=flagged["lead"], team_id=flagged["team"],
                   now=now)
-    client = _client_as(app, flagged["lead"])
+    client = factories.client_as(app, flagged["lead"])
     html = client.get("/tickets/?scope=all").get_data(as_text=True)
     row = re.search(r"<tr>\s*<td><a href=\"/tickets/%d\".*?</tr>" % flagged["ticket"], html,
                     re.S).group(0)
@@ -465,7 +439,7 @@ TOLD = "Two of the twenty-two bags were missing from the box."
 
 def _log_by_form(app, build, *, note: str = NOTE):
     lead = build(factories.make_user, Role.LEAD)
-    client = _client_as(app, lead)
+    client = factories.client_as(app, lead)
     form = client.get("/tickets/new").get_data(as_text=True)
     resp = client.post("/tickets/new", content_type="multipart/form-data", data={
         "new_customer_name": "Bag Shop", "new_customer_tier": "standard",
@@ -497,7 +471,7 @@ def test_internal_note_never_reaches_the_customer(app, build, client, smtp, now)
     tid, token, events = build(load)
     assert events == [(EventKind.CREATED, TOLD), (EventKind.INTERNAL_NOTE, NOTE)]
     # Staff see the note on the ticket page ...
-    staff = _client_as(app, lead).get(f"/tickets/{tid}").get_data(as_text=True)
+    staff = factories.client_as(app, lead).get(f"/tickets/{tid}").get_data(as_text=True)
     assert html_lib.escape(NOTE) in staff or NOTE in html_lib.unescape(staff)
     # ... the customer's private link shows what they told us and not the note.
     public = html_lib.unescape(client.get(f"/complain/t/{token}").get_data(as_text=True))
@@ -506,7 +480,7 @@ def test_internal_note_never_reaches_the_customer(app, build, client, smtp, now)
     # The customer's e-mails (the survey on resolving; with the e-mail channel also the
     # acknowledgement and replies) never carry it, through a real SMTP server.
     def resolve_and_send():
-        workflow.change_status(db.session.get(Ticket, tid), actor=_user(lead),
+        workflow.change_status(db.session.get(Ticket, tid), actor=factories.load(User, lead),
                                      status=TicketStatus.RESOLVED, expected_version=None,
                                      now=now + timedelta(hours=1))
         outbox.send_due(now=now + timedelta(hours=2))
@@ -529,7 +503,7 @@ def test_internal_note_never_reaches_the_customer(app, build, client, smtp, now)
 def test_internal_note_at_intake_is_optional_and_trimmed(ctx, now, note, kept):
     agent = factories.make_user(Role.AGENT)
     ticket = ticket_intake.log_complaint(
-        actor=_user(agent), now=now, customer_id=factories.make_customer(),
+        actor=factories.load(User, agent), now=now, customer_id=factories.make_customer(),
         fields=ticket_intake.TicketFields(
             subject="Late", description=TOLD, channel=Channel.PHONE, kind=TicketKind.COMPLAINT,
             category_id=factories.category_id(), severity=Severity.P3),
@@ -543,7 +517,7 @@ def test_too_long_internal_note_saves_nothing(ctx, now):
     agent = factories.make_user(Role.AGENT)
     with pytest.raises(DomainError) as caught:
         ticket_intake.log_complaint(
-            actor=_user(agent), now=now, customer_id=factories.make_customer(),
+            actor=factories.load(User, agent), now=now, customer_id=factories.make_customer(),
             fields=ticket_intake.TicketFields(
                 subject="Late", description=TOLD, channel=Channel.PHONE,
                 kind=TicketKind.COMPLAINT, category_id=factories.category_id(),
@@ -582,13 +556,13 @@ def test_contact_language_and_timezone(ctx, locale, timezone, error):
                                               timezone=timezone)
     if error:
         with pytest.raises(DomainError) as caught:
-            customer_service.update_contact(contact, actor=_user(agent), changes=changes)
+            customer_service.update_contact(contact, actor=factories.load(User, agent), changes=changes)
         assert caught.value.field == error
         db.session.expire_all()
         contact = db.session.get(Contact, contact.id)
         assert (contact.locale, contact.timezone) == ("", "")
     else:
-        customer_service.update_contact(contact, actor=_user(agent), changes=changes)
+        customer_service.update_contact(contact, actor=factories.load(User, agent), changes=changes)
         db.session.expire_all()
         contact = db.session.get(Contact, contact.id)
         assert (contact.locale, contact.timezone) == (locale.strip(), timezone.strip())
@@ -605,7 +579,7 @@ def test_contact_edit_page_saves_and_refuses(app, build):
         return am, other_am, customer, contact
     am, other_am, customer, contact = build(make)
     url = f"/customers/{customer}/contacts/{contact}/edit"
-    client = _client_as(app, am)
+    client = factories.client_as(app, am)
     page = client.get(url).get_data(as_text=True)
     assert "Desk default (English)" in page and '<option value="Asia/Shanghai">' in page
     resp = client.post(url, data={"name": "Li Buyer", "email": VICTIM, "phone": "+86 10 1234",
@@ -618,14 +592,14 @@ def test_contact_edit_page_saves_and_refuses(app, build):
     bad = client.post(url, data={"name": "Li Buyer", "email": "fig@fig.example",
                                  "locale": "xx", "timezone": "Nowhere/Land"})
     assert bad.status_code == 400
-    assert "already belongs to a contact" in (_field_error(bad.get_data(as_text=True),
+    assert "already belongs to a contact" in (field_error(bad.get_data(as_text=True),
                                                            "email") or "")
     bad = client.post(url, data={"name": "Li Buyer", "email": VICTIM, "locale": "en",
                                  "timezone": "Nowhere/Land"})
     assert bad.status_code == 400
-    assert "Choose a timezone" in _field_error(bad.get_data(as_text=True), "timezone")
+    assert "Choose a timezone" in field_error(bad.get_data(as_text=True), "timezone")
     # Another customer's account manager may not edit it; a wrong customer id is 404.
-    assert _client_as(app, other_am).post(url, data={"name": "X", "locale": "",
+    assert factories.client_as(app, other_am).post(url, data={"name": "X", "locale": "",
                                                      "timezone": ""}).status_code == 403
     assert client.get(f"/customers/{customer + 1}/contacts/{contact}/edit").status_code == 404
     assert build(lambda: db.session.get(Contact, contact).name) == "Li Buyer"

@@ -2,7 +2,6 @@
 limits, and mail that waits for an admin. Messages are built with ``EmailMessage``."""
 
 import os
-import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -44,6 +43,7 @@ from ticketdesk.services.mail import inbound
 from ticketdesk.services.mail.parse import Bounce, ParsedMail
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.support import at_once
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 KNOWN = "mia@example.test"
@@ -659,25 +659,6 @@ def test_a_stranger_never_joins_a_thread(agent, customer, now, local, domain, pr
 on_postgresql = pytest.mark.skipif(
     not os.environ.get("TICKETDESK_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="in-memory SQLite hands every thread one connection; needs PostgreSQL")
-
-
-def at_once(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 @on_postgresql

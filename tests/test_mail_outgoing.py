@@ -37,19 +37,19 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.notifications import outbox
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.services.tickets import intake as ticket_intake
-from ticketdesk.services.tickets import conversation
-from ticketdesk.services.tickets import common
 from ticketdesk.services.tickets import workflow
 from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
 from ticketdesk.services.tickets import outgoing
 from ticketdesk.services.notifications import recipients
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
-from tests.test_outbox import Recorder, smtp  # noqa: F401 - the real SMTP server fixture
+from tests.factories import load
+from tests.support import Recorder
+from ticketdesk.services.tickets import common
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import intake as ticket_intake
 
 MIA = "mia.chen@example.test"
 BEN = "ben.ode@example.test"
@@ -70,10 +70,6 @@ def desk(ctx, app, now):
     return {"team": team, "agent": agent, "outsider": outsider, "manager": manager}
 
 
-def _user(user_id: int) -> User:
-    return db.session.get(User, user_id)
-
-
 def _log(desk, now, *, email: str | None = MIA, description="Two bags short.\nThe box was open.",
          timezone: str = "", locale: str = "") -> Ticket:
     customer_id = factories.make_customer()
@@ -82,15 +78,10 @@ def _log(desk, now, *, email: str | None = MIA, description="Two bags short.\nTh
         with unit_of_work():
             db.session.add(Contact(customer_id=customer_id, name="Mia Chen", email=email,
                                    timezone=timezone, locale=locale))
-    ticket = ticket_intake.log_complaint(
-        actor=_user(desk["agent"]), now=now, customer_id=customer_id,
-        fields=ticket_intake.TicketFields(
-            subject="Bags missing", description=description, channel=Channel.PHONE,
-            kind=TicketKind.COMPLAINT, category_id=factories.category_id("missing_short_shipment"),
-            severity=Severity.P3),
-        contact=customer_service.ContactData(name="Mia Chen", email=email),
-        team_id=desk["team"], assignee_id=desk["agent"])
-    return ticket
+    return load(Ticket, factories.make_ticket(
+        actor_id=desk["agent"], now=now, customer_id=customer_id, subject="Bags missing",
+        description=description, contact="Mia Chen", contact_email=email,
+        team_id=desk["team"], assignee_id=desk["agent"]))
 
 
 def _contact(ticket: Ticket, name: str, address: str | None, *, customer_id=None) -> Contact:
@@ -118,7 +109,7 @@ def _parts(mail) -> tuple[str, str]:
 
 
 def _reply(ticket: Ticket, desk, now, body="We are sending the two bags today.", **kwargs):
-    return conversation.reply(ticket, actor=_user(desk["agent"]), body=body,
+    return conversation.reply(ticket, actor=load(User, desk["agent"]), body=body,
                                 expected_version=None, now=now, **kwargs)
 
 
@@ -223,7 +214,7 @@ def test_a_reply_goes_to_the_contact_and_the_copies_threaded_and_signed(desk, sm
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    outgoing.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
+    outgoing.add_cc(ticket, actor=load(User, desk["agent"]), contact_id=ben.id, now=now)
     (ack,) = _messages(ticket)
     event = _reply(ticket, desk, now + timedelta(minutes=5),
                    body="Dear Mia,\nwe are sending <two> bags today.")
@@ -296,7 +287,7 @@ def test_how_a_reply_travels(desk, now, address, log_only, via, mailed):
 
 def test_without_a_contact_address_the_first_copy_receives_the_reply(desk, now):
     ticket = _log(desk, now, email=None)
-    agent = _user(desk["agent"])
+    agent = load(User, desk["agent"])
     ben = _contact(ticket, "Ben Ode", BEN)
     ada = _contact(ticket, "Ada Ode", "ada.ode@example.test")
     for contact in (ben, ada):
@@ -310,8 +301,8 @@ def test_internal_notes_never_leave(desk, smtp, now):  # noqa: F811 - fixture im
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    outgoing.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
-    conversation.add_note(ticket, actor=_user(desk["agent"]), body="SECRET: customer is VIP",
+    outgoing.add_cc(ticket, actor=load(User, desk["agent"]), contact_id=ben.id, now=now)
+    conversation.add_note(ticket, actor=load(User, desk["agent"]), body="SECRET: customer is VIP",
                             now=now)
     outbox.send_due(now=now)
     assert [m.purpose for m in _messages(ticket)] == [MailPurpose.ACKNOWLEDGEMENT]
@@ -334,7 +325,7 @@ def test_a_failed_reply_stays_on_the_ticket_with_the_servers_reason(desk, smtp, 
 
 def test_copies_are_contacts_of_the_customer_with_an_address(desk, now):
     ticket = _log(desk, now)
-    agent = _user(desk["agent"])
+    agent = load(User, desk["agent"])
     no_mail = _contact(ticket, "No Mail", None)
     stranger = _contact(ticket, "Stranger", "stranger@example.test",
                         customer_id=factories.make_customer())
@@ -359,7 +350,7 @@ def test_copies_are_contacts_of_the_customer_with_an_address(desk, now):
 def test_only_who_may_work_the_ticket_manages_copies_and_resends(desk, now, who):
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    user = _user(desk[who])
+    user = load(User, desk[who])
     with pytest.raises(PermissionDenied):
         outgoing.add_cc(ticket, actor=user, contact_id=ben.id, now=now)
     with pytest.raises(PermissionDenied):
@@ -373,7 +364,7 @@ def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    agent = _user(desk["agent"])
+    agent = load(User, desk["agent"])
     outgoing.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     outbox.send_due(now=now)                       # the acknowledgement
     _reply(ticket, desk, now)
@@ -395,7 +386,7 @@ def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):
 def test_a_copied_contact_moved_to_another_customer_is_not_copied(desk, now):
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    outgoing.add_cc(ticket, actor=_user(desk["agent"]), contact_id=ben.id, now=now)
+    outgoing.add_cc(ticket, actor=load(User, desk["agent"]), contact_id=ben.id, now=now)
     with unit_of_work():
         ben.customer_id = factories.make_customer()
     assert recipients.allowed_addresses(ticket) == {MIA}
@@ -420,7 +411,7 @@ def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp,
     _deliver(ticket, RemedyForm.RESHIP, "Two cosmetic bags, sent by express", "8.00", now)
     _deliver(ticket, RemedyForm.REFUND, "Shipping costs", "4.95", now)
     outbox.send_due(now=now)
-    workflow.change_status(ticket, actor=_user(desk["agent"]),
+    workflow.change_status(ticket, actor=load(User, desk["agent"]),
                                  status=TicketStatus.RESOLVED, expected_version=None, now=now)
     (message,) = _messages(ticket, MailPurpose.SURVEY)
     assert _messages(ticket, MailPurpose.RESOLUTION) == []
@@ -451,7 +442,7 @@ def test_the_resolution_message_alone_when_there_is_no_survey(desk, now):
 
 def test_no_resolution_email_without_an_address(desk, now):
     ticket = _log(desk, now, email=None)
-    workflow.change_status(ticket, actor=_user(desk["agent"]),
+    workflow.change_status(ticket, actor=load(User, desk["agent"]),
                                  status=TicketStatus.RESOLVED, expected_version=None, now=now)
     assert _messages(ticket) == []
 
@@ -462,7 +453,7 @@ def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp,
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
-    agent = _user(desk["agent"])
+    agent = load(User, desk["agent"])
     outgoing.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     for minute in range(outgoing.PRIVATE_LINK_RESENDS):
         outgoing.resend_private_link(ticket, actor=agent, now=now + timedelta(minutes=minute))
@@ -486,7 +477,7 @@ def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp,
 def test_no_private_link_without_an_address(desk, now):
     ticket = _log(desk, now, email=None)
     with pytest.raises(DomainError):
-        outgoing.resend_private_link(ticket, actor=_user(desk["agent"]), now=now)
+        outgoing.resend_private_link(ticket, actor=load(User, desk["agent"]), now=now)
     assert _messages(ticket) == []
 
 

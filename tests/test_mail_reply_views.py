@@ -13,24 +13,18 @@ import sqlalchemy as sa
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
-    Channel,
     Contact,
     EventKind,
     MailPurpose,
     OutboxMessage,
     Role,
-    Severity,
     Ticket,
     TicketCc,
     TicketEvent,
-    TicketKind,
-    User,
 )
-from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.notifications import outbox
-from ticketdesk.services.tickets import intake
 from tests import factories
-from tests.test_outbox import Recorder, smtp  # noqa: F401 - the real SMTP server fixture
+from tests.support import Recorder
 
 MIA = "mia.chen@example.test"
 BEN = "ben.ode@example.test"
@@ -49,27 +43,16 @@ def desk(app, build):
                                        team_ids=(factories.make_team("Billing"),))
         manager = factories.make_user(Role.ACCOUNT_MANAGER, name="Ama Manager")
         customer_id = factories.make_customer("Chen Trading", account_manager_id=manager)
-        ticket = intake.log_complaint(
-            actor=db.session.get(User, agent), now=utcnow(), customer_id=customer_id,
-            fields=intake.TicketFields(
-                subject="Bags missing", description="Two bags short.", channel=Channel.PHONE,
-                kind=TicketKind.COMPLAINT,
-                category_id=factories.category_id("missing_short_shipment"),
-                severity=Severity.P3),
-            contact=customer_service.ContactData(name="Mia Chen", email=MIA),
-            team_id=team, assignee_id=agent)
+        ticket = factories.load(Ticket, factories.make_ticket(
+            actor_id=agent, now=utcnow(), customer_id=customer_id, subject="Bags missing",
+            description="Two bags short.", contact="Mia Chen", contact_email=MIA,
+            team_id=team, assignee_id=agent))
         ben = Contact(customer_id=customer_id, name="Ben Ode", email=BEN)
         db.session.add(ben)
         db.session.commit()
         return {"agent": agent, "outsider": outsider, "manager": manager, "ticket": ticket.id,
                 "ben": ben.id}
     return build(make)
-
-
-def _as(app, user_id: int):
-    client = app.test_client()
-    factories.log_in(client, user_id)
-    return client
 
 
 def _version(build, ticket_id: int) -> str:
@@ -93,7 +76,7 @@ def _replies(build, ticket_id: int) -> list[tuple[str, str]]:
 
 
 def _copy(app, desk):
-    resp = _as(app, desk["agent"]).post(f"/tickets/{desk['ticket']}/cc",
+    resp = factories.client_as(app, desk["agent"]).post(f"/tickets/{desk['ticket']}/cc",
                                         data={"contact_id": str(desk["ben"])})
     assert resp.status_code == 302
 
@@ -101,7 +84,7 @@ def _copy(app, desk):
 # ----------------------------------------------------------------- the reply form
 
 def test_the_reply_form_says_who_will_receive_it(app, desk):
-    client = _as(app, desk["agent"])
+    client = factories.client_as(app, desk["agent"])
     page = _text(client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True))
     assert f"E-mailed to Mia Chen <{MIA}>" in page and "cc" not in page.split("E-mailed to")[1][:40]
     assert "Log only, do not e-mail" in page
@@ -112,7 +95,7 @@ def test_the_reply_form_says_who_will_receive_it(app, desk):
 
 def test_a_reply_is_emailed_and_its_delivery_shows_on_the_timeline(app, desk, build, smtp):  # noqa: F811 - fixture imported above
     smtp(Recorder(refuse=5, code="550 5.1.1 Mailbox unavailable"))
-    client = _as(app, desk["agent"])
+    client = factories.client_as(app, desk["agent"])
     _copy(app, desk)
     resp = client.post(f"/tickets/{desk['ticket']}/reply", follow_redirects=True, data={
         "body": "We are sending the bags today.", "version": _version(build, desk["ticket"]),
@@ -136,7 +119,7 @@ def test_a_reply_is_emailed_and_its_delivery_shows_on_the_timeline(app, desk, bu
 
 
 def test_log_only_keeps_the_reply_off_email(app, desk, build):
-    client = _as(app, desk["agent"])
+    client = factories.client_as(app, desk["agent"])
     resp = client.post(f"/tickets/{desk['ticket']}/reply", follow_redirects=True, data={
         "body": "Told Mia on the phone: new bags today.", "log_only": "y",
         "version": _version(build, desk["ticket"]), "status_after": ""})
@@ -150,7 +133,7 @@ def test_log_only_keeps_the_reply_off_email(app, desk, build):
 
 def test_an_internal_note_is_never_emailed(app, desk, build):
     _copy(app, desk)
-    resp = _as(app, desk["agent"]).post(f"/tickets/{desk['ticket']}/note",
+    resp = factories.client_as(app, desk["agent"]).post(f"/tickets/{desk['ticket']}/note",
                                         data={"body": "Customer seems upset, be kind."})
     assert resp.status_code == 302
     sent = build(lambda: [m.body for m in db.session.scalars(sa.select(OutboxMessage))])
@@ -161,7 +144,7 @@ def test_an_internal_note_is_never_emailed(app, desk, build):
 # ----------------------------------------------------------------- copies
 
 def test_copies_are_added_and_removed_on_the_ticket_page(app, desk, build):
-    client = _as(app, desk["agent"])
+    client = factories.client_as(app, desk["agent"])
     page = _text(client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True))
     assert "Nobody else is copied." in page
     resp = client.post(f"/tickets/{desk['ticket']}/cc", data={"contact_id": str(desk["ben"])},
@@ -195,7 +178,7 @@ def test_who_may_not_work_the_ticket_gets_403(app, desk, build, who, action):
     url = {"cc": f"/tickets/{desk['ticket']}/cc",
            "remove": f"/tickets/{desk['ticket']}/cc/{desk['ben']}/remove",
            "link": f"/tickets/{desk['ticket']}/private-link"}[action]
-    resp = _as(app, desk[who]).post(url, data={"contact_id": str(desk["ben"])})
+    resp = factories.client_as(app, desk[who]).post(url, data={"contact_id": str(desk["ben"])})
     assert resp.status_code == 403
     assert build(lambda: db.session.scalar(sa.select(sa.func.count()).select_from(TicketCc))) == 1
     assert _outbox(build, desk["ticket"], MailPurpose.PRIVATE_LINK) == []
@@ -205,7 +188,7 @@ def test_who_may_not_work_the_ticket_gets_403(app, desk, build, who, action):
 
 def test_resending_the_private_link(app, desk, build, smtp):  # noqa: F811 - fixture imported above
     server = smtp(Recorder())
-    client = _as(app, desk["agent"])
+    client = factories.client_as(app, desk["agent"])
     page = _text(client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True))
     assert f"E-mail the private link to {MIA} again" in page
     assert client.get(f"/tickets/{desk['ticket']}/private-link").status_code == 405

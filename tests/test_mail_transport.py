@@ -4,7 +4,6 @@ storing and moving, refused logins), the `flask mail poll` exit statuses and the
 scheduler's mail job."""
 
 import os
-import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -18,6 +17,7 @@ from ticketdesk.extensions import db
 from ticketdesk.models import InboundMail, InboundSource, InboundState
 from ticketdesk.services.mail import imap, inbound
 from tests.mailserver import start_dovecot
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = ROOT / ".venv" / "bin" / "flask"
@@ -36,12 +36,6 @@ def message(n: int, *, message_id: bool = True, size: int = 0) -> bytes:
               f"Hello, the parcel for order {n} arrived with the lid cracked.",
               "x" * size]
     return "\r\n".join(lines).encode() + b"\r\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stored_rows() -> list[InboundMail]:

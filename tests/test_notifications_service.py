@@ -24,14 +24,13 @@ from ticketdesk.models import (
 from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.notifications import notifications
 from ticketdesk.services.playbooks import engine as playbooks
-from ticketdesk.services.tickets import assignment
-from ticketdesk.services.tickets import conversation
 from ticketdesk.services.tickets import editing
 from ticketdesk.core.errors import NotFound
 from ticketdesk.services.ledger.remedies import RemedyDraft
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
 
 
 @pytest.fixture
@@ -47,10 +46,6 @@ def people(ctx, now):
         am=factories.make_user(Role.ACCOUNT_MANAGER, name="Amy"),
     )
     return type("People", (), ids)
-
-
-def user(uid) -> User:
-    return db.session.get(User, uid)
 
 
 def inbox(uid, kind=None) -> list[Notification]:
@@ -69,23 +64,23 @@ def test_assigned_to_you_but_not_when_you_take_it_yourself(people, now):
                                 assignee_id=people.agent, now=now)
     (n,) = inbox(people.agent, NotificationKind.ASSIGNED)
     assert n.ticket_id == tid and "Lea" in n.body and n.read_at is None
-    assert user(people.agent).last_assigned_at == now
+    assert load(User, people.agent).last_assigned_at == now
     ticket = db.session.get(Ticket, tid)
-    assignment.assign_to_me(ticket, actor=user(people.agent2), expected_version=None, now=now)
+    assignment.assign_to_me(ticket, actor=load(User, people.agent2), expected_version=None, now=now)
     assert inbox(people.agent2, NotificationKind.ASSIGNED) == []
 
 
 def test_assigned_goes_by_email_by_default_with_a_link(people, now, app):
     factories.make_ticket(actor_id=people.lead, team_id=people.team, assignee_id=people.agent,
                           now=now)
-    (mail,) = mails(user(people.agent).email)
+    (mail,) = mails(load(User, people.agent).email)
     assert mail.subject.startswith("Assigned to you: TD-")
     assert f"{app.config['BASE_URL']}/tickets/" in mail.body
     assert "/settings" in mail.body
 
 
 def test_email_choices_are_respected(people, now):
-    agent = user(people.agent)
+    agent = load(User, people.agent)
     notifications.set_email_choices(agent, by_email={NotificationKind.WATCHED})
     choices = notifications.email_choices(agent)
     assert choices[NotificationKind.WATCHED] and not choices[NotificationKind.ASSIGNED]
@@ -97,19 +92,19 @@ def test_email_choices_are_respected(people, now):
 def test_watchers_hear_about_changes_which_add_up_until_read(people, now):
     ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
                                                           now=now))
-    assignment.watch(ticket, actor=user(people.agent2), now=now)
-    assignment.watch(ticket, actor=user(people.agent), now=now)
+    assignment.watch(ticket, actor=load(User, people.agent2), now=now)
+    assignment.watch(ticket, actor=load(User, people.agent), now=now)
     later = now + timedelta(minutes=5)
-    conversation.reply(ticket, actor=user(people.agent), body="We are on it.",
+    conversation.reply(ticket, actor=load(User, people.agent), body="We are on it.",
                          expected_version=None, now=later)
-    conversation.add_note(ticket, actor=user(people.lead), body="Call at 3.", now=later)
+    conversation.add_note(ticket, actor=load(User, people.lead), body="Call at 3.", now=later)
     # The actor is not told about their own change, only about the lead's note.
     (own,) = inbox(people.agent, NotificationKind.WATCHED)
     assert own.count == 1 and own.body == "Lea added a note: Call at 3."
     (n,) = inbox(people.agent2, NotificationKind.WATCHED)
     assert n.count >= 2 and "Lea added a note" in n.body
-    notifications.mark_read(user(people.agent2), n.id, now=later)
-    conversation.add_note(ticket, actor=user(people.lead), body="Done.",
+    notifications.mark_read(load(User, people.agent2), n.id, now=later)
+    conversation.add_note(ticket, actor=load(User, people.lead), body="Done.",
                             now=later + timedelta(minutes=1))
     assert len(inbox(people.agent2, NotificationKind.WATCHED)) == 2
 
@@ -117,10 +112,10 @@ def test_watchers_hear_about_changes_which_add_up_until_read(people, now):
 def test_a_watcher_who_cannot_act_still_hears_and_inactive_users_do_not(people, now):
     ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
                                                           now=now))
-    assignment.watch(ticket, actor=user(people.agent2), now=now)
+    assignment.watch(ticket, actor=load(User, people.agent2), now=now)
     with unit_of_work():
-        user(people.agent2).active = False
-    conversation.add_note(ticket, actor=user(people.lead), body="x", now=now + timedelta(1))
+        load(User, people.agent2).active = False
+    conversation.add_note(ticket, actor=load(User, people.lead), body="x", now=now + timedelta(1))
     assert inbox(people.agent2) == []
 
 
@@ -146,21 +141,21 @@ def test_approval_waiting_and_decided(people, now):
     _playbook(now, (StepSpec("Call back", due_hours=Decimal("1")),))
     ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
                                                           order_value=Decimal("400"), now=now))
-    remedy = ledger.propose_remedy(ticket, actor=user(people.agent), draft=_draft("400.00"),
+    remedy = ledger.propose_remedy(ticket, actor=load(User, people.agent), draft=_draft("400.00"),
                                    now=now)
     assert remedy.approval_role is Role.LEAD
     waiting = {n.user_id for n in db.session.scalars(sa.select(Notification).where(
         Notification.kind == NotificationKind.APPROVAL_WAITING))}
     assert waiting == {people.lead, people.lead2, people.admin}   # never the proposer
-    ledger.approve_remedy(remedy, actor=user(people.lead2), now=now + timedelta(minutes=3))
+    ledger.approve_remedy(remedy, actor=load(User, people.lead2), now=now + timedelta(minutes=3))
     (decided,) = inbox(people.agent, NotificationKind.APPROVAL_DECIDED)
     assert decided.title.startswith("Approved") and "Leo" in decided.body
     assert all(n.read_at is not None for n in db.session.scalars(sa.select(Notification).where(
         Notification.kind == NotificationKind.APPROVAL_WAITING)))
 
-    rejected = ledger.propose_remedy(ticket, actor=user(people.agent), draft=_draft("150.00"),
+    rejected = ledger.propose_remedy(ticket, actor=load(User, people.agent), draft=_draft("150.00"),
                                      now=now)
-    ledger.reject_remedy(rejected, actor=user(people.lead), reason="Too much for a bottle",
+    ledger.reject_remedy(rejected, actor=load(User, people.lead), reason="Too much for a bottle",
                          now=now + timedelta(minutes=4))
     last = inbox(people.agent, NotificationKind.APPROVAL_DECIDED)[-1]
     assert last.title.startswith("Rejected") and "Too much" in last.body
@@ -170,10 +165,10 @@ def test_withdrawn_proposals_stop_waiting(people, now):
     _playbook(now, (StepSpec("Call back", due_hours=Decimal("1")),))
     ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
                                                           now=now))
-    remedy = ledger.propose_remedy(ticket, actor=user(people.agent), draft=_draft("400.00"),
+    remedy = ledger.propose_remedy(ticket, actor=load(User, people.agent), draft=_draft("400.00"),
                                    now=now)
-    ledger.withdraw_remedy(remedy, actor=user(people.agent), now=now)
-    assert notifications.unread_count(user(people.lead)) == 0
+    ledger.withdraw_remedy(remedy, actor=load(User, people.agent), now=now)
+    assert notifications.unread_count(load(User, people.lead)) == 0
 
 
 def test_a_crisis_on_your_account_tells_its_manager_once(people, now):
@@ -189,10 +184,10 @@ def test_a_crisis_on_your_account_tells_its_manager_once(people, now):
         subject=plain.subject, kind=TicketKind.CRISIS, category_id=plain.category_id,
         severity=plain.severity, order_reference="", currency="EUR", order_value=None,
         claimed_loss=None)
-    editing.update_details(plain, actor=user(people.lead), changes=changes,
+    editing.update_details(plain, actor=load(User, people.lead), changes=changes,
                                   expected_version=None, now=now)
     changes2 = editing.DetailChanges(**{**changes.__dict__, "subject": "Now a crisis"})
-    editing.update_details(plain, actor=user(people.lead), changes=changes2,
+    editing.update_details(plain, actor=load(User, people.lead), changes=changes2,
                                   expected_version=None, now=now)
     assert [n.ticket_id for n in inbox(people.am, NotificationKind.ACCOUNT_CRISIS)] == [tid, plain.id]
 
@@ -203,6 +198,8 @@ STEPS = (
     StepSpec("Account manager visits", role=Role.ACCOUNT_MANAGER, due_hours=Decimal("2")),
     StepSpec("Apologise", kind=StepKind.APOLOGY, due_hours=Decimal("1")),
 )
+from ticketdesk.services.tickets import assignment
+from ticketdesk.services.tickets import conversation
 
 
 def test_overdue_steps_remind_their_owners_at_most_hourly(people, now, app):
@@ -231,9 +228,9 @@ def test_overdue_steps_remind_their_owners_at_most_hourly(people, now, app):
     ticket = db.session.get(Ticket, tid)
     for step in ticket.steps:
         if step.role is Role.AGENT and step.kind is StepKind.TASK:
-            playbooks.complete_step(ticket, step_id=step.id, actor=user(people.agent), now=t2)
+            playbooks.complete_step(ticket, step_id=step.id, actor=load(User, people.agent), now=t2)
     t3 = t2 + timedelta(hours=1, minutes=1)
-    notifications.mark_all_read(user(people.agent), now=t3)
+    notifications.mark_all_read(load(User, people.agent), now=t3)
     notifications.run_due(now=t3)
     latest = inbox(people.agent, NotificationKind.STEP_OVERDUE)[-1]
     assert latest.body == "Overdue: Apologise" and latest.read_at is None
@@ -244,12 +241,12 @@ def test_overdue_steps_remind_their_owners_at_most_hourly(people, now, app):
 
 def test_reminders_by_email_when_chosen(people, now):
     _playbook(now, STEPS[:1])
-    notifications.set_email_choices(user(people.agent), by_email={NotificationKind.STEP_OVERDUE})
+    notifications.set_email_choices(load(User, people.agent), by_email={NotificationKind.STEP_OVERDUE})
     factories.make_ticket(actor_id=people.lead, team_id=people.team, assignee_id=people.agent,
                           now=now)
     notifications.run_due(now=now + timedelta(hours=1, minutes=1))
     notifications.run_due(now=now + timedelta(hours=2, minutes=1))
-    assert [m.subject.startswith("Playbook step overdue") for m in mails(user(people.agent).email)
+    assert [m.subject.startswith("Playbook step overdue") for m in mails(load(User, people.agent).email)
             ] == [True, True]
 
 
@@ -257,7 +254,7 @@ def test_reading_and_marking(people, now):
     for i in range(3):
         factories.make_ticket(actor_id=people.lead, team_id=people.team, assignee_id=people.agent,
                               now=now + timedelta(minutes=i))
-    agent = user(people.agent)
+    agent = load(User, people.agent)
     assert notifications.unread_count(agent) == 3
     latest = notifications.latest_unread(agent, limit=2)
     assert [n.created_at for n in latest] == [now + timedelta(minutes=2), now + timedelta(minutes=1)]
@@ -266,7 +263,7 @@ def test_reading_and_marking(people, now):
     page = notifications.list_for(agent, unread_only=True)
     assert page.total == 2
     with pytest.raises(NotFound):
-        notifications.mark_read(user(people.agent2), latest[1].id, now=now)
+        notifications.mark_read(load(User, people.agent2), latest[1].id, now=now)
     assert notifications.mark_all_read(agent, now=now) == 2
     assert notifications.unread_count(agent) == 0
 

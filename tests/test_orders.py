@@ -1,9 +1,7 @@
 """Customers' orders: added by hand, deleted, summed as revenue, imported from CSV (service,
 command line and the administrators' upload page)."""
 
-import html as html_lib
 import io
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,16 +15,10 @@ from ticketdesk.services.customers import orders as order_service
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.services.customers.orders import OrderData
 from tests import factories
+from tests.factories import load
+from tests.support import field_error
 
 HEADER = "customer_ref,order_ref,ordered_on,amount,currency"
-
-
-def _user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
-def _customer(cid: int) -> Customer:
-    return db.session.get(Customer, cid)
 
 
 def _set_ref(cid: int, ref: str) -> None:
@@ -58,17 +50,24 @@ def _messages(result) -> list[str]:
 # ----------------------------------------------------------------- service: by hand
 
 
-@pytest.fixture
-def people(ctx):
+def _staff_and_acme() -> dict:
+    """Two account managers, an agent, a lead, an admin, and Acme Foods (the first
+    manager's account)."""
     am = factories.make_user(Role.ACCOUNT_MANAGER)
     other_am = factories.make_user(Role.ACCOUNT_MANAGER)
     agent = factories.make_user(Role.AGENT)
     lead = factories.make_user(Role.LEAD)
     admin = factories.make_user(Role.ADMIN)
     acme = factories.make_customer("Acme Foods", account_manager_id=am)
-    zenith = factories.make_customer("Zenith Retail", account_manager_id=other_am)
-    return dict(am=am, other_am=other_am, agent=agent, lead=lead, admin=admin, acme=acme,
-                zenith=zenith)
+    return dict(am=am, other_am=other_am, agent=agent, lead=lead, admin=admin, acme=acme)
+
+
+@pytest.fixture
+def people(ctx):
+    people = _staff_and_acme()
+    people["zenith"] = factories.make_customer("Zenith Retail",
+                                               account_manager_id=people["other_am"])
+    return people
 
 
 def _order(reference="SO-1", ordered_on=date(2026, 2, 20), amount="120.50", currency="eur",
@@ -79,7 +78,7 @@ def _order(reference="SO-1", ordered_on=date(2026, 2, 20), amount="120.50", curr
 
 
 def test_add_order_by_hand(people, now):
-    order = order_service.add_order(_customer(people["acme"]), actor=_user(people["am"]),
+    order = order_service.add_order(load(Customer, people["acme"]), actor=load(User, people["am"]),
                                     data=_order(reference="  SO-1  "), now=now)
     db.session.expire_all()
     stored = db.session.get(Order, order.id)
@@ -104,27 +103,27 @@ def test_add_order_by_hand(people, now):
 ])
 def test_add_order_refuses_bad_input(people, now, data, field):
     with pytest.raises(DomainError) as err:
-        order_service.add_order(_customer(people["acme"]), actor=_user(people["lead"]),
+        order_service.add_order(load(Customer, people["acme"]), actor=load(User, people["lead"]),
                                 data=data, now=now)
     assert err.value.field == field
     assert _count_orders() == 0
 
 
 def test_order_dated_today_at_the_desk_is_accepted(people, now):
-    order_service.add_order(_customer(people["acme"]), actor=_user(people["lead"]),
+    order_service.add_order(load(Customer, people["acme"]), actor=load(User, people["lead"]),
                             data=_order(ordered_on=date(2026, 3, 2)), now=now)
     assert _count_orders() == 1
 
 
 def test_duplicate_reference_is_a_field_error_but_other_customers_may_use_it(people, now):
-    lead = _user(people["lead"])
-    order_service.add_order(_customer(people["acme"]), actor=lead, data=_order(), now=now)
+    lead = load(User, people["lead"])
+    order_service.add_order(load(Customer, people["acme"]), actor=lead, data=_order(), now=now)
     with pytest.raises(DomainError) as err:
-        order_service.add_order(_customer(people["acme"]), actor=lead,
+        order_service.add_order(load(Customer, people["acme"]), actor=lead,
                                 data=_order(amount="5"), now=now)
     assert err.value.field == "reference"
     assert str(err.value) == "Acme Foods already has an order SO-1."
-    order_service.add_order(_customer(people["zenith"]), actor=lead, data=_order(), now=now)
+    order_service.add_order(load(Customer, people["zenith"]), actor=lead, data=_order(), now=now)
     assert _count_orders() == 2
 
 
@@ -135,31 +134,31 @@ def test_remedy_shipment_must_be_for_a_ticket_of_the_same_customer(people, now):
     own_ref = db.session.get(Ticket, own).reference
     foreign_ref = db.session.get(Ticket, foreign).reference
     with pytest.raises(DomainError) as err:
-        order_service.add_order(_customer(people["acme"]), actor=_user(lead),
+        order_service.add_order(load(Customer, people["acme"]), actor=load(User, lead),
                                 data=_order(remedy_ticket=foreign_ref), now=now)
     assert err.value.field == "remedy_ticket"
     assert "belongs to another customer" in str(err.value)
-    order = order_service.add_order(_customer(people["acme"]), actor=_user(lead),
+    order = order_service.add_order(load(Customer, people["acme"]), actor=load(User, lead),
                                     data=_order(remedy_ticket=" " + own_ref.lower()), now=now)
     assert order.remedy_ticket_id == own
     assert not order.is_purchase
 
 
 def test_who_may_add_and_delete_orders(people, now):
-    acme = _customer(people["acme"])
+    acme = load(Customer, people["acme"])
     for who in ("other_am", "admin"):
         with pytest.raises(PermissionDenied):
-            order_service.add_order(acme, actor=_user(people[who]), data=_order(), now=now)
+            order_service.add_order(acme, actor=load(User, people[who]), data=_order(), now=now)
     assert _count_orders() == 0
     for n, who in enumerate(("am", "agent", "lead")):
-        order_service.add_order(acme, actor=_user(people[who]),
+        order_service.add_order(acme, actor=load(User, people[who]),
                                 data=_order(reference=f"SO-{n}"), now=now)
     assert _count_orders() == 3
     order = db.session.scalar(sa.select(Order).where(Order.reference == "SO-0"))
     with pytest.raises(PermissionDenied):
-        order_service.delete_order(order, actor=_user(people["other_am"]))
+        order_service.delete_order(order, actor=load(User, people["other_am"]))
     assert _count_orders() == 3
-    order_service.delete_order(order, actor=_user(people["am"]))
+    order_service.delete_order(order, actor=load(User, people["am"]))
     assert _count_orders() == 2
     assert db.session.scalar(sa.select(Order).where(Order.reference == "SO-0")) is None
 
@@ -168,8 +167,8 @@ def test_who_may_add_and_delete_orders(people, now):
 
 
 def test_revenue_sums_purchases_per_currency_within_the_days(people, now):
-    lead = _user(people["lead"])
-    acme = _customer(people["acme"])
+    lead = load(User, people["lead"])
+    acme = load(Customer, people["acme"])
     ticket = factories.make_ticket(actor_id=people["lead"], customer_id=people["acme"], now=now)
     ref = db.session.get(Ticket, ticket).reference
     rows = [
@@ -186,7 +185,7 @@ def test_revenue_sums_purchases_per_currency_within_the_days(people, now):
         order_service.add_order(acme, actor=lead, data=OrderData(
             reference=reference, ordered_on=day, amount=Decimal(amount), currency=currency,
             remedy_ticket=remedy), now=now)
-    order_service.add_order(_customer(people["zenith"]), actor=lead, data=_order(
+    order_service.add_order(load(Customer, people["zenith"]), actor=lead, data=_order(
         reference="Z", ordered_on=date(2026, 1, 10), amount="77"), now=now)
     assert order_service.revenue(people["acme"], date(2026, 1, 1), date(2026, 1, 31)) == {
         "EUR": Decimal("100.30"), "USD": Decimal("50.00")}
@@ -217,7 +216,7 @@ def shop(ctx):
 
 
 def _import(data, shop, now):
-    return order_service.import_csv(data, actor=_user(shop["admin"]), now=now)
+    return order_service.import_csv(data, actor=load(User, shop["admin"]), now=now)
 
 
 def test_import_good_file_matches_by_external_ref_and_exact_name(shop, now):
@@ -389,7 +388,7 @@ def test_import_twice_adds_nothing_the_second_time(shop, now):
 
 def test_manual_order_with_the_same_values_counts_as_already_there(shop, now):
     lead = factories.make_user(Role.LEAD)
-    order_service.add_order(_customer(shop["acme"]), actor=_user(lead), data=_order(
+    order_service.add_order(load(Customer, shop["acme"]), actor=load(User, lead), data=_order(
         reference="SO-1", ordered_on=date(2026, 1, 1), amount="10", currency="EUR"), now=now)
     result = _import(_csv("C-1001,SO-1,2026-01-01,10.00,EUR"), shop, now)
     assert (result.added, result.already_there, result.errors) == (0, 1, ())
@@ -439,7 +438,7 @@ def test_only_admins_and_the_command_line_import(shop, now):
     for role in (Role.AGENT, Role.ACCOUNT_MANAGER, Role.LEAD):
         with pytest.raises(PermissionDenied):
             order_service.import_csv(_csv("C-1001,SO-1,2026-01-01,10,EUR"),
-                                     actor=_user(factories.make_user(role)), now=now)
+                                     actor=load(User, factories.make_user(role)), now=now)
     assert _count_orders() == 0
     result = order_service.import_csv(_csv("C-1001,SO-1,2026-01-01,10,EUR"), actor=None, now=now)
     assert result.added == 1
@@ -451,7 +450,7 @@ def test_import_accepts_text(shop, now):
     assert result.added == 1
 
 
-def test_large_import_uses_bulk_lookups(app, shop, now):
+def test_large_import_uses_bulk_lookups(query_counter, shop, now):
     """20,000 lines for 200 customers: a few dozen statements, not one per line."""
     refs = []
     for i in range(200):
@@ -459,18 +458,10 @@ def test_large_import_uses_bulk_lookups(app, shop, now):
         _set_ref(cid, f"B-{i}")
         refs.append(f"B-{i}")
     lines = [f"{refs[i % 200]},SO-{i},2026-01-{1 + i % 28:02d},{i}.25,EUR" for i in range(20000)]
-    statements = []
-    engine = db.engine
-
-    def count(*_args):
-        statements.append(1)
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with query_counter() as queries:
         result = _import(_csv(*lines), shop, now)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     assert (result.added, result.errors) == (20000, ())
-    assert len(statements) < 120
+    assert queries.count < 120
     assert _count_orders() == 20000
     again = _import(_csv(*lines), shop, now)
     assert (again.added, again.already_there) == (0, 20000)
@@ -538,29 +529,12 @@ def test_cli_missing_file_exits_2(runner, tmp_path):
 # ----------------------------------------------------------------- pages
 
 
-def _client_as(app, user_id: int):
-    client = app.test_client()
-    factories.log_in(client, user_id)
-    return client
-
-
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)) if match else None
-
-
 @pytest.fixture
 def world(build):
     def make():
-        am = factories.make_user(Role.ACCOUNT_MANAGER)
-        other_am = factories.make_user(Role.ACCOUNT_MANAGER)
-        agent = factories.make_user(Role.AGENT)
-        lead = factories.make_user(Role.LEAD)
-        admin = factories.make_user(Role.ADMIN)
-        acme = factories.make_customer("Acme Foods", account_manager_id=am)
-        _set_ref(acme, "C-1001")
-        return SimpleWorld(am=am, other_am=other_am, agent=agent, lead=lead, admin=admin,
-                           acme=acme)
+        people = _staff_and_acme()
+        _set_ref(people["acme"], "C-1001")
+        return SimpleWorld(**people)
     return build(make)
 
 
@@ -580,10 +554,10 @@ def test_import_page_access(app, client, world):
     resp = _upload(client, _csv("C-1001,SO-1,2024-01-01,10,EUR"))
     assert resp.status_code == 302 and resp.location.startswith("/login?next=")
     for key in ("agent", "am", "lead"):
-        user = _client_as(app, world[key])
+        user = factories.client_as(app, world[key])
         assert user.get("/customers/orders/import").status_code == 403
         assert _upload(user, _csv("C-1001,SO-1,2024-01-01,10,EUR")).status_code == 403
-    admin = _client_as(app, world.admin)
+    admin = factories.client_as(app, world.admin)
     page = admin.get("/customers/orders/import")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -592,7 +566,7 @@ def test_import_page_access(app, client, world):
 
 
 def test_admin_uploads_a_file(app, build, world):
-    admin = _client_as(app, world.admin)
+    admin = factories.client_as(app, world.admin)
     data = _csv("C-1001,SO-1,2024-01-01,10,EUR", "Acme Foods,SO-2,2024-01-02,0,EUR")
     resp = _upload(admin, data)
     assert resp.status_code == 302 and resp.location == "/customers/orders/import"
@@ -605,7 +579,7 @@ def test_admin_uploads_a_file(app, build, world):
 
 
 def test_admin_upload_with_errors_lists_them_and_imports_nothing(app, build, world):
-    admin = _client_as(app, world.admin)
+    admin = factories.client_as(app, world.admin)
     lines = ["C-1001,SO-0,2024-01-01,10,EUR"] + [f"C-1001,SO-{i},2024-13-01,10,EUR"
                                                 for i in range(1, 106)]
     resp = _upload(admin, _csv(*lines))
@@ -623,10 +597,10 @@ def test_admin_upload_with_errors_lists_them_and_imports_nothing(app, build, wor
 
 
 def test_admin_upload_without_a_file(app, world):
-    resp = _client_as(app, world.admin).post("/customers/orders/import", data={},
+    resp = factories.client_as(app, world.admin).post("/customers/orders/import", data={},
                                              content_type="multipart/form-data")
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "file") == "Choose a CSV file."
+    assert field_error(resp.get_data(as_text=True), "file") == "Choose a CSV file."
 
 
 def _order_post(client, customer_id, **overrides):
@@ -637,7 +611,7 @@ def _order_post(client, customer_id, **overrides):
 
 
 def test_add_order_on_the_customer_page(app, build, world):
-    am = _client_as(app, world.am)
+    am = factories.client_as(app, world.am)
     resp = _order_post(am, world.acme)
     assert resp.status_code == 302 and resp.location == f"/customers/{world.acme}#orders"
     html = am.get(f"/customers/{world.acme}").get_data(as_text=True)
@@ -648,14 +622,14 @@ def test_add_order_on_the_customer_page(app, build, world):
     # Errors go next to their field, with status 400.
     resp = _order_post(am, world.acme)
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "reference") == \
+    assert field_error(resp.get_data(as_text=True), "reference") == \
         "Acme Foods already has an order SO-77."
     resp = _order_post(am, world.acme, reference="SO-78", ordered_on="2999-01-01")
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "ordered_on").startswith(
+    assert field_error(resp.get_data(as_text=True), "ordered_on").startswith(
         "The order date cannot be after today")
     resp = _order_post(am, world.acme, reference="SO-78", remedy_ticket="TD-424242")
-    assert _field_error(resp.get_data(as_text=True), "remedy_ticket") == \
+    assert field_error(resp.get_data(as_text=True), "remedy_ticket") == \
         "There is no ticket TD-424242."
     resp = _order_post(am, world.acme, reference="", amount="")
     assert resp.status_code == 400
@@ -666,10 +640,10 @@ def test_order_routes_access(app, client, build, world):
     resp = _order_post(client, world.acme)
     assert resp.status_code == 302 and resp.location.startswith("/login?next=")
     for key in ("other_am", "admin"):
-        assert _order_post(_client_as(app, world[key]), world.acme).status_code == 403
+        assert _order_post(factories.client_as(app, world[key]), world.acme).status_code == 403
     assert build(_count_orders) == 0
     for n, key in enumerate(("agent", "am", "lead")):
-        assert _order_post(_client_as(app, world[key]), world.acme,
+        assert _order_post(factories.client_as(app, world[key]), world.acme,
                            reference=f"SO-{n}").status_code == 302
     order_ids = build(lambda: [o.id for o in db.session.scalars(sa.select(Order)
                                                                 .order_by(Order.id))])
@@ -677,10 +651,10 @@ def test_order_routes_access(app, client, build, world):
     resp = client.post(url.format(order_ids[0]))
     assert resp.status_code == 302 and resp.location.startswith("/login?next=")
     for key in ("other_am", "admin"):
-        assert _client_as(app, world[key]).post(url.format(order_ids[0])).status_code == 403
+        assert factories.client_as(app, world[key]).post(url.format(order_ids[0])).status_code == 403
     assert build(_count_orders) == 3
-    for key, order_id in zip(("agent", "am", "lead"), order_ids, strict=True):
-        resp = _client_as(app, world[key]).post(url.format(order_id))
+    for key, order_id in zip(("agent", "am", "lead"), order_ids):
+        resp = factories.client_as(app, world[key]).post(url.format(order_id))
         assert resp.status_code == 302 and resp.location == f"/customers/{world.acme}#orders"
     assert build(_count_orders) == 0
 
@@ -689,11 +663,11 @@ def test_delete_order_of_another_customer_is_404(app, build, world, now):
     other = build(factories.make_customer, "Elsewhere")
 
     def make():
-        order_service.add_order(_customer(other), actor=_user(world.lead), data=_order(
+        order_service.add_order(load(Customer, other), actor=load(User, world.lead), data=_order(
             ordered_on=date(2026, 1, 1)), now=now)
         return db.session.scalar(sa.select(Order.id))
     order_id = build(make)
-    lead = _client_as(app, world.lead)
+    lead = factories.client_as(app, world.lead)
     assert lead.post(f"/customers/{world.acme}/orders/{order_id}/delete").status_code == 404
     assert lead.post(f"/customers/{world.acme}/orders/999999/delete").status_code == 404
     assert build(_count_orders) == 1
@@ -706,7 +680,7 @@ def test_customer_page_orders_section(app, build, world):
         today = desk_date(utcnow())
         ticket = factories.make_ticket(actor_id=world.lead, customer_id=world.acme)
         ref = db.session.get(Ticket, ticket).reference
-        lead, acme = _user(world.lead), _customer(world.acme)
+        lead, acme = load(User, world.lead), load(Customer, world.acme)
         for i in range(23):
             order_service.add_order(acme, actor=lead, data=OrderData(
                 reference=f"R-{i:02d}", ordered_on=today - timedelta(days=i * 30),
@@ -719,7 +693,7 @@ def test_customer_page_orders_section(app, build, world):
             now=utcnow())
         return ref
     ticket_ref = build(make)
-    html = _client_as(app, world.agent).get(f"/customers/{world.acme}").get_data(as_text=True)
+    html = factories.client_as(app, world.agent).get(f"/customers/{world.acme}").get_data(as_text=True)
     section = html[html.index('id="orders"'):html.index('id="standing-history"')]
     assert "25" in section and "Showing the newest 20 of 25 orders." in section
     # Orders 0, 30, …, 360 days ago are within the last 12 months (390 is not): 13 × €10;
@@ -732,12 +706,12 @@ def test_customer_page_orders_section(app, build, world):
 
 
 def test_account_manager_of_another_customer_sees_no_orders(app, world):
-    assert _client_as(app, world.other_am).get(f"/customers/{world.acme}").status_code == 403
+    assert factories.client_as(app, world.other_am).get(f"/customers/{world.acme}").status_code == 403
 
 
 def test_upload_needs_the_csrf_token_when_enabled(app, build, world):
     app.config["WTF_CSRF_ENABLED"] = True
-    resp = _upload(_client_as(app, world.admin), _csv("C-1001,SO-1,2024-01-01,10,EUR"))
+    resp = _upload(factories.client_as(app, world.admin), _csv("C-1001,SO-1,2024-01-01,10,EUR"))
     assert resp.status_code == 400
     assert build(_count_orders) == 0
 
@@ -745,7 +719,7 @@ def test_upload_needs_the_csrf_token_when_enabled(app, build, world):
 def test_add_order_form_starts_with_today_and_the_default_currency(app, world):
     from ticketdesk.core.clock import desk_date
 
-    html = _client_as(app, world.am).get(f"/customers/{world.acme}").get_data(as_text=True)
+    html = factories.client_as(app, world.am).get(f"/customers/{world.acme}").get_data(as_text=True)
     with app.app_context():
         today = desk_date(utcnow()).isoformat()
     assert f'name="ordered_on" required type="date" value="{today}"' in html

@@ -1,59 +1,22 @@
 """The outbox against a real SMTP server started by the test (aiosmtpd): delivery,
 temporary refusals with retries, permanent refusals, giving up, and the log fallback."""
 
+import functools
 import logging
-import socket
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from ticketdesk.extensions import db
 from ticketdesk.models import OutboxMessage, OutboxState, Role
 from ticketdesk.services.notifications import outbox
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
+from tests.support import Recorder
 
-
-class Recorder:
-    """An SMTP handler that refuses the first ``refuse`` messages with ``code``."""
-
-    def __init__(self, refuse: int = 0, code: str = "451 4.3.0 Try again later"):
-        self.refuse, self.code = refuse, code
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse > 0:
-            self.refuse -= 1
-            return self.code
-        self.messages.append(envelope)
-        return "250 2.0.0 Accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):
-    """start(handler) runs an SMTP server on a free port and points the app at it."""
-    controllers: list[Controller] = []
-    port = free_port()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5,
-                      MAIL_FROM="TicketDesk <desk@example.test>")
-
-    def start(handler: Recorder) -> Recorder:
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        return handler
-
-    yield start
-    for controller in controllers:
-        controller.stop()
+# The stored message, read afresh from the database.
+fresh_message = functools.partial(load, OutboxMessage, fresh=True)
 
 
 def queue(now, *, to="mia@example.test", subject="Assigned to you: TD-000001", key=None):
@@ -61,11 +24,6 @@ def queue(now, *, to="mia@example.test", subject="Assigned to you: TD-000001", k
         message = outbox.enqueue(to=to, subject=subject, body="Open the ticket: http://x/1",
                                   now=now, dedupe_key=key)
     return message.id
-
-
-def state(message_id: int) -> OutboxMessage:
-    db.session.expire_all()
-    return db.session.get(OutboxMessage, message_id)
 
 
 def test_a_queued_message_reaches_the_smtp_server_once(ctx, smtp, now):
@@ -78,7 +36,7 @@ def test_a_queued_message_reaches_the_smtp_server_once(ctx, smtp, now):
     assert envelope.mail_from == "desk@example.test"
     text = envelope.content.decode()
     assert "Subject: Assigned to you: TD-000001" in text and "Open the ticket" in text
-    sent = state(mid)
+    sent = fresh_message(mid)
     assert sent.state is OutboxState.SENT and sent.sent_at == now and sent.attempts == 1
     assert outbox.send_due(now=now + timedelta(hours=1)).total == 0
     assert len(server.messages) == 1
@@ -101,21 +59,21 @@ def test_a_refusing_server_is_retried_later_and_then_succeeds(ctx, smtp, now):
     mid = queue(now)
     report = outbox.send_due(now=now)
     assert (report.sent, report.retried) == (0, 1)
-    waiting = state(mid)
+    waiting = fresh_message(mid)
     assert waiting.state is OutboxState.QUEUED and waiting.attempts == 1
     assert waiting.next_attempt_at == now + timedelta(minutes=outbox.RETRY_MINUTES[0])
     assert "451" in waiting.last_error
     assert outbox.send_due(now=now + timedelta(seconds=30)).total == 0   # not due yet
     report = outbox.send_due(now=now + timedelta(minutes=1))
     assert report.sent == 1
-    assert state(mid).state is OutboxState.SENT and state(mid).attempts == 2
+    assert fresh_message(mid).state is OutboxState.SENT and fresh_message(mid).attempts == 2
     assert len(server.messages) == 1
 
 
 def test_no_server_listening_is_retried_until_one_answers(ctx, smtp, now):
     mid = queue(now)
     assert outbox.send_due(now=now).retried == 1               # connection refused
-    assert "Error" in state(mid).last_error or "refused" in state(mid).last_error.lower()
+    assert "Error" in fresh_message(mid).last_error or "refused" in fresh_message(mid).last_error.lower()
     server = smtp(Recorder())
     assert outbox.send_due(now=now + timedelta(minutes=1)).sent == 1
     assert len(server.messages) == 1
@@ -126,7 +84,7 @@ def test_a_permanent_refusal_fails_at_once(ctx, smtp, now):
     mid = queue(now)
     report = outbox.send_due(now=now)
     assert report.failed == 1
-    failed = state(mid)
+    failed = fresh_message(mid)
     assert failed.state is OutboxState.FAILED and "550" in failed.last_error
 
 
@@ -137,12 +95,12 @@ def test_gives_up_after_the_last_retry(ctx, smtp, now):
     for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
         report = outbox.send_due(now=at)
         assert report.total == 1, attempt
-        message = state(mid)
+        message = fresh_message(mid)
         assert message.attempts == attempt
         if attempt < outbox.MAX_ATTEMPTS:
             assert message.state is OutboxState.QUEUED
             at = message.next_attempt_at
-    assert state(mid).state is OutboxState.FAILED
+    assert fresh_message(mid).state is OutboxState.FAILED
     assert outbox.send_due(now=at + timedelta(days=1)).total == 0
 
 
@@ -152,7 +110,7 @@ def test_one_connection_serves_several_messages_and_a_failure_does_not_stop_the_
     first, second, third = (queue(now, to=f"u{i}@example.test") for i in range(3))
     report = outbox.send_due(now=now)
     assert (report.sent, report.retried) == (2, 1)
-    assert state(first).state is OutboxState.QUEUED
+    assert fresh_message(first).state is OutboxState.QUEUED
     assert {e.rcpt_tos[0] for e in server.messages} == {"u1@example.test", "u2@example.test"}
 
 
@@ -162,7 +120,7 @@ def test_without_smtp_messages_are_logged(ctx, app, now, caplog):
     with caplog.at_level(logging.INFO, logger="ticketdesk.outbox"):
         report = outbox.send_due(now=now)
     assert report.logged == 1
-    assert state(mid).state is OutboxState.LOGGED
+    assert fresh_message(mid).state is OutboxState.LOGGED
     assert "Approval needed: TD-000007" in caplog.text and "mia@example.test" in caplog.text
     assert "no SMTP server" in outbox.transport_description()
 

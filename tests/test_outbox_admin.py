@@ -2,6 +2,7 @@
 message's headers and rendered bodies, putting a message back in the queue (the rules, the
 audit, real SMTP afterwards), who may see any of it, and escaping of hostile content."""
 
+import functools
 import html as html_lib
 import logging
 import re
@@ -21,9 +22,13 @@ from ticketdesk.services.notifications import outbox
 from ticketdesk.core.errors import InvalidTransition, NotFound, PermissionDenied
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
-from tests.test_outbox import Recorder, smtp  # noqa: F401 - the real SMTP server fixture
+from tests.factories import load
+from tests.support import Recorder
 
 NON_ADMIN_ROLES = (Role.AGENT, Role.ACCOUNT_MANAGER, Role.LEAD)
+
+# The stored message, read afresh from the database.
+fresh_message = functools.partial(load, OutboxMessage, fresh=True)
 
 
 # ----------------------------------------------------------------- helpers
@@ -41,18 +46,9 @@ def add_message(now, *, to="kim@customer.example", subject="[TD-000001] Your com
     return message.id
 
 
-def load(message_id: int) -> OutboxMessage:
-    db.session.expire_all()
-    return db.session.get(OutboxMessage, message_id)
-
-
 def _delete_all_messages() -> None:
     db.session.execute(sa.delete(OutboxMessage))
     db.session.commit()
-
-
-def user(user_id: int) -> User:
-    return db.session.get(User, user_id)
 
 
 class _Elements(HTMLParser):
@@ -87,17 +83,6 @@ def elements(page: str) -> _Elements:
     return parser
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, email="root@desk.example", name="Root Admin")
-
-
-@pytest.fixture
-def ac(login, admin):
-    """The administrator's client."""
-    return login(admin)
-
-
 # ----------------------------------------------------------------- who may see it
 
 @pytest.mark.parametrize("role", NON_ADMIN_ROLES)
@@ -109,7 +94,7 @@ def test_every_other_role_gets_403_on_every_outbox_page(app, build, make_user, l
     assert client.get("/admin/outbox?state=failed").status_code == 403
     assert client.get(f"/admin/outbox/{mid}").status_code == 403
     assert client.post(f"/admin/outbox/{mid}/retry").status_code == 403
-    assert build(lambda: load(mid).state) is OutboxState.FAILED
+    assert build(lambda: fresh_message(mid).state) is OutboxState.FAILED
 
 
 def test_visitors_are_sent_to_the_login_page(app, build, client, now):
@@ -117,25 +102,25 @@ def test_visitors_are_sent_to_the_login_page(app, build, client, now):
     for response in (client.get("/admin/outbox"), client.get(f"/admin/outbox/{mid}"),
                      client.post(f"/admin/outbox/{mid}/retry")):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert build(lambda: load(mid).state) is OutboxState.FAILED
+    assert build(lambda: fresh_message(mid).state) is OutboxState.FAILED
 
 
 @pytest.mark.parametrize("who", ["agent", "account_manager", "lead", "deactivated admin"])
 def test_the_service_checks_the_actor_itself(ctx, now, who):
-    actor = user(factories.make_user(Role.ADMIN, active=False) if who == "deactivated admin"
-                 else factories.make_user(Role(who)))
+    actor = load(User, factories.make_user(Role.ADMIN, active=False)
+                 if who == "deactivated admin" else factories.make_user(Role(who)))
     mid = add_message(now, state=OutboxState.FAILED)
     calls = [
         lambda: outbox.list_messages(actor=actor),
         lambda: outbox.state_counts(actor=actor),
         lambda: outbox.get_message(mid, actor=actor),
-        lambda: outbox.preview(load(mid), actor=actor),
+        lambda: outbox.preview(fresh_message(mid), actor=actor),
         lambda: outbox.retry(mid, actor=actor, now=now),
     ]
     for call in calls:
         with pytest.raises(PermissionDenied):
             call()
-    assert load(mid).state is OutboxState.FAILED and load(mid).retried_at is None
+    assert fresh_message(mid).state is OutboxState.FAILED and fresh_message(mid).retried_at is None
 
 
 def test_the_admin_navigation_links_the_outbox(ac, make_user, login):
@@ -239,7 +224,7 @@ def test_the_message_page_shows_headers_text_and_the_html_in_a_sandbox(ac, build
     html_body = '<p style="color:red">Dear Kim,</p><p>We are <b>sorry</b>.</p>'
     mid = build(add_message, now, body="Dear Kim,\nwe are sorry.", html_body=html_body,
                 state=OutboxState.SENT, sent_at=now, cc_addresses="boss@customer.example")
-    message_id = build(lambda: load(mid).message_id)
+    message_id = build(lambda: fresh_message(mid).message_id)
     response = ac.get(f"/admin/outbox/{mid}")
     assert response.status_code == 200
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
@@ -310,7 +295,7 @@ _TEXT = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
 @given(subject=st.text(_TEXT, max_size=80), body=st.text(_TEXT, max_size=300))
 def test_any_subject_and_body_round_trip_through_the_page(ac, build, now, subject, body):
     mid = build(add_message, now, subject=subject, body=body, html_body=body or None)
-    stored = build(lambda: (load(mid).subject, load(mid).body))
+    stored = build(lambda: (fresh_message(mid).subject, fresh_message(mid).body))
     response = ac.get(f"/admin/outbox/{mid}")
     assert response.status_code == 200
     found = elements(response.get_data(as_text=True))
@@ -334,7 +319,7 @@ def test_without_smtp_messages_are_kept_and_shown_in_full(app, ac, build, now):
                 html_body="<p>Your reference is <b>TD-000042</b>.</p>")
     report = build(lambda: outbox.send_due(now=now))
     assert report.logged == 1
-    assert build(lambda: load(mid).state) is OutboxState.LOGGED
+    assert build(lambda: fresh_message(mid).state) is OutboxState.LOGGED
 
     listing = elements(ac.get("/admin/outbox").get_data(as_text=True))
     assert "No SMTP server is configured" in listing.text["outbox-transport"]
@@ -372,7 +357,7 @@ def test_the_retry_table_covers_every_state():
 
 @pytest.mark.parametrize("state, allowed", RETRY_TABLE)
 def test_retry_rules(ctx, now, state, allowed):
-    admin = user(factories.make_user(Role.ADMIN, email="ops@desk.example"))
+    admin = load(User, factories.make_user(Role.ADMIN, email="ops@desk.example"))
     mid = add_message(now - timedelta(days=1), state=state, attempts=6,
                       last_error="550 5.1.1 No such user",
                       sent_at=now - timedelta(hours=2) if state in (OutboxState.SENT,
@@ -381,16 +366,16 @@ def test_retry_rules(ctx, now, state, allowed):
                       else None,
                       claimed_until=now + timedelta(minutes=3) if state is OutboxState.SENDING
                       else None)
-    before = load(mid)
+    before = fresh_message(mid)
     snapshot = {c.key: getattr(before, c.key) for c in OutboxMessage.__table__.columns}
     if not allowed:
         with pytest.raises(InvalidTransition):
             outbox.retry(mid, actor=admin, now=now)
-        after = load(mid)
+        after = fresh_message(mid)
         assert {c.key: getattr(after, c.key) for c in OutboxMessage.__table__.columns} == snapshot
         return
     outbox.retry(mid, actor=admin, now=now)
-    after = load(mid)
+    after = fresh_message(mid)
     assert after.state is OutboxState.QUEUED
     assert (after.attempts, after.next_attempt_at, after.claimed_until) == (0, now, None)
     assert (after.sent_at, after.bounced_at) == (None, None)
@@ -404,13 +389,13 @@ def test_retry_rules(ctx, now, state, allowed):
 
 
 def test_retry_of_a_missing_message_is_not_found(ctx, now):
-    admin = user(factories.make_user(Role.ADMIN))
+    admin = load(User, factories.make_user(Role.ADMIN))
     with pytest.raises(NotFound):
         outbox.retry(424242, actor=admin, now=now)
 
 
 def test_retry_is_written_to_the_log_with_who_and_when(ctx, now, caplog):
-    admin = user(factories.make_user(Role.ADMIN, email="ops@desk.example"))
+    admin = load(User, factories.make_user(Role.ADMIN, email="ops@desk.example"))
     mid = add_message(now, state=OutboxState.BOUNCED, last_error="Mailbox full")
     with caplog.at_level(logging.INFO, logger="ticketdesk.outbox"):
         outbox.retry(mid, actor=admin, now=now)
@@ -437,8 +422,8 @@ def test_a_failed_message_sent_again_reaches_the_smtp_server(app, ac, admin, bui
     assert report.sent == 1
     (envelope,) = server.messages
     assert envelope.rcpt_tos == ["kim@customer.example"]
-    sent = build(lambda: (load(mid).state, load(mid).attempts, load(mid).last_error,
-                          load(mid).retried_by_id))
+    sent = build(lambda: (fresh_message(mid).state, fresh_message(mid).attempts,
+                          fresh_message(mid).last_error, fresh_message(mid).retried_by_id))
     assert sent == (OutboxState.SENT, 1, "", admin)
     # Sent: the audit stays on the page, and there is nothing to retry any more.
     found = elements(ac.get(f"/admin/outbox/{mid}").get_data(as_text=True))
@@ -452,40 +437,40 @@ def test_retry_of_a_message_in_another_state_says_why(ac, build, now):
     assert response.status_code == 200
     assert "Only a failed, bounced or withheld message can be sent again" in html_lib.unescape(
         response.get_data(as_text=True))
-    assert build(lambda: load(mid).state) is OutboxState.SENT
+    assert build(lambda: fresh_message(mid).state) is OutboxState.SENT
 
 
 def test_retry_needs_the_csrf_token(app, ac, build, now):
     app.config["WTF_CSRF_ENABLED"] = True
     mid = build(add_message, now, state=OutboxState.FAILED)
     assert ac.post(f"/admin/outbox/{mid}/retry").status_code == 400
-    assert build(lambda: load(mid).state) is OutboxState.FAILED
+    assert build(lambda: fresh_message(mid).state) is OutboxState.FAILED
     page = ac.get(f"/admin/outbox/{mid}").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert ac.post(f"/admin/outbox/{mid}/retry", data={"csrf_token": csrf}).status_code == 302
-    assert build(lambda: load(mid).state) is OutboxState.QUEUED
+    assert build(lambda: fresh_message(mid).state) is OutboxState.QUEUED
 
 
 def test_a_withheld_message_is_checked_again_when_it_is_sent(ctx, smtp, now):  # noqa: F811
     server = smtp(Recorder())
-    admin = user(factories.make_user(Role.ADMIN))
+    admin = load(User, factories.make_user(Role.ADMIN))
     team = factories.make_team()
     agent = factories.make_user(Role.AGENT, email="ada@example.test", team_ids=(team,))
     lead = factories.make_user(Role.LEAD, team_ids=(team,))
     factories.make_ticket(actor_id=lead, team_id=team, assignee_id=agent, now=now)
     (mid,) = db.session.scalars(sa.select(OutboxMessage.id).where(
         OutboxMessage.to_address == "ada@example.test"))
-    user(agent).active = False
+    load(User, agent).active = False
     db.session.commit()
     assert outbox.send_due(now=now).withheld == 1
 
     # Put back while the agent is still deactivated: withheld again, nothing sent.
     outbox.retry(mid, actor=admin, now=now + timedelta(minutes=1))
     assert outbox.send_due(now=now + timedelta(minutes=1)).withheld == 1
-    assert load(mid).state is OutboxState.WITHHELD and server.messages == []
+    assert fresh_message(mid).state is OutboxState.WITHHELD and server.messages == []
 
     # Active again: the next retry goes out.
-    user(agent).active = True
+    load(User, agent).active = True
     db.session.commit()
     outbox.retry(mid, actor=admin, now=now + timedelta(minutes=2))
     assert outbox.send_due(now=now + timedelta(minutes=2)).sent == 1

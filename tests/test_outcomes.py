@@ -407,16 +407,11 @@ def test_period_validation(app, world):
         assert too_long.value.field == "since"
 
 
-def test_the_number_of_queries_does_not_grow_with_the_tickets(app, world):
+def test_the_number_of_queries_does_not_grow_with_the_tickets(app, query_counter, world):
     def count_queries() -> int:
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with query_counter() as queries:
             outcomes.report(FIRST, LAST, today=TODAY)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return queries.count
 
     with app.app_context():
         before = count_queries()

@@ -25,6 +25,7 @@ from ticketdesk.services.playbooks import admin as playbook_admin
 from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from tests import factories
+from tests.factories import load
 
 STEPS = (
     StepSpec("Call the customer back", due_hours=Decimal("1")),
@@ -38,26 +39,18 @@ def _spec(name="Shortages", **kwargs) -> PlaybookSpec:
     return PlaybookSpec(name=name, steps=kwargs.pop("steps", STEPS), **kwargs)
 
 
-def _user(uid) -> User:
-    return db.session.get(User, uid)
-
-
-def _ticket(tid) -> Ticket:
-    return db.session.get(Ticket, tid)
-
-
 def _count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 @pytest.fixture
 def lead(ctx):
-    return _user(factories.make_user(Role.LEAD, name="Lee Lead"))
+    return load(User, factories.make_user(Role.LEAD, name="Lee Lead"))
 
 
 @pytest.fixture
 def admin(ctx):
-    return _user(factories.make_user(Role.ADMIN))
+    return load(User, factories.make_user(Role.ADMIN))
 
 
 @pytest.fixture
@@ -91,10 +84,10 @@ def test_an_edit_adds_a_version_and_tickets_under_way_keep_theirs(lead, agent_id
     assert [v.number for v in playbook.versions] == [1, 2]
     assert playbook.current_version.number == 2 and playbook.updated_at == later
     assert [s.title for s in playbook.versions[0].steps] == [s.title for s in STEPS]
-    assert [s.title for s in _ticket(early).steps] == [s.title for s in STEPS]
-    assert _ticket(early).playbook_version.number == 1
+    assert [s.title for s in load(Ticket, early).steps] == [s.title for s in STEPS]
+    assert load(Ticket, early).playbook_version.number == 1
     fresh = factories.make_ticket(actor_id=agent_id, now=later)
-    assert [s.title for s in _ticket(fresh).steps] == [
+    assert [s.title for s in load(Ticket, fresh).steps] == [
         "Apologise for the trouble", "Send a replacement today", "Explain what went wrong"]
     assert playbook_admin.open_ticket_counts() == {playbook.id: 2}
     assert playbook_admin.open_ticket_counts_by_version(playbook) == {
@@ -177,7 +170,7 @@ def test_a_goodwill_percentage_may_exceed_the_cap_only_for_other_bases(lead, now
 @pytest.mark.parametrize("role", [Role.AGENT, Role.ACCOUNT_MANAGER])
 def test_only_leads_and_admins_manage_playbooks(lead, now, role):
     playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec())
-    actor = _user(factories.make_user(role))
+    actor = load(User, factories.make_user(role))
     with pytest.raises(PermissionDenied):
         playbook_admin.create_playbook(actor=actor, now=now, spec=_spec("Mine"))
     with pytest.raises(PermissionDenied):
@@ -202,10 +195,10 @@ def test_retire_and_activate(lead, agent_id, now):
     playbook_admin.set_active(crises, actor=lead, active=False, now=now)
     assert not crises.active
     tid = factories.make_ticket(actor_id=agent_id, kind=TicketKind.CRISIS, now=now)
-    assert _ticket(tid).playbook_version.playbook_id == default.id
+    assert load(Ticket, tid).playbook_version.playbook_id == default.id
     playbook_admin.set_active(crises, actor=lead, active=True, now=now)
     tid = factories.make_ticket(actor_id=agent_id, kind=TicketKind.CRISIS, now=now)
-    assert _ticket(tid).playbook_version.playbook_id == crises.id
+    assert load(Ticket, tid).playbook_version.playbook_id == crises.id
     with pytest.raises(DomainError, match="default playbook cannot be retired"):
         playbook_admin.set_active(default, actor=lead, active=False, now=now)
     db.session.expire_all()
@@ -269,7 +262,7 @@ def test_preview_lists_matching_recent_tickets_and_who_wins(lead, agent_id, now)
     assert result.winners == [("Crises", 1), ("Strategic crises", 1)]
     # Leads see every listed ticket; administrators see no tickets.
     assert playbook_admin.visible_rows(result, lead) == result.rows
-    assert playbook_admin.visible_rows(result, _user(factories.make_user(Role.ADMIN))) == []
+    assert playbook_admin.visible_rows(result, load(User, factories.make_user(Role.ADMIN))) == []
 
 
 def test_preview_of_unsaved_conditions(lead, agent_id, now):
@@ -279,7 +272,7 @@ def test_preview_of_unsaved_conditions(lead, agent_id, now):
                                    category="wrong_item", now=now)
     shortage = factories.make_ticket(actor_id=agent_id, now=now)
     theirs = factories.make_ticket(actor_id=agent_id, now=now)
-    _ticket(theirs).cause_side = CauseSide.THEIRS_INTERNAL
+    load(Ticket, theirs).cause_side = CauseSide.THEIRS_INTERNAL
     db.session.commit()
 
     # A new playbook as specific as "Crises" loses the tie (it would get a higher id) ...
@@ -307,7 +300,7 @@ def test_preview_is_capped_and_ignores_the_ticket_state(lead, agent_id, now):
     playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec())
     ids = [factories.make_ticket(actor_id=agent_id, now=now - timedelta(hours=i))
            for i in range(4)]
-    _ticket(ids[0]).status = TicketStatus.CLOSED
+    load(Ticket, ids[0]).status = TicketStatus.CLOSED
     db.session.commit()
     result = playbook_admin.preview(playbook.current_version, now=now, limit=3)
     assert [r.ticket.id for r in result.rows] == ids[:3]
@@ -324,9 +317,9 @@ def test_list_playbooks(lead, agent_id, now):
         "Crises", steps=STEPS[1:], conditions={"kinds": ["crisis"]}))
     open_id = factories.make_ticket(actor_id=agent_id, now=now)
     closed_id = factories.make_ticket(actor_id=agent_id, now=now)
-    _ticket(closed_id).status = TicketStatus.CLOSED
+    load(Ticket, closed_id).status = TicketStatus.CLOSED
     db.session.commit()
     rows = playbook_admin.list_playbooks()
     assert [(r.playbook.name, r.step_count, r.open_tickets) for r in rows] == [
         ("Crises", 3, 0), ("general", 4, 1), ("Advice", 4, 0)]
-    assert _ticket(open_id).playbook_version.playbook_id == general.id
+    assert load(Ticket, open_id).playbook_version.playbook_id == general.id

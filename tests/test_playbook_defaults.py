@@ -31,12 +31,9 @@ from ticketdesk.services.tickets.categories import DEFAULT_CATEGORIES
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
 
 NON_ADVISORY = [spec for spec, _ in defaults.SHIPPED if not spec.advisory]
-
-
-def _ticket(tid: int) -> Ticket:
-    return db.session.get(Ticket, tid)
 
 
 def _playbook(name: str) -> Playbook:
@@ -145,10 +142,10 @@ def test_every_category_has_its_own_playbook(seeded, agent, now):
     assert seeded == len(defaults.SHIPPED)
     for slug, _name in DEFAULT_CATEGORIES:
         tid = factories.make_ticket(actor_id=agent, category=slug, now=now)
-        version = _ticket(tid).playbook_version
+        version = load(Ticket, tid).playbook_version
         assert version.conditions["categories"] == [slug], slug
         assert not version.playbook.is_default
-        assert len(_ticket(tid).steps) == len(version.steps)
+        assert len(load(Ticket, tid).steps) == len(version.steps)
 
 
 def test_crisis_default_and_advisory_playbooks_exist(seeded):
@@ -172,7 +169,7 @@ def test_crises_get_a_crisis_playbook_by_account(seeded, agent, now, tier, stand
     customer = _customer(tier, standing)
     tid = factories.make_ticket(actor_id=agent, customer_id=customer, kind=TicketKind.CRISIS,
                                 category="late_delivery", now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     assert ticket.playbook_version.playbook.name == expected.name
 
 
@@ -181,7 +178,7 @@ def test_a_strategic_crisis_gets_daily_status_updates_a_lead_and_the_account_man
     customer = _customer(CustomerTier.STRATEGIC, Standing.STRATEGIC)
     tid = factories.make_ticket(actor_id=agent, customer_id=customer, kind=TicketKind.CRISIS,
                                 category="damaged_defective", now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     assert ticket.playbook_version.playbook.name == defaults.CRISIS_STRATEGIC.name
     update = next(s for s in ticket.steps if s.kind is StepKind.STATUS_UPDATE)
     assert update.recur_hours == 24 and not update.required
@@ -200,7 +197,7 @@ def test_a_cause_on_the_customers_side_is_matched_to_the_advisory_playbook(seede
     customer = _customer(CustomerTier.STRATEGIC, Standing.STRATEGIC)
     tid = factories.make_ticket(actor_id=agent, customer_id=customer, kind=TicketKind.CRISIS,
                                 category="solution_failure", now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     assert ticket.playbook_version.playbook.name == defaults.CRISIS_STRATEGIC.name
     editing.update_details(
         ticket, actor=db.session.get(User, agent), expected_version=None, now=now,
@@ -221,7 +218,7 @@ def test_a_category_added_later_falls_back_to_the_default(seeded, agent, now):
         db.session.add(Category(slug="customs_paperwork", name="Customs paperwork",
                                 position=90))
     tid = factories.make_ticket(actor_id=agent, category="customs_paperwork", now=now)
-    assert _ticket(tid).playbook_version.playbook.name == defaults.DEFAULT.name
+    assert load(Ticket, tid).playbook_version.playbook.name == defaults.DEFAULT.name
 
 
 @pytest.mark.parametrize("spec", NON_ADVISORY, ids=lambda spec: spec.name)
@@ -242,7 +239,7 @@ def test_each_checklist_can_be_completed_and_the_ticket_resolved(ctx, now, spec)
         category = "new_kind"
     tid = factories.make_ticket(actor_id=lead, customer_id=_customer(tier, standing),
                                 kind=kind, category=category, now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     assert ticket.playbook_version.playbook.name == spec.name
     actor = db.session.get(User, lead)
     conversation.reply(ticket, actor=actor, body="Sorry for the trouble; it is on its way.",

@@ -1,6 +1,5 @@
 """Playbook screens: list, detail with preview, the create/edit form with its steps table."""
 
-import html as html_lib
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -23,6 +22,8 @@ from ticketdesk.playbooks import views as playbook_views
 from ticketdesk.services.playbooks import admin as playbook_admin
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 from tests import factories
+from tests.factories import load
+from tests.support import field_error
 
 STEPS = (
     StepSpec("Call the customer back", due_hours=Decimal("1")),
@@ -58,17 +59,8 @@ def _form(name="Shortages", rows=None, **extra) -> dict:
     return data
 
 
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)).strip() if match else None
-
-
-def _lead(lead_id) -> User:
-    return db.session.get(User, lead_id)
-
-
 def _make_playbook(lead_id, now, name="Shortages", default=False, **kwargs) -> int:
-    lead = _lead(lead_id)
+    lead = load(User, lead_id)
     playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=PlaybookSpec(
         name=name, steps=kwargs.pop("steps", STEPS), **kwargs))
     if default:
@@ -111,7 +103,7 @@ def test_list_shows_each_playbook_in_words(build, lc, lead, now):
     build(_make_playbook, lead, now, "Strategic crises",
           conditions={"kinds": ["crisis"], "tiers": ["key", "strategic"]})
     retired = build(_make_playbook, lead, now, "Old advice")
-    build(lambda: playbook_admin.set_active(db.session.get(Playbook, retired), actor=_lead(lead),
+    build(lambda: playbook_admin.set_active(db.session.get(Playbook, retired), actor=load(User, lead),
                                             active=False, now=now))
     agent = build(factories.make_user, Role.AGENT)
     build(factories.make_ticket, actor_id=agent, now=now)
@@ -125,23 +117,7 @@ def test_list_shows_each_playbook_in_words(build, lc, lead, now):
     assert "No playbook in use is the default" not in html
 
 
-def _count_queries(app, client, url: str) -> int:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
-def test_list_runs_a_constant_number_of_queries(app, build, lc, lead, now):
+def test_list_runs_a_constant_number_of_queries(query_counter, build, lc, lead, now):
     agent = build(factories.make_user, Role.AGENT)
 
     def playbooks_with_tickets(start, count):
@@ -150,9 +126,12 @@ def test_list_runs_a_constant_number_of_queries(app, build, lc, lead, now):
                            default=(i == 0))
             factories.make_ticket(actor_id=agent, now=now)
     build(playbooks_with_tickets, 0, 2)
-    small = _count_queries(app, lc, "/playbooks/")
+    with query_counter() as small:
+        assert lc.get("/playbooks/").status_code == 200
     build(playbooks_with_tickets, 2, 6)
-    assert _count_queries(app, lc, "/playbooks/") == small
+    with query_counter() as large:
+        assert lc.get("/playbooks/").status_code == 200
+    assert large.count == small.count
 
 
 def test_no_default_is_pointed_out(build, lc, lead, now):
@@ -276,7 +255,7 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(build, lc):
             assert 'name="steps-4-due_hours"' in html and "is-invalid" in html
             assert "Number must be between 0 and 100000." in html
         else:
-            assert message in (_field_error(html, field) or ""), (field, html[:200])
+            assert message in (field_error(html, field) or ""), (field, html[:200])
         assert 'name="name"' in html  # the form again, with what was entered
     assert build(lambda: _count(Playbook)) == 0
 
@@ -338,9 +317,9 @@ def test_an_edit_with_errors_or_a_stale_version_saves_nothing(build, lc, lead, n
     resp = lc.post(f"/playbooks/{playbook_id}/edit",
                    data=_form(rows=[_row(1, "Only a task"), BLANK]))
     assert resp.status_code == 200
-    assert "needs an apology step" in _field_error(resp.get_data(as_text=True), "steps")
+    assert "needs an apology step" in field_error(resp.get_data(as_text=True), "steps")
     build(lambda: playbook_admin.update_playbook(
-        db.session.get(Playbook, playbook_id), actor=_lead(lead), now=now,
+        db.session.get(Playbook, playbook_id), actor=load(User, lead), now=now,
         spec=PlaybookSpec(name="Shortages", steps=STEPS[1:])))
     resp = lc.post(f"/playbooks/{playbook_id}/edit", data=_form(base_version="1"))
     assert resp.status_code == 200

@@ -6,7 +6,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -341,31 +340,21 @@ def _varied_tickets(count: int, start: int, lead_id: int, now) -> None:
                               severity=list(Severity)[i % 4], now=now + timedelta(minutes=i))
 
 
-def _count_queries(app, client, url: str) -> tuple[int, list[int]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+def _count_queries(query_counter, client, url: str) -> tuple[int, list[int]]:
+    with query_counter() as queries:
         resp = client.get(url)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(statements), _ids(resp)
+    return queries.count, _ids(resp)
 
 
-def test_queue_runs_a_constant_number_of_queries(app, build, login, now):
+def test_queue_runs_a_constant_number_of_queries(query_counter, build, login, now):
     lead = build(factories.make_user, Role.LEAD)
     build(_varied_tickets, 5, 0, lead, now)
     client = login(lead)
-    small, small_ids = _count_queries(app, client, "/tickets/?scope=all&per_page=5")
+    small, small_ids = _count_queries(query_counter, client, "/tickets/?scope=all&per_page=5")
     assert len(small_ids) == 5
 
     build(_varied_tickets, 45, 5, lead, now)
-    large, large_ids = _count_queries(app, client, "/tickets/?scope=all&per_page=50")
+    large, large_ids = _count_queries(query_counter, client, "/tickets/?scope=all&per_page=50")
     assert len(large_ids) == 50
     assert large == small, f"{small} queries for 5 tickets but {large} for 50"
 
@@ -375,7 +364,7 @@ def test_queue_runs_a_constant_number_of_queries(app, build, login, now):
     assert "Queue team 49" in html
 
 
-def test_account_manager_queue_counts_are_constant_too(app, build, login, now):
+def test_account_manager_queue_counts_are_constant_too(query_counter, build, login, now):
     am = build(factories.make_user, Role.ACCOUNT_MANAGER)
     lead = build(factories.make_user, Role.LEAD)
 
@@ -385,10 +374,10 @@ def test_account_manager_queue_counts_are_constant_too(app, build, login, now):
             factories.make_ticket(actor_id=lead, customer_id=customer, now=now)
     build(managed, 2)
     client = login(am)
-    small, ids = _count_queries(app, client, "/tickets/")
+    small, ids = _count_queries(query_counter, client, "/tickets/")
     assert len(ids) == 2
     build(managed, 10)
-    large, ids = _count_queries(app, client, "/tickets/")
+    large, ids = _count_queries(query_counter, client, "/tickets/")
     assert len(ids) == 12
     assert large == small
 

@@ -1,6 +1,5 @@
 """The recovery rules: defaults, saving with bounds, and the leads' settings page."""
 
-import html as html_lib
 import re
 from dataclasses import asdict, replace
 
@@ -9,10 +8,11 @@ import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import RecoveryRules, Role, User
-from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.core import clock
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.services.recovery.rules import RulesData
+from tests.support import field_error
+from ticketdesk.core import clock
+from ticketdesk.services.recovery import rules as rules_module
 
 DEFAULTS = RulesData(
     require_make_whole_in_sla=True, require_apology=True, reopen_window_days=14,
@@ -20,11 +20,6 @@ DEFAULTS = RulesData(
     require_prior_purchase=True, repeat_failure_months=12, retention_window_days=90,
     survey_valid_days=14, reopen_below_score=3, segment_window_days=90,
     self_driven_min_purchases=3, stalled_drop_percent=50, self_driven_min_share=50)
-
-
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)).strip() if match else None
 
 
 def _form(data: RulesData) -> dict:
@@ -184,7 +179,7 @@ def test_bad_values_show_on_their_field(app, login, people, field, value, messag
     data[field] = value
     resp = login(people[Role.ADMIN]).post("/recovery/rules", data=data)
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), field) == message
+    assert field_error(resp.get_data(as_text=True), field) == message
     with app.app_context():
         assert _saved() is None
 

@@ -40,6 +40,7 @@ from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.services.routing.rules import RuleData
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
 
 
 @pytest.fixture
@@ -66,13 +67,9 @@ def desk(ctx, now):
     return d
 
 
-def user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
 def rule(desk, name: str, **kwargs) -> int:
     data = RuleData(name=name, **kwargs)
-    return routing_rules.create_rule(actor=user(desk.lead), data=data, now=desk.now).id
+    return routing_rules.create_rule(actor=load(User, desk.lead), data=data, now=desk.now).id
 
 
 def intake(desk, *, customer_id=None, kind=TicketKind.COMPLAINT, severity=Severity.P3,
@@ -105,7 +102,7 @@ def test_rule_order_decides_and_can_be_changed(desk):
     first = rule(desk, "All to front", team_id=desk.front)
     second = rule(desk, "All to key", team_id=desk.key)
     assert intake(desk).team_id == desk.front
-    routing_rules.move_rule(db.session.get(RoutingRule, second), actor=user(desk.lead), offset=-1)
+    routing_rules.move_rule(db.session.get(RoutingRule, second), actor=load(User, desk.lead), offset=-1)
     assert [r.id for r in routing.list_rules()] == [second, first]
     assert intake(desk).team_id == desk.key
 
@@ -184,9 +181,9 @@ def test_no_matching_rule_goes_to_the_fallback_team_with_an_event(desk):
 def test_without_a_marked_fallback_the_oldest_team_takes_it(desk):
     with unit_of_work():
         db.session.get(Team, desk.front).is_fallback = False
-    routing_rules.set_fallback_team(actor=user(desk.lead), team_id=desk.key)
+    routing_rules.set_fallback_team(actor=load(User, desk.lead), team_id=desk.key)
     assert intake(desk).team_id == desk.key
-    routing_rules.set_fallback_team(actor=user(desk.lead), team_id=None)
+    routing_rules.set_fallback_team(actor=load(User, desk.lead), team_id=None)
     assert routing.fallback_team().id == min(desk.front, desk.key)
 
 
@@ -240,7 +237,7 @@ def test_round_robin_through_real_intake_takes_turns_and_skips_away_agents(desk)
     rule(desk, "Key in turn", team_id=desk.key, strategy=AssignStrategy.ROUND_ROBIN)
     got = [intake(desk).assignee_id for _ in range(4)]
     assert got == [desk.k1, desk.k2, desk.k3, desk.k1]
-    availability.set_away(user(desk.k2), actor=user(desk.k2), reason=AwayReason.HOLIDAY,
+    availability.set_away(load(User, desk.k2), actor=load(User, desk.k2), reason=AwayReason.HOLIDAY,
                           back_on=None, note="", now=desk.now)
     got = [intake(desk).assignee_id for _ in range(4)]
     assert got == [desk.k3, desk.k1, desk.k3, desk.k1]
@@ -269,10 +266,10 @@ def test_fewest_open_with_ties_going_to_who_waited_longest(desk):
 
 def test_fewest_open_skips_away_and_inactive_agents(desk):
     rule(desk, "Key by load", team_id=desk.key, strategy=AssignStrategy.FEWEST_OPEN)
-    availability.set_away(user(desk.k1), actor=user(desk.lead), reason=AwayReason.SICK,
+    availability.set_away(load(User, desk.k1), actor=load(User, desk.lead), reason=AwayReason.SICK,
                           back_on=None, note="flu", now=desk.now)
     with unit_of_work():
-        user(desk.k2).active = False
+        load(User, desk.k2).active = False
     assert {intake(desk).assignee_id for _ in range(3)} == {desk.k3}
 
 
@@ -280,7 +277,7 @@ def test_named_person_away_falls_back_to_fewest_open(desk):
     rule(desk, "Kim's accounts", team_id=desk.key, strategy=AssignStrategy.USER,
          assignee_id=desk.k2)
     assert intake(desk).assignee_id == desk.k2
-    availability.set_away(user(desk.k2), actor=user(desk.k2), reason=AwayReason.OTHER,
+    availability.set_away(load(User, desk.k2), actor=load(User, desk.k2), reason=AwayReason.OTHER,
                           back_on=None, note="", now=desk.now)
     ticket = intake(desk)
     assert ticket.assignee_id in (desk.k1, desk.k3)
@@ -290,7 +287,7 @@ def test_named_person_away_falls_back_to_fewest_open(desk):
 def test_nobody_available_leaves_the_ticket_in_the_team_queue(desk):
     rule(desk, "Key in turn", team_id=desk.key, strategy=AssignStrategy.ROUND_ROBIN)
     for uid in (desk.k1, desk.k2, desk.k3):
-        availability.set_away(user(uid), actor=user(uid), reason=AwayReason.HOLIDAY,
+        availability.set_away(load(User, uid), actor=load(User, uid), reason=AwayReason.HOLIDAY,
                               back_on=None, note="", now=desk.now)
     ticket = intake(desk)
     assert ticket.team_id == desk.key and ticket.assignee_id is None
@@ -299,9 +296,9 @@ def test_nobody_available_leaves_the_ticket_in_the_team_queue(desk):
 
 def test_away_ends_on_the_day_of_return(desk):
     back_on = (desk.now + timedelta(days=2)).date()
-    availability.set_away(user(desk.k1), actor=user(desk.k1), reason=AwayReason.HOLIDAY,
+    availability.set_away(load(User, desk.k1), actor=load(User, desk.k1), reason=AwayReason.HOLIDAY,
                           back_on=back_on, note="", now=desk.now)
-    k1 = user(desk.k1)
+    k1 = load(User, desk.k1)
     assert k1.is_away(desk.now) and k1.is_away(desk.now + timedelta(days=1))
     assert not k1.is_away(desk.now + timedelta(days=3))
     with pytest.raises(DomainError) as err:
@@ -312,20 +309,20 @@ def test_away_ends_on_the_day_of_return(desk):
 
 def test_manual_assignment_to_an_away_agent_is_refused(desk):
     ticket = intake(desk)
-    availability.set_away(user(desk.a1), actor=user(desk.a1), reason=AwayReason.HOLIDAY,
+    availability.set_away(load(User, desk.a1), actor=load(User, desk.a1), reason=AwayReason.HOLIDAY,
                           back_on=None, note="", now=desk.now)
     with pytest.raises(DomainError) as err:
-        assignment.assign(ticket, actor=user(desk.lead), team_id=desk.front,
+        assignment.assign(ticket, actor=load(User, desk.lead), team_id=desk.front,
                               assignee_id=desk.a1, expected_version=None, now=desk.now)
     assert err.value.field == "assignee_id"
 
 
 def test_only_leads_set_someone_elses_availability(desk):
     with pytest.raises(PermissionDenied):
-        availability.set_away(user(desk.k1), actor=user(desk.k2), reason=AwayReason.SICK,
+        availability.set_away(load(User, desk.k1), actor=load(User, desk.k2), reason=AwayReason.SICK,
                               back_on=None, note="", now=desk.now)
     with pytest.raises(DomainError):
-        availability.set_away(user(desk.am), actor=user(desk.lead), reason=AwayReason.SICK,
+        availability.set_away(load(User, desk.am), actor=load(User, desk.lead), reason=AwayReason.SICK,
                               back_on=None, note="", now=desk.now)
 
 
@@ -333,25 +330,25 @@ def test_away_agents_tickets_show_for_the_lead_and_reroute_moves_them(desk):
     rule(desk, "Key in turn", team_id=desk.key, strategy=AssignStrategy.ROUND_ROBIN)
     tickets = [intake(desk) for _ in range(3)]
     assert [t.assignee_id for t in tickets] == [desk.k1, desk.k2, desk.k3]
-    availability.set_away(user(desk.k1), actor=user(desk.lead), reason=AwayReason.SICK,
+    availability.set_away(load(User, desk.k1), actor=load(User, desk.lead), reason=AwayReason.SICK,
                           back_on=None, note="", now=desk.now)
     people = {p.user.id: p for p in availability.overview(now=desk.now)}
     assert people[desk.k1].away and [t.id for t in people[desk.k1].open_tickets] == [tickets[0].id]
     assert availability.away_ticket_count(now=desk.now) == 1
-    moved = assignment.reroute_many([tickets[0].id], actor=user(desk.lead), now=desk.now)
+    moved = assignment.reroute_many([tickets[0].id], actor=load(User, desk.lead), now=desk.now)
     assert moved == 1
     db.session.expire_all()
     assert db.session.get(Ticket, tickets[0].id).assignee_id in (desk.k2, desk.k3)
     assert availability.away_ticket_count(now=desk.now) == 0
     with pytest.raises(PermissionDenied):
-        assignment.reroute_many([tickets[1].id], actor=user(desk.k2), now=desk.now)
+        assignment.reroute_many([tickets[1].id], actor=load(User, desk.k2), now=desk.now)
 
 
 def test_reroute_on_the_ticket_page_applies_current_rules(desk):
     ticket = intake(desk)
     assert ticket.team_id == desk.front
     rule(desk, "Now everything to key", team_id=desk.key, strategy=AssignStrategy.FEWEST_OPEN)
-    decision = assignment.reroute(ticket, actor=user(desk.lead), expected_version=ticket.version,
+    decision = assignment.reroute(ticket, actor=load(User, desk.lead), expected_version=ticket.version,
                                       now=desk.now + timedelta(hours=1))
     assert ticket.team_id == desk.key == decision.team_id
     assert ticket.assignee_id == decision.assignee_id is not None
@@ -392,20 +389,20 @@ def test_rule_watchers_and_notify_targets_hear_about_it(desk):
 
 def test_watch_and_unwatch(desk):
     ticket = intake(desk)
-    assignment.watch(ticket, actor=user(desk.a2), now=desk.now)
-    assert assignment.is_watching(ticket, user(desk.a2))
+    assignment.watch(ticket, actor=load(User, desk.a2), now=desk.now)
+    assert assignment.is_watching(ticket, load(User, desk.a2))
     # Watching again changes nothing (two clicks at once must not fail either).
-    again = assignment.watch(ticket, actor=user(desk.a2), now=desk.now)
+    again = assignment.watch(ticket, actor=load(User, desk.a2), now=desk.now)
     assert (again.ticket_id, again.user_id) == (ticket.id, desk.a2)
     assert [w.user_id for w in assignment.watchers(ticket)].count(desk.a2) == 1
-    assignment.unwatch(ticket, actor=user(desk.a2))
-    assert not assignment.is_watching(ticket, user(desk.a2))
+    assignment.unwatch(ticket, actor=load(User, desk.a2))
+    assert not assignment.is_watching(ticket, load(User, desk.a2))
     other = factories.make_user(Role.AGENT, team_ids=(desk.key,))
     key_ticket = db.session.get(Ticket, factories.make_ticket(actor_id=desk.lead,
                                                               team_id=desk.key, now=desk.now))
     with pytest.raises(PermissionDenied):
-        assignment.watch(key_ticket, actor=user(desk.a1), now=desk.now)
-    assignment.watch(key_ticket, actor=user(other), now=desk.now)
+        assignment.watch(key_ticket, actor=load(User, desk.a1), now=desk.now)
+    assignment.watch(key_ticket, actor=load(User, other), now=desk.now)
 
 
 # ----------------------------------------------------------------- rule editing
@@ -424,17 +421,17 @@ def test_rule_validation_names_the_field_and_saves_nothing(desk):
     ]
     for data, field in bad:
         with pytest.raises(DomainError) as err:
-            routing_rules.create_rule(actor=user(desk.lead), data=data, now=desk.now)
+            routing_rules.create_rule(actor=load(User, desk.lead), data=data, now=desk.now)
         assert err.value.field == field, data
     rule(desk, "Taken", team_id=desk.key)
     with pytest.raises(DomainError) as err:
-        routing_rules.create_rule(actor=user(desk.lead), data=RuleData(name="taken",
+        routing_rules.create_rule(actor=load(User, desk.lead), data=RuleData(name="taken",
                                                                       team_id=desk.key),
                                   now=desk.now)
     assert err.value.field == "name"
     assert db.session.scalar(sa.select(sa.func.count(RoutingRule.id))) == 1
     with pytest.raises(PermissionDenied):
-        routing_rules.create_rule(actor=user(desk.k1), data=RuleData(name="y", team_id=desk.key),
+        routing_rules.create_rule(actor=load(User, desk.k1), data=RuleData(name="y", team_id=desk.key),
                                   now=desk.now)
 
 
@@ -447,7 +444,7 @@ def test_delete_renumbers_and_keeps_the_rule_name_on_tickets(desk):
     gone = rule(desk, "Gone soon", team_id=desk.key)
     rule(desk, "Stays", kinds=("crisis",), team_id=desk.front)
     ticket = intake(desk)
-    routing_rules.delete_rule(db.session.get(RoutingRule, gone), actor=user(desk.lead))
+    routing_rules.delete_rule(db.session.get(RoutingRule, gone), actor=load(User, desk.lead))
     assert [(r.position, r.name) for r in routing.list_rules()] == [(1, "Stays")]
     db.session.expire_all()
     assert routing_events(db.session.get(Ticket, ticket.id))[0].new_value == "Gone soon"
@@ -514,7 +511,7 @@ def test_routing_is_deterministic_always_yields_a_team_and_matches_its_dry_run(d
     teams = {"front": desk.front, "key": desk.key}
     try:
         for uid in (getattr(desk, name) for name in away):
-            user(uid).away_reason = AwayReason.HOLIDAY
+            load(User, uid).away_reason = AwayReason.HOLIDAY
         for i, spec in enumerate(specs):
             team_id = teams[spec["team"]] if spec["team"] else None
             strategy = spec["strategy"] if team_id else AssignStrategy.NONE
@@ -540,7 +537,7 @@ def test_routing_is_deterministic_always_yields_a_team_and_matches_its_dry_run(d
         assert first.team_id is not None
         assert routing.SEVERITY_RANK[first.severity] <= routing.SEVERITY_RANK[s.severity]
         if first.assignee_id is not None:
-            chosen = user(first.assignee_id)
+            chosen = load(User, first.assignee_id)
             assert not chosen.is_away(desk.now) and first.team_id in chosen.team_ids
 
         # Real routing of a ticket with the same facts does exactly what the dry run said.

@@ -33,16 +33,12 @@ from ticketdesk.services.routing import engine as routing
 from ticketdesk.services.routing import rules as routing_rules
 from ticketdesk.services.routing.rules import RuleData
 from tests import factories
+from tests.support import field_error
 
 FUTURE = date(2099, 1, 5)
 
 
 # ----------------------------------------------------------------- helpers
-
-
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)).strip() if match else None
 
 
 def _text(html: str) -> str:
@@ -182,7 +178,7 @@ def test_a_rule_names_its_categories_by_slug(world, build, login):
         "name": "Nowhere", "categories": ["no_such_category"], "team_id": str(world["key"]),
         "strategy": "none"})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "categories")
+    assert field_error(resp.get_data(as_text=True), "categories")
 
 
 def test_invalid_rule_shows_the_error_on_its_field_and_saves_nothing(world, build, login):
@@ -192,22 +188,22 @@ def test_invalid_rule_shows_the_error_on_its_field_and_saves_nothing(world, buil
                                              "strategy": "user"})
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert _field_error(html, "assignee_id") == "Choose the person who gets these tickets."
+    assert field_error(html, "assignee_id") == "Choose the person who gets these tickets."
     assert 'value="Strategic crises to key accounts"' in html  # the input is kept
     # Somebody from another team.
     resp = client.post("/routing/new", data={**RULE_FORM, "team_id": str(world["key"]),
                                              "strategy": "user",
                                              "assignee_id": str(world["fred"])})
-    assert _field_error(resp.get_data(as_text=True), "assignee_id") == \
+    assert field_error(resp.get_data(as_text=True), "assignee_id") == \
         "Fred Front is not a member of Key accounts."
     # A rule that does nothing.
     resp = client.post("/routing/new", data={"name": "Idle", "kinds": ["crisis"],
                                              "strategy": "none", "team_id": ""})
-    assert _field_error(resp.get_data(as_text=True), "team_id").startswith("A rule must do")
+    assert field_error(resp.get_data(as_text=True), "team_id").startswith("A rule must do")
     # A value that is not one of the choices (form shape).
     resp = client.post("/routing/new", data={**RULE_FORM, "team_id": str(world["key"]),
                                              "kinds": ["riot"]})
-    assert resp.status_code == 200 and _field_error(resp.get_data(as_text=True), "kinds")
+    assert resp.status_code == 200 and field_error(resp.get_data(as_text=True), "kinds")
     assert _rules(build) == []
 
 
@@ -215,7 +211,7 @@ def test_duplicate_name_is_a_name_error(world, build, login, now):
     _add_rule(build, world["lead"], now, name="Crises", kinds=("crisis",), team_id=world["key"])
     resp = login(world["lead"]).post("/routing/new", data={
         **RULE_FORM, "name": "crises", "team_id": str(world["key"])})
-    assert _field_error(resp.get_data(as_text=True), "name") == "Another rule has this name."
+    assert field_error(resp.get_data(as_text=True), "name") == "Another rule has this name."
     assert [r["name"] for r in _rules(build)] == ["Crises"]
 
 
@@ -403,12 +399,12 @@ def test_dry_run_takes_the_sample_from_a_ticket(world, build, login, now):
     # Unknown reference: a field error, no result.
     html = login(world["lead"]).get("/routing/dry-run", query_string={"ticket": "TD-999999"}
                                     ).get_data(as_text=True)
-    assert _field_error(html, "ticket") == "No ticket has this reference."
+    assert field_error(html, "ticket") == "No ticket has this reference."
     assert 'id="result"' not in html
     # Administrators see no tickets, so they cannot borrow one.
     html = login(world["admin"]).get("/routing/dry-run", query_string={"ticket": reference}
                                      ).get_data(as_text=True)
-    assert _field_error(html, "ticket") == "You do not have access to this ticket."
+    assert field_error(html, "ticket") == "You do not have access to this ticket."
 
 
 # ----------------------------------------------------------------- availability
@@ -430,7 +426,7 @@ def test_mark_away_and_back(world, build, login):
     resp = client.post(f"/routing/availability/{world['noor']}/away", data={
         "reason": "sick", "back_on": "2020-01-01", "note": ""})
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), f"back_on-{world['noor']}") == \
+    assert field_error(resp.get_data(as_text=True), f"back_on-{world['noor']}") == \
         "The day of return must be in the future."
     assert build(lambda: db.session.get(User, world["noor"]).away_reason) is None
 

@@ -1,7 +1,6 @@
 """Authority rules: who may change a customer's tier, and which tier approvals read
 (docs/rules.md, section 3)."""
 
-import html as html_lib
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -29,13 +28,11 @@ from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.services.ledger.remedies import RemedyDraft
 from tests import factories
+from tests.factories import load
+from tests.support import field_error
 from tests.test_ledger_service import _default_playbook
 
 STRATEGIC, KEY, STANDARD = CustomerTier.STRATEGIC, CustomerTier.KEY, CustomerTier.STANDARD
-
-
-def _user(uid):
-    return db.session.get(User, uid)
 
 
 def _refund(cost="40.00"):
@@ -69,7 +66,7 @@ def people(ctx):
 ])
 def test_who_may_change_a_tier(people, now, who, allowed):
     customer = db.session.get(Customer, people["customer"])
-    actor = _user(people[who])
+    actor = load(User, people[who])
     if allowed:
         change = customers.change_tier(customer, tier=STANDARD, reason="Contract ended.",
                                        actor=actor, now=now)
@@ -84,7 +81,7 @@ def test_who_may_change_a_tier(people, now, who, allowed):
 
 def test_an_agent_editing_the_customer_cannot_change_the_tier(people, now):
     customer = db.session.get(Customer, people["customer"])
-    agent = _user(people["agent"])
+    agent = load(User, people["agent"])
     with pytest.raises(PermissionDenied):
         customers.update_customer(customer, actor=agent, now=now,
                                   data=_data(customer, tier=STANDARD, tier_reason="Why not"))
@@ -97,7 +94,7 @@ def test_an_agent_editing_the_customer_cannot_change_the_tier(people, now):
 
 def test_a_tier_change_needs_a_reason_and_is_audited(people, now):
     customer = db.session.get(Customer, people["customer"])
-    lead = _user(people["lead"])
+    lead = load(User, people["lead"])
     open_ticket = factories.make_ticket(actor_id=people["agent"], customer_id=customer.id,
                                         now=now)
     for reason in ("", "   "):
@@ -130,9 +127,9 @@ def test_lowering_the_tier_does_not_lower_the_approval_of_a_refund(people, now):
     ticket = db.session.get(Ticket, tid)
     ticket.claimed_loss = Decimal("40.00")
     db.session.commit()
-    customers.change_tier(customer, tier=STANDARD, reason="Test", actor=_user(people["lead"]),
+    customers.change_tier(customer, tier=STANDARD, reason="Test", actor=load(User, people["lead"]),
                           now=now + timedelta(minutes=1))
-    remedy = ledger.propose_remedy(ticket, actor=_user(people["agent"]),
+    remedy = ledger.propose_remedy(ticket, actor=load(User, people["agent"]),
                                    now=now + timedelta(minutes=2), draft=_refund())
     assert remedy.state is RemedyState.PROPOSED and remedy.approval_role is Role.ADMIN
 
@@ -166,15 +163,6 @@ def test_approvals_read_the_highest_tier_of_the_window(people, now, changes, ope
 # ----------------------------------------------------------------- on the web
 
 
-def _client_as(app, user_id: int):
-    return factories.log_in(app.test_client(), user_id)
-
-
-def _field_error(page: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), page)
-    return html_lib.unescape(match.group(1)) if match else None
-
-
 @pytest.fixture
 def web(app, build):
     def make():
@@ -194,7 +182,7 @@ def _form(web, **changes):
 
 
 def test_an_agent_gets_403_for_a_tier_change(app, build, web):
-    client = _client_as(app, web["agent"])
+    client = factories.client_as(app, web["agent"])
     url = f"/customers/{web['customer']}/edit"
     page = client.get(url).get_data(as_text=True)
     assert re.search(r'<select[^>]*disabled[^>]*id="tier"|<select[^>]*id="tier"[^>]*disabled',
@@ -213,17 +201,17 @@ def test_an_agent_gets_403_for_a_tier_change(app, build, web):
 
 @pytest.mark.parametrize("who", ["lead", "manager"])
 def test_a_tier_change_on_the_web_needs_a_reason_and_shows_in_the_history(app, build, web, who):
-    client = _client_as(app, web[who])
+    client = factories.client_as(app, web[who])
     url = f"/customers/{web['customer']}/edit"
     resp = client.post(url, data=_form(web, tier="key"))
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "tier_reason") == \
+    assert field_error(resp.get_data(as_text=True), "tier_reason") == \
         "Say why the tier changes: the tier decides who approves compensation."
     resp = client.post(url, data=_form(web, tier="key", tier_reason="Volume moved to Asia."))
     assert resp.status_code == 302
     page = client.get(f"/customers/{web['customer']}").get_data(as_text=True)
     assert 'id="tier-history"' in page and "Volume moved to Asia." in page
-    history = _client_as(app, web["lead"]).get(f"/accounts/{web['customer']}")
+    history = factories.client_as(app, web["lead"]).get(f"/accounts/{web['customer']}")
     assert history.status_code == 200
     assert "tier-change" in history.get_data(as_text=True)
 
@@ -273,7 +261,7 @@ def test_the_authority_ladder(people, now, tier, form, total, lead_limit, repeat
 def test_a_cap_base_picked_by_hand_never_raises_the_cap(people, now, order, picked, total,
                                                         role):
     _default_playbook(now)
-    lead = _user(people["lead"])
+    lead = load(User, people["lead"])
     tid = factories.make_ticket(actor_id=people["agent"], now=now)
     ticket = db.session.get(Ticket, tid)
     ticket.claimed_loss, ticket.order_value = Decimal("40.00"), Decimal(order)

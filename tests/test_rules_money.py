@@ -1,8 +1,6 @@
 """Money rules: amounts where they enter, caps rounded down, cap bases, limits per currency,
 and how a ticket's remedy form is classified (docs/rules.md, section 2)."""
 
-import html as html_lib
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -35,6 +33,8 @@ from ticketdesk.core.errors import DomainError
 from ticketdesk.services.ledger.remedies import RemedyDraft
 from ticketdesk.services.playbooks.engine import PlaybookSpec
 from tests import factories
+from tests.factories import load
+from tests.support import field_error
 from tests.test_ledger_service import STEPS, _default_playbook
 
 NOT_AMOUNTS = ("Infinity", "-Infinity", "NaN", "sNaN", "1e309", "1e30", "1E3", "inf",
@@ -59,10 +59,6 @@ def people(ctx):
     return {role: factories.make_user(role) for role in (Role.AGENT, Role.LEAD, Role.ADMIN)}
 
 
-def _user(uid):
-    return db.session.get(User, uid)
-
-
 # ----------------------------------------------------------------- the cap is rounded down
 
 
@@ -82,7 +78,7 @@ def test_the_cap_is_rounded_down_to_the_minor_unit(people, now, base, currency, 
 def test_a_lead_cannot_approve_past_the_cap_by_rounding(people, now):
     _default_playbook(now, approval_limits={"agent": "0"})
     ticket = _claim(people[Role.AGENT], now, loss=Decimal("245"), currency="JPY")
-    lead = _user(people[Role.LEAD])
+    lead = load(User, people[Role.LEAD])
     within = ledger.propose_remedy(ticket, actor=lead, now=now, draft=_draft("367"))
     assert within.state is RemedyState.APPROVED
     ledger.withdraw_remedy(within, actor=lead, now=now)
@@ -226,7 +222,7 @@ def test_finer_than_the_minor_unit_is_refused_on_the_ticket(people, now, currenc
         category_id=factories.category_id(), severity="p3", currency=currency,
         claimed_loss=value)
     with pytest.raises(DomainError) as err:
-        intake.log_complaint(actor=_user(people[Role.AGENT]), fields=fields, now=now,
+        intake.log_complaint(actor=load(User, people[Role.AGENT]), fields=fields, now=now,
                                      customer_id=factories.make_customer())
     assert (err.value.field, str(err.value)) == ("claimed_loss", message)
     assert db.session.scalar(db.select(db.func.count()).select_from(Ticket)) == 0
@@ -234,7 +230,7 @@ def test_finer_than_the_minor_unit_is_refused_on_the_ticket(people, now, currenc
 
 def test_remedy_costs_follow_the_ticket_currency(people, now):
     _default_playbook(now)
-    agent = _user(people[Role.AGENT])
+    agent = load(User, people[Role.AGENT])
     ticket = _claim(people[Role.AGENT], now, loss=Decimal("500"), currency="JPY")
     for cost in ("333.5", "Infinity", "NaN", "1e30"):
         with pytest.raises(DomainError) as err:
@@ -261,7 +257,7 @@ def test_orders_by_hand_and_by_csv(people, now):
     customer = db.session.get(Customer, factories.make_customer())
     customer.external_ref = "C-1"
     db.session.commit()
-    lead = _user(people[Role.LEAD])
+    lead = load(User, people[Role.LEAD])
     day = date(2026, 3, 1)
     for amount, currency in (("333.5", "JPY"), ("10.001", "EUR"), ("Infinity", "EUR")):
         with pytest.raises(DomainError) as err:
@@ -306,15 +302,6 @@ def test_unknown_currency_codes_are_refused(ctx):
 # ----------------------------------------------------------------- every money form field
 
 
-def _field_error(page: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), page)
-    return html_lib.unescape(match.group(1)) if match else None
-
-
-def _client_as(app, user_id: int):
-    return factories.log_in(app.test_client(), user_id)
-
-
 @pytest.fixture
 def desk(app, build):
     def make():
@@ -332,7 +319,7 @@ def desk(app, build):
 @pytest.mark.parametrize("text", NOT_AMOUNTS)
 def test_money_fields_refuse_what_is_not_an_amount(app, build, desk, text):
     """Every form with an amount answers with a form error, never a server error."""
-    agent, lead = _client_as(app, desk["agent"]), _client_as(app, desk["lead"])
+    agent, lead = factories.client_as(app, desk["agent"]), factories.client_as(app, desk["lead"])
     tid = desk["ticket"]
     base = dict(subject="Bottle missing", kind="complaint", category_id=str(desk["category"]),
                 severity="p3", order_reference="", currency="EUR")
@@ -366,7 +353,7 @@ def test_money_fields_refuse_what_is_not_an_amount(app, build, desk, text):
     for client, url, data, field in posts:
         resp = client.post(url, data=data)
         assert resp.status_code in (200, 400), (url, field, resp.status_code)
-        error = _field_error(resp.get_data(as_text=True), field)
+        error = field_error(resp.get_data(as_text=True), field)
         assert error, (url, field)
     assert build(lambda: db.session.scalar(db.select(db.func.count()).select_from(Remedy))) == 0
     assert build(lambda: db.session.scalar(db.select(db.func.count()).select_from(Order))) == 0
@@ -375,10 +362,10 @@ def test_money_fields_refuse_what_is_not_an_amount(app, build, desk, text):
 def test_the_ticket_form_says_which_minor_unit(app, build, desk):
     base = dict(subject="Bottle missing", kind="complaint", category_id=str(desk["category"]),
                 severity="p3", order_reference="", version=desk["version"])
-    resp = _client_as(app, desk["agent"]).post(f"/tickets/{desk['ticket']}/details",
+    resp = factories.client_as(app, desk["agent"]).post(f"/tickets/{desk['ticket']}/details",
                                                data=dict(base, currency="JPY",
                                                          claimed_loss="333.5"))
-    assert _field_error(resp.get_data(as_text=True), "claimed_loss") == \
+    assert field_error(resp.get_data(as_text=True), "claimed_loss") == \
         "JPY amounts are whole numbers: use no decimal places."
     assert build(lambda: db.session.get(Ticket, desk["ticket"]).currency) == "EUR"
 

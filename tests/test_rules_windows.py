@@ -11,10 +11,11 @@ from decimal import Decimal
 import pytest
 
 from ticketdesk.extensions import db
-from ticketdesk.models import CauseSide, Role, Ticket
+from ticketdesk.models import CauseSide, Role, Ticket, User
 from ticketdesk.services.ledger import remedies as ledger
 from tests import factories
-from tests.test_ledger_service import _claim, _default_playbook, _draft, _user
+from tests.factories import load
+from tests.test_ledger_service import _claim, _default_playbook, _draft
 
 WINDOW = timedelta(days=90)
 
@@ -62,7 +63,7 @@ def test_the_no_proof_fast_path_once_per_90_days(ctx, now, gap, eligible):
     customer = factories.make_customer()
     first = _claim(agent, now - gap, loss=Decimal("9.50"), customer=customer,
                    category="damaged_defective")
-    ledger.propose_remedy(first, actor=_user(agent), now=now - gap,
+    ledger.propose_remedy(first, actor=load(User, agent), now=now - gap,
                           draft=_draft(cost="9.50", no_proof=True))
     second = _claim(agent, now, loss=Decimal("12.00"), customer=customer)
     path = ledger.fast_path(second)

@@ -20,6 +20,7 @@ from ticketdesk import create_app
 from ticketdesk import scheduler as background
 from ticketdesk.database import utcnow
 from ticketdesk.core import lease
+from tests.support import scheduler_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = background.LEASE_NAME
@@ -314,17 +315,7 @@ def test_two_scheduler_processes_share_one_lease(tmp_path):
     setup = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
     subprocess.run(setup, cwd=ROOT, env=env, check=True, timeout=60, capture_output=True)
 
-    procs: dict[int, subprocess.Popen] = {}
-    logs: dict[int, Path] = {}
-    try:
-        for n in range(2):
-            log_file = tmp_path / f"scheduler{n}.log"
-            with log_file.open("wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-            procs[proc.pid], logs[proc.pid] = proc, log_file
-
+    with scheduler_processes(env, tmp_path) as (procs, logs):
         def waiting(pid):
             return "Waiting:" in logs[pid].read_text(errors="replace")
 
@@ -354,8 +345,3 @@ def test_two_scheduler_processes_share_one_lease(tmp_path):
         assert procs[second].wait(10) == 0, logs[second].read_text(errors="replace")
         assert _lease_row(db_file) is None
         assert "stopped" in logs[second].read_text(errors="replace")
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(5)

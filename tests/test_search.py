@@ -89,18 +89,10 @@ def _ids(page) -> list[int]:
 
 
 @pytest.fixture
-def statements(app):
+def statements(query_counter):
     """The SQL statements run while the test runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(engine, "before_cursor_execute", record)
+    with query_counter() as queries:
+        yield queries.statements
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Engagement segments: thresholds, windows, stance, overrides and query counts."""
 
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -21,6 +19,7 @@ from ticketdesk.models import (
 from ticketdesk.services.recovery import segments
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from tests import factories
+from tests.factories import load
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -167,16 +166,12 @@ def people(ctx):
             "agent": factories.make_user(Role.AGENT), "customer": _customer(am_id=am)}
 
 
-def _user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
 def test_override_with_reason_wins(people):
     cid = people["customer"]
     customer = db.session.get(Customer, cid)
     segments.set_override(customer, segment=EngagementSegment.SELF_DRIVEN,
                           reason="  Orders through their parent company  ",
-                          actor=_user(people["am"]), now=NOW)
+                          actor=load(User, people["am"]), now=NOW)
     db.session.expire_all()
     customer = db.session.get(Customer, cid)
     assert customer.segment_override is EngagementSegment.SELF_DRIVEN
@@ -194,7 +189,7 @@ def test_override_needs_a_reason(people, reason):
     customer = db.session.get(Customer, people["customer"])
     with pytest.raises(DomainError) as err:
         segments.set_override(customer, segment=EngagementSegment.STALLED, reason=reason,
-                              actor=_user(people["lead"]), now=NOW)
+                              actor=load(User, people["lead"]), now=NOW)
     assert err.value.field == "reason"
     db.session.expire_all()
     assert db.session.get(Customer, people["customer"]).segment_override is None
@@ -204,11 +199,11 @@ def test_override_reason_length_and_segment_checked(people):
     customer = db.session.get(Customer, people["customer"])
     with pytest.raises(DomainError) as err:
         segments.set_override(customer, segment=EngagementSegment.STALLED, reason="x" * 501,
-                              actor=_user(people["lead"]), now=NOW)
+                              actor=load(User, people["lead"]), now=NOW)
     assert err.value.field == "reason"
     with pytest.raises(DomainError) as err:
         segments.set_override(customer, segment="sleepy", reason="Why not",
-                              actor=_user(people["lead"]), now=NOW)
+                              actor=load(User, people["lead"]), now=NOW)
     assert err.value.field == "segment"
 
 
@@ -216,8 +211,8 @@ def test_clearing_the_override_needs_no_reason(people):
     cid = people["customer"]
     customer = db.session.get(Customer, cid)
     segments.set_override(customer, segment=EngagementSegment.NEEDS_PUSH, reason="New buyer",
-                          actor=_user(people["admin"]), now=NOW)
-    segments.set_override(customer, segment=None, reason="", actor=_user(people["admin"]),
+                          actor=load(User, people["admin"]), now=NOW)
+    segments.set_override(customer, segment=None, reason="", actor=load(User, people["admin"]),
                           now=NOW)
     db.session.expire_all()
     customer = db.session.get(Customer, cid)
@@ -231,7 +226,7 @@ def test_clearing_the_override_needs_no_reason(people):
     ("am", True), ("lead", True), ("admin", True), ("other_am", False), ("agent", False)])
 def test_who_may_override(people, who, allowed):
     customer = db.session.get(Customer, people["customer"])
-    user = _user(people[who])
+    user = load(User, people[who])
     assert segments.can_override(user, customer) is allowed
     if allowed:
         segments.set_override(customer, segment=EngagementSegment.STALLED, reason="Closed a site",
@@ -245,22 +240,7 @@ def test_who_may_override(people, who, allowed):
 
 # ----------------------------------------------------------------- queries
 
-@contextmanager
-def _count_queries():
-    counter = {"n": 0}
-
-    def before(*_args):
-        counter["n"] += 1
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-
-
-def test_query_count_does_not_grow_with_customers(ctx):
+def test_query_count_does_not_grow_with_customers(ctx, query_counter):
     few = [_customer()]
     many = [_customer(share="40") for _ in range(25)]
     for i, cid in enumerate(few + many):
@@ -268,13 +248,13 @@ def test_query_count_does_not_grow_with_customers(ctx):
         if i % 5 == 0:
             _our_complaint(cid, NOW - timedelta(days=10))
     db.session.expire_all()
-    with _count_queries() as one:
+    with query_counter() as one:
         segments.compute(few, today=TODAY)
     db.session.expire_all()
-    with _count_queries() as lots:
+    with query_counter() as lots:
         result = segments.compute(few + many, today=TODAY)
     assert len(result) == 26
-    assert one["n"] == lots["n"] <= 4
+    assert one.count == lots.count <= 4
 
 
 def test_empty_and_unknown_ids(ctx):

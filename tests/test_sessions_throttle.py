@@ -10,8 +10,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ticketdesk.settings import TestingConfig
-from ticketdesk import create_app
+from config import TestingConfig
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import RateLimitHit, Role
@@ -144,12 +143,8 @@ def served_app(tmp_path):
         LOGIN_RATE_LIMIT = 3
         LOGIN_ADDRESS_RATE_LIMIT = 4
 
-    app = create_app(Config)
-    with app.app_context():
-        factories.prepare_database()
-    yield app
-    with app.app_context():
-        factories.release_database()
+    with factories.prepared_app(Config) as app:
+        yield app
 
 
 def _burst(url: str, emails: list[str], password: str) -> list[int]:

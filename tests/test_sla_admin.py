@@ -13,16 +13,12 @@ from ticketdesk.services.sla import admin as sla_admin
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.services.sla.admin import CalendarData, PolicyData
 from ticketdesk.sla_admin.forms import format_duration, parse_duration
+from tests.support import field_error
 
 OFFICE = ("09:00-12:30, 13:30-17:00",) * 5 + ("", "")
 
 
 # ----------------------------------------------------------------- helpers
-
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)).strip() if match else None
-
 
 def _text(html: str) -> str:
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
@@ -285,16 +281,16 @@ def test_bad_policy_post_shows_the_error_on_its_field(world, build, login, now):
     client = login(world["admin"])
     html = client.post("/sla/policies/new", data={**POLICY_POST, "name": "standard"}
                        ).get_data(as_text=True)
-    assert _field_error(html, "name") == "Another policy has this name."
+    assert field_error(html, "name") == "Another policy has this name."
     html = client.post("/sla/policies/new", data={**POLICY_POST, "first_response_minutes": "0"}
                        ).get_data(as_text=True)
-    assert _field_error(html, "first_response_minutes")
+    assert field_error(html, "first_response_minutes")
     html = client.post("/sla/policies/new", data={**POLICY_POST, "resolution_minutes": "soon"}
                        ).get_data(as_text=True)
-    assert "like 4h" in _field_error(html, "resolution_minutes")
+    assert "like 4h" in field_error(html, "resolution_minutes")
     html = client.post("/sla/policies/new", data={**POLICY_POST, "calendar_id": "999"}
                        ).get_data(as_text=True)
-    assert _field_error(html, "calendar_id") == "No such calendar."
+    assert field_error(html, "calendar_id") == "No such calendar."
     assert build(lambda: _count(SlaPolicy)) == 1
 
 
@@ -346,10 +342,10 @@ def test_calendar_pages_round_trip(world, build, login):
     assert "Sunday Closed" in page and "2026-12-26 Boxing Day" in page
     html = client.post(f"/sla/calendars/{cal_id}/edit", data={
         **CALENDAR_POST, "hours_3": "18:00-09:00"}).get_data(as_text=True)
-    assert "Thursday" in _field_error(html, "hours_3")
+    assert "Thursday" in field_error(html, "hours_3")
     html = client.post("/sla/calendars/new", data={
         **CALENDAR_POST, "name": "Other", "timezone": "Nowhere/Land"}).get_data(as_text=True)
-    assert _field_error(html, "timezone")
+    assert field_error(html, "timezone")
     assert build(lambda: _count(BusinessCalendar)) == 1
     assert client.get("/sla/calendars/999/edit").status_code == 404
 

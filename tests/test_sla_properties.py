@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     BusinessCalendar,
-    Role,
     Severity,
     SlaPolicy,
     Ticket,
@@ -84,12 +83,7 @@ def desk(ctx, now):
                 remedy_minutes=None, at_risk_percent=75, escalate_notify_lead=False,
                 escalate_raise_severity=False, escalate_reassign=False, active=True,
                 created_at=now, updated_at=now, **extra))
-    team = factories.make_team("Front desk")
-    d = type("Desk", (), {})()
-    d.team = team
-    d.agent = factories.make_user(Role.AGENT, name="Ada", team_ids=(team,))
-    d.lead = factories.make_user(Role.LEAD, name="Lea", team_ids=(team,))
-    return d
+    return factories.make_front_desk()
 
 
 ACTIONS = ("reply", "reply_wait", "wait", "open", "customer", "resolve", "sweep", "p1", "p3")

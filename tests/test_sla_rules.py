@@ -17,7 +17,6 @@ from ticketdesk.models import (
     RemedyForm,
     RemedyKind,
     RemedyReason,
-    Role,
     Severity,
     SlaEvent,
     SlaPolicy,
@@ -28,11 +27,12 @@ from ticketdesk.models import (
 from ticketdesk.services.sla import business_time
 from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.services.tickets import workflow
 from ticketdesk.services.tickets import conversation
 from ticketdesk.services.tickets import editing
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
+from ticketdesk.services.tickets import workflow
 
 UTC = timezone.utc
 
@@ -44,16 +44,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> dat
 @pytest.fixture
 def desk(ctx, now):
     sla.seed_defaults(now=now)
-    team = factories.make_team("Front desk")
-    d = type("Desk", (), {})()
-    d.team = team
-    d.agent = factories.make_user(Role.AGENT, name="Ada", team_ids=(team,))
-    d.lead = factories.make_user(Role.LEAD, name="Lea", team_ids=(team,))
-    return d
-
-
-def user(uid) -> User:
-    return db.session.get(User, uid)
+    return factories.make_front_desk()
 
 
 def new_ticket(desk, *, when, severity=Severity.P3) -> Ticket:
@@ -64,12 +55,12 @@ def new_ticket(desk, *, when, severity=Severity.P3) -> Ticket:
 
 
 def status(desk, ticket, new, when):
-    workflow.change_status(ticket, actor=user(desk.agent), status=new,
+    workflow.change_status(ticket, actor=load(User, desk.agent), status=new,
                                  expected_version=None, now=when)
 
 
 def reply(desk, ticket, when, after=None):
-    conversation.reply(ticket, actor=user(desk.agent), body="Here is what we do.",
+    conversation.reply(ticket, actor=load(User, desk.agent), body="Here is what we do.",
                          expected_version=None, now=when, status_after=after)
 
 
@@ -82,7 +73,7 @@ def set_severity(desk, ticket, severity, when):
         subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
         severity=severity, order_reference="", currency="EUR", order_value=None,
         claimed_loss=None)
-    editing.update_details(ticket, actor=user(desk.lead), changes=changes,
+    editing.update_details(ticket, actor=load(User, desk.lead), changes=changes,
                                   expected_version=None, now=when)
 
 
@@ -218,7 +209,7 @@ def test_a_late_resolution_stays_breached_after_reopening(desk):
     reply(desk, ticket, at(3, 2, 9))
     assert sla.sweep(now=at(3, 9, 9)).breached >= 1             # 2400 office minutes passed
     assert ticket.resolution_breached
-    ledger.propose_remedy(ticket, actor=user(desk.agent), now=at(3, 9, 9), draft=ledger.RemedyDraft(
+    ledger.propose_remedy(ticket, actor=load(User, desk.agent), now=at(3, 9, 9), draft=ledger.RemedyDraft(
         kind=RemedyKind.GOODWILL, form=RemedyForm.COUPON, description="Voucher for the wait",
         cost=Decimal("10.00"), reason=RemedyReason.SLA_MISSED))
     status(desk, ticket, TicketStatus.RESOLVED, at(3, 9, 10))

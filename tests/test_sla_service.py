@@ -13,7 +13,6 @@ from ticketdesk.models import (
     EventKind,
     Notification,
     NotificationKind,
-    Role,
     Severity,
     SlaEvent,
     SlaMilestone,
@@ -26,10 +25,11 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets import conversation
-from ticketdesk.services.tickets import workflow
 from ticketdesk.services.tickets import editing
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.factories import load
+from ticketdesk.services.tickets import workflow
 
 UTC = timezone.utc
 
@@ -43,16 +43,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def desk(ctx, now):
     assert sla.seed_defaults(now=now) == 4
     assert sla.seed_defaults(now=now) == 0
-    team = factories.make_team("Front desk")
-    d = type("Desk", (), {})()
-    d.team = team
-    d.agent = factories.make_user(Role.AGENT, name="Ada", team_ids=(team,))
-    d.lead = factories.make_user(Role.LEAD, name="Lea", team_ids=(team,))
-    return d
-
-
-def user(uid) -> User:
-    return db.session.get(User, uid)
+    return factories.make_front_desk()
 
 
 def new_ticket(desk, *, when, kind=TicketKind.COMPLAINT, severity=Severity.P3,
@@ -97,10 +88,10 @@ def test_due_times_follow_office_hours_and_crises_run_around_the_clock(desk):
 
 def test_first_response_and_resolution_are_measured_in_open_minutes(desk):
     ticket = new_ticket(desk, when=at(2, 9))                    # Monday 10:00 Berlin
-    conversation.reply(ticket, actor=user(desk.agent), body="On it.", expected_version=None,
+    conversation.reply(ticket, actor=load(User, desk.agent), body="On it.", expected_version=None,
                          now=at(2, 11))
     assert ticket.first_response_minutes == 120 and not ticket.first_response_breached
-    workflow.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=load(User, desk.agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=at(3, 9))
     # Monday 10:00–17:00 (420) + Tuesday 09:00–10:00 (60) Berlin.
     assert ticket.resolution_minutes == 480 and not ticket.resolution_breached
@@ -108,7 +99,7 @@ def test_first_response_and_resolution_are_measured_in_open_minutes(desk):
 
 def test_late_first_response_is_flagged(desk):
     ticket = new_ticket(desk, when=at(2, 9))
-    conversation.reply(ticket, actor=user(desk.agent), body="Sorry for the wait.",
+    conversation.reply(ticket, actor=load(User, desk.agent), body="Sorry for the wait.",
                          expected_version=None, now=at(2, 15))
     assert ticket.first_response_minutes == 360 and ticket.first_response_breached
 
@@ -116,7 +107,7 @@ def test_late_first_response_is_flagged(desk):
 def test_waiting_on_the_customer_pauses_the_clocks(desk):
     ticket = new_ticket(desk, when=at(2, 9))
     first_due = ticket.resolution_due_at
-    conversation.reply(ticket, actor=user(desk.agent), body="Which size?",
+    conversation.reply(ticket, actor=load(User, desk.agent), body="Which size?",
                          expected_version=None, now=at(2, 10),
                          status_after=TicketStatus.PENDING_CUSTOMER)
     assert ticket.sla_paused_at == at(2, 10) and ticket.sla_next_check_at is None
@@ -130,12 +121,12 @@ def test_waiting_on_the_customer_pauses_the_clocks(desk):
 
 def test_next_response_clock_after_a_customer_message(desk):
     ticket = new_ticket(desk, when=at(2, 9))
-    conversation.reply(ticket, actor=user(desk.agent), body="Hello", expected_version=None,
+    conversation.reply(ticket, actor=load(User, desk.agent), body="Hello", expected_version=None,
                          now=at(2, 9, 30))
     assert ticket.next_response_due_at is None
     conversation.log_customer_message(ticket, actor=None, body="Any news?", now=at(2, 12))
     assert ticket.next_response_due_at == at(3, 12)              # 8 office hours
-    conversation.reply(ticket, actor=user(desk.agent), body="Tomorrow.", expected_version=None,
+    conversation.reply(ticket, actor=load(User, desk.agent), body="Tomorrow.", expected_version=None,
                          now=at(2, 13))
     assert ticket.next_response_due_at is None and not ticket.next_response_breached
 
@@ -147,7 +138,7 @@ def test_severity_change_recomputes_the_due_times(desk):
         subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
         severity=Severity.P1, order_reference="", currency="EUR", order_value=None,
         claimed_loss=None)
-    editing.update_details(ticket, actor=user(desk.lead), changes=changes,
+    editing.update_details(ticket, actor=load(User, desk.lead), changes=changes,
                                   expected_version=None, now=at(2, 9, 10))
     assert ticket.sla_policy.name == "P1 complaints"
     assert ticket.first_response_due_at == at(2, 10)
@@ -209,7 +200,7 @@ def test_the_unique_constraint_keeps_one_mark_per_due_time(desk):
 
 def test_paused_and_closed_tickets_are_not_swept(desk):
     paused = new_ticket(desk, when=at(2, 9))
-    workflow.change_status(paused, actor=user(desk.agent),
+    workflow.change_status(paused, actor=load(User, desk.agent),
                                  status=TicketStatus.PENDING_CUSTOMER, expected_version=None,
                                  now=at(2, 9, 5))
     assert sla.sweep(now=at(20, 12)).checked == 0
@@ -223,7 +214,7 @@ def test_the_sweep_never_causes_an_edit_conflict(desk):
     db.session.expire_all()
     ticket = db.session.get(Ticket, ticket.id)
     assert ticket.version == version and ticket.sla_next_check_at == at(2, 13)
-    conversation.reply(ticket, actor=user(desk.agent), body="Answer", expected_version=version,
+    conversation.reply(ticket, actor=load(User, desk.agent), body="Answer", expected_version=version,
                          now=at(2, 12, 30))
     assert not ticket.first_response_breached
 
@@ -235,7 +226,7 @@ def test_the_clock_agents_see(desk):
     assert sla.clock(ticket, now=at(2, 12, 30)).state == "at_risk"
     late = sla.clock(ticket, now=at(2, 15))
     assert (late.state, late.minutes_left) == ("breached", -120)
-    workflow.change_status(ticket, actor=user(desk.agent),
+    workflow.change_status(ticket, actor=load(User, desk.agent),
                                  status=TicketStatus.PENDING_CUSTOMER, expected_version=None,
                                  now=at(2, 15))
     assert sla.clock(ticket, now=at(2, 16)).state == "paused"
@@ -249,16 +240,16 @@ def test_a_missed_target_makes_goodwill_mandatory_before_resolving(desk):
     from ticketdesk.core.errors import InvalidTransition
 
     ticket = new_ticket(desk, when=at(2, 9))
-    conversation.reply(ticket, actor=user(desk.agent), body="Sorry for the wait.",
+    conversation.reply(ticket, actor=load(User, desk.agent), body="Sorry for the wait.",
                          expected_version=None, now=at(2, 15))      # first response late
     assert "first response" in ledger.goodwill_required(ticket)
     with pytest.raises(InvalidTransition, match="Add goodwill before resolving"):
-        workflow.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+        workflow.change_status(ticket, actor=load(User, desk.agent), status=TicketStatus.RESOLVED,
                                      expected_version=None, now=at(2, 16))
-    ledger.propose_remedy(ticket, actor=user(desk.agent), now=at(2, 16), draft=ledger.RemedyDraft(
+    ledger.propose_remedy(ticket, actor=load(User, desk.agent), now=at(2, 16), draft=ledger.RemedyDraft(
         kind=RemedyKind.GOODWILL, form=RemedyForm.COUPON, description="Voucher for the wait",
         cost=Decimal("10.00"), reason=RemedyReason.SLA_MISSED))
-    workflow.change_status(ticket, actor=user(desk.agent), status=TicketStatus.RESOLVED,
+    workflow.change_status(ticket, actor=load(User, desk.agent), status=TicketStatus.RESOLVED,
                                  expected_version=None, now=at(2, 16))
     assert ticket.status is TicketStatus.RESOLVED
 

@@ -5,45 +5,40 @@ import email
 import email.policy
 import html as html_lib
 import re
-import socket
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from ticketdesk.extensions import db
 from ticketdesk.models import (
-    Channel,
     EventKind,
     Notification,
     MailPurpose,
     OutboxMessage,
     RecoveryRules,
     Role,
-    Severity,
     Survey,
     Ticket,
     TicketEvent,
-    TicketKind,
     TicketStatus,
     User,
 )
-from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.notifications import outbox
 from ticketdesk.services.recovery import surveys
-from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.services.tickets import intake
-from ticketdesk.services.tickets import survey_answers
-from ticketdesk.services.tickets import workflow
-from ticketdesk.services.tickets import conversation
+
 from ticketdesk.core.errors import DomainError, RateLimited
 from ticketdesk.services.recovery.surveys import SurveyAnswered, SurveyExpired, SurveyNotFound, SurveySuperseded
 from ticketdesk.core.uow import unit_of_work
 from tests import factories
+from tests.support import Recorder, field_error
+from ticketdesk.services.tickets import conversation
+from ticketdesk.services.recovery import rules as rules_module
+from ticketdesk.services.tickets import survey_answers
+from ticketdesk.services.tickets import workflow
 
 EMAIL = "mia.wong@example.test"
 
@@ -54,23 +49,14 @@ def _text(html: str) -> str:
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)).strip() if match else None
-
-
 def _log_ticket(agent_id: int, now, *, email: str | None = EMAIL, contact: bool = True,
                 team_id: int | None = None, assignee_id: int | None = None) -> int:
     """A complaint logged by phone, with a contact (and their e-mail address) or without."""
-    ticket = intake.log_complaint(
-        actor=db.session.get(User, agent_id), now=now, customer_id=factories.make_customer(),
-        fields=intake.TicketFields(
-            subject="Two bags short", description="Ordered 22 cosmetic bags, 20 arrived.",
-            channel=Channel.PHONE, kind=TicketKind.COMPLAINT,
-            category_id=factories.category_id("missing_short_shipment"), severity=Severity.P3),
-        contact=customer_service.ContactData(name="Mia Wong", email=email) if contact else None,
+    return factories.make_ticket(
+        actor_id=agent_id, now=now, subject="Two bags short",
+        description="Ordered 22 cosmetic bags, 20 arrived.",
+        contact="Mia Wong" if contact else None, contact_email=email,
         team_id=team_id, assignee_id=assignee_id)
-    return ticket.id
 
 
 def _set_status(ticket_id: int, actor_id: int, status: TicketStatus, now) -> None:
@@ -479,17 +465,17 @@ def test_missing_score_and_long_comment_are_field_errors(client, build, web):
     resp = client.post(url, data={"comment": "No score given."})
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
-    assert _field_error(html, "score") == "Choose a score from 1 to 5."
+    assert field_error(html, "score") == "Choose a score from 1 to 5."
     assert "No score given." in html                           # the comment is kept
     resp = client.post(url, data={"score": "9"})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "score") == "Choose a score from 1 to 5."
+    assert field_error(resp.get_data(as_text=True), "score") == "Choose a score from 1 to 5."
     resp = client.post(url, data={"score": "abc"})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "score") == "Choose a score from 1 to 5."
+    assert field_error(resp.get_data(as_text=True), "score") == "Choose a score from 1 to 5."
     resp = client.post(url, data={"score": "4", "comment": "x" * 2001})
     assert resp.status_code == 400
-    assert _field_error(resp.get_data(as_text=True), "comment")
+    assert field_error(resp.get_data(as_text=True), "comment")
     assert build(lambda: _surveys(web["id"])[0].answered_at) is None
 
 
@@ -584,36 +570,11 @@ def test_the_ticket_page_without_a_survey_says_nothing_about_one(login, build, n
 
 # ----------------------------------------------------------------- the e-mail, end to end
 
-class Recorder:
-    def __init__(self):
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 2.0.0 Accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):
-    recorder = Recorder()
-    port = _free_port()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5,
-                      MAIL_FROM="TicketDesk <desk@example.test>",
-                      BASE_URL="https://desk.example.test/support")
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield recorder
-    controller.stop()
-
-
 def test_the_survey_email_reaches_the_smtp_server_with_a_working_link(app, client, build, smtp,
                                                                      now, frozen):
+    app.config["BASE_URL"] = "https://desk.example.test/support"
+    server = smtp(Recorder())
+
     def resolve_and_send():
         agent = factories.make_user(Role.AGENT)
         tid = _log_ticket(agent, now)
@@ -623,7 +584,7 @@ def test_the_survey_email_reaches_the_smtp_server_with_a_working_link(app, clien
     tid, reference, sent = build(resolve_and_send)
     assert sent >= 1
     # Mia's acknowledgement, then the resolution message that carries the survey.
-    acknowledgement, envelope = [e for e in smtp.messages if e.rcpt_tos == [EMAIL]]
+    acknowledgement, envelope = [e for e in server.messages if e.rcpt_tos == [EMAIL]]
     mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert mail["Subject"] == f"[{reference}] Resolved: Two bags short — how did we do?"
     body = mail.get_body(preferencelist=("plain",)).get_content()

@@ -1,7 +1,6 @@
 """Staff ticket screens: intake, attachments, the conversation, status, assignment, details,
 and optimistic locking between two agents."""
 
-import html as html_lib
 import io
 import re
 from pathlib import Path
@@ -24,17 +23,12 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.tickets import conversation as ticket_conversation
 from tests import factories
+from tests.support import field_error
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
 
 # ----------------------------------------------------------------- helpers
-
-
-def _client_as(app, user_id: int):
-    client = app.test_client()
-    factories.log_in(client, user_id)
-    return client
 
 
 def _counts(build) -> dict[str, int]:
@@ -85,11 +79,6 @@ def _version_in(html: str, action: str) -> str:
     return match.group(1)
 
 
-def _field_error(html: str, field_id: str) -> str | None:
-    match = re.search(r'id="%s-error">([^<]*)<' % re.escape(field_id), html)
-    return html_lib.unescape(match.group(1)) if match else None
-
-
 @pytest.fixture
 def desk(build, now):
     """A team with an agent, a second agent, a lead and a customer with one contact."""
@@ -127,7 +116,7 @@ def _post_new(client, data: dict):
 
 def test_log_complaint_for_existing_customer(app, build, desk):
     before = _counts(build)
-    client = _client_as(app, desk["agent"])
+    client = factories.client_as(app, desk["agent"])
     resp = _post_new(client, _intake(desk, team_id=str(desk["team"]),
                                      assignee_id=str(desk["agent"])))
     assert resp.status_code == 302
@@ -151,7 +140,7 @@ def test_log_complaint_for_existing_customer(app, build, desk):
 
 
 def test_log_complaint_with_new_customer_and_contact(app, build, desk):
-    resp = _post_new(_client_as(app, desk["lead"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["lead"]), _intake(
         desk, customer_id="", new_customer_name="Brand New Bakery", new_customer_tier="key",
         contact_name="Bea Baker", contact_email="Bea@Bakery.example", contact_phone="+31 20 555"))
     assert resp.status_code == 302
@@ -172,7 +161,7 @@ def test_log_complaint_with_new_customer_and_contact(app, build, desk):
 
 def test_existing_contact_email_of_the_same_customer_is_reused(app, build, desk):
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(
         desk, contact_name="Buyer", contact_email="BUYER@olive.example"))
     assert resp.status_code == 302
     assert _counts(build)["contacts"] == before["contacts"]
@@ -180,17 +169,17 @@ def test_existing_contact_email_of_the_same_customer_is_reused(app, build, desk)
 
 def test_validation_errors_are_shown_by_field_and_nothing_is_saved(app, build, desk):
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(
         desk, customer_id="", new_customer_name="Would Be Created", contact_name="Someone",
         contact_email="not-an-email", subject="", description="", currency="EURO",
         order_value="-5"))
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert _field_error(html, "subject") == "This field is required."
-    assert _field_error(html, "description") == "This field is required."
-    assert _field_error(html, "contact_email") == "Invalid email address."
-    assert _field_error(html, "currency")
-    assert _field_error(html, "order_value")
+    assert field_error(html, "subject") == "This field is required."
+    assert field_error(html, "description") == "This field is required."
+    assert field_error(html, "contact_email") == "Invalid email address."
+    assert field_error(html, "currency")
+    assert field_error(html, "order_value")
     assert "Nothing was saved" in html
     # The user's input is kept.
     assert 'value="Would Be Created"' in html
@@ -199,23 +188,23 @@ def test_validation_errors_are_shown_by_field_and_nothing_is_saved(app, build, d
 
 def test_customer_or_new_customer_name_is_required(app, build, desk):
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(desk, customer_id=""))
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(desk, customer_id=""))
     assert resp.status_code == 200
-    assert "Choose a customer or enter a new customer name." in _field_error(
+    assert "Choose a customer or enter a new customer name." in field_error(
         resp.get_data(as_text=True), "customer_id")
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(desk, new_customer_name="Both"))
-    assert _field_error(resp.get_data(as_text=True), "new_customer_name")
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(desk, new_customer_name="Both"))
+    assert field_error(resp.get_data(as_text=True), "new_customer_name")
     assert _counts(build) == before
 
 
 def test_service_error_after_valid_form_saves_nothing(app, build, desk):
     """The contact e-mail belongs to another customer: found by the service, not the form."""
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(
         desk, customer_id="", new_customer_name="Fresh Customer", contact_name="Tess",
         contact_email="taken@other.example", attachments=[(io.BytesIO(PNG), "photo.png")]))
     assert resp.status_code == 200
-    error = _field_error(resp.get_data(as_text=True), "contact_email")
+    error = field_error(resp.get_data(as_text=True), "contact_email")
     assert error == "taken@other.example is already a contact of Other Ltd."
     assert _counts(build) == before
     assert _files(app) == []
@@ -226,20 +215,20 @@ def test_service_error_after_valid_form_saves_nothing(app, build, desk):
 def test_assignment_error_rolls_back_the_new_customer(app, build, desk):
     lone = build(factories.make_user, Role.AGENT)  # not in the team
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(
         desk, customer_id="", new_customer_name="Rollback Co", contact_name="Ron",
         contact_email="ron@rollback.example", team_id=str(desk["team"]), assignee_id=str(lone)))
     assert resp.status_code == 200
-    assert "is not a member of Front desk" in _field_error(resp.get_data(as_text=True),
+    assert "is not a member of Front desk" in field_error(resp.get_data(as_text=True),
                                                            "assignee_id")
     assert _counts(build) == before
 
 
 def test_retired_or_unknown_category_is_refused(app, build, desk):
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(desk, category_id="99999"))
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(desk, category_id="99999"))
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "category_id")
+    assert field_error(resp.get_data(as_text=True), "category_id")
     assert _counts(build) == before
 
 
@@ -247,7 +236,7 @@ def test_retired_or_unknown_category_is_refused(app, build, desk):
 
 
 def test_intake_with_attachment_stores_file_and_row(app, build, desk):
-    resp = _post_new(_client_as(app, desk["agent"]),
+    resp = _post_new(factories.client_as(app, desk["agent"]),
                      _intake(desk, attachments=[(io.BytesIO(PNG), "photo.png")]))
     assert resp.status_code == 302
     ticket_id = int(resp.location.rsplit("/", 1)[1])
@@ -261,7 +250,7 @@ def test_intake_with_attachment_stores_file_and_row(app, build, desk):
     assert [f.name for f in files] == [stored]
     assert files[0].read_bytes() == PNG
     # The ticket page links the file.
-    page = _client_as(app, desk["agent"]).get(resp.location).get_data(as_text=True)
+    page = factories.client_as(app, desk["agent"]).get(resp.location).get_data(as_text=True)
     assert "photo.png" in page and "/tickets/attachments/" in page
 
 
@@ -273,11 +262,11 @@ def test_intake_with_attachment_stores_file_and_row(app, build, desk):
 def test_bad_attachments_are_refused_and_leave_nothing(app, build, desk, upload, message):
     before = _counts(build)
     data, name = upload
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(
         desk, customer_id="", new_customer_name="Should Not Exist",
         attachments=[(io.BytesIO(PNG), "good.png"), (io.BytesIO(data), name)]))
     assert resp.status_code == 200
-    error = _field_error(resp.get_data(as_text=True), "attachments")
+    error = field_error(resp.get_data(as_text=True), "attachments")
     assert error and message in error
     assert _counts(build) == before
     assert _files(app) == []
@@ -286,10 +275,10 @@ def test_bad_attachments_are_refused_and_leave_nothing(app, build, desk, upload,
 def test_attachment_over_the_size_limit_is_refused(app, build, desk):
     app.config["MAX_ATTACHMENT_BYTES"] = 100
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(
         desk, attachments=[(io.BytesIO(PNG + b"\x00" * 200), "big.png")]))
     assert resp.status_code == 200
-    error = _field_error(resp.get_data(as_text=True), "attachments")
+    error = field_error(resp.get_data(as_text=True), "attachments")
     assert error and "big.png is larger than" in error
     assert _counts(build) == before
     assert _files(app) == []
@@ -298,10 +287,10 @@ def test_attachment_over_the_size_limit_is_refused(app, build, desk):
 def test_too_many_attachments_are_refused(app, build, desk):
     app.config["MAX_ATTACHMENTS_PER_UPLOAD"] = 2
     before = _counts(build)
-    resp = _post_new(_client_as(app, desk["agent"]), _intake(
+    resp = _post_new(factories.client_as(app, desk["agent"]), _intake(
         desk, attachments=[(io.BytesIO(PNG), f"p{i}.png") for i in range(3)]))
     assert resp.status_code == 200
-    assert "at most 2 files" in _field_error(resp.get_data(as_text=True), "attachments")
+    assert "at most 2 files" in field_error(resp.get_data(as_text=True), "attachments")
     assert _counts(build) == before
     assert _files(app) == []
 
@@ -320,7 +309,7 @@ def _attach_note(build, desk, now, data=PNG, name="photo.png") -> int:
 def test_attachment_download_rules_and_headers(app, build, desk, now):
     att = _attach_note(build, desk, now)
     url = f"/tickets/attachments/{att}"
-    resp = _client_as(app, desk["agent"]).get(url)
+    resp = factories.client_as(app, desk["agent"]).get(url)
     assert resp.status_code == 200
     assert resp.data == PNG
     assert resp.mimetype == "image/png"
@@ -331,8 +320,8 @@ def test_attachment_download_rules_and_headers(app, build, desk, now):
     assert anon.status_code == 302 and anon.location.startswith("/login?next=")
     other_team = build(factories.make_team, "Elsewhere")
     outsider = build(factories.make_user, Role.AGENT, team_ids=(other_team,))
-    assert _client_as(app, outsider).get(url).status_code == 403
-    assert _client_as(app, build(factories.make_user, Role.ADMIN)).get(url).status_code == 403
+    assert factories.client_as(app, outsider).get(url).status_code == 403
+    assert factories.client_as(app, build(factories.make_user, Role.ADMIN)).get(url).status_code == 403
     # The customer's account manager may download it.
     am = build(factories.make_user, Role.ACCOUNT_MANAGER)
 
@@ -340,12 +329,12 @@ def test_attachment_download_rules_and_headers(app, build, desk, now):
         db.session.get(Customer, desk["customer"]).account_manager_id = am
         db.session.commit()
     build(manage)
-    assert _client_as(app, am).get(url).status_code == 200
+    assert factories.client_as(app, am).get(url).status_code == 200
 
 
 def test_non_image_attachment_is_downloaded_not_shown(app, build, desk, now):
     att = _attach_note(build, desk, now, data=b"<script>alert(1)</script>", name="notes.txt")
-    resp = _client_as(app, desk["agent"]).get(f"/tickets/attachments/{att}")
+    resp = factories.client_as(app, desk["agent"]).get(f"/tickets/attachments/{att}")
     assert resp.status_code == 200
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Content-Disposition"].startswith("attachment")
@@ -355,12 +344,12 @@ def test_missing_file_is_404(app, build, desk, now):
     att = _attach_note(build, desk, now)
     for f in _files(app):
         f.unlink()
-    assert _client_as(app, desk["agent"]).get(f"/tickets/attachments/{att}").status_code == 404
+    assert factories.client_as(app, desk["agent"]).get(f"/tickets/attachments/{att}").status_code == 404
 
 
 def test_reply_with_attachment(app, build, desk):
     t = _ticket(build, desk["ticket"])
-    resp = _client_as(app, desk["agent"]).post(
+    resp = factories.client_as(app, desk["agent"]).post(
         f"/tickets/{desk['ticket']}/reply", content_type="multipart/form-data",
         data={"version": t["version"], "body": "See the label", "status_after": "",
               "attachments": [(io.BytesIO(PNG), "label.png")]})
@@ -372,7 +361,7 @@ def test_reply_with_attachment(app, build, desk):
 
 
 def _post(app, user_id, ticket_id, action, **data):
-    return _client_as(app, user_id).post(f"/tickets/{ticket_id}/{action}", data=data)
+    return factories.client_as(app, user_id).post(f"/tickets/{ticket_id}/{action}", data=data)
 
 
 def test_reply_sets_first_response_and_opens(app, build, desk, now):
@@ -412,7 +401,7 @@ def test_empty_reply_is_a_field_error(app, build, desk):
     resp = _post(app, desk["agent"], tid, "reply", version=_ticket(build, tid)["version"],
                  body="   ", status_after="")
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "body")
+    assert field_error(resp.get_data(as_text=True), "body")
     assert _events(build, tid, EventKind.PUBLIC_REPLY) == []
 
 
@@ -434,7 +423,7 @@ def test_internal_note_never_reaches_the_public_page(app, build, desk):
                  status_after="").status_code == 302
     t = _ticket(build, tid)
     assert t["version"] == version + 1  # the note itself does not change the ticket
-    staff = _client_as(app, desk["agent"]).get(f"/tickets/{tid}").get_data(as_text=True)
+    staff = factories.client_as(app, desk["agent"]).get(f"/tickets/{tid}").get_data(as_text=True)
     assert "SECRET-NOTE" in staff and "PUBLIC-REPLY" in staff
     public = app.test_client().get(f"/complain/t/{t['public_token']}")
     assert public.status_code == 200
@@ -454,7 +443,7 @@ def test_customer_message_logged_by_staff_reopens_pending_ticket(app, build, des
     assert _ticket(build, tid)["status"] is TicketStatus.OPEN
     [msg] = _events(build, tid, EventKind.CUSTOMER_MESSAGE)
     assert msg["by_customer"] and msg["actor_id"] == desk["agent"]
-    page = _client_as(app, desk["agent"]).get(f"/tickets/{tid}").get_data(as_text=True)
+    page = factories.client_as(app, desk["agent"]).get(f"/tickets/{tid}").get_data(as_text=True)
     assert "logged by Ann Agent" in page
 
 
@@ -472,7 +461,7 @@ def test_status_change_and_reopen_from_resolved(app, build, desk):
     assert t["reopen_count"] == 1 and t["resolved_at"] is None
     changes = [(e["old"], e["new"]) for e in _events(build, tid, EventKind.STATUS_CHANGE)]
     assert changes == [("new", "resolved"), ("resolved", "open")]
-    page = _client_as(app, desk["agent"]).get(f"/tickets/{tid}").get_data(as_text=True)
+    page = factories.client_as(app, desk["agent"]).get(f"/tickets/{tid}").get_data(as_text=True)
     assert "1 time" in page
 
 
@@ -506,7 +495,7 @@ def test_assign_and_take(app, build, desk):
     resp = _post(app, desk["agent"], tid, "assign", version=t["version"],
                  team_id=str(desk["team"]), assignee_id=str(desk["agent"]))
     assert resp.status_code == 200
-    assert "Nothing to change" in _field_error(resp.get_data(as_text=True), "assignee_id")
+    assert "Nothing to change" in field_error(resp.get_data(as_text=True), "assignee_id")
     assert len(_events(build, tid)) == events
 
 
@@ -516,7 +505,7 @@ def test_assign_outside_the_team_is_refused(app, build, desk):
     resp = _post(app, desk["agent"], tid, "assign", version=_ticket(build, tid)["version"],
                  team_id=str(desk["team"]), assignee_id=str(outsider))
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "assignee_id") == \
+    assert field_error(resp.get_data(as_text=True), "assignee_id") == \
         "Out Sider is not a member of Front desk."
     assert _ticket(build, tid)["assignee_id"] is None
 
@@ -558,7 +547,7 @@ def test_details_money_fields(app, build, desk):
     resp = _post(app, desk["agent"], tid, "details", version=_ticket(build, tid)["version"],
                  order_value="-1", claimed_loss="3", **base)
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "order_value")
+    assert field_error(resp.get_data(as_text=True), "order_value")
 
 
 def test_details_without_changes_is_a_message(app, build, desk):
@@ -569,7 +558,7 @@ def test_details_without_changes_is_a_message(app, build, desk):
                  kind="complaint", category_id=str(category), severity="p3",
                  order_reference="", currency="EUR")
     assert resp.status_code == 200
-    assert _field_error(resp.get_data(as_text=True), "subject") == "Nothing was changed."
+    assert field_error(resp.get_data(as_text=True), "subject") == "Nothing was changed."
     assert _ticket(build, tid)["version"] == version
 
 
@@ -579,7 +568,7 @@ def test_details_without_changes_is_a_message(app, build, desk):
 def test_details_conflict_between_two_agents(app, build, desk):
     tid = desk["ticket"]
     url = f"/tickets/{tid}"
-    a, b = _client_as(app, desk["agent"]), _client_as(app, desk["agent2"])
+    a, b = factories.client_as(app, desk["agent"]), factories.client_as(app, desk["agent2"])
     version_a = _version_in(a.get(url).get_data(as_text=True), f"{url}/details")
     version_b = _version_in(b.get(url).get_data(as_text=True), f"{url}/details")
     assert version_a == version_b
@@ -617,7 +606,7 @@ def test_details_conflict_between_two_agents(app, build, desk):
 def test_reply_conflicts_with_a_status_change(app, build, desk):
     tid = desk["ticket"]
     url = f"/tickets/{tid}"
-    a, b = _client_as(app, desk["agent"]), _client_as(app, desk["agent2"])
+    a, b = factories.client_as(app, desk["agent"]), factories.client_as(app, desk["agent2"])
     version_a = _version_in(a.get(url).get_data(as_text=True), f"{url}/status")
     version_b = _version_in(b.get(url).get_data(as_text=True), f"{url}/reply")
 
@@ -642,7 +631,7 @@ def test_reply_conflicts_with_a_status_change(app, build, desk):
 def test_conflict_names_the_customer_when_they_wrote(app, build, desk, now):
     tid = desk["ticket"]
     url = f"/tickets/{tid}"
-    b = _client_as(app, desk["agent2"])
+    b = factories.client_as(app, desk["agent2"])
     version = _version_in(b.get(url).get_data(as_text=True), f"{url}/status")
     _post(app, desk["agent"], tid, "reply", version=version, body="Which size?",
           status_after="pending_customer")
@@ -657,7 +646,7 @@ def test_conflict_names_the_customer_when_they_wrote(app, build, desk, now):
 def test_conflict_names_who_changed_the_ticket_not_who_added_a_note(app, build, desk):
     tid = desk["ticket"]
     url = f"/tickets/{tid}"
-    a, b = _client_as(app, desk["agent"]), _client_as(app, desk["agent2"])
+    a, b = factories.client_as(app, desk["agent"]), factories.client_as(app, desk["agent2"])
     version = _version_in(b.get(url).get_data(as_text=True), f"{url}/status")
     assert a.post(f"{url}/status", data={"version": version, "status": "resolved"}
                   ).status_code == 302
@@ -673,7 +662,7 @@ def test_conflict_names_who_changed_the_ticket_not_who_added_a_note(app, build, 
 def test_stale_take_is_a_conflict(app, build, desk):
     tid = desk["ticket"]
     url = f"/tickets/{tid}"
-    a, b = _client_as(app, desk["agent"]), _client_as(app, desk["agent2"])
+    a, b = factories.client_as(app, desk["agent"]), factories.client_as(app, desk["agent2"])
     version = _version_in(b.get(url).get_data(as_text=True), f"{url}/take")
     assert a.post(f"{url}/take", data={"version": version}).status_code == 302
     resp = b.post(f"{url}/take", data={"version": version})

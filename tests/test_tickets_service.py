@@ -26,12 +26,13 @@ from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.tickets import guards
 from ticketdesk.services.tickets import intake as ticket_intake
 from ticketdesk.services.tickets import conversation as ticket_conversation
+from ticketdesk.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, RateLimited
+from tests import factories
+from tests.factories import load
 from ticketdesk.services.tickets import workflow
 from ticketdesk.services.tickets import lifecycle
 from ticketdesk.services.tickets import editing
 from ticketdesk.services.tickets import assignment as ticket_assignment
-from ticketdesk.core.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, RateLimited
-from tests import factories
 
 
 class FakeUpload:
@@ -44,14 +45,6 @@ class FakeUpload:
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def _user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
-def _ticket(tid: int) -> Ticket:
-    return db.session.get(Ticket, tid)
 
 
 def _kinds(tid: int) -> list[EventKind]:
@@ -76,7 +69,7 @@ def agent(ctx):
 
 def test_log_complaint_with_new_customer_and_contact(agent, now):
     ticket = ticket_intake.log_complaint(
-        actor=_user(agent), now=now, fields=_fields(),
+        actor=load(User, agent), now=now, fields=_fields(),
         new_customer=customer_service.CustomerData(name="Bag Boutique"),
         contact=customer_service.ContactData(name="Mei", email="MEI@Boutique.example"))
     assert ticket.reference == "TD-000001"
@@ -86,7 +79,7 @@ def test_log_complaint_with_new_customer_and_contact(agent, now):
     assert ticket.order_value == Decimal("440.00")
     assert ticket.created_at == now
     assert _kinds(ticket.id) == [EventKind.CREATED]
-    second = ticket_intake.log_complaint(actor=_user(agent), now=now, fields=_fields(),
+    second = ticket_intake.log_complaint(actor=load(User, agent), now=now, fields=_fields(),
                                           customer_id=ticket.customer_id)
     assert second.reference == "TD-000002"
 
@@ -95,7 +88,7 @@ def test_log_complaint_saves_nothing_when_a_rule_fails(agent, now):
     other = factories.make_customer("Other Co", contact_email="taken@example.test")
     with pytest.raises(DomainError) as err:
         ticket_intake.log_complaint(
-            actor=_user(agent), now=now, fields=_fields(),
+            actor=load(User, agent), now=now, fields=_fields(),
             new_customer=customer_service.CustomerData(name="New Co"),
             contact=customer_service.ContactData(name="X", email="taken@example.test"))
     assert err.value.field == "contact_email"
@@ -115,7 +108,7 @@ def test_log_complaint_saves_nothing_when_a_rule_fails(agent, now):
 def test_intake_validation_names_the_field(agent, now, change, field):
     cid = factories.make_customer()
     with pytest.raises(DomainError) as err:
-        ticket_intake.log_complaint(actor=_user(agent), now=now, fields=_fields(**change),
+        ticket_intake.log_complaint(actor=load(User, agent), now=now, fields=_fields(**change),
                                      customer_id=cid)
     assert err.value.field == field
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
@@ -125,7 +118,7 @@ def test_account_managers_and_admins_cannot_log_complaints(ctx, now):
     cid = factories.make_customer()
     for role in (Role.ACCOUNT_MANAGER, Role.ADMIN):
         with pytest.raises(PermissionDenied):
-            ticket_intake.log_complaint(actor=_user(factories.make_user(role)), now=now,
+            ticket_intake.log_complaint(actor=load(User, factories.make_user(role)), now=now,
                                          fields=_fields(), customer_id=cid)
 
 
@@ -133,20 +126,20 @@ def test_assignee_must_belong_to_the_team(agent, now):
     team = factories.make_team("Logistics")
     cid = factories.make_customer()
     with pytest.raises(DomainError) as err:
-        ticket_intake.log_complaint(actor=_user(agent), now=now, fields=_fields(),
+        ticket_intake.log_complaint(actor=load(User, agent), now=now, fields=_fields(),
                                      customer_id=cid, team_id=team, assignee_id=agent)
     assert err.value.field == "assignee_id"
 
 
 def test_reply_is_first_response_and_opens_a_new_ticket(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     later = now + timedelta(minutes=40)
-    ticket_conversation.reply(ticket, actor=_user(agent), body="We are sending it today.",
+    ticket_conversation.reply(ticket, actor=load(User, agent), body="We are sending it today.",
                          expected_version=ticket.version, now=later)
     assert ticket.first_response_at == later
     assert ticket.status is TicketStatus.OPEN
-    ticket_conversation.reply(ticket, actor=_user(agent), body="Tracking number follows.",
+    ticket_conversation.reply(ticket, actor=load(User, agent), body="Tracking number follows.",
                          expected_version=ticket.version, now=later + timedelta(hours=1),
                          status_after=TicketStatus.PENDING_CUSTOMER)
     assert ticket.first_response_at == later
@@ -157,17 +150,17 @@ def test_reply_is_first_response_and_opens_a_new_ticket(agent, now):
 
 def test_internal_note_does_not_touch_the_ticket(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     version = ticket.version
-    ticket_conversation.add_note(ticket, actor=_user(agent), body="Warehouse says 22 left.", now=now)
+    ticket_conversation.add_note(ticket, actor=load(User, agent), body="Warehouse says 22 left.", now=now)
     assert ticket.version == version
     assert ticket_conversation.timeline(ticket, public_only=True)[-1].kind is EventKind.CREATED
 
 
 def test_customer_message_moves_waiting_ticket_back_to_open(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
-    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.PENDING_CUSTOMER,
+    ticket = load(Ticket, tid)
+    workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.PENDING_CUSTOMER,
                                  expected_version=ticket.version, now=now)
     ticket_conversation.log_customer_message(ticket, actor=None, body="Here is the photo.", now=now)
     assert ticket.status is TicketStatus.OPEN
@@ -178,11 +171,11 @@ def test_customer_message_moves_waiting_ticket_back_to_open(agent, now):
 
 def test_customer_message_reopens_a_resolved_ticket(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
-    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.RESOLVED,
+    ticket = load(Ticket, tid)
+    workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.RESOLVED,
                                  expected_version=ticket.version, now=now)
     assert ticket.resolved_at == now
-    ticket_conversation.log_customer_message(ticket, actor=_user(agent), body="Still broken (phone).",
+    ticket_conversation.log_customer_message(ticket, actor=load(User, agent), body="Still broken (phone).",
                                         now=now + timedelta(days=1))
     assert ticket.status is TicketStatus.OPEN
     assert ticket.reopen_count == 1
@@ -191,8 +184,8 @@ def test_customer_message_reopens_a_resolved_ticket(agent, now):
 
 def test_closed_ticket_refuses_messages_on_the_private_link(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
-    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
+    ticket = load(Ticket, tid)
+    workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.CLOSED,
                                  expected_version=ticket.version, now=now)
     with pytest.raises(InvalidTransition):
         ticket_conversation.log_customer_message(ticket, actor=None, body="Hello?", now=now)
@@ -200,15 +193,15 @@ def test_closed_ticket_refuses_messages_on_the_private_link(agent, now):
 
 def test_status_rules(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     assert TicketStatus.NEW not in lifecycle.allowed_statuses(ticket)
     with pytest.raises(InvalidTransition):
-        workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.NEW,
+        workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.NEW,
                                      expected_version=ticket.version, now=now)
-    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.CLOSED,
+    workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.CLOSED,
                                  expected_version=ticket.version, now=now)
     assert ticket.closed_at == now and ticket.resolved_at == now
-    workflow.change_status(ticket, actor=_user(agent), status=TicketStatus.OPEN,
+    workflow.change_status(ticket, actor=load(User, agent), status=TicketStatus.OPEN,
                                  expected_version=ticket.version, now=now)
     assert ticket.reopen_count == 1 and ticket.closed_at is None
 
@@ -216,21 +209,21 @@ def test_status_rules(agent, now):
 def test_stale_version_is_a_conflict_and_saves_nothing(agent, now):
     other = factories.make_user(Role.AGENT, name="Bo Other")
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     seen = ticket.version
-    workflow.change_status(ticket, actor=_user(other), status=TicketStatus.OPEN,
+    workflow.change_status(ticket, actor=load(User, other), status=TicketStatus.OPEN,
                                  expected_version=seen, now=now)
     with pytest.raises(Conflict, match="Bo Other"):
-        ticket_conversation.reply(ticket, actor=_user(agent), body="Sorry!", expected_version=seen,
+        ticket_conversation.reply(ticket, actor=load(User, agent), body="Sorry!", expected_version=seen,
                              now=now)
     assert EventKind.PUBLIC_REPLY not in _kinds(tid)
 
 
 def test_details_change_writes_one_event_per_field(agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
+    ticket = load(Ticket, tid)
     events = editing.update_details(
-        ticket, actor=_user(agent), expected_version=ticket.version, now=now,
+        ticket, actor=load(User, agent), expected_version=ticket.version, now=now,
         changes=editing.DetailChanges(
             subject=ticket.subject, kind=TicketKind.CRISIS,
             category_id=factories.category_id("damaged_defective"), severity=Severity.P1,
@@ -245,7 +238,7 @@ def test_details_change_writes_one_event_per_field(agent, now):
     }
     with pytest.raises(DomainError, match="Nothing was changed"):
         editing.update_details(
-            ticket, actor=_user(agent), expected_version=ticket.version, now=now,
+            ticket, actor=load(User, agent), expected_version=ticket.version, now=now,
             changes=editing.DetailChanges(
                 subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
                 severity=ticket.severity, order_reference=ticket.order_reference,
@@ -257,16 +250,16 @@ def test_assign_and_take(agent, now):
     team = factories.make_team("Front desk", member_ids=(agent,))
     lead = factories.make_user(Role.LEAD)
     tid = factories.make_ticket(actor_id=lead, now=now)
-    ticket = _ticket(tid)
-    ticket_assignment.assign(ticket, actor=_user(lead), team_id=team, assignee_id=agent,
+    ticket = load(Ticket, tid)
+    ticket_assignment.assign(ticket, actor=load(User, lead), team_id=team, assignee_id=agent,
                           expected_version=ticket.version, now=now)
     assert ticket.assignee_id == agent and ticket.team_id == team
     fields = [e.field for e in ticket.events if e.kind is EventKind.ASSIGNMENT]
     assert fields == ["team", "assignee"]
     with pytest.raises(DomainError, match="Nothing to change"):
-        ticket_assignment.assign(ticket, actor=_user(lead), team_id=team, assignee_id=agent,
+        ticket_assignment.assign(ticket, actor=load(User, lead), team_id=team, assignee_id=agent,
                               expected_version=ticket.version, now=now)
-    ticket_assignment.assign_to_me(ticket, actor=_user(lead), expected_version=ticket.version,
+    ticket_assignment.assign_to_me(ticket, actor=load(User, lead), expected_version=ticket.version,
                                 now=now)
     assert ticket.assignee_id == lead and ticket.team_id is None
 
@@ -277,7 +270,7 @@ def test_agents_cannot_work_other_teams_tickets(ctx, now):
     team = factories.make_team("Key accounts", member_ids=(theirs,))
     tid = factories.make_ticket(actor_id=theirs, team_id=team, now=now)
     with pytest.raises(PermissionDenied):
-        ticket_conversation.reply(_ticket(tid), actor=_user(mine), body="Hi", expected_version=None,
+        ticket_conversation.reply(load(Ticket, tid), actor=load(User, mine), body="Hi", expected_version=None,
                              now=now)
 
 
@@ -318,8 +311,8 @@ def test_public_complaint_rate_limit_per_ip(app, ctx, now):
 
 def test_attachments_are_stored_and_rolled_back_on_failure(app, agent, now, tmp_path):
     tid = factories.make_ticket(actor_id=agent, now=now)
-    ticket = _ticket(tid)
-    ticket_conversation.add_note(ticket, actor=_user(agent), body="Photo of the box", now=now,
+    ticket = load(Ticket, tid)
+    ticket_conversation.add_note(ticket, actor=load(User, agent), body="Photo of the box", now=now,
                             uploads=[FakeUpload("box.PNG", PNG)])
     stored = db.session.scalar(sa.select(Attachment))
     assert stored.original_name == "box.PNG" and stored.content_type == "image/png"
@@ -329,17 +322,17 @@ def test_attachments_are_stored_and_rolled_back_on_failure(app, agent, now, tmp_
     assert str(tmp_path) in directory
 
     with pytest.raises(DomainError, match="not accepted"):
-        ticket_conversation.add_note(ticket, actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(ticket, actor=load(User, agent), body="x", now=now,
                                 uploads=[FakeUpload("run.exe", b"MZ")])
     with pytest.raises(DomainError, match="does not look like"):
-        ticket_conversation.add_note(ticket, actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(ticket, actor=load(User, agent), body="x", now=now,
                                 uploads=[FakeUpload("fake.png", b"GIF89a")])
     # Another writer bumps the row behind this session's back: the save fails at
     # commit, after the file was written, and the file is removed again.
     db.session.connection().execute(
         sa.text("UPDATE tickets SET version = version + 1 WHERE id = :id"), {"id": tid})
     with pytest.raises(Conflict):
-        ticket_conversation.reply(ticket, actor=_user(agent), body="Sent a new box.",
+        ticket_conversation.reply(ticket, actor=load(User, agent), body="Sent a new box.",
                              expected_version=None, now=now, uploads=[FakeUpload("ok.png", PNG)])
     assert len(list((tmp_path / "attachments").iterdir())) == 1
     assert db.session.scalar(sa.select(sa.func.count(Attachment.id))) == 1
@@ -349,10 +342,10 @@ def test_attachment_size_and_count_limits(app, agent, now):
     app.config["MAX_ATTACHMENT_BYTES"] = 100
     tid = factories.make_ticket(actor_id=agent, now=now)
     with pytest.raises(DomainError, match="larger than"):
-        ticket_conversation.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(load(Ticket, tid), actor=load(User, agent), body="x", now=now,
                                 uploads=[FakeUpload("big.txt", b"a" * 101)])
     with pytest.raises(DomainError, match="at most 5"):
-        ticket_conversation.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(load(Ticket, tid), actor=load(User, agent), body="x", now=now,
                                 uploads=[FakeUpload(f"f{i}.txt", b"hi") for i in range(6)])
 
 
@@ -372,19 +365,19 @@ def test_size_limit_message_reads_well(app, agent, now):
     app.config["MAX_ATTACHMENT_BYTES"] = 5_000_000
     tid = factories.make_ticket(actor_id=agent, now=now)
     with pytest.raises(DomainError, match=r"larger than 4.8 MB\."):
-        ticket_conversation.add_note(_ticket(tid), actor=_user(agent), body="x", now=now,
+        ticket_conversation.add_note(load(Ticket, tid), actor=load(User, agent), body="x", now=now,
                                 uploads=[FakeUpload("big.txt", b"a" * 5_000_001)])
 
 
 def test_files_added_on_their_own_get_an_attachment_event(app, agent, now):
     tid = factories.make_ticket(actor_id=agent, now=now)
     with pytest.raises(DomainError, match="at least one file") as err:
-        ticket_conversation.add_attachments(_ticket(tid), actor=_user(agent), now=now, uploads=[])
+        ticket_conversation.add_attachments(load(Ticket, tid), actor=load(User, agent), now=now, uploads=[])
     assert err.value.field == "attachments"
     event = ticket_conversation.add_attachments(
-        _ticket(tid), actor=_user(agent), now=now,
+        load(Ticket, tid), actor=load(User, agent), now=now,
         uploads=[FakeUpload("label.pdf", b"%PDF-1.7 ..."), FakeUpload("mail.eml", b"From: a")])
     assert event.kind is EventKind.ATTACHMENT
     assert event.body == "label.pdf, mail.eml"
     assert [a.content_type for a in event.attachments] == ["application/pdf", "message/rfc822"]
-    assert event not in ticket_conversation.timeline(_ticket(tid), public_only=True)
+    assert event not in ticket_conversation.timeline(load(Ticket, tid), public_only=True)

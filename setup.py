@@ -31,9 +31,12 @@ def _data_packages() -> list[str]:
     for package, folder in DATA.items():
         if (HERE / folder).is_dir():
             names.append(package)
-            names += [f"{package}.{sub}" for sub in
-                      find_namespace_packages(where=str(HERE / folder),
-                                              exclude=["__pycache__", "*.__pycache__"])]
+            names += [
+                f"{package}.{sub}"
+                for sub in find_namespace_packages(
+                    where=str(HERE / folder), exclude=["__pycache__", "*.__pycache__"]
+                )
+            ]
     return names
 
 
@@ -41,8 +44,9 @@ DATA_PACKAGES = _data_packages()
 
 setup(
     packages=[*find_packages(include=["ticketdesk", "ticketdesk.*"]), *DATA_PACKAGES],
-    package_dir={package: folder for package, folder in DATA.items()
-                 if not folder.startswith("ticketdesk/")},
+    package_dir={
+        package: folder for package, folder in DATA.items() if not folder.startswith("ticketdesk/")
+    },
     # Every file of the data folders; their .py files (migrations) go in as modules.
     package_data={package: ["*"] for package in DATA_PACKAGES},
     exclude_package_data={"": ["*.py", "*.pyc", ".*"]},

@@ -39,7 +39,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -65,10 +65,13 @@ def _calibration():
 
 def _env() -> dict:
     env = dict(os.environ)
-    env.update(DATABASE_URL=f"sqlite:///{DB_PATH}", TICKETDESK_CONFIG="production",
-               SECRET_KEY=env.get("SECRET_KEY") or SECRET_KEY,
-               TICKETDESK_MAIL_FROM="Customer Care <care@desk.example>",
-               TICKETDESK_MAIL_NEW_TICKETS_PER_SENDER="1000000")
+    env.update(
+        DATABASE_URL=f"sqlite:///{DB_PATH}",
+        TICKETDESK_CONFIG="production",
+        SECRET_KEY=env.get("SECRET_KEY") or SECRET_KEY,
+        TICKETDESK_MAIL_FROM="Customer Care <care@desk.example>",
+        TICKETDESK_MAIL_NEW_TICKETS_PER_SENDER="1000000",
+    )
     return env
 
 
@@ -77,20 +80,24 @@ def make_database() -> None:
         Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
     for command in (["db", "upgrade"], ["seed-playbooks"], ["seed-routing"], ["seed-sla"]):
-        done = subprocess.run(FLASK + command, cwd=ROOT, env=_env(), capture_output=True,
-                              text=True)
+        done = subprocess.run(FLASK + command, cwd=ROOT, env=_env(), capture_output=True, text=True)
         if done.returncode != 0:
             raise BenchError(f"flask {' '.join(command)} failed:\n{done.stderr[-2000:]}")
 
 
 # ----------------------------------------------------------------- the messages
 
+
 def _templates() -> list[bytes]:
     """Corpus messages a person wrote that open a complaint (no bounces, no auto-replies)."""
     manifest = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
-    return [(CORPUS / entry["file"]).read_bytes() for entry in manifest["messages"]
-            if entry["outcome"] == "new_ticket" and not entry.get("config")
-            and not entry.get("duplicate_of")]
+    return [
+        (CORPUS / entry["file"]).read_bytes()
+        for entry in manifest["messages"]
+        if entry["outcome"] == "new_ticket"
+        and not entry.get("config")
+        and not entry.get("duplicate_of")
+    ]
 
 
 def _retarget(raw: bytes, *, n: int, sender: str, subject: str | None) -> bytes:
@@ -113,12 +120,22 @@ def build_messages(count: int, *, start: int = 0) -> list[tuple[bytes, str | Non
     for n in range(start, start + count):
         template = templates[n % len(templates)]
         if n % 10 < 7 or n - start < 10:
-            messages.append((_retarget(template, n=n, sender=f"customer{n}@shop.example",
-                                       subject=None), None))
+            messages.append(
+                (_retarget(template, n=n, sender=f"customer{n}@shop.example", subject=None), None)
+            )
         else:
-            earlier = n - 7        # an earlier new complaint (n % 10 in 0..6)
-            messages.append((_retarget(template, n=n, sender=f"customer{earlier}@shop.example",
-                                       subject="Re: answer"), f"customer{earlier}@shop.example"))
+            earlier = n - 7  # an earlier new complaint (n % 10 in 0..6)
+            messages.append(
+                (
+                    _retarget(
+                        template,
+                        n=n,
+                        sender=f"customer{earlier}@shop.example",
+                        subject="Re: answer",
+                    ),
+                    f"customer{earlier}@shop.example",
+                )
+            )
     return messages
 
 
@@ -128,12 +145,17 @@ def _answer_subject(app, sender: str) -> str:
 
     with app.app_context():
         reference = db.session.scalar(
-            db.select(Ticket.reference).join(Contact, Ticket.contact_id == Contact.id)
-            .where(Contact.email == sender).order_by(Ticket.id.desc()).limit(1))
+            db.select(Ticket.reference)
+            .join(Contact, Ticket.contact_id == Contact.id)
+            .where(Contact.email == sender)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
     return f"Re: [{reference}] about my complaint"
 
 
 # ----------------------------------------------------------------- main
+
 
 def run(count: int, pipe: int) -> dict:
     calibrate = _calibration()
@@ -151,11 +173,11 @@ def run(count: int, pipe: int) -> dict:
     calibration = [calibrate()]
     elapsed = 0.0
     for raw, answers in service_part:
-        if answers is not None:                       # not timed: finding the reference
+        if answers is not None:  # not timed: finding the reference
             raw = _retarget(raw, n=0, sender=answers, subject=_answer_subject(app, answers))
         with app.app_context():
             started = time.perf_counter()
-            inbound.ingest(raw, source=InboundSource.PIPE, now=datetime.now(timezone.utc))
+            inbound.ingest(raw, source=InboundSource.PIPE, now=datetime.now(UTC))
             elapsed += time.perf_counter() - started
     calibration.append(calibrate())
 
@@ -164,17 +186,23 @@ def run(count: int, pipe: int) -> dict:
         if answers is not None:
             raw = _retarget(raw, n=0, sender=answers, subject=_answer_subject(app, answers))
         started = time.perf_counter()
-        done = subprocess.run(FLASK + ["mail", "ingest"], cwd=ROOT, env=_env(), input=raw,
-                              capture_output=True)
+        done = subprocess.run(
+            FLASK + ["mail", "ingest"], cwd=ROOT, env=_env(), input=raw, capture_output=True
+        )
         pipe_times.append(time.perf_counter() - started)
         if done.returncode != 0:
-            raise BenchError(f"mail ingest exited {done.returncode}: "
-                             f"{done.stderr.decode(errors='replace')[-1000:]}")
+            raise BenchError(
+                f"mail ingest exited {done.returncode}: "
+                f"{done.stderr.decode(errors='replace')[-1000:]}"
+            )
 
     with app.app_context():
         stored = db.session.scalar(db.select(db.func.count(InboundMail.id)))
-        acted = db.session.scalar(db.select(db.func.count(InboundMail.id)).where(
-            InboundMail.state == InboundState.APPLIED))
+        acted = db.session.scalar(
+            db.select(db.func.count(InboundMail.id)).where(
+                InboundMail.state == InboundState.APPLIED
+            )
+        )
         tickets = db.session.scalar(db.select(db.func.count(Ticket.id)))
         acks = db.session.scalar(db.select(db.func.count(OutboxMessage.id)))
         average = db.session.scalar(db.select(db.func.avg(InboundMail.size_bytes)))
@@ -189,8 +217,9 @@ def run(count: int, pipe: int) -> dict:
         "service_ms_per_message": round(elapsed * 1000 / count, 2),
         "pipe_processes": pipe,
         "pipe_median_ms": round(pipe_times[len(pipe_times) // 2] * 1000) if pipe_times else None,
-        "pipe_messages_per_s_one_at_a_time":
-            round(pipe / sum(pipe_times), 2) if pipe_times else None,
+        "pipe_messages_per_s_one_at_a_time": round(pipe / sum(pipe_times), 2)
+        if pipe_times
+        else None,
         "tickets": tickets,
         "outbox_messages_queued": acks,
         "average_message_bytes": round(average or 0),
@@ -204,10 +233,18 @@ def run(count: int, pipe: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=1000,
-                        help="messages taken in through the service (default 1000)")
-    parser.add_argument("--pipe", type=int, default=50,
-                        help="further messages, each through its own `mail ingest` (default 50)")
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=1000,
+        help="messages taken in through the service (default 1000)",
+    )
+    parser.add_argument(
+        "--pipe",
+        type=int,
+        default=50,
+        help="further messages, each through its own `mail ingest` (default 50)",
+    )
     args = parser.parse_args(argv)
     if args.messages < 10 or args.pipe < 0:
         parser.error("--messages must be at least 10 and --pipe at least 0")
@@ -221,13 +258,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     before, after = results["cpu_calibration_ms"]
-    print(f"Ingest through the service: {results['messages']:,} messages in "
-          f"{results['service_s']} s = {results['service_messages_per_s']} messages/s "
-          f"({results['service_ms_per_message']} ms each; {results['tickets']:,} tickets)")
+    print(
+        f"Ingest through the service: {results['messages']:,} messages in "
+        f"{results['service_s']} s = {results['service_messages_per_s']} messages/s "
+        f"({results['service_ms_per_message']} ms each; {results['tickets']:,} tickets)"
+    )
     if results["pipe_processes"]:
-        print(f"Ingest through `flask mail ingest`, one process per message: median "
-              f"{results['pipe_median_ms']} ms per process = "
-              f"{results['pipe_messages_per_s_one_at_a_time']} messages/s one at a time")
+        print(
+            f"Ingest through `flask mail ingest`, one process per message: median "
+            f"{results['pipe_median_ms']} ms per process = "
+            f"{results['pipe_messages_per_s_one_at_a_time']} messages/s one at a time"
+        )
     print(f"CPU calibration (fixed task, lower is faster): {before} ms before, {after} ms after")
     print(f"Results written to {RESULTS.relative_to(ROOT)}")
     return 0

@@ -42,7 +42,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +64,7 @@ def _calibration():
 
 
 # ----------------------------------------------------------------- the SMTP server
+
 
 def serve_smtp(port: int) -> None:
     """The server process: accept every message, print how many on SIGTERM."""
@@ -106,7 +107,10 @@ class SmtpServer:
     def __enter__(self) -> int:
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--serve-smtp", str(self.port)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = self.proc.stdout.readline().strip()
         if line != "ready":
             self.proc.kill()
@@ -146,8 +150,8 @@ def make_app(port: int):
         Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
-    from ticketdesk.settings import ProductionConfig
     from ticketdesk import create_app
+    from ticketdesk.settings import ProductionConfig
 
     class BenchConfig(ProductionConfig):
         SECRET_KEY = secrets.token_hex(32)
@@ -170,11 +174,11 @@ def make_app(port: int):
 def queue_messages(count: int, now: datetime) -> None:
     """One ticket per message, whose contact the message is for: a customer e-mail is
     sent only while its recipient is the ticket's contact (or copied on it)."""
+    from ticketdesk.core.uow import unit_of_work
     from ticketdesk.extensions import db
     from ticketdesk.models import Category, Channel, Contact, Customer, MailPurpose, Ticket
-    from ticketdesk.services.tickets import categories
     from ticketdesk.services.notifications import outbox
-    from ticketdesk.core.uow import unit_of_work
+    from ticketdesk.services.tickets import categories
 
     with unit_of_work():
         categories.add_default_categories()
@@ -182,40 +186,67 @@ def queue_messages(count: int, now: datetime) -> None:
         for n in range(count):
             reference = f"TD-{100000 + n:06d}"
             customer = Customer(name=f"Shop {n}", created_at=now)
-            contact = Contact(customer=customer, name=f"Customer {n}",
-                              email=f"customer{n}@shop{n % 97}.example")
-            copied = Contact(customer=customer, name=f"Purchasing {n}",
-                             email=f"purchasing{n}@shop{n % 97}.example")
-            ticket = Ticket(reference=reference, customer=customer, contact=contact,
-                            subject=f"Cracked bottles in pallet {n % 13}",
-                            description="Six bottles arrived cracked.", channel=Channel.EMAIL,
-                            category=category, currency="EUR",
-                            public_token=secrets.token_urlsafe(32), created_at=now,
-                            updated_at=now, last_activity_at=now)
+            contact = Contact(
+                customer=customer, name=f"Customer {n}", email=f"customer{n}@shop{n % 97}.example"
+            )
+            copied = Contact(
+                customer=customer,
+                name=f"Purchasing {n}",
+                email=f"purchasing{n}@shop{n % 97}.example",
+            )
+            ticket = Ticket(
+                reference=reference,
+                customer=customer,
+                contact=contact,
+                subject=f"Cracked bottles in pallet {n % 13}",
+                description="Six bottles arrived cracked.",
+                channel=Channel.EMAIL,
+                category=category,
+                currency="EUR",
+                public_token=secrets.token_urlsafe(32),
+                created_at=now,
+                updated_at=now,
+                last_activity_at=now,
+            )
             db.session.add_all([customer, contact, copied, ticket])
             link = f"https://desk.example/c/{ticket.public_token}"
-            body = (f"Dear customer {n},\n\n" + "\n\n".join(PARAGRAPHS)
-                    + f"\n\nYour reference: {reference}\nFollow your complaint: {link}\n\n"
-                    "Kind regards,\nAda Agent\nCustomer care, Olive Grove Trading\n")
-            html = ("<!doctype html><html><body>" + f"<p>Dear customer {n},</p>"
-                    + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
-                    + f'<p>Your reference: <b>{reference}</b><br><a href="{link}">Follow your '
-                    "complaint</a></p><p>Kind regards,<br>Ada Agent<br>Customer care, Olive "
-                    "Grove Trading</p></body></html>")
+            body = (
+                f"Dear customer {n},\n\n"
+                + "\n\n".join(PARAGRAPHS)
+                + f"\n\nYour reference: {reference}\nFollow your complaint: {link}\n\n"
+                "Kind regards,\nAda Agent\nCustomer care, Olive Grove Trading\n"
+            )
+            html = (
+                "<!doctype html><html><body>"
+                + f"<p>Dear customer {n},</p>"
+                + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+                + f'<p>Your reference: <b>{reference}</b><br><a href="{link}">Follow your '
+                "complaint</a></p><p>Kind regards,<br>Ada Agent<br>Customer care, Olive "
+                "Grove Trading</p></body></html>"
+            )
             outbox.enqueue(
-                to=contact.email, subject=f"[{reference}] Re: {ticket.subject}", body=body,
-                html_body=html, now=now, purpose=MailPurpose.REPLY, ticket=ticket,
-                reply_to="support@desk.example", from_name="Ada Agent, Olive Grove Support",
+                to=contact.email,
+                subject=f"[{reference}] Re: {ticket.subject}",
+                body=body,
+                html_body=html,
+                now=now,
+                purpose=MailPurpose.REPLY,
+                ticket=ticket,
+                reply_to="support@desk.example",
+                from_name="Ada Agent, Olive Grove Support",
                 in_reply_to=f"<complaint-{n}@shop{n % 97}.example>",
-                references=[f"<complaint-{n}@shop{n % 97}.example>"], auto_generated=False,
-                cc=[copied.email] if n % 5 == 0 else [])
+                references=[f"<complaint-{n}@shop{n % 97}.example>"],
+                auto_generated=False,
+                cc=[copied.email] if n % 5 == 0 else [],
+            )
 
 
 # ----------------------------------------------------------------- main
 
+
 def run(count: int) -> dict:
     calibrate = _calibration()
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     server = SmtpServer()
     with server as port:
         print(f"SMTP server (aiosmtpd, a process of its own) on 127.0.0.1:{port}")
@@ -228,21 +259,29 @@ def run(count: int) -> dict:
             started = time.perf_counter()
             queue_messages(count, now)
             queue_s = time.perf_counter() - started
-            print(f"Queued {count:,} messages in {queue_s:.1f} s into "
-                  f"{DB_PATH.relative_to(ROOT)}")
+            print(f"Queued {count:,} messages in {queue_s:.1f} s into {DB_PATH.relative_to(ROOT)}")
             calibration = [calibrate()]
             started = time.perf_counter()
             report = outbox.send_due(now=now, limit=count)
             send_s = time.perf_counter() - started
             calibration.append(calibrate())
-            sent = db.session.scalar(db.select(db.func.count(OutboxMessage.id)).where(
-                OutboxMessage.state == OutboxState.SENT))
-            size = db.session.scalar(db.select(db.func.avg(
-                db.func.length(OutboxMessage.body) + db.func.length(OutboxMessage.html_body))))
+            sent = db.session.scalar(
+                db.select(db.func.count(OutboxMessage.id)).where(
+                    OutboxMessage.state == OutboxState.SENT
+                )
+            )
+            size = db.session.scalar(
+                db.select(
+                    db.func.avg(
+                        db.func.length(OutboxMessage.body) + db.func.length(OutboxMessage.html_body)
+                    )
+                )
+            )
         print(f"send_due: {report.summary()} in {send_s:.2f} s")
     if report.sent != count or sent != count:
-        raise BenchError(f"only {sent} of {count} messages are recorded as sent "
-                         f"({report.summary()})")
+        raise BenchError(
+            f"only {sent} of {count} messages are recorded as sent ({report.summary()})"
+        )
     if server.received != count:
         raise BenchError(f"the SMTP server received {server.received} of {count} messages")
     return {
@@ -264,8 +303,9 @@ def run(count: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=1000,
-                        help="messages to queue and send (default 1000)")
+    parser.add_argument(
+        "--messages", type=int, default=1000, help="messages to queue and send (default 1000)"
+    )
     parser.add_argument("--serve-smtp", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_smtp:
@@ -283,9 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     before, after = results["cpu_calibration_ms"]
-    print(f"\nOutbox send rate: {results['messages']:,} messages in {results['send_s']} s = "
-          f"{results['messages_per_s']} messages/s ({results['ms_per_message']} ms each), "
-          f"all received by the SMTP server")
+    print(
+        f"\nOutbox send rate: {results['messages']:,} messages in {results['send_s']} s = "
+        f"{results['messages_per_s']} messages/s ({results['ms_per_message']} ms each), "
+        f"all received by the SMTP server"
+    )
     print(f"CPU calibration (fixed task, lower is faster): {before} ms before, {after} ms after")
     print(f"Results written to {RESULTS.relative_to(ROOT)}")
     return 0

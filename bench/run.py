@@ -79,8 +79,18 @@ PAGES = ("queue", "ticket", "search", "dashboard")
 
 # Words from the bulk tickets' subjects and descriptions (see the text pools in
 # ticketdesk/demo/bulk.py): common ones, rare ones, and two words that must both match.
-SEARCH_TERMS = ("damaged", "invoice", "refund", "tracking", "warranty", "driver",
-                "leaking", "interface", "carton missing", "wrong colour")
+SEARCH_TERMS = (
+    "damaged",
+    "invoice",
+    "refund",
+    "tracking",
+    "warranty",
+    "driver",
+    "leaking",
+    "interface",
+    "carton missing",
+    "wrong colour",
+)
 
 # Two sync workers: the machine this runs on has two cores, and rendering a page is
 # CPU-bound Python, so threads in one worker would queue behind the GIL instead of using
@@ -104,18 +114,21 @@ class BenchError(RuntimeError):
 
 # ----------------------------------------------------------------- environment
 
+
 def bench_env() -> dict[str, str]:
     """Production configuration against the benchmark database, for every process."""
     env = dict(os.environ)
-    env.update({
-        "TICKETDESK_CONFIG": "production",
-        "TICKETDESK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{DB_PATH}",
-        "SECRET_KEY": env.get("BENCH_SECRET_KEY") or secrets.token_hex(32),
-        # Plain HTTP on localhost: a Secure cookie would never come back to us.
-        "SESSION_COOKIE_SECURE": "false",
-        "FLASK_APP": "wsgi",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "TICKETDESK_CONFIG": "production",
+            "TICKETDESK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{DB_PATH}",
+            "SECRET_KEY": env.get("BENCH_SECRET_KEY") or secrets.token_hex(32),
+            # Plain HTTP on localhost: a Secure cookie would never come back to us.
+            "SESSION_COOKIE_SECURE": "false",
+            "FLASK_APP": "wsgi",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.pop("DATABASE_URL", None)
     return env
 
@@ -123,12 +136,19 @@ def bench_env() -> dict[str, str]:
 def flask(env: dict[str, str], *args: str) -> float:
     """Run one ``flask`` command in its own process; its seconds (start-up included)."""
     started = time.perf_counter()
-    proc = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
-        raise BenchError(f"flask {' '.join(args)} failed ({proc.returncode}):\n"
-                         f"{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+        raise BenchError(
+            f"flask {' '.join(args)} failed ({proc.returncode}):\n"
+            f"{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
+        )
     first = next((line for line in proc.stdout.splitlines() if line.strip()), "")
     print(f"  {'flask ' + ' '.join(args):<32} {elapsed:7.1f} s   {first[:70]}", flush=True)
     return elapsed
@@ -151,6 +171,7 @@ def load_database(env: dict[str, str], tickets: int) -> float:
 
 
 # ----------------------------------------------------------------- in-process work
+
 
 def make_app(env: dict[str, str]):
     """The application, in this process, with the same configuration as the server."""
@@ -191,9 +212,13 @@ def time_sweeps(app) -> dict:
             times.append((time.perf_counter() - started) * 1000)
             checked += report.checked
             print(f"  sweep at +{minute} min: {times[-1]:7.1f} ms   {report}")
-    return {"catchup_sweep_ms": round(catchup_ms, 1), "catchup_sweep_rounds": rounds,
-            "sweep_ms": round(statistics.median(times), 1),
-            "sweep_max_ms": round(max(times), 1), "sweep_tickets_checked": checked}
+    return {
+        "catchup_sweep_ms": round(catchup_ms, 1),
+        "catchup_sweep_rounds": rounds,
+        "sweep_ms": round(statistics.median(times), 1),
+        "sweep_max_ms": round(max(times), 1),
+        "sweep_tickets_checked": checked,
+    }
 
 
 def pick_targets(app, *, tickets: int, sample: int) -> dict:
@@ -207,21 +232,25 @@ def pick_targets(app, *, tickets: int, sample: int) -> dict:
         team_id, open_count = db.session.execute(
             sa.select(Ticket.team_id, sa.func.count())
             .where(Ticket.team_id.is_not(None), Ticket.status.in_(OPEN_STATUSES))
-            .group_by(Ticket.team_id).order_by(sa.func.count().desc()).limit(1)).one()
+            .group_by(Ticket.team_id)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        ).one()
         total = db.session.scalar(sa.select(sa.func.count(Ticket.id)))
         # The bulk tickets are the last ones written; a fixed sample spread over all of them.
-        bulk = list(db.session.scalars(
-            sa.select(Ticket.id).order_by(Ticket.id.desc()).limit(tickets)))
+        bulk = list(
+            db.session.scalars(sa.select(Ticket.id).order_by(Ticket.id.desc()).limit(tickets))
+        )
         ids = random.Random(7).sample(bulk, min(sample, len(bulk)))
         db.session.remove()
         db.engine.dispose()  # leave the database to the server
     if not ids:
         raise BenchError("No bulk tickets found: did demo-data --tickets run?")
-    return {"team_id": team_id, "team_open": open_count, "ticket_ids": ids,
-            "total_tickets": total}
+    return {"team_id": team_id, "team_open": open_count, "ticket_ids": ids, "total_tickets": total}
 
 
 # ----------------------------------------------------------------- the server
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -239,13 +268,25 @@ class Server:
         self.log_path = WORK / "gunicorn.log"
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(GUNICORN_WORKERS),
-             "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "-", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)  # our Ctrl-C goes to us; we stop it in __exit__
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(GUNICORN_WORKERS),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                "-",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # our Ctrl-C goes to us; we stop it in __exit__
         try:
             self._wait_until_ready()
         except BaseException:
@@ -261,8 +302,10 @@ class Server:
             try:
                 with urllib.request.urlopen(f"{self.base}/login", timeout=5) as answer:
                     if answer.status == 200 and len(self.workers()) == GUNICORN_WORKERS:
-                        print(f"gunicorn: {GUNICORN_WORKERS} workers on {self.base} "
-                              f"(pid {self.proc.pid})")
+                        print(
+                            f"gunicorn: {GUNICORN_WORKERS} workers on {self.base} "
+                            f"(pid {self.proc.pid})"
+                        )
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -314,13 +357,15 @@ class Server:
 
 # ----------------------------------------------------------------- HTTP
 
+
 class Browser:
     """A logged-in session over plain urllib (no extra dependency)."""
 
     def __init__(self, base: str):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
 
     def get(self, path: str) -> tuple[int, str, str]:
         """(status, final URL, body) of a GET, redirects followed."""
@@ -336,8 +381,9 @@ class Browser:
         token = re.search(r'value="([^"]+)"', tag.group(0)) if tag else None
         if status != 200 or token is None:
             raise BenchError(f"GET /login answered {status} without a csrf_token field.")
-        data = urllib.parse.urlencode({"csrf_token": token.group(1), "email": email,
-                                       "password": password}).encode()
+        data = urllib.parse.urlencode(
+            {"csrf_token": token.group(1), "email": email, "password": password}
+        ).encode()
         try:
             with self.opener.open(self.base + "/login", data=data, timeout=60) as answer:
                 final = answer.url
@@ -347,10 +393,19 @@ class Browser:
             raise BenchError(f"Logging in as {email} failed (still on the login page).")
 
 
-def measure(browser: Browser, name: str, paths: list[str], expect: str | None, *,
-            warmup: int, count: int, start: int = 0) -> list[float]:
+def measure(
+    browser: Browser,
+    name: str,
+    paths: list[str],
+    expect: str | None,
+    *,
+    warmup: int,
+    count: int,
+    start: int = 0,
+) -> list[float]:
     """Milliseconds per full response of ``count`` GETs, rotating over ``paths`` from
     ``start``, after ``warmup`` untimed ones."""
+
     def fetch(path: str) -> float:
         started = time.perf_counter()
         status, url, body = browser.get(path)
@@ -360,8 +415,10 @@ def measure(browser: Browser, name: str, paths: list[str], expect: str | None, *
         if status != 200:
             hint = ""
             if name == "dashboard" and status == 404:
-                hint = (" The dashboard page does not exist yet; leave it out with "
-                        "--skip dashboard (make bench BENCH_SKIP=dashboard).")
+                hint = (
+                    " The dashboard page does not exist yet; leave it out with "
+                    "--skip dashboard (make bench BENCH_SKIP=dashboard)."
+                )
             raise BenchError(f"{name}: GET {path} answered {status}, not 200.{hint}")
         if expect and expect not in body:
             raise BenchError(f"{name}: GET {path} answered 200 without {expect!r} in the page.")
@@ -395,9 +452,16 @@ def percentile(values: list[float], share: float) -> float:
 
 # ----------------------------------------------------------------- report
 
+
 def db_size_mb() -> float:
-    return sum(Path(f"{DB_PATH}{suffix}").stat().st_size
-               for suffix in ("", "-wal") if Path(f"{DB_PATH}{suffix}").exists()) / 2**20
+    return (
+        sum(
+            Path(f"{DB_PATH}{suffix}").stat().st_size
+            for suffix in ("", "-wal")
+            if Path(f"{DB_PATH}{suffix}").exists()
+        )
+        / 2**20
+    )
 
 
 def cpu_calibration_ms() -> float:
@@ -424,8 +488,10 @@ def print_table(results: dict) -> None:
         ("Dashboard, 90 days", "dashboard_p50_ms", "dashboard_p95_ms"),
     ]
     print()
-    print(f"TicketDesk benchmark: {results['tickets']:,} bulk tickets "
-          f"({results['total_tickets']:,} in all), database {results['db_mb']:.1f} MB")
+    print(
+        f"TicketDesk benchmark: {results['tickets']:,} bulk tickets "
+        f"({results['total_tickets']:,} in all), database {results['db_mb']:.1f} MB"
+    )
     print(f"{'':32} {'p50':>9} {'p95':>9} {'target':>9}  result")
 
     def verdict(key: str) -> str:
@@ -438,39 +504,62 @@ def print_table(results: dict) -> None:
         if results.get(p95) is None:
             print(f"{label:32} {'-':>9} {'-':>9} {TARGETS[p95]:>6} ms  skipped")
             continue
-        print(f"{label:32} {results[p50]:>6.1f} ms {results[p95]:>6.1f} ms "
-              f"{TARGETS[p95]:>6} ms  {verdict(p95)}")
-    print(f"{'SLA sweep, per minute (median)':32} {results['sweep_ms']:>6.1f} ms {'':9} "
-          f"{TARGETS['sweep_ms']:>6} ms  {verdict('sweep_ms')}")
-    print(f"{'Worker peak memory (VmHWM)':32} {results['peak_rss_mb']:>6.1f} MB {'':9} "
-          f"{TARGETS['peak_rss_mb']:>6} MB  {verdict('peak_rss_mb')}")
-    load = (f"load {results['load_s']:.1f} s" if results.get("load_s") is not None
-            else "database reused")
+        print(
+            f"{label:32} {results[p50]:>6.1f} ms {results[p95]:>6.1f} ms "
+            f"{TARGETS[p95]:>6} ms  {verdict(p95)}"
+        )
+    print(
+        f"{'SLA sweep, per minute (median)':32} {results['sweep_ms']:>6.1f} ms {'':9} "
+        f"{TARGETS['sweep_ms']:>6} ms  {verdict('sweep_ms')}"
+    )
+    print(
+        f"{'Worker peak memory (VmHWM)':32} {results['peak_rss_mb']:>6.1f} MB {'':9} "
+        f"{TARGETS['peak_rss_mb']:>6} MB  {verdict('peak_rss_mb')}"
+    )
+    load = (
+        f"load {results['load_s']:.1f} s"
+        if results.get("load_s") is not None
+        else "database reused"
+    )
     print(f"Catch-up sweep after the load: {results['catchup_sweep_ms'] / 1000:.1f} s ({load})")
     if results.get("cpu_calibration_ms"):
         before, after = results["cpu_calibration_ms"]
-        print(f"CPU calibration (fixed task, lower is faster): {before} ms before the pages, "
-              f"{after} ms after")
+        print(
+            f"CPU calibration (fixed task, lower is faster): {before} ms before the pages, "
+            f"{after} ms after"
+        )
     print(f"Results written to {RESULTS.relative_to(ROOT)}")
 
 
 # ----------------------------------------------------------------- main
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tickets", type=int, default=100_000,
-                        help="bulk tickets to generate (default 100000)")
-    parser.add_argument("--requests", type=int, default=100,
-                        help="timed requests per page (default 100)")
-    parser.add_argument("--warmup", type=int, default=10,
-                        help="untimed requests per page first (default 10)")
-    parser.add_argument("--rounds", type=int, default=ROUNDS,
-                        help=f"rounds in which the pages take turns (default {ROUNDS})")
-    parser.add_argument("--skip", default="",
-                        help=f"pages to leave out, comma-separated: {', '.join(PAGES)}")
-    parser.add_argument("--reuse-db", action="store_true",
-                        help="keep bench/.work/bench.db from an earlier run instead of loading "
-                             "(give the same --tickets)")
+    parser.add_argument(
+        "--tickets", type=int, default=100_000, help="bulk tickets to generate (default 100000)"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=100, help="timed requests per page (default 100)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="untimed requests per page first (default 10)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"rounds in which the pages take turns (default {ROUNDS})",
+    )
+    parser.add_argument(
+        "--skip", default="", help=f"pages to leave out, comma-separated: {', '.join(PAGES)}"
+    )
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="keep bench/.work/bench.db from an earlier run instead of loading "
+        "(give the same --tickets)",
+    )
     args = parser.parse_args(argv)
     if min(args.tickets, args.requests, args.rounds) < 1 or args.warmup < 0:
         parser.error("--tickets, --requests and --rounds must be at least 1")
@@ -499,8 +588,9 @@ def run(args: argparse.Namespace) -> dict:
 
     team = picked["team_id"]
     queue_path = f"/tickets/?scope=all&team={team}"
-    searches = [f"/tickets/?scope=all&status=any&q={urllib.parse.quote_plus(term)}"
-                for term in SEARCH_TERMS]
+    searches = [
+        f"/tickets/?scope=all&status=any&q={urllib.parse.quote_plus(term)}" for term in SEARCH_TERMS
+    ]
     plans = {
         "queue": ([queue_path], "TD-"),
         "ticket": ([f"/tickets/{i}" for i in picked["ticket_ids"]], "TD-"),
@@ -510,8 +600,10 @@ def run(args: argparse.Namespace) -> dict:
     with Server(env) as server:
         browser = Browser(server.base)
         browser.login(LEAD_EMAIL, PASSWORD)
-        print(f"Logged in as {LEAD_EMAIL}; queue of team {team} "
-              f"({picked['team_open']:,} open tickets)")
+        print(
+            f"Logged in as {LEAD_EMAIL}; queue of team {team} "
+            f"({picked['team_open']:,} open tickets)"
+        )
         pages = [name for name in PAGES if name not in args.skip]
         calibration = [cpu_calibration_ms()]
         times: dict[str, list[float]] = {name: [] for name in pages}
@@ -521,8 +613,14 @@ def run(args: argparse.Namespace) -> dict:
                 paths, expect = plans[name]
                 warm_page_cache()
                 times[name] += measure(
-                    browser, name, paths, expect, count=share, start=len(times[name]),
-                    warmup=args.warmup if round_number == 0 else ROUND_WARMUP)
+                    browser,
+                    name,
+                    paths,
+                    expect,
+                    count=share,
+                    start=len(times[name]),
+                    warmup=args.warmup if round_number == 0 else ROUND_WARMUP,
+                )
         for name in PAGES:
             if name in args.skip:
                 results[f"{name}_p50_ms"] = results[f"{name}_p95_ms"] = None
@@ -530,27 +628,31 @@ def run(args: argparse.Namespace) -> dict:
                 continue
             results[f"{name}_p50_ms"] = round(statistics.median(times[name]), 1)
             results[f"{name}_p95_ms"] = round(percentile(times[name], 0.95), 1)
-            print(f"  {name:<10} p50 {results[f'{name}_p50_ms']:7.1f} ms   "
-                  f"p95 {results[f'{name}_p95_ms']:7.1f} ms   max {max(times[name]):7.1f} ms")
+            print(
+                f"  {name:<10} p50 {results[f'{name}_p50_ms']:7.1f} ms   "
+                f"p95 {results[f'{name}_p95_ms']:7.1f} ms   max {max(times[name]):7.1f} ms"
+            )
         calibration.append(cpu_calibration_ms())
         results["peak_rss_mb"] = round(server.peak_rss_mb(), 1)
         results["db_mb"] = round(db_size_mb(), 1)
         results["cpu_calibration_ms"] = calibration
 
-    results.update({
-        "load_s": round(load_s, 1) if load_s is not None else None,
-        "total_tickets": picked["total_tickets"],
-        "queue_team_id": team,
-        "queue_team_open_tickets": picked["team_open"],
-        "requests_per_page": args.requests,
-        "rounds": args.rounds,
-        "gunicorn_workers": GUNICORN_WORKERS,
-        "skipped": sorted(args.skip),
-        "targets": TARGETS,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    })
+    results.update(
+        {
+            "load_s": round(load_s, 1) if load_s is not None else None,
+            "total_tickets": picked["total_tickets"],
+            "queue_team_id": team,
+            "queue_team_open_tickets": picked["team_open"],
+            "requests_per_page": args.requests,
+            "rounds": args.rounds,
+            "gunicorn_workers": GUNICORN_WORKERS,
+            "skipped": sorted(args.skip),
+            "targets": TARGETS,
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+    )
     return results
 
 

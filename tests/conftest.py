@@ -7,17 +7,16 @@ request gets its own session, as in production.
 
 import functools
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from config import TestingConfig
-from ticketdesk.models import Role
 from tests import factories, support
 from tests.support import Recorder, free_port
-
+from ticketdesk.models import Role
 
 URL_ENV = "TICKETDESK_TEST_DATABASE_URL"
 
@@ -74,7 +73,7 @@ def client(app):
 @pytest.fixture
 def now():
     """A fixed Monday 09:00 UTC."""
-    return datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    return datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -82,14 +81,17 @@ def make_user(app):
     def _make(role: Role = Role.AGENT, **kwargs) -> int:
         with app.app_context():
             return factories.make_user(role, **kwargs)
+
     return _make
 
 
 @pytest.fixture
 def login(client):
     """Log the client in as a user without the form (a server-side session is started)."""
+
     def _login(user_id: int):
         return factories.log_in(client, user_id)
+
     return _login
 
 
@@ -108,9 +110,11 @@ def ac(login, admin):
 @pytest.fixture
 def build(app):
     """Run a factory inside a short app context: build(factories.make_ticket, actor_id=1)."""
+
     def _build(fn, *args, **kwargs):
         with app.app_context():
             return fn(*args, **kwargs)
+
     return _build
 
 
@@ -126,8 +130,12 @@ def smtp(app):
     """start(handler) runs an SMTP server on a free port and points the app at it."""
     controllers: list[Controller] = []
     port = free_port()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5,
-                      MAIL_FROM="TicketDesk <desk@example.test>")
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_TIMEOUT=5,
+        MAIL_FROM="TicketDesk <desk@example.test>",
+    )
 
     def start(handler: Recorder) -> Recorder:
         controller = Controller(handler, hostname="127.0.0.1", port=port)

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from tests.support import ClosingClient
 from ticketdesk import create_app
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
@@ -26,12 +27,11 @@ from ticketdesk.models import (
     TicketKind,
     User,
 )
-from ticketdesk.services.tickets import categories
+from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.playbooks import shipped as playbook_defaults
 from ticketdesk.services.routing import rules as routing_rules
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.services.customers import customers as customer_service
-from tests.support import ClosingClient
+from ticketdesk.services.tickets import categories
 from ticketdesk.services.tickets import intake as ticket_intake
 
 PASSWORD = "correct horse battery"
@@ -95,11 +95,21 @@ def load(model: type[M], ident, *, fresh: bool = False) -> M:
     return db.session.get_one(model, ident)
 
 
-def make_user(role: Role = Role.AGENT, *, name: str | None = None, email: str | None = None,
-              team_ids: tuple[int, ...] = (), active: bool = True) -> int:
+def make_user(
+    role: Role = Role.AGENT,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    team_ids: tuple[int, ...] = (),
+    active: bool = True,
+) -> int:
     n = next(_seq)
-    user = User(email=email or f"user{n}@example.test", name=name or f"{role.value.title()} {n}",
-                role=role, active=active)
+    user = User(
+        email=email or f"user{n}@example.test",
+        name=name or f"{role.value.title()} {n}",
+        role=role,
+        active=active,
+    )
     user.set_password(PASSWORD, method="pbkdf2:sha256:1000")
     if team_ids:
         user.teams = [db.session.get(Team, tid) for tid in team_ids]
@@ -121,9 +131,14 @@ def log_in(client, user_id: int, *, remember: bool = False):
     return client
 
 
-COMPLAINT_FORM = {"name": "Pat Public", "email": "pat@public.example", "company": "",
-                  "order_reference": "WEB-1", "category_id": "0",
-                  "description": "The parcel arrived crushed and the jar was broken."}
+COMPLAINT_FORM = {
+    "name": "Pat Public",
+    "email": "pat@public.example",
+    "company": "",
+    "order_reference": "WEB-1",
+    "category_id": "0",
+    "description": "The parcel arrived crushed and the jar was broken.",
+}
 
 
 def complaint_form(**fields) -> dict:
@@ -133,8 +148,9 @@ def complaint_form(**fields) -> dict:
 
 def submit_complaint(client, **fields):
     """Post the public complaint form as a browser does (multipart, so files can go along)."""
-    return client.post("/complain", data=complaint_form(**fields),
-                       content_type="multipart/form-data")
+    return client.post(
+        "/complain", data=complaint_form(**fields), content_type="multipart/form-data"
+    )
 
 
 def client_as(app, user_id: int):
@@ -150,10 +166,16 @@ def make_team(name: str | None = None, *, member_ids: tuple[int, ...] = ()) -> i
     return team.id
 
 
-def make_customer(name: str | None = None, *, tier: CustomerTier = CustomerTier.STANDARD,
-                  account_manager_id: int | None = None, contact_email: str | None = None) -> int:
-    customer = Customer(name=name or f"Customer {next(_seq)}", tier=tier,
-                        account_manager_id=account_manager_id)
+def make_customer(
+    name: str | None = None,
+    *,
+    tier: CustomerTier = CustomerTier.STANDARD,
+    account_manager_id: int | None = None,
+    contact_email: str | None = None,
+) -> int:
+    customer = Customer(
+        name=name or f"Customer {next(_seq)}", tier=tier, account_manager_id=account_manager_id
+    )
     db.session.add(customer)
     if contact_email:
         db.session.add(Contact(customer=customer, name="Contact person", email=contact_email))
@@ -165,9 +187,11 @@ def make_front_desk() -> SimpleNamespace:
     """A team "Front desk" with an agent (Ada) and a lead (Lea), both members: their ids
     as ``team``, ``agent`` and ``lead``."""
     team = make_team("Front desk")
-    return SimpleNamespace(team=team,
-                           agent=make_user(Role.AGENT, name="Ada", team_ids=(team,)),
-                           lead=make_user(Role.LEAD, name="Lea", team_ids=(team,)))
+    return SimpleNamespace(
+        team=team,
+        agent=make_user(Role.AGENT, name="Ada", team_ids=(team,)),
+        lead=make_user(Role.LEAD, name="Lea", team_ids=(team,)),
+    )
 
 
 def seed_shipped_defaults(now=None) -> None:
@@ -182,13 +206,23 @@ def category_id(slug: str = "other") -> int:
     return db.session.scalar(db.select(Category.id).where(Category.slug == slug))
 
 
-def make_ticket(*, actor_id: int, customer_id: int | None = None, subject: str = "Bottle missing",
-                description: str = "One bottle of olive oil was not in the box.",
-                kind: TicketKind = TicketKind.COMPLAINT, severity: Severity = Severity.P3,
-                category: str = "missing_short_shipment", team_id: int | None = None,
-                assignee_id: int | None = None, order_value: Decimal | None = None,
-                contact: str | None = None, contact_email: str | None = None,
-                now=None, unrouted: bool = False) -> int:
+def make_ticket(
+    *,
+    actor_id: int,
+    customer_id: int | None = None,
+    subject: str = "Bottle missing",
+    description: str = "One bottle of olive oil was not in the box.",
+    kind: TicketKind = TicketKind.COMPLAINT,
+    severity: Severity = Severity.P3,
+    category: str = "missing_short_shipment",
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    order_value: Decimal | None = None,
+    contact: str | None = None,
+    contact_email: str | None = None,
+    now=None,
+    unrouted: bool = False,
+) -> int:
     """Log a ticket through the intake service (which routes it).
 
     ``contact``: the name of the person who complained (with ``contact_email``, or none),
@@ -198,13 +232,24 @@ def make_ticket(*, actor_id: int, customer_id: int | None = None, subject: str =
     actor = db.session.get(User, actor_id)
     customer_id = customer_id or make_customer()
     ticket = ticket_intake.log_complaint(
-        actor=actor, now=now or utcnow(), customer_id=customer_id,
+        actor=actor,
+        now=now or utcnow(),
+        customer_id=customer_id,
         fields=ticket_intake.TicketFields(
-            subject=subject, description=description, channel=Channel.PHONE, kind=kind,
-            category_id=category_id(category), severity=severity, order_value=order_value),
-        contact=(customer_service.ContactData(name=contact, email=contact_email)
-                 if contact else None),
-        team_id=team_id, assignee_id=assignee_id)
+            subject=subject,
+            description=description,
+            channel=Channel.PHONE,
+            kind=kind,
+            category_id=category_id(category),
+            severity=severity,
+            order_value=order_value,
+        ),
+        contact=(
+            customer_service.ContactData(name=contact, email=contact_email) if contact else None
+        ),
+        team_id=team_id,
+        assignee_id=assignee_id,
+    )
     if unrouted:
         ticket.team, ticket.assignee = None, None
         db.session.commit()

@@ -8,7 +8,6 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 
-
 @contextmanager
 def live_server(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free port of 127.0.0.1; yields the base URL.

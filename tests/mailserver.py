@@ -36,11 +36,19 @@ class MailServer:
     def settings(self, security: str = "starttls", **overrides) -> dict:
         """The app's IMAP_* settings for this server."""
         port = self.starttls_port if security == "starttls" else self.ssl_port
-        return {"IMAP_HOST": self.host, "IMAP_PORT": port, "IMAP_SECURITY": security,
-                "IMAP_CA_FILE": self.ca_file, "IMAP_USER": self.user,
-                "IMAP_PASSWORD": self.password, "IMAP_FOLDER": "INBOX",
-                "IMAP_DONE_FOLDER": "TicketDesk/Done", "IMAP_BATCH": 50, "IMAP_TIMEOUT": 10,
-                **overrides}
+        return {
+            "IMAP_HOST": self.host,
+            "IMAP_PORT": port,
+            "IMAP_SECURITY": security,
+            "IMAP_CA_FILE": self.ca_file,
+            "IMAP_USER": self.user,
+            "IMAP_PASSWORD": self.password,
+            "IMAP_FOLDER": "INBOX",
+            "IMAP_DONE_FOLDER": "TicketDesk/Done",
+            "IMAP_BATCH": 50,
+            "IMAP_TIMEOUT": 10,
+            **overrides,
+        }
 
     # ------------------------------------------------------ the mailbox itself ---
 
@@ -100,8 +108,13 @@ class MailServer:
                 conn.expunge()
             conn.close()
             typ, data = conn.list('""', "*")
-            names = [re.match(rb'^\([^)]*\) (?:"[^"]*"|NIL) (?P<name>.+)$', line)
-                     .group("name").strip(b'"').decode() for line in data]
+            names = [
+                re.match(rb'^\([^)]*\) (?:"[^"]*"|NIL) (?P<name>.+)$', line)
+                .group("name")
+                .strip(b'"')
+                .decode()
+                for line in data
+            ]
             for name in sorted(names, key=len, reverse=True):  # children first
                 if name.upper() != "INBOX":
                     conn.delete(f'"{name}"')
@@ -109,8 +122,9 @@ class MailServer:
             conn.logout()
 
     def stop(self) -> None:
-        subprocess.run(["bash", str(SCRIPT), "stop", str(self.directory)],
-                       capture_output=True, timeout=30)
+        subprocess.run(
+            ["bash", str(SCRIPT), "stop", str(self.directory)], capture_output=True, timeout=30
+        )
 
 
 def start_dovecot(directory: Path, *, capability: str | None = None) -> MailServer:
@@ -122,12 +136,22 @@ def start_dovecot(directory: Path, *, capability: str | None = None) -> MailServ
     env = dict(os.environ)
     if capability is not None:
         env["TICKETDESK_DOVECOT_CAPABILITY"] = capability
-    done = subprocess.run(["bash", str(SCRIPT), "start", str(directory)], env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "start", str(directory)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"Dovecot did not start:\n{done.stderr}")
     values = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
-    return MailServer(directory=directory, host=values["IMAP_HOST"],
-                      starttls_port=int(values["IMAP_STARTTLS_PORT"]),
-                      ssl_port=int(values["IMAP_SSL_PORT"]), user=values["IMAP_USER"],
-                      password=values["IMAP_PASSWORD"], ca_file=values["IMAP_CA_FILE"])
+    return MailServer(
+        directory=directory,
+        host=values["IMAP_HOST"],
+        starttls_port=int(values["IMAP_STARTTLS_PORT"]),
+        ssl_port=int(values["IMAP_SSL_PORT"]),
+        user=values["IMAP_USER"],
+        password=values["IMAP_PASSWORD"],
+        ca_file=values["IMAP_CA_FILE"],
+    )

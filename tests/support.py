@@ -125,8 +125,9 @@ class ClosingClient(FlaskClient):
 
 
 @contextmanager
-def scheduler_processes(env: dict[str, str], log_dir: Path, count: int = 2
-                        ) -> Iterator[tuple[dict[int, subprocess.Popen], dict[int, Path]]]:
+def scheduler_processes(
+    env: dict[str, str], log_dir: Path, count: int = 2
+) -> Iterator[tuple[dict[int, subprocess.Popen], dict[int, Path]]]:
     """``count`` processes of ``flask scheduler run`` with ``env``, each writing its output
     to a log file in ``log_dir``: yields the processes and the log files by pid.
 
@@ -141,7 +142,11 @@ def scheduler_processes(env: dict[str, str], log_dir: Path, count: int = 2
             with log_file.open("wb") as out:
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
             procs[proc.pid], logs[proc.pid] = proc, log_file
         yield procs, logs
     finally:

@@ -6,6 +6,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from tests.factories import load
+from tests.support import Recorder
+from ticketdesk.core.errors import NotFound
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Customer,
@@ -19,18 +24,10 @@ from ticketdesk.models import (
     TicketWatcher,
     User,
 )
-from ticketdesk.services.people import access
 from ticketdesk.services.customers import customers
-from ticketdesk.services.notifications import notifications
-from ticketdesk.services.notifications import outbox
-from ticketdesk.services.people import users
-from ticketdesk.services.tickets import conversation
-from ticketdesk.services.tickets import assignment
-from ticketdesk.core.errors import NotFound
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
-from tests.factories import load
-from tests.support import Recorder
+from ticketdesk.services.notifications import notifications, outbox
+from ticketdesk.services.people import access, users
+from ticketdesk.services.tickets import assignment, conversation
 
 SECRET = "off the record: the courier admitted losing it"
 
@@ -41,14 +38,21 @@ def _note(tid: int, actor: int, body: str, at) -> None:
 
 def _inbox(uid: int) -> list[Notification]:
     db.session.expire_all()
-    return list(db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == uid).order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification).where(Notification.user_id == uid).order_by(Notification.id)
+        )
+    )
 
 
 def _mails(uid: int) -> list[OutboxMessage]:
-    return list(db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.to_address == load(User, uid).email)
-        .order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.to_address == load(User, uid).email)
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 def _watching(tid: int, uid: int) -> bool:
@@ -69,16 +73,18 @@ def world(ctx, now):
     team = factories.make_team("Front desk")
     w = type("World", (), {})()
     w.team = team
-    w.agent = factories.make_user(Role.AGENT, name="Ada", email="ada@example.test",
-                                  team_ids=(team,))
+    w.agent = factories.make_user(
+        Role.AGENT, name="Ada", email="ada@example.test", team_ids=(team,)
+    )
     w.other_agent = factories.make_user(Role.AGENT, name="Ben", team_ids=(team,))
     w.lead = factories.make_user(Role.LEAD, name="Lea", team_ids=(team,))
     w.admin = factories.make_user(Role.ADMIN, name="Sam")
     w.am = factories.make_user(Role.ACCOUNT_MANAGER, name="Amy", email="amy@example.test")
     w.am2 = factories.make_user(Role.ACCOUNT_MANAGER, name="Ali")
     w.customer = factories.make_customer("Chili House", account_manager_id=w.am)
-    w.ticket = factories.make_ticket(actor_id=w.lead, customer_id=w.customer, team_id=team,
-                                     assignee_id=w.other_agent, now=now)
+    w.ticket = factories.make_ticket(
+        actor_id=w.lead, customer_id=w.customer, team_id=team, assignee_id=w.other_agent, now=now
+    )
     for uid in (w.agent, w.am):
         notifications.set_email_choices(load(User, uid), by_email={NotificationKind.WATCHED})
         assignment.watch(load(Ticket, w.ticket), actor=load(User, uid), now=now)
@@ -90,23 +96,36 @@ def world(ctx, now):
 
 def _leave_team(w) -> None:
     agent = load(User, w.agent)
-    users.update_user(agent, actor=load(User, w.admin), data=users.UserData(
-        email=agent.email, name=agent.name, role=agent.role, team_ids=()))
+    users.update_user(
+        agent,
+        actor=load(User, w.admin),
+        data=users.UserData(email=agent.email, name=agent.name, role=agent.role, team_ids=()),
+    )
 
 
 def _hand_account_over(w) -> None:
     customer = db.session.get(Customer, w.customer)
-    customers.update_customer(customer, actor=load(User, w.lead), data=customers.CustomerData(
-        name=customer.name, tier=customer.tier, standing=customer.standing,
-        account_manager_id=w.am2))
+    customers.update_customer(
+        customer,
+        actor=load(User, w.lead),
+        data=customers.CustomerData(
+            name=customer.name,
+            tier=customer.tier,
+            standing=customer.standing,
+            account_manager_id=w.am2,
+        ),
+    )
 
 
-@pytest.mark.parametrize("who, lose_access", [
-    ("agent", _leave_team),
-    ("am", _hand_account_over),
-], ids=["agent leaves the team", "account changes manager"])
-def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp,  # noqa: F811 - imported fixture
-                                                         now, who, lose_access):
+@pytest.mark.parametrize(
+    "who, lose_access",
+    [
+        ("agent", _leave_team),
+        ("am", _hand_account_over),
+    ],
+    ids=["agent leaves the team", "account changes manager"],
+)
+def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp, now, who, lose_access):
     server = smtp(Recorder())
     w, uid = world, getattr(world, who)
 
@@ -121,12 +140,12 @@ def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp,  # noqa: F
     lose_access(w)
 
     assert not access.can_view_ticket(load(User, uid), load(Ticket, w.ticket))
-    assert not _watching(w.ticket, uid)                       # the watch is gone
-    assert _shown(uid) == []                                  # the old one is not shown
+    assert not _watching(w.ticket, uid)  # the watch is gone
+    assert _shown(uid) == []  # the old one is not shown
     with pytest.raises(NotFound):
         notifications.mark_read(load(User, uid), before.id, now=now)
     report = outbox.send_due(now=now + timedelta(minutes=2))  # the queued e-mail stays
-    assert (report.sent, report.withheld) == (1, 1)            # (the other watcher's goes)
+    assert (report.sent, report.withheld) == (1, 1)  # (the other watcher's goes)
     assert load(User, uid).email not in [e.rcpt_tos[0] for e in server.messages]
     db.session.expire_all()
     withheld = db.session.get(OutboxMessage, mail.id)
@@ -141,16 +160,24 @@ def test_who_loses_access_hears_no_more_about_the_ticket(world, smtp,  # noqa: F
     assert load(User, uid).email not in [e.rcpt_tos[0] for e in server.messages]
 
 
-def test_deactivation_removes_every_watch_and_stops_the_mail(world, smtp, now):  # noqa: F811
+def test_deactivation_removes_every_watch_and_stops_the_mail(world, smtp, now):
     server = smtp(Recorder())
     _note(world.ticket, world.lead, SECRET, now + timedelta(minutes=1))
     agent = load(User, world.agent)
-    users.update_user(agent, actor=load(User, world.admin), data=users.UserData(
-        email=agent.email, name=agent.name, role=agent.role, team_ids=(world.team,),
-        active=False))
+    users.update_user(
+        agent,
+        actor=load(User, world.admin),
+        data=users.UserData(
+            email=agent.email,
+            name=agent.name,
+            role=agent.role,
+            team_ids=(world.team,),
+            active=False,
+        ),
+    )
     assert not _watching(world.ticket, world.agent)
     report = outbox.send_due(now=now + timedelta(minutes=2))
-    assert report.withheld == 1 and report.sent == 1             # the manager's copy went
+    assert report.withheld == 1 and report.sent == 1  # the manager's copy went
     assert [e.rcpt_tos for e in server.messages] == [["amy@example.test"]]
     [mine] = _mails(world.agent)
     assert mine.state is OutboxState.WITHHELD and "deactivated" in mine.last_error
@@ -160,9 +187,14 @@ def test_a_ticket_moved_out_of_sight_drops_the_watch_at_the_next_change(world, n
     """No service changed the agent's access, the ticket moved: the watch goes when the
     next change would have been told to them, and they are not told."""
     other_team = factories.make_team("Key accounts")
-    assignment.assign(load(Ticket, world.ticket), actor=load(User, world.lead), team_id=other_team,
-                          assignee_id=None, expected_version=None,
-                          now=now + timedelta(minutes=1))
+    assignment.assign(
+        load(Ticket, world.ticket),
+        actor=load(User, world.lead),
+        team_id=other_team,
+        assignee_id=None,
+        expected_version=None,
+        now=now + timedelta(minutes=1),
+    )
     assert not _watching(world.ticket, world.agent)
     assert _inbox(world.agent) == []
     _note(world.ticket, world.lead, SECRET, now + timedelta(minutes=2))
@@ -170,44 +202,56 @@ def test_a_ticket_moved_out_of_sight_drops_the_watch_at_the_next_change(world, n
     # The account manager still sees the ticket, watches it and hears about both.
     assert _watching(world.ticket, world.am)
     [told] = _inbox(world.am)
-    assert told.count == 3 and SECRET in told.body   # team, assignee, note
+    assert told.count == 3 and SECRET in told.body  # team, assignee, note
 
 
 def test_a_notification_is_not_made_for_someone_who_may_not_see_the_ticket(world, now):
     outsider = factories.make_user(Role.AGENT, team_ids=(factories.make_team("Elsewhere"),))
     with unit_of_work():
         made = notifications.notify(
-            load(User, outsider), NotificationKind.WATCHED, now=now, ticket=load(Ticket, world.ticket),
-            title=lambda: "TD", body=lambda: SECRET)
+            load(User, outsider),
+            NotificationKind.WATCHED,
+            now=now,
+            ticket=load(Ticket, world.ticket),
+            title=lambda: "TD",
+            body=lambda: SECRET,
+        )
     assert made is None
     assert _inbox(outsider) == [] and _mails(outsider) == []
 
 
 def test_internal_notes_reach_only_those_who_may_see_internal_notes(world, now):
     _note(world.ticket, world.lead, SECRET, now + timedelta(minutes=1))
-    told = {uid for uid in (world.agent, world.am, world.other_agent, world.lead)
-            if any(SECRET in n.body for n in _inbox(uid))}
-    assert told == {world.agent, world.am}   # the watchers; the author is not told
+    told = {
+        uid
+        for uid in (world.agent, world.am, world.other_agent, world.lead)
+        if any(SECRET in n.body for n in _inbox(uid))
+    }
+    assert told == {world.agent, world.am}  # the watchers; the author is not told
     ticket = load(Ticket, world.ticket)
     assert all(access.can_see_internal_notes(load(User, uid), ticket) for uid in told)
 
 
 # ------------------------------------------------------------------ the rule, as a table
 
-@pytest.mark.parametrize("case, kind, expected", [
-    ("lead", NotificationKind.WATCHED, True),
-    ("inactive lead", NotificationKind.WATCHED, False),
-    ("agent of the team", NotificationKind.WATCHED, True),
-    ("agent of another team, assignee", NotificationKind.ASSIGNED, True),
-    ("agent of another team", NotificationKind.WATCHED, False),
-    ("agent, ticket not routed", NotificationKind.ROUTED, True),
-    ("account's manager", NotificationKind.ACCOUNT_CRISIS, True),
-    ("another account manager", NotificationKind.ACCOUNT_CRISIS, False),
-    ("admin", NotificationKind.WATCHED, False),
-    ("admin", NotificationKind.APPROVAL_WAITING, True),
-    ("agent of another team", NotificationKind.APPROVAL_WAITING, False),
-    ("agent of another team, no ticket", NotificationKind.LOYALTY, True),
-])
+
+@pytest.mark.parametrize(
+    "case, kind, expected",
+    [
+        ("lead", NotificationKind.WATCHED, True),
+        ("inactive lead", NotificationKind.WATCHED, False),
+        ("agent of the team", NotificationKind.WATCHED, True),
+        ("agent of another team, assignee", NotificationKind.ASSIGNED, True),
+        ("agent of another team", NotificationKind.WATCHED, False),
+        ("agent, ticket not routed", NotificationKind.ROUTED, True),
+        ("account's manager", NotificationKind.ACCOUNT_CRISIS, True),
+        ("another account manager", NotificationKind.ACCOUNT_CRISIS, False),
+        ("admin", NotificationKind.WATCHED, False),
+        ("admin", NotificationKind.APPROVAL_WAITING, True),
+        ("agent of another team", NotificationKind.APPROVAL_WAITING, False),
+        ("agent of another team, no ticket", NotificationKind.LOYALTY, True),
+    ],
+)
 def test_who_may_receive_a_notification(ctx, now, case, kind, expected):
     team, elsewhere = factories.make_team(), factories.make_team()
     lead = factories.make_user(Role.LEAD)
@@ -224,13 +268,19 @@ def test_who_may_receive_a_notification(ctx, now, case, kind, expected):
         "admin": factories.make_user(Role.ADMIN),
     }
     users_by_case["agent of another team, assignee"] = factories.make_user(
-        Role.AGENT, team_ids=(team,))
+        Role.AGENT, team_ids=(team,)
+    )
     users_by_case["agent of another team, no ticket"] = users_by_case["agent of another team"]
     uid = users_by_case[case]
     assignee = uid if case.endswith("assignee") else None
-    ticket_id = factories.make_ticket(actor_id=lead, customer_id=customer, team_id=team,
-                                      assignee_id=assignee, now=now,
-                                      unrouted=case.endswith("not routed"))
+    ticket_id = factories.make_ticket(
+        actor_id=lead,
+        customer_id=customer,
+        team_id=team,
+        assignee_id=assignee,
+        now=now,
+        unrouted=case.endswith("not routed"),
+    )
     if assignee is not None:  # then moved to another team, still the assignee
         load(User, assignee).teams = [db.session.get(Team, elsewhere)]
         db.session.commit()
@@ -240,13 +290,19 @@ def test_who_may_receive_a_notification(ctx, now, case, kind, expected):
     assert access.can_receive_notification(user, kind, ticket) is expected
     # The list applies the same rule in SQL to a notification already stored.
     with unit_of_work():
-        stored = Notification(user_id=uid, kind=kind, title="TD", created_at=now,
-                              ticket_id=ticket.id if ticket is not None else None)
+        stored = Notification(
+            user_id=uid,
+            kind=kind,
+            title="TD",
+            created_at=now,
+            ticket_id=ticket.id if ticket is not None else None,
+        )
         db.session.add(stored)
     assert (stored.id in {n.id for n in notifications.list_for(user).items}) is expected
 
 
 # ------------------------------------------------------------------ over HTTP
+
 
 def test_the_list_and_the_poller_hide_what_the_user_may_no_longer_see(app, build, login, now):
     def setup():
@@ -266,8 +322,12 @@ def test_the_list_and_the_poller_hide_what_the_user_may_no_longer_see(app, build
 
     def leave():
         user = load(User, agent)
-        users.update_user(user, actor=load(User, admin), data=users.UserData(
-            email=user.email, name=user.name, role=user.role, team_ids=()))
+        users.update_user(
+            user,
+            actor=load(User, admin),
+            data=users.UserData(email=user.email, name=user.name, role=user.role, team_ids=()),
+        )
+
     build(leave)
 
     page = client.get("/notifications/")

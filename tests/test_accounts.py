@@ -29,11 +29,14 @@ after B), 1 Mar £75 (after A and B), 5 May €700 (a day past B), 15 Feb €0 (
 """
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from tests import factories
+from tests.factories import load
+from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Customer,
@@ -57,11 +60,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.recovery import accounts
 from ticketdesk.services.recovery.accounts import Purchase
-from ticketdesk.core.errors import PermissionDenied
-from tests import factories
-from tests.factories import load
 
-UTC = timezone.utc
 EUR, USD, GBP = "EUR", "USD", "GBP"
 
 
@@ -69,10 +68,18 @@ def at(y: int, m: int, d: int, h: int = 9, mi: int = 0) -> datetime:
     return datetime(y, m, d, h, mi, tzinfo=UTC)
 
 
-def _ticket(customer_id: int, actor_id: int, *, subject: str, created: datetime,
-            made_whole: datetime | None = None, resolved: datetime | None = None) -> int:
-    tid = factories.make_ticket(actor_id=actor_id, customer_id=customer_id, subject=subject,
-                                now=created)
+def _ticket(
+    customer_id: int,
+    actor_id: int,
+    *,
+    subject: str,
+    created: datetime,
+    made_whole: datetime | None = None,
+    resolved: datetime | None = None,
+) -> int:
+    tid = factories.make_ticket(
+        actor_id=actor_id, customer_id=customer_id, subject=subject, now=created
+    )
     ticket = db.session.get(Ticket, tid)
     ticket.created_at, ticket.made_whole_at, ticket.resolved_at = created, made_whole, resolved
     ticket.status = TicketStatus.RESOLVED if resolved else TicketStatus.OPEN
@@ -80,32 +87,72 @@ def _ticket(customer_id: int, actor_id: int, *, subject: str, created: datetime,
     return tid
 
 
-def _remedy(ticket_id: int, kind: RemedyKind, form: RemedyForm, cost: str, state: RemedyState,
-            *, currency: str = EUR, description: str = "", conceded: bool = False) -> None:
-    db.session.add(Remedy(
-        ticket_id=ticket_id, kind=kind, form=form, description=description or form.value,
-        cost=Decimal(cost), currency=currency, reason=RemedyReason.MISSING_ITEMS,
-        cap_base=Decimal("1000"), state=state, conceded=conceded))
+def _remedy(
+    ticket_id: int,
+    kind: RemedyKind,
+    form: RemedyForm,
+    cost: str,
+    state: RemedyState,
+    *,
+    currency: str = EUR,
+    description: str = "",
+    conceded: bool = False,
+) -> None:
+    db.session.add(
+        Remedy(
+            ticket_id=ticket_id,
+            kind=kind,
+            form=form,
+            description=description or form.value,
+            cost=Decimal(cost),
+            currency=currency,
+            reason=RemedyReason.MISSING_ITEMS,
+            cap_base=Decimal("1000"),
+            state=state,
+            conceded=conceded,
+        )
+    )
 
 
 _refs = iter(range(1, 10_000))
 
 
-def _order(customer_id: int, day: date, amount: str, currency: str = EUR, *,
-           remedy_ticket_id: int | None = None) -> int:
-    order = Order(customer_id=customer_id, reference=f"SO-{next(_refs)}", ordered_on=day,
-                  amount=Decimal(amount), currency=currency, remedy_ticket_id=remedy_ticket_id)
+def _order(
+    customer_id: int,
+    day: date,
+    amount: str,
+    currency: str = EUR,
+    *,
+    remedy_ticket_id: int | None = None,
+) -> int:
+    order = Order(
+        customer_id=customer_id,
+        reference=f"SO-{next(_refs)}",
+        ordered_on=day,
+        amount=Decimal(amount),
+        currency=currency,
+        remedy_ticket_id=remedy_ticket_id,
+    )
     db.session.add(order)
     db.session.flush()
     return order.id
 
 
-def _survey(ticket_id: int, sent: datetime, answered: datetime | None, score: int | None,
-            comment: str = "") -> None:
-    db.session.add(Survey(ticket_id=ticket_id, email="buyer@harbor.test",
-                          nonce=f"nonce{next(_refs)}", sent_at=sent,
-                          expires_at=sent + timedelta(days=14), answered_at=answered,
-                          score=score, comment=comment))
+def _survey(
+    ticket_id: int, sent: datetime, answered: datetime | None, score: int | None, comment: str = ""
+) -> None:
+    db.session.add(
+        Survey(
+            ticket_id=ticket_id,
+            email="buyer@harbor.test",
+            nonce=f"nonce{next(_refs)}",
+            sent_at=sent,
+            expires_at=sent + timedelta(days=14),
+            answered_at=answered,
+            score=score,
+            comment=comment,
+        )
+    )
 
 
 def _world() -> dict:
@@ -117,81 +164,173 @@ def _world() -> dict:
     harbor = factories.make_customer("Harbor Foods", tier=CustomerTier.KEY, account_manager_id=am)
     zeta = factories.make_customer("Zeta Traders", account_manager_id=other_am)
 
-    a = _ticket(harbor, lead, subject="Two cases of olive oil missing", created=at(2026, 1, 5),
-                made_whole=at(2026, 1, 5, 13, 30), resolved=at(2026, 1, 9, 23, 30))
-    b = _ticket(harbor, lead, subject="Invoice charged twice", created=at(2026, 2, 1, 10),
-                made_whole=at(2026, 2, 2, 12), resolved=at(2026, 2, 3, 10))
+    a = _ticket(
+        harbor,
+        lead,
+        subject="Two cases of olive oil missing",
+        created=at(2026, 1, 5),
+        made_whole=at(2026, 1, 5, 13, 30),
+        resolved=at(2026, 1, 9, 23, 30),
+    )
+    b = _ticket(
+        harbor,
+        lead,
+        subject="Invoice charged twice",
+        created=at(2026, 2, 1, 10),
+        made_whole=at(2026, 2, 2, 12),
+        resolved=at(2026, 2, 3, 10),
+    )
     c = _ticket(harbor, lead, subject="Pallet arrived damaged", created=at(2026, 2, 20))
     db.session.get(Ticket, b).status = TicketStatus.CLOSED
 
-    _remedy(a, RemedyKind.MAKE_WHOLE, RemedyForm.RESHIP, "100.00", RemedyState.DELIVERED,
-            description="Reship two cases")
-    _remedy(a, RemedyKind.GOODWILL, RemedyForm.FREE_ITEM, "20.00", RemedyState.DELIVERED,
-            description="Sample bottles of the new chili oil")
+    _remedy(
+        a,
+        RemedyKind.MAKE_WHOLE,
+        RemedyForm.RESHIP,
+        "100.00",
+        RemedyState.DELIVERED,
+        description="Reship two cases",
+    )
+    _remedy(
+        a,
+        RemedyKind.GOODWILL,
+        RemedyForm.FREE_ITEM,
+        "20.00",
+        RemedyState.DELIVERED,
+        description="Sample bottles of the new chili oil",
+    )
     _remedy(a, RemedyKind.GOODWILL, RemedyForm.COUPON, "50.00", RemedyState.REJECTED)
     _remedy(a, RemedyKind.MAKE_WHOLE, RemedyForm.REFUND, "10.00", RemedyState.PROPOSED)
-    _remedy(b, RemedyKind.MAKE_WHOLE, RemedyForm.REFUND, "166.00", RemedyState.APPROVED,
-            description="Refund the double charge", conceded=True)
-    _remedy(b, RemedyKind.GOODWILL, RemedyForm.CREDIT, "40.00", RemedyState.DELIVERED,
-            currency=USD, description="Credit on the next order")
+    _remedy(
+        b,
+        RemedyKind.MAKE_WHOLE,
+        RemedyForm.REFUND,
+        "166.00",
+        RemedyState.APPROVED,
+        description="Refund the double charge",
+        conceded=True,
+    )
+    _remedy(
+        b,
+        RemedyKind.GOODWILL,
+        RemedyForm.CREDIT,
+        "40.00",
+        RemedyState.DELIVERED,
+        currency=USD,
+        description="Credit on the next order",
+    )
     _remedy(c, RemedyKind.MAKE_WHOLE, RemedyForm.RESHIP, "30.00", RemedyState.APPROVED)
 
     for day, amount, currency in [
-            (date(2025, 10, 12), "1000.00", EUR), (date(2025, 10, 13), "200.00", EUR),
-            (date(2026, 1, 9), "20.00", EUR), (date(2026, 1, 10), "50.00", EUR),
-            (date(2026, 1, 11), "300.00", EUR), (date(2026, 2, 10), "400.00", EUR),
-            (date(2026, 4, 10), "500.00", EUR), (date(2026, 4, 11), "120.00", USD),
-            (date(2026, 3, 1), "75.00", GBP), (date(2026, 5, 5), "700.00", EUR),
-            (date(2026, 2, 15), "0.00", EUR)]:
+        (date(2025, 10, 12), "1000.00", EUR),
+        (date(2025, 10, 13), "200.00", EUR),
+        (date(2026, 1, 9), "20.00", EUR),
+        (date(2026, 1, 10), "50.00", EUR),
+        (date(2026, 1, 11), "300.00", EUR),
+        (date(2026, 2, 10), "400.00", EUR),
+        (date(2026, 4, 10), "500.00", EUR),
+        (date(2026, 4, 11), "120.00", USD),
+        (date(2026, 3, 1), "75.00", GBP),
+        (date(2026, 5, 5), "700.00", EUR),
+        (date(2026, 2, 15), "0.00", EUR),
+    ]:
         _order(harbor, day, amount, currency)
     _order(harbor, date(2026, 2, 16), "90.00", remedy_ticket_id=a)
-    _order(zeta, date(2026, 2, 10), "9999.00")      # another account's purchase
+    _order(zeta, date(2026, 2, 10), "9999.00")  # another account's purchase
 
     _survey(a, at(2026, 1, 10), at(2026, 1, 10, 10), 2)
     _survey(a, at(2026, 1, 11), at(2026, 1, 12), 5, "Quick and kind")
     _survey(a, at(2026, 1, 15), None, None)
-    first = _order(harbor, date(2026, 1, 11), "0.00")   # not a purchase; the reorder link only
-    db.session.add(RecoveryOutcome(
-        ticket_id=a, customer_id=harbor, evaluated_at=at(2026, 1, 11), resolved_on=date(2026, 1, 10),
-        success=True, state=LoyaltyState.RETAINED, window_ends_on=date(2026, 4, 10),
-        decided_on=date(2026, 1, 11), reorder_id=first))
-    db.session.add(RecoveryOutcome(
-        ticket_id=b, customer_id=harbor, evaluated_at=at(2026, 2, 20), resolved_on=date(2026, 2, 3),
-        success=False, failed=["conceded"], state=None))
-    s1 = StandingChange(customer_id=harbor, old_standing=Standing.PREFERRED,
-                        new_standing=Standing.QUALIFICATION_PENDING,
-                        reason="Two late deliveries in January", ticket_id=a, changed_by_id=am,
-                        changed_at=at(2026, 1, 20, 12))
-    s2 = StandingChange(customer_id=harbor, old_standing=Standing.QUALIFICATION_PENDING,
-                        new_standing=Standing.PREFERRED,
-                        reason="Back on the preferred list after the spring review",
-                        changed_by_id=lead, changed_at=at(2026, 2, 25, 15))
+    first = _order(harbor, date(2026, 1, 11), "0.00")  # not a purchase; the reorder link only
+    db.session.add(
+        RecoveryOutcome(
+            ticket_id=a,
+            customer_id=harbor,
+            evaluated_at=at(2026, 1, 11),
+            resolved_on=date(2026, 1, 10),
+            success=True,
+            state=LoyaltyState.RETAINED,
+            window_ends_on=date(2026, 4, 10),
+            decided_on=date(2026, 1, 11),
+            reorder_id=first,
+        )
+    )
+    db.session.add(
+        RecoveryOutcome(
+            ticket_id=b,
+            customer_id=harbor,
+            evaluated_at=at(2026, 2, 20),
+            resolved_on=date(2026, 2, 3),
+            success=False,
+            failed=["conceded"],
+            state=None,
+        )
+    )
+    s1 = StandingChange(
+        customer_id=harbor,
+        old_standing=Standing.PREFERRED,
+        new_standing=Standing.QUALIFICATION_PENDING,
+        reason="Two late deliveries in January",
+        ticket_id=a,
+        changed_by_id=am,
+        changed_at=at(2026, 1, 20, 12),
+    )
+    s2 = StandingChange(
+        customer_id=harbor,
+        old_standing=Standing.QUALIFICATION_PENDING,
+        new_standing=Standing.PREFERRED,
+        reason="Back on the preferred list after the spring review",
+        changed_by_id=lead,
+        changed_at=at(2026, 2, 25, 15),
+    )
     db.session.add_all([s1, s2])
     db.session.get(Customer, harbor).standing = Standing.PREFERRED
 
     # Zeta: one resolved complaint, no compensation, a purchase after it; segment set by hand.
-    z = _ticket(zeta, lead, subject="Late delivery", created=at(2026, 1, 2),
-                resolved=at(2026, 1, 3, 12))
+    z = _ticket(
+        zeta, lead, subject="Late delivery", created=at(2026, 1, 2), resolved=at(2026, 1, 3, 12)
+    )
     _order(zeta, date(2026, 1, 20), "250.00")
-    db.session.add(RecoveryOutcome(
-        ticket_id=z, customer_id=zeta, evaluated_at=at(2026, 1, 17), resolved_on=date(2026, 1, 3),
-        success=True, state=LoyaltyState.CANDIDATE, window_ends_on=date(2026, 4, 3)))
+    db.session.add(
+        RecoveryOutcome(
+            ticket_id=z,
+            customer_id=zeta,
+            evaluated_at=at(2026, 1, 17),
+            resolved_on=date(2026, 1, 3),
+            success=True,
+            state=LoyaltyState.CANDIDATE,
+            window_ends_on=date(2026, 4, 3),
+        )
+    )
     customer = db.session.get(Customer, zeta)
     customer.segment_override = EngagementSegment.SELF_DRIVEN
     customer.segment_override_reason = "Orders every week through their own portal"
     db.session.commit()
-    return {"am": am, "other_am": other_am, "agent": agent, "lead": lead, "admin": admin,
-            "harbor": harbor, "zeta": zeta, "a": a, "b": b, "c": c, "z": z,
-            "s1": s1.id, "s2": s2.id}
+    return {
+        "am": am,
+        "other_am": other_am,
+        "agent": agent,
+        "lead": lead,
+        "admin": admin,
+        "harbor": harbor,
+        "zeta": zeta,
+        "a": a,
+        "b": b,
+        "c": c,
+        "z": z,
+        "s1": s1.id,
+        "s2": s2.id,
+    }
 
 
 @pytest.fixture
 def world(app, build):
-    app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Berlin"   # the desk's day
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Berlin"  # the desk's day
     return build(_world)
 
 
 # ----------------------------------------------------------------- the figures (service)
+
 
 def test_history_figures_against_hand_computed_values(app, world):
     with app.app_context():
@@ -200,16 +339,23 @@ def test_history_figures_against_hand_computed_values(app, world):
         entries = {e.ticket.id: e for e in h.timeline if e.kind == "complaint"}
         a, b, c = entries[world["a"]], entries[world["b"]], entries[world["c"]]
 
-        assert (a.make_whole_minutes, b.make_whole_minutes, c.make_whole_minutes) == (270, 1560, None)
-        assert a.resolved_on == date(2026, 1, 10)              # 23:30 UTC is the 10th in Berlin
+        assert (a.make_whole_minutes, b.make_whole_minutes, c.make_whole_minutes) == (
+            270,
+            1560,
+            None,
+        )
+        assert a.resolved_on == date(2026, 1, 10)  # 23:30 UTC is the 10th in Berlin
         assert (a.before.first, a.before.last) == (date(2025, 10, 13), date(2026, 1, 10))
         assert (a.after.first, a.after.last) == (date(2026, 1, 11), date(2026, 4, 10))
         assert a.before.totals == {EUR: Decimal("270.00")}
         assert a.after.totals == {EUR: Decimal("1200.00"), GBP: Decimal("75.00")}
         assert b.resolved_on == date(2026, 2, 3)
         assert b.before.totals == {EUR: Decimal("370.00")}
-        assert b.after.totals == {EUR: Decimal("900.00"), GBP: Decimal("75.00"),
-                                  USD: Decimal("120.00")}
+        assert b.after.totals == {
+            EUR: Decimal("900.00"),
+            GBP: Decimal("75.00"),
+            USD: Decimal("120.00"),
+        }
         assert c.resolved_on is None and c.before is None and c.after is None
         assert a.after.complete and b.after.complete
 
@@ -217,26 +363,45 @@ def test_history_figures_against_hand_computed_values(app, world):
         assert list(figures) == [EUR, GBP, USD]
         eur, gbp, usd = figures[EUR], figures[GBP], figures[USD]
         assert (eur.revenue_kept, eur.cost, eur.compensation) == (
-            Decimal("1200.00"), Decimal("286.00"), Decimal("316.00"))
+            Decimal("1200.00"),
+            Decimal("286.00"),
+            Decimal("316.00"),
+        )
         assert (eur.roi, eur.net) == (Decimal("4.2"), Decimal("914.00"))
         assert (usd.revenue_kept, usd.cost, usd.roi, usd.net) == (
-            Decimal("120.00"), Decimal("40.00"), Decimal("3.0"), Decimal("80.00"))
+            Decimal("120.00"),
+            Decimal("40.00"),
+            Decimal("3.0"),
+            Decimal("80.00"),
+        )
         assert (gbp.revenue_kept, gbp.cost, gbp.roi, gbp.net) == (
-            Decimal("75.00"), Decimal("0"), None, Decimal("75.00"))
+            Decimal("75.00"),
+            Decimal("0"),
+            None,
+            Decimal("75.00"),
+        )
 
         assert a.survey.score == 5 and b.survey is None
         assert a.outcome.state is LoyaltyState.RETAINED and b.outcome.state is None
-        assert [r.cost for r in a.remedies] == [Decimal("100.00"), Decimal("20.00"),
-                                               Decimal("50.00"), Decimal("10.00")]
+        assert [r.cost for r in a.remedies] == [
+            Decimal("100.00"),
+            Decimal("20.00"),
+            Decimal("50.00"),
+            Decimal("10.00"),
+        ]
 
 
 def test_timeline_interleaves_standing_changes_newest_first(app, world):
     with app.app_context():
         h = accounts.history(db.session.get(Customer, world["harbor"]), today=date(2026, 6, 1))
         order = [(e.kind, e.change.id if e.kind == "standing" else e.ticket.id) for e in h.timeline]
-        assert order == [("standing", world["s2"]), ("complaint", world["c"]),
-                         ("complaint", world["b"]), ("standing", world["s1"]),
-                         ("complaint", world["a"])]
+        assert order == [
+            ("standing", world["s2"]),
+            ("complaint", world["c"]),
+            ("complaint", world["b"]),
+            ("standing", world["s1"]),
+            ("complaint", world["a"]),
+        ]
         s1 = h.timeline[3].change
         assert s1.changed_by.name == "Mia Manager" and s1.reason == "Two late deliveries in January"
 
@@ -262,25 +427,29 @@ def test_after_window_still_running(app, world):
 
 
 def test_revenue_kept_counts_each_purchase_once():
-    purchases = [Purchase(1, date(2026, 1, 1), Decimal("10"), EUR),     # resolution day
-                 Purchase(2, date(2026, 1, 2), Decimal("20"), EUR),     # first day after
-                 Purchase(3, date(2026, 3, 5), Decimal("40"), EUR),     # in both windows
-                 Purchase(4, date(2026, 4, 1), Decimal("80"), EUR),     # last day of the first
-                 Purchase(5, date(2026, 6, 29), Decimal("160"), EUR),   # last day of the second
-                 Purchase(6, date(2026, 6, 30), Decimal("320"), EUR),   # a day past
-                 Purchase(7, date(2026, 3, 6), Decimal("5"), USD)]
+    purchases = [
+        Purchase(1, date(2026, 1, 1), Decimal("10"), EUR),  # resolution day
+        Purchase(2, date(2026, 1, 2), Decimal("20"), EUR),  # first day after
+        Purchase(3, date(2026, 3, 5), Decimal("40"), EUR),  # in both windows
+        Purchase(4, date(2026, 4, 1), Decimal("80"), EUR),  # last day of the first
+        Purchase(5, date(2026, 6, 29), Decimal("160"), EUR),  # last day of the second
+        Purchase(6, date(2026, 6, 30), Decimal("320"), EUR),  # a day past
+        Purchase(7, date(2026, 3, 6), Decimal("5"), USD),
+    ]
     days = [date(2026, 1, 1), date(2026, 3, 31)]
-    assert accounts.revenue_kept(days, purchases) == {
-        EUR: Decimal("300"), USD: Decimal("5")}
+    assert accounts.revenue_kept(days, purchases) == {EUR: Decimal("300"), USD: Decimal("5")}
     assert accounts.revenue_kept([], purchases) == {}
     assert accounts.revenue_kept([date(2026, 1, 1), date(2026, 1, 1)], purchases) == {
-        EUR: Decimal("140"), USD: Decimal("5")}
+        EUR: Decimal("140"),
+        USD: Decimal("5"),
+    }
 
 
 def test_roi_rounds_to_one_decimal_and_needs_a_cost():
     rows = accounts.recovery_figures(
         revenue={EUR: Decimal("1000.00"), GBP: Decimal("50.00")},
-        cost={EUR: Decimal("300.00"), USD: Decimal("25.00")})
+        cost={EUR: Decimal("300.00"), USD: Decimal("25.00")},
+    )
     eur, gbp, usd = rows
     assert (eur.currency, eur.roi, eur.net) == (EUR, Decimal("3.3"), Decimal("700.00"))
     assert (gbp.roi, gbp.net) == (None, Decimal("50.00"))
@@ -290,8 +459,12 @@ def test_roi_rounds_to_one_decimal_and_needs_a_cost():
 # ----------------------------------------------------------------- access
 
 ACCESS = {  # role → expected status of the list and of Harbor's history
-    "anon": (302, 302), "agent": (403, 403), "other_am": (200, 403),
-    "am": (200, 200), "lead": (200, 200), "admin": (200, 200),
+    "anon": (302, 302),
+    "agent": (403, 403),
+    "other_am": (200, 403),
+    "am": (200, 200),
+    "lead": (200, 200),
+    "admin": (200, 200),
 }
 
 
@@ -306,12 +479,16 @@ def test_pages_by_role(client, login, world, who):
             assert "/login" in resp.headers["Location"]
 
 
-@pytest.mark.parametrize("who,expected", [("anon", 302), ("agent", 403), ("other_am", 403),
-                                          ("am", 302), ("lead", 302), ("admin", 302)])
+@pytest.mark.parametrize(
+    "who,expected",
+    [("anon", 302), ("agent", 403), ("other_am", 403), ("am", 302), ("lead", 302), ("admin", 302)],
+)
 def test_segment_override_by_role(build, client, login, world, who, expected):
     c = client if who == "anon" else login(world[who])
-    resp = c.post(f"/accounts/{world['harbor']}/segment",
-                  data={"segment": "needs_push", "reason": "New buyer, still learning our range"})
+    resp = c.post(
+        f"/accounts/{world['harbor']}/segment",
+        data={"segment": "needs_push", "reason": "New buyer, still learning our range"},
+    )
     assert resp.status_code == expected
     saved = build(lambda: db.session.get(Customer, world["harbor"]).segment_override)
     if expected == 302 and who != "anon":
@@ -341,6 +518,7 @@ def test_service_refuses_agents_and_other_managers(app, world):
 
 # ----------------------------------------------------------------- my accounts
 
+
 def _rows(html: str) -> list[str]:
     return re.findall(r'<tr class="account-row" data-customer="\d+">(.*?)</tr>', html, re.S)
 
@@ -351,9 +529,9 @@ def test_account_manager_sees_own_accounts(login, world):
     assert len(rows) == 1 and "Harbor Foods" in rows[0] and "Zeta" not in html
     row = rows[0]
     assert "Key" in row and "Preferred supplier" in row
-    assert re.search(r'<td class="text-end">1</td>', row)          # C is open
-    assert "Feb 3, 2026" in row                                    # B, the latest recovery
-    assert 'name="manager"' not in html                            # no filter for managers
+    assert re.search(r'<td class="text-end">1</td>', row)  # C is open
+    assert "Feb 3, 2026" in row  # B, the latest recovery
+    assert 'name="manager"' not in html  # no filter for managers
     other = login(world["other_am"]).get("/accounts/").get_data(as_text=True)
     assert len(_rows(other)) == 1 and "Zeta Traders" in other and "Harbor" not in other
 
@@ -368,8 +546,9 @@ def test_lead_sees_all_and_filters_by_manager(login, world):
     assert "Otto Other" in zeta
     only = _rows(client.get(f"/accounts/?manager={world['am']}").get_data(as_text=True))
     assert len(only) == 1 and "Harbor Foods" in only[0]
-    admin = _rows(login(world["admin"]).get(f"/accounts/?manager={world['other_am']}")
-                  .get_data(as_text=True))
+    admin = _rows(
+        login(world["admin"]).get(f"/accounts/?manager={world['other_am']}").get_data(as_text=True)
+    )
     assert len(admin) == 1 and "Zeta Traders" in admin[0]
 
 
@@ -382,6 +561,7 @@ def test_list_pages(build, login, world):
     def more():
         for i in range(30):
             factories.make_customer(f"Account {i:02d}", account_manager_id=world["am"])
+
     build(more)
     client = login(world["am"])
     first = _rows(client.get("/accounts/").get_data(as_text=True))
@@ -392,6 +572,7 @@ def test_list_pages(build, login, world):
 
 
 # ----------------------------------------------------------------- the history page
+
 
 def _position(html: str, anchor: str) -> int:
     index = html.find(f'id="{anchor}"')
@@ -408,18 +589,22 @@ def test_history_page_shows_the_figures(login, world):
     assert re.search(r'class="text-end roi">—</td>', roi[GBP]) and "£75.00" in roi[GBP]
     assert "How this is worked out" in html
     # Timeline, newest first, with the standing changes in between.
-    positions = [_position(html, f"standing-{world['s2']}"), _position(html, f"ticket-{world['c']}"),
-                 _position(html, f"ticket-{world['b']}"), _position(html, f"standing-{world['s1']}"),
-                 _position(html, f"ticket-{world['a']}")]
+    positions = [
+        _position(html, f"standing-{world['s2']}"),
+        _position(html, f"ticket-{world['c']}"),
+        _position(html, f"ticket-{world['b']}"),
+        _position(html, f"standing-{world['s1']}"),
+        _position(html, f"ticket-{world['a']}"),
+    ]
     assert positions == sorted(positions)
-    a = html[positions[4]:]
+    a = html[positions[4] :]
     assert "4 h 30 min" in a and "5 of 5" in a and "Quick and kind" in a
     assert "Retained" in a and "Apr 10, 2026" in a
     assert "Sample bottles of the new chili oil" in a
     assert "€270.00" in a and "Oct 13, 2025" in a and "Jan 10, 2026" in a
-    b = html[positions[2]:positions[3]]
+    b = html[positions[2] : positions[3]]
     assert "1 d 2 h" in b and "conceded" in b and "not a loyalty candidate" in b
-    s1 = html[positions[3]:positions[4]]
+    s1 = html[positions[3] : positions[4]]
     assert "Two late deliveries in January" in s1 and "Mia Manager" in s1
     assert "Preferred supplier → Qualification pending" in s1
 
@@ -439,30 +624,35 @@ def test_no_cost_shows_a_dash(login, world):
     assert list(roi) == [EUR]
     assert re.search(r'class="text-end roi">—</td>', roi[EUR])
     # €250 on 20 Jan and €9999 on 10 Feb, both within 90 days of the 3 Jan resolution.
-    assert roi[EUR].count("€10,249.00") == 2               # revenue kept and net
+    assert roi[EUR].count("€10,249.00") == 2  # revenue kept and net
 
 
 # ----------------------------------------------------------------- segment override form
 
+
 def test_override_needs_a_reason(build, login, world):
     client = login(world["am"])
-    resp = client.post(f"/accounts/{world['harbor']}/segment",
-                       data={"segment": "stalled", "reason": "  "})
+    resp = client.post(
+        f"/accounts/{world['harbor']}/segment", data={"segment": "stalled", "reason": "  "}
+    )
     assert resp.status_code == 400
     assert "Say why you set the segment by hand." in resp.get_data(as_text=True)
     assert build(lambda: db.session.get(Customer, world["harbor"]).segment_override) is None
-    resp = client.post(f"/accounts/{world['harbor']}/segment",
-                       data={"segment": "bogus", "reason": "x"})
+    resp = client.post(
+        f"/accounts/{world['harbor']}/segment", data={"segment": "bogus", "reason": "x"}
+    )
     assert resp.status_code == 400
 
 
 def test_override_set_shown_and_cleared(build, login, world):
     client = login(world["am"])
-    resp = client.post(f"/accounts/{world['harbor']}/segment",
-                       data={"segment": "stalled", "reason": "Their buyer left; orders on hold"})
+    resp = client.post(
+        f"/accounts/{world['harbor']}/segment",
+        data={"segment": "stalled", "reason": "Their buyer left; orders on hold"},
+    )
     assert resp.status_code == 302
     html = client.get(f"/accounts/{world['harbor']}").get_data(as_text=True)
-    segment = html[_position(html, "segment-card"):]
+    segment = html[_position(html, "segment-card") :]
     assert "Stalled" in segment and "set by hand" in segment
     assert "Their buyer left; orders on hold" in segment and "Set by Mia Manager" in segment
     row = _rows(client.get("/accounts/").get_data(as_text=True))[0]
@@ -470,28 +660,35 @@ def test_override_set_shown_and_cleared(build, login, world):
 
     resp = client.post(f"/accounts/{world['harbor']}/segment", data={"segment": "", "reason": ""})
     assert resp.status_code == 302
-    state = build(lambda: (db.session.get(Customer, world["harbor"]).segment_override,
-                           db.session.get(Customer, world["harbor"]).segment_override_reason))
+    state = build(
+        lambda: (
+            db.session.get(Customer, world["harbor"]).segment_override,
+            db.session.get(Customer, world["harbor"]).segment_override_reason,
+        )
+    )
     assert state == (None, "")
     html = client.get(f"/accounts/{world['harbor']}").get_data(as_text=True)
-    assert "set by hand" not in html[_position(html, "segment-card"):_position(html, "summary")]
+    assert "set by hand" not in html[_position(html, "segment-card") : _position(html, "summary")]
 
 
 def test_override_form_is_prefilled(login, world):
     html = login(world["lead"]).get(f"/accounts/{world['zeta']}").get_data(as_text=True)
-    assert re.search(r'<option selected value="self_driven">|<option value="self_driven" selected',
-                     html)
+    assert re.search(
+        r'<option selected value="self_driven">|<option value="self_driven" selected', html
+    )
     assert "Orders every week through their own portal" in html
 
 
 def test_override_with_csrf_on(app, login, world):
     app.config["WTF_CSRF_ENABLED"] = True
-    resp = login(world["am"]).post(f"/accounts/{world['harbor']}/segment",
-                                   data={"segment": "stalled", "reason": "No token"})
+    resp = login(world["am"]).post(
+        f"/accounts/{world['harbor']}/segment", data={"segment": "stalled", "reason": "No token"}
+    )
     assert resp.status_code == 400
 
 
 # ----------------------------------------------------------------- query counts
+
 
 def _count_queries(query_counter, client, url: str) -> int:
     with query_counter() as queries:
@@ -505,17 +702,36 @@ def _grow(world: dict, n: int) -> None:
     for i in range(n):
         cid = factories.make_customer(f"Grown {i}", account_manager_id=world["am"])
         for customer in (cid, world["harbor"]):
-            tid = _ticket(customer, world["lead"], subject=f"Grown {i}", created=at(2026, 3, 1),
-                          made_whole=at(2026, 3, 1, 10), resolved=at(2026, 3, 2))
+            tid = _ticket(
+                customer,
+                world["lead"],
+                subject=f"Grown {i}",
+                created=at(2026, 3, 1),
+                made_whole=at(2026, 3, 1, 10),
+                resolved=at(2026, 3, 2),
+            )
             _remedy(tid, RemedyKind.GOODWILL, RemedyForm.COUPON, "5.00", RemedyState.DELIVERED)
             _order(customer, date(2026, 3, 10 + i), "15.00")
             _survey(tid, at(2026, 3, 2), at(2026, 3, 3), 4)
-            db.session.add(RecoveryOutcome(
-                ticket_id=tid, customer_id=customer, resolved_on=date(2026, 3, 2), success=True,
-                state=LoyaltyState.CANDIDATE, window_ends_on=date(2026, 5, 31)))
-            db.session.add(StandingChange(
-                customer_id=customer, new_standing=Standing.PREFERRED, reason="Review",
-                changed_by_id=world["lead"], changed_at=at(2026, 3, 5)))
+            db.session.add(
+                RecoveryOutcome(
+                    ticket_id=tid,
+                    customer_id=customer,
+                    resolved_on=date(2026, 3, 2),
+                    success=True,
+                    state=LoyaltyState.CANDIDATE,
+                    window_ends_on=date(2026, 5, 31),
+                )
+            )
+            db.session.add(
+                StandingChange(
+                    customer_id=customer,
+                    new_standing=Standing.PREFERRED,
+                    reason="Review",
+                    changed_by_id=world["lead"],
+                    changed_at=at(2026, 3, 5),
+                )
+            )
         db.session.commit()
 
 

@@ -5,22 +5,24 @@ from urllib.parse import quote
 
 import pytest
 
+from tests import factories
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Ticket, TicketEvent, User
-from tests import factories
 
 GENERIC_LOGIN_ERROR = "E-mail or password is not right, or the account is not active."
 
 
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert match, "no csrf_token in the page"
     return match.group(1)
 
 
-def _form_login(client, email: str, password: str = factories.PASSWORD,
-                next_url: str | None = None):
+def _form_login(
+    client, email: str, password: str = factories.PASSWORD, next_url: str | None = None
+):
     url = "/login" if next_url is None else f"/login?next={quote(next_url, safe='')}"
     return client.post(url, data={"email": email, "password": password})
 
@@ -56,8 +58,9 @@ def test_login_email_is_case_insensitive_and_admin_lands_on_users(client, make_u
 
 def test_login_records_last_login(client, agent_email, build):
     _form_login(client, agent_email)
-    last = build(lambda: db.session.scalar(
-        db.select(User.last_login_at).where(User.email == agent_email)))
+    last = build(
+        lambda: db.session.scalar(db.select(User.last_login_at).where(User.email == agent_email))
+    )
     assert last is not None
 
 
@@ -71,8 +74,9 @@ def test_full_login_with_csrf_enabled(app, client, agent_email):
     assert without.status_code == 400
     assert not _logged_in(client)
 
-    resp = client.post("/login", data={"email": agent_email, "password": factories.PASSWORD,
-                                       "csrf_token": token})
+    resp = client.post(
+        "/login", data={"email": agent_email, "password": factories.PASSWORD, "csrf_token": token}
+    )
     assert resp.status_code == 302
     assert resp.location == "/tickets/"
     assert client.get("/tickets/").status_code == 200
@@ -86,11 +90,13 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, agent_emai
         html = resp.get_data(as_text=True)
         assert GENERIC_LOGIN_ERROR in html
         assert html.count('class="alert alert-danger"') == 1
+
     # Apart from the echoed address (and the CSRF token, signed with the current second)
     # the two pages are identical.
     def same(resp, email):
         html = resp.get_data(as_text=True).replace(email, "X")
         return re.sub(r'"[\w-]{20,}\.[\w-]+\.[\w-]+"', '"TOKEN"', html)
+
     assert same(wrong, agent_email) == same(unknown, "nobody@desk.example")
     assert not _logged_in(client)
 
@@ -130,16 +136,19 @@ def test_next_with_query_string_is_kept(client, agent_email):
     assert resp.location == "/customers/?q=acme"
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example",
-    "https://evil.example",
-    "/\\evil.example",
-    "javascript:alert(1)",
-    "http:/evil.example",
-    "\\\\evil.example",
-    "/\t/evil.example",
-    "evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        "evil.example",
+    ],
+)
 def test_next_off_site_falls_back_to_home(client, make_user, target):
     make_user(Role.ADMIN, email="root@desk.example")
     resp = _form_login(client, "root@desk.example", next_url=target)
@@ -151,8 +160,7 @@ def test_anonymous_request_carries_next_and_login_returns_there(client, agent_em
     resp = client.get("/customers/?q=x")
     assert resp.status_code == 302
     assert resp.location == "/login?next=" + quote("/customers/?q=x", safe="")
-    login = client.post(resp.location, data={"email": agent_email,
-                                             "password": factories.PASSWORD})
+    login = client.post(resp.location, data={"email": agent_email, "password": factories.PASSWORD})
     assert login.location == "/customers/?q=x"
 
 
@@ -184,29 +192,35 @@ def test_ticket_reply_without_csrf_token_is_400(app, build, make_user, login):
     ticket_id = build(factories.make_ticket, actor_id=agent)
     client = login(agent)
     app.config["WTF_CSRF_ENABLED"] = True
-    resp = client.post(f"/tickets/{ticket_id}/reply",
-                       data={"version": "1", "body": "Hello", "status_after": ""})
+    resp = client.post(
+        f"/tickets/{ticket_id}/reply", data={"version": "1", "body": "Hello", "status_after": ""}
+    )
     assert resp.status_code == 400
-    events = build(lambda: db.session.scalar(
-        db.select(db.func.count()).select_from(TicketEvent)))
+    events = build(lambda: db.session.scalar(db.select(db.func.count()).select_from(TicketEvent)))
     assert events == 1  # only "created"
 
 
 def test_public_complaint_without_csrf_token_is_400(app, client, build):
     app.config["WTF_CSRF_ENABLED"] = True
-    resp = client.post("/complain", data={
-        "name": "Pat", "email": "pat@public.example", "category_id": "0",
-        "description": "Everything arrived broken."})
+    resp = client.post(
+        "/complain",
+        data={
+            "name": "Pat",
+            "email": "pat@public.example",
+            "category_id": "0",
+            "description": "Everything arrived broken.",
+        },
+    )
     assert resp.status_code == 400
-    tickets = build(lambda: db.session.scalar(
-        db.select(db.func.count()).select_from(Ticket)))
+    tickets = build(lambda: db.session.scalar(db.select(db.func.count()).select_from(Ticket)))
     assert tickets == 0
 
 
 @pytest.mark.parametrize("cookie", ["session", "remember_token"])
 def test_login_cookies_are_httponly_and_samesite_lax(client, agent_email, cookie):
-    resp = client.post("/login", data={"email": agent_email, "password": factories.PASSWORD,
-                                       "remember": "y"})
+    resp = client.post(
+        "/login", data={"email": agent_email, "password": factories.PASSWORD, "remember": "y"}
+    )
     assert resp.status_code == 302
     cookies = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith(f"{cookie}=")]
     assert cookies, resp.headers
@@ -255,8 +269,9 @@ def test_timezone_setting_changes_times_on_ticket_page(build, make_user, login, 
     before = client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
     assert "Mar 2, 2026, 9:00:00" in before
 
-    resp = client.post("/settings", data={"profile-name": "Agent Smith",
-                                          "profile-timezone": "Asia/Tokyo"})
+    resp = client.post(
+        "/settings", data={"profile-name": "Agent Smith", "profile-timezone": "Asia/Tokyo"}
+    )
     assert resp.status_code == 302 and resp.location == "/settings"
     assert build(lambda: db.session.get(User, agent).timezone) == "Asia/Tokyo"
 
@@ -267,8 +282,9 @@ def test_timezone_setting_changes_times_on_ticket_page(build, make_user, login, 
 
 def test_settings_reject_unknown_timezone(make_user, login, build):
     agent = make_user(Role.AGENT)
-    resp = login(agent).post("/settings", data={"profile-name": "A",
-                                                "profile-timezone": "Mars/Olympus"})
+    resp = login(agent).post(
+        "/settings", data={"profile-name": "A", "profile-timezone": "Mars/Olympus"}
+    )
     assert resp.status_code == 200
     assert 'id="profile-timezone-error"' in resp.get_data(as_text=True)
     assert build(lambda: db.session.get(User, agent).timezone) == "UTC"
@@ -277,14 +293,19 @@ def test_settings_reject_unknown_timezone(make_user, login, build):
 def test_change_password_with_wrong_current_password_is_a_field_error(make_user, login, build):
     agent = make_user(Role.AGENT, name="Pia Profile")
     old_hash = build(lambda: db.session.get(User, agent).password_hash)
-    resp = login(agent).post("/settings/password", data={
-        "password-current_password": "not my password",
-        "password-new_password": "a much better secret",
-        "password-confirm": "a much better secret"})
+    resp = login(agent).post(
+        "/settings/password",
+        data={
+            "password-current_password": "not my password",
+            "password-new_password": "a much better secret",
+            "password-confirm": "a much better secret",
+        },
+    )
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert re.search(r'id="password-current_password-error">The current password is not right\.',
-                     html)
+    assert re.search(
+        r'id="password-current_password-error">The current password is not right\.', html
+    )
     assert 'value="Pia Profile"' in html  # the profile form next to it still shows the user
     assert build(lambda: db.session.get(User, agent).password_hash) == old_hash
 
@@ -292,10 +313,14 @@ def test_change_password_with_wrong_current_password_is_a_field_error(make_user,
 def test_change_password_then_log_in_with_it(app, make_user, login):
     agent = make_user(Role.AGENT, email="pw@desk.example")
     client = login(agent)
-    resp = client.post("/settings/password", data={
-        "password-current_password": factories.PASSWORD,
-        "password-new_password": "a much better secret",
-        "password-confirm": "a much better secret"})
+    resp = client.post(
+        "/settings/password",
+        data={
+            "password-current_password": factories.PASSWORD,
+            "password-new_password": "a much better secret",
+            "password-confirm": "a much better secret",
+        },
+    )
     assert resp.status_code == 302
     client.post("/logout")
     fresh = app.test_client()
@@ -305,10 +330,14 @@ def test_change_password_then_log_in_with_it(app, make_user, login):
 
 def test_change_password_mismatch_and_too_short(make_user, login):
     agent = make_user(Role.AGENT)
-    resp = login(agent).post("/settings/password", data={
-        "password-current_password": factories.PASSWORD,
-        "password-new_password": "short",
-        "password-confirm": "different"})
+    resp = login(agent).post(
+        "/settings/password",
+        data={
+            "password-current_password": factories.PASSWORD,
+            "password-new_password": "short",
+            "password-confirm": "different",
+        },
+    )
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert 'id="password-new_password-error"' in html

@@ -17,18 +17,22 @@ from pathlib import Path
 import pytest
 
 from config import TestingConfig
-from ticketdesk.models import Role
 from tests import factories
 from tests.live_server import live_server
+from ticketdesk.models import Role
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright cannot download its own browser here: drive Debian's Chromium.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
 AGENT_EMAIL = "ada.agent@example.test"
@@ -41,19 +45,25 @@ def chromium() -> Path:
     if CHROMIUM.exists():
         return CHROMIUM
     if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing on CI: install the Debian 'chromium' package "
-                    "(.ci/run does); the browser test must not be skipped in CI")
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); "
-                "the browser test runs whenever it is installed, and always in CI")
+        pytest.fail(
+            f"{CHROMIUM} is missing on CI: install the Debian 'chromium' package "
+            "(.ci/run does); the browser test must not be skipped in CI"
+        )
+    pytest.skip(
+        f"{CHROMIUM} is missing (apt-get install chromium); "
+        "the browser test runs whenever it is installed, and always in CI"
+    )
 
 
 @pytest.fixture
 def live_app(tmp_path):
-    db_url = os.environ.get("TICKETDESK_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'browser.db'}"
+    db_url = (
+        os.environ.get("TICKETDESK_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'browser.db'}"
+    )
 
     class BrowserConfig(TestingConfig):
         SQLALCHEMY_DATABASE_URI = db_url
-        WTF_CSRF_ENABLED = True                      # a real browser posts real tokens
+        WTF_CSRF_ENABLED = True  # a real browser posts real tokens
         ATTACHMENT_DIR = str(tmp_path / "attachments")
 
     with factories.prepared_app(BrowserConfig) as app:
@@ -79,18 +89,27 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
     csp_violations: list[str] = []
 
     with live_server(live_app) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
-                                     args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
         page = None
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(TIMEOUT_MS)
-            page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-                    and failed_requests.append(f"{r.status} {r.request.method} {r.url}"))
+            page.on(
+                "response",
+                lambda r: (
+                    r.status >= 400
+                    and not r.url.endswith("/favicon.ico")
+                    and failed_requests.append(f"{r.status} {r.request.method} {r.url}")
+                ),
+            )
             # The Content-Security-Policy allows no inline script or style: anything the
             # browser refuses shows up as a console error naming the policy.
-            page.on("console", lambda m: "Content Security Policy" in m.text
-                    and csp_violations.append(m.text))
+            page.on(
+                "console",
+                lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text),
+            )
 
             # Log in.
             page.goto(f"{base}/login")
@@ -121,7 +140,8 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
             page.get_by_label("Severity").select_option(value="p2")
             page.get_by_label("Subject").fill(subject)
             page.get_by_label("What the customer told us").fill(
-                "Six of twenty-four bottles arrived cracked; the pallet was tipped over.")
+                "Six of twenty-four bottles arrived cracked; the pallet was tipped over."
+            )
             page.get_by_label("Order reference").fill("SO-4411")
             page.get_by_label("Order value").fill("129.90")
             page.get_by_label("Claimed loss").fill("32.50")

@@ -1,17 +1,23 @@
 """Business-hours arithmetic: hand-computed examples, DST days, the JSON spec, and properties."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ticketdesk.services.sla.business_time import Calendar, add_minutes, is_open, minutes_between, next_opening
+from ticketdesk.services.sla.business_time import (
+    Calendar,
+    add_minutes,
+    is_open,
+    minutes_between,
+    next_opening,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
 
 WEEKDAYS_9_TO_5 = {str(d): [["09:00", "17:00"]] for d in range(5)}
 
@@ -30,6 +36,7 @@ def local(tz: ZoneInfo, *args: int) -> datetime:
 
 # --- hand-computed examples ---------------------------------------------------------------
 
+
 def test_friday_afternoon_rolls_over_the_weekend():
     due = add_minutes(office(), local(BERLIN, 2026, 3, 6, 16, 30), 60)  # a Friday
     assert due == local(BERLIN, 2026, 3, 9, 9, 30)  # Monday
@@ -37,26 +44,37 @@ def test_friday_afternoon_rolls_over_the_weekend():
 
 
 def test_within_one_day():
-    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 10, 0), 90) == local(BERLIN, 2026, 3, 3, 11, 30)
+    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 10, 0), 90) == local(
+        BERLIN, 2026, 3, 3, 11, 30
+    )
 
 
 def test_ending_exactly_at_closing_time_gives_closing_time():
-    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 9, 0), 480) == local(BERLIN, 2026, 3, 3, 17, 0)
-    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 9, 0), 481) == local(BERLIN, 2026, 3, 4, 9, 1)
+    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 9, 0), 480) == local(
+        BERLIN, 2026, 3, 3, 17, 0
+    )
+    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 9, 0), 481) == local(
+        BERLIN, 2026, 3, 4, 9, 1
+    )
 
 
-@pytest.mark.parametrize("start", [
-    local(BERLIN, 2026, 3, 7, 11, 0),   # Saturday
-    local(BERLIN, 2026, 3, 8, 23, 59),  # Sunday night
-    local(BERLIN, 2026, 3, 9, 6, 0),    # Monday before opening
-])
+@pytest.mark.parametrize(
+    "start",
+    [
+        local(BERLIN, 2026, 3, 7, 11, 0),  # Saturday
+        local(BERLIN, 2026, 3, 8, 23, 59),  # Sunday night
+        local(BERLIN, 2026, 3, 9, 6, 0),  # Monday before opening
+    ],
+)
 def test_start_outside_hours_begins_at_next_opening(start):
     assert add_minutes(office(), start, 30) == local(BERLIN, 2026, 3, 9, 9, 30)
     assert next_opening(office(), start) == local(BERLIN, 2026, 3, 9, 9, 0)
 
 
 def test_start_at_night_midweek():
-    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 20, 0), 30) == local(BERLIN, 2026, 3, 4, 9, 30)
+    assert add_minutes(office(), local(BERLIN, 2026, 3, 3, 20, 0), 30) == local(
+        BERLIN, 2026, 3, 4, 9, 30
+    )
 
 
 def test_lunch_break_is_skipped():
@@ -73,9 +91,14 @@ def test_lunch_break_is_skipped():
 
 def test_holiday_monday_pushes_to_tuesday():
     cal = office(holidays=["2026-05-25"])  # Whit Monday
-    assert add_minutes(cal, local(BERLIN, 2026, 5, 22, 16, 30), 60) == local(BERLIN, 2026, 5, 26, 9, 30)
+    assert add_minutes(cal, local(BERLIN, 2026, 5, 22, 16, 30), 60) == local(
+        BERLIN, 2026, 5, 26, 9, 30
+    )
     assert not is_open(cal, local(BERLIN, 2026, 5, 25, 10, 0))
-    assert minutes_between(cal, local(BERLIN, 2026, 5, 22, 0, 0), local(BERLIN, 2026, 5, 27, 0, 0)) == 2 * 480
+    assert (
+        minutes_between(cal, local(BERLIN, 2026, 5, 22, 0, 0), local(BERLIN, 2026, 5, 27, 0, 0))
+        == 2 * 480
+    )
 
 
 def test_five_business_days():
@@ -130,13 +153,17 @@ def test_zero_minutes_returns_start_itself():
 
 # --- DST ----------------------------------------------------------------------------------
 
+
 def _day(tz: ZoneInfo, d: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(d, time(0), tzinfo=tz),
-            datetime.combine(d + timedelta(days=1), time(0), tzinfo=tz))
+    return (
+        datetime.combine(d, time(0), tzinfo=tz),
+        datetime.combine(d + timedelta(days=1), time(0), tzinfo=tz),
+    )
 
 
-@pytest.mark.parametrize("d, hours", [(date(2026, 3, 29), 23), (date(2026, 10, 25), 25),
-                                      (date(2026, 3, 28), 24)])
+@pytest.mark.parametrize(
+    "d, hours", [(date(2026, 3, 29), 23), (date(2026, 10, 25), 25), (date(2026, 3, 28), 24)]
+)
 def test_whole_day_calendar_counts_real_hours_on_dst_days(d, hours):
     cal = Calendar.from_spec("Europe/Berlin", {d.weekday(): [["00:00", "24:00"]]})
     start, end = _day(BERLIN, d)
@@ -154,17 +181,20 @@ def test_office_hours_stay_eight_hours_on_dst_days(d):
     assert add_minutes(cal, nine, 480) == datetime.combine(d, time(17), tzinfo=BERLIN)
 
 
-@pytest.mark.parametrize("d, interval, minutes", [
-    # spring forward 02:00 CET -> 03:00 CEST: a time in the gap is read with the old offset
-    (date(2026, 3, 29), ("01:00", "05:00"), 180),
-    (date(2026, 3, 29), ("02:00", "03:00"), 0),    # the gap itself: nothing, no crash
-    (date(2026, 3, 29), ("02:30", "03:30"), 0),    # 02:30 reads as 03:30 CEST: empty
-    (date(2026, 3, 29), ("02:30", "04:00"), 30),   # 03:30-04:00 CEST
-    # fall back 03:00 CEST -> 02:00 CET: an ambiguous time means its first occurrence
-    (date(2026, 10, 25), ("01:00", "05:00"), 300),
-    (date(2026, 10, 25), ("02:00", "03:00"), 120),  # first 02:00 to 03:00 CET, both passes
-    (date(2026, 10, 25), ("01:00", "02:30"), 90),   # ends at the first 02:30
-])
+@pytest.mark.parametrize(
+    "d, interval, minutes",
+    [
+        # spring forward 02:00 CET -> 03:00 CEST: a time in the gap is read with the old offset
+        (date(2026, 3, 29), ("01:00", "05:00"), 180),
+        (date(2026, 3, 29), ("02:00", "03:00"), 0),  # the gap itself: nothing, no crash
+        (date(2026, 3, 29), ("02:30", "03:30"), 0),  # 02:30 reads as 03:30 CEST: empty
+        (date(2026, 3, 29), ("02:30", "04:00"), 30),  # 03:30-04:00 CEST
+        # fall back 03:00 CEST -> 02:00 CET: an ambiguous time means its first occurrence
+        (date(2026, 10, 25), ("01:00", "05:00"), 300),
+        (date(2026, 10, 25), ("02:00", "03:00"), 120),  # first 02:00 to 03:00 CET, both passes
+        (date(2026, 10, 25), ("01:00", "02:30"), 90),  # ends at the first 02:30
+    ],
+)
 def test_intervals_touching_dst_changes(d, interval, minutes):
     cal = every_day("Europe/Berlin", interval)
     start, end = _day(BERLIN, d)
@@ -181,8 +211,8 @@ def test_overlap_created_by_the_gap_is_counted_once():
 
 def test_is_open_during_the_repeated_hour():
     cal = every_day("Europe/Berlin", ("02:00", "03:00"))
-    first = datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN)              # fold=0: CEST
-    second = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BERLIN)     # CET
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN)  # fold=0: CEST
+    second = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BERLIN)  # CET
     assert is_open(cal, first) and is_open(cal, second)
     assert not is_open(cal, datetime(2026, 10, 25, 3, 0, tzinfo=BERLIN))
 
@@ -190,7 +220,7 @@ def test_is_open_during_the_repeated_hour():
 def test_new_york_weekend_with_dst_change():
     cal = office("America/New_York")
     due = add_minutes(cal, local(NEW_YORK, 2026, 3, 6, 16, 30), 60)  # EST Friday
-    assert due == local(NEW_YORK, 2026, 3, 9, 9, 30)                   # EDT Monday
+    assert due == local(NEW_YORK, 2026, 3, 9, 9, 30)  # EDT Monday
     assert due == datetime(2026, 3, 9, 13, 30, tzinfo=UTC)
     assert minutes_between(cal, local(NEW_YORK, 2026, 3, 6, 16, 30), due) == 60
 
@@ -206,6 +236,7 @@ def test_shanghai_no_dst():
 
 
 # --- errors -------------------------------------------------------------------------------
+
 
 def test_naive_datetimes_are_rejected():
     naive = datetime(2026, 3, 3, 10, 0)  # noqa: DTZ001 - the point of the test
@@ -250,9 +281,17 @@ def test_long_closures_are_fine_when_they_end():
 
 # --- the JSON spec ------------------------------------------------------------------------
 
+
 def test_spec_round_trip():
-    spec = {"0": [["09:00", "12:30"], ["13:30", "17:00"]], "1": [["09:00", "17:00"]],
-            "2": [], "3": [["00:00", "24:00"]], "4": [["22:00", "24:00"]], "5": [], "6": []}
+    spec = {
+        "0": [["09:00", "12:30"], ["13:30", "17:00"]],
+        "1": [["09:00", "17:00"]],
+        "2": [],
+        "3": [["00:00", "24:00"]],
+        "4": [["22:00", "24:00"]],
+        "5": [],
+        "6": [],
+    }
     cal = Calendar.from_spec("Europe/Berlin", spec, ["2026-12-25", date(2026, 12, 26)])
     assert cal.hours[0] == ((time(9), time(12, 30)), (time(13, 30), time(17)))
     assert cal.hours[4] == ((time(22), time(0)),)
@@ -263,7 +302,9 @@ def test_spec_round_trip():
 
 
 def test_spec_accepts_int_keys_missing_days_unsorted_intervals_and_midnight_as_00_00():
-    cal = Calendar.from_spec("UTC", {1: [["13:00", "17:00"], ["08:00", "12:00"]], "5": [["20:00", "00:00"]]})
+    cal = Calendar.from_spec(
+        "UTC", {1: [["13:00", "17:00"], ["08:00", "12:00"]], "5": [["20:00", "00:00"]]}
+    )
     assert cal.hours[1] == ((time(8), time(12)), (time(13), time(17)))
     assert cal.hours[5] == ((time(20), time(0)),)
     assert cal.hours[0] == () and cal.hours[6] == ()
@@ -276,23 +317,26 @@ def test_calendar_is_hashable_and_built_from_lists():
     assert hash(cal) == hash(Calendar.from_spec("UTC", {"0": [["09:00", "17:00"]]}, ["2026-01-01"]))
 
 
-@pytest.mark.parametrize("hours, message", [
-    ({"0": [["25:00", "26:00"]]}, "not a time"),
-    ({"0": [["9am", "17:00"]]}, "not a time"),
-    ({"0": [["09:60", "17:00"]]}, "not a time"),
-    ({"0": [["09:00", None]]}, "not a time"),
-    ({"0": [["24:00", "24:00"]]}, "24:00 can only end"),
-    ({"0": [["17:00", "09:00"]]}, "must end after"),
-    ({"0": [["09:00", "09:00"]]}, "must end after"),
-    ({"0": [["09:00", "12:00"], ["11:00", "17:00"]]}, "overlaps"),
-    ({"0": [["09:00", "24:00"], ["10:00", "11:00"]]}, "overlaps"),
-    ({"0": [["09:00", "12:00", "17:00"]]}, "pair"),
-    ({"0": "09:00-17:00"}, "list"),
-    ({"7": []}, "Unknown weekday"),
-    ({"mon": []}, "Unknown weekday"),
-    ({0: [], "0": []}, "given twice"),
-    ([["09:00", "17:00"]], "mapping"),
-])
+@pytest.mark.parametrize(
+    "hours, message",
+    [
+        ({"0": [["25:00", "26:00"]]}, "not a time"),
+        ({"0": [["9am", "17:00"]]}, "not a time"),
+        ({"0": [["09:60", "17:00"]]}, "not a time"),
+        ({"0": [["09:00", None]]}, "not a time"),
+        ({"0": [["24:00", "24:00"]]}, "24:00 can only end"),
+        ({"0": [["17:00", "09:00"]]}, "must end after"),
+        ({"0": [["09:00", "09:00"]]}, "must end after"),
+        ({"0": [["09:00", "12:00"], ["11:00", "17:00"]]}, "overlaps"),
+        ({"0": [["09:00", "24:00"], ["10:00", "11:00"]]}, "overlaps"),
+        ({"0": [["09:00", "12:00", "17:00"]]}, "pair"),
+        ({"0": "09:00-17:00"}, "list"),
+        ({"7": []}, "Unknown weekday"),
+        ({"mon": []}, "Unknown weekday"),
+        ({0: [], "0": []}, "given twice"),
+        ([["09:00", "17:00"]], "mapping"),
+    ],
+)
 def test_spec_errors(hours, message):
     with pytest.raises(ValueError, match=message):
         Calendar.from_spec("UTC", hours)
@@ -338,8 +382,9 @@ def day_intervals(draw) -> tuple[tuple[time, time], ...]:
 @st.composite
 def calendars(draw) -> Calendar:
     hours = tuple(draw(day_intervals()) for _ in range(7))
-    open_minutes = sum((b.hour * 60 + b.minute or 1440) - (a.hour * 60 + a.minute)
-                       for day in hours for a, b in day)
+    open_minutes = sum(
+        (b.hour * 60 + b.minute or 1440) - (a.hour * 60 + a.minute) for day in hours for a, b in day
+    )
     if open_minutes < 120:  # keep scans short: at least two hours a week
         hours = (((time(10), time(12)),),) + hours[1:]
     holidays = draw(st.frozensets(st.dates(date(2024, 12, 1), date(2028, 6, 30)), max_size=20))
@@ -349,8 +394,11 @@ def calendars(draw) -> Calendar:
 # st.datetimes takes naive bounds; the time zone it draws is attached afterwards.
 FIRST_DRAWN = datetime(2025, 1, 1)  # noqa: DTZ001
 LAST_DAY_DRAWN = datetime(2027, 12, 31)  # noqa: DTZ001
-starts = st.datetimes(min_value=FIRST_DRAWN, max_value=LAST_DAY_DRAWN.replace(hour=23, minute=59),
-                      timezones=st.sampled_from([ZoneInfo(z) for z in TIMEZONES]))
+starts = st.datetimes(
+    min_value=FIRST_DRAWN,
+    max_value=LAST_DAY_DRAWN.replace(hour=23, minute=59),
+    timezones=st.sampled_from([ZoneInfo(z) for z in TIMEZONES]),
+)
 minutes = st.integers(0, 20000)
 PROPERTY = settings(deadline=None, max_examples=200)
 
@@ -403,13 +451,15 @@ def test_is_open_matches_local_wall_time_away_from_dst_changes(cal, moment):
         return  # a DST change that day: covered by the hand-computed tests
     t = wall.time().replace(tzinfo=None, fold=0)
     expected = wall.date() not in cal.holidays and any(
-        a <= t and (t < b or b == time(0)) for a, b in cal.hours[wall.weekday()])
+        a <= t and (t < b or b == time(0)) for a, b in cal.hours[wall.weekday()]
+    )
     assert is_open(cal, moment) == expected
 
 
 @PROPERTY
-@given(calendars(), st.datetimes(min_value=FIRST_DRAWN, max_value=LAST_DAY_DRAWN),
-       st.integers(0, 3000))
+@given(
+    calendars(), st.datetimes(min_value=FIRST_DRAWN, max_value=LAST_DAY_DRAWN), st.integers(0, 3000)
+)
 def test_minutes_between_counts_open_minutes_one_by_one(cal, naive, span):
     """On whole minutes, minutes_between equals a minute-by-minute count with is_open."""
     start = naive.replace(second=0, microsecond=0, tzinfo=UTC)

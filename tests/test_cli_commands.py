@@ -8,6 +8,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from tests.factories import load
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -21,9 +24,6 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
-from tests.factories import load
 
 
 @pytest.fixture
@@ -31,13 +31,20 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def _queue(subject: str = "Assigned to you: TD-000001", to: str = "alex@desk.example",
-           **kwargs) -> int:
+def _queue(
+    subject: str = "Assigned to you: TD-000001", to: str = "alex@desk.example", **kwargs
+) -> int:
     """Queue one e-mail that is due now (needs an app context)."""
-    message = OutboxMessage(to_address=to, subject=subject, body="Open the ticket: http://x/1",
-                            state=OutboxState.QUEUED, attempts=0,
-                            next_attempt_at=utcnow() - timedelta(minutes=1), last_error="",
-                            **kwargs)
+    message = OutboxMessage(
+        to_address=to,
+        subject=subject,
+        body="Open the ticket: http://x/1",
+        state=OutboxState.QUEUED,
+        attempts=0,
+        next_attempt_at=utcnow() - timedelta(minutes=1),
+        last_error="",
+        **kwargs,
+    )
     db.session.add(message)
     db.session.commit()
     return message.id
@@ -73,12 +80,25 @@ def _overdue_ticket() -> tuple[int, int]:
     """An agent's ticket, logged two hours ago, whose one-hour call-back is overdue."""
     then = utcnow() - timedelta(hours=2)
     with unit_of_work():
-        playbooks.add_playbook(PlaybookSpec(name="Missing goods", steps=(
-            StepSpec("Call the customer back", due_hours=Decimal("1")),
-            StepSpec("Apologise for the trouble", kind=StepKind.APOLOGY, due_hours=Decimal("48")),
-            StepSpec("Explain what went wrong", kind=StepKind.EXPLANATION,
-                     due_hours=Decimal("72")))),
-            actor=None, now=then, is_default=True)
+        playbooks.add_playbook(
+            PlaybookSpec(
+                name="Missing goods",
+                steps=(
+                    StepSpec("Call the customer back", due_hours=Decimal("1")),
+                    StepSpec(
+                        "Apologise for the trouble", kind=StepKind.APOLOGY, due_hours=Decimal("48")
+                    ),
+                    StepSpec(
+                        "Explain what went wrong",
+                        kind=StepKind.EXPLANATION,
+                        due_hours=Decimal("72"),
+                    ),
+                ),
+            ),
+            actor=None,
+            now=then,
+            is_default=True,
+        )
     lead = factories.make_user(Role.LEAD)
     agent = factories.make_user(Role.AGENT)
     ticket_id = factories.make_ticket(actor_id=lead, assignee_id=agent, now=then)
@@ -86,9 +106,14 @@ def _overdue_ticket() -> tuple[int, int]:
 
 
 def _reminders() -> list[tuple[int, int, int]]:
-    return [tuple(row) for row in db.session.execute(
-        sa.select(Notification.user_id, Notification.ticket_id, Notification.count)
-        .where(Notification.kind == NotificationKind.STEP_OVERDUE))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Notification.user_id, Notification.ticket_id, Notification.count).where(
+                Notification.kind == NotificationKind.STEP_OVERDUE
+            )
+        )
+    ]
 
 
 def test_notify_run_due_reminds_of_overdue_steps_once_an_hour(runner, build):
@@ -110,8 +135,12 @@ def test_outbox_send_without_smtp_logs_the_message(app, runner, build, caplog):
     assert not app.config["MAIL_SERVER"]
     message_id = build(_queue, subject="Approval needed: TD-000042")
     later = build(_queue, subject="Not yet")
-    build(lambda: setattr(load(OutboxMessage, later), "next_attempt_at", utcnow() + timedelta(hours=1))
-          or db.session.commit())
+    build(
+        lambda: (
+            setattr(load(OutboxMessage, later), "next_attempt_at", utcnow() + timedelta(hours=1))
+            or db.session.commit()
+        )
+    )
 
     with caplog.at_level(logging.INFO, logger="ticketdesk.outbox"):
         result = runner.invoke(args=["outbox", "send"])
@@ -198,7 +227,9 @@ def test_outbox_status(app, runner, build):
     build(_queue)
     build(_queue)
     sent = build(_queue)
-    build(lambda: setattr(load(OutboxMessage, sent), "state", OutboxState.SENT) or db.session.commit())
+    build(
+        lambda: setattr(load(OutboxMessage, sent), "state", OutboxState.SENT) or db.session.commit()
+    )
     result = runner.invoke(args=["outbox", "status"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
@@ -219,16 +250,18 @@ def test_outbox_transport_needs_no_database(app, runner):
     assert "kept on the outbox page" in result.output
     app.config["BASE_URL"] = "http://127.0.0.1:5101"
     lines = runner.invoke(args=["outbox", "transport"]).output.splitlines()
-    assert lines[1:] == ["Links in e-mails point to http://127.0.0.1:5101",
-                         "Every e-mail, sent or not, is on the outbox page: "
-                         "http://127.0.0.1:5101/admin/outbox (administrators)"]
+    assert lines[1:] == [
+        "Links in e-mails point to http://127.0.0.1:5101",
+        "Every e-mail, sent or not, is on the outbox page: "
+        "http://127.0.0.1:5101/admin/outbox (administrators)",
+    ]
 
 
 def test_seed_sla_adds_policies_once_and_fills_open_tickets(runner, build):
     from ticketdesk.models import SlaPolicy, Ticket
 
     lead = build(factories.make_user, Role.LEAD)
-    older = build(factories.make_ticket, actor_id=lead)          # logged before any policy
+    older = build(factories.make_ticket, actor_id=lead)  # logged before any policy
     result = runner.invoke(args=["seed-sla"])
     assert result.exit_code == 0, result.output
     assert "Added 4 SLA policies." in result.output
@@ -249,5 +282,7 @@ def test_sla_sweep_reports_what_it_marked(runner, build):
     assert result.exit_code == 0
     assert result.output.strip() == "checked 1 tickets: 0 at risk, 3 breached"
     assert build(lambda: db.session.scalar(sa.select(sa.func.count(SlaEvent.id)))) == 3
-    assert runner.invoke(args=["sla-sweep"]).output.strip() == \
-        "checked 0 tickets: 0 at risk, 0 breached"
+    assert (
+        runner.invoke(args=["sla-sweep"]).output.strip()
+        == "checked 0 tickets: 0 at risk, 0 breached"
+    )

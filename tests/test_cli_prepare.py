@@ -4,15 +4,21 @@ with their output and their exit status."""
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from tests import factories
+from tests.test_migrations import _keep_logging  # noqa: F401 - env.py's logging set-up undone
 from ticketdesk import create_app
 from ticketdesk.extensions import db
 from ticketdesk.models import Playbook, Role, RoutingRule, SlaPolicy
 from ticketdesk.settings import TestingConfig
-from tests import factories
-from tests.test_migrations import _keep_logging  # noqa: F401 - env.py's logging set-up undone
 
-SIX = [["db", "upgrade"], ["seed-playbooks"], ["demo-data", "--if-empty"], ["seed-routing"],
-       ["seed-sla"], ["outbox", "transport"]]
+SIX = [
+    ["db", "upgrade"],
+    ["seed-playbooks"],
+    ["demo-data", "--if-empty"],
+    ["seed-routing"],
+    ["seed-sla"],
+    ["outbox", "transport"],
+]
 
 
 def _app(path):
@@ -32,8 +38,10 @@ def _with_a_user(app):
 def _counts(app) -> tuple[int, int, int]:
     """Playbooks, routing rules and SLA policies in the database."""
     with app.app_context():
-        result = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                       for model in (Playbook, RoutingRule, SlaPolicy))
+        result = tuple(
+            db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Playbook, RoutingRule, SlaPolicy)
+        )
         db.engine.dispose()
         return result
 

@@ -3,9 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from ticketdesk.settings import DEV_SECRET_KEY, ProductionConfig, TestingConfig
 from ticketdesk import create_app
 from ticketdesk.extensions import db
+from ticketdesk.settings import DEV_SECRET_KEY, ProductionConfig, TestingConfig
 
 
 def test_production_refuses_the_default_secret_key(monkeypatch):
@@ -53,24 +53,30 @@ def test_create_app_starts_no_background_threads():
 
 # ----------------------------------------------------------------- where e-mail links point
 
-@pytest.mark.parametrize("environ, expected", [
-    ({}, "http://127.0.0.1:5000"),                                         # the default
-    ({"PORT": "5101"}, "http://127.0.0.1:5101"),                           # make run PORT=5101
-    ({"HOST": "192.168.1.20", "PORT": "8001"}, "http://192.168.1.20:8001"),
-    ({"BASE_URL": "https://desk.example.com/support", "PORT": "5101"},
-     "https://desk.example.com/support"),                                  # BASE_URL wins
-    ({"BASE_URL": "   ", "PORT": "5101"}, "http://127.0.0.1:5101"),        # blank: not given
-    ({"HOST": "0.0.0.0", "PORT": "5101"}, "http://127.0.0.1:5101"),        # every interface
-    ({"HOST": "::", "PORT": "5101"}, "http://127.0.0.1:5101"),
-    ({"HOST": "::1", "PORT": "5101"}, "http://[::1]:5101"),                # IPv6 in brackets
-    ({"HOST": "", "PORT": ""}, "http://127.0.0.1:5000"),
-    ({"PORT": "0"}, "http://127.0.0.1:5000"),                              # not a port
-    ({"PORT": "65536"}, "http://127.0.0.1:5000"),
-    ({"PORT": "65535"}, "http://127.0.0.1:65535"),
-    ({"PORT": "1"}, "http://127.0.0.1:1"),
-    ({"PORT": "51o1"}, "http://127.0.0.1:5000"),
-    ({"PORT": "٥١٠١"}, "http://127.0.0.1:5000"),                           # ASCII digits only
-])
+
+@pytest.mark.parametrize(
+    "environ, expected",
+    [
+        ({}, "http://127.0.0.1:5000"),  # the default
+        ({"PORT": "5101"}, "http://127.0.0.1:5101"),  # make run PORT=5101
+        ({"HOST": "192.168.1.20", "PORT": "8001"}, "http://192.168.1.20:8001"),
+        (
+            {"BASE_URL": "https://desk.example.com/support", "PORT": "5101"},
+            "https://desk.example.com/support",
+        ),  # BASE_URL wins
+        ({"BASE_URL": "   ", "PORT": "5101"}, "http://127.0.0.1:5101"),  # blank: not given
+        ({"HOST": "0.0.0.0", "PORT": "5101"}, "http://127.0.0.1:5101"),  # every interface
+        ({"HOST": "::", "PORT": "5101"}, "http://127.0.0.1:5101"),
+        ({"HOST": "::1", "PORT": "5101"}, "http://[::1]:5101"),  # IPv6 in brackets
+        ({"HOST": "", "PORT": ""}, "http://127.0.0.1:5000"),
+        ({"PORT": "0"}, "http://127.0.0.1:5000"),  # not a port
+        ({"PORT": "65536"}, "http://127.0.0.1:5000"),
+        ({"PORT": "65535"}, "http://127.0.0.1:65535"),
+        ({"PORT": "1"}, "http://127.0.0.1:1"),
+        ({"PORT": "51o1"}, "http://127.0.0.1:5000"),
+        ({"PORT": "٥١٠١"}, "http://127.0.0.1:5000"),  # ASCII digits only
+    ],
+)
 def test_base_url_comes_from_base_url_else_host_and_port(environ, expected):
     from ticketdesk.settings import base_url_from
 
@@ -87,8 +93,14 @@ def _config_base_url(**environ: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "HOST", "PORT")}
     env.update(environ)
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, "-c", "from ticketdesk.settings import Config; print(Config.BASE_URL)"],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "from ticketdesk.settings import Config; print(Config.BASE_URL)"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -96,8 +108,10 @@ def _config_base_url(**environ: str) -> str:
 def test_the_configuration_reads_the_environment_of_its_process():
     assert _config_base_url() == "http://127.0.0.1:5000"
     assert _config_base_url(PORT="5101") == "http://127.0.0.1:5101"
-    assert _config_base_url(PORT="5101", BASE_URL="https://desk.example.com") == \
-        "https://desk.example.com"
+    assert (
+        _config_base_url(PORT="5101", BASE_URL="https://desk.example.com")
+        == "https://desk.example.com"
+    )
 
 
 def test_make_passes_port_to_the_processes_it_starts():
@@ -111,18 +125,39 @@ def test_make_passes_port_to_the_processes_it_starts():
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     root = Path(__file__).resolve().parent.parent
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("BASE_URL", "HOST", "PORT", "MAKEFLAGS", "MFLAGS")
-           and not k.startswith("TICKETDESK_")}
-    result = subprocess.run(["make", "-s", "--no-print-directory", "urls", "PORT=5101"],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BASE_URL", "HOST", "PORT", "MAKEFLAGS", "MFLAGS")
+        and not k.startswith("TICKETDESK_")
+    }
+    result = subprocess.run(
+        ["make", "-s", "--no-print-directory", "urls", "PORT=5101"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "TicketDesk listens on http://127.0.0.1:5101" in result.stdout
     assert "Links in e-mails point to http://127.0.0.1:5101\n" in result.stdout
     assert "http://127.0.0.1:5101/admin/outbox" in result.stdout
-    given = subprocess.run(["make", "-s", "--no-print-directory", "urls", "PORT=5101",
-                            "BASE_URL=https://desk.example.com"],
-                           cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    given = subprocess.run(
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "urls",
+            "PORT=5101",
+            "BASE_URL=https://desk.example.com",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Links in e-mails point to https://desk.example.com\n" in given.stdout
     assert "https://desk.example.com/admin/outbox" in given.stdout
 

@@ -10,34 +10,37 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import factories
 from ticketdesk.core.csv_export import FORMULA_PREFIXES, csv_text, safe_cell
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Ticket, TicketStatus, User
-from tests import factories
 
 
-@pytest.mark.parametrize(("value", "written"), [
-    ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
-    ("+41 44 123 45 67", "'+41 44 123 45 67"),
-    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
-    ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
-    ("\t=1+1", "'\t=1+1"),
-    ("\r=1+1", "'\r=1+1"),
-    ("-5.00", "'-5.00"),                 # a number given as text is text
-    ("Bottle missing", "Bottle missing"),
-    ("a=b", "a=b"),                      # only the first character counts
-    (" =1+1", " =1+1"),
-    ("'quoted", "'quoted"),
-    ("", ""),
-    (None, ""),
-    (Decimal("-5.00"), Decimal("-5.00")),  # numbers are written as numbers
-    (-3, -3),
-    (0, 0),
-    (2.5, 2.5),
-    (True, "True"),                      # a flag is text, not a number
-    (date(2026, 3, 2), "2026-03-02"),
-])
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        ("+41 44 123 45 67", "'+41 44 123 45 67"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("-5.00", "'-5.00"),  # a number given as text is text
+        ("Bottle missing", "Bottle missing"),
+        ("a=b", "a=b"),  # only the first character counts
+        (" =1+1", " =1+1"),
+        ("'quoted", "'quoted"),
+        ("", ""),
+        (None, ""),
+        (Decimal("-5.00"), Decimal("-5.00")),  # numbers are written as numbers
+        (-3, -3),
+        (0, 0),
+        (2.5, 2.5),
+        (True, "True"),  # a flag is text, not a number
+        (date(2026, 3, 2), "2026-03-02"),
+    ],
+)
 def test_cells_as_written(value, written):
     assert safe_cell(value) == written
 
@@ -48,10 +51,22 @@ def test_negative_amount_stays_a_number_in_the_file():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.text(max_size=20), st.integers(), st.none(),
-                                   st.decimals(allow_nan=False, allow_infinity=False,
-                                               places=2)),
-                         min_size=1, max_size=4), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.text(max_size=20),
+                st.integers(),
+                st.none(),
+                st.decimals(allow_nan=False, allow_infinity=False, places=2),
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_no_text_cell_reads_back_as_a_formula(rows):
     read = list(csv.reader(io.StringIO(csv_text(rows), newline="")))
     assert len(read) == len(rows)
@@ -61,7 +76,7 @@ def test_no_text_cell_reads_back_as_a_formula(rows):
                 assert not cell.startswith(FORMULA_PREFIXES)
                 assert cell in (value, "'" + value)
             elif value is not None:
-                assert cell == str(value)       # numbers untouched, minus sign included
+                assert cell == str(value)  # numbers untouched, minus sign included
 
 
 def _hostile_overdue_ticket():
@@ -69,8 +84,12 @@ def _hostile_overdue_ticket():
     lead = factories.make_user(Role.LEAD, name="Lena Lead", team_ids=(team,))
     db.session.get(User, lead).timezone = "UTC"
     customer = factories.make_customer("+Hostile Trading")
-    tid = factories.make_ticket(actor_id=lead, customer_id=customer, team_id=team,
-                                subject='=HYPERLINK("http://evil.example","Open")')
+    tid = factories.make_ticket(
+        actor_id=lead,
+        customer_id=customer,
+        team_id=team,
+        subject='=HYPERLINK("http://evil.example","Open")',
+    )
     ticket = db.session.get(Ticket, tid)
     ticket.status, ticket.sla_paused_at = TicketStatus.OPEN, None
     ticket.sla_due_at = utcnow() - timedelta(days=1)
@@ -92,4 +111,4 @@ def test_dashboard_export_writes_counts_as_numbers(build, login):
     world = build(_hostile_overdue_ticket)
     text = login(world["lead"]).get("/dashboard/summary.csv?days=30").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1][1].isdigit()         # "Tickets in": a plain number, no quote
+    assert rows[1][1].isdigit()  # "Tickets in": a plain number, no quote

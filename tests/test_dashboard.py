@@ -8,21 +8,20 @@ prove how they are kept). Expected values are worked out in the comments.
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests import factories
 from ticketdesk.extensions import db
 from ticketdesk.models import CustomerTier, Role, Severity, Ticket, TicketKind, TicketStatus, User
-from ticketdesk.services.sla import dashboard
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.services.tickets import conversation
+from ticketdesk.services.sla import dashboard
 from ticketdesk.services.sla.dashboard import Period, nearest_rank
-from tests import factories
+from ticketdesk.services.tickets import conversation
 
-UTC = timezone.utc
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 15)
 
 
@@ -39,12 +38,32 @@ def _fixed_world():
     strategic = factories.make_customer("Big Buyer", tier=CustomerTier.STRATEGIC)
     standard = factories.make_customer("Small Shop")
 
-    def ticket(ref, team, agent, customer, category, created, *, resolved=None,
-               fr_minutes=None, fr_breached=False, fr_target=True, res_minutes=None,
-               res_breached=False, made_whole=None, remedy_breached=False):
-        tid = factories.make_ticket(actor_id=lead, customer_id=customer, team_id=team,
-                                    assignee_id=agent, category=category, subject=ref,
-                                    now=created)
+    def ticket(
+        ref,
+        team,
+        agent,
+        customer,
+        category,
+        created,
+        *,
+        resolved=None,
+        fr_minutes=None,
+        fr_breached=False,
+        fr_target=True,
+        res_minutes=None,
+        res_breached=False,
+        made_whole=None,
+        remedy_breached=False,
+    ):
+        tid = factories.make_ticket(
+            actor_id=lead,
+            customer_id=customer,
+            team_id=team,
+            assignee_id=agent,
+            category=category,
+            subject=ref,
+            now=created,
+        )
         t = db.session.get(Ticket, tid)
         t.team_id, t.assignee_id, t.created_at = team, agent, created
         t.first_response_due_at = created + timedelta(hours=1) if fr_target else None
@@ -52,7 +71,10 @@ def _fixed_world():
         t.first_response_minutes, t.first_response_breached = fr_minutes, fr_breached
         t.resolution_due_at = created + timedelta(days=2)
         t.resolved_at, t.resolution_minutes, t.resolution_breached = (
-            resolved, res_minutes, res_breached)
+            resolved,
+            res_minutes,
+            res_breached,
+        )
         t.status = TicketStatus.RESOLVED if resolved else TicketStatus.OPEN
         t.remedy_due_at = created + timedelta(days=1) if made_whole else None
         t.made_whole_at, t.remedy_breached = made_whole, remedy_breached
@@ -62,20 +84,61 @@ def _fixed_world():
     X, Y = "damaged_defective", "late_delivery"
     ids = dict(
         # Week of 2 March. T1: all met. T2: strategic, everything missed.
-        t1=ticket("T1", team_a, a1, standard, X, at(2, 10), resolved=at(3, 10), fr_minutes=30,
-                  res_minutes=480, made_whole=at(2, 12)),
-        t2=ticket("T2", team_a, a1, strategic, X, at(3, 9), resolved=at(5, 9), fr_minutes=90,
-                  fr_breached=True, res_minutes=960, res_breached=True, made_whole=at(4, 9),
-                  remedy_breached=True),
-        t8=ticket("T8", team_b, a2, standard, X, at(4, 10), resolved=at(6, 10), fr_minutes=45,
-                  res_minutes=600),
+        t1=ticket(
+            "T1",
+            team_a,
+            a1,
+            standard,
+            X,
+            at(2, 10),
+            resolved=at(3, 10),
+            fr_minutes=30,
+            res_minutes=480,
+            made_whole=at(2, 12),
+        ),
+        t2=ticket(
+            "T2",
+            team_a,
+            a1,
+            strategic,
+            X,
+            at(3, 9),
+            resolved=at(5, 9),
+            fr_minutes=90,
+            fr_breached=True,
+            res_minutes=960,
+            res_breached=True,
+            made_whole=at(4, 9),
+            remedy_breached=True,
+        ),
+        t8=ticket(
+            "T8",
+            team_b,
+            a2,
+            standard,
+            X,
+            at(4, 10),
+            resolved=at(6, 10),
+            fr_minutes=45,
+            res_minutes=600,
+        ),
         # Week of 9 March. T3 answered, open. T4 strategic, not answered yet, not late: open.
         t3=ticket("T3", team_a, a1, standard, Y, at(9, 8), fr_minutes=10),
         t4=ticket("T4", team_b, a2, strategic, Y, at(10, 12)),
         # Logged before the period. T5 resolved late within it; T6 unassigned, still open,
         # its first response missed (before the period, so not counted as missed in it).
-        t5=ticket("T5", team_b, a2, standard, X, at(20, 9, month=2), resolved=at(11, 12),
-                  fr_minutes=20, res_minutes=2000, res_breached=True),
+        t5=ticket(
+            "T5",
+            team_b,
+            a2,
+            standard,
+            X,
+            at(20, 9, month=2),
+            resolved=at(11, 12),
+            fr_minutes=20,
+            res_minutes=2000,
+            res_breached=True,
+        ),
         t6=ticket("T6", team_b, None, standard, Y, at(25, 9, month=2), fr_breached=True),
         # After the period: counts nowhere.
         t7=ticket("T7", team_a, a1, standard, X, at(16, 9)),
@@ -95,9 +158,9 @@ def _period(world, teams=()):
 def test_nearest_rank():
     assert nearest_rank([], 50) is None
     assert nearest_rank([7], 90) == 7
-    assert nearest_rank([90, 10, 45, 30], 50) == 30     # rank ceil(0.5 × 4) = 2
-    assert nearest_rank([90, 10, 45, 30], 90) == 90     # rank ceil(0.9 × 4) = 4
-    assert nearest_rank(list(range(1, 11)), 90) == 9    # rank 9 of 10
+    assert nearest_rank([90, 10, 45, 30], 50) == 30  # rank ceil(0.5 × 4) = 2
+    assert nearest_rank([90, 10, 45, 30], 90) == 90  # rank ceil(0.9 × 4) = 4
+    assert nearest_rank(list(range(1, 11)), 90) == 9  # rank 9 of 10
 
 
 def test_period_validation():
@@ -134,12 +197,13 @@ def test_totals_match_hand_computed_values(app, world):
 
 def test_breakdowns_match_hand_computed_values(app, world):
     with app.app_context():
-        r = dashboard.report(_period(world), tier_names={"strategic": "Strategic",
-                                                         "standard": "Standard"})
+        r = dashboard.report(
+            _period(world), tier_names={"strategic": "Strategic", "standard": "Standard"}
+        )
         teams = {g.name: g.figures.counts for g in r.by_team}
         assert (teams["Alpha"]["in"], teams["Alpha"]["breached"]) == (3, 1)
         assert (teams["Bravo"]["in"], teams["Bravo"]["breached"]) == (2, 0)
-        assert teams["Bravo"]["res_missed"] == 1          # T5, resolved late in the period
+        assert teams["Bravo"]["res_missed"] == 1  # T5, resolved late in the period
         agents = {g.name: g.figures for g in r.by_agent}
         assert [g.name for g in r.by_agent] == ["Ann Agent", "Bob Agent", "Unassigned"]
         ann, bob = agents["Ann Agent"], agents["Bob Agent"]
@@ -175,8 +239,11 @@ def test_weeks_of_a_long_period(app, world):
     with app.app_context():
         start = datetime(2025, 3, 17, tzinfo=UTC)
         moments = [start + timedelta(days=n, hours=7) for n in range(0, 364, 9)]
-        moments += [start + timedelta(weeks=w, seconds=s)        # on and just before edges
-                    for w in range(0, 53, 5) for s in (-1, 0)]
+        moments += [
+            start + timedelta(weeks=w, seconds=s)  # on and just before edges
+            for w in range(0, 53, 5)
+            for s in (-1, 0)
+        ]
         for n, moment in enumerate(moments):
             tid = factories.make_ticket(actor_id=world["lead"], subject=f"W{n}", now=moment)
             db.session.get(Ticket, tid).created_at = moment
@@ -185,9 +252,11 @@ def test_weeks_of_a_long_period(app, world):
         assert len(report.weeks) == 52
         for week in report.weeks:
             begins = datetime.combine(week.key, datetime.min.time(), tzinfo=UTC)
-            expected = sum(1 for (day,) in db.session.execute(
-                dashboard.sa.select(Ticket.created_at))
-                if begins <= day.astimezone(UTC) < begins + timedelta(days=7))
+            expected = sum(
+                1
+                for (day,) in db.session.execute(dashboard.sa.select(Ticket.created_at))
+                if begins <= day.astimezone(UTC) < begins + timedelta(days=7)
+            )
             assert week.figures.counts["in"] == expected
 
 
@@ -199,8 +268,9 @@ def test_only_the_backlog_counts_tickets_without_a_moment_in_the_period():
     for mask in range(1 << len(others)):
         values = dict.fromkeys(("in", "resolved", "made_whole"), False)
         values.update({name: bool(mask >> bit & 1) for bit, name in enumerate(others)})
-        counted = {name for name, define in dashboard.MEASURES.items()
-                   if define(dashboard._Bits, values)}
+        counted = {
+            name for name, define in dashboard.MEASURES.items() if define(dashboard._Bits, values)
+        }
         assert counted <= {"backlog"}
 
 
@@ -208,7 +278,7 @@ def test_team_choice_limits_every_figure(app, world):
     with app.app_context():
         r = dashboard.report(_period(world, teams=("team_b",)), tier_names={})
         c = r.total.counts
-        assert (c["in"], c["resolved"], c["backlog"]) == (2, 2, 2)   # T4 T8 / T5 T8 / T4 T6
+        assert (c["in"], c["resolved"], c["backlog"]) == (2, 2, 2)  # T4 T8 / T5 T8 / T4 T6
         assert [g.name for g in r.by_team] == ["Bravo"]
 
 
@@ -233,12 +303,16 @@ def test_drill_down_lists_exactly_the_counted_tickets(app, world, measure):
         assert page.total == r.total.counts[measure]
         for g in r.by_team:
             key = dashboard.key_text(g.key)
-            assert dashboard.drill(period, measure, dim="team", key=key).total == \
-                g.figures.counts[measure]
+            assert (
+                dashboard.drill(period, measure, dim="team", key=key).total
+                == g.figures.counts[measure]
+            )
         if measure != "backlog":
             for g in r.weeks:
-                assert dashboard.drill(period, measure, dim="week",
-                                       key=g.key.isoformat()).total == g.figures.counts[measure]
+                assert (
+                    dashboard.drill(period, measure, dim="week", key=g.key.isoformat()).total
+                    == g.figures.counts[measure]
+                )
 
 
 def test_drill_down_orders_times_largest_first(app, world):
@@ -261,7 +335,9 @@ def _live_world(now):
     lead = factories.make_user(Role.LEAD, team_ids=(team,))
     mk = lambda t=team, **kw: factories.make_ticket(actor_id=lead, team_id=t, **kw)  # noqa: E731
     ids = dict(
-        lead=lead, team=team, other=other,
+        lead=lead,
+        team=team,
+        other=other,
         overdue_old=mk(subject="Old", now=now - timedelta(days=30)),
         overdue_new=mk(subject="Newer", now=now - timedelta(days=20)),
         # A crisis: first response within 1 h, round the clock; 50 minutes used → at risk.
@@ -285,8 +361,13 @@ def test_live_lists_at_risk_and_overdue(app, build):
         assert everywhere.total == 3
         # Answered: the crisis leaves the list.
         ticket = db.session.get(Ticket, w["at_risk"])
-        conversation.reply(ticket, actor=db.session.get(User, w["lead"]), body="We are on it.",
-                             expected_version=None, now=now)
+        conversation.reply(
+            ticket,
+            actor=db.session.get(User, w["lead"]),
+            body="We are on it.",
+            expected_version=None,
+            now=now,
+        )
         assert dashboard.live((w["team"],), "at_risk", now=now).total == 0
 
 
@@ -352,8 +433,10 @@ def test_page_shows_the_figures(world, login):
     assert agents["Ann Agent"] == ["1", "3", "2", "66.7%", "30 min", "8 h", "1"]
     assert agents["Unassigned"] == ["1", "0", "0", "—", "—", "—", "0"]
     assert tables["by_team"][1] == ["Alpha", "3", "1", "33.3%", "1", "1"]
-    assert tables["weeks"][1:] == [["2026-03-02", "3", "3", "66.7%", "66.7%", "1"],
-                                   ["2026-03-09", "2", "1", "100.0%", "0.0%", "0"]]
+    assert tables["weeks"][1:] == [
+        ["2026-03-02", "3", "3", "66.7%", "66.7%", "1"],
+        ["2026-03-09", "2", "1", "100.0%", "0.0%", "0"],
+    ]
     assert '<svg class="trend-chart"' in html and "Hatched bars: resolved" in html
 
 
@@ -377,16 +460,25 @@ def test_every_number_drills_down_to_as_many_tickets(world, login):
 
 def test_csv_equals_the_page(world, login):
     client = login(world["lead"])
-    html = client.get(f"/dashboard/?{QUERY}&team={world['team_a']}&team={world['team_b']}"
-                      ).get_data(as_text=True)
+    html = client.get(
+        f"/dashboard/?{QUERY}&team={world['team_a']}&team={world['team_b']}"
+    ).get_data(as_text=True)
     tables = _page_tables(html)
-    assert set(tables) >= {"summary", "weeks", "agents", "by_team", "by_agent",
-                           "by_category", "by_tier"}
+    assert set(tables) >= {
+        "summary",
+        "weeks",
+        "agents",
+        "by_team",
+        "by_agent",
+        "by_category",
+        "by_tier",
+    }
     for name, rows in tables.items():
         if name in dashboard.LIVE_LISTS and len(rows) == 1:
             continue
-        answer = client.get(f"/dashboard/{name}.csv?{QUERY}&team={world['team_a']}"
-                            f"&team={world['team_b']}")
+        answer = client.get(
+            f"/dashboard/{name}.csv?{QUERY}&team={world['team_a']}&team={world['team_b']}"
+        )
         assert answer.status_code == 200 and answer.mimetype == "text/csv"
         assert "attachment" in answer.headers["Content-Disposition"]
         exported = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))

@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
 from ticketdesk import demo
+from ticketdesk.core import counters
 from ticketdesk.demo import content as demo_content
 from ticketdesk.demo import mail as demo_mail
 from ticketdesk.extensions import db
@@ -32,18 +34,23 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.core import counters
 from ticketdesk.services.ledger import remedies as ledger
-from ticketdesk.services.playbooks import shipped as playbook_defaults
-from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.people.users import authenticate
-from tests import factories
+from ticketdesk.services.playbooks import engine as playbooks
+from ticketdesk.services.playbooks import shipped as playbook_defaults
 
 CLOSED_STATES = ("resolved", "closed")
 # Timeline events that do not change the ticket itself (the services leave its last
 # activity alone for them).
-BOOKKEEPING = (EventKind.INTERNAL_NOTE, EventKind.PLAYBOOK, EventKind.STEP_DONE,
-               EventKind.STEP_REOPENED, EventKind.SLA, EventKind.SURVEY, EventKind.LOYALTY)
+BOOKKEEPING = (
+    EventKind.INTERNAL_NOTE,
+    EventKind.PLAYBOOK,
+    EventKind.STEP_DONE,
+    EventKind.STEP_REOPENED,
+    EventKind.SLA,
+    EventKind.SURVEY,
+    EventKind.LOYALTY,
+)
 
 
 def _count(model) -> int:
@@ -51,15 +58,21 @@ def _count(model) -> int:
 
 
 def _tickets() -> list[Ticket]:
-    return list(db.session.scalars(
-        sa.select(Ticket).options(sa.orm.selectinload(Ticket.events),
-                                  sa.orm.selectinload(Ticket.customer),
-                                  sa.orm.selectinload(Ticket.team),
-                                  sa.orm.selectinload(Ticket.assignee),
-                                  sa.orm.selectinload(Ticket.steps),
-                                  sa.orm.selectinload(Ticket.remedies),
-                                  sa.orm.selectinload(Ticket.playbook_version))
-        .order_by(Ticket.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Ticket)
+            .options(
+                sa.orm.selectinload(Ticket.events),
+                sa.orm.selectinload(Ticket.customer),
+                sa.orm.selectinload(Ticket.team),
+                sa.orm.selectinload(Ticket.assignee),
+                sa.orm.selectinload(Ticket.steps),
+                sa.orm.selectinload(Ticket.remedies),
+                sa.orm.selectinload(Ticket.playbook_version),
+            )
+            .order_by(Ticket.id)
+        )
+    )
 
 
 def _empty_database() -> None:
@@ -71,21 +84,38 @@ def _empty_database() -> None:
 
 
 def _snapshot() -> list[tuple]:
-    done_steps = (sa.select(sa.func.count(TicketStep.id))
-                  .where(TicketStep.ticket_id == Ticket.id, TicketStep.done_at.is_not(None))
-                  .scalar_subquery())
+    done_steps = (
+        sa.select(sa.func.count(TicketStep.id))
+        .where(TicketStep.ticket_id == Ticket.id, TicketStep.done_at.is_not(None))
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        sa.select(Ticket.reference, Ticket.subject, Ticket.status, Ticket.kind, Ticket.severity,
-                  Ticket.channel, Ticket.created_at, Ticket.public_token, Ticket.order_value,
-                  Ticket.cause_side, Ticket.root_cause, Customer.name,
-                  sa.func.count(TicketEvent.id), done_steps)
+        sa.select(
+            Ticket.reference,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.kind,
+            Ticket.severity,
+            Ticket.channel,
+            Ticket.created_at,
+            Ticket.public_token,
+            Ticket.order_value,
+            Ticket.cause_side,
+            Ticket.root_cause,
+            Customer.name,
+            sa.func.count(TicketEvent.id),
+            done_steps,
+        )
         .join(Customer, Ticket.customer_id == Customer.id)
         .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .group_by(Ticket.id, Customer.name).order_by(Ticket.reference))
+        .group_by(Ticket.id, Customer.name)
+        .order_by(Ticket.reference)
+    )
     return [tuple(row) for row in rows]
 
 
 # ----------------------------------------------------------------------------- load_demo
+
 
 def test_demo_has_one_login_per_role_and_the_password_works(ctx, now):
     summary = demo.load_demo(now=now)
@@ -110,8 +140,10 @@ def test_demo_customers_are_mixed_and_written_after_the_cases(ctx, now):
     demo.load_demo(now=now)
 
     customers = db.session.scalars(
-        sa.select(Customer).options(sa.orm.selectinload(Customer.contacts),
-                                    sa.orm.selectinload(Customer.account_manager))).all()
+        sa.select(Customer).options(
+            sa.orm.selectinload(Customer.contacts), sa.orm.selectinload(Customer.account_manager)
+        )
+    ).all()
     assert 90 <= len(customers) <= 120
     assert {c.tier for c in customers} == set(CustomerTier)
     assert len({c.standing for c in customers}) >= 4
@@ -158,15 +190,17 @@ def test_demo_tickets_cover_every_category_kind_severity_and_status(ctx, now):
 
     for t in tickets:
         for amount in (t.order_value, t.claimed_loss):
-            assert amount is None or (isinstance(amount, Decimal)
-                                      and amount.as_tuple().exponent == -2)
+            assert amount is None or (
+                isinstance(amount, Decimal) and amount.as_tuple().exponent == -2
+            )
         assert len(t.currency) == 3
         if t.assignee is not None and t.team is not None:
             assert t.team in t.assignee.teams, t.reference
     assert {t.currency for t in tickets} >= {"EUR", "USD", "CNY"}
 
     assert [t.reference for t in tickets] == [
-        counters.format_reference(n) for n in range(1, len(tickets) + 1)]
+        counters.format_reference(n) for n in range(1, len(tickets) + 1)
+    ]
     assert len({t.public_token for t in tickets}) == len(tickets)
     assert db.session.get(Counter, "ticket").value == len(tickets)
     # Ticket numbers follow the creation time.
@@ -195,8 +229,9 @@ def test_demo_timelines_are_complete_and_consistent(ctx, now):
 
         replies = [e for e in events if e.kind is EventKind.PUBLIC_REPLY]
         assert t.first_response_at == (replies[0].created_at if replies else None)
-        assert all(e.kind is not EventKind.PUBLIC_REPLY for e in events
-                   if t.status is TicketStatus.NEW)
+        assert all(
+            e.kind is not EventKind.PUBLIC_REPLY for e in events if t.status is TicketStatus.NEW
+        )
 
         status = "new"
         reopens = 0
@@ -211,11 +246,11 @@ def test_demo_timelines_are_complete_and_consistent(ctx, now):
         assert (t.resolved_at is not None) == (t.status.value in CLOSED_STATES)
         assert (t.closed_at is not None) == (t.status is TicketStatus.CLOSED)
 
-        assignees = [e for e in events if e.kind is EventKind.ASSIGNMENT
-                     and e.field == "assignee"]
+        assignees = [e for e in events if e.kind is EventKind.ASSIGNMENT and e.field == "assignee"]
         teams = [e for e in events if e.kind is EventKind.ASSIGNMENT and e.field == "team"]
         assert (assignees[-1].new_value if assignees else None) == (
-            t.assignee.name if t.assignee else None)
+            t.assignee.name if t.assignee else None
+        )
         assert (teams[-1].new_value if teams else None) == (t.team.name if t.team else None)
         changes = [e.created_at for e in events if e.kind not in BOOKKEEPING]
         assert t.last_activity_at == changes[-1]
@@ -235,7 +270,8 @@ def test_demo_tickets_follow_their_playbooks(ctx, now):
         assert t.playbook_version.advisory == (t.cause_side.group is CauseGroup.THEIRS)
         done_events = [e for e in t.events if e.kind is EventKind.STEP_DONE]
         assert len(done_events) == sum(
-            1 for s in t.steps if s.is_done and s.kind is not StepKind.STATUS_UPDATE)
+            1 for s in t.steps if s.is_done and s.kind is not StepKind.STATUS_UPDATE
+        )
         for step in t.steps:
             if not step.is_done:
                 continue
@@ -274,8 +310,7 @@ def test_demo_tickets_follow_their_playbooks(ctx, now):
     assert len({t.cause_side for t in finished}) >= 4
     theirs = [t for t in tickets if t.cause_side is CauseSide.THEIRS_INTERNAL]
     assert 3 <= len(theirs) <= 20
-    assert all(t.playbook_version.playbook.name == playbook_defaults.ADVISORY.name
-               for t in theirs)
+    assert all(t.playbook_version.playbook.name == playbook_defaults.ADVISORY.name for t in theirs)
     names = {t.playbook_version.playbook.name for t in tickets}
     assert len(names) >= 10
 
@@ -295,7 +330,8 @@ def test_demo_tells_the_domain_stories(ctx, now):
 
     def ticket(subject_part: str) -> Ticket:
         return db.session.scalars(
-            sa.select(Ticket).where(Ticket.subject.contains(subject_part))).one()
+            sa.select(Ticket).where(Ticket.subject.contains(subject_part))
+        ).one()
 
     bags = ticket("20 of 22 cosmetic bags")
     assert bags.status is TicketStatus.CLOSED
@@ -326,11 +362,14 @@ def test_demo_tells_the_domain_stories(ctx, now):
     promotion = ticket("Promotion stock 4 days late")
     switches = [e for e in promotion.events if e.kind is EventKind.PLAYBOOK]
     assert [e.new_value for e in switches] == [
-        f"{playbook_defaults.LATE.name} (v1)", f"{playbook_defaults.CRISIS_STRATEGIC.name} (v1)"]
+        f"{playbook_defaults.LATE.name} (v1)",
+        f"{playbook_defaults.CRISIS_STRATEGIC.name} (v1)",
+    ]
     assert promotion.playbook_version.playbook.name == playbook_defaults.CRISIS_STRATEGIC.name
 
-    assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
-        Ticket.reopen_count > 0)) >= 2
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(Ticket.reopen_count > 0)) >= 2
+    )
 
 
 def test_same_seed_gives_the_same_data_and_another_seed_does_not(ctx, now):
@@ -357,6 +396,7 @@ def test_load_demo_needs_an_empty_database(ctx, now):
 
 # ----------------------------------------------------------------------------- generate_bulk
 
+
 def test_generate_bulk_appends_tickets_with_timelines(ctx, now, monkeypatch):
     demo.load_demo(now=now)
     before = _count(Ticket)
@@ -379,61 +419,112 @@ def test_generate_bulk_appends_tickets_with_timelines(ctx, now, monkeypatch):
     bulk = sa.select(Ticket.id).where(Ticket.reference.in_(expected))
     # Every ticket has a timeline that starts with its creation and stays before now.
     first_kinds = db.session.execute(
-        sa.select(TicketEvent.ticket_id, TicketEvent.kind)
-        .where(TicketEvent.id.in_(sa.select(sa.func.min(TicketEvent.id))
-                                  .where(TicketEvent.ticket_id.in_(bulk))
-                                  .group_by(TicketEvent.ticket_id)))).all()
+        sa.select(TicketEvent.ticket_id, TicketEvent.kind).where(
+            TicketEvent.id.in_(
+                sa.select(sa.func.min(TicketEvent.id))
+                .where(TicketEvent.ticket_id.in_(bulk))
+                .group_by(TicketEvent.ticket_id)
+            )
+        )
+    ).all()
     assert len(first_kinds) == 500
     assert {kind for _, kind in first_kinds} == {EventKind.CREATED}
     early = db.session.scalar(
-        sa.select(sa.func.count(TicketEvent.id)).join(Ticket, TicketEvent.ticket_id == Ticket.id)
-        .where(Ticket.id.in_(bulk), TicketEvent.created_at < Ticket.created_at))
+        sa.select(sa.func.count(TicketEvent.id))
+        .join(Ticket, TicketEvent.ticket_id == Ticket.id)
+        .where(Ticket.id.in_(bulk), TicketEvent.created_at < Ticket.created_at)
+    )
     assert early == 0
     assert db.session.scalar(sa.select(sa.func.max(TicketEvent.created_at))) <= now
     oldest = db.session.scalar(sa.select(sa.func.min(Ticket.created_at)).where(Ticket.id.in_(bulk)))
     assert oldest >= now - timedelta(days=366)
-    open_share = db.session.scalar(
-        sa.select(sa.func.count(Ticket.id)).where(
-            Ticket.id.in_(bulk), Ticket.status.in_(
-                (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER)))) / 500
+    open_share = (
+        db.session.scalar(
+            sa.select(sa.func.count(Ticket.id)).where(
+                Ticket.id.in_(bulk),
+                Ticket.status.in_(
+                    (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER)
+                ),
+            )
+        )
+        / 500
+    )
     assert 0.05 < open_share < 0.3
     statuses = set(db.session.scalars(sa.select(Ticket.status).where(Ticket.id.in_(bulk))))
     assert statuses == set(TicketStatus)
 
     # Every bulk ticket has its playbook's checklist; finished ones have it done in time.
-    assert db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
-        Ticket.id.in_(bulk), Ticket.playbook_version_id.is_(None))) == 0
-    without_steps = db.session.scalar(sa.select(sa.func.count(Ticket.id)).where(
-        Ticket.id.in_(bulk), ~sa.exists().where(TicketStep.ticket_id == Ticket.id)))
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Ticket.id)).where(
+                Ticket.id.in_(bulk), Ticket.playbook_version_id.is_(None)
+            )
+        )
+        == 0
+    )
+    without_steps = db.session.scalar(
+        sa.select(sa.func.count(Ticket.id)).where(
+            Ticket.id.in_(bulk), ~sa.exists().where(TicketStep.ticket_id == Ticket.id)
+        )
+    )
     assert without_steps == 0
-    assert db.session.scalar(sa.select(sa.func.count(TicketEvent.id)).where(
-        TicketEvent.ticket_id.in_(bulk), TicketEvent.kind == EventKind.PLAYBOOK)) == 500
-    finished = (Ticket.id.in_(bulk), Ticket.status.in_((TicketStatus.RESOLVED,
-                                                        TicketStatus.CLOSED)))
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(TicketEvent.id)).where(
+                TicketEvent.ticket_id.in_(bulk), TicketEvent.kind == EventKind.PLAYBOOK
+            )
+        )
+        == 500
+    )
+    finished = (
+        Ticket.id.in_(bulk),
+        Ticket.status.in_((TicketStatus.RESOLVED, TicketStatus.CLOSED)),
+    )
     steps = sa.select(sa.func.count(TicketStep.id)).join(Ticket, TicketStep.ticket_id == Ticket.id)
-    assert db.session.scalar(steps.where(*finished, TicketStep.required.is_(True),
-                                         TicketStep.done_at.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            steps.where(*finished, TicketStep.required.is_(True), TicketStep.done_at.is_(None))
+        )
+        == 0
+    )
     assert db.session.scalar(steps.where(*finished, TicketStep.done_at > Ticket.resolved_at)) == 0
-    assert db.session.scalar(steps.where(Ticket.id.in_(bulk),
-                                         TicketStep.done_at.is_not(None))) > 1000
+    assert (
+        db.session.scalar(steps.where(Ticket.id.in_(bulk), TicketStep.done_at.is_not(None))) > 1000
+    )
     # Apologies and explanations point at the reply that gave them.
     given = db.session.execute(
-        sa.select(TicketStep, TicketEvent).join(TicketEvent, TicketStep.reply_event_id
-                                                == TicketEvent.id)
-        .where(TicketStep.ticket_id.in_(bulk))).all()
+        sa.select(TicketStep, TicketEvent)
+        .join(TicketEvent, TicketStep.reply_event_id == TicketEvent.id)
+        .where(TicketStep.ticket_id.in_(bulk))
+    ).all()
     assert given
     for step, reply in given:
         assert step.kind in (StepKind.APOLOGY, StepKind.EXPLANATION)
         assert (reply.ticket_id, reply.kind, reply.created_at) == (
-            step.ticket_id, EventKind.PUBLIC_REPLY, step.done_at)
-    assert db.session.scalar(steps.where(
-        Ticket.id.in_(bulk), TicketStep.kind.in_((StepKind.APOLOGY, StepKind.EXPLANATION)),
-        TicketStep.done_at.is_not(None), TicketStep.reply_event_id.is_(None))) == 0
+            step.ticket_id,
+            EventKind.PUBLIC_REPLY,
+            step.done_at,
+        )
+    assert (
+        db.session.scalar(
+            steps.where(
+                Ticket.id.in_(bulk),
+                TicketStep.kind.in_((StepKind.APOLOGY, StepKind.EXPLANATION)),
+                TicketStep.done_at.is_not(None),
+                TicketStep.reply_event_id.is_(None),
+            )
+        )
+        == 0
+    )
     explained = db.session.execute(
         sa.select(TicketStep.root_cause, Ticket.root_cause)
         .join(Ticket, TicketStep.ticket_id == Ticket.id)
-        .where(Ticket.id.in_(bulk), TicketStep.kind == StepKind.EXPLANATION,
-               TicketStep.done_at.is_not(None))).all()
+        .where(
+            Ticket.id.in_(bulk),
+            TicketStep.kind == StepKind.EXPLANATION,
+            TicketStep.done_at.is_not(None),
+        )
+    ).all()
     assert explained and all(a is b and a is not None for a, b in explained)
 
     # A ticket logged afterwards through the service gets the next number (and a fresh id).
@@ -461,6 +552,7 @@ def test_generate_bulk_needs_demo_data_first(ctx, now):
 
 # ----------------------------------------------------------------------------- the CLI
 
+
 def test_cli_loads_demo_data_and_prints_the_logins(app):
     runner = app.test_cli_runner()
 
@@ -479,19 +571,26 @@ def test_cli_loads_demo_data_and_prints_the_logins(app):
     with app.app_context():
         # The mailbox went through the desk: a complaint by e-mail, acknowledged in Chinese
         # text decoded from GB18030, an answer that reopened the clock, the rest not acted on.
-        from ticketdesk.models import (Channel, InboundMail, InboundState, MailPurpose,
-                                       OutboxMessage)
+        from ticketdesk.models import Channel, InboundMail, InboundState, MailPurpose, OutboxMessage
 
         states = sorted(m.state.value for m in db.session.scalars(sa.select(InboundMail)))
         assert states == ["applied", "applied", "held", "ignored"]
-        by_mail = db.session.scalar(sa.select(Ticket).where(Ticket.channel == Channel.EMAIL)
-                                    .order_by(Ticket.id.desc()).limit(1))
+        by_mail = db.session.scalar(
+            sa.select(Ticket)
+            .where(Ticket.channel == Channel.EMAIL)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
         assert by_mail.subject == "化妆包订单少发了两件"
-        ack = db.session.scalar(sa.select(OutboxMessage).where(
-            OutboxMessage.purpose == MailPurpose.ACKNOWLEDGEMENT))
+        ack = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.purpose == MailPurpose.ACKNOWLEDGEMENT)
+        )
         assert ack.ticket_id == by_mail.id and ack.to_address == "lin.xiaoyu@example.cn"
-        answered = db.session.scalar(sa.select(InboundMail).where(
-            InboundMail.state == InboundState.APPLIED, InboundMail.ticket_id != by_mail.id))
+        answered = db.session.scalar(
+            sa.select(InboundMail).where(
+                InboundMail.state == InboundState.APPLIED, InboundMail.ticket_id != by_mail.id
+            )
+        )
         assert db.session.get(Ticket, answered.ticket_id).status.value == "open"
 
     again = runner.invoke(args=["demo-data", "--if-empty"])
@@ -516,17 +615,23 @@ def test_cli_bulk_option_appends_tickets(app):
     assert result.exit_code == 0, result.output
     assert "Generated 40 tickets" in result.output
     with app.app_context():
-        assert _count(Ticket) == (demo.DEMO_TICKETS + demo.HISTORY_TICKETS
-                                  + demo_mail.NEW_COMPLAINTS + 40)
+        assert _count(Ticket) == (
+            demo.DEMO_TICKETS + demo.HISTORY_TICKETS + demo_mail.NEW_COMPLAINTS + 40
+        )
 
 
 def test_demo_recoveries_have_orders_answers_and_loyalty_outcomes(ctx, now):
     """Every figure of the outcome report, the loyalty page and the accounts pages has data."""
-    from ticketdesk.models import (LoyaltyState, Order, RecoveryOutcome, StandingChange,
-                                   Survey, purchase_clause)
-    from ticketdesk.services.recovery import outcomes
-    from ticketdesk.services.recovery import segments
     from ticketdesk.core.clock import desk_date
+    from ticketdesk.models import (
+        LoyaltyState,
+        Order,
+        RecoveryOutcome,
+        StandingChange,
+        Survey,
+        purchase_clause,
+    )
+    from ticketdesk.services.recovery import outcomes, segments
 
     summary = demo.load_demo(now=now)
     assert "loyalty: judged" in summary
@@ -534,24 +639,40 @@ def test_demo_recoveries_have_orders_answers_and_loyalty_outcomes(ctx, now):
     refs = [c.external_ref for c in customers]
     assert all(refs) and len(set(refs)) == len(refs)
     # Customers who never complained (the matched groups), in more than one tier.
-    quiet = [c for c in customers if not db.session.scalar(
-        sa.select(sa.func.count(Ticket.id)).where(Ticket.customer_id == c.id))]
+    quiet = [
+        c
+        for c in customers
+        if not db.session.scalar(
+            sa.select(sa.func.count(Ticket.id)).where(Ticket.customer_id == c.id)
+        )
+    ]
     assert len(quiet) >= 20 and len({c.tier for c in quiet}) >= 2
     # Purchases over 18 months, and reshipped goods that are no purchase.
     today = desk_date(now)
     first_order = db.session.scalar(sa.select(sa.func.min(Order.ordered_on)))
     assert (today - first_order).days > 500
     assert db.session.scalar(sa.select(sa.func.count(Order.id)).where(purchase_clause())) > 1000
-    assert db.session.scalar(sa.select(sa.func.count(Order.id)).where(
-        Order.remedy_ticket_id.is_not(None), Order.amount == 0)) > 50
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Order.id)).where(
+                Order.remedy_ticket_id.is_not(None), Order.amount == 0
+            )
+        )
+        > 50
+    )
     # Surveys: answered with every kind of score, some without an answer.
     scores = db.session.scalars(sa.select(Survey.score)).all()
     assert {3, 4, 5} <= set(scores) and None in scores
     # Loyalty: every state, with the order that confirmed each retained customer.
     outcomes_ = db.session.scalars(sa.select(RecoveryOutcome)).all()
     states = {o.state for o in outcomes_}
-    assert {LoyaltyState.CANDIDATE, LoyaltyState.RETAINED, LoyaltyState.LAPSED,
-            LoyaltyState.AT_RISK, None} <= states
+    assert {
+        LoyaltyState.CANDIDATE,
+        LoyaltyState.RETAINED,
+        LoyaltyState.LAPSED,
+        LoyaltyState.AT_RISK,
+        None,
+    } <= states
     assert all(o.reorder_id for o in outcomes_ if o.state is LoyaltyState.RETAINED)
     assert any(o.success for o in outcomes_) and not all(o.success for o in outcomes_)
     # Accounts: standing changes with reasons, a segment set by hand, every segment.

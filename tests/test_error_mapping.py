@@ -7,7 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from ticketdesk.core.errors import (
-    Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied, RateLimited)
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.errors import ERROR_PAGES, http_status
 from ticketdesk.services.recovery.surveys import SurveyNotFound
@@ -24,8 +30,9 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize(("exc", "status", "heading"), PAGES,
-                         ids=[type(row[0]).__name__ for row in PAGES])
+@pytest.mark.parametrize(
+    ("exc", "status", "heading"), PAGES, ids=[type(row[0]).__name__ for row in PAGES]
+)
 def test_each_error_class_has_its_status_and_page(app, client, exc, status, heading):
     def raises():
         raise exc
@@ -38,8 +45,14 @@ def test_each_error_class_has_its_status_and_page(app, client, exc, status, head
 
 
 def test_every_error_class_of_the_core_is_mapped():
-    assert set(ERROR_PAGES) == {DomainError, PermissionDenied, NotFound, InvalidTransition,
-                                Conflict, RateLimited}
+    assert set(ERROR_PAGES) == {
+        DomainError,
+        PermissionDenied,
+        NotFound,
+        InvalidTransition,
+        Conflict,
+        RateLimited,
+    }
 
 
 class _Form(FlaskForm):
@@ -57,17 +70,20 @@ def form(app):
 
 
 def _shown(form) -> dict:
-    return {"name": list(form.name.errors), "email": list(form.email.errors),
-            "top": list(form.form_errors)}
+    return {
+        "name": list(form.name.errors),
+        "email": list(form.email.errors),
+        "top": list(form.form_errors),
+    }
 
 
 # the error's field, the view's default, aliases -> where the message appears
 PLACES = [
-    ("email", None, None, "email"),          # the field the service named
-    ("email", "name", None, "email"),        # ... wins over the view's default
-    (None, "name", None, "name"),            # no field named: the view's default
-    ("password", "name", None, "name"),      # a field this form lacks: the default
-    ("password", None, None, "top"),         # ... and without a default: above the form
+    ("email", None, None, "email"),  # the field the service named
+    ("email", "name", None, "email"),  # ... wins over the view's default
+    (None, "name", None, "name"),  # no field named: the view's default
+    ("password", "name", None, "name"),  # a field this form lacks: the default
+    ("password", None, None, "top"),  # ... and without a default: above the form
     (None, None, None, "top"),
     ("login", None, {"login": "email"}, "email"),  # the service's name for a form field
 ]
@@ -75,7 +91,8 @@ PLACES = [
 
 @pytest.mark.parametrize(("field", "default", "aliases", "place"), PLACES)
 def test_show_error_puts_the_message_on_its_field_or_above_the_form(
-        form, field, default, aliases, place):
+    form, field, default, aliases, place
+):
     form.email.errors = ["Already wrong."]
     show_error(form, DomainError("Say it here.", field=field), default, aliases=aliases)
     shown = _shown(form)
@@ -87,16 +104,23 @@ def test_show_error_puts_the_message_on_its_field_or_above_the_form(
 def test_show_error_can_flash_what_has_no_field(app):
     with app.test_request_context("/"):
         form = _Form()
-        show_error(form, DomainError("Nowhere to put it.", field="password"), None,
-                   otherwise="flash")
+        show_error(
+            form, DomainError("Nowhere to put it.", field="password"), None, otherwise="flash"
+        )
         flash_error(InvalidTransition("Not now."), "warning")
         assert _shown(form) == {"name": [], "email": [], "top": []}
         assert session["_flashes"] == [("danger", "Nowhere to put it."), ("warning", "Not now.")]
 
 
-@pytest.mark.parametrize("exc", [Conflict("Changed.", field="name"), RateLimited("Later."),
-                                 NotFound("No ticket TD-9.", field="email")],
-                         ids=["Conflict", "RateLimited", "NotFound"])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        Conflict("Changed.", field="name"),
+        RateLimited("Later."),
+        NotFound("No ticket TD-9.", field="email"),
+    ],
+    ids=["Conflict", "RateLimited", "NotFound"],
+)
 def test_errors_about_the_input_or_the_record_go_on_the_form(form, exc):
     show_error(form, exc, "name")
     assert str(exc) in [*form.name.errors, *form.email.errors]

@@ -47,16 +47,42 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.customers import orders
+from ticketdesk.services.ledger import remedies as ledger
 
 HOSTILE = (
-    "9223372036854775808", "2147483648", "2147483647", "-2147483649", "-1", "0",
-    "99999999999999999999999999999999", "9" * 5000, "x" * 30_000,
-    "Infinity", "-Infinity", "NaN", "sNaN", "1e309", "-1e309", "1e30", "1E-400",
-    "\x00", "a\x00b", "line\r\nInjected: header", "\r\n\r\n",
-    "ünïcödé ✓ 中文 🎉 \u202e\ufeff", "9999-12-31", "0001-01-01", "2026-02-30",
-    "", " ", "../../etc/passwd", "<script>alert(1)</script>", "%00", "[]", "{}",
+    "9223372036854775808",
+    "2147483648",
+    "2147483647",
+    "-2147483649",
+    "-1",
+    "0",
+    "99999999999999999999999999999999",
+    "9" * 5000,
+    "x" * 30_000,
+    "Infinity",
+    "-Infinity",
+    "NaN",
+    "sNaN",
+    "1e309",
+    "-1e309",
+    "1e30",
+    "1E-400",
+    "\x00",
+    "a\x00b",
+    "line\r\nInjected: header",
+    "\r\n\r\n",
+    "ünïcödé ✓ 中文 🎉 \u202e\ufeff",
+    "9999-12-31",
+    "0001-01-01",
+    "2026-02-30",
+    "",
+    " ",
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    "%00",
+    "[]",
+    "{}",
 )
 # Query parameters the list and report pages read.
 QUERY_NAMES = ("page", "next", "q", "since", "until", "days", "team", "customer")
@@ -64,11 +90,20 @@ ROLES = ("admin", "lead", "agent", None)
 # What anonymous visitors can reach; for them every other route is a redirect to the login.
 PUBLIC_ENDPOINTS = ("public.", "auth.login")
 ID_ARGS = {  # a route's id argument → the world's row of that kind
-    "ticket_id": "ticket", "customer_id": "customer", "remedy_id": "remedy",
-    "playbook_id": "playbook", "rule_id": "rule", "policy_id": "policy",
-    "calendar_id": "calendar", "user_id": "agent", "team_id": "team",
-    "category_id": "category", "notification_id": "notification", "order_id": "order",
-    "step_id": "step", "attachment_id": "ticket",
+    "ticket_id": "ticket",
+    "customer_id": "customer",
+    "remedy_id": "remedy",
+    "playbook_id": "playbook",
+    "rule_id": "rule",
+    "policy_id": "policy",
+    "calendar_id": "calendar",
+    "user_id": "agent",
+    "team_id": "team",
+    "category_id": "category",
+    "notification_id": "notification",
+    "order_id": "order",
+    "step_id": "step",
+    "attachment_id": "ticket",
 }
 
 
@@ -165,43 +200,82 @@ def world(app):
         agent = factories.make_user(Role.AGENT)
         manager = factories.make_user(Role.ACCOUNT_MANAGER)
         team = factories.make_team(member_ids=(lead, agent))
-        customer = factories.make_customer(account_manager_id=manager,
-                                           contact_email="buyer@example.test")
-        ticket_id = factories.make_ticket(actor_id=lead, customer_id=customer, team_id=team,
-                                          assignee_id=agent, order_value=Decimal("120"))
+        customer = factories.make_customer(
+            account_manager_id=manager, contact_email="buyer@example.test"
+        )
+        ticket_id = factories.make_ticket(
+            actor_id=lead,
+            customer_id=customer,
+            team_id=team,
+            assignee_id=agent,
+            order_value=Decimal("120"),
+        )
         ticket = db.session.get(Ticket, ticket_id)
-        remedy = ledger.propose_remedy(ticket, actor=db.session.get(User, agent), now=now,
-                                       draft=ledger.RemedyDraft(
-                                           kind=RemedyKind.MAKE_WHOLE, form=RemedyForm.RESHIP,
-                                           description="One bottle reshipped", cost=Decimal("9"),
-                                           reason=RemedyReason.MISSING_ITEMS))
-        order = orders.add_order(ticket.customer, actor=db.session.get(User, lead), now=now,
-                                 data=orders.OrderData(reference="PO-1",
-                                                       ordered_on=(now - timedelta(days=3)).date(),
-                                                       amount=Decimal("50"), currency="EUR"))
+        remedy = ledger.propose_remedy(
+            ticket,
+            actor=db.session.get(User, agent),
+            now=now,
+            draft=ledger.RemedyDraft(
+                kind=RemedyKind.MAKE_WHOLE,
+                form=RemedyForm.RESHIP,
+                description="One bottle reshipped",
+                cost=Decimal("9"),
+                reason=RemedyReason.MISSING_ITEMS,
+            ),
+        )
+        order = orders.add_order(
+            ticket.customer,
+            actor=db.session.get(User, lead),
+            now=now,
+            data=orders.OrderData(
+                reference="PO-1",
+                ordered_on=(now - timedelta(days=3)).date(),
+                amount=Decimal("50"),
+                currency="EUR",
+            ),
+        )
         from ticketdesk.models import BusinessCalendar, Playbook, RoutingRule, SlaPolicy
+
         first = lambda model: db.session.scalar(db.select(model.id).limit(1))  # noqa: E731
         rows = {
-            "admin": admin, "lead": lead, "agent": agent, "manager": manager, "team": team,
-            "customer": customer, "ticket": ticket_id, "remedy": remedy.id, "order": order.id,
-            "playbook": first(Playbook), "rule": first(RoutingRule), "policy": first(SlaPolicy),
-            "calendar": first(BusinessCalendar), "category": factories.category_id(),
-            "step": db.session.scalar(db.select(TicketStep.id).where(
-                TicketStep.ticket_id == ticket_id).limit(1)),
+            "admin": admin,
+            "lead": lead,
+            "agent": agent,
+            "manager": manager,
+            "team": team,
+            "customer": customer,
+            "ticket": ticket_id,
+            "remedy": remedy.id,
+            "order": order.id,
+            "playbook": first(Playbook),
+            "rule": first(RoutingRule),
+            "policy": first(SlaPolicy),
+            "calendar": first(BusinessCalendar),
+            "category": factories.category_id(),
+            "step": db.session.scalar(
+                db.select(TicketStep.id).where(TicketStep.ticket_id == ticket_id).limit(1)
+            ),
             "notification": db.session.scalar(db.select(Notification.id).limit(1)),
         }
         rows["ticket_version"] = ticket.version
         rows["token"] = ticket.public_token
-    rows["ids"] = sorted({v for k, v in rows.items()
-                          if isinstance(v, int) and k != "ticket_version"})
+    rows["ids"] = sorted(
+        {v for k, v in rows.items() if isinstance(v, int) and k != "ticket_version"}
+    )
     return rows
 
 
 def _rules(app, method: str, role):
-    return sorted((r for r in app.url_map.iter_rules()
-                   if method in r.methods and r.endpoint != "static"
-                   and (role is not None or r.endpoint.startswith(PUBLIC_ENDPOINTS))),
-                  key=lambda r: r.rule)
+    return sorted(
+        (
+            r
+            for r in app.url_map.iter_rules()
+            if method in r.methods
+            and r.endpoint != "static"
+            and (role is not None or r.endpoint.startswith(PUBLIC_ENDPOINTS))
+        ),
+        key=lambda r: r.rule,
+    )
 
 
 _ARG_RE = re.compile(r"""(?:_arg|args\.get(?:list)?|id_args?)\(\s*["'](\w+)["']""")
@@ -229,9 +303,12 @@ def _path(draw, rule, world):
             values[arg] = draw(st.sampled_from(["summary", "agents", "at_risk", "x"]))
         else:
             real = world.get(ID_ARGS.get(arg, "ticket")) or 1
-            values[arg] = draw(st.sampled_from(
-                [str(real)] * 3 + ["0", "2147483647", "2147483648", "9223372036854775808",
-                                   "9" * 30]))
+            values[arg] = draw(
+                st.sampled_from(
+                    [str(real)] * 3
+                    + ["0", "2147483647", "2147483648", "9223372036854775808", "9" * 30]
+                )
+            )
     url = rule.rule
     for arg, value in values.items():
         url = url.replace(f"<{arg}>", value)
@@ -251,10 +328,13 @@ def _client(app, world, role):
 
 
 def _settings(examples: int):
-    return settings(max_examples=examples, deadline=None, derandomize=True,
-                    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 # No shrinking (the failing request is named in the assertion) and few examples: each
@@ -267,8 +347,10 @@ def test_hostile_form_posts_never_get_a_5xx(app, world, role):
     forms = _form_classes()
     rules = _rules(app, "POST", role)
     assert len(rules) > (40 if role else 2)  # the walk found the app's routes
-    fields_of = {bp: [f for cls in sorted(classes, key=lambda c: c.__qualname__)
-                      for f in _fields(cls)] for bp, classes in forms.items()}
+    fields_of = {
+        bp: [f for cls in sorted(classes, key=lambda c: c.__qualname__) for f in _fields(cls)]
+        for bp, classes in forms.items()
+    }
     client = _client(app, world, role)
 
     @POST_SETTINGS
@@ -276,11 +358,16 @@ def test_hostile_form_posts_never_get_a_5xx(app, world, role):
     def post(data):
         for rule in rules:  # every route in every example, each with its own values
             fields = fields_of.get(rule.endpoint.split(".")[0], [])
-            chosen = data.draw(st.lists(st.sampled_from(fields), max_size=10,
-                                        unique_by=lambda f: f[0]) if fields else st.just([]),
-                               label=f"{rule.endpoint} fields")
-            form = {name: data.draw(_value(name.rsplit("-", 1)[-1], unbound, world),
-                                    label=name) for name, unbound in chosen}
+            chosen = data.draw(
+                st.lists(st.sampled_from(fields), max_size=10, unique_by=lambda f: f[0])
+                if fields
+                else st.just([]),
+                label=f"{rule.endpoint} fields",
+            )
+            form = {
+                name: data.draw(_value(name.rsplit("-", 1)[-1], unbound, world), label=name)
+                for name, unbound in chosen
+            }
             url = data.draw(_path(rule, world), label="url")
             resp = client.post(url, data=form)
             assert resp.status_code < 500, (url, {k: v[:80] for k, v in form.items()})
@@ -294,17 +381,35 @@ def test_hostile_query_strings_and_paths_never_get_a_5xx(app, world, role):
     forms = _form_classes()
     names_of = {r.endpoint: _query_names(app, r, forms) for r in rules}
     client = _client(app, world, role)
-    plain = st.sampled_from(["1", "2", "all", "unread", "any", "team", "time_left",
-                             "2026-03-01", "7", "goodwill", "none", "open", "p1"])
+    plain = st.sampled_from(
+        [
+            "1",
+            "2",
+            "all",
+            "unread",
+            "any",
+            "team",
+            "time_left",
+            "2026-03-01",
+            "7",
+            "goodwill",
+            "none",
+            "open",
+            "p1",
+        ]
+    )
 
     @GET_SETTINGS
     @given(data=st.data())
     def get(data):
         for rule in rules:  # every route in every example, each with its own values
-            names = data.draw(st.lists(st.sampled_from(names_of[rule.endpoint]), max_size=6),
-                              label=f"{rule.endpoint} names")
-            query = [(n, data.draw(st.one_of(plain, st.sampled_from(HOSTILE)), label=n))
-                     for n in names]
+            names = data.draw(
+                st.lists(st.sampled_from(names_of[rule.endpoint]), max_size=6),
+                label=f"{rule.endpoint} names",
+            )
+            query = [
+                (n, data.draw(st.one_of(plain, st.sampled_from(HOSTILE)), label=n)) for n in names
+            ]
             url = data.draw(_path(rule, world), label="url")
             resp = client.get(url, query_string=query)
             assert resp.status_code < 500, (url, [(k, v[:80]) for k, v in query])

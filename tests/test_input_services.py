@@ -11,10 +11,11 @@ from ticketdesk.models import Playbook, Role, StepKind, TicketWatcher
 from ticketdesk.services.playbooks import admin as playbook_admin
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
 
-
-STEPS = (StepSpec("Call the customer back"),
-         StepSpec("Apologise for the trouble", kind=StepKind.APOLOGY),
-         StepSpec("Explain what went wrong", kind=StepKind.EXPLANATION))
+STEPS = (
+    StepSpec("Call the customer back"),
+    StepSpec("Apologise for the trouble", kind=StepKind.APOLOGY),
+    StepSpec("Explain what went wrong", kind=StepKind.EXPLANATION),
+)
 
 
 def _defaults() -> list[str]:
@@ -24,10 +25,12 @@ def _defaults() -> list[str]:
 @pytest.mark.parametrize("order", ["lower id becomes default", "higher id becomes default"])
 def test_make_default_moves_the_one_default_whatever_the_ids(ctx, now, order):
     lead = db.session.get(factories.User, factories.make_user(Role.LEAD))
-    low = playbook_admin.create_playbook(actor=lead, now=now, spec=PlaybookSpec(
-        name="Low", steps=STEPS))
-    high = playbook_admin.create_playbook(actor=lead, now=now, spec=PlaybookSpec(
-        name="High", steps=STEPS))
+    low = playbook_admin.create_playbook(
+        actor=lead, now=now, spec=PlaybookSpec(name="Low", steps=STEPS)
+    )
+    high = playbook_admin.create_playbook(
+        actor=lead, now=now, spec=PlaybookSpec(name="High", steps=STEPS)
+    )
     assert low.id < high.id
     first, second = (high, low) if order == "lower id becomes default" else (low, high)
     playbook_admin.make_default(first, actor=lead, now=now)
@@ -41,10 +44,12 @@ def test_make_default_on_a_lower_id_over_http_is_a_redirect_not_a_500(app, build
     def _two():
         actor = db.session.get(factories.User, lead)
         now = utcnow()
-        a = playbook_admin.create_playbook(actor=actor, now=now, spec=PlaybookSpec(
-            name="A", steps=STEPS))
-        b = playbook_admin.create_playbook(actor=actor, now=now, spec=PlaybookSpec(
-            name="B", steps=STEPS))
+        a = playbook_admin.create_playbook(
+            actor=actor, now=now, spec=PlaybookSpec(name="A", steps=STEPS)
+        )
+        b = playbook_admin.create_playbook(
+            actor=actor, now=now, spec=PlaybookSpec(name="B", steps=STEPS)
+        )
         playbook_admin.make_default(b, actor=actor, now=now)
         return a.id
 
@@ -69,8 +74,11 @@ def test_a_watch_inserted_by_a_concurrent_request_in_between_is_kept(app, build,
             injected.append(True)
             with app.app_context():
                 other = db.engine.connect() if engine.dialect.name != "sqlite" else conn
-                other.execute(sa.insert(TicketWatcher).values(
-                    ticket_id=ticket, user_id=agent, created_at=utcnow()))
+                other.execute(
+                    sa.insert(TicketWatcher).values(
+                        ticket_id=ticket, user_id=agent, created_at=utcnow()
+                    )
+                )
                 if other is not conn:
                     other.commit()
                     other.close()
@@ -82,6 +90,7 @@ def test_a_watch_inserted_by_a_concurrent_request_in_between_is_kept(app, build,
         sa.event.remove(engine, "before_cursor_execute", first_click_lands)
     assert injected and resp.status_code == 302
     with app.app_context():
-        rows = db.session.scalars(sa.select(TicketWatcher.user_id).where(
-            TicketWatcher.ticket_id == ticket)).all()
+        rows = db.session.scalars(
+            sa.select(TicketWatcher.user_id).where(TicketWatcher.ticket_id == ticket)
+        ).all()
     assert rows == [agent]

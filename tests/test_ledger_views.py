@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests import factories
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     EventKind,
@@ -18,24 +20,32 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
 
 
 def _setup(now):
     with unit_of_work():
-        playbooks.add_playbook(PlaybookSpec(
-            name="Default", evidence_threshold=Decimal("100"),
-            goodwill_basis=GoodwillBasis.AFFECTED_PERCENT, goodwill_value=Decimal("20"),
-            approval_limits={"agent": "50"},
-            steps=(StepSpec("Apologise", kind=StepKind.APOLOGY, required=False),
-                   StepSpec("Explain", kind=StepKind.EXPLANATION, required=False))),
-            actor=None, now=now, is_default=True)
+        playbooks.add_playbook(
+            PlaybookSpec(
+                name="Default",
+                evidence_threshold=Decimal("100"),
+                goodwill_basis=GoodwillBasis.AFFECTED_PERCENT,
+                goodwill_value=Decimal("20"),
+                approval_limits={"agent": "50"},
+                steps=(
+                    StepSpec("Apologise", kind=StepKind.APOLOGY, required=False),
+                    StepSpec("Explain", kind=StepKind.EXPLANATION, required=False),
+                ),
+            ),
+            actor=None,
+            now=now,
+            is_default=True,
+        )
     agent = factories.make_user(Role.AGENT)
     lead = factories.make_user(Role.LEAD)
     customer = factories.make_customer("Bag Boutique")
-    tid = factories.make_ticket(actor_id=agent, customer_id=customer, now=now,
-                                order_value=Decimal("220.00"))
+    tid = factories.make_ticket(
+        actor_id=agent, customer_id=customer, now=now, order_value=Decimal("220.00")
+    )
     ticket = db.session.get(Ticket, tid)
     ticket.claimed_loss = Decimal("20.00")
     ticket.customer.preferences = "Stocks our travel bags; likes new styles as samples"
@@ -49,8 +59,12 @@ def desk(build, now):
 
 
 def _remedies(build, tid):
-    return build(lambda: [(r.kind, r.cost, r.state, r.approval_role, r.no_proof)
-                          for r in db.session.get(Ticket, tid).remedies])
+    return build(
+        lambda: [
+            (r.kind, r.cost, r.state, r.approval_role, r.no_proof)
+            for r in db.session.get(Ticket, tid).remedies
+        ]
+    )
 
 
 def test_ticket_page_shows_the_suggestion_and_ideas(login, desk):
@@ -65,8 +79,11 @@ def test_ticket_page_shows_the_suggestion_and_ideas(login, desk):
 def test_one_click_proposals(build, login, desk):
     client = login(desk["agent"])
     html = client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
-    forms = re.findall(r'<form method="post" action="/tickets/\d+/remedies" class="d-inline">(.*?)</form>',
-                       html, re.S)
+    forms = re.findall(
+        r'<form method="post" action="/tickets/\d+/remedies" class="d-inline">(.*?)</form>',
+        html,
+        re.S,
+    )
     assert len(forms) == 2
     for form in forms:
         data = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
@@ -92,9 +109,17 @@ def test_the_full_remedy_form_opens_on_request(login, desk):
 
 
 def test_remedy_form_errors_save_nothing(build, login, desk):
-    resp = login(desk["agent"]).post(f"/tickets/{desk['ticket']}/remedies", data={
-        "kind": "goodwill", "form": "credit", "description": "", "quantity": "1",
-        "cost": "-3", "reason": "goodwill_gesture"})
+    resp = login(desk["agent"]).post(
+        f"/tickets/{desk['ticket']}/remedies",
+        data={
+            "kind": "goodwill",
+            "form": "credit",
+            "description": "",
+            "quantity": "1",
+            "cost": "-3",
+            "reason": "goodwill_gesture",
+        },
+    )
     assert resp.status_code == 200
     assert 'id="remedy-form" open' in resp.get_data(as_text=True)
     assert _remedies(build, desk["ticket"]) == []
@@ -103,11 +128,19 @@ def test_remedy_form_errors_save_nothing(build, login, desk):
 def test_approval_flow_through_the_pages(build, login, app, desk):
     agent, lead = desk["agent"], desk["lead"]
     client = login(agent)
-    resp = client.post(f"/tickets/{desk['ticket']}/remedies", data={
-        "kind": "goodwill", "form": "credit", "description": "Credit on the next order",
-        "quantity": "1", "cost": "200.00", "reason": "goodwill_gesture"})
+    resp = client.post(
+        f"/tickets/{desk['ticket']}/remedies",
+        data={
+            "kind": "goodwill",
+            "form": "credit",
+            "description": "Credit on the next order",
+            "quantity": "1",
+            "cost": "200.00",
+            "reason": "goodwill_gesture",
+        },
+    )
     assert resp.status_code == 302
-    (kind, cost, state, role, _np), = _remedies(build, desk["ticket"])
+    ((kind, cost, state, role, _np),) = _remedies(build, desk["ticket"])
     assert state is RemedyState.PROPOSED and role is Role.LEAD
     remedy_id = build(lambda: db.session.scalar(db.select(Remedy.id)))
     # The requester cannot approve; the agent's own list shows it waiting.
@@ -117,7 +150,9 @@ def test_approval_flow_through_the_pages(build, login, app, desk):
     page = lead_client.get("/approvals/").get_data(as_text=True)
     assert "Credit on the next order" in page
     resp = lead_client.post(f"/approvals/{remedy_id}/reject", data={"reason": ""})
-    assert resp.status_code == 200 and "Say why the remedy is rejected." in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Say why the remedy is rejected." in resp.get_data(
+        as_text=True
+    )
     assert lead_client.post(f"/approvals/{remedy_id}/approve", data={}).status_code == 302
     assert _remedies(build, desk["ticket"])[0][2] is RemedyState.APPROVED
     # Decided approvals are immutable.
@@ -127,21 +162,34 @@ def test_approval_flow_through_the_pages(build, login, app, desk):
     assert client.post(f"/tickets/remedies/{remedy_id}/deliver").status_code == 302
     assert _remedies(build, desk["ticket"])[0][2] is RemedyState.DELIVERED
     assert build(lambda: db.session.get(Ticket, desk["ticket"]).made_whole_at) is None
-    kinds = build(lambda: [e.new_value for e in db.session.get(Ticket, desk["ticket"]).events
-                           if e.kind is EventKind.REMEDY])
+    kinds = build(
+        lambda: [
+            e.new_value
+            for e in db.session.get(Ticket, desk["ticket"]).events
+            if e.kind is EventKind.REMEDY
+        ]
+    )
     assert kinds == ["proposed", "approved", "delivered"]
 
 
 def test_evidence_guard_in_the_reply_form(build, login, desk):
     client = login(desk["agent"])
     version = build(lambda: db.session.get(Ticket, desk["ticket"]).version)
-    resp = client.post(f"/tickets/{desk['ticket']}/reply", data={
-        "version": version, "body": "Please send photos of the box.", "status_after": ""})
+    resp = client.post(
+        f"/tickets/{desk['ticket']}/reply",
+        data={"version": version, "body": "Please send photos of the box.", "status_after": ""},
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "asks for proof" in html and 'name="proof_reason"' in html
-    resp = client.post(f"/tickets/{desk['ticket']}/reply", data={
-        "version": version, "body": "Please send photos of the box.", "status_after": "",
-        "proof_reason": "The carrier needs them for its own claim."})
+    resp = client.post(
+        f"/tickets/{desk['ticket']}/reply",
+        data={
+            "version": version,
+            "body": "Please send photos of the box.",
+            "status_after": "",
+            "proof_reason": "The carrier needs them for its own claim.",
+        },
+    )
     assert resp.status_code == 302
 
 
@@ -149,26 +197,35 @@ def test_argument_loop_warning(build, login, desk):
     client = login(desk["agent"])
     for body in ("We shipped all 22 bags.", "Our scale shows the full weight."):
         version = build(lambda: db.session.get(Ticket, desk["ticket"]).version)
-        client.post(f"/tickets/{desk['ticket']}/reply",
-                    data={"version": version, "body": body, "status_after": ""})
+        client.post(
+            f"/tickets/{desk['ticket']}/reply",
+            data={"version": version, "body": body, "status_after": ""},
+        )
     html = client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
     assert "You have answered 2 times without any remedy." in html
 
 
 def test_labels_in_notes_get_a_warning(login, desk):
-    resp = login(desk["agent"]).post(f"/tickets/{desk['ticket']}/note",
-                                     data={"body": "Customer is difficult and unreasonable."},
-                                     follow_redirects=True)
+    resp = login(desk["agent"]).post(
+        f"/tickets/{desk['ticket']}/note",
+        data={"body": "Customer is difficult and unreasonable."},
+        follow_redirects=True,
+    )
     assert "labels the customer" in resp.get_data(as_text=True)
 
 
 def test_ledger_report_for_a_period(build, login, desk, now):
     client = login(desk["agent"])
     html = client.get(f"/tickets/{desk['ticket']}").get_data(as_text=True)
-    form = re.findall(r'<form method="post" action="/tickets/\d+/remedies" class="d-inline">(.*?)</form>',
-                      html, re.S)[0]
-    client.post(f"/tickets/{desk['ticket']}/remedies",
-                data=dict(re.findall(r'name="(\w+)" value="([^"]*)"', form)))
+    form = re.findall(
+        r'<form method="post" action="/tickets/\d+/remedies" class="d-inline">(.*?)</form>',
+        html,
+        re.S,
+    )[0]
+    client.post(
+        f"/tickets/{desk['ticket']}/remedies",
+        data=dict(re.findall(r'name="(\w+)" value="([^"]*)"', form)),
+    )
     lead = login(desk["lead"])
     page = lead.get("/ledger/").get_data(as_text=True)
     assert "Granted in EUR" in page and "€20.00" in page

@@ -30,8 +30,10 @@ def _lock(name: str) -> dict[str, tuple[str, int]]:
 
 def _declared() -> tuple[list[Requirement], list[Requirement]]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return ([Requirement(r) for r in project["project"]["dependencies"]],
-            [Requirement(r) for r in project["dependency-groups"]["dev"]])
+    return (
+        [Requirement(r) for r in project["project"]["dependencies"]],
+        [Requirement(r) for r in project["dependency-groups"]["dev"]],
+    )
 
 
 def test_every_dependency_is_pinned_inside_its_range_with_hashes():
@@ -47,8 +49,9 @@ def test_every_dependency_is_pinned_inside_its_range_with_hashes():
 
 def test_the_dev_lock_runs_the_versions_of_the_run_lock():
     run_lock, dev_lock = _lock("requirements.lock"), _lock("requirements-dev.lock")
-    assert {name: dev_lock.get(name, ("missing",))[0] for name in run_lock} == \
-        {name: version for name, (version, _) in run_lock.items()}
+    assert {name: dev_lock.get(name, ("missing",))[0] for name in run_lock} == {
+        name: version for name, (version, _) in run_lock.items()
+    }
     # The dev tools stay out of what a running desk installs.
     _, dev = _declared()
     assert not {canonicalize_name(r.name) for r in dev} & set(run_lock)

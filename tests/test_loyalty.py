@@ -2,13 +2,16 @@
 
 import logging
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
 from ticketdesk import scheduler
+from ticketdesk.core.errors import PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CauseSide,
@@ -36,17 +39,12 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services.recovery import loyalty
-from ticketdesk.services.recovery import segments
-from ticketdesk.core.errors import PermissionDenied
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
+from ticketdesk.services.recovery import loyalty, segments
 
-UTC = timezone.utc
 CREATED = datetime(2026, 1, 2, 10, 0, tzinfo=UTC)
-RESOLVED = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)     # resolved on 5 January
-LAST_WINDOW_DAY = date(2026, 1, 19)                     # 5 January + 14 days
-WINDOW_ENDS = date(2026, 4, 5)                          # 5 January + 90 days
+RESOLVED = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # resolved on 5 January
+LAST_WINDOW_DAY = date(2026, 1, 19)  # 5 January + 14 days
+WINDOW_ENDS = date(2026, 4, 5)  # 5 January + 90 days
 _refs = iter(range(1, 10**6))
 
 
@@ -59,25 +57,47 @@ JUDGE = at(LAST_WINDOW_DAY + timedelta(days=1))
 
 # ----------------------------------------------------------------- builders (need a context)
 
+
 def _order(customer_id: int, day: date, amount: str = "250.00", **extra) -> int:
-    order = Order(customer_id=customer_id, reference=f"SO-{next(_refs)}", ordered_on=day,
-                  amount=Decimal(amount), currency="EUR", **extra)
+    order = Order(
+        customer_id=customer_id,
+        reference=f"SO-{next(_refs)}",
+        ordered_on=day,
+        amount=Decimal(amount),
+        currency="EUR",
+        **extra,
+    )
     db.session.add(order)
     db.session.commit()
     return order.id
 
 
 def _status(ticket: Ticket, old: TicketStatus, new: TicketStatus, when: datetime) -> None:
-    db.session.add(TicketEvent(ticket_id=ticket.id, kind=EventKind.STATUS_CHANGE, field="status",
-                               old_value=old.value, new_value=new.value, created_at=when))
+    db.session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind=EventKind.STATUS_CHANGE,
+            field="status",
+            old_value=old.value,
+            new_value=new.value,
+            created_at=when,
+        )
+    )
 
 
-def _ticket(agent_id: int, customer_id: int, *, created: datetime = CREATED,
-            resolved: datetime | None = RESOLVED, severity: Severity = Severity.P3,
-            cause: CauseSide = CauseSide.UNKNOWN,
-            status: TicketStatus = TicketStatus.RESOLVED) -> int:
-    tid = factories.make_ticket(actor_id=agent_id, customer_id=customer_id, now=created,
-                                severity=severity)
+def _ticket(
+    agent_id: int,
+    customer_id: int,
+    *,
+    created: datetime = CREATED,
+    resolved: datetime | None = RESOLVED,
+    severity: Severity = Severity.P3,
+    cause: CauseSide = CauseSide.UNKNOWN,
+    status: TicketStatus = TicketStatus.RESOLVED,
+) -> int:
+    tid = factories.make_ticket(
+        actor_id=agent_id, customer_id=customer_id, now=created, severity=severity
+    )
     ticket = db.session.get(Ticket, tid)
     ticket.cause_side = cause
     if resolved is not None:
@@ -89,28 +109,60 @@ def _ticket(agent_id: int, customer_id: int, *, created: datetime = CREATED,
     return tid
 
 
-def _remedy(ticket_id: int, *, kind=RemedyKind.MAKE_WHOLE, state=RemedyState.DELIVERED,
-            conceded=False) -> None:
-    db.session.add(Remedy(ticket_id=ticket_id, kind=kind, form=RemedyForm.RESHIP,
-                          description="Reship the missing bottle", cost=Decimal("12.00"),
-                          currency="EUR", reason=RemedyReason.MISSING_ITEMS,
-                          cap_base=Decimal("12.00"), state=state, conceded=conceded))
+def _remedy(
+    ticket_id: int, *, kind=RemedyKind.MAKE_WHOLE, state=RemedyState.DELIVERED, conceded=False
+) -> None:
+    db.session.add(
+        Remedy(
+            ticket_id=ticket_id,
+            kind=kind,
+            form=RemedyForm.RESHIP,
+            description="Reship the missing bottle",
+            cost=Decimal("12.00"),
+            currency="EUR",
+            reason=RemedyReason.MISSING_ITEMS,
+            cap_base=Decimal("12.00"),
+            state=state,
+            conceded=conceded,
+        )
+    )
     db.session.commit()
 
 
 def _step(ticket_id: int, kind: StepKind, done: bool, position: int = 1) -> None:
-    db.session.add(TicketStep(ticket_id=ticket_id, position=position, kind=kind,
-                              title="Say sorry", due_at=CREATED,
-                              done_at=CREATED + timedelta(hours=1) if done else None))
+    db.session.add(
+        TicketStep(
+            ticket_id=ticket_id,
+            position=position,
+            kind=kind,
+            title="Say sorry",
+            due_at=CREATED,
+            done_at=CREATED + timedelta(hours=1) if done else None,
+        )
+    )
     db.session.commit()
 
 
-def _survey(ticket_id: int, *, score: int | None = None, answered: datetime | None = None,
-            expires: datetime | None = None, superseded: datetime | None = None) -> None:
-    db.session.add(Survey(ticket_id=ticket_id, email="buyer@example.test",
-                          nonce=f"n{next(_refs)}", sent_at=RESOLVED,
-                          expires_at=expires or RESOLVED + timedelta(days=14),
-                          answered_at=answered, score=score, superseded_at=superseded))
+def _survey(
+    ticket_id: int,
+    *,
+    score: int | None = None,
+    answered: datetime | None = None,
+    expires: datetime | None = None,
+    superseded: datetime | None = None,
+) -> None:
+    db.session.add(
+        Survey(
+            ticket_id=ticket_id,
+            email="buyer@example.test",
+            nonce=f"n{next(_refs)}",
+            sent_at=RESOLVED,
+            expires_at=expires or RESOLVED + timedelta(days=14),
+            answered_at=answered,
+            score=score,
+            superseded_at=superseded,
+        )
+    )
     db.session.commit()
 
 
@@ -125,7 +177,8 @@ def _rules(**changes) -> None:
 def _outcome(ticket_id: int) -> RecoveryOutcome | None:
     db.session.expire_all()
     return db.session.scalar(
-        sa.select(RecoveryOutcome).where(RecoveryOutcome.ticket_id == ticket_id))
+        sa.select(RecoveryOutcome).where(RecoveryOutcome.ticket_id == ticket_id)
+    )
 
 
 def _judge(ticket_id: int, now: datetime = JUDGE) -> RecoveryOutcome:
@@ -136,9 +189,13 @@ def _judge(ticket_id: int, now: datetime = JUDGE) -> RecoveryOutcome:
 
 
 def _loyalty_events(ticket_id: int) -> list[TicketEvent]:
-    return list(db.session.scalars(sa.select(TicketEvent).where(
-        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.LOYALTY)
-        .order_by(TicketEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.LOYALTY)
+            .order_by(TicketEvent.id)
+        )
+    )
 
 
 def _loyalty_notes(user_id: int | None = None) -> list[Notification]:
@@ -152,7 +209,7 @@ def _loyalty_notes(user_id: int | None = None) -> list[Notification]:
 def world(ctx):
     am = factories.make_user(Role.ACCOUNT_MANAGER, name="Mia Manager")
     customer = factories.make_customer("Harbour Deli", account_manager_id=am)
-    _order(customer, date(2025, 12, 1))     # they bought from us before complaining
+    _order(customer, date(2025, 12, 1))  # they bought from us before complaining
     return {"am": am, "agent": factories.make_user(Role.AGENT), "customer": customer}
 
 
@@ -162,13 +219,15 @@ def _new(world, **kwargs) -> int:
 
 # ----------------------------------------------------------------- a good recovery
 
+
 def test_good_recovery_becomes_a_candidate_with_event_and_notification(world):
     db.session.get(Customer, world["customer"]).preferences = "Extra chili oil\nFast couriers"
     db.session.commit()
     tid = _new(world)
     summary = loyalty.run_daily(now=JUDGE)
-    assert summary == ("judged 1 resolved ticket (1 loyalty candidate, 0 at risk); "
-                       "0 retained, 0 lapsed")
+    assert summary == (
+        "judged 1 resolved ticket (1 loyalty candidate, 0 at risk); 0 retained, 0 lapsed"
+    )
     outcome = _outcome(tid)
     assert outcome.success and outcome.failed == [] and outcome.not_eligible == []
     assert outcome.state is LoyaltyState.CANDIDATE
@@ -201,6 +260,7 @@ def test_closed_tickets_are_judged_too(world):
 
 # ----------------------------------------------------------------- when a ticket is judged
 
+
 def test_judged_the_day_after_the_reopen_window_not_on_its_last_day(world):
     tid = _new(world)
     loyalty.run_daily(now=datetime(2026, 1, 19, 23, 59, tzinfo=UTC))
@@ -218,12 +278,12 @@ def test_due_ticket_ids_boundary(world):
 
 
 def test_the_desk_day_decides_in_the_desk_timezone(app, world):
-    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"     # UTC+8
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"  # UTC+8
     # 20:00 UTC on 4 January is already 5 January at the desk.
     tid = _new(world, resolved=datetime(2026, 1, 4, 20, 0, tzinfo=UTC))
-    loyalty.run_daily(now=datetime(2026, 1, 19, 15, 0, tzinfo=UTC))    # 19 Jan 23:00 desk
+    loyalty.run_daily(now=datetime(2026, 1, 19, 15, 0, tzinfo=UTC))  # 19 Jan 23:00 desk
     assert _outcome(tid) is None
-    outcome = _judge(tid, datetime(2026, 1, 19, 16, 0, tzinfo=UTC))    # 20 Jan 00:00 desk
+    outcome = _judge(tid, datetime(2026, 1, 19, 16, 0, tzinfo=UTC))  # 20 Jan 00:00 desk
     assert outcome.resolved_on == date(2026, 1, 5)
 
 
@@ -246,10 +306,13 @@ def test_an_open_survey_holds_the_judgement(world):
     assert _judge(tid, JUDGE + timedelta(days=2)).success
 
 
-@pytest.mark.parametrize("survey", [
-    {"score": 5, "answered": RESOLVED + timedelta(days=1)},
-    {"superseded": RESOLVED + timedelta(days=1)},
-])
+@pytest.mark.parametrize(
+    "survey",
+    [
+        {"score": 5, "answered": RESOLVED + timedelta(days=1)},
+        {"superseded": RESOLVED + timedelta(days=1)},
+    ],
+)
 def test_answered_or_superseded_surveys_do_not_hold(world, survey):
     tid = _new(world)
     _survey(tid, expires=JUDGE + timedelta(days=10), **survey)
@@ -257,6 +320,7 @@ def test_answered_or_superseded_surveys_do_not_hold(world, survey):
 
 
 # ----------------------------------------------------------------- the success rules
+
 
 def test_make_whole_in_time(world):
     tid = _new(world)
@@ -277,7 +341,7 @@ def test_make_whole_late_or_missing_fails(world, case):
     elif case == "breached":
         _remedy(tid)
         ticket.made_whole_at, ticket.remedy_breached = RESOLVED, True
-    else:   # the SLA set a make-whole due time, nothing was granted
+    else:  # the SLA set a make-whole due time, nothing was granted
         ticket.remedy_due_at = CREATED + timedelta(hours=8)
     db.session.commit()
     outcome = _judge(tid)
@@ -294,9 +358,9 @@ def test_make_whole_rule_switched_off(world):
 
 
 def test_no_make_whole_needed_skips_the_rule(world):
-    tid = _new(world, cause=CauseSide.THEIRS_INTERNAL)     # advice only
+    tid = _new(world, cause=CauseSide.THEIRS_INTERNAL)  # advice only
     _remedy(tid, kind=RemedyKind.GOODWILL)
-    _remedy(tid, state=RemedyState.WITHDRAWN)              # proposed, then taken back
+    _remedy(tid, state=RemedyState.WITHDRAWN)  # proposed, then taken back
     assert _judge(tid).success
 
 
@@ -304,7 +368,7 @@ def test_apology_rule(world):
     done, missing, none = _new(world), _new(world), _new(world)
     _step(done, StepKind.APOLOGY, done=True)
     _step(missing, StepKind.APOLOGY, done=False)
-    _step(none, StepKind.TASK, done=False)                 # no apology step: rule skipped
+    _step(none, StepKind.TASK, done=False)  # no apology step: rule skipped
     loyalty.run_daily(now=JUDGE)
     assert _outcome(done).success
     assert _outcome(missing).failed == ["no_apology"]
@@ -340,8 +404,7 @@ def test_reopen_within_the_window_of_a_resolution(world, days, reopened):
 
 def test_reopen_from_closed_counts(world):
     first = datetime(2025, 12, 20, 12, 0, tzinfo=UTC)
-    tid = _new(world, created=first - timedelta(days=1), resolved=first,
-               status=TicketStatus.CLOSED)
+    tid = _new(world, created=first - timedelta(days=1), resolved=first, status=TicketStatus.CLOSED)
     ticket = db.session.get(Ticket, tid)
     _status(ticket, TicketStatus.CLOSED, TicketStatus.OPEN, first + timedelta(days=2))
     _status(ticket, TicketStatus.OPEN, TicketStatus.RESOLVED, RESOLVED)
@@ -350,18 +413,25 @@ def test_reopen_from_closed_counts(world):
     assert _judge(tid).failed == ["reopened"]
 
 
-@pytest.mark.parametrize("scores, success", [
-    ([], True),            # no answer
-    ([4], True),           # at the minimum
-    ([3], False),          # below it
-    ([2, 5], True),        # the latest answer counts
-    ([5, 3], False),
-])
+@pytest.mark.parametrize(
+    "scores, success",
+    [
+        ([], True),  # no answer
+        ([4], True),  # at the minimum
+        ([3], False),  # below it
+        ([2, 5], True),  # the latest answer counts
+        ([5, 3], False),
+    ],
+)
 def test_satisfaction(world, scores, success):
     tid = _new(world)
     for i, score in enumerate(scores):
-        _survey(tid, score=score, answered=RESOLVED + timedelta(hours=i + 1),
-                superseded=RESOLVED + timedelta(hours=i + 2) if i < len(scores) - 1 else None)
+        _survey(
+            tid,
+            score=score,
+            answered=RESOLVED + timedelta(hours=i + 1),
+            superseded=RESOLVED + timedelta(hours=i + 2) if i < len(scores) - 1 else None,
+        )
     outcome = _judge(tid)
     assert outcome.success is success
     assert outcome.failed == ([] if success else ["low_satisfaction"])
@@ -374,12 +444,15 @@ def test_satisfaction_minimum_of_one_accepts_every_answer(world):
     assert _judge(tid).success
 
 
-@pytest.mark.parametrize("state, conceded, success", [
-    (RemedyState.DELIVERED, True, False),
-    (RemedyState.PROPOSED, True, False),
-    (RemedyState.REJECTED, True, True),     # never granted
-    (RemedyState.DELIVERED, False, True),
-])
+@pytest.mark.parametrize(
+    "state, conceded, success",
+    [
+        (RemedyState.DELIVERED, True, False),
+        (RemedyState.PROPOSED, True, False),
+        (RemedyState.REJECTED, True, True),  # never granted
+        (RemedyState.DELIVERED, False, True),
+    ],
+)
 def test_conceded_remedies(world, state, conceded, success):
     tid = _new(world)
     _remedy(tid, kind=RemedyKind.GOODWILL, state=state, conceded=conceded)
@@ -408,6 +481,7 @@ def test_every_failed_rule_is_recorded(world):
 
 
 # ----------------------------------------------------------------- candidate conditions
+
 
 @pytest.mark.parametrize("months_before, first", [(11, False), (13, True)])
 def test_first_complaint_in_twelve_months(world, months_before, first):
@@ -444,13 +518,16 @@ def test_p1_rule_switched_off(world):
     assert _judge(_new(world, severity=Severity.P1)).state is LoyaltyState.CANDIDATE
 
 
-@pytest.mark.parametrize("order, eligible", [
-    ({"day": date(2026, 1, 2)}, True),                       # on the day of the complaint
-    ({"day": date(2026, 1, 3)}, False),                      # only after it
-    ({"day": date(2025, 12, 1), "amount": "0.00"}, False),   # free of charge
-    ({"day": date(2025, 12, 1), "remedy": True}, False),     # a remedy shipment
-    (None, False),
-])
+@pytest.mark.parametrize(
+    "order, eligible",
+    [
+        ({"day": date(2026, 1, 2)}, True),  # on the day of the complaint
+        ({"day": date(2026, 1, 3)}, False),  # only after it
+        ({"day": date(2025, 12, 1), "amount": "0.00"}, False),  # free of charge
+        ({"day": date(2025, 12, 1), "remedy": True}, False),  # a remedy shipment
+        (None, False),
+    ],
+)
 def test_prior_purchase(world, order, eligible):
     customer = factories.make_customer("New Buyer", account_manager_id=world["am"])
     tid = _ticket(world["agent"], customer)
@@ -476,11 +553,16 @@ def test_not_eligible_lists_every_condition(world):
 
 # ----------------------------------------------------------------- at risk
 
+
 @pytest.mark.parametrize("months_before, at_risk", [(11, True), (12, True), (13, False)])
 def test_second_failure_of_ours_within_twelve_months(world, months_before, at_risk):
     earlier = loyalty.months_before(CREATED, months_before)
-    _new(world, created=earlier, resolved=earlier + timedelta(days=2),
-         cause=CauseSide.OURS_COORDINATION)
+    _new(
+        world,
+        created=earlier,
+        resolved=earlier + timedelta(days=2),
+        cause=CauseSide.OURS_COORDINATION,
+    )
     tid = _new(world, cause=CauseSide.OURS_PRODUCT)
     outcome = _judge(tid)
     assert outcome.success
@@ -496,22 +578,29 @@ def test_second_failure_of_ours_within_twelve_months(world, months_before, at_ri
 
 
 def test_at_risk_whether_or_not_the_recovery_succeeded(world):
-    _new(world, created=CREATED - timedelta(days=60), resolved=CREATED - timedelta(days=50),
-         cause=CauseSide.OURS_PRODUCT)
+    _new(
+        world,
+        created=CREATED - timedelta(days=60),
+        resolved=CREATED - timedelta(days=50),
+        cause=CauseSide.OURS_PRODUCT,
+    )
     tid = _new(world, cause=CauseSide.OURS_PRODUCT)
     _step(tid, StepKind.APOLOGY, done=False)
     outcome = _judge(tid)
     assert not outcome.success and outcome.state is LoyaltyState.AT_RISK
 
 
-@pytest.mark.parametrize("earlier, this", [
-    (CauseSide.THEIRS_INTERNAL, CauseSide.OURS_PRODUCT),
-    (CauseSide.OURS_PRODUCT, CauseSide.THEIRS_INTERNAL),
-    (CauseSide.UNKNOWN, CauseSide.OURS_COMMERCIAL),
-])
+@pytest.mark.parametrize(
+    "earlier, this",
+    [
+        (CauseSide.THEIRS_INTERNAL, CauseSide.OURS_PRODUCT),
+        (CauseSide.OURS_PRODUCT, CauseSide.THEIRS_INTERNAL),
+        (CauseSide.UNKNOWN, CauseSide.OURS_COMMERCIAL),
+    ],
+)
 def test_at_risk_needs_two_failures_of_ours(world, earlier, this):
     _new(world, created=CREATED - timedelta(days=60), resolved=None, cause=earlier)
-    assert _judge(_new(world, cause=this)).state is None   # not first complaint, not at risk
+    assert _judge(_new(world, cause=this)).state is None  # not first complaint, not at risk
 
 
 def test_repeat_failure_switched_off_with_zero(world):
@@ -521,6 +610,7 @@ def test_repeat_failure_switched_off_with_zero(world):
 
 
 # ----------------------------------------------------------------- retained and lapsed
+
 
 def _candidate(world) -> int:
     tid = _new(world)
@@ -577,8 +667,9 @@ def test_lapsed_the_day_after_the_window_not_before(world):
     loyalty.run_daily(now=datetime(2026, 4, 5, 23, 59, tzinfo=UTC))
     assert _outcome(tid).state is LoyaltyState.CANDIDATE
     summary = loyalty.run_daily(now=at(date(2026, 4, 6)))
-    assert summary == ("judged 0 resolved tickets (0 loyalty candidates, 0 at risk); "
-                       "0 retained, 1 lapsed")
+    assert summary == (
+        "judged 0 resolved tickets (0 loyalty candidates, 0 at risk); 0 retained, 1 lapsed"
+    )
     outcome = _outcome(tid)
     assert outcome.state is LoyaltyState.LAPSED and outcome.decided_on == date(2026, 4, 6)
     assert outcome.reorder_id is None
@@ -593,8 +684,9 @@ def test_an_order_already_made_retains_at_judging(world):
     tid = _new(world)
     order_id = _order(world["customer"], date(2026, 1, 12))
     summary = loyalty.run_daily(now=JUDGE)
-    assert summary == ("judged 1 resolved ticket (1 loyalty candidate, 0 at risk); "
-                       "1 retained, 0 lapsed")
+    assert summary == (
+        "judged 1 resolved ticket (1 loyalty candidate, 0 at risk); 1 retained, 0 lapsed"
+    )
     outcome = _outcome(tid)
     assert outcome.state is LoyaltyState.RETAINED and outcome.reorder_id == order_id
     assert [e.new_value for e in _loyalty_events(tid)] == ["candidate", "retained"]
@@ -609,28 +701,37 @@ def test_the_retention_window_follows_the_rules(world):
 
 # ----------------------------------------------------------------- the daily job
 
+
 def _snapshot():
     db.session.expire_all()
     return (
-        [(o.ticket_id, o.state, o.decided_on, o.evaluated_at) for o in
-         db.session.scalars(sa.select(RecoveryOutcome).order_by(RecoveryOutcome.id))],
+        [
+            (o.ticket_id, o.state, o.decided_on, o.evaluated_at)
+            for o in db.session.scalars(sa.select(RecoveryOutcome).order_by(RecoveryOutcome.id))
+        ],
         db.session.scalar(sa.select(sa.func.count()).select_from(TicketEvent)),
         db.session.scalar(sa.select(sa.func.count()).select_from(Notification)),
     )
 
 
 def test_run_daily_is_idempotent(world):
-    _new(world)                                                        # a candidate
+    _new(world)  # a candidate
     _new(world, created=CREATED + timedelta(hours=1), cause=CauseSide.OURS_PRODUCT)  # neither
     other = factories.make_customer("Second Shop", account_manager_id=world["am"])
-    _ticket(world["agent"], other, created=CREATED - timedelta(days=60), resolved=None,
-            cause=CauseSide.OURS_PRODUCT)
-    _ticket(world["agent"], other, cause=CauseSide.OURS_PRODUCT)      # at risk
+    _ticket(
+        world["agent"],
+        other,
+        created=CREATED - timedelta(days=60),
+        resolved=None,
+        cause=CauseSide.OURS_PRODUCT,
+    )
+    _ticket(world["agent"], other, cause=CauseSide.OURS_PRODUCT)  # at risk
     first = loyalty.run_daily(now=JUDGE)
     assert first.startswith("judged 3 resolved tickets (1 loyalty candidate, 1 at risk)")
     before = _snapshot()
     assert loyalty.run_daily(now=JUDGE) == (
-        "judged 0 resolved tickets (0 loyalty candidates, 0 at risk); 0 retained, 0 lapsed")
+        "judged 0 resolved tickets (0 loyalty candidates, 0 at risk); 0 retained, 0 lapsed"
+    )
     assert loyalty.run_daily(now=JUDGE + timedelta(hours=5)).startswith("judged 0")
     assert _snapshot() == before
 
@@ -641,8 +742,14 @@ def test_a_ticket_that_fails_does_not_stop_the_others(world, monkeypatch, caplog
 
     def judge(ticket, rules, *, now):
         if ticket.id == bad:
-            db.session.add(RecoveryOutcome(ticket_id=bad, customer_id=ticket.customer_id,
-                                           resolved_on=date(2026, 1, 5), success=True))
+            db.session.add(
+                RecoveryOutcome(
+                    ticket_id=bad,
+                    customer_id=ticket.customer_id,
+                    resolved_on=date(2026, 1, 5),
+                    success=True,
+                )
+            )
             raise RuntimeError("boom")
         return real(ticket, rules, now=now)
 
@@ -651,7 +758,7 @@ def test_a_ticket_that_fails_does_not_stop_the_others(world, monkeypatch, caplog
         summary = loyalty.run_daily(now=JUDGE)
     assert summary.endswith("; 1 failed (see the log)")
     assert f"Could not judge the recovery of ticket {bad}" in caplog.text
-    assert _outcome(bad) is None                      # rolled back, nothing half-written
+    assert _outcome(bad) is None  # rolled back, nothing half-written
     assert _outcome(good) is not None
     monkeypatch.setattr(loyalty, "_judge", real)
     assert loyalty.run_daily(now=JUDGE).startswith("judged 1 resolved ticket ")
@@ -663,7 +770,7 @@ def test_the_scheduler_runs_it_once_per_desk_day(app, world, monkeypatch):
     gate = scheduler.OncePerDeskDay(lambda now: calls.append(now) or "ran")
     assert gate(JUDGE) == "ran"
     assert gate(JUDGE + timedelta(hours=17)) == "already ran for 2026-01-20"
-    assert gate(JUDGE + timedelta(hours=18)) == "ran"          # 21 January
+    assert gate(JUDGE + timedelta(hours=18)) == "ran"  # 21 January
     assert calls == [JUDGE, JUDGE + timedelta(hours=18)]
     loyalty_job = {job.id: job for job in scheduler.JOBS}["loyalty"]
     _new(world)
@@ -688,10 +795,12 @@ def test_a_failing_run_is_tried_again_on_the_next_tick(ctx):
 
 # ----------------------------------------------------------------- for other pages
 
+
 def test_latest_by_customer(world):
     _order(world["customer"], date(2023, 12, 1))
-    old = _new(world, created=datetime(2024, 1, 2, tzinfo=UTC),
-               resolved=datetime(2024, 1, 3, tzinfo=UTC))
+    old = _new(
+        world, created=datetime(2024, 1, 2, tzinfo=UTC), resolved=datetime(2024, 1, 3, tzinfo=UTC)
+    )
     new = _new(world)
     unflagged_customer = factories.make_customer("Never Bought")
     _ticket(world["agent"], unflagged_customer)
@@ -705,16 +814,28 @@ def test_latest_by_customer(world):
 
 def _view(segment: EngagementSegment) -> segments.SegmentView:
     return segments.SegmentView(
-        customer_id=1, segment=segment, computed=segment, overridden=False, override_reason="",
-        purchases_recent=1, purchases_before=1, share=None, stance="", explanation="")
+        customer_id=1,
+        segment=segment,
+        computed=segment,
+        overridden=False,
+        override_reason="",
+        purchases_recent=1,
+        purchases_before=1,
+        share=None,
+        stance="",
+        explanation="",
+    )
 
 
-@pytest.mark.parametrize("segment, words", [
-    (EngagementSegment.SELF_DRIVEN, "don't chase them"),
-    (EngagementSegment.NEEDS_PUSH, "agree the next order together"),
-    (EngagementSegment.STALLED, "find out what would bring them back"),
-    (None, "Check in before the window ends"),
-])
+@pytest.mark.parametrize(
+    "segment, words",
+    [
+        (EngagementSegment.SELF_DRIVEN, "don't chase them"),
+        (EngagementSegment.NEEDS_PUSH, "agree the next order together"),
+        (EngagementSegment.STALLED, "find out what would bring them back"),
+        (None, "Check in before the window ends"),
+    ],
+)
 def test_next_step_follows_preferences_and_segment(segment, words):
     customer = Customer(name="Chili House", preferences="- extra chili on the side.\nquiet tables")
     text = loyalty.next_step(customer, _view(segment) if segment else None)
@@ -749,8 +870,12 @@ def test_follow_up_rows_for_a_lead(world):
     [row] = view.candidates
     assert row.outcome.ticket_id == candidate and row.days_left == 0
     assert row.next_step.startswith("No preferences are recorded")
-    assert view.totals == {LoyaltyState.CANDIDATE: 1, LoyaltyState.RETAINED: 0,
-                           LoyaltyState.LAPSED: 0, LoyaltyState.AT_RISK: 1}
+    assert view.totals == {
+        LoyaltyState.CANDIDATE: 1,
+        LoyaltyState.RETAINED: 0,
+        LoyaltyState.LAPSED: 0,
+        LoyaltyState.AT_RISK: 1,
+    }
     assert loyalty.follow_up(viewer=lead, account_manager_id=lead.id, now=JUDGE).candidates == []
 
 
@@ -758,10 +883,13 @@ def test_an_account_at_risk_is_listed_once_until_a_clean_recovery(world):
     """Three failures of ours: one at-risk row (the latest). A later recovery that makes the
     customer a candidate again takes them off the list."""
     lead = db.session.get(User, factories.make_user(Role.LEAD))
-    _new(world, created=CREATED - timedelta(days=60), resolved=None,
-         cause=CauseSide.OURS_PRODUCT)
-    first = _new(world, created=CREATED - timedelta(days=30),
-                 resolved=RESOLVED - timedelta(days=25), cause=CauseSide.OURS_PRODUCT)
+    _new(world, created=CREATED - timedelta(days=60), resolved=None, cause=CauseSide.OURS_PRODUCT)
+    first = _new(
+        world,
+        created=CREATED - timedelta(days=30),
+        resolved=RESOLVED - timedelta(days=25),
+        cause=CauseSide.OURS_PRODUCT,
+    )
     second = _new(world, cause=CauseSide.OURS_PRODUCT)
     loyalty.run_daily(now=JUDGE)
     assert {_outcome(first).state, _outcome(second).state} == {LoyaltyState.AT_RISK}
@@ -770,10 +898,16 @@ def test_an_account_at_risk_is_listed_once_until_a_clean_recovery(world):
     assert view.totals[LoyaltyState.AT_RISK] == 1
     with unit_of_work():
         latest = _outcome(second)
-        db.session.add(RecoveryOutcome(
-            ticket_id=_ticket(world["agent"], latest.customer_id), customer_id=latest.customer_id,
-            resolved_on=LAST_WINDOW_DAY, success=True, state=LoyaltyState.CANDIDATE,
-            window_ends_on=WINDOW_ENDS))
+        db.session.add(
+            RecoveryOutcome(
+                ticket_id=_ticket(world["agent"], latest.customer_id),
+                customer_id=latest.customer_id,
+                resolved_on=LAST_WINDOW_DAY,
+                success=True,
+                state=LoyaltyState.CANDIDATE,
+                window_ends_on=WINDOW_ENDS,
+            )
+        )
     view = loyalty.follow_up(viewer=lead, now=JUDGE)
     assert view.at_risk == [] and view.totals[LoyaltyState.AT_RISK] == 0
 
@@ -787,6 +921,7 @@ def test_months_before_clamps_to_the_month_end():
 
 # ----------------------------------------------------------------- the follow-up page
 
+
 def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
@@ -794,10 +929,13 @@ def _text(html: str) -> str:
 @pytest.fixture
 def desk(app, build):
     """Two account managers' accounts with one outcome in each state, judged and followed."""
+
     def make():
         agent = factories.make_user(Role.AGENT)
-        ams = {name: factories.make_user(Role.ACCOUNT_MANAGER, name=name)
-               for name in ("Mia Manager", "Otto Other")}
+        ams = {
+            name: factories.make_user(Role.ACCOUNT_MANAGER, name=name)
+            for name in ("Mia Manager", "Otto Other")
+        }
         ids = {"agent": agent, **ams}
         for am_name, prefix in (("Mia Manager", "Mia"), ("Otto Other", "Otto")):
             am = ams[am_name]
@@ -807,20 +945,37 @@ def desk(app, build):
             risky = factories.make_customer(f"{prefix} Risky Co", account_manager_id=am)
             for cid in (cands, kept, gone, risky):
                 _order(cid, date(2025, 6, 1))
-            ids[f"{prefix}-candidate"] = _ticket(agent, cands, created=datetime(
-                2026, 3, 1, tzinfo=UTC), resolved=datetime(2026, 3, 5, tzinfo=UTC))
+            ids[f"{prefix}-candidate"] = _ticket(
+                agent,
+                cands,
+                created=datetime(2026, 3, 1, tzinfo=UTC),
+                resolved=datetime(2026, 3, 5, tzinfo=UTC),
+            )
             ids[f"{prefix}-retained"] = _ticket(agent, kept)
             _order(kept, date(2026, 2, 14))
-            ids[f"{prefix}-lapsed"] = _ticket(agent, gone, created=datetime(2025, 9, 1, tzinfo=UTC),
-                                              resolved=datetime(2025, 9, 3, tzinfo=UTC))
-            _ticket(agent, risky, created=datetime(2025, 10, 1, tzinfo=UTC), resolved=None,
-                    cause=CauseSide.OURS_PRODUCT)
+            ids[f"{prefix}-lapsed"] = _ticket(
+                agent,
+                gone,
+                created=datetime(2025, 9, 1, tzinfo=UTC),
+                resolved=datetime(2025, 9, 3, tzinfo=UTC),
+            )
+            _ticket(
+                agent,
+                risky,
+                created=datetime(2025, 10, 1, tzinfo=UTC),
+                resolved=None,
+                cause=CauseSide.OURS_PRODUCT,
+            )
             ids[f"{prefix}-risk"] = _ticket(agent, risky, cause=CauseSide.OURS_PRODUCT)
         loyalty.run_daily(now=datetime(2026, 1, 20, tzinfo=UTC))
         loyalty.run_daily(now=datetime(2026, 3, 25, tzinfo=UTC))
-        ids["refs"] = {key: db.session.get(Ticket, tid).reference
-                       for key, tid in ids.items() if isinstance(tid, int) and "-" in key}
+        ids["refs"] = {
+            key: db.session.get(Ticket, tid).reference
+            for key, tid in ids.items()
+            if isinstance(tid, int) and "-" in key
+        }
         return ids
+
     return build(make)
 
 
@@ -834,22 +989,24 @@ def test_follow_up_page_access(desk, client, login, make_user):
 
 def test_account_manager_sees_only_own_accounts(desk, login, monkeypatch):
     from ticketdesk.recovery import views
+
     monkeypatch.setattr(views, "utcnow", lambda: datetime(2026, 3, 25, 9, tzinfo=UTC))
     client = login(desk["Mia Manager"])
     html = client.get(f"/recovery/loyalty?account_manager={desk['Otto Other']}").get_data(
-        as_text=True)
+        as_text=True
+    )
     text = _text(html)
     for name in ("Mia Candidate Co", "Mia Retained Co", "Mia Lapsed Co", "Mia Risky Co"):
         assert name in text
     assert "Otto" not in text
-    assert 'name="account_manager"' not in html          # no filter for account managers
+    assert 'name="account_manager"' not in html  # no filter for account managers
     refs = desk["refs"]
     # Ticket references link to the ticket: the account manager may read them.
     assert f'/tickets/{desk["Mia-candidate"]}">{refs["Mia-candidate"]}</a>' in html
     assert "/customers/" in html
     # The candidate's window: resolved 5 March, ends 3 June; 70 days left on 25 March.
     assert "70 days left" in text and "Suggested next step" in text
-    assert "Mia Retained Co" in text and "Feb 14, 2026" in text       # the confirming order
+    assert "Mia Retained Co" in text and "Feb 14, 2026" in text  # the confirming order
     for state, count in (("candidate", 1), ("retained", 1), ("lapsed", 1), ("at_risk", 1)):
         assert f'id="total-{state}">{count}<' in html
 
@@ -859,7 +1016,8 @@ def test_lead_sees_everyone_and_filters_by_manager(desk, login, make_user):
     text = _text(lead.get("/recovery/loyalty").get_data(as_text=True))
     assert "Mia Candidate Co" in text and "Otto Candidate Co" in text
     html = lead.get(f"/recovery/loyalty?account_manager={desk['Otto Other']}").get_data(
-        as_text=True)
+        as_text=True
+    )
     text = _text(html)
     assert "Otto Risky Co" in text and "Mia" not in text.replace("Mia Manager", "")
     assert f'<option value="{desk["Otto Other"]}" selected>' in html
@@ -881,12 +1039,23 @@ def test_lists_are_newest_first(desk, login, make_user, build):
     def another_risk():
         am = desk["Mia Manager"]
         risky = factories.make_customer("Mia Second Risk", account_manager_id=am)
-        _ticket(desk["agent"], risky, created=datetime(2026, 1, 1, tzinfo=UTC), resolved=None,
-                cause=CauseSide.OURS_PRODUCT)
-        _ticket(desk["agent"], risky, created=datetime(2026, 2, 1, tzinfo=UTC),
-                resolved=datetime(2026, 2, 3, tzinfo=UTC), cause=CauseSide.OURS_PRODUCT)
+        _ticket(
+            desk["agent"],
+            risky,
+            created=datetime(2026, 1, 1, tzinfo=UTC),
+            resolved=None,
+            cause=CauseSide.OURS_PRODUCT,
+        )
+        _ticket(
+            desk["agent"],
+            risky,
+            created=datetime(2026, 2, 1, tzinfo=UTC),
+            resolved=datetime(2026, 2, 3, tzinfo=UTC),
+            cause=CauseSide.OURS_PRODUCT,
+        )
         loyalty.run_daily(now=datetime(2026, 3, 25, tzinfo=UTC))
+
     build(another_risk)
     text = _text(login(make_user(Role.LEAD)).get("/recovery/loyalty").get_data(as_text=True))
-    at_risk = text[text.index("Accounts at risk"):text.index("Retained: bought again")]
+    at_risk = text[text.index("Accounts at risk") : text.index("Retained: bought again")]
     assert at_risk.index("Mia Second Risk") < at_risk.index("Mia Risky Co")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Attachment,
@@ -29,10 +31,8 @@ from ticketdesk.models import (
     Ticket,
     TicketEvent,
 )
-from ticketdesk.services.notifications import outbox
 from ticketdesk.services.mail import inbound
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
+from ticketdesk.services.notifications import outbox
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
@@ -54,16 +54,23 @@ def _desk_for(entry, now) -> Ticket | None:
     agent = factories.make_user(Role.AGENT)
     sender = entry["sender"]
     customer = factories.make_customer(
-        contact_email=sender if entry["outcome"] in ("reply", "ignored_automatic") else None)
-    ticket = db.session.get(Ticket, factories.make_ticket(
-        actor_id=agent, customer_id=customer, assignee_id=agent, now=now))
+        contact_email=sender if entry["outcome"] in ("reply", "ignored_automatic") else None
+    )
+    ticket = db.session.get(
+        Ticket,
+        factories.make_ticket(actor_id=agent, customer_id=customer, assignee_id=agent, now=now),
+    )
     with unit_of_work():
         ticket.reference = entry["ticket"]
         contact = db.session.scalar(sa.select(Contact).where(Contact.customer_id == customer))
         ticket.contact = contact
         for message_id in _answered_ids(entry):
-            message = outbox.enqueue(to=sender, subject=f"[{ticket.reference}] {ticket.subject}",
-                                      body="Our reply.", now=now)
+            message = outbox.enqueue(
+                to=sender,
+                subject=f"[{ticket.reference}] {ticket.subject}",
+                body="Our reply.",
+                now=now,
+            )
             message.message_id, message.ticket_id = message_id, ticket.id
             message.purpose, message.state = MailPurpose.REPLY, OutboxState.SENT
     return ticket
@@ -77,8 +84,11 @@ def _ingest(name: str, now) -> InboundMail:
 
 
 def _acknowledgements() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.purpose == MailPurpose.ACKNOWLEDGEMENT))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.purpose == MailPurpose.ACKNOWLEDGEMENT)
+    )
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry["file"] for entry in ENTRIES])
@@ -93,8 +103,7 @@ def test_corpus_message_becomes_what_the_manifest_says(app, ctx, now, entry):
     if entry.get("duplicate_of"):
         again = _ingest(entry["duplicate_of"], now)
         assert again.id == mail.id, "the same Message-ID is stored once"
-    new_tickets = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Ticket)) - tickets_before
+    new_tickets = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) - tickets_before
     outcome = entry["outcome"]
 
     if outcome == "new_ticket":
@@ -102,13 +111,23 @@ def test_corpus_message_becomes_what_the_manifest_says(app, ctx, now, entry):
         assert new_tickets == 1
         made = db.session.get(Ticket, mail.ticket_id)
         assert made.channel is Channel.EMAIL
-        kept = {a.original_name for a in db.session.scalars(
-            sa.select(Attachment).where(Attachment.ticket_id == made.id))}
+        kept = {
+            a.original_name
+            for a in db.session.scalars(
+                sa.select(Attachment).where(Attachment.ticket_id == made.id)
+            )
+        }
         refused = set(entry.get("refused_files") or [])
         assert not (kept & refused)
         assert len(kept) == len(entry["files"]) - len(refused)
-        notes = " ".join(e.body for e in db.session.scalars(sa.select(TicketEvent).where(
-            TicketEvent.ticket_id == made.id, TicketEvent.kind == EventKind.INTERNAL_NOTE)))
+        notes = " ".join(
+            e.body
+            for e in db.session.scalars(
+                sa.select(TicketEvent).where(
+                    TicketEvent.ticket_id == made.id, TicketEvent.kind == EventKind.INTERNAL_NOTE
+                )
+            )
+        )
         for name in refused:
             assert name in notes, f"the refused file {name} is named in a note"
     elif outcome == "reply":
@@ -121,8 +140,11 @@ def test_corpus_message_becomes_what_the_manifest_says(app, ctx, now, entry):
     elif outcome == "bounce":
         assert mail.state is InboundState.BOUNCE, mail.reason
         assert new_tickets == 0
-        returned = db.session.scalar(sa.select(OutboxMessage).where(
-            OutboxMessage.message_id == entry["bounce"]["original_message_id"]))
+        returned = db.session.scalar(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.message_id == entry["bounce"]["original_message_id"]
+            )
+        )
         assert returned.state is OutboxState.BOUNCED and returned.bounced_at == now
     elif outcome == "ignored_automatic":
         assert mail.state is InboundState.IGNORED, mail.reason

@@ -17,16 +17,16 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from config import TestingConfig
-from ticketdesk.database import utcnow
-from ticketdesk.extensions import db
-from ticketdesk.models import EventKind, InboundMail, Role, Ticket, TicketEvent, TicketStatus
-from ticketdesk.services.notifications import outbox
-from ticketdesk.services.mail import imap
 from tests import factories
 from tests.live_server import live_server
 from tests.mailserver import start_dovecot
-from tests.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium  # noqa: F401 - fixture
 from tests.support import Recorder, free_port
+from tests.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium  # noqa: F401 - fixture
+from ticketdesk.database import utcnow
+from ticketdesk.extensions import db
+from ticketdesk.models import EventKind, InboundMail, Role, Ticket, TicketEvent, TicketStatus
+from ticketdesk.services.mail import imap
+from ticketdesk.services.notifications import outbox
 
 pytestmark = pytest.mark.browser
 
@@ -108,16 +108,21 @@ def _header(message, name: str) -> str:
 
 
 def test_a_complaint_by_email_is_answered_and_the_answer_lands_on_its_ticket(
-        chromium,  # noqa: F811 - the chromium fixture, imported above
-        mail_app, dovecot, smtp_server):
+    chromium,  # noqa: F811 - the chromium fixture, imported above
+    mail_app,
+    dovecot,
+    smtp_server,
+):
     from playwright.sync_api import expect, sync_playwright
 
     recorder, _ = smtp_server
     token = uuid.uuid4().hex[:6]
 
     # 1. The customer writes to the desk's mailbox; the desk fetches it and acknowledges it.
-    first, first_id = _customer_mail(f"Teapot {token} arrived broken",
-                                     "The lid of the teapot was in pieces when I opened the box.")
+    first, first_id = _customer_mail(
+        f"Teapot {token} arrived broken",
+        "The lid of the teapot was in pieces when I opened the box.",
+    )
     dovecot.deliver(first)
     _poll_and_send(mail_app)
     with mail_app.app_context():
@@ -137,8 +142,9 @@ def test_a_complaint_by_email_is_answered_and_the_answer_lands_on_its_ticket(
 
     # 2. An agent answers in the browser and waits for the customer.
     with live_server(mail_app) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
-                                     args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -151,9 +157,11 @@ def test_a_complaint_by_email_is_answered_and_the_answer_lands_on_its_ticket(
             # The form says who will receive the reply.
             expect(page.locator("#reply-recipients")).to_contain_text(CUSTOMER)
             reply_form.get_by_label("Reply to the customer").fill(
-                "We are sorry the teapot arrived broken. A new one leaves today.")
+                "We are sorry the teapot arrived broken. A new one leaves today."
+            )
             reply_form.get_by_label("Then set status to").select_option(
-                TicketStatus.PENDING_CUSTOMER.value)
+                TicketStatus.PENDING_CUSTOMER.value
+            )
             reply_form.get_by_role("button", name="Send reply").click()
             expect(page.locator("body")).to_contain_text("A new one leaves today")
         finally:
@@ -166,7 +174,7 @@ def test_a_complaint_by_email_is_answered_and_the_answer_lands_on_its_ticket(
     reply = _received(recorder, 1)
     assert recorder.messages[1].rcpt_tos == [CUSTOMER]
     assert f"[{reference}]" in _header(reply, "Subject")
-    assert reply["Auto-Submitted"] is None          # a person wrote it
+    assert reply["Auto-Submitted"] is None  # a person wrote it
     assert _header(reply, "In-Reply-To") == _header(ack, "Message-ID")
     assert first_id in _header(reply, "References")
     assert _header(ack, "Message-ID") in _header(reply, "References")
@@ -174,21 +182,27 @@ def test_a_complaint_by_email_is_answered_and_the_answer_lands_on_its_ticket(
     assert "Ada Agent" in reply.get_body(preferencelist=("plain",)).get_content()
 
     # 3. The customer answers from their mail client; the answer lands on the same ticket.
-    answer, _ = _customer_mail(f"Re: {_header(reply, 'Subject')}", "Thank you, I will look out for it.",
-                               In_Reply_To=_header(reply, "Message-ID"),
-                               References=f"{_header(reply, 'References')} "
-                                          f"{_header(reply, 'Message-ID')}")
+    answer, _ = _customer_mail(
+        f"Re: {_header(reply, 'Subject')}",
+        "Thank you, I will look out for it.",
+        In_Reply_To=_header(reply, "Message-ID"),
+        References=f"{_header(reply, 'References')} {_header(reply, 'Message-ID')}",
+    )
     dovecot.deliver(answer)
     _poll_and_send(mail_app)
     with mail_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
         ticket = db.session.get(Ticket, ticket_id)
         assert ticket.status is TicketStatus.OPEN
-        assert ticket.sla_paused_at is None            # the clocks run again
-        message = db.session.scalars(sa.select(TicketEvent).where(
-            TicketEvent.ticket_id == ticket_id,
-            TicketEvent.kind == EventKind.CUSTOMER_MESSAGE).order_by(TicketEvent.id)).all()[-1]
+        assert ticket.sla_paused_at is None  # the clocks run again
+        message = db.session.scalars(
+            sa.select(TicketEvent)
+            .where(
+                TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.CUSTOMER_MESSAGE
+            )
+            .order_by(TicketEvent.id)
+        ).all()[-1]
         assert message.via == "email" and message.body.startswith("Thank you")
         assert db.session.scalar(sa.select(sa.func.count()).select_from(InboundMail)) == 2
-    assert len(recorder.messages) == 2                 # an answer gets no acknowledgement
+    assert len(recorder.messages) == 2  # an answer gets no acknowledgement
     assert re.search(r"TD-\d{6}", reference)

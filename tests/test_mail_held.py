@@ -7,6 +7,8 @@ from email.utils import make_msgid
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -19,15 +21,14 @@ from ticketdesk.models import (
     TicketEvent,
     User,
 )
-from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.services.mail import inbound
-from tests import factories
 
 KNOWN = "mia@example.test"
 
 
-def raw_mail(*, sender=f"Mia Chen <{KNOWN}>", subject="Broken cups",
-             body="Two of the six cups were broken.") -> bytes:
+def raw_mail(
+    *, sender=f"Mia Chen <{KNOWN}>", subject="Broken cups", body="Two of the six cups were broken."
+) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = "desk@example.test"
@@ -40,6 +41,7 @@ def raw_mail(*, sender=f"Mia Chen <{KNOWN}>", subject="Broken cups",
 @pytest.fixture
 def hold(app):
     """hold(raw) ingests ``raw`` while the sender limit is 0, so it is held (readable)."""
+
     def _hold(raw: bytes) -> int:
         limit = app.config["MAIL_NEW_TICKETS_PER_SENDER"]
         app.config["MAIL_NEW_TICKETS_PER_SENDER"] = 0
@@ -50,6 +52,7 @@ def hold(app):
                 return stored.mail.id
         finally:
             app.config["MAIL_NEW_TICKETS_PER_SENDER"] = limit
+
     return _hold
 
 
@@ -71,8 +74,10 @@ def test_every_other_role_gets_403_and_changes_nothing(app, make_user, login, ho
     client = login(make_user(role))
     assert client.get("/admin/mail/held").status_code == 403
     assert client.get(f"/admin/mail/held/{mail_id}").status_code == 403
-    assert client.post(f"/admin/mail/held/{mail_id}/release",
-                       data={"target": "new"}).status_code == 403
+    assert (
+        client.post(f"/admin/mail/held/{mail_id}/release", data={"target": "new"}).status_code
+        == 403
+    )
     assert client.post(f"/admin/mail/held/{mail_id}/discard").status_code == 403
     mail = read(app, mail_id)
     assert mail.state is InboundState.HELD and mail.decided_by_id is None
@@ -85,9 +90,11 @@ def test_the_services_refuse_every_other_role(app, make_user, hold, role):
     user_id = make_user(role)
     with app.app_context():
         user = db.session.get(User, user_id)
-        for call in (lambda: inbound.held(actor=user),
-                     lambda: inbound.release(mail_id, actor=user, now=utcnow()),
-                     lambda: inbound.discard(mail_id, actor=user, now=utcnow())):
+        for call in (
+            lambda: inbound.held(actor=user),
+            lambda: inbound.release(mail_id, actor=user, now=utcnow()),
+            lambda: inbound.discard(mail_id, actor=user, now=utcnow()),
+        ):
             with pytest.raises(PermissionDenied):
                 call()
     assert read(app, mail_id).state is InboundState.HELD
@@ -108,10 +115,8 @@ def test_the_list_shows_reason_sender_subject_and_received(make_user, login, hol
 
 
 def test_the_message_page_shows_the_raw_message_escaped_and_the_text(make_user, login, hold):
-    mail_id = hold(raw_mail(subject="<b>bold</b>",
-                            body="Hello <script>alert(1)</script> there"))
-    page = login(make_user(Role.ADMIN)).get(f"/admin/mail/held/{mail_id}").get_data(
-        as_text=True)
+    mail_id = hold(raw_mail(subject="<b>bold</b>", body="Hello <script>alert(1)</script> there"))
+    page = login(make_user(Role.ADMIN)).get(f"/admin/mail/held/{mail_id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "<b>bold</b>" not in page
     assert "Hello &lt;script&gt;alert(1)&lt;/script&gt; there" in page
     assert 'data-part="raw"' in page and "Message-ID:" in page
@@ -128,10 +133,14 @@ def test_an_admin_releases_a_message_as_a_new_ticket(app, make_user, login, hold
     with app.app_context():
         ticket = db.session.get(Ticket, mail.ticket_id)
         assert ticket.contact.email == KNOWN and ticket.description.startswith("Two of the six")
-        kinds = [(e.kind, e.actor_id) for e in db.session.scalars(
-            sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))]
+        kinds = [
+            (e.kind, e.actor_id)
+            for e in db.session.scalars(
+                sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+            )
+        ]
         assert (EventKind.CREATED, None) in kinds
-        assert (EventKind.INTERNAL_NOTE, admin) in kinds      # the release, audited
+        assert (EventKind.INTERNAL_NOTE, admin) in kinds  # the release, audited
 
 
 def test_an_admin_releases_a_message_onto_an_existing_ticket(app, make_user, login, hold):
@@ -142,37 +151,46 @@ def test_an_admin_releases_a_message_onto_an_existing_ticket(app, make_user, log
         reference = db.session.get(Ticket, ticket_id).reference
     mail_id = hold(raw_mail(sender="mia@example.test"))
     admin = make_user(Role.ADMIN)
-    response = login(admin).post(f"/admin/mail/held/{mail_id}/release",
-                                 data={"target": "ticket", "reference": f" {reference.lower()} "})
+    response = login(admin).post(
+        f"/admin/mail/held/{mail_id}/release",
+        data={"target": "ticket", "reference": f" {reference.lower()} "},
+    )
     assert response.status_code == 302
     mail = read(app, mail_id)
     assert mail.state is InboundState.RELEASED and mail.ticket_id == ticket_id
     with app.app_context():
         event = db.session.get(TicketEvent, mail.event_id)
         assert event.kind is EventKind.CUSTOMER_MESSAGE and event.via == "email"
-        audit = db.session.scalars(sa.select(TicketEvent).where(
-            TicketEvent.ticket_id == ticket_id, TicketEvent.actor_id == admin)).all()
+        audit = db.session.scalars(
+            sa.select(TicketEvent).where(
+                TicketEvent.ticket_id == ticket_id, TicketEvent.actor_id == admin
+            )
+        ).all()
         assert [e.kind for e in audit] == [EventKind.INTERNAL_NOTE]
     assert tickets_count(app) == 1
 
 
-@pytest.mark.parametrize("data, status, text", [
-    ({"target": "ticket", "reference": "TD-999999"}, 404, "No ticket has the reference"),
-    ({"target": "ticket", "reference": ""}, 400, "Enter the reference of the ticket."),
-])
+@pytest.mark.parametrize(
+    "data, status, text",
+    [
+        ({"target": "ticket", "reference": "TD-999999"}, 404, "No ticket has the reference"),
+        ({"target": "ticket", "reference": ""}, 400, "Enter the reference of the ticket."),
+    ],
+)
 def test_a_release_that_cannot_be_done_says_why_and_keeps_the_message_held(
-        app, make_user, login, hold, data, status, text):
+    app, make_user, login, hold, data, status, text
+):
     mail_id = hold(raw_mail())
-    response = login(make_user(Role.ADMIN)).post(f"/admin/mail/held/{mail_id}/release",
-                                                 data=data)
+    response = login(make_user(Role.ADMIN)).post(f"/admin/mail/held/{mail_id}/release", data=data)
     assert response.status_code == status and text in response.get_data(as_text=True)
     assert read(app, mail_id).state is InboundState.HELD and tickets_count(app) == 0
 
 
 def test_an_unreadable_message_cannot_be_released_but_can_be_discarded(app, make_user, login):
     with app.app_context():
-        mail_id = inbound.ingest(b"not a message at all\n", source=InboundSource.PIPE,
-                                 now=utcnow()).mail.id
+        mail_id = inbound.ingest(
+            b"not a message at all\n", source=InboundSource.PIPE, now=utcnow()
+        ).mail.id
     admin = make_user(Role.ADMIN)
     client = login(admin)
     page = client.get(f"/admin/mail/held/{mail_id}").get_data(as_text=True)
@@ -204,8 +222,7 @@ def test_an_unknown_message_is_404(make_user, login):
     client = login(make_user(Role.ADMIN))
     assert client.get("/admin/mail/held/999").status_code == 404
     assert client.post("/admin/mail/held/999/discard").status_code == 404
-    assert client.post("/admin/mail/held/999/release", data={"target": "new"}).status_code \
-        == 404
+    assert client.post("/admin/mail/held/999/release", data={"target": "new"}).status_code == 404
 
 
 def test_release_and_discard_need_the_csrf_token(app, make_user, login, hold):
@@ -213,8 +230,10 @@ def test_release_and_discard_need_the_csrf_token(app, make_user, login, hold):
     client = login(make_user(Role.ADMIN))
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post(f"/admin/mail/held/{mail_id}/discard").status_code == 400
-    assert client.post(f"/admin/mail/held/{mail_id}/release",
-                       data={"target": "new"}).status_code == 400
+    assert (
+        client.post(f"/admin/mail/held/{mail_id}/release", data={"target": "new"}).status_code
+        == 400
+    )
     assert read(app, mail_id).state is InboundState.HELD
 
 

@@ -5,10 +5,10 @@ from email.message import EmailMessage
 
 import sqlalchemy as sa
 
+from tests import factories
 from ticketdesk.extensions import db
 from ticketdesk.models import InboundMail, InboundSource, Role, Ticket
 from ticketdesk.services.mail import inbound
-from tests import factories
 
 
 def _mail(body: str, *, sender="mia@example.test", message_id="<q1@mail.example.test>") -> bytes:
@@ -21,8 +21,10 @@ def _mail(body: str, *, sender="mia@example.test", message_id="<q1@mail.example.
     return message.as_bytes()
 
 
-QUOTED = ("Two cups were broken again.\n\nOn Mon, 7 Dec 2026 at 10:00, Customer Care wrote:\n"
-          "> We are sending new cups today.\n> Kind regards\n")
+QUOTED = (
+    "Two cups were broken again.\n\nOn Mon, 7 Dec 2026 at 10:00, Customer Care wrote:\n"
+    "> We are sending new cups today.\n> Kind regards\n"
+)
 
 
 def _received(app, raw: bytes, now) -> tuple[int, int]:
@@ -61,8 +63,11 @@ def test_the_customer_does_not_see_the_download_link(app, client, now):
 
 def test_an_e_mail_of_another_ticket_is_404_under_this_one(app, client, login, now):
     first, mail_id = _received(app, _mail(QUOTED), now)
-    second, _ = _received(app, _mail("Another complaint.", sender="ben@example.test",
-                                      message_id="<q2@mail.example.test>"), now)
+    second, _ = _received(
+        app,
+        _mail("Another complaint.", sender="ben@example.test", message_id="<q2@mail.example.test>"),
+        now,
+    )
     assert first != second
     with app.app_context():
         lead = factories.make_user(Role.LEAD)

@@ -11,6 +11,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import factories
+from tests.factories import load
+from tests.support import Recorder
+from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Channel,
@@ -37,18 +42,9 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services.notifications import outbox
+from ticketdesk.services.notifications import outbox, recipients
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.services.tickets import workflow
-from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
-from ticketdesk.services.tickets import outgoing
-from ticketdesk.services.notifications import recipients
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
-from tests.factories import load
-from tests.support import Recorder
-from ticketdesk.services.tickets import common
-from ticketdesk.services.tickets import conversation
+from ticketdesk.services.tickets import common, conversation, outgoing, workflow
 from ticketdesk.services.tickets import intake as ticket_intake
 
 MIA = "mia.chen@example.test"
@@ -57,11 +53,13 @@ BEN = "ben.ode@example.test"
 
 # ----------------------------------------------------------------- helpers
 
+
 @pytest.fixture
 def desk(ctx, app, now):
-    app.config.update(MAIL_REPLY_TO="Support <support@example.test>",
-                      BASE_URL="https://desk.example.test/help")
-    sla.seed_defaults(now=now)   # the "Standard" policy: first response due within the day
+    app.config.update(
+        MAIL_REPLY_TO="Support <support@example.test>", BASE_URL="https://desk.example.test/help"
+    )
+    sla.seed_defaults(now=now)  # the "Standard" policy: first response due within the day
     team = factories.make_team("Customer Care")
     agent = factories.make_user(Role.AGENT, name="Anna Berg", team_ids=(team,))
     other_team = factories.make_team("Billing")
@@ -70,18 +68,42 @@ def desk(ctx, app, now):
     return {"team": team, "agent": agent, "outsider": outsider, "manager": manager}
 
 
-def _log(desk, now, *, email: str | None = MIA, description="Two bags short.\nThe box was open.",
-         timezone: str = "", locale: str = "") -> Ticket:
+def _log(
+    desk,
+    now,
+    *,
+    email: str | None = MIA,
+    description="Two bags short.\nThe box was open.",
+    timezone: str = "",
+    locale: str = "",
+) -> Ticket:
     customer_id = factories.make_customer()
     if email and (timezone or locale):
         # A contact we know, with their timezone and language: intake finds it by address.
         with unit_of_work():
-            db.session.add(Contact(customer_id=customer_id, name="Mia Chen", email=email,
-                                   timezone=timezone, locale=locale))
-    return load(Ticket, factories.make_ticket(
-        actor_id=desk["agent"], now=now, customer_id=customer_id, subject="Bags missing",
-        description=description, contact="Mia Chen", contact_email=email,
-        team_id=desk["team"], assignee_id=desk["agent"]))
+            db.session.add(
+                Contact(
+                    customer_id=customer_id,
+                    name="Mia Chen",
+                    email=email,
+                    timezone=timezone,
+                    locale=locale,
+                )
+            )
+    return load(
+        Ticket,
+        factories.make_ticket(
+            actor_id=desk["agent"],
+            now=now,
+            customer_id=customer_id,
+            subject="Bags missing",
+            description=description,
+            contact="Mia Chen",
+            contact_email=email,
+            team_id=desk["team"],
+            assignee_id=desk["agent"],
+        ),
+    )
 
 
 def _contact(ticket: Ticket, name: str, address: str | None, *, customer_id=None) -> Contact:
@@ -104,21 +126,29 @@ def _parsed(envelope) -> email.message.EmailMessage:
 
 
 def _parts(mail) -> tuple[str, str]:
-    return tuple(mail.get_body(preferencelist=(kind,)).get_content().replace("\r\n", "\n")
-                 for kind in ("plain", "html"))
+    return tuple(
+        mail.get_body(preferencelist=(kind,)).get_content().replace("\r\n", "\n")
+        for kind in ("plain", "html")
+    )
 
 
 def _reply(ticket: Ticket, desk, now, body="We are sending the two bags today.", **kwargs):
-    return conversation.reply(ticket, actor=load(User, desk["agent"]), body=body,
-                                expected_version=None, now=now, **kwargs)
+    return conversation.reply(
+        ticket, actor=load(User, desk["agent"]), body=body, expected_version=None, now=now, **kwargs
+    )
 
 
 # ----------------------------------------------------------------- acknowledgement
 
-def test_the_acknowledgement_reaches_the_customer_with_everything_they_need(desk, smtp, now):  # noqa: F811 - fixture imported above
+
+def test_the_acknowledgement_reaches_the_customer_with_everything_they_need(desk, smtp, now):
     server = smtp(Recorder())
-    ticket = _log(desk, now, timezone="Europe/Berlin",
-                  description="Two bags short.\n<script>alert(1)</script> & more")
+    ticket = _log(
+        desk,
+        now,
+        timezone="Europe/Berlin",
+        description="Two bags short.\n<script>alert(1)</script> & more",
+    )
     (queued,) = _messages(ticket)
     assert queued.purpose is MailPurpose.ACKNOWLEDGEMENT and queued.auto_generated
     assert outbox.send_due(now=now).sent == 1
@@ -157,12 +187,23 @@ def test_no_acknowledgement_without_an_address_or_when_told_not_to(desk, now):
         db.session.add(contact)
         ticket = ticket_intake.new_ticket(
             fields=ticket_intake.TicketFields(
-                subject="Out of office", description="I am away.", channel=Channel.EMAIL,
-                kind=TicketKind.COMPLAINT, category_id=factories.category_id("other"),
-                severity=Severity.P3),
-            customer=db.session.get(Customer, customer_id), contact=contact, actor=None, team=None, assignee=None, now=now)
-        common.event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
-                              body="I am away.")
+                subject="Out of office",
+                description="I am away.",
+                channel=Channel.EMAIL,
+                kind=TicketKind.COMPLAINT,
+                category_id=factories.category_id("other"),
+                severity=Severity.P3,
+            ),
+            customer=db.session.get(Customer, customer_id),
+            contact=contact,
+            actor=None,
+            team=None,
+            assignee=None,
+            now=now,
+        )
+        common.event(
+            ticket, EventKind.CREATED, now=now, actor=None, by_customer=True, body="I am away."
+        )
         ticket_intake.after_intake(ticket, actor=None, now=now, acknowledge=False)
     assert _messages(ticket) == []
 
@@ -170,9 +211,15 @@ def test_no_acknowledgement_without_an_address_or_when_told_not_to(desk, now):
 def test_a_public_complaint_is_acknowledged_to_the_address_given(desk, now):
     ticket = ticket_intake.submit_public_complaint(
         complaint=ticket_intake.PublicComplaint(
-            name="Lena Park", email="Lena.Park@Example.test", company="",
-            order_reference="A-1", description="The kettle arrived broken."),
-        ip="192.0.2.7", now=now)
+            name="Lena Park",
+            email="Lena.Park@Example.test",
+            company="",
+            order_reference="A-1",
+            description="The kettle arrived broken.",
+        ),
+        ip="192.0.2.7",
+        now=now,
+    )
     (ack,) = _messages(ticket)
     assert ack.purpose is MailPurpose.ACKNOWLEDGEMENT
     assert ack.to_address == "lena.park@example.test"
@@ -180,27 +227,33 @@ def test_a_public_complaint_is_acknowledged_to_the_address_given(desk, now):
     assert ack.event_id == next(e.id for e in ticket.events if e.kind is EventKind.CREATED)
 
 
-@pytest.mark.parametrize("text, limit, expected", [
-    ("Short.", 300, "Short."),
-    ("x" * 300, 300, "x" * 300),
-    ("word " * 100, 300, ("word " * 59).strip() + "…"),
-    ("y" * 301, 300, "y" * 300 + "…"),
-    ("  padded  ", 300, "padded"),
-])
+@pytest.mark.parametrize(
+    "text, limit, expected",
+    [
+        ("Short.", 300, "Short."),
+        ("x" * 300, 300, "x" * 300),
+        ("word " * 100, 300, ("word " * 59).strip() + "…"),
+        ("y" * 301, 300, "y" * 300 + "…"),
+        ("  padded  ", 300, "padded"),
+    ],
+)
 def test_the_summary_is_cut_at_a_word(text, limit, expected):
     assert outgoing.shorten(text, limit) == expected
 
 
-@pytest.mark.parametrize("contact_locale, contact_zone, languages, locale, zone", [
-    ("", "", ["en"], "en", "UTC"),
-    ("de", "Europe/Berlin", ["en"], "en", "Europe/Berlin"),       # language not offered
-    ("de", "", ["en", "de"], "de", "UTC"),
-    ("", "Not/AZone", ["en"], "en", "UTC"),                       # unknown zone: the desk's
-    ("", "Asia/Shanghai", ["en"], "en", "Asia/Shanghai"),
-])
-def test_language_and_timezone_are_the_contacts_when_usable(ctx, app, contact_locale,
-                                                            contact_zone, languages, locale,
-                                                            zone):
+@pytest.mark.parametrize(
+    "contact_locale, contact_zone, languages, locale, zone",
+    [
+        ("", "", ["en"], "en", "UTC"),
+        ("de", "Europe/Berlin", ["en"], "en", "Europe/Berlin"),  # language not offered
+        ("de", "", ["en", "de"], "de", "UTC"),
+        ("", "Not/AZone", ["en"], "en", "UTC"),  # unknown zone: the desk's
+        ("", "Asia/Shanghai", ["en"], "en", "Asia/Shanghai"),
+    ],
+)
+def test_language_and_timezone_are_the_contacts_when_usable(
+    ctx, app, contact_locale, contact_zone, languages, locale, zone
+):
     app.config["LANGUAGES"] = languages
     contact = Contact(name="Mia", email=MIA, locale=contact_locale, timezone=contact_zone)
     assert outgoing._locale_for(contact) == locale
@@ -210,14 +263,16 @@ def test_language_and_timezone_are_the_contacts_when_usable(ctx, app, contact_lo
 
 # ----------------------------------------------------------------- replies
 
-def test_a_reply_goes_to_the_contact_and_the_copies_threaded_and_signed(desk, smtp, now):  # noqa: F811 - fixture imported above
+
+def test_a_reply_goes_to_the_contact_and_the_copies_threaded_and_signed(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
     outgoing.add_cc(ticket, actor=load(User, desk["agent"]), contact_id=ben.id, now=now)
     (ack,) = _messages(ticket)
-    event = _reply(ticket, desk, now + timedelta(minutes=5),
-                   body="Dear Mia,\nwe are sending <two> bags today.")
+    event = _reply(
+        ticket, desk, now + timedelta(minutes=5), body="Dear Mia,\nwe are sending <two> bags today."
+    )
     assert event.via == "email"
     reply = _messages(ticket, MailPurpose.REPLY)[0]
     assert reply.event_id == event.id and not reply.auto_generated
@@ -244,24 +299,51 @@ def test_the_thread_takes_in_the_customers_mail_and_keeps_the_first_and_latest(d
     ticket = _log(desk, now)
     (ack,) = _messages(ticket)
     with unit_of_work():
-        db.session.add(InboundMail(
-            dedupe_key="a" * 64, message_id="<answer-1@mail.example.test>", sender=MIA,
-            subject="Re: bags", source=InboundSource.PIPE, state=InboundState.APPLIED,
-            raw=b"x", size_bytes=1, received_at=now + timedelta(minutes=1), ticket_id=ticket.id))
-        db.session.add(InboundMail(
-            dedupe_key="b" * 64, message_id="<held@mail.example.test>", sender=MIA,
-            subject="spam", source=InboundSource.PIPE, state=InboundState.HELD,
-            raw=b"x", size_bytes=1, received_at=now + timedelta(minutes=2), ticket_id=ticket.id))
+        db.session.add(
+            InboundMail(
+                dedupe_key="a" * 64,
+                message_id="<answer-1@mail.example.test>",
+                sender=MIA,
+                subject="Re: bags",
+                source=InboundSource.PIPE,
+                state=InboundState.APPLIED,
+                raw=b"x",
+                size_bytes=1,
+                received_at=now + timedelta(minutes=1),
+                ticket_id=ticket.id,
+            )
+        )
+        db.session.add(
+            InboundMail(
+                dedupe_key="b" * 64,
+                message_id="<held@mail.example.test>",
+                sender=MIA,
+                subject="spam",
+                source=InboundSource.PIPE,
+                state=InboundState.HELD,
+                raw=b"x",
+                size_bytes=1,
+                received_at=now + timedelta(minutes=2),
+                ticket_id=ticket.id,
+            )
+        )
     _reply(ticket, desk, now + timedelta(minutes=3))
     reply = _messages(ticket, MailPurpose.REPLY)[0]
     assert reply.in_reply_to == "<answer-1@mail.example.test>"
     assert reply.thread_references.split() == [ack.message_id, "<answer-1@mail.example.test>"]
 
 
-@pytest.mark.parametrize("count, kept", [
-    (0, []), (1, [0]), (2, [0, 1]), (10, list(range(10))),
-    (11, [0, *range(2, 11)]), (25, [0, *range(16, 25)]),
-])
+@pytest.mark.parametrize(
+    "count, kept",
+    [
+        (0, []),
+        (1, [0]),
+        (2, [0, 1]),
+        (10, list(range(10))),
+        (11, [0, *range(2, 11)]),
+        (25, [0, *range(16, 25)]),
+    ],
+)
 def test_references_keep_the_first_message_and_the_latest(count, kept):
     ids = [f"<m{i}@example.test>" for i in range(count)]
     in_reply_to, references = outgoing.thread_headers(ids)
@@ -270,12 +352,15 @@ def test_references_keep_the_first_message_and_the_latest(count, kept):
     assert len(references) <= outgoing.REFERENCES_KEPT
 
 
-@pytest.mark.parametrize("address, log_only, via, mailed", [
-    (MIA, False, "email", True),
-    (MIA, True, "log_only", False),
-    (None, False, "no_address", False),
-    (None, True, "log_only", False),
-])
+@pytest.mark.parametrize(
+    "address, log_only, via, mailed",
+    [
+        (MIA, False, "email", True),
+        (MIA, True, "log_only", False),
+        (None, False, "no_address", False),
+        (None, True, "log_only", False),
+    ],
+)
 def test_how_a_reply_travels(desk, now, address, log_only, via, mailed):
     ticket = _log(desk, now, email=address)
     event = _reply(ticket, desk, now, log_only=log_only)
@@ -297,20 +382,21 @@ def test_without_a_contact_address_the_first_copy_receives_the_reply(desk, now):
     assert (reply.to_address, reply.cc_addresses) == ("ada.ode@example.test", BEN)
 
 
-def test_internal_notes_never_leave(desk, smtp, now):  # noqa: F811 - fixture imported above
+def test_internal_notes_never_leave(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
     outgoing.add_cc(ticket, actor=load(User, desk["agent"]), contact_id=ben.id, now=now)
-    conversation.add_note(ticket, actor=load(User, desk["agent"]), body="SECRET: customer is VIP",
-                            now=now)
+    conversation.add_note(
+        ticket, actor=load(User, desk["agent"]), body="SECRET: customer is VIP", now=now
+    )
     outbox.send_due(now=now)
     assert [m.purpose for m in _messages(ticket)] == [MailPurpose.ACKNOWLEDGEMENT]
     for envelope in server.messages:
         assert b"SECRET" not in envelope.content
 
 
-def test_a_failed_reply_stays_on_the_ticket_with_the_servers_reason(desk, smtp, now):  # noqa: F811 - fixture imported above
+def test_a_failed_reply_stays_on_the_ticket_with_the_servers_reason(desk, smtp, now):
     smtp(Recorder(refuse=5, code="550 5.1.1 No such mailbox"))
     ticket = _log(desk, now)
     event = _reply(ticket, desk, now)
@@ -323,12 +409,14 @@ def test_a_failed_reply_stays_on_the_ticket_with_the_servers_reason(desk, smtp, 
 
 # ----------------------------------------------------------------- copies (cc)
 
+
 def test_copies_are_contacts_of_the_customer_with_an_address(desk, now):
     ticket = _log(desk, now)
     agent = load(User, desk["agent"])
     no_mail = _contact(ticket, "No Mail", None)
-    stranger = _contact(ticket, "Stranger", "stranger@example.test",
-                        customer_id=factories.make_customer())
+    stranger = _contact(
+        ticket, "Stranger", "stranger@example.test", customer_id=factories.make_customer()
+    )
     ben = _contact(ticket, "Ben Ode", BEN)
     assert [c.id for c in recipients.cc_candidates(ticket)] == [ben.id]
     for contact_id in (no_mail.id, stranger.id, ticket.contact_id, 999_999):
@@ -340,10 +428,15 @@ def test_copies_are_contacts_of_the_customer_with_an_address(desk, now):
     assert [r.email for r in recipients.recipients(ticket)] == [MIA, BEN]
     outgoing.remove_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     assert [r.email for r in recipients.recipients(ticket)] == [MIA]
-    changes = [(e.field, e.old_value, e.new_value) for e in conversation.timeline(ticket)
-               if e.kind is EventKind.FIELD_CHANGE]
-    assert changes == [("cc", None, "Ben Ode <ben.ode@example.test>"),
-                       ("cc", "Ben Ode <ben.ode@example.test>", None)]
+    changes = [
+        (e.field, e.old_value, e.new_value)
+        for e in conversation.timeline(ticket)
+        if e.kind is EventKind.FIELD_CHANGE
+    ]
+    assert changes == [
+        ("cc", None, "Ben Ode <ben.ode@example.test>"),
+        ("cc", "Ben Ode <ben.ode@example.test>", None),
+    ]
 
 
 @pytest.mark.parametrize("who", ["outsider", "manager"])
@@ -360,13 +453,14 @@ def test_only_who_may_work_the_ticket_manages_copies_and_resends(desk, now, who)
 
 # ----------------------------------------------------------------- checked again when sent
 
-def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):  # noqa: F811 - fixture imported above
+
+def test_a_recipient_who_left_the_ticket_receives_nothing_more(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
     agent = load(User, desk["agent"])
     outgoing.add_cc(ticket, actor=agent, contact_id=ben.id, now=now)
-    outbox.send_due(now=now)                       # the acknowledgement
+    outbox.send_due(now=now)  # the acknowledgement
     _reply(ticket, desk, now)
     outgoing.remove_cc(ticket, actor=agent, contact_id=ben.id, now=now)
     assert outbox.send_due(now=now).sent == 1
@@ -394,25 +488,42 @@ def test_a_copied_contact_moved_to_another_customer_is_not_copied(desk, now):
 
 # ----------------------------------------------------------------- resolution and survey
 
+
 def _deliver(ticket: Ticket, form: RemedyForm, description: str, cost: str, now) -> None:
     from decimal import Decimal
 
     with unit_of_work():
-        db.session.add(Remedy(
-            ticket=ticket, kind=RemedyKind.MAKE_WHOLE, form=form, description=description,
-            quantity=1, cost=Decimal(cost), currency="EUR", reason=RemedyReason.MISSING_ITEMS,
-            cap_base=Decimal(cost), state=RemedyState.DELIVERED, proposed_at=now,
-            decided_at=now))
+        db.session.add(
+            Remedy(
+                ticket=ticket,
+                kind=RemedyKind.MAKE_WHOLE,
+                form=form,
+                description=description,
+                quantity=1,
+                cost=Decimal(cost),
+                currency="EUR",
+                reason=RemedyReason.MISSING_ITEMS,
+                cap_base=Decimal(cost),
+                state=RemedyState.DELIVERED,
+                proposed_at=now,
+                decided_at=now,
+            )
+        )
 
 
-def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp, now):  # noqa: F811 - fixture imported above
+def test_resolving_sends_one_email_with_what_was_done_and_the_survey(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)
     _deliver(ticket, RemedyForm.RESHIP, "Two cosmetic bags, sent by express", "8.00", now)
     _deliver(ticket, RemedyForm.REFUND, "Shipping costs", "4.95", now)
     outbox.send_due(now=now)
-    workflow.change_status(ticket, actor=load(User, desk["agent"]),
-                                 status=TicketStatus.RESOLVED, expected_version=None, now=now)
+    workflow.change_status(
+        ticket,
+        actor=load(User, desk["agent"]),
+        status=TicketStatus.RESOLVED,
+        expected_version=None,
+        now=now,
+    )
     (message,) = _messages(ticket, MailPurpose.SURVEY)
     assert _messages(ticket, MailPurpose.RESOLUTION) == []
     (survey,) = ticket.surveys
@@ -442,14 +553,20 @@ def test_the_resolution_message_alone_when_there_is_no_survey(desk, now):
 
 def test_no_resolution_email_without_an_address(desk, now):
     ticket = _log(desk, now, email=None)
-    workflow.change_status(ticket, actor=load(User, desk["agent"]),
-                                 status=TicketStatus.RESOLVED, expected_version=None, now=now)
+    workflow.change_status(
+        ticket,
+        actor=load(User, desk["agent"]),
+        status=TicketStatus.RESOLVED,
+        expected_version=None,
+        now=now,
+    )
     assert _messages(ticket) == []
 
 
 # ----------------------------------------------------------------- the private link again
 
-def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp, now):  # noqa: F811 - fixture imported above
+
+def test_the_private_link_goes_to_the_contact_only_and_not_too_often(desk, smtp, now):
     server = smtp(Recorder())
     ticket = _log(desk, now)
     ben = _contact(ticket, "Ben Ode", BEN)
@@ -486,25 +603,51 @@ def test_no_private_link_without_an_address(desk, now):
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(subject=_TEXT, from_name=_TEXT, in_reply_to=_TEXT, reference=_TEXT, reply_to=_TEXT,
-       copies=st.lists(st.emails(), max_size=3), auto=st.booleans())
-def test_no_header_value_can_add_a_header_or_a_line(ctx, now, subject, from_name, in_reply_to,
-                                                   reference, reply_to, copies, auto):
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    subject=_TEXT,
+    from_name=_TEXT,
+    in_reply_to=_TEXT,
+    reference=_TEXT,
+    reply_to=_TEXT,
+    copies=st.lists(st.emails(), max_size=3),
+    auto=st.booleans(),
+)
+def test_no_header_value_can_add_a_header_or_a_line(
+    ctx, now, subject, from_name, in_reply_to, reference, reply_to, copies, auto
+):
     with unit_of_work():
         message = outbox.enqueue(
-            to=MIA, subject=subject, body="Body", html_body="<p>Body</p>", now=now,
-            purpose=MailPurpose.REPLY, cc=copies, from_name=from_name, in_reply_to=in_reply_to,
-            references=[reference, "<first@example.test>"], reply_to=reply_to,
-            auto_generated=auto)
+            to=MIA,
+            subject=subject,
+            body="Body",
+            html_body="<p>Body</p>",
+            now=now,
+            purpose=MailPurpose.REPLY,
+            cc=copies,
+            from_name=from_name,
+            in_reply_to=in_reply_to,
+            references=[reference, "<first@example.test>"],
+            reply_to=reply_to,
+            auto_generated=auto,
+        )
     built = outbox._email(message, now)
     raw = built.as_bytes()
     head = raw.split(b"\n\n", 1)[0]
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     names = {name.lower() for name in parsed}
-    expected = {"from", "to", "reply-to", "subject", "date", "message-id", "mime-version",
-                "content-type"}
+    expected = {
+        "from",
+        "to",
+        "reply-to",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+    }
     expected |= {"cc"} if copies else set()
     expected |= {"in-reply-to"} if message.in_reply_to else set()
     expected |= {"references"}

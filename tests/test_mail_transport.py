@@ -12,29 +12,35 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.mailserver import start_dovecot
+from tests.support import free_port
 from ticketdesk import scheduler as background
 from ticketdesk.extensions import db
 from ticketdesk.models import InboundMail, InboundSource, InboundState
 from ticketdesk.services.mail import imap, inbound
-from tests.mailserver import start_dovecot
-from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = ROOT / ".venv" / "bin" / "flask"
-DONE = "TicketDesk.Done"   # IMAP_DONE_FOLDER "TicketDesk/Done" on Dovecot's Maildir (".")
+DONE = "TicketDesk.Done"  # IMAP_DONE_FOLDER "TicketDesk/Done" on Dovecot's Maildir (".")
 
 
 def message(n: int, *, message_id: bool = True, size: int = 0) -> bytes:
     """A plain customer e-mail, CRLF line ends as on the wire."""
-    lines = [f"From: Customer {n} <customer{n}@example.org>",
-             "To: desk@example.test",
-             f"Subject: Order {n} arrived broken",
-             "Date: Mon, 02 Mar 2026 08:30:00 +0000"]
+    lines = [
+        f"From: Customer {n} <customer{n}@example.org>",
+        "To: desk@example.test",
+        f"Subject: Order {n} arrived broken",
+        "Date: Mon, 02 Mar 2026 08:30:00 +0000",
+    ]
     if message_id:
         lines.append(f"Message-ID: <order-{n}@mail.example.org>")
-    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "",
-              f"Hello, the parcel for order {n} arrived with the lid cracked.",
-              "x" * size]
+    lines += [
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        f"Hello, the parcel for order {n} arrived with the lid cracked.",
+        "x" * size,
+    ]
     return "\r\n".join(lines).encode() + b"\r\n"
 
 
@@ -45,19 +51,31 @@ def stored_rows() -> list[InboundMail]:
 
 # ------------------------------------------------------------ the MTA pipe ---
 
+
 @pytest.fixture(scope="module")
 def migrated_db(tmp_path_factory):
     """A SQLite file brought up to date by `flask db upgrade` (once for the module)."""
     path = tmp_path_factory.mktemp("ingest") / "migrated.sqlite"
-    done = subprocess.run([str(FLASK), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
-                          env=_env(f"sqlite:///{path}"), capture_output=True, timeout=120)
+    done = subprocess.run(
+        [str(FLASK), "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=_env(f"sqlite:///{path}"),
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr.decode()
     return path
 
 
 def _env(url: str, **extra: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "TICKETDESK_CONFIG": "development",
-           "SECRET_KEY": "pipe-test-secret", "PYTHONPATH": str(ROOT), **extra}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TICKETDESK_CONFIG": "development",
+        "SECRET_KEY": "pipe-test-secret",
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
     env.pop("TICKETDESK_TEST_DATABASE_URL", None)
     return env
 
@@ -77,15 +95,21 @@ def ingest(raw: bytes, url: str, **extra: str) -> subprocess.CompletedProcess:
     with tempfile.TemporaryFile() as stdin:
         stdin.write(raw)
         stdin.seek(0)
-        return subprocess.run([str(FLASK), "--app", "wsgi", "mail", "ingest"], cwd=ROOT,
-                              env=_env(url, **extra), stdin=stdin, capture_output=True,
-                              timeout=120)
+        return subprocess.run(
+            [str(FLASK), "--app", "wsgi", "mail", "ingest"],
+            cwd=ROOT,
+            env=_env(url, **extra),
+            stdin=stdin,
+            capture_output=True,
+            timeout=120,
+        )
 
 
 def rows_in(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as conn:
         return conn.execute(
-            "SELECT source, state, raw, size_bytes FROM inbound_mail ORDER BY id").fetchall()
+            "SELECT source, state, raw, size_bytes FROM inbound_mail ORDER BY id"
+        ).fetchall()
 
 
 def test_mail_ingest_process_stores_a_message_once_and_answers_0(pipe_db):
@@ -95,8 +119,9 @@ def test_mail_ingest_process_stores_a_message_once_and_answers_0(pipe_db):
     assert b"Stored as inbound message 1" in first.stdout
     # Exit 0 only once the message is in the database, byte for byte.
     assert [(source, body, size) for source, _, body, size in rows_in(pipe_db)] == [
-        ("pipe", raw, len(raw))]
-    second = ingest(raw, url)   # the mail server delivers it again
+        ("pipe", raw, len(raw))
+    ]
+    second = ingest(raw, url)  # the mail server delivers it again
     assert second.returncode == 0, second.stderr
     assert b"Already stored as inbound message 1" in second.stdout
     assert [(source, body) for source, _, body, _ in rows_in(pipe_db)] == [("pipe", raw)]
@@ -108,16 +133,29 @@ def test_mail_ingest_process_refuses_empty_input_with_65(pipe_db):
     assert b"empty" in done.stderr and rows_in(pipe_db) == []
 
 
-@pytest.mark.parametrize(("case", "raw", "settings", "status", "held"), [
-    ("a customer's message", message(1), {}, 0, False),
-    ("a message without Message-ID", message(2, message_id=False), {}, 0, False),
-    ("over MAIL_MAX_MESSAGE_BYTES: stored, not refused", message(3, size=4000),
-     {"MAIL_MAX_MESSAGE_BYTES": 1000}, 0, None),
-    ("bytes that are no mail message: stored and held", b"\x00\x01 not a message\r\n",
-     {}, 0, True),
-    ("empty input", b"", {}, 65, None),
-    ("only blank lines", b"\r\n \r\n", {}, 65, None),
-])
+@pytest.mark.parametrize(
+    ("case", "raw", "settings", "status", "held"),
+    [
+        ("a customer's message", message(1), {}, 0, False),
+        ("a message without Message-ID", message(2, message_id=False), {}, 0, False),
+        (
+            "over MAIL_MAX_MESSAGE_BYTES: stored, not refused",
+            message(3, size=4000),
+            {"MAIL_MAX_MESSAGE_BYTES": 1000},
+            0,
+            None,
+        ),
+        (
+            "bytes that are no mail message: stored and held",
+            b"\x00\x01 not a message\r\n",
+            {},
+            0,
+            True,
+        ),
+        ("empty input", b"", {}, 65, None),
+        ("only blank lines", b"\r\n \r\n", {}, 65, None),
+    ],
+)
 def test_mail_ingest_exit_status_and_what_is_stored(app, case, raw, settings, status, held):
     app.config.update(settings)
     result = app.test_cli_runner().invoke(args=["mail", "ingest"], input=raw)
@@ -127,7 +165,8 @@ def test_mail_ingest_exit_status_and_what_is_stored(app, case, raw, settings, st
         if status == 0:
             # Exit 0 only once the message is in the database, byte for byte.
             assert [(row.source, row.raw, row.size_bytes) for row in rows] == [
-                (InboundSource.PIPE, raw, len(raw))]
+                (InboundSource.PIPE, raw, len(raw))
+            ]
             if held is not None:
                 assert (rows[0].state is InboundState.HELD) is held, rows[0].state
             assert "inbound message" in result.stdout
@@ -136,10 +175,13 @@ def test_mail_ingest_exit_status_and_what_is_stored(app, case, raw, settings, st
             assert "empty" in result.stderr
 
 
-@pytest.mark.parametrize(("case", "url", "status"), [
-    ("PostgreSQL on a closed port", "postgresql+psycopg://desk:pw@127.0.0.1:{port}/desk", 75),
-    ("a SQLite file that is not a database", "sqlite:///{junk}", 70),
-])
+@pytest.mark.parametrize(
+    ("case", "url", "status"),
+    [
+        ("PostgreSQL on a closed port", "postgresql+psycopg://desk:pw@127.0.0.1:{port}/desk", 75),
+        ("a SQLite file that is not a database", "sqlite:///{junk}", 70),
+    ],
+)
 def test_mail_ingest_when_the_database_cannot_take_it(tmp_path, case, url, status):
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not a SQLite database file at all, " * 50)
@@ -152,6 +194,7 @@ def test_mail_ingest_when_the_database_cannot_take_it(tmp_path, case, url, statu
 
 
 # ----------------------------------------------------------------- the IMAP poll ---
+
 
 @pytest.fixture(scope="module")
 def dovecot():
@@ -171,17 +214,22 @@ def mailbox(dovecot, app):
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
-def test_poll_stores_each_message_and_moves_it_to_the_done_folder(
-        mailbox, app, ctx, now, security):
+def test_poll_stores_each_message_and_moves_it_to_the_done_folder(mailbox, app, ctx, now, security):
     app.config.update(mailbox.settings(security))
     sent = [message(1), message(2, message_id=False)]
     mailbox.deliver(*sent)
     report = imap.poll(now=now)
     assert (report.fetched, report.stored, report.duplicates, report.moved, report.failed) == (
-        2, 2, 0, 2, 0)
+        2,
+        2,
+        0,
+        2,
+        0,
+    )
     rows = stored_rows()
     assert [(row.raw, row.source, row.received_at) for row in rows] == [
-        (raw, InboundSource.IMAP, now) for raw in sent]
+        (raw, InboundSource.IMAP, now) for raw in sent
+    ]
     assert mailbox.messages("INBOX") == []
     moved = mailbox.messages(DONE)
     assert [raw for raw, _ in moved] == sent
@@ -207,13 +255,17 @@ def _copy_to_done(server, *, delete: bool) -> None:
         conn.logout()
 
 
-@pytest.mark.parametrize(("where", "stored_again", "in_done"), [
-    ("after storing, before moving", 1, 1),
-    ("after copying to the done folder, before deleting (a server without MOVE)", 1, 2),
-    ("after moving, before acting on it", 0, 1),
-])
+@pytest.mark.parametrize(
+    ("where", "stored_again", "in_done"),
+    [
+        ("after storing, before moving", 1, 1),
+        ("after copying to the done folder, before deleting (a server without MOVE)", 1, 2),
+        ("after moving, before acting on it", 0, 1),
+    ],
+)
 def test_a_run_that_stopped_half_way_neither_duplicates_nor_loses(
-        mailbox, ctx, now, where, stored_again, in_done):
+    mailbox, ctx, now, where, stored_again, in_done
+):
     # No header line: acting on it holds it, which shows whether it was acted on.
     raw = b"a message the desk cannot read\r\n"
     mailbox.deliver(raw, message(4))
@@ -228,8 +280,8 @@ def test_a_run_that_stopped_half_way_neither_duplicates_nor_loses(
     report = imap.poll(now=now)
     assert (report.stored, report.duplicates, report.failed) == (1, stored_again, 0), where
     rows = stored_rows()
-    assert [row.raw for row in rows] == [raw, message(4)]   # one row each: no duplicate
-    assert rows[0].state is InboundState.HELD               # acted on now: not lost
+    assert [row.raw for row in rows] == [raw, message(4)]  # one row each: no duplicate
+    assert rows[0].state is InboundState.HELD  # acted on now: not lost
     assert mailbox.messages("INBOX") == []
     done = [m for m, _ in mailbox.messages(DONE)]
     assert done.count(raw) == in_done and done.count(message(4)) == 1
@@ -250,16 +302,21 @@ def test_a_message_that_is_no_mail_is_held_and_the_others_still_arrive(mailbox, 
     report = imap.poll(now=now)
     assert (report.stored, report.moved, report.failed) == (3, 3, 0)
     rows = stored_rows()
-    assert [row.raw for row in rows] == [message(1), b"garbage without any header line\r\n",
-                                         message(2)]
+    assert [row.raw for row in rows] == [
+        message(1),
+        b"garbage without any header line\r\n",
+        message(2),
+    ]
     assert rows[1].state is InboundState.HELD
     assert mailbox.messages("INBOX") == []
 
 
-@pytest.mark.parametrize(("batch", "delivered", "first_run"), [
-    (1, 2, 1), (2, 3, 2), (3, 3, 3), (50, 4, 4)])
-def test_a_run_takes_at_most_imap_batch_messages(mailbox, app, ctx, now, batch, delivered,
-                                                  first_run):
+@pytest.mark.parametrize(
+    ("batch", "delivered", "first_run"), [(1, 2, 1), (2, 3, 2), (3, 3, 3), (50, 4, 4)]
+)
+def test_a_run_takes_at_most_imap_batch_messages(
+    mailbox, app, ctx, now, batch, delivered, first_run
+):
     app.config["IMAP_BATCH"] = batch
     sent = [message(n) for n in range(delivered)]
     mailbox.deliver(*sent)
@@ -268,7 +325,7 @@ def test_a_run_takes_at_most_imap_batch_messages(mailbox, app, ctx, now, batch, 
     assert ("left for the next run" in first.summary()) is (delivered > first_run)
     assert [raw for raw, _ in mailbox.messages("INBOX")] == sent[first_run:]
     imap.poll(now=now)
-    assert [row.raw for row in stored_rows()] == sent[:first_run + batch]
+    assert [row.raw for row in stored_rows()] == sent[: first_run + batch]
 
 
 @pytest.mark.parametrize("allowed", [0, 1, 3])
@@ -287,8 +344,9 @@ def test_poll_stops_when_keep_going_says_no(mailbox, ctx, now, allowed):
 def dovecot_without_move():
     directory = Path(tempfile.mkdtemp(prefix="ticketdesk-dovecot-nomove-"))
     directory.rmdir()
-    server = start_dovecot(directory, capability="IMAP4rev1 LITERAL+ SASL-IR ID ENABLE "
-                                                  "IDLE NAMESPACE UIDPLUS")
+    server = start_dovecot(
+        directory, capability="IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS"
+    )
     yield server
     server.stop()
 
@@ -309,21 +367,32 @@ def test_a_server_without_move_gets_copy_delete_expunge(dovecot_without_move, ap
     assert [raw for raw, _ in server.messages(DONE)] == [message(1), message(2)]
 
 
-@pytest.mark.parametrize(("case", "settings", "words"), [
-    ("wrong password", {"IMAP_PASSWORD": "not-the-password"}, "refused the login of"),
-    ("unknown user", {"IMAP_USER": "nobody@example.test"}, "refused the login of"),
-    ("certificate not trusted (no CA file), STARTTLS", {"IMAP_CA_FILE": None},
-     "certificate verify failed"),
-    ("certificate not trusted (no CA file), TLS from the start",
-     {"IMAP_CA_FILE": None, "IMAP_SECURITY": "ssl", "IMAP_PORT": "ssl"},
-     "certificate verify failed"),
-    ("TLS from the start on the STARTTLS port", {"IMAP_SECURITY": "ssl"}, "Cannot connect"),
-    # The server waits for a TLS handshake, the client for a greeting: IMAP_TIMEOUT ends it.
-    ("STARTTLS on the TLS port: timed out", {"IMAP_PORT": "ssl", "IMAP_TIMEOUT": 1},
-     "timed out"),
-    ("nothing listens on the port", {"IMAP_PORT": "closed"}, "Cannot connect"),
-    ("a folder that does not exist", {"IMAP_FOLDER": "Nope"}, "Cannot open the folder"),
-])
+@pytest.mark.parametrize(
+    ("case", "settings", "words"),
+    [
+        ("wrong password", {"IMAP_PASSWORD": "not-the-password"}, "refused the login of"),
+        ("unknown user", {"IMAP_USER": "nobody@example.test"}, "refused the login of"),
+        (
+            "certificate not trusted (no CA file), STARTTLS",
+            {"IMAP_CA_FILE": None},
+            "certificate verify failed",
+        ),
+        (
+            "certificate not trusted (no CA file), TLS from the start",
+            {"IMAP_CA_FILE": None, "IMAP_SECURITY": "ssl", "IMAP_PORT": "ssl"},
+            "certificate verify failed",
+        ),
+        ("TLS from the start on the STARTTLS port", {"IMAP_SECURITY": "ssl"}, "Cannot connect"),
+        # The server waits for a TLS handshake, the client for a greeting: IMAP_TIMEOUT ends it.
+        (
+            "STARTTLS on the TLS port: timed out",
+            {"IMAP_PORT": "ssl", "IMAP_TIMEOUT": 1},
+            "timed out",
+        ),
+        ("nothing listens on the port", {"IMAP_PORT": "closed"}, "Cannot connect"),
+        ("a folder that does not exist", {"IMAP_FOLDER": "Nope"}, "Cannot open the folder"),
+    ],
+)
 def test_mailbox_problems_raise_a_clear_error(mailbox, app, ctx, now, case, settings, words):
     if settings.get("IMAP_PORT") == "closed":
         settings = {**settings, "IMAP_PORT": free_port()}
@@ -338,13 +407,18 @@ def test_mailbox_problems_raise_a_clear_error(mailbox, app, ctx, now, case, sett
     assert stored_rows() == [] and len(mailbox.messages("INBOX")) == 1
 
 
-@pytest.mark.parametrize(("settings", "words"), [
-    ({"IMAP_HOST": None}, "IMAP_HOST is not set"),
-    ({"IMAP_HOST": "127.0.0.1", "IMAP_SECURITY": "none", "IMAP_USER": "u"},
-     "IMAP_SECURITY must be"),
-    ({"IMAP_HOST": "127.0.0.1", "IMAP_USER": ""}, "IMAP_USER is not set"),
-    ({"IMAP_HOST": "127.0.0.1", "IMAP_USER": "u", "IMAP_BATCH": 0}, "more than 0"),
-])
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ({"IMAP_HOST": None}, "IMAP_HOST is not set"),
+        (
+            {"IMAP_HOST": "127.0.0.1", "IMAP_SECURITY": "none", "IMAP_USER": "u"},
+            "IMAP_SECURITY must be",
+        ),
+        ({"IMAP_HOST": "127.0.0.1", "IMAP_USER": ""}, "IMAP_USER is not set"),
+        ({"IMAP_HOST": "127.0.0.1", "IMAP_USER": "u", "IMAP_BATCH": 0}, "more than 0"),
+    ],
+)
 def test_settings_that_name_no_usable_mailbox(app, ctx, now, settings, words):
     app.config.update(settings)
     with pytest.raises(imap.MailboxNotConfigured, match=words):
@@ -353,11 +427,15 @@ def test_settings_that_name_no_usable_mailbox(app, ctx, now, settings, words):
 
 # ------------------------------------------------------- `flask mail poll` ---
 
-@pytest.mark.parametrize(("case", "settings", "status", "words"), [
-    ("a run that worked", {}, 0, "fetched 1: 1 new, 0 already stored, 1 moved, 0 failed"),
-    ("wrong password", {"IMAP_PASSWORD": "wrong"}, 75, "refused the login"),
-    ("no IMAP_HOST", {"IMAP_HOST": None}, 78, "IMAP_HOST is not set"),
-])
+
+@pytest.mark.parametrize(
+    ("case", "settings", "status", "words"),
+    [
+        ("a run that worked", {}, 0, "fetched 1: 1 new, 0 already stored, 1 moved, 0 failed"),
+        ("wrong password", {"IMAP_PASSWORD": "wrong"}, 75, "refused the login"),
+        ("no IMAP_HOST", {"IMAP_HOST": None}, 78, "IMAP_HOST is not set"),
+    ],
+)
 def test_mail_poll_command_exit_status(mailbox, app, case, settings, status, words):
     app.config.update(settings)
     mailbox.deliver(message(1))
@@ -369,15 +447,30 @@ def test_mail_poll_command_exit_status(mailbox, app, case, settings, status, wor
 
 # ---------------------------------------------------------------- the scheduler ---
 
-@pytest.mark.parametrize(("case", "settings", "mail_summary", "left_in_inbox", "rows"), [
-    ("a mailbox", {}, "mail: fetched 1: 1 new, 0 already stored, 1 moved, 0 failed; acted on ",
-     0, 2),
-    ("a mailbox refusing the login", {"IMAP_PASSWORD": "wrong"},
-     "mail: failed (The IMAP server 127.0.0.1:", 1, 1),
-    ("no mailbox", {"IMAP_HOST": None}, "mail: no mailbox to poll; acted on 1 waiting", 1, 1),
-])
+
+@pytest.mark.parametrize(
+    ("case", "settings", "mail_summary", "left_in_inbox", "rows"),
+    [
+        (
+            "a mailbox",
+            {},
+            "mail: fetched 1: 1 new, 0 already stored, 1 moved, 0 failed; acted on ",
+            0,
+            2,
+        ),
+        (
+            "a mailbox refusing the login",
+            {"IMAP_PASSWORD": "wrong"},
+            "mail: failed (The IMAP server 127.0.0.1:",
+            1,
+            1,
+        ),
+        ("no mailbox", {"IMAP_HOST": None}, "mail: no mailbox to poll; acted on 1 waiting", 1, 1),
+    ],
+)
 def test_the_scheduler_runs_the_mail_job_first_every_run(
-        mailbox, app, now, case, settings, mail_summary, left_in_inbox, rows):
+    mailbox, app, now, case, settings, mail_summary, left_in_inbox, rows
+):
     assert background.JOBS[0].id == "mail"
     app.config.update(settings)
     with app.app_context():
@@ -386,7 +479,7 @@ def test_the_scheduler_runs_the_mail_job_first_every_run(
     mailbox.deliver(message(1))
     summaries = background.run_due_jobs(app, holder="a:1", now=now)
     assert summaries[0].startswith(mail_summary), (case, summaries[0])
-    assert summaries[1].startswith("outbox: sent 0")   # the other jobs run all the same
+    assert summaries[1].startswith("outbox: sent 0")  # the other jobs run all the same
     if "refusing" in case:
         assert "refused the login of desk@example.test" in summaries[0]
     assert len(mailbox.messages("INBOX")) == left_in_inbox
@@ -399,18 +492,22 @@ def test_the_scheduler_runs_the_mail_job_first_every_run(
         assert stored[0].state is InboundState.HELD
 
 
-@pytest.mark.parametrize(("name", "on_the_wire"), [
-    ("INBOX", "INBOX"),
-    ("TicketDesk/Done", "TicketDesk/Done"),
-    ("Büro & Co", "B&APw-ro &- Co"),
-    ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),   # RFC 3501, 5.1.3
-])
+@pytest.mark.parametrize(
+    ("name", "on_the_wire"),
+    [
+        ("INBOX", "INBOX"),
+        ("TicketDesk/Done", "TicketDesk/Done"),
+        ("Büro & Co", "B&APw-ro &- Co"),
+        ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),  # RFC 3501, 5.1.3
+    ],
+)
 def test_folder_names_are_sent_in_modified_utf7(name, on_the_wire):
     assert imap._utf7(name) == on_the_wire
 
 
 def test_a_done_folder_with_any_name_is_created_where_the_server_puts_folders(
-        mailbox, app, ctx, now):
+    mailbox, app, ctx, now
+):
     app.config["IMAP_DONE_FOLDER"] = "Erledigt/Büro & Co"
     mailbox.deliver(message(1))
     assert imap.poll(now=now).moved == 1
@@ -419,8 +516,8 @@ def test_a_done_folder_with_any_name_is_created_where_the_server_puts_folders(
 
 
 def test_mail_stays_in_the_mailbox_while_the_database_is_down(mailbox, app):
-    from ticketdesk.settings import TestingConfig
     from ticketdesk import create_app
+    from ticketdesk.settings import TestingConfig
 
     class DatabaseDown(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"postgresql+psycopg://desk:pw@127.0.0.1:{free_port()}/desk"

@@ -19,12 +19,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from ticketdesk.settings import TestingConfig
 from ticketdesk import ROOT, create_app
 from ticketdesk.extensions import db
 from ticketdesk.models import Category
 from ticketdesk.services.tickets import search
 from ticketdesk.services.tickets.categories import DEFAULT_CATEGORIES
+from ticketdesk.settings import TestingConfig
 
 MIGRATIONS = ROOT / "migrations"
 PG_URL_ENV = "TICKETDESK_TEST_DATABASE_URL"
@@ -37,8 +37,9 @@ def _keep_logging():
     later tests (caplog, app loggers) are unaffected."""
     root = logging.getLogger()
     saved_root = (root.level, list(root.handlers))
-    loggers = [lg for lg in logging.Logger.manager.loggerDict.values()
-               if isinstance(lg, logging.Logger)]
+    loggers = [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
     saved = {lg: (lg.disabled, lg.level, list(lg.handlers), lg.propagate) for lg in loggers}
     yield
     root.setLevel(saved_root[0])
@@ -57,6 +58,7 @@ def _keep_logging():
 
 # ------------------------------------------------------------ databases ---
 
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'migrated.db'}"
@@ -67,8 +69,10 @@ def postgresql_url():
     """A brand-new PostgreSQL database on the test server, dropped afterwards."""
     server_url = os.environ.get(PG_URL_ENV)
     if not server_url:
-        pytest.skip(f"{PG_URL_ENV} is not set: the PostgreSQL migration check runs in CI "
-                    "(or with a local server, see .ci/postgres.sh)")
+        pytest.skip(
+            f"{PG_URL_ENV} is not set: the PostgreSQL migration check runs in CI "
+            "(or with a local server, see .ci/postgres.sh)"
+        )
     url = sa.make_url(server_url)
     if url.get_backend_name() != "postgresql":
         pytest.skip(f"{PG_URL_ENV} is not a PostgreSQL URL")
@@ -99,7 +103,7 @@ def migrated_app(request):
     finally:
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()   # close every connection before the database is dropped
+            db.engine.dispose()  # close every connection before the database is dropped
 
 
 # -------------------------------------------------------------- helpers ---
@@ -108,19 +112,25 @@ def migrated_app(request):
 # trigram indexes on PostgreSQL) is not in the models' metadata: services/tickets/search.py owns it,
 # and tests/test_search.py checks that the migrations make it.
 
+
 def _drift() -> list:
     with db.engine.connect() as conn:
         ctx = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_name": search.include_name})
+            conn, opts={"compare_type": True, "include_name": search.include_name}
+        )
         return compare_metadata(ctx, db.metadata)
 
 
 def _tables() -> set[str]:
-    return {name for name in sa.inspect(db.engine).get_table_names()
-            if search.include_name(name, "table", {})}
+    return {
+        name
+        for name in sa.inspect(db.engine).get_table_names()
+        if search.include_name(name, "table", {})
+    }
 
 
 # ---------------------------------------------------------------- tests ---
+
 
 def test_single_head():
     cfg = AlembicConfig()

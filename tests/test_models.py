@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from tests import factories
 from ticketdesk.extensions import db
 from ticketdesk.models import Contact, Customer, Role, Ticket, TicketEvent, User
-from tests import factories
 
 
 def test_user_email_is_unique(ctx):
@@ -64,8 +64,9 @@ def test_money_is_exact_and_not_negative(ctx, now):
     assert ticket.order_value == Decimal("19.99")
     assert isinstance(ticket.order_value, Decimal)
     with pytest.raises(IntegrityError):
-        db.session.execute(sa.update(Ticket).where(Ticket.id == tid)
-                           .values(order_value=Decimal("-1")))
+        db.session.execute(
+            sa.update(Ticket).where(Ticket.id == tid).values(order_value=Decimal("-1"))
+        )
     db.session.rollback()
 
 

@@ -1,12 +1,13 @@
 """The bell, the notification list, unread.json, and the e-mail and availability settings."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     AwayReason,
@@ -23,18 +24,33 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.notifications import notifications as notification_service
-from tests import factories
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _add(user_id: int, *, title: str = "Something happened", kind=NotificationKind.WATCHED,
-         ticket_id: int | None = None, count: int = 1, minutes: int = 0, read: bool = False,
-         body: str = "") -> int:
+def _add(
+    user_id: int,
+    *,
+    title: str = "Something happened",
+    kind=NotificationKind.WATCHED,
+    ticket_id: int | None = None,
+    count: int = 1,
+    minutes: int = 0,
+    read: bool = False,
+    body: str = "",
+) -> int:
     """Insert one notification directly (needs an app context)."""
     created = T0 + timedelta(minutes=minutes)
-    n = Notification(user_id=user_id, kind=kind, ticket_id=ticket_id, title=title, body=body,
-                     count=count, created_at=created, read_at=created if read else None)
+    n = Notification(
+        user_id=user_id,
+        kind=kind,
+        ticket_id=ticket_id,
+        title=title,
+        body=body,
+        count=count,
+        created_at=created,
+        read_at=created if read else None,
+    )
     db.session.add(n)
     db.session.commit()
     return n.id
@@ -45,8 +61,11 @@ def _read_at(notification_id: int):
 
 
 def _notifications_of(user_id: int) -> list[Notification]:
-    return list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
-                                   .order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification).where(Notification.user_id == user_id).order_by(Notification.id)
+        )
+    )
 
 
 @pytest.fixture
@@ -54,8 +73,9 @@ def assigned(build, make_user):
     """A lead logs a ticket and assigns it to an agent: the agent gets one notification."""
     lead = make_user(Role.LEAD, name="Lee Lead")
     agent = make_user(Role.AGENT, name="Alex Agent")
-    ticket_id = build(factories.make_ticket, actor_id=lead, assignee_id=agent,
-                      subject="Olive oil missing")
+    ticket_id = build(
+        factories.make_ticket, actor_id=lead, assignee_id=agent, subject="Olive oil missing"
+    )
     [notification] = build(_notifications_of, agent)
     return {"lead": lead, "agent": agent, "ticket": ticket_id, "notification": notification.id}
 
@@ -98,8 +118,9 @@ def test_poll_script_is_included_for_staff_only(app, client, make_user, login):
 
     app.config["NOTIFICATION_POLL_SECONDS"] = 45
     html = login(make_user(Role.AGENT)).get("/tickets/").get_data(as_text=True)
-    assert re.search(r'<script src="/static/notifications\.js" defer\s+data-poll-seconds="45"',
-                     html)
+    assert re.search(
+        r'<script src="/static/notifications\.js" defer\s+data-poll-seconds="45"', html
+    )
     assert 'data-unread-url="/notifications/unread.json"' in html
     assert 'id="notification-toasts" aria-live="polite"' in html
     assert "<script>" not in html  # no inline script
@@ -199,8 +220,9 @@ def test_open_marks_read_and_goes_to_the_ticket(assigned, build, login):
 def test_open_without_a_ticket_goes_back_to_the_list(build, make_user, login):
     me = make_user(Role.AGENT)
     nid = build(_add, me)
-    resp = login(me).post(f"/notifications/{nid}/open",
-                          data={"next": "/notifications/?show=unread"})
+    resp = login(me).post(
+        f"/notifications/{nid}/open", data={"next": "/notifications/?show=unread"}
+    )
     assert resp.status_code == 302 and resp.location == "/notifications/?show=unread"
     assert build(_read_at, nid) is not None
 
@@ -226,8 +248,9 @@ def test_open_refuses_an_offsite_next(build, make_user, login):
 def test_mark_one_read(build, make_user, login):
     me = make_user(Role.AGENT)
     first, second = build(_add, me), build(_add, me, minutes=1)
-    resp = login(me).post(f"/notifications/{first}/read",
-                          data={"next": "/notifications/?show=unread&page=1"})
+    resp = login(me).post(
+        f"/notifications/{first}/read", data={"next": "/notifications/?show=unread&page=1"}
+    )
     assert resp.status_code == 302 and resp.location == "/notifications/?show=unread&page=1"
     assert build(_read_at, first) is not None
     assert build(_read_at, second) is None
@@ -315,9 +338,10 @@ def test_unread_json_when_nothing_is_unread(make_user, login):
 
 
 def _checked(html: str) -> set[str]:
-    return set(re.findall(r'<input checked[^>]*name="notify-by_email"[^>]*value="([a-z_]+)"', html)
-               + re.findall(r'<input[^>]*name="notify-by_email"[^>]*value="([a-z_]+)"[^>]*checked',
-                            html))
+    return set(
+        re.findall(r'<input checked[^>]*name="notify-by_email"[^>]*value="([a-z_]+)"', html)
+        + re.findall(r'<input[^>]*name="notify-by_email"[^>]*value="([a-z_]+)"[^>]*checked', html)
+    )
 
 
 def _saved_choices(user_id: int) -> dict:
@@ -336,12 +360,15 @@ def test_settings_show_the_default_email_choices(make_user, login):
 def test_save_email_choices(build, make_user, login):
     me = make_user(Role.ACCOUNT_MANAGER)
     client = login(me)
-    resp = client.post("/settings/notifications",
-                       data={"notify-by_email": ["watched", "step_overdue"]})
+    resp = client.post(
+        "/settings/notifications", data={"notify-by_email": ["watched", "step_overdue"]}
+    )
     assert resp.status_code == 302 and resp.location == "/settings#email-choices"
     saved = build(_saved_choices, me)
-    assert {k for k, on in saved.items() if on} == {NotificationKind.WATCHED,
-                                                   NotificationKind.STEP_OVERDUE}
+    assert {k for k, on in saved.items() if on} == {
+        NotificationKind.WATCHED,
+        NotificationKind.STEP_OVERDUE,
+    }
     html = client.get("/settings").get_data(as_text=True)
     assert _checked(html) == {"watched", "step_overdue"}
     assert "Your e-mail choices are saved." in html
@@ -352,16 +379,21 @@ def test_unticking_everything_turns_all_email_off(build, make_user, login):
     resp = login(me).post("/settings/notifications", data={})
     assert resp.status_code == 302
     assert not any(build(_saved_choices, me).values())
-    rows = build(lambda: db.session.scalar(
-        sa.select(sa.func.count()).select_from(NotificationPreference)
-        .where(NotificationPreference.user_id == me)))
+    rows = build(
+        lambda: db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(NotificationPreference)
+            .where(NotificationPreference.user_id == me)
+        )
+    )
     assert rows == len(NotificationKind)
 
 
 def test_unknown_email_choice_is_a_field_error(build, make_user, login):
     me = make_user(Role.AGENT)
-    resp = login(me).post("/settings/notifications",
-                          data={"notify-by_email": ["watched", "everything"]})
+    resp = login(me).post(
+        "/settings/notifications", data={"notify-by_email": ["watched", "everything"]}
+    )
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert 'id="notify-by_email-error"' in html and "everything" in html
@@ -393,12 +425,20 @@ def test_agent_marks_themselves_away_and_back(build, make_user, login):
     html = client.get("/settings").get_data(as_text=True)
     assert "Availability" in html and "You are available" in html
 
-    resp = client.post("/settings/away", data={"away-reason": "holiday",
-                                               "away-back_on": "2099-01-05",
-                                               "away-note": "Maria covers for me"})
+    resp = client.post(
+        "/settings/away",
+        data={
+            "away-reason": "holiday",
+            "away-back_on": "2099-01-05",
+            "away-note": "Maria covers for me",
+        },
+    )
     assert resp.status_code == 302 and resp.location == "/settings#availability"
     assert build(_away_state, agent) == (
-        AwayReason.HOLIDAY, datetime(2099, 1, 5, tzinfo=timezone.utc), "Maria covers for me")
+        AwayReason.HOLIDAY,
+        datetime(2099, 1, 5, tzinfo=UTC),
+        "Maria covers for me",
+    )
 
     html = client.get("/settings").get_data(as_text=True)
     assert "You are marked away: On holiday." in html
@@ -423,19 +463,25 @@ def test_lead_away_without_a_return_day(build, make_user, login):
 
 def test_return_day_in_the_past_is_a_field_error(build, make_user, login):
     agent = make_user(Role.AGENT)
-    resp = login(agent).post("/settings/away", data={"away-reason": "holiday",
-                                                     "away-back_on": "2001-01-01"})
+    resp = login(agent).post(
+        "/settings/away", data={"away-reason": "holiday", "away-back_on": "2001-01-01"}
+    )
     assert resp.status_code == 200
-    assert re.search(r'id="away-back_on-error">The day of return must be in the future\.',
-                     resp.get_data(as_text=True))
+    assert re.search(
+        r'id="away-back_on-error">The day of return must be in the future\.',
+        resp.get_data(as_text=True),
+    )
     assert build(_away_state, agent) == (None, None, "")
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"away-reason": "beach"}, "reason"),
-    ({"away-reason": "other", "away-note": "x" * 201}, "note"),
-    ({"away-reason": "other", "away-back_on": "soon"}, "back_on"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"away-reason": "beach"}, "reason"),
+        ({"away-reason": "other", "away-note": "x" * 201}, "note"),
+        ({"away-reason": "other", "away-back_on": "soon"}, "back_on"),
+    ],
+)
 def test_bad_away_form_is_a_field_error(build, make_user, login, data, field):
     agent = make_user(Role.AGENT)
     resp = login(agent).post("/settings/away", data=data)
@@ -468,9 +514,14 @@ def test_other_settings_posts_keep_the_email_choices_on_screen(build, make_user,
     me = make_user(Role.AGENT)
     client = login(me)
     client.post("/settings/notifications", data={"notify-by_email": ["routed"]})
-    resp = client.post("/settings/password", data={"password-current_password": "wrong",
-                                                   "password-new_password": "short",
-                                                   "password-confirm": "short"})
+    resp = client.post(
+        "/settings/password",
+        data={
+            "password-current_password": "wrong",
+            "password-new_password": "short",
+            "password-confirm": "short",
+        },
+    )
     assert resp.status_code == 200
     assert _checked(resp.get_data(as_text=True)) == {"routed"}
 
@@ -479,11 +530,18 @@ def _approval_request(agent: int) -> tuple[int, int]:
     """An agent proposes a remedy above their authority (needs an app context)."""
     ticket_id = factories.make_ticket(actor_id=agent, order_value=Decimal("1000.00"))
     ticket = db.session.get(Ticket, ticket_id)
-    remedy = ledger.propose_remedy(ticket, actor=db.session.get(User, agent), now=T0,
-                                   draft=ledger.RemedyDraft(
-                                       kind=RemedyKind.GOODWILL, form=RemedyForm.CREDIT,
-                                       description="Credit note", cost=Decimal("400.00"),
-                                       reason=RemedyReason.GOODWILL_GESTURE))
+    remedy = ledger.propose_remedy(
+        ticket,
+        actor=db.session.get(User, agent),
+        now=T0,
+        draft=ledger.RemedyDraft(
+            kind=RemedyKind.GOODWILL,
+            form=RemedyForm.CREDIT,
+            description="Credit note",
+            cost=Decimal("400.00"),
+            reason=RemedyReason.GOODWILL_GESTURE,
+        ),
+    )
     assert remedy.state is RemedyState.PROPOSED
     return ticket_id, remedy.id
 
@@ -491,8 +549,9 @@ def _approval_request(agent: int) -> tuple[int, int]:
 def test_admin_opens_an_approval_request_on_the_approvals_page(build, make_user, login):
     agent, admin = make_user(Role.AGENT), make_user(Role.ADMIN)
     ticket_id, remedy_id = build(_approval_request, agent)
-    [note] = [n for n in build(_notifications_of, admin)
-              if n.kind is NotificationKind.APPROVAL_WAITING]
+    [note] = [
+        n for n in build(_notifications_of, admin) if n.kind is NotificationKind.APPROVAL_WAITING
+    ]
     assert note.ticket_id == ticket_id  # admins see no tickets: the approvals page it is
     client = login(admin)
     [item] = client.get("/notifications/unread.json").get_json()["items"]

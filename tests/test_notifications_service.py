@@ -6,6 +6,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from tests.factories import load
+from ticketdesk.core.errors import NotFound
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Notification,
@@ -22,15 +26,11 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.ledger.remedies import RemedyDraft
 from ticketdesk.services.notifications import notifications
 from ticketdesk.services.playbooks import engine as playbooks
-from ticketdesk.services.tickets import editing
-from ticketdesk.core.errors import NotFound
-from ticketdesk.services.ledger.remedies import RemedyDraft
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
-from tests.factories import load
+from ticketdesk.services.tickets import assignment, conversation, editing
 
 
 @pytest.fixture
@@ -60,8 +60,9 @@ def mails(to: str) -> list[OutboxMessage]:
 
 
 def test_assigned_to_you_but_not_when_you_take_it_yourself(people, now):
-    tid = factories.make_ticket(actor_id=people.lead, team_id=people.team,
-                                assignee_id=people.agent, now=now)
+    tid = factories.make_ticket(
+        actor_id=people.lead, team_id=people.team, assignee_id=people.agent, now=now
+    )
     (n,) = inbox(people.agent, NotificationKind.ASSIGNED)
     assert n.ticket_id == tid and "Lea" in n.body and n.read_at is None
     assert load(User, people.agent).last_assigned_at == now
@@ -71,8 +72,9 @@ def test_assigned_to_you_but_not_when_you_take_it_yourself(people, now):
 
 
 def test_assigned_goes_by_email_by_default_with_a_link(people, now, app):
-    factories.make_ticket(actor_id=people.lead, team_id=people.team, assignee_id=people.agent,
-                          now=now)
+    factories.make_ticket(
+        actor_id=people.lead, team_id=people.team, assignee_id=people.agent, now=now
+    )
     (mail,) = mails(load(User, people.agent).email)
     assert mail.subject.startswith("Assigned to you: TD-")
     assert f"{app.config['BASE_URL']}/tickets/" in mail.body
@@ -84,19 +86,26 @@ def test_email_choices_are_respected(people, now):
     notifications.set_email_choices(agent, by_email={NotificationKind.WATCHED})
     choices = notifications.email_choices(agent)
     assert choices[NotificationKind.WATCHED] and not choices[NotificationKind.ASSIGNED]
-    factories.make_ticket(actor_id=people.lead, team_id=people.team, assignee_id=people.agent,
-                          now=now)
+    factories.make_ticket(
+        actor_id=people.lead, team_id=people.team, assignee_id=people.agent, now=now
+    )
     assert inbox(people.agent, NotificationKind.ASSIGNED) and mails(agent.email) == []
 
 
 def test_watchers_hear_about_changes_which_add_up_until_read(people, now):
-    ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
-                                                          now=now))
+    ticket = db.session.get(
+        Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team, now=now)
+    )
     assignment.watch(ticket, actor=load(User, people.agent2), now=now)
     assignment.watch(ticket, actor=load(User, people.agent), now=now)
     later = now + timedelta(minutes=5)
-    conversation.reply(ticket, actor=load(User, people.agent), body="We are on it.",
-                         expected_version=None, now=later)
+    conversation.reply(
+        ticket,
+        actor=load(User, people.agent),
+        body="We are on it.",
+        expected_version=None,
+        now=later,
+    )
     conversation.add_note(ticket, actor=load(User, people.lead), body="Call at 3.", now=later)
     # The actor is not told about their own change, only about the lead's note.
     (own,) = inbox(people.agent, NotificationKind.WATCHED)
@@ -104,14 +113,16 @@ def test_watchers_hear_about_changes_which_add_up_until_read(people, now):
     (n,) = inbox(people.agent2, NotificationKind.WATCHED)
     assert n.count >= 2 and "Lea added a note" in n.body
     notifications.mark_read(load(User, people.agent2), n.id, now=later)
-    conversation.add_note(ticket, actor=load(User, people.lead), body="Done.",
-                            now=later + timedelta(minutes=1))
+    conversation.add_note(
+        ticket, actor=load(User, people.lead), body="Done.", now=later + timedelta(minutes=1)
+    )
     assert len(inbox(people.agent2, NotificationKind.WATCHED)) == 2
 
 
 def test_a_watcher_who_cannot_act_still_hears_and_inactive_users_do_not(people, now):
-    ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
-                                                          now=now))
+    ticket = db.session.get(
+        Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team, now=now)
+    )
     assignment.watch(ticket, actor=load(User, people.agent2), now=now)
     with unit_of_work():
         load(User, people.agent2).active = False
@@ -126,70 +137,112 @@ EXPLAIN = StepSpec("Explain the cause", kind=StepKind.EXPLANATION, due_hours=Dec
 def _playbook(now, steps, **kw):
     kinds = {step.kind for step in steps}
     steps = tuple(steps) + tuple(s for s in (APOLOGY, EXPLAIN) if s.kind not in kinds)
-    spec = PlaybookSpec(name=kw.pop("name", "Default"), steps=steps,
-                        approval_limits={"agent": "50", "lead": "5000"}, **kw)
+    spec = PlaybookSpec(
+        name=kw.pop("name", "Default"),
+        steps=steps,
+        approval_limits={"agent": "50", "lead": "5000"},
+        **kw,
+    )
     with unit_of_work():
         playbooks.add_playbook(spec, actor=None, now=now, is_default=True)
 
 
 def _draft(cost):
-    return RemedyDraft(kind=RemedyKind.MAKE_WHOLE, form=RemedyForm.REFUND, description="Refund",
-                       cost=Decimal(cost), reason=RemedyReason.MISSING_ITEMS)
+    return RemedyDraft(
+        kind=RemedyKind.MAKE_WHOLE,
+        form=RemedyForm.REFUND,
+        description="Refund",
+        cost=Decimal(cost),
+        reason=RemedyReason.MISSING_ITEMS,
+    )
 
 
 def test_approval_waiting_and_decided(people, now):
     _playbook(now, (StepSpec("Call back", due_hours=Decimal("1")),))
-    ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
-                                                          order_value=Decimal("400"), now=now))
-    remedy = ledger.propose_remedy(ticket, actor=load(User, people.agent), draft=_draft("400.00"),
-                                   now=now)
+    ticket = db.session.get(
+        Ticket,
+        factories.make_ticket(
+            actor_id=people.lead, team_id=people.team, order_value=Decimal("400"), now=now
+        ),
+    )
+    remedy = ledger.propose_remedy(
+        ticket, actor=load(User, people.agent), draft=_draft("400.00"), now=now
+    )
     assert remedy.approval_role is Role.LEAD
-    waiting = {n.user_id for n in db.session.scalars(sa.select(Notification).where(
-        Notification.kind == NotificationKind.APPROVAL_WAITING))}
-    assert waiting == {people.lead, people.lead2, people.admin}   # never the proposer
+    waiting = {
+        n.user_id
+        for n in db.session.scalars(
+            sa.select(Notification).where(Notification.kind == NotificationKind.APPROVAL_WAITING)
+        )
+    }
+    assert waiting == {people.lead, people.lead2, people.admin}  # never the proposer
     ledger.approve_remedy(remedy, actor=load(User, people.lead2), now=now + timedelta(minutes=3))
     (decided,) = inbox(people.agent, NotificationKind.APPROVAL_DECIDED)
     assert decided.title.startswith("Approved") and "Leo" in decided.body
-    assert all(n.read_at is not None for n in db.session.scalars(sa.select(Notification).where(
-        Notification.kind == NotificationKind.APPROVAL_WAITING)))
+    assert all(
+        n.read_at is not None
+        for n in db.session.scalars(
+            sa.select(Notification).where(Notification.kind == NotificationKind.APPROVAL_WAITING)
+        )
+    )
 
-    rejected = ledger.propose_remedy(ticket, actor=load(User, people.agent), draft=_draft("150.00"),
-                                     now=now)
-    ledger.reject_remedy(rejected, actor=load(User, people.lead), reason="Too much for a bottle",
-                         now=now + timedelta(minutes=4))
+    rejected = ledger.propose_remedy(
+        ticket, actor=load(User, people.agent), draft=_draft("150.00"), now=now
+    )
+    ledger.reject_remedy(
+        rejected,
+        actor=load(User, people.lead),
+        reason="Too much for a bottle",
+        now=now + timedelta(minutes=4),
+    )
     last = inbox(people.agent, NotificationKind.APPROVAL_DECIDED)[-1]
     assert last.title.startswith("Rejected") and "Too much" in last.body
 
 
 def test_withdrawn_proposals_stop_waiting(people, now):
     _playbook(now, (StepSpec("Call back", due_hours=Decimal("1")),))
-    ticket = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team,
-                                                          now=now))
-    remedy = ledger.propose_remedy(ticket, actor=load(User, people.agent), draft=_draft("400.00"),
-                                   now=now)
+    ticket = db.session.get(
+        Ticket, factories.make_ticket(actor_id=people.lead, team_id=people.team, now=now)
+    )
+    remedy = ledger.propose_remedy(
+        ticket, actor=load(User, people.agent), draft=_draft("400.00"), now=now
+    )
     ledger.withdraw_remedy(remedy, actor=load(User, people.agent), now=now)
     assert notifications.unread_count(load(User, people.lead)) == 0
 
 
 def test_a_crisis_on_your_account_tells_its_manager_once(people, now):
     cust = factories.make_customer(account_manager_id=people.am)
-    tid = factories.make_ticket(actor_id=people.lead, customer_id=cust, kind=TicketKind.CRISIS,
-                                now=now)
+    tid = factories.make_ticket(
+        actor_id=people.lead, customer_id=cust, kind=TicketKind.CRISIS, now=now
+    )
     (n,) = inbox(people.am, NotificationKind.ACCOUNT_CRISIS)
     assert n.ticket_id == tid
-    plain = db.session.get(Ticket, factories.make_ticket(actor_id=people.lead, customer_id=cust,
-                                                         now=now))
+    plain = db.session.get(
+        Ticket, factories.make_ticket(actor_id=people.lead, customer_id=cust, now=now)
+    )
     assert len(inbox(people.am, NotificationKind.ACCOUNT_CRISIS)) == 1
     changes = editing.DetailChanges(
-        subject=plain.subject, kind=TicketKind.CRISIS, category_id=plain.category_id,
-        severity=plain.severity, order_reference="", currency="EUR", order_value=None,
-        claimed_loss=None)
-    editing.update_details(plain, actor=load(User, people.lead), changes=changes,
-                                  expected_version=None, now=now)
+        subject=plain.subject,
+        kind=TicketKind.CRISIS,
+        category_id=plain.category_id,
+        severity=plain.severity,
+        order_reference="",
+        currency="EUR",
+        order_value=None,
+        claimed_loss=None,
+    )
+    editing.update_details(
+        plain, actor=load(User, people.lead), changes=changes, expected_version=None, now=now
+    )
     changes2 = editing.DetailChanges(**{**changes.__dict__, "subject": "Now a crisis"})
-    editing.update_details(plain, actor=load(User, people.lead), changes=changes2,
-                                  expected_version=None, now=now)
-    assert [n.ticket_id for n in inbox(people.am, NotificationKind.ACCOUNT_CRISIS)] == [tid, plain.id]
+    editing.update_details(
+        plain, actor=load(User, people.lead), changes=changes2, expected_version=None, now=now
+    )
+    assert [n.ticket_id for n in inbox(people.am, NotificationKind.ACCOUNT_CRISIS)] == [
+        tid,
+        plain.id,
+    ]
 
 
 STEPS = (
@@ -198,29 +251,33 @@ STEPS = (
     StepSpec("Account manager visits", role=Role.ACCOUNT_MANAGER, due_hours=Decimal("2")),
     StepSpec("Apologise", kind=StepKind.APOLOGY, due_hours=Decimal("1")),
 )
-from ticketdesk.services.tickets import assignment
-from ticketdesk.services.tickets import conversation
 
 
 def test_overdue_steps_remind_their_owners_at_most_hourly(people, now, app):
     _playbook(now, STEPS)
     cust = factories.make_customer(account_manager_id=people.am)
-    tid = factories.make_ticket(actor_id=people.lead, customer_id=cust, team_id=people.team,
-                                assignee_id=people.agent, now=now)
+    tid = factories.make_ticket(
+        actor_id=people.lead,
+        customer_id=cust,
+        team_id=people.team,
+        assignee_id=people.agent,
+        now=now,
+    )
     assert notifications.run_due(now=now + timedelta(minutes=30)) == 0
     t1 = now + timedelta(hours=1, minutes=1)
-    assert notifications.run_due(now=t1) == 1                    # the agent's two steps
+    assert notifications.run_due(now=t1) == 1  # the agent's two steps
     (n,) = inbox(people.agent, NotificationKind.STEP_OVERDUE)
     assert n.ticket_id == tid and "Call the customer back" in n.body and "Apologise" in n.body
-    assert notifications.run_due(now=t1) == 0                    # same moment: nothing new
+    assert notifications.run_due(now=t1) == 0  # same moment: nothing new
     assert notifications.run_due(now=t1 + timedelta(minutes=59)) == 0
     t2 = now + timedelta(hours=2, minutes=1)
     # An hour later the agent again, now also the team's lead and the account manager.
     assert notifications.run_due(now=t2) == 3
-    (again,) = inbox(people.agent, NotificationKind.STEP_OVERDUE)   # unread: added up
+    (again,) = inbox(people.agent, NotificationKind.STEP_OVERDUE)  # unread: added up
     assert again.count == 2 and again.created_at == t2
     assert [x.body for x in inbox(people.lead, NotificationKind.STEP_OVERDUE)] == [
-        "Overdue: Lead signs off"]
+        "Overdue: Lead signs off"
+    ]
     assert len(inbox(people.am, NotificationKind.STEP_OVERDUE)) == 1
     assert inbox(people.lead2, NotificationKind.STEP_OVERDUE) == []  # not in the team
 
@@ -241,23 +298,34 @@ def test_overdue_steps_remind_their_owners_at_most_hourly(people, now, app):
 
 def test_reminders_by_email_when_chosen(people, now):
     _playbook(now, STEPS[:1])
-    notifications.set_email_choices(load(User, people.agent), by_email={NotificationKind.STEP_OVERDUE})
-    factories.make_ticket(actor_id=people.lead, team_id=people.team, assignee_id=people.agent,
-                          now=now)
+    notifications.set_email_choices(
+        load(User, people.agent), by_email={NotificationKind.STEP_OVERDUE}
+    )
+    factories.make_ticket(
+        actor_id=people.lead, team_id=people.team, assignee_id=people.agent, now=now
+    )
     notifications.run_due(now=now + timedelta(hours=1, minutes=1))
     notifications.run_due(now=now + timedelta(hours=2, minutes=1))
-    assert [m.subject.startswith("Playbook step overdue") for m in mails(load(User, people.agent).email)
-            ] == [True, True]
+    assert [
+        m.subject.startswith("Playbook step overdue") for m in mails(load(User, people.agent).email)
+    ] == [True, True]
 
 
 def test_reading_and_marking(people, now):
     for i in range(3):
-        factories.make_ticket(actor_id=people.lead, team_id=people.team, assignee_id=people.agent,
-                              now=now + timedelta(minutes=i))
+        factories.make_ticket(
+            actor_id=people.lead,
+            team_id=people.team,
+            assignee_id=people.agent,
+            now=now + timedelta(minutes=i),
+        )
     agent = load(User, people.agent)
     assert notifications.unread_count(agent) == 3
     latest = notifications.latest_unread(agent, limit=2)
-    assert [n.created_at for n in latest] == [now + timedelta(minutes=2), now + timedelta(minutes=1)]
+    assert [n.created_at for n in latest] == [
+        now + timedelta(minutes=2),
+        now + timedelta(minutes=1),
+    ]
     notifications.mark_read(agent, latest[0].id, now=now)
     assert notifications.unread_count(agent) == 2
     page = notifications.list_for(agent, unread_only=True)
@@ -270,9 +338,10 @@ def test_reading_and_marking(people, now):
 
 def test_watchers_read_what_a_survey_or_loyalty_event_says():
     from ticketdesk.models import EventKind, TicketEvent
-    answered = TicketEvent(kind=EventKind.SURVEY, body="Satisfaction 2 of 5.\nToo slow.",
-                           by_customer=True)
+
+    answered = TicketEvent(
+        kind=EventKind.SURVEY, body="Satisfaction 2 of 5.\nToo slow.", by_customer=True
+    )
     flagged = TicketEvent(kind=EventKind.LOYALTY, body="Loyalty candidate until 1 June.")
-    assert notifications.describe(answered, None) == \
-        "Satisfaction: Satisfaction 2 of 5. Too slow."
+    assert notifications.describe(answered, None) == "Satisfaction: Satisfaction 2 of 5. Too slow."
     assert notifications.describe(flagged, None) == "Loyalty: Loyalty candidate until 1 June."

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ticketdesk.extensions import db
-from ticketdesk.models import OutboxMessage, OutboxState, Role
-from ticketdesk.services.notifications import outbox
-from ticketdesk.core.uow import unit_of_work
 from tests import factories
 from tests.factories import load
 from tests.support import Recorder
+from ticketdesk.core.uow import unit_of_work
+from ticketdesk.extensions import db
+from ticketdesk.models import OutboxMessage, OutboxState, Role
+from ticketdesk.services.notifications import outbox
 
 # The stored message, read afresh from the database.
 fresh_message = functools.partial(load, OutboxMessage, fresh=True)
@@ -21,8 +21,9 @@ fresh_message = functools.partial(load, OutboxMessage, fresh=True)
 
 def queue(now, *, to="mia@example.test", subject="Assigned to you: TD-000001", key=None):
     with unit_of_work():
-        message = outbox.enqueue(to=to, subject=subject, body="Open the ticket: http://x/1",
-                                  now=now, dedupe_key=key)
+        message = outbox.enqueue(
+            to=to, subject=subject, body="Open the ticket: http://x/1", now=now, dedupe_key=key
+        )
     return message.id
 
 
@@ -63,7 +64,7 @@ def test_a_refusing_server_is_retried_later_and_then_succeeds(ctx, smtp, now):
     assert waiting.state is OutboxState.QUEUED and waiting.attempts == 1
     assert waiting.next_attempt_at == now + timedelta(minutes=outbox.RETRY_MINUTES[0])
     assert "451" in waiting.last_error
-    assert outbox.send_due(now=now + timedelta(seconds=30)).total == 0   # not due yet
+    assert outbox.send_due(now=now + timedelta(seconds=30)).total == 0  # not due yet
     report = outbox.send_due(now=now + timedelta(minutes=1))
     assert report.sent == 1
     assert fresh_message(mid).state is OutboxState.SENT and fresh_message(mid).attempts == 2
@@ -72,8 +73,11 @@ def test_a_refusing_server_is_retried_later_and_then_succeeds(ctx, smtp, now):
 
 def test_no_server_listening_is_retried_until_one_answers(ctx, smtp, now):
     mid = queue(now)
-    assert outbox.send_due(now=now).retried == 1               # connection refused
-    assert "Error" in fresh_message(mid).last_error or "refused" in fresh_message(mid).last_error.lower()
+    assert outbox.send_due(now=now).retried == 1  # connection refused
+    assert (
+        "Error" in fresh_message(mid).last_error
+        or "refused" in fresh_message(mid).last_error.lower()
+    )
     server = smtp(Recorder())
     assert outbox.send_due(now=now + timedelta(minutes=1)).sent == 1
     assert len(server.messages) == 1
@@ -104,8 +108,9 @@ def test_gives_up_after_the_last_retry(ctx, smtp, now):
     assert outbox.send_due(now=at + timedelta(days=1)).total == 0
 
 
-def test_one_connection_serves_several_messages_and_a_failure_does_not_stop_the_rest(ctx, smtp,
-                                                                                      now):
+def test_one_connection_serves_several_messages_and_a_failure_does_not_stop_the_rest(
+    ctx, smtp, now
+):
     server = smtp(Recorder(refuse=1))
     first, second, third = (queue(now, to=f"u{i}@example.test") for i in range(3))
     report = outbox.send_due(now=now)
@@ -128,7 +133,7 @@ def test_without_smtp_messages_are_logged(ctx, app, now, caplog):
 def test_a_claimed_message_is_not_sent_twice_until_its_claim_expires(ctx, smtp, now):
     server = smtp(Recorder())
     mid = queue(now)
-    assert outbox._claim(mid, now)            # another sender took it ...
+    assert outbox._claim(mid, now)  # another sender took it ...
     assert not outbox._claim(mid, now)
     assert outbox.send_due(now=now).total == 0
     # ... and died: after the claim runs out the message is sent.

@@ -31,13 +31,15 @@ World 2, "comparison": see ``_comparison_world``.
 import itertools
 import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
 from ticketdesk.accounts import report as report_view
+from ticketdesk.core.errors import DomainError
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CauseSide,
@@ -59,11 +61,8 @@ from ticketdesk.models import (
     TicketStep,
 )
 from ticketdesk.services.recovery import outcomes
-from ticketdesk.core.errors import DomainError
 from ticketdesk.services.recovery.outcomes import CompensationBand, Rate, Verdict, compare
-from tests import factories
 
-UTC = timezone.utc
 FIRST, LAST, TODAY = date(2025, 9, 1), date(2026, 2, 28), date(2026, 3, 2)
 MW, GW = RemedyKind.MAKE_WHOLE, RemedyKind.GOODWILL
 DELIVERED, APPROVED = RemedyState.DELIVERED, RemedyState.APPROVED
@@ -74,11 +73,20 @@ def at(y: int, m: int, d: int, h: int = 10, mi: int = 0) -> datetime:
     return datetime(y, m, d, h, mi, tzinfo=UTC)
 
 
-def _ticket(actor: int, customer: int, *, created: datetime, resolved: datetime | None,
-            status: TicketStatus = TicketStatus.RESOLVED, reopen_count: int = 0,
-            cause: CauseSide = CauseSide.UNKNOWN, severity: Severity = Severity.P3,
-            loss: str | None = None, currency: str = "EUR", breached: tuple[str, ...] = ()
-            ) -> int:
+def _ticket(
+    actor: int,
+    customer: int,
+    *,
+    created: datetime,
+    resolved: datetime | None,
+    status: TicketStatus = TicketStatus.RESOLVED,
+    reopen_count: int = 0,
+    cause: CauseSide = CauseSide.UNKNOWN,
+    severity: Severity = Severity.P3,
+    loss: str | None = None,
+    currency: str = "EUR",
+    breached: tuple[str, ...] = (),
+) -> int:
     tid = factories.make_ticket(actor_id=actor, customer_id=customer, now=created)
     t = db.session.get(Ticket, tid)
     t.created_at, t.resolved_at, t.status, t.reopen_count = created, resolved, status, reopen_count
@@ -90,39 +98,85 @@ def _ticket(actor: int, customer: int, *, created: datetime, resolved: datetime 
     return tid
 
 
-def _order(customer: int, day: date, amount: str = "100.00", *,
-           remedy_ticket: int | None = None) -> None:
-    db.session.add(Order(customer_id=customer, reference=f"SO-{next(_refs)}", ordered_on=day,
-                         amount=Decimal(amount), currency="EUR", remedy_ticket_id=remedy_ticket))
+def _order(
+    customer: int, day: date, amount: str = "100.00", *, remedy_ticket: int | None = None
+) -> None:
+    db.session.add(
+        Order(
+            customer_id=customer,
+            reference=f"SO-{next(_refs)}",
+            ordered_on=day,
+            amount=Decimal(amount),
+            currency="EUR",
+            remedy_ticket_id=remedy_ticket,
+        )
+    )
 
 
-def _remedy(ticket: int, kind: RemedyKind, form: RemedyForm, cost: str,
-            state: RemedyState = DELIVERED, currency: str = "EUR") -> None:
-    db.session.add(Remedy(ticket_id=ticket, kind=kind, form=form, description=form.value,
-                          cost=Decimal(cost), currency=currency,
-                          reason=RemedyReason.MISSING_ITEMS, cap_base=Decimal("1000"),
-                          state=state))
+def _remedy(
+    ticket: int,
+    kind: RemedyKind,
+    form: RemedyForm,
+    cost: str,
+    state: RemedyState = DELIVERED,
+    currency: str = "EUR",
+) -> None:
+    db.session.add(
+        Remedy(
+            ticket_id=ticket,
+            kind=kind,
+            form=form,
+            description=form.value,
+            cost=Decimal(cost),
+            currency=currency,
+            reason=RemedyReason.MISSING_ITEMS,
+            cap_base=Decimal("1000"),
+            state=state,
+        )
+    )
 
 
 def _step(ticket: int, kind: StepKind, done: datetime | None) -> None:
-    position = db.session.scalar(sa.select(sa.func.count(TicketStep.id))
-                                 .where(TicketStep.ticket_id == ticket))
-    db.session.add(TicketStep(ticket_id=ticket, position=position, kind=kind,
-                              title=kind.value, due_at=at(2025, 1, 1), done_at=done))
+    position = db.session.scalar(
+        sa.select(sa.func.count(TicketStep.id)).where(TicketStep.ticket_id == ticket)
+    )
+    db.session.add(
+        TicketStep(
+            ticket_id=ticket,
+            position=position,
+            kind=kind,
+            title=kind.value,
+            due_at=at(2025, 1, 1),
+            done_at=done,
+        )
+    )
 
 
 def _survey(ticket: int, score: int | None, answered: datetime | None) -> None:
     sent = at(2025, 8, 1)
-    db.session.add(Survey(ticket_id=ticket, email="buyer@example.test",
-                          nonce=f"n{next(_refs)}", sent_at=sent,
-                          expires_at=sent + timedelta(days=400), answered_at=answered,
-                          score=score))
+    db.session.add(
+        Survey(
+            ticket_id=ticket,
+            email="buyer@example.test",
+            nonce=f"n{next(_refs)}",
+            sent_at=sent,
+            expires_at=sent + timedelta(days=400),
+            answered_at=answered,
+            score=score,
+        )
+    )
 
 
 def _outcome(ticket: int, customer: int, state: LoyaltyState | None, resolved_on: date) -> None:
-    db.session.add(RecoveryOutcome(ticket_id=ticket, customer_id=customer,
-                                   resolved_on=resolved_on, success=state is not None,
-                                   state=state))
+    db.session.add(
+        RecoveryOutcome(
+            ticket_id=ticket,
+            customer_id=customer,
+            resolved_on=resolved_on,
+            success=state is not None,
+            state=state,
+        )
+    )
 
 
 def _figures_world() -> dict:
@@ -131,25 +185,74 @@ def _figures_world() -> dict:
     a, b, f, h = (factories.make_customer(n, tier=std) for n in ("A", "B", "F", "H"))
     c, d, g = (factories.make_customer(n, tier=key) for n in ("C", "D", "G"))
     e = factories.make_customer("E", tier=strategic)
-    ours, coord, theirs = (CauseSide.OURS_PRODUCT, CauseSide.OURS_COORDINATION,
-                           CauseSide.THEIRS_INTERNAL)
+    ours, coord, theirs = (
+        CauseSide.OURS_PRODUCT,
+        CauseSide.OURS_COORDINATION,
+        CauseSide.THEIRS_INTERNAL,
+    )
 
-    t1 = _ticket(lead, a, created=at(2025, 8, 25), resolved=at(2025, 9, 1, 0, 30),
-                 cause=ours, severity=Severity.P2, loss="100")
-    t2 = _ticket(lead, b, created=at(2025, 10, 25), resolved=at(2025, 11, 1),
-                 status=TicketStatus.CLOSED, cause=ours, severity=Severity.P3, loss="200",
-                 breached=("resolution",))
-    t3 = _ticket(lead, c, created=at(2025, 12, 10), resolved=at(2025, 12, 15), reopen_count=1,
-                 cause=coord, severity=Severity.P3, loss="80", breached=("remedy",))
-    t4 = _ticket(lead, d, created=at(2026, 1, 15), resolved=at(2026, 1, 20), cause=theirs,
-                 severity=Severity.P1, loss="100", breached=("first_response",))
-    t5 = _ticket(lead, e, created=at(2026, 2, 15), resolved=at(2026, 2, 20), reopen_count=2,
-                 cause=theirs, severity=Severity.P2, loss="100", currency="USD",
-                 breached=("next_response",))
-    t6 = _ticket(lead, a, created=at(2026, 2, 1), resolved=at(2026, 2, 10),
-                 severity=Severity.P4)
-    x1 = _ticket(lead, c, created=at(2025, 10, 1), resolved=at(2025, 10, 5),
-                 status=TicketStatus.OPEN, reopen_count=1)
+    t1 = _ticket(
+        lead,
+        a,
+        created=at(2025, 8, 25),
+        resolved=at(2025, 9, 1, 0, 30),
+        cause=ours,
+        severity=Severity.P2,
+        loss="100",
+    )
+    t2 = _ticket(
+        lead,
+        b,
+        created=at(2025, 10, 25),
+        resolved=at(2025, 11, 1),
+        status=TicketStatus.CLOSED,
+        cause=ours,
+        severity=Severity.P3,
+        loss="200",
+        breached=("resolution",),
+    )
+    t3 = _ticket(
+        lead,
+        c,
+        created=at(2025, 12, 10),
+        resolved=at(2025, 12, 15),
+        reopen_count=1,
+        cause=coord,
+        severity=Severity.P3,
+        loss="80",
+        breached=("remedy",),
+    )
+    t4 = _ticket(
+        lead,
+        d,
+        created=at(2026, 1, 15),
+        resolved=at(2026, 1, 20),
+        cause=theirs,
+        severity=Severity.P1,
+        loss="100",
+        breached=("first_response",),
+    )
+    t5 = _ticket(
+        lead,
+        e,
+        created=at(2026, 2, 15),
+        resolved=at(2026, 2, 20),
+        reopen_count=2,
+        cause=theirs,
+        severity=Severity.P2,
+        loss="100",
+        currency="USD",
+        breached=("next_response",),
+    )
+    t6 = _ticket(lead, a, created=at(2026, 2, 1), resolved=at(2026, 2, 10), severity=Severity.P4)
+    x1 = _ticket(
+        lead,
+        c,
+        created=at(2025, 10, 1),
+        resolved=at(2025, 10, 5),
+        status=TicketStatus.OPEN,
+        reopen_count=1,
+    )
     x2 = _ticket(lead, d, created=at(2025, 8, 20), resolved=at(2025, 8, 31, 23, 30), loss="10")
     _ticket(lead, b, created=at(2025, 12, 20), resolved=None, status=TicketStatus.OPEN)
 
@@ -172,10 +275,10 @@ def _figures_world() -> dict:
     _step(t5, StepKind.TASK, at(2026, 2, 16))
 
     _survey(t1, 5, at(2025, 9, 2))
-    _survey(t2, 2, at(2025, 11, 2))      # superseded by the later answer below
+    _survey(t2, 2, at(2025, 11, 2))  # superseded by the later answer below
     _survey(t2, 4, at(2025, 11, 10))
     _survey(t3, 2, at(2025, 12, 16))
-    _survey(t4, None, None)              # sent, never answered
+    _survey(t4, None, None)  # sent, never answered
     _survey(t5, 3, at(2026, 2, 21))
     _survey(x1, 1, at(2025, 10, 6))
     _survey(x2, 1, at(2025, 9, 2))
@@ -247,7 +350,7 @@ def test_matched_group_with_too_few_tickets(app, world):
     """
     with app.app_context():
         c = outcomes.report(FIRST, LAST, today=TODAY).total.comparisons
-        margin = 1.96 * math.sqrt(2 / 27)   # (1/3)(2/3)/3 = 2/27; the matches' p(1−p) are 0
+        margin = 1.96 * math.sqrt(2 / 27)  # (1/3)(2/3)/3 = 2/27; the matches' p(1−p) are 0
         # 30 days: T1 T2 T3 matched. Complainers 1/3 (T1); baseline (1 + 0 + 0)/3 = 1/3.
         c30 = c[30]
         assert (c30.n, c30.matches) == (3, 3)
@@ -255,7 +358,7 @@ def test_matched_group_with_too_few_tickets(app, world):
         assert c30.baseline == pytest.approx(1 / 3)
         assert c30.difference == pytest.approx(0)
         assert (c30.low, c30.high) == (pytest.approx(-margin), pytest.approx(margin))
-        assert c30.verdict is Verdict.TOO_FEW           # 3 < 10, whatever the interval
+        assert c30.verdict is Verdict.TOO_FEW  # 3 < 10, whatever the interval
         # 60 days: complainers 2/3 (T1 T2), baseline 1/3 (F only) → d = 1/3, same margin.
         assert c[60].n == 3 and c[60].difference == pytest.approx(1 / 3)
         assert c[60].low == pytest.approx(1 / 3 - margin)
@@ -297,19 +400,27 @@ def test_conversion_goodwill_and_cost_per_retained(app, world):
         # A (T1, T6 — once) and D → 310.00. USD: T5's 160, nobody retained yet → none.
         eur, usd = t.cost_per_retained
         assert (eur.currency, eur.cost, eur.customers, eur.per_customer) == (
-            "EUR", Decimal("620.00"), 2, Decimal("310.00"))
+            "EUR",
+            Decimal("620.00"),
+            2,
+            Decimal("310.00"),
+        )
         assert (usd.currency, usd.cost, usd.customers, usd.per_customer) == (
-            "USD", Decimal("160.00"), 0, None)
+            "USD",
+            Decimal("160.00"),
+            0,
+            None,
+        )
 
 
 def test_compensation_bands_at_their_boundaries():
     band = outcomes.compensation_band
     d = Decimal
     assert band(d("99.99"), d("100")) is CompensationBand.UNDER_100
-    assert band(d("100"), d("100")) is CompensationBand.FROM_100_TO_120      # exactly 100%
-    assert band(d("120"), d("100")) is CompensationBand.FROM_100_TO_120      # exactly 120%
+    assert band(d("100"), d("100")) is CompensationBand.FROM_100_TO_120  # exactly 100%
+    assert band(d("120"), d("100")) is CompensationBand.FROM_100_TO_120  # exactly 120%
     assert band(d("120.01"), d("100")) is CompensationBand.OVER_120_TO_150
-    assert band(d("150"), d("100")) is CompensationBand.OVER_120_TO_150      # exactly 150%
+    assert band(d("150"), d("100")) is CompensationBand.OVER_120_TO_150  # exactly 150%
     assert band(d("150.01"), d("100")) is CompensationBand.OVER_150
     assert band(d("50"), None) is CompensationBand.UNKNOWN
     assert band(d("0"), d("0")) is CompensationBand.UNKNOWN
@@ -317,27 +428,52 @@ def test_compensation_bands_at_their_boundaries():
 
 def test_volume_bands():
     assert [outcomes.volume_band(n) for n in (0, 1, 2, 3, 5, 6, 11, 12, 40)] == [
-        0, 1, 1, 2, 2, 3, 3, 4, 4]
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+    ]
 
 
 def test_breakdowns(app, world):
     with app.app_context():
         r = outcomes.report(FIRST, LAST, today=TODAY)
-        tickets = {name: {key: f.tickets for key, f in _groups(r, name).items()}
-                   for name in outcomes.BREAKDOWNS}
+        tickets = {
+            name: {key: f.tickets for key, f in _groups(r, name).items()}
+            for name in outcomes.BREAKDOWNS
+        }
         assert tickets == {
-            "cause_side": {"unknown": 1, "ours_product": 2, "ours_coordination": 1,
-                           "theirs_internal": 2},
+            "cause_side": {
+                "unknown": 1,
+                "ours_product": 2,
+                "ours_coordination": 1,
+                "theirs_internal": 2,
+            },
             "severity": {"p1": 1, "p2": 2, "p3": 2, "p4": 1},
             "remedy_form": {"reship": 3, "refund": 1, "credit": 1, "none": 1},
             # T4 90/100; T1 120/100 and T3 80/80; T2 300/200; T5 160/100; T6 no loss.
-            "compensation": {"under_100": 1, "100_120": 2, "120_150": 1, "over_150": 1,
-                             "unknown": 1},
+            "compensation": {
+                "under_100": 1,
+                "100_120": 2,
+                "120_150": 1,
+                "over_150": 1,
+                "unknown": 1,
+            },
             "sla": {"met": 2, "missed": 4},
             "apology": {"given": 3, "not_given": 3},
         }
         assert [g.key for g in r.breakdowns["compensation"]] == [
-            "under_100", "100_120", "120_150", "over_150", "unknown"]
+            "under_100",
+            "100_120",
+            "120_150",
+            "over_150",
+            "unknown",
+        ]
 
         # Reship: T1 T3 T5. 30 days: T1 yes, T3 no, T5 not matured. Reopened T3 T5.
         # Scores 5, 2, 3 → mean 10/3, one satisfied. Goodwill (0.2 + 0 + 0.6)/3.
@@ -349,7 +485,9 @@ def test_breakdowns(app, world):
         assert reship.satisfaction.satisfied.hits == 1
         assert reship.goodwill_ratio.value == pytest.approx(0.8 / 3)
         assert [(c.currency, c.per_customer) for c in reship.cost_per_retained] == [
-            ("EUR", Decimal("200.00")), ("USD", None)]
+            ("EUR", Decimal("200.00")),
+            ("USD", None),
+        ]
 
         # Apology given: T1 T2 T4. 30 days: T1 and T4 bought, T2 not → 2 of 3. Retained
         # T1 T4, lapsed T2 → 2 of 3. Matched at 30 days: T1 (F bought) and T2 (H did not):
@@ -417,8 +555,13 @@ def test_the_number_of_queries_does_not_grow_with_the_tickets(app, query_counter
         before = count_queries()
         for n in range(5):
             customer = factories.make_customer(f"More {n}")
-            tid = _ticket(world["lead"], customer, created=at(2025, 10, 1),
-                          resolved=at(2025, 10, 2 + n), loss="50")
+            tid = _ticket(
+                world["lead"],
+                customer,
+                created=at(2025, 10, 1),
+                resolved=at(2025, 10, 2 + n),
+                loss="50",
+            )
             _remedy(tid, MW, RemedyForm.RESHIP, "50")
             _step(tid, StepKind.APOLOGY, at(2025, 10, 2))
             _survey(tid, 4, at(2025, 10, 3))
@@ -459,8 +602,9 @@ def _comparison_world() -> dict:
     index = date(2025, 10, 1)
     day = lambda n: index + timedelta(days=n)  # noqa: E731
     complainers = [factories.make_customer(f"C{n}", tier=key) for n in range(1, 12)]
-    tickets = [_ticket(lead, c, created=at(2025, 9, 28), resolved=at(2025, 10, 1))
-               for c in complainers]
+    tickets = [
+        _ticket(lead, c, created=at(2025, 9, 28), resolved=at(2025, 10, 1)) for c in complainers
+    ]
     for n, customer in enumerate(complainers[:10], start=1):
         _order(customer, date(2024, 10, 1) if n == 1 else date(2025, 6, 1))
         _order(customer, day(50) if n <= 5 else day(70))
@@ -471,8 +615,9 @@ def _comparison_world() -> dict:
         _order(complainers[10], date(2025, month, 1))
     _order(complainers[10], day(5))
 
-    m1, m2, m3, m4, m5, z, w, x = (factories.make_customer(n, tier=key)
-                                   for n in ("M1", "M2", "M3", "M4", "M5", "Z", "W", "X"))
+    m1, m2, m3, m4, m5, z, w, x = (
+        factories.make_customer(n, tier=key) for n in ("M1", "M2", "M3", "M4", "M5", "Z", "W", "X")
+    )
     y = factories.make_customer("Y", tier=CustomerTier.STANDARD)
     _order(m1, date(2025, 5, 1))
     _order(m1, day(30))
@@ -510,7 +655,7 @@ def test_matched_comparison_and_its_verdicts(app, build):
         assert _rates(t.repurchase) == {30: (1, 11), 60: (6, 11), 90: (11, 11), 180: (0, 0)}
         c = t.comparisons
         assert [c[h].n for h in (30, 60, 90, 180)] == [10, 10, 10, 0]
-        assert c[30].matches == 40                   # four matches for each of ten tickets
+        assert c[30].matches == 40  # four matches for each of ten tickets
 
         # 30 days: complainers 0/10, baseline 1/4 → d = −0.25.
         # SE² = 0 + 10 × (¼ × ¾ / 4) / 10² = 0.0046875; SE = 0.0684653; 1.96 SE = 0.134192.
@@ -536,8 +681,8 @@ def test_matched_comparison_and_its_verdicts(app, build):
 
 
 def test_nine_matched_tickets_are_too_few():
-    nine = [(True, 4, 0)] * 9                     # d = 1 − 0 with SE 0: clearly "better"…
-    assert compare(nine, 30).verdict is Verdict.TOO_FEW     # …but 9 < 10
+    nine = [(True, 4, 0)] * 9  # d = 1 − 0 with SE 0: clearly "better"…
+    assert compare(nine, 30).verdict is Verdict.TOO_FEW  # …but 9 < 10
     assert compare(nine + [(True, 4, 0)], 30).verdict is Verdict.BETTER
 
 
@@ -582,17 +727,17 @@ QUERY = "/accounts/outcomes?since=2025-09-01&until=2026-02-28"
 def test_the_page_shows_the_figures_in_words(world, login, make_user, fixed_today):
     text = login(make_user(Role.LEAD)).get(QUERY).get_data(as_text=True)
     assert "Do recovered customers stay?" in text
-    assert "50.0% (2 of 4)" in text                      # bought again within 30 days
-    assert "75.0% (3 of 4)" in text                      # retained of those decided
-    assert "85.0%" in text                               # the trade's figure, beside it
-    assert "€310.00" in text                             # per retained customer (EUR)
+    assert "50.0% (2 of 4)" in text  # bought again within 30 days
+    assert "75.0% (3 of 4)" in text  # retained of those decided
+    assert "85.0%" in text  # the trade's figure, beside it
+    assert "€310.00" in text  # per retained customer (EUR)
     assert "nobody retained" not in text and "no customer retained" in text
     assert "Too few to judge" in text
     assert "normal approximation" in text
     assert "Over 150% of the loss" in text and "Unknown (no claimed loss)" in text
     assert "Ours: product or solution" in text and "No make-whole remedy" in text
     assert "<caption" in text
-    assert "— (none yet)" in text                        # T5's and T6's horizons
+    assert "— (none yet)" in text  # T5's and T6's horizons
 
 
 def test_the_default_period_is_the_last_365_days(world, login, make_user, fixed_today):
@@ -613,8 +758,10 @@ def test_bad_periods_get_a_message(world, login, make_user):
     assert "at most 731 days" in too_long.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role, status", [
-    (Role.AGENT, 403), (Role.ADMIN, 403), (Role.ACCOUNT_MANAGER, 200), (Role.LEAD, 200)])
+@pytest.mark.parametrize(
+    "role, status",
+    [(Role.AGENT, 403), (Role.ADMIN, 403), (Role.ACCOUNT_MANAGER, 200), (Role.LEAD, 200)],
+)
 def test_access_per_role(make_user, login, role, status):
     assert login(make_user(role)).get("/accounts/outcomes").status_code == status
 

@@ -7,6 +7,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from tests.factories import load
+from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CauseSide,
@@ -22,10 +25,7 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.services.playbooks import admin as playbook_admin
-from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
-from tests import factories
-from tests.factories import load
 
 STEPS = (
     StepSpec("Call the customer back", due_hours=Decimal("1")),
@@ -63,7 +63,8 @@ def agent_id(ctx):
 
 def test_leads_and_admins_create_playbooks_with_a_first_version(lead, admin, now):
     playbook = playbook_admin.create_playbook(
-        actor=lead, now=now, spec=_spec(conditions={"kinds": ["crisis"], "tiers": []}))
+        actor=lead, now=now, spec=_spec(conditions={"kinds": ["crisis"], "tiers": []})
+    )
     assert playbook.active and not playbook.is_default
     version = playbook.current_version
     assert version.number == 1 and version.created_by_id == lead.id
@@ -79,8 +80,9 @@ def test_an_edit_adds_a_version_and_tickets_under_way_keep_theirs(lead, agent_id
     early = factories.make_ticket(actor_id=agent_id, now=now)
     reordered = (STEPS[1], StepSpec("Send a replacement today"), STEPS[3])
     later = now + timedelta(hours=2)
-    playbook_admin.update_playbook(playbook, actor=lead, now=later,
-                                   spec=_spec(steps=reordered), expected_version=1)
+    playbook_admin.update_playbook(
+        playbook, actor=lead, now=later, spec=_spec(steps=reordered), expected_version=1
+    )
     assert [v.number for v in playbook.versions] == [1, 2]
     assert playbook.current_version.number == 2 and playbook.updated_at == later
     assert [s.title for s in playbook.versions[0].steps] == [s.title for s in STEPS]
@@ -88,55 +90,73 @@ def test_an_edit_adds_a_version_and_tickets_under_way_keep_theirs(lead, agent_id
     assert load(Ticket, early).playbook_version.number == 1
     fresh = factories.make_ticket(actor_id=agent_id, now=later)
     assert [s.title for s in load(Ticket, fresh).steps] == [
-        "Apologise for the trouble", "Send a replacement today", "Explain what went wrong"]
+        "Apologise for the trouble",
+        "Send a replacement today",
+        "Explain what went wrong",
+    ]
     assert playbook_admin.open_ticket_counts() == {playbook.id: 2}
     assert playbook_admin.open_ticket_counts_by_version(playbook) == {
-        playbook.versions[0].id: 1, playbook.versions[1].id: 1}
+        playbook.versions[0].id: 1,
+        playbook.versions[1].id: 1,
+    }
 
 
 def test_saving_without_changes_adds_no_version_but_a_rename_is_kept(lead, now):
-    playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec(
-        conditions={"tiers": ["strategic", "key"]}, goodwill_value=Decimal("10"),
-        approval_limits={"agent": Decimal("50")}))
+    playbook = playbook_admin.create_playbook(
+        actor=lead,
+        now=now,
+        spec=_spec(
+            conditions={"tiers": ["strategic", "key"]},
+            goodwill_value=Decimal("10"),
+            approval_limits={"agent": Decimal("50")},
+        ),
+    )
     same = playbook_admin.spec_from_version(playbook.current_version)
     playbook_admin.update_playbook(playbook, actor=lead, now=now, spec=same)
     assert len(playbook.versions) == 1
-    playbook_admin.update_playbook(playbook, actor=lead, now=now,
-                                   spec=replace(same, name="Key account shortages"))
+    playbook_admin.update_playbook(
+        playbook, actor=lead, now=now, spec=replace(same, name="Key account shortages")
+    )
     assert playbook.name == "Key account shortages" and len(playbook.versions) == 1
-    playbook_admin.update_playbook(playbook, actor=lead, now=now,
-                                   spec=replace(same, approval_limits={"agent": "60"}))
+    playbook_admin.update_playbook(
+        playbook, actor=lead, now=now, spec=replace(same, approval_limits={"agent": "60"})
+    )
     assert len(playbook.versions) == 2
     assert playbook.current_version.approval_limits == {"agent": "60"}
 
 
 def test_an_edit_based_on_an_old_version_is_refused(lead, now):
     playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec())
-    playbook_admin.update_playbook(playbook, actor=lead, now=now,
-                                   spec=_spec(description="Second"), expected_version=1)
+    playbook_admin.update_playbook(
+        playbook, actor=lead, now=now, spec=_spec(description="Second"), expected_version=1
+    )
     with pytest.raises(Conflict, match="version 2"):
-        playbook_admin.update_playbook(playbook, actor=lead, now=now,
-                                       spec=_spec(description="Third"), expected_version=1)
+        playbook_admin.update_playbook(
+            playbook, actor=lead, now=now, spec=_spec(description="Third"), expected_version=1
+        )
     assert playbook.current_version.description == "Second"
 
 
-@pytest.mark.parametrize("spec, field", [
-    (_spec(" "), "name"),
-    (_spec("x" * 121), "name"),
-    (_spec(steps=()), "steps"),
-    (_spec(steps=(StepSpec("Fix it"),)), "steps"),                        # no apology
-    (_spec(steps=STEPS + (StepSpec(" "),)), "steps"),                     # no title
-    (_spec(steps=STEPS + (StepSpec("t" * 161),)), "steps"),
-    (_spec(steps=STEPS + (StepSpec("Update", kind=StepKind.STATUS_UPDATE),)), "steps"),
-    (_spec(conditions={"colour": ["red"]}), "conditions"),
-    (_spec(conditions={"tiers": ["platinum"]}), "conditions"),
-    (_spec(conditions={"categories": ["no_such_category"]}), "conditions"),
-    (_spec(goodwill_value=Decimal("40"), goodwill_cap_percent=Decimal("30")), "goodwill_value"),
-    (_spec(evidence_threshold=Decimal("-1")), "evidence_threshold"),
-    (_spec(approval_limits={"agent": "-5"}), "approval_limits"),
-    (_spec(approval_limits={"agent": "lots"}), "approval_limits"),
-    (_spec(approval_limits={"boss": "5"}), "approval_limits"),
-])
+@pytest.mark.parametrize(
+    "spec, field",
+    [
+        (_spec(" "), "name"),
+        (_spec("x" * 121), "name"),
+        (_spec(steps=()), "steps"),
+        (_spec(steps=(StepSpec("Fix it"),)), "steps"),  # no apology
+        (_spec(steps=STEPS + (StepSpec(" "),)), "steps"),  # no title
+        (_spec(steps=STEPS + (StepSpec("t" * 161),)), "steps"),
+        (_spec(steps=STEPS + (StepSpec("Update", kind=StepKind.STATUS_UPDATE),)), "steps"),
+        (_spec(conditions={"colour": ["red"]}), "conditions"),
+        (_spec(conditions={"tiers": ["platinum"]}), "conditions"),
+        (_spec(conditions={"categories": ["no_such_category"]}), "conditions"),
+        (_spec(goodwill_value=Decimal("40"), goodwill_cap_percent=Decimal("30")), "goodwill_value"),
+        (_spec(evidence_threshold=Decimal("-1")), "evidence_threshold"),
+        (_spec(approval_limits={"agent": "-5"}), "approval_limits"),
+        (_spec(approval_limits={"agent": "lots"}), "approval_limits"),
+        (_spec(approval_limits={"boss": "5"}), "approval_limits"),
+    ],
+)
 def test_invalid_playbooks_name_the_field_and_save_nothing(lead, now, spec, field):
     with pytest.raises(DomainError) as err:
         playbook_admin.create_playbook(actor=lead, now=now, spec=spec)
@@ -151,16 +171,20 @@ def test_invalid_edits_save_nothing(lead, now):
         playbook_admin.update_playbook(playbook, actor=lead, now=now, spec=_spec("crises"))
     assert err.value.field == "name"
     with pytest.raises(DomainError) as err:
-        playbook_admin.update_playbook(playbook, actor=lead, now=now,
-                                       spec=_spec("Renamed", steps=(StepSpec("Only"),)))
+        playbook_admin.update_playbook(
+            playbook, actor=lead, now=now, spec=_spec("Renamed", steps=(StepSpec("Only"),))
+        )
     assert err.value.field == "steps"
     db.session.expire_all()
     assert playbook.name == "Shortages" and len(playbook.versions) == 1
 
 
 def test_a_goodwill_percentage_may_exceed_the_cap_only_for_other_bases(lead, now):
-    playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec(
-        goodwill_basis=GoodwillBasis.FIXED, goodwill_value=Decimal("40")))
+    playbook = playbook_admin.create_playbook(
+        actor=lead,
+        now=now,
+        spec=_spec(goodwill_basis=GoodwillBasis.FIXED, goodwill_value=Decimal("40")),
+    )
     assert playbook.current_version.goodwill_value == Decimal("40")
 
 
@@ -190,8 +214,9 @@ def test_only_leads_and_admins_manage_playbooks(lead, now, role):
 def test_retire_and_activate(lead, agent_id, now):
     default = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec("General"))
     playbook_admin.make_default(default, actor=lead, now=now)
-    crises = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec(
-        "Crises", conditions={"kinds": ["crisis"]}))
+    crises = playbook_admin.create_playbook(
+        actor=lead, now=now, spec=_spec("Crises", conditions={"kinds": ["crisis"]})
+    )
     playbook_admin.set_active(crises, actor=lead, active=False, now=now)
     assert not crises.active
     tid = factories.make_ticket(actor_id=agent_id, kind=TicketKind.CRISIS, now=now)
@@ -217,7 +242,8 @@ def test_exactly_one_default_and_only_an_active_one(lead, admin, now):
     with pytest.raises(DomainError, match="back in use"):
         playbook_admin.make_default(first, actor=lead, now=now)
     assert db.session.scalars(sa.select(Playbook.name).where(Playbook.is_default)).all() == [
-        "Second"]
+        "Second"
+    ]
 
 
 def test_order_steps_sorts_by_position_and_keeps_ties_in_order():
@@ -231,23 +257,35 @@ def test_order_steps_sorts_by_position_and_keeps_ties_in_order():
 def test_preview_lists_matching_recent_tickets_and_who_wins(lead, agent_id, now):
     general = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec("General"))
     playbook_admin.make_default(general, actor=lead, now=now)
-    crises = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec(
-        "Crises", conditions={"kinds": ["crisis"]}))
-    narrow = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec(
-        "Strategic crises", conditions={"kinds": ["crisis"], "tiers": ["strategic"]}))
+    crises = playbook_admin.create_playbook(
+        actor=lead, now=now, spec=_spec("Crises", conditions={"kinds": ["crisis"]})
+    )
+    narrow = playbook_admin.create_playbook(
+        actor=lead,
+        now=now,
+        spec=_spec("Strategic crises", conditions={"kinds": ["crisis"], "tiers": ["strategic"]}),
+    )
     strategic = factories.make_customer(tier=CustomerTier.STRATEGIC)
-    plain_crisis = factories.make_ticket(actor_id=agent_id, kind=TicketKind.CRISIS,
-                                         now=now - timedelta(days=3))
-    big_crisis = factories.make_ticket(actor_id=agent_id, kind=TicketKind.CRISIS,
-                                       customer_id=strategic, now=now - timedelta(days=1))
+    plain_crisis = factories.make_ticket(
+        actor_id=agent_id, kind=TicketKind.CRISIS, now=now - timedelta(days=3)
+    )
+    big_crisis = factories.make_ticket(
+        actor_id=agent_id,
+        kind=TicketKind.CRISIS,
+        customer_id=strategic,
+        now=now - timedelta(days=1),
+    )
     complaint = factories.make_ticket(actor_id=agent_id, now=now - timedelta(days=2))
-    factories.make_ticket(actor_id=agent_id, kind=TicketKind.CRISIS,
-                          now=now - timedelta(days=31))  # too old
+    factories.make_ticket(
+        actor_id=agent_id, kind=TicketKind.CRISIS, now=now - timedelta(days=31)
+    )  # too old
     db.session.expire_all()
 
     result = playbook_admin.preview(crises.current_version, now=now)
     assert [(r.ticket.id, r.chosen, r.winner) for r in result.rows] == [
-        (big_crisis, False, "Strategic crises"), (plain_crisis, True, None)]
+        (big_crisis, False, "Strategic crises"),
+        (plain_crisis, True, None),
+    ]
     assert result.total == 2 and not result.truncated and result.chosen_count == 1
 
     result = playbook_admin.preview(narrow.current_version, now=now)
@@ -256,8 +294,10 @@ def test_preview_lists_matching_recent_tickets_and_who_wins(lead, agent_id, now)
     # The default takes only what no other playbook matches.
     result = playbook_admin.preview(general.current_version, now=now)
     assert [(r.ticket.id, r.chosen, r.winner) for r in result.rows] == [
-        (big_crisis, False, "Strategic crises"), (complaint, True, None),
-        (plain_crisis, False, "Crises")]
+        (big_crisis, False, "Strategic crises"),
+        (complaint, True, None),
+        (plain_crisis, False, "Crises"),
+    ]
     assert result.chosen_count == 1
     assert result.winners == [("Crises", 1), ("Strategic crises", 1)]
     # Leads see every listed ticket; administrators see no tickets.
@@ -266,10 +306,12 @@ def test_preview_lists_matching_recent_tickets_and_who_wins(lead, agent_id, now)
 
 
 def test_preview_of_unsaved_conditions(lead, agent_id, now):
-    crises = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec(
-        "Crises", conditions={"kinds": ["crisis"]}))
-    crisis = factories.make_ticket(actor_id=agent_id, kind=TicketKind.CRISIS,
-                                   category="wrong_item", now=now)
+    crises = playbook_admin.create_playbook(
+        actor=lead, now=now, spec=_spec("Crises", conditions={"kinds": ["crisis"]})
+    )
+    crisis = factories.make_ticket(
+        actor_id=agent_id, kind=TicketKind.CRISIS, category="wrong_item", now=now
+    )
     shortage = factories.make_ticket(actor_id=agent_id, now=now)
     theirs = factories.make_ticket(actor_id=agent_id, now=now)
     load(Ticket, theirs).cause_side = CauseSide.THEIRS_INTERNAL
@@ -277,20 +319,23 @@ def test_preview_of_unsaved_conditions(lead, agent_id, now):
 
     # A new playbook as specific as "Crises" loses the tie (it would get a higher id) ...
     result = playbook_admin.preview(_spec("New", conditions={"kinds": ["crisis"]}), now=now)
-    assert [(r.ticket.id, r.chosen, r.winner) for r in result.rows] == [
-        (crisis, False, "Crises")]
+    assert [(r.ticket.id, r.chosen, r.winner) for r in result.rows] == [(crisis, False, "Crises")]
     # ... and wins when more specific.
     spec = _spec("New", conditions={"kinds": ["crisis"], "categories": ["wrong_item"]})
     assert [(r.ticket.id, r.chosen) for r in playbook_admin.preview(spec, now=now).rows] == [
-        (crisis, True)]
+        (crisis, True)
+    ]
     # An edit of "Crises" replaces its saved conditions instead of competing with them.
-    spec = _spec("Crises", conditions={"categories": ["missing_short_shipment"],
-                                       "causes": ["ours", "unknown"]})
+    spec = _spec(
+        "Crises",
+        conditions={"categories": ["missing_short_shipment"], "causes": ["ours", "unknown"]},
+    )
     result = playbook_admin.preview(spec, now=now, playbook=crises)
     assert [(r.ticket.id, r.chosen) for r in result.rows] == [(shortage, True)]
     spec = _spec("Crises", conditions={"causes": ["theirs"], "severities": ["p3"]})
     assert [r.ticket.id for r in playbook_admin.preview(spec, now=now, playbook=crises).rows] == [
-        theirs]
+        theirs
+    ]
     # A previewed playbook is not changed.
     db.session.expire_all()
     assert crises.current_version.conditions == {"kinds": ["crisis"]}
@@ -298,8 +343,7 @@ def test_preview_of_unsaved_conditions(lead, agent_id, now):
 
 def test_preview_is_capped_and_ignores_the_ticket_state(lead, agent_id, now):
     playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec())
-    ids = [factories.make_ticket(actor_id=agent_id, now=now - timedelta(hours=i))
-           for i in range(4)]
+    ids = [factories.make_ticket(actor_id=agent_id, now=now - timedelta(hours=i)) for i in range(4)]
     load(Ticket, ids[0]).status = TicketStatus.CLOSED
     db.session.commit()
     result = playbook_admin.preview(playbook.current_version, now=now, limit=3)
@@ -313,13 +357,17 @@ def test_list_playbooks(lead, agent_id, now):
     playbook_admin.make_default(general, actor=lead, now=now)
     retired = playbook_admin.create_playbook(actor=lead, now=now, spec=_spec("Advice"))
     playbook_admin.set_active(retired, actor=lead, active=False, now=now)
-    playbook_admin.create_playbook(actor=lead, now=now, spec=_spec(
-        "Crises", steps=STEPS[1:], conditions={"kinds": ["crisis"]}))
+    playbook_admin.create_playbook(
+        actor=lead, now=now, spec=_spec("Crises", steps=STEPS[1:], conditions={"kinds": ["crisis"]})
+    )
     open_id = factories.make_ticket(actor_id=agent_id, now=now)
     closed_id = factories.make_ticket(actor_id=agent_id, now=now)
     load(Ticket, closed_id).status = TicketStatus.CLOSED
     db.session.commit()
     rows = playbook_admin.list_playbooks()
     assert [(r.playbook.name, r.step_count, r.open_tickets) for r in rows] == [
-        ("Crises", 3, 0), ("general", 4, 1), ("Advice", 4, 0)]
+        ("Crises", 3, 0),
+        ("general", 4, 1),
+        ("Advice", 4, 0),
+    ]
     assert load(Ticket, open_id).playbook_version.playbook_id == general.id

@@ -7,6 +7,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from tests import factories
+from tests.factories import load
+from tests.support import field_error
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CustomerTier,
@@ -21,9 +24,6 @@ from ticketdesk.models import (
 from ticketdesk.playbooks import views as playbook_views
 from ticketdesk.services.playbooks import admin as playbook_admin
 from ticketdesk.services.playbooks.engine import PlaybookSpec, StepSpec
-from tests import factories
-from tests.factories import load
-from tests.support import field_error
 
 STEPS = (
     StepSpec("Call the customer back", due_hours=Decimal("1")),
@@ -32,24 +32,51 @@ STEPS = (
     StepSpec("Explain what went wrong", kind=StepKind.EXPLANATION, due_hours=Decimal("72")),
 )
 
-BLANK = {"position": "", "kind": "task", "title": "", "guidance": "", "role": "agent",
-         "due_hours": "", "required": "y", "recur_hours": ""}
+BLANK = {
+    "position": "",
+    "kind": "task",
+    "title": "",
+    "guidance": "",
+    "role": "agent",
+    "due_hours": "",
+    "required": "y",
+    "recur_hours": "",
+}
 
 
 def _row(position, title, kind="task", **kwargs) -> dict:
-    return {**BLANK, "position": str(position), "title": title, "kind": kind,
-            "due_hours": "1", **kwargs}
+    return {
+        **BLANK,
+        "position": str(position),
+        "title": title,
+        "kind": kind,
+        "due_hours": "1",
+        **kwargs,
+    }
 
 
-ROWS = [_row(1, "Call the customer back"), _row(2, "Apologise", "apology"),
-        _row(3, "Reship today", due_hours="24"), _row(4, "Explain the cause", "explanation")]
+ROWS = [
+    _row(1, "Call the customer back"),
+    _row(2, "Apologise", "apology"),
+    _row(3, "Reship today", due_hours="24"),
+    _row(4, "Explain the cause", "explanation"),
+]
 
 
 def _form(name="Shortages", rows=None, **extra) -> dict:
-    data = {"name": name, "description": "For missing items.", "evidence_threshold": "25",
-            "make_whole_form": "reship", "goodwill_basis": "affected_percent",
-            "goodwill_value": "10", "goodwill_cap_percent": "30", "total_cap_percent": "150",
-            "agent_limit": "50", "lead_limit": "", "save": "Save playbook"}
+    data = {
+        "name": name,
+        "description": "For missing items.",
+        "evidence_threshold": "25",
+        "make_whole_form": "reship",
+        "goodwill_basis": "affected_percent",
+        "goodwill_value": "10",
+        "goodwill_cap_percent": "30",
+        "total_cap_percent": "150",
+        "agent_limit": "50",
+        "lead_limit": "",
+        "save": "Save playbook",
+    }
     for i, row in enumerate(ROWS + [BLANK] * 3 if rows is None else rows):
         for key, value in row.items():
             if key == "required" and not value:
@@ -61,8 +88,11 @@ def _form(name="Shortages", rows=None, **extra) -> dict:
 
 def _make_playbook(lead_id, now, name="Shortages", default=False, **kwargs) -> int:
     lead = load(User, lead_id)
-    playbook = playbook_admin.create_playbook(actor=lead, now=now, spec=PlaybookSpec(
-        name=name, steps=kwargs.pop("steps", STEPS), **kwargs))
+    playbook = playbook_admin.create_playbook(
+        actor=lead,
+        now=now,
+        spec=PlaybookSpec(name=name, steps=kwargs.pop("steps", STEPS), **kwargs),
+    )
     if default:
         playbook_admin.make_default(playbook, actor=lead, now=now)
     return playbook.id
@@ -100,11 +130,19 @@ def lc(login, lead):
 
 def test_list_shows_each_playbook_in_words(build, lc, lead, now):
     default = build(_make_playbook, lead, now, "General", default=True)
-    build(_make_playbook, lead, now, "Strategic crises",
-          conditions={"kinds": ["crisis"], "tiers": ["key", "strategic"]})
+    build(
+        _make_playbook,
+        lead,
+        now,
+        "Strategic crises",
+        conditions={"kinds": ["crisis"], "tiers": ["key", "strategic"]},
+    )
     retired = build(_make_playbook, lead, now, "Old advice")
-    build(lambda: playbook_admin.set_active(db.session.get(Playbook, retired), actor=load(User, lead),
-                                            active=False, now=now))
+    build(
+        lambda: playbook_admin.set_active(
+            db.session.get(Playbook, retired), actor=load(User, lead), active=False, now=now
+        )
+    )
     agent = build(factories.make_user, Role.AGENT)
     build(factories.make_ticket, actor_id=agent, now=now)
     html = lc.get("/playbooks/").get_data(as_text=True)
@@ -122,9 +160,11 @@ def test_list_runs_a_constant_number_of_queries(query_counter, build, lc, lead, 
 
     def playbooks_with_tickets(start, count):
         for i in range(start, start + count):
-            _make_playbook(lead, now, f"Playbook {i}", conditions={"severities": ["p3"]},
-                           default=(i == 0))
+            _make_playbook(
+                lead, now, f"Playbook {i}", conditions={"severities": ["p3"]}, default=(i == 0)
+            )
             factories.make_ticket(actor_id=agent, now=now)
+
     build(playbooks_with_tickets, 0, 2)
     with query_counter() as small:
         assert lc.get("/playbooks/").status_code == 200
@@ -144,18 +184,46 @@ def test_no_default_is_pointed_out(build, lc, lead, now):
 
 def test_detail_shows_rules_steps_history_and_preview(build, lc, lead, now):
     build(_make_playbook, lead, now, "General", default=True)
-    crises = build(_make_playbook, lead, now, "Crises", conditions={"kinds": ["crisis"]},
-                   approval_limits={"agent": "50"}, evidence_threshold=Decimal("25"))
-    build(_make_playbook, lead, now, "Strategic crises",
-          conditions={"kinds": ["crisis"], "tiers": ["strategic"]})
+    crises = build(
+        _make_playbook,
+        lead,
+        now,
+        "Crises",
+        conditions={"kinds": ["crisis"]},
+        approval_limits={"agent": "50"},
+        evidence_threshold=Decimal("25"),
+    )
+    build(
+        _make_playbook,
+        lead,
+        now,
+        "Strategic crises",
+        conditions={"kinds": ["crisis"], "tiers": ["strategic"]},
+    )
     agent = build(factories.make_user, Role.AGENT)
     strategic = build(factories.make_customer, tier=CustomerTier.STRATEGIC)
-    plain = build(factories.make_ticket, actor_id=agent, kind=TicketKind.CRISIS,
-                  subject="Pallet lost", now=now - timedelta(days=2))
-    big = build(factories.make_ticket, actor_id=agent, kind=TicketKind.CRISIS,
-                customer_id=strategic, subject="Line stopped", now=now - timedelta(days=1))
-    old = build(factories.make_ticket, actor_id=agent, kind=TicketKind.CRISIS,
-                subject="Ancient history", now=now - timedelta(days=40))
+    plain = build(
+        factories.make_ticket,
+        actor_id=agent,
+        kind=TicketKind.CRISIS,
+        subject="Pallet lost",
+        now=now - timedelta(days=2),
+    )
+    big = build(
+        factories.make_ticket,
+        actor_id=agent,
+        kind=TicketKind.CRISIS,
+        customer_id=strategic,
+        subject="Line stopped",
+        now=now - timedelta(days=1),
+    )
+    old = build(
+        factories.make_ticket,
+        actor_id=agent,
+        kind=TicketKind.CRISIS,
+        subject="Ancient history",
+        now=now - timedelta(days=40),
+    )
     complaint = build(factories.make_ticket, actor_id=agent, subject="Just a complaint", now=now)
 
     resp = lc.get(f"/playbooks/{crises}")
@@ -180,8 +248,13 @@ def test_admins_see_the_preview_counts_but_no_tickets(build, login, make_user, l
     general = build(_make_playbook, lead, now, "General", default=True)
     build(_make_playbook, lead, now, "Crises", conditions={"kinds": ["crisis"]})
     agent = build(factories.make_user, Role.AGENT)
-    crisis = build(factories.make_ticket, actor_id=agent, kind=TicketKind.CRISIS,
-                   subject="Secret crisis", now=now)
+    crisis = build(
+        factories.make_ticket,
+        actor_id=agent,
+        kind=TicketKind.CRISIS,
+        subject="Secret crisis",
+        now=now,
+    )
     build(factories.make_ticket, actor_id=agent, subject="Secret complaint", now=now)
     html = login(make_user(Role.ADMIN)).get(f"/playbooks/{general}").get_data(as_text=True)
     assert "2 tickets match." in html
@@ -206,30 +279,47 @@ def test_create_through_the_form(build, lc):
     html = lc.get("/playbooks/new").get_data(as_text=True)
     assert 'name="steps-2-title"' in html and 'name="steps-3-title"' not in html
     assert "Missing or short shipment" in html  # categories by name
-    rows = [_row(3, "Explain the cause", "explanation", due_hours="72"),
-            _row(1, "Call the customer back"),
-            _row(2, "Apologise", "apology", guidance="For the trouble, not a specific fault."),
-            _row(2, "Update the customer", "status_update", recur_hours="24", required=""),
-            BLANK, BLANK, BLANK]
-    resp = lc.post("/playbooks/new", data=_form(
-        "Key shortages", rows=rows, kinds=["crisis", "complaint"],
-        categories=["missing_short_shipment"], tiers=["key", "strategic"]))
+    rows = [
+        _row(3, "Explain the cause", "explanation", due_hours="72"),
+        _row(1, "Call the customer back"),
+        _row(2, "Apologise", "apology", guidance="For the trouble, not a specific fault."),
+        _row(2, "Update the customer", "status_update", recur_hours="24", required=""),
+        BLANK,
+        BLANK,
+        BLANK,
+    ]
+    resp = lc.post(
+        "/playbooks/new",
+        data=_form(
+            "Key shortages",
+            rows=rows,
+            kinds=["crisis", "complaint"],
+            categories=["missing_short_shipment"],
+            tiers=["key", "strategic"],
+        ),
+    )
     assert resp.status_code == 302
     playbook_id = int(resp.location.rsplit("/", 1)[1])
 
     def saved():
         version = db.session.get(Playbook, playbook_id).current_version
-        return version, [(s.position, s.title, s.kind, s.required, s.recur_hours)
-                         for s in version.steps]
+        return version, [
+            (s.position, s.title, s.kind, s.required, s.recur_hours) for s in version.steps
+        ]
+
     version, steps = build(saved)
-    assert steps == [(1, "Call the customer back", StepKind.TASK, True, None),
-                     (2, "Apologise", StepKind.APOLOGY, True, None),
-                     (3, "Update the customer", StepKind.STATUS_UPDATE, False, 24),
-                     (4, "Explain the cause", StepKind.EXPLANATION, True, None)]
+    assert steps == [
+        (1, "Call the customer back", StepKind.TASK, True, None),
+        (2, "Apologise", StepKind.APOLOGY, True, None),
+        (3, "Update the customer", StepKind.STATUS_UPDATE, False, 24),
+        (4, "Explain the cause", StepKind.EXPLANATION, True, None),
+    ]
     assert version.number == 1
-    assert version.conditions == {"kinds": ["complaint", "crisis"],
-                                  "categories": ["missing_short_shipment"],
-                                  "tiers": ["key", "strategic"]}
+    assert version.conditions == {
+        "kinds": ["complaint", "crisis"],
+        "categories": ["missing_short_shipment"],
+        "tiers": ["key", "strategic"],
+    }
     assert version.evidence_threshold == Decimal("25")
     assert version.approval_limits == {"agent": "50"}
     assert "created as version 1" in lc.get(resp.location).get_data(as_text=True)
@@ -240,8 +330,11 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(build, lc):
         (_form(""), "name", "This field is required."),
         (_form(rows=[_row(1, "Fix it"), BLANK]), "steps", "needs an apology step"),
         (_form(rows=[BLANK, BLANK]), "steps", "at least one step"),
-        (_form(rows=[r for r in ROWS] + [{**BLANK, "guidance": "No title here"}]), "steps",
-         "Step 5 needs a title"),
+        (
+            _form(rows=[r for r in ROWS] + [{**BLANK, "guidance": "No title here"}]),
+            "steps",
+            "Step 5 needs a title",
+        ),
         (_form(goodwill_value="45"), "goodwill_value", "above the goodwill cap"),
         (_form(rows=ROWS + [_row(5, "Too soon", due_hours="-2")]), "steps-4-due_hours", None),
         (_form(evidence_threshold=""), "evidence_threshold", "This field is required."),
@@ -262,8 +355,13 @@ def test_errors_are_shown_next_to_their_fields_and_nothing_is_saved(build, lc):
 
 def test_preview_on_the_new_form_saves_nothing(build, lc, lead, now):
     agent = build(factories.make_user, Role.AGENT)
-    crisis = build(factories.make_ticket, actor_id=agent, kind=TicketKind.CRISIS,
-                   subject="Crisis ticket", now=now)
+    crisis = build(
+        factories.make_ticket,
+        actor_id=agent,
+        kind=TicketKind.CRISIS,
+        subject="Crisis ticket",
+        now=now,
+    )
     build(factories.make_ticket, actor_id=agent, subject="Quiet complaint", now=now)
     data = _form(kinds=["crisis"], rows=ROWS[:2] + [BLANK], preview="Preview matches")
     data.pop("save")
@@ -292,18 +390,28 @@ def test_edit_reorders_by_position_and_removes_a_step(build, lc, lead, now):
     assert 'name="steps-6-title"' in html and 'name="steps-7-title"' not in html
     assert "Version 1; tickets under way keep the version they started with." in html
 
-    rows = [_row(2, "Call the customer back"),
-            _row(1, "Apologise for the trouble", "apology"),
-            _row(3, "Reship the missing items", remove="y"),
-            _row(3, "Explain what went wrong", "explanation"),
-            _row(9, "Ask how it went", required=""), BLANK, BLANK]
-    resp = lc.post(f"/playbooks/{playbook_id}/edit", data=_form(
-        "Shortages", rows=rows, base_version="1"))
+    rows = [
+        _row(2, "Call the customer back"),
+        _row(1, "Apologise for the trouble", "apology"),
+        _row(3, "Reship the missing items", remove="y"),
+        _row(3, "Explain what went wrong", "explanation"),
+        _row(9, "Ask how it went", required=""),
+        BLANK,
+        BLANK,
+    ]
+    resp = lc.post(
+        f"/playbooks/{playbook_id}/edit", data=_form("Shortages", rows=rows, base_version="1")
+    )
     assert resp.status_code == 302
     assert build(_versions, playbook_id) == [
         [s.title for s in STEPS],
-        ["Apologise for the trouble", "Call the customer back", "Explain what went wrong",
-         "Ask how it went"]]
+        [
+            "Apologise for the trouble",
+            "Call the customer back",
+            "Explain what went wrong",
+            "Ask how it went",
+        ],
+    ]
     page = lc.get(resp.location).get_data(as_text=True)
     assert "Saved as version 2" in page
     assert "Version 2; tickets under way keep the version they started with." in page
@@ -314,13 +422,19 @@ def test_edit_reorders_by_position_and_removes_a_step(build, lc, lead, now):
 
 def test_an_edit_with_errors_or_a_stale_version_saves_nothing(build, lc, lead, now):
     playbook_id = build(_make_playbook, lead, now)
-    resp = lc.post(f"/playbooks/{playbook_id}/edit",
-                   data=_form(rows=[_row(1, "Only a task"), BLANK]))
+    resp = lc.post(
+        f"/playbooks/{playbook_id}/edit", data=_form(rows=[_row(1, "Only a task"), BLANK])
+    )
     assert resp.status_code == 200
     assert "needs an apology step" in field_error(resp.get_data(as_text=True), "steps")
-    build(lambda: playbook_admin.update_playbook(
-        db.session.get(Playbook, playbook_id), actor=load(User, lead), now=now,
-        spec=PlaybookSpec(name="Shortages", steps=STEPS[1:])))
+    build(
+        lambda: playbook_admin.update_playbook(
+            db.session.get(Playbook, playbook_id),
+            actor=load(User, lead),
+            now=now,
+            spec=PlaybookSpec(name="Shortages", steps=STEPS[1:]),
+        )
+    )
     resp = lc.post(f"/playbooks/{playbook_id}/edit", data=_form(base_version="1"))
     assert resp.status_code == 200
     assert "Someone saved version 2" in resp.get_data(as_text=True)
@@ -330,10 +444,16 @@ def test_an_edit_with_errors_or_a_stale_version_saves_nothing(build, lc, lead, n
 def test_preview_of_unsaved_edits(build, lc, lead, now):
     playbook_id = build(_make_playbook, lead, now, "Crises", conditions={"kinds": ["crisis"]})
     agent = build(factories.make_user, Role.AGENT)
-    build(factories.make_ticket, actor_id=agent, kind=TicketKind.CRISIS, subject="Crisis one",
-          now=now)
-    build(factories.make_ticket, actor_id=agent, subject="Wrong colour", category="wrong_item",
-          now=now)
+    build(
+        factories.make_ticket, actor_id=agent, kind=TicketKind.CRISIS, subject="Crisis one", now=now
+    )
+    build(
+        factories.make_ticket,
+        actor_id=agent,
+        subject="Wrong colour",
+        category="wrong_item",
+        now=now,
+    )
     data = _form("Crises", categories=["wrong_item"], preview="Preview matches")
     data.pop("save")
     resp = lc.post(f"/playbooks/{playbook_id}/edit", data=data)
@@ -381,7 +501,11 @@ def test_buttons_need_the_csrf_token(app, build, lc, lead, now):
 
 
 def test_nav_link_for_leads_and_admins_only(make_user, login):
-    for role, shown in ((Role.LEAD, True), (Role.ADMIN, True), (Role.AGENT, False),
-                        (Role.ACCOUNT_MANAGER, False)):
+    for role, shown in (
+        (Role.LEAD, True),
+        (Role.ADMIN, True),
+        (Role.AGENT, False),
+        (Role.ACCOUNT_MANAGER, False),
+    ):
         html = login(make_user(role)).get("/settings").get_data(as_text=True)
         assert ('href="/playbooks/"' in html) is shown, role

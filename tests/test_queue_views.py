@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests import factories
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Role,
@@ -16,9 +17,7 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services.tickets import workflow
-from ticketdesk.services.tickets import conversation
-from tests import factories
+from ticketdesk.services.tickets import conversation, workflow
 
 
 def _ids(resp) -> list[int]:
@@ -31,8 +30,13 @@ def _ids(resp) -> list[int]:
 def _set_status(ticket_id: int, actor_id: int, *statuses: TicketStatus, now=None) -> None:
     for status in statuses:
         ticket = db.session.get(Ticket, ticket_id)
-        workflow.change_status(ticket, actor=db.session.get(User, actor_id), status=status,
-                                     expected_version=None, now=now or ticket.created_at)
+        workflow.change_status(
+            ticket,
+            actor=db.session.get(User, actor_id),
+            status=status,
+            expected_version=None,
+            now=now or ticket.created_at,
+        )
 
 
 # ----------------------------------------------------------------- scopes
@@ -51,14 +55,21 @@ def _scope_world(now) -> SimpleNamespace:
     w.managed = factories.make_customer("Managed", account_manager_id=w.am)
     w.unmanaged = factories.make_customer("Unmanaged")
     mk = factories.make_ticket
-    w.mine = mk(actor_id=w.lead, customer_id=w.managed, team_id=w.team_a, assignee_id=w.agent,
-                now=now)
-    w.team_a_other = mk(actor_id=w.lead, customer_id=w.unmanaged, team_id=w.team_a,
-                        assignee_id=w.other_agent, now=now)
+    w.mine = mk(
+        actor_id=w.lead, customer_id=w.managed, team_id=w.team_a, assignee_id=w.agent, now=now
+    )
+    w.team_a_other = mk(
+        actor_id=w.lead,
+        customer_id=w.unmanaged,
+        team_id=w.team_a,
+        assignee_id=w.other_agent,
+        now=now,
+    )
     w.unrouted = mk(actor_id=w.lead, customer_id=w.unmanaged, now=now, unrouted=True)
     w.team_b_t = mk(actor_id=w.lead, customer_id=w.managed, team_id=w.team_b, now=now)
-    w.lead_own = mk(actor_id=w.lead, customer_id=w.unmanaged, team_id=w.team_b,
-                    assignee_id=w.lead, now=now)
+    w.lead_own = mk(
+        actor_id=w.lead, customer_id=w.unmanaged, team_id=w.team_b, assignee_id=w.lead, now=now
+    )
     return w
 
 
@@ -69,7 +80,8 @@ def sw(build, now):
 
 def test_agent_default_scope_is_teams_and_unrouted(sw, login):
     assert sorted(_ids(login(sw.agent).get("/tickets/"))) == sorted(
-        [sw.mine, sw.team_a_other, sw.unrouted])
+        [sw.mine, sw.team_a_other, sw.unrouted]
+    )
 
 
 def test_agent_scope_mine(sw, login):
@@ -78,7 +90,8 @@ def test_agent_scope_mine(sw, login):
 
 def test_agent_of_other_team(sw, login):
     assert sorted(_ids(login(sw.agent_b).get("/tickets/?scope=teams"))) == sorted(
-        [sw.unrouted, sw.team_b_t, sw.lead_own])
+        [sw.unrouted, sw.team_b_t, sw.lead_own]
+    )
 
 
 @pytest.mark.parametrize("scope", ["all", "accounts", "nonsense"])
@@ -89,8 +102,7 @@ def test_agent_cannot_use_other_scopes(sw, login, scope):
 def test_lead_scopes(sw, login):
     client = login(sw.lead)
     assert len(_ids(client.get("/tickets/?scope=all"))) == 5
-    assert sorted(_ids(client.get("/tickets/"))) == sorted(
-        [sw.unrouted, sw.team_b_t, sw.lead_own])
+    assert sorted(_ids(client.get("/tickets/"))) == sorted([sw.unrouted, sw.team_b_t, sw.lead_own])
     assert _ids(client.get("/tickets/?scope=mine")) == [sw.lead_own]
     assert client.get("/tickets/?scope=accounts").status_code == 403
 
@@ -114,6 +126,7 @@ def test_scope_choices_offered_per_role(sw, login):
         html = login(user_id).get("/tickets/").get_data(as_text=True)
         select = re.search(r'<select[^>]*name="scope".*?</select>', html, re.S).group(0)
         return re.findall(r'value="(\w+)"', select)
+
     assert offered(sw.agent) == ["mine", "teams", "watching"]
     assert offered(sw.lead) == ["mine", "teams", "all", "watching"]
     assert offered(sw.am) == ["accounts", "watching"]
@@ -131,12 +144,26 @@ def _filter_world(now) -> SimpleNamespace:
     w.c1 = factories.make_customer("Alpha")
     w.c2 = factories.make_customer("Beta")
     mk = factories.make_ticket
-    w.new_p1 = mk(actor_id=w.lead, customer_id=w.c1, severity=Severity.P1,
-                  category="damaged_defective", team_id=w.team_a, assignee_id=w.agent, now=now)
-    w.open_crisis = mk(actor_id=w.lead, customer_id=w.c2, kind=TicketKind.CRISIS,
-                       category="late_delivery", team_id=w.team_b, now=now)
-    w.pending = mk(actor_id=w.lead, customer_id=w.c1, category="late_delivery", now=now,
-                   unrouted=True)
+    w.new_p1 = mk(
+        actor_id=w.lead,
+        customer_id=w.c1,
+        severity=Severity.P1,
+        category="damaged_defective",
+        team_id=w.team_a,
+        assignee_id=w.agent,
+        now=now,
+    )
+    w.open_crisis = mk(
+        actor_id=w.lead,
+        customer_id=w.c2,
+        kind=TicketKind.CRISIS,
+        category="late_delivery",
+        team_id=w.team_b,
+        now=now,
+    )
+    w.pending = mk(
+        actor_id=w.lead, customer_id=w.c1, category="late_delivery", now=now, unrouted=True
+    )
     w.resolved = mk(actor_id=w.lead, customer_id=w.c2, now=now)
     w.closed = mk(actor_id=w.lead, customer_id=w.c2, now=now)
     _set_status(w.open_crisis, w.lead, TicketStatus.OPEN)
@@ -184,13 +211,15 @@ def test_team_assignee_and_customer_filters(fw, login):
     assert _q(login, fw, f"assignee={fw.agent}") == {fw.new_p1}
     assert _q(login, fw, "assignee=none") == {fw.open_crisis, fw.pending}
     assert _q(login, fw, f"customer={fw.c1}") == {fw.new_p1, fw.pending}
-    assert _q(login, fw, f"customer={fw.c2}&status=any") == {
-        fw.open_crisis, fw.resolved, fw.closed}
+    assert _q(login, fw, f"customer={fw.c2}&status=any") == {fw.open_crisis, fw.resolved, fw.closed}
 
 
 def test_garbage_filter_values_are_ignored(fw, login):
     assert _q(login, fw, "kind=zzz&severity=p9&category=abc&team=x&assignee=y&sort=up") == {
-        fw.new_p1, fw.open_crisis, fw.pending}
+        fw.new_p1,
+        fw.open_crisis,
+        fw.pending,
+    }
 
 
 def test_customer_filter_shows_a_way_back(fw, login):
@@ -206,14 +235,14 @@ def _search_world(now) -> SimpleNamespace:
     w = SimpleNamespace()
     w.lead = factories.make_user(Role.LEAD)
     mk = factories.make_ticket
-    w.lid = mk(actor_id=w.lead, subject="Broken bottle", description="The LID was cracked.",
-               now=now)
+    w.lid = mk(
+        actor_id=w.lead, subject="Broken bottle", description="The LID was cracked.", now=now
+    )
     w.box = mk(actor_id=w.lead, subject="Broken box", description="Corner crushed.", now=now)
     w.pct = mk(actor_id=w.lead, subject="Wants 50% refund", description="Price issue.", now=now)
     w.five = mk(actor_id=w.lead, subject="Wants 500 refund", description="Price issue.", now=now)
     w.under = mk(actor_id=w.lead, subject="Field order_ref empty", description="Form.", now=now)
-    w.nounder = mk(actor_id=w.lead, subject="Field orderXref empty", description="Form.",
-                   now=now)
+    w.nounder = mk(actor_id=w.lead, subject="Field orderXref empty", description="Form.", now=now)
     w.box_ref = db.session.get(Ticket, w.box).reference
     return w
 
@@ -225,12 +254,13 @@ def qw(build, now):
 
 def _search(login, w, q: str) -> set[int]:
     from urllib.parse import quote
+
     return set(_ids(login(w.lead).get(f"/tickets/?scope=all&q={quote(q)}")))
 
 
 def test_search_words_are_anded_over_subject_and_description(qw, login):
     assert _search(login, qw, "broken") == {qw.lid, qw.box}
-    assert _search(login, qw, "broken lid") == {qw.lid}          # "lid" only in description
+    assert _search(login, qw, "broken lid") == {qw.lid}  # "lid" only in description
     assert _search(login, qw, "lid broken") == {qw.lid}
     assert _search(login, qw, "broken crushed") == {qw.box}
     assert _search(login, qw, "broken nowhere") == set()
@@ -273,8 +303,13 @@ def _sort_world(now) -> SimpleNamespace:
     w.t3 = mk(actor_id=w.lead, severity=Severity.P4, now=now + timedelta(hours=2))
     w.t4 = mk(actor_id=w.lead, severity=Severity.P1, now=now + timedelta(hours=3))
     # The oldest ticket gets the latest activity.
-    conversation.reply(db.session.get(Ticket, w.t1), actor=db.session.get(User, w.lead),
-                         body="Update", expected_version=None, now=now + timedelta(hours=5))
+    conversation.reply(
+        db.session.get(Ticket, w.t1),
+        actor=db.session.get(User, w.lead),
+        body="Update",
+        expected_version=None,
+        now=now + timedelta(hours=5),
+    )
     return w
 
 
@@ -283,14 +318,17 @@ def ow(build, now):
     return build(_sort_world, now)
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("", ["t2", "t4", "t1", "t3"]),           # default: urgency
-    ("urgency", ["t2", "t4", "t1", "t3"]),
-    ("newest", ["t4", "t3", "t2", "t1"]),
-    ("oldest", ["t1", "t2", "t3", "t4"]),
-    ("activity", ["t1", "t4", "t3", "t2"]),
-    ("reference", ["t1", "t2", "t3", "t4"]),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("", ["t2", "t4", "t1", "t3"]),  # default: urgency
+        ("urgency", ["t2", "t4", "t1", "t3"]),
+        ("newest", ["t4", "t3", "t2", "t1"]),
+        ("oldest", ["t1", "t2", "t3", "t4"]),
+        ("activity", ["t1", "t4", "t3", "t2"]),
+        ("reference", ["t1", "t2", "t3", "t4"]),
+    ],
+)
 def test_sort_options(ow, login, sort, expected):
     ids = _ids(login(ow.lead).get(f"/tickets/?scope=all&sort={sort}"))
     assert ids == [getattr(ow, name) for name in expected]
@@ -298,8 +336,10 @@ def test_sort_options(ow, login, sort, expected):
 
 def test_pagination(app, build, login, now):
     lead = build(factories.make_user, Role.LEAD)
-    ids = [build(factories.make_ticket, actor_id=lead, now=now + timedelta(minutes=i))
-           for i in range(7)]
+    ids = [
+        build(factories.make_ticket, actor_id=lead, now=now + timedelta(minutes=i))
+        for i in range(7)
+    ]
     client = login(lead)
     first = client.get("/tickets/?scope=all&sort=oldest&per_page=5")
     second = client.get("/tickets/?scope=all&sort=oldest&per_page=5&page=2")
@@ -329,15 +369,29 @@ def test_pagination(app, build, login, now):
 
 def _varied_tickets(count: int, start: int, lead_id: int, now) -> None:
     """Tickets with distinct customers, teams, assignees and categories."""
-    slugs = ["missing_short_shipment", "damaged_defective", "wrong_item", "late_delivery",
-             "billing_payment", "service_attitude", "solution_failure", "other"]
+    slugs = [
+        "missing_short_shipment",
+        "damaged_defective",
+        "wrong_item",
+        "late_delivery",
+        "billing_payment",
+        "service_attitude",
+        "solution_failure",
+        "other",
+    ]
     for i in range(start, start + count):
         team = factories.make_team(f"Queue team {i}")
         agent = factories.make_user(Role.AGENT, team_ids=(team,))
         customer = factories.make_customer(f"Customer no {i}")
-        factories.make_ticket(actor_id=lead_id, customer_id=customer, team_id=team,
-                              assignee_id=agent, category=slugs[i % len(slugs)],
-                              severity=list(Severity)[i % 4], now=now + timedelta(minutes=i))
+        factories.make_ticket(
+            actor_id=lead_id,
+            customer_id=customer,
+            team_id=team,
+            assignee_id=agent,
+            category=slugs[i % len(slugs)],
+            severity=list(Severity)[i % 4],
+            now=now + timedelta(minutes=i),
+        )
 
 
 def _count_queries(query_counter, client, url: str) -> tuple[int, list[int]]:
@@ -372,6 +426,7 @@ def test_account_manager_queue_counts_are_constant_too(query_counter, build, log
         for _ in range(count):
             customer = factories.make_customer(account_manager_id=am)
             factories.make_ticket(actor_id=lead, customer_id=customer, now=now)
+
     build(managed, 2)
     client = login(am)
     small, ids = _count_queries(query_counter, client, "/tickets/")
@@ -389,4 +444,3 @@ def test_queue_customer_names_are_escaped(build, login, now):
     html = login(lead).get("/tickets/?scope=all").get_data(as_text=True)
     assert "<b>Bold" not in html
     assert "&lt;b&gt;Bold &amp; Co&lt;/b&gt;" in html
-

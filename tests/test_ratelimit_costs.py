@@ -5,22 +5,26 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from ticketdesk.core import ratelimit
 from ticketdesk.extensions import db
 from ticketdesk.models import RateLimitHit
-from ticketdesk.core import ratelimit
 
 LIMIT = 7
 
 
-@pytest.mark.parametrize(("costs", "taken"), [
-    ([3, 3, 1], [True, True, True]),          # 7 exactly reaches the limit
-    ([3, 3, 2], [True, True, False]),         # 8 would pass it: refused whole
-    ([8], [False]),                           # one attempt over the limit alone
-    ([7, 1], [True, False]),
-    ([2, 6, 5], [True, False, True]),         # a refusal leaves room for a smaller one
-])
+@pytest.mark.parametrize(
+    ("costs", "taken"),
+    [
+        ([3, 3, 1], [True, True, True]),  # 7 exactly reaches the limit
+        ([3, 3, 2], [True, True, False]),  # 8 would pass it: refused whole
+        ([8], [False]),  # one attempt over the limit alone
+        ([7, 1], [True, False]),
+        ([2, 6, 5], [True, False, True]),  # a refusal leaves room for a smaller one
+    ],
+)
 def test_an_attempt_is_taken_only_when_its_whole_cost_fits(ctx, now, costs, taken):
     for cost, expected in zip(costs, taken, strict=True):
         hits = ratelimit.acquire([ratelimit.Limit("files:1", LIMIT, 3600, cost=cost)], now=now)
@@ -28,15 +32,19 @@ def test_an_attempt_is_taken_only_when_its_whole_cost_fits(ctx, now, costs, take
         assert (hits is not None) is expected
         if expected:
             assert len(hits) == cost
-    stored = db.session.scalar(sa.select(sa.func.count(RateLimitHit.id))
-                               .where(RateLimitHit.key == "files:1"))
+    stored = db.session.scalar(
+        sa.select(sa.func.count(RateLimitHit.id)).where(RateLimitHit.key == "files:1")
+    )
     assert stored == sum(c for c, t in zip(costs, taken, strict=True) if t)
 
 
-@settings(max_examples=50, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(attempts=st.lists(st.tuples(st.integers(0, 20), st.integers(0, 5)), max_size=20),
-       window=st.integers(1, 30))
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    attempts=st.lists(st.tuples(st.integers(0, 20), st.integers(0, 5)), max_size=20),
+    window=st.integers(1, 30),
+)
 def test_costed_hits_follow_a_sliding_window_model(ctx, now, attempts, window):
     """Reference model: an attempt at ``t`` costing ``c`` messages-with-files is taken when
     the message limit (3) and the file limit (LIMIT) both still have room for it within

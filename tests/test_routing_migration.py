@@ -22,8 +22,10 @@ NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 def _conditions() -> dict[str, dict]:
     db.session.remove()
-    return {name: cond for name, cond in db.session.execute(
-        sa.select(RoutingRule.name, RoutingRule.conditions))}
+    return {
+        name: cond
+        for name, cond in db.session.execute(sa.select(RoutingRule.name, RoutingRule.conditions))
+    }
 
 
 def test_routing_categories_become_slugs_and_come_back_as_ids(migrated_app):  # noqa: F811 - fixture imported above
@@ -31,15 +33,25 @@ def test_routing_categories_become_slugs_and_come_back_as_ids(migrated_app):  # 
         upgrade(directory=str(MIGRATIONS), revision="0014_email_channel")
         ids = dict(db.session.execute(sa.select(Category.slug, Category.id)).all())
         before = {
-            "Shipping": {"category_ids": sorted([ids["wrong_item"], ids["late_delivery"]]),
-                         "kinds": ["complaint"]},
+            "Shipping": {
+                "category_ids": sorted([ids["wrong_item"], ids["late_delivery"]]),
+                "kinds": ["complaint"],
+            },
             "Gone": {"category_ids": [ids["other"], 999]},
             "Crises": {"kinds": ["crisis"]},
             "Anything": {},
         }
         for position, (name, cond) in enumerate(before.items()):
-            db.session.add(RoutingRule(name=name, position=position, conditions=cond,
-                                       notify=[], created_at=NOW, updated_at=NOW))
+            db.session.add(
+                RoutingRule(
+                    name=name,
+                    position=position,
+                    conditions=cond,
+                    notify=[],
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
         db.session.commit()
 
         upgrade(directory=str(MIGRATIONS))

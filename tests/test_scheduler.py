@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.base import BaseScheduler
 
-from ticketdesk.settings import TestingConfig
+from tests.support import scheduler_processes
 from ticketdesk import create_app
 from ticketdesk import scheduler as background
-from ticketdesk.database import utcnow
 from ticketdesk.core import lease
-from tests.support import scheduler_processes
+from ticketdesk.database import utcnow
+from ticketdesk.settings import TestingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = background.LEASE_NAME
@@ -28,6 +28,7 @@ TTL = 90
 
 
 # ------------------------------------------------------------------ lease ---
+
 
 def test_lease_is_taken_when_free(ctx, now):
     assert lease.current(NAME) is None
@@ -50,8 +51,9 @@ def test_lease_is_renewed_by_its_holder(ctx, now):
 def test_lease_is_refused_to_a_second_holder_while_valid(ctx, now):
     assert lease.acquire(NAME, holder="a:1", now=now, ttl_seconds=TTL)
     for seconds in (0, 1, TTL):  # up to and including the moment it expires
-        assert not lease.acquire(NAME, holder="b:2", now=now + timedelta(seconds=seconds),
-                                 ttl_seconds=TTL)
+        assert not lease.acquire(
+            NAME, holder="b:2", now=now + timedelta(seconds=seconds), ttl_seconds=TTL
+        )
     held = lease.current(NAME)
     assert held.holder == "a:1" and held.expires_at == now + timedelta(seconds=TTL)
 
@@ -62,7 +64,10 @@ def test_lease_is_taken_over_after_expiry(ctx, now):
     assert lease.acquire(NAME, holder="b:2", now=later, ttl_seconds=TTL)
     held = lease.current(NAME)
     assert (held.holder, held.acquired_at, held.expires_at) == (
-        "b:2", later, later + timedelta(seconds=TTL))
+        "b:2",
+        later,
+        later + timedelta(seconds=TTL),
+    )
     # The old holder has lost it now.
     assert not lease.acquire(NAME, holder="a:1", now=later, ttl_seconds=TTL)
 
@@ -100,6 +105,7 @@ def test_holder_id_is_host_and_pid():
 
 # ------------------------------------------------------------ run_due_jobs ---
 
+
 @pytest.fixture
 def ran(monkeypatch):
     """Replace the jobs with recorders; ``ran`` lists (job id, now) per call."""
@@ -109,12 +115,17 @@ def ran(monkeypatch):
         def run(now, fence):
             calls.append((job_id, now))
             return f"did {job_id}"
+
         return run
 
-    monkeypatch.setattr(background, "JOBS", [
-        background.Job("first", "First job", job("first")),
-        background.Job("second", "Second job", job("second")),
-    ])
+    monkeypatch.setattr(
+        background,
+        "JOBS",
+        [
+            background.Job("first", "First job", job("first")),
+            background.Job("second", "Second job", job("second")),
+        ],
+    )
     return calls
 
 
@@ -141,7 +152,9 @@ def test_second_holder_waits_then_takes_over_after_expiry(app, now, ran, caplog)
     assert ttl == 90  # the default
 
     assert background.run_due_jobs(app, holder="a:1", now=now) == [
-        "first: did first", "second: did second"]
+        "first: did first",
+        "second: did second",
+    ]
     assert ran == [("first", now), ("second", now)]
 
     ran.clear()
@@ -157,7 +170,9 @@ def test_second_holder_waits_then_takes_over_after_expiry(app, now, ran, caplog)
     ran.clear()
     takeover = beat + timedelta(seconds=ttl + 1)
     assert background.run_due_jobs(app, holder="b:2", now=takeover) == [
-        "first: did first", "second: did second"]
+        "first: did first",
+        "second: did second",
+    ]
     assert ran == [("first", takeover), ("second", takeover)]
     assert background.run_due_jobs(app, holder="a:1", now=takeover) is None
     with app.app_context():
@@ -175,14 +190,20 @@ def test_a_failing_job_is_logged_and_the_others_still_run(app, now, ran, monkeyp
     def broken(now, fence):
         raise RuntimeError("mail server on fire")
 
-    monkeypatch.setattr(background, "JOBS", [
-        background.JOBS[0], background.Job("broken", "Always fails", broken), background.JOBS[1]])
+    monkeypatch.setattr(
+        background,
+        "JOBS",
+        [background.JOBS[0], background.Job("broken", "Always fails", broken), background.JOBS[1]],
+    )
     caplog.set_level(logging.INFO, logger="ticketdesk.scheduler")
 
     summaries = background.run_due_jobs(app, holder="a:1", now=now)
 
-    assert summaries == ["first: did first", "broken: failed (RuntimeError: mail server on fire)",
-                         "second: did second"]
+    assert summaries == [
+        "first: did first",
+        "broken: failed (RuntimeError: mail server on fire)",
+        "second: did second",
+    ]
     assert [job_id for job_id, _ in ran] == ["first", "second"]
     failures = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(failures) == 1 and "broken" in failures[0].getMessage()
@@ -196,8 +217,11 @@ def test_a_failing_job_fails_only_itself(app, now, monkeypatch):
         raise ImportError("cannot import name 'sla'")
 
     jobs = {job.id: job for job in background.JOBS}
-    monkeypatch.setattr(background, "JOBS", [
-        jobs["outbox"], background.Job("sla-sweep", "SLA", no_sla), jobs["reminders"]])
+    monkeypatch.setattr(
+        background,
+        "JOBS",
+        [jobs["outbox"], background.Job("sla-sweep", "SLA", no_sla), jobs["reminders"]],
+    )
     summaries = background.run_due_jobs(app, holder="a:1", now=now)
     assert summaries[0].startswith("outbox: sent 0")
     assert summaries[1].startswith("sla-sweep: failed (ImportError")
@@ -205,6 +229,7 @@ def test_a_failing_job_fails_only_itself(app, now, monkeypatch):
 
 
 # --------------------------------------------------------- build_scheduler ---
+
 
 def test_build_scheduler_registers_one_interval_job(app):
     app.config["SCHEDULER_INTERVAL_SECONDS"] = 42
@@ -253,6 +278,7 @@ def test_create_app_never_starts_a_scheduler(monkeypatch):
 
 # --------------------------------------------------------------------- CLI ---
 
+
 def test_cli_status_shows_the_holder_or_none(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["scheduler", "status"])
@@ -266,8 +292,7 @@ def test_cli_status_shows_the_holder_or_none(app):
 
     with app.app_context():
         assert lease.release(NAME, holder="host-a:123")
-        lease.acquire(NAME, holder="host-b:456", now=utcnow() - timedelta(hours=1),
-                      ttl_seconds=TTL)
+        lease.acquire(NAME, holder="host-b:456", now=utcnow() - timedelta(hours=1), ttl_seconds=TTL)
     result = runner.invoke(args=["scheduler", "status"])
     assert "No scheduler holds the lease: host-b:456 let it expire" in result.output
 
@@ -281,8 +306,9 @@ INTERVAL, LEASE = 1, 3
 def _lease_row(db_file: Path) -> tuple[str, str] | None:
     try:
         with sqlite3.connect(db_file, timeout=5) as conn:
-            return conn.execute("SELECT holder, expires_at FROM scheduler_leases "
-                                "WHERE name = ?", (NAME,)).fetchone()
+            return conn.execute(
+                "SELECT holder, expires_at FROM scheduler_leases WHERE name = ?", (NAME,)
+            ).fetchone()
     except sqlite3.OperationalError:
         return None  # locked for a moment, or no table yet
 
@@ -304,18 +330,21 @@ def _wait_for(predicate, timeout: float, step: float = 0.1):
 
 def test_two_scheduler_processes_share_one_lease(tmp_path):
     db_file = tmp_path / "db.sqlite"
-    env = {**os.environ,
-           "DATABASE_URL": f"sqlite:///{db_file}",
-           "TICKETDESK_CONFIG": "development",
-           "TICKETDESK_SCHEDULER_INTERVAL_SECONDS": str(INTERVAL),
-           "TICKETDESK_SCHEDULER_LEASE_SECONDS": str(LEASE),
-           "PYTHONPATH": str(ROOT),
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "TICKETDESK_CONFIG": "development",
+        "TICKETDESK_SCHEDULER_INTERVAL_SECONDS": str(INTERVAL),
+        "TICKETDESK_SCHEDULER_LEASE_SECONDS": str(LEASE),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("TICKETDESK_TEST_DATABASE_URL", None)
     setup = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
     subprocess.run(setup, cwd=ROOT, env=env, check=True, timeout=60, capture_output=True)
 
     with scheduler_processes(env, tmp_path) as (procs, logs):
+
         def waiting(pid):
             return "Waiting:" in logs[pid].read_text(errors="replace")
 
@@ -336,8 +365,9 @@ def test_two_scheduler_processes_share_one_lease(tmp_path):
         killed_at = time.monotonic()
         procs[first].send_signal(signal.SIGKILL)
         procs[first].wait(5)
-        assert _wait_for(lambda: _holder_pid(db_file) == second, limit), \
-            logs[second].read_text(errors="replace")
+        assert _wait_for(lambda: _holder_pid(db_file) == second, limit), logs[second].read_text(
+            errors="replace"
+        )
         assert time.monotonic() - killed_at <= limit
 
         # SIGTERM stops the new holder cleanly, and it gives the lease back.

@@ -15,14 +15,6 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from ticketdesk.settings import TestingConfig
-from ticketdesk import create_app
-from ticketdesk.extensions import db
-from ticketdesk.models import Role, Ticket, User
-from ticketdesk.services.tickets import queue
-from ticketdesk.services.tickets import search
-from ticketdesk.services.tickets import editing
-from ticketdesk.services.customers.customers import escape_like
 from tests import factories
 from tests.test_migrations import (  # noqa: F401  (fixtures: a database of its own)
     MIGRATIONS,
@@ -31,6 +23,12 @@ from tests.test_migrations import (  # noqa: F401  (fixtures: a database of its 
     postgresql_url,
     sqlite_url,
 )
+from ticketdesk import create_app
+from ticketdesk.extensions import db
+from ticketdesk.models import Role, Ticket, User
+from ticketdesk.services.customers.customers import escape_like
+from ticketdesk.services.tickets import editing, queue, search
+from ticketdesk.settings import TestingConfig
 
 TEXTS = [
     ("Broken bottle", "The LID was cracked during delivery."),
@@ -49,17 +47,71 @@ TEXTS = [
 
 QUERIES = [
     # plain words, case, several words, words in either field
-    "bottle", "BROKEN", "deliv", "delivery pending", "carton missing", "missing CARTON",
-    "bottle nowhere", "Refund", "leaking oil", "colour red",
+    "bottle",
+    "BROKEN",
+    "deliv",
+    "delivery pending",
+    "carton missing",
+    "missing CARTON",
+    "bottle nowhere",
+    "Refund",
+    "leaking oil",
+    "colour red",
     # Chinese, and words shorter than a trigram
-    "发票", "发票金额", "金额", "退款", "配送", "路上 delivery", "发", "金额 ok",
-    "ok", "42", "id", "x", "re", "a b", "or",
+    "发票",
+    "发票金额",
+    "金额",
+    "退款",
+    "配送",
+    "路上 delivery",
+    "发",
+    "金额 ok",
+    "ok",
+    "42",
+    "id",
+    "x",
+    "re",
+    "a b",
+    "or",
     # FTS5 syntax and LIKE wildcards: literal text, never syntax
-    '"urgent"', "urgent", "*now*", '"', '""', '"""', "OR", "NEAR", "NEAR(a", "AND", "NOT",
-    "col:value", "col:", "^start", "-minus", "(", ")", "{a b}", "*", ":", "'next",
-    "50%", "%", "%%%", "_", "order_ref", "\\", "back\\slash", "\\slash",
+    '"urgent"',
+    "urgent",
+    "*now*",
+    '"',
+    '""',
+    '"""',
+    "OR",
+    "NEAR",
+    "NEAR(a",
+    "AND",
+    "NOT",
+    "col:value",
+    "col:",
+    "^start",
+    "-minus",
+    "(",
+    ")",
+    "{a b}",
+    "*",
+    ":",
+    "'next",
+    "50%",
+    "%",
+    "%%%",
+    "_",
+    "order_ref",
+    "\\",
+    "back\\slash",
+    "\\slash",
     # non-ASCII letters (case folded for ASCII only on SQLite, as LIKE does)
-    "café", "CAFÉ", "crème", "CRÈME", "éclair", "ÉCLAIR", "ünïcode", "straße",
+    "café",
+    "CAFÉ",
+    "crème",
+    "CRÈME",
+    "éclair",
+    "ÉCLAIR",
+    "ünïcode",
+    "straße",
 ]
 
 
@@ -70,13 +122,22 @@ def _like_reference(words: list[str]) -> sa.Select:
     for word in words:
         pattern = f"%{escape_like(word)}%"
         if sqlite:
-            conditions.append(sa.or_(Ticket.subject.like(pattern, escape="\\"),
-                                     Ticket.description.like(pattern, escape="\\")))
+            conditions.append(
+                sa.or_(
+                    Ticket.subject.like(pattern, escape="\\"),
+                    Ticket.description.like(pattern, escape="\\"),
+                )
+            )
         else:
-            conditions.append(sa.or_(Ticket.subject.ilike(pattern, escape="\\"),
-                                     Ticket.description.ilike(pattern, escape="\\")))
-    return (sa.select(Ticket.id).where(*conditions)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc()))
+            conditions.append(
+                sa.or_(
+                    Ticket.subject.ilike(pattern, escape="\\"),
+                    Ticket.description.ilike(pattern, escape="\\"),
+                )
+            )
+    return (
+        sa.select(Ticket.id).where(*conditions).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    )
 
 
 def _search(user_id: int, q: str, **kwargs) -> queue.QueuePage:
@@ -98,9 +159,12 @@ def statements(query_counter):
 @pytest.fixture
 def world(ctx, now):
     lead = factories.make_user(Role.LEAD)
-    ids = [factories.make_ticket(actor_id=lead, subject=subject, description=description,
-                                 now=now + timedelta(minutes=i))
-           for i, (subject, description) in enumerate(TEXTS)]
+    ids = [
+        factories.make_ticket(
+            actor_id=lead, subject=subject, description=description, now=now + timedelta(minutes=i)
+        )
+        for i, (subject, description) in enumerate(TEXTS)
+    ]
     return lead, ids
 
 
@@ -121,10 +185,10 @@ def test_words_of_three_characters_or_more_are_looked_up_in_the_index(world, sta
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     assert _ids(_search(lead, "bottle missing")) == [ids[10]]
     looked_up = [s for s in statements if " MATCH " in s]
-    assert bool(looked_up) is sqlite     # PostgreSQL: ILIKE, served by the trigram indexes
+    assert bool(looked_up) is sqlite  # PostgreSQL: ILIKE, served by the trigram indexes
     assert not any(" LIKE " in s for s in looked_up)
     statements.clear()
-    assert _ids(_search(lead, "发票金额 发")) == [ids[2]]   # "发": too short for a trigram
+    assert _ids(_search(lead, "发票金额 发")) == [ids[2]]  # "发": too short for a trigram
     assert any(" MATCH " in s and " LIKE " in s for s in statements) is sqlite
 
 
@@ -136,9 +200,8 @@ def test_postgresql_can_serve_the_search_from_the_trigram_indexes(world):
     flt = queue.QueueFilter(scope=queue.Scope.ALL, include_closed=True, q="bottle")
     stmt = queue.filtered_query(db.session.get(User, lead), flt).with_only_columns(Ticket.id)
     compiled = stmt.compile(dialect=conn.dialect)
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")   # a dozen rows: force its hand
-    plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}",
-                                                            compiled.params))
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a dozen rows: force its hand
+    plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
     db.session.rollback()
     assert "ix_tickets_subject_trgm" in plan and "ix_tickets_description_trgm" in plan, plan
 
@@ -159,19 +222,27 @@ def test_edited_and_deleted_tickets_are_found_accordingly(world, now):
     actor = db.session.get(User, lead)
     ticket = db.session.get(Ticket, ids[7])
     changes = editing.DetailChanges(
-        subject="Gearbox grinding", kind=ticket.kind, category_id=ticket.category_id,
-        severity=ticket.severity, order_reference=ticket.order_reference,
-        currency=ticket.currency, order_value=ticket.order_value,
-        claimed_loss=ticket.claimed_loss, cause_side=ticket.cause_side)
-    editing.update_details(ticket, actor=actor, changes=changes, expected_version=None,
-                                  now=now + timedelta(hours=1))
+        subject="Gearbox grinding",
+        kind=ticket.kind,
+        category_id=ticket.category_id,
+        severity=ticket.severity,
+        order_reference=ticket.order_reference,
+        currency=ticket.currency,
+        order_value=ticket.order_value,
+        claimed_loss=ticket.claimed_loss,
+        cause_side=ticket.cause_side,
+    )
+    editing.update_details(
+        ticket, actor=actor, changes=changes, expected_version=None, now=now + timedelta(hours=1)
+    )
     assert _ids(_search(lead, "grinding")) == [ids[7]]
     assert _ids(_search(lead, "warranty")) == []
-    assert _ids(_search(lead, "leaking")) == [ids[7]]       # the description is unchanged
+    assert _ids(_search(lead, "leaking")) == [ids[7]]  # the description is unchanged
 
     # Any writer, not only the ORM: the database keeps the index in step.
-    db.session.execute(sa.update(Ticket).where(Ticket.id == ids[7])
-                       .values(description="Seal replaced, no drip"))
+    db.session.execute(
+        sa.update(Ticket).where(Ticket.id == ids[7]).values(description="Seal replaced, no drip")
+    )
     db.session.commit()
     assert _ids(_search(lead, "leaking")) == []
     assert _ids(_search(lead, "drip grinding")) == [ids[7]]
@@ -181,8 +252,9 @@ def test_edited_and_deleted_tickets_are_found_accordingly(world, now):
     assert _ids(_search(lead, "bottle")) == [ids[10]]
     assert _ids(_search(lead, "cracked")) == []
 
-    new = factories.make_ticket(actor_id=lead, subject="Cracked screen",
-                                description="Screen cracked in transit", now=now)
+    new = factories.make_ticket(
+        actor_id=lead, subject="Cracked screen", description="Screen cracked in transit", now=now
+    )
     assert _ids(_search(lead, "cracked")) == [new]
 
 
@@ -206,7 +278,7 @@ def test_many_matches_give_the_same_page_and_a_capped_count(world, monkeypatch, 
     """Past the cap, SQLite is steered to walk the sort order's index (``+tickets.id``);
     the page is the same, and the count stops at the cap."""
     lead, _ = world
-    for q in ("e", "del", "ref", "ord", "发票"):   # "e": scanned; the others: looked up
+    for q in ("e", "del", "ref", "ord", "发票"):  # "e": scanned; the others: looked up
         uncapped = _search(lead, q, sort=sort)
         monkeypatch.setattr(queue, "SEARCH_COUNT_CAP", 2)
         capped = _search(lead, q, sort=sort)
@@ -219,10 +291,18 @@ def test_many_matches_give_the_same_page_and_a_capped_count(world, monkeypatch, 
 
 
 def test_the_queue_page_shows_a_capped_count_and_sorts_a_search_newest_first(
-        app, build, login, now, monkeypatch):
+    app, build, login, now, monkeypatch
+):
     lead = build(factories.make_user, Role.LEAD)
-    ids = [build(factories.make_ticket, actor_id=lead, subject=f"Dented tin {i}",
-                 now=now + timedelta(hours=i)) for i in range(4)]
+    ids = [
+        build(
+            factories.make_ticket,
+            actor_id=lead,
+            subject=f"Dented tin {i}",
+            now=now + timedelta(hours=i),
+        )
+        for i in range(4)
+    ]
     client = login(lead)
 
     def shown(url: str) -> tuple[list[int], str]:
@@ -263,7 +343,7 @@ def test_the_search_scans_where_the_index_is_missing(world, statements):
             expected = list(db.session.scalars(_like_reference(q.split())))
             assert _ids(_search(lead, q)) == expected
         assert not any(" MATCH " in s for s in statements)
-    finally:   # a server database keeps its tables (and indexes) for the next test
+    finally:  # a server database keeps its tables (and indexes) for the next test
         search.create_index(db.session.connection())
         db.session.commit()
 
@@ -274,8 +354,9 @@ def test_create_index_gives_up_quietly_without_the_trigram_tokenizer(monkeypatch
     ddl[0] = ddl[0].replace("'trigram ", "'no_such_tokenizer ")
     monkeypatch.setattr(search, "SQLITE_DDL", tuple(ddl))
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE tickets (id INTEGER PRIMARY KEY, subject TEXT, "
-                             "description TEXT)")
+        conn.exec_driver_sql(
+            "CREATE TABLE tickets (id INTEGER PRIMARY KEY, subject TEXT, description TEXT)"
+        )
         with caplog.at_level(logging.WARNING, logger=search.__name__):
             assert search.create_index(conn) is False
         assert "no_such_tokenizer" in caplog.text
@@ -291,15 +372,19 @@ def _search_objects() -> set[tuple]:
     """The search index's objects in the current database, with their definitions."""
     with db.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
-            rows = conn.execute(sa.text(
-                "SELECT type, name, sql FROM sqlite_master WHERE name IN :names"
-            ).bindparams(sa.bindparam("names", expanding=True)),
-                {"names": [search.SEARCH_TABLE, *search.TRIGGERS]})
+            rows = conn.execute(
+                sa.text(
+                    "SELECT type, name, sql FROM sqlite_master WHERE name IN :names"
+                ).bindparams(sa.bindparam("names", expanding=True)),
+                {"names": [search.SEARCH_TABLE, *search.TRIGGERS]},
+            )
         else:
-            rows = conn.execute(sa.text(
-                "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE indexname IN :names"
-            ).bindparams(sa.bindparam("names", expanding=True)),
-                {"names": list(search.TRIGRAM_INDEXES)})
+            rows = conn.execute(
+                sa.text(
+                    "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE indexname IN :names"
+                ).bindparams(sa.bindparam("names", expanding=True)),
+                {"names": list(search.TRIGRAM_INDEXES)},
+            )
         return {tuple(row) for row in rows}
 
 
@@ -318,8 +403,9 @@ def test_the_migration_makes_the_index_create_all_makes(app, migrated_app):  # n
         lead = factories.make_user(Role.LEAD)
         kept = factories.make_ticket(actor_id=lead, subject="Leaking kettle")
         gone = factories.make_ticket(actor_id=lead, subject="Leaking pot")
-        db.session.execute(sa.update(Ticket).where(Ticket.id == kept)
-                           .values(description="Lid rattles"))
+        db.session.execute(
+            sa.update(Ticket).where(Ticket.id == kept).values(description="Lid rattles")
+        )
         db.session.execute(sa.delete(Ticket).where(Ticket.id == gone))
         db.session.commit()
         assert _ids(_search(lead, "leaking")) == [kept]
@@ -329,8 +415,11 @@ def test_the_migration_makes_the_index_create_all_makes(app, migrated_app):  # n
         downgrade(directory=str(MIGRATIONS), revision="0007_report_index")
         assert _search_objects() == set()
         # Scanned now. (Only the tickets' own columns: later migrations' columns are gone.)
-        assert list(db.session.scalars(sa.select(Ticket.id).where(
-            *queue._word_conditions(["rattles", "kettle"])))) == [kept]
+        assert list(
+            db.session.scalars(
+                sa.select(Ticket.id).where(*queue._word_conditions(["rattles", "kettle"]))
+            )
+        ) == [kept]
         db.session.remove()
 
 
@@ -338,10 +427,11 @@ def test_the_migration_fills_the_index_from_existing_tickets(migrated_app):  # n
     with migrated_app.app_context():
         upgrade(directory=str(MIGRATIONS))
         lead = factories.make_user(Role.LEAD)
-        old = factories.make_ticket(actor_id=lead, subject="Frayed cable",
-                                    description="发货时电缆已经磨损")
+        old = factories.make_ticket(
+            actor_id=lead, subject="Frayed cable", description="发货时电缆已经磨损"
+        )
         db.session.remove()
-        downgrade(directory=str(MIGRATIONS), revision="0007_report_index")   # no index
+        downgrade(directory=str(MIGRATIONS), revision="0007_report_index")  # no index
         assert _search_objects() == set()
         upgrade(directory=str(MIGRATIONS))
         assert _search_objects()

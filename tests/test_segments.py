@@ -1,10 +1,13 @@
 """Engagement segments: thresholds, windows, stance, overrides and query counts."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from tests import factories
+from tests.factories import load
+from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CauseSide,
@@ -17,18 +20,23 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.services.recovery import segments
-from ticketdesk.core.errors import DomainError, PermissionDenied
-from tests import factories
-from tests.factories import load
 
 TODAY = date(2026, 3, 2)
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _refs = iter(range(1, 10**6))
 
 
 def _order(customer_id: int, day: date, amount: str = "100.00", **extra) -> None:
-    db.session.add(Order(customer_id=customer_id, reference=f"SO-{next(_refs)}", ordered_on=day,
-                         amount=Decimal(amount), currency="EUR", **extra))
+    db.session.add(
+        Order(
+            customer_id=customer_id,
+            reference=f"SO-{next(_refs)}",
+            ordered_on=day,
+            amount=Decimal(amount),
+            currency="EUR",
+            **extra,
+        )
+    )
 
 
 def _orders(customer_id: int, *, recent: int = 0, before: int = 0) -> None:
@@ -55,18 +63,22 @@ def _view(cid: int) -> segments.SegmentView:
 # ----------------------------------------------------------------- thresholds (defaults:
 # window 90 days, self-driven from 3 purchases and 50 % share, stalled at a 50 % drop)
 
-@pytest.mark.parametrize("recent, before, share, expected", [
-    (0, 0, None, EngagementSegment.STALLED),          # nothing bought lately
-    (0, 5, "80", EngagementSegment.STALLED),
-    (2, 4, None, EngagementSegment.STALLED),          # exactly half: stalled
-    (3, 5, None, EngagementSegment.SELF_DRIVEN),      # 40 % fewer: not stalled
-    (3, 6, None, EngagementSegment.STALLED),          # 50 % fewer
-    (3, 0, None, EngagementSegment.SELF_DRIVEN),      # share unknown: the count decides
-    (2, 0, None, EngagementSegment.NEEDS_PUSH),       # one short of self-driven
-    (3, 0, "50", EngagementSegment.SELF_DRIVEN),      # share at the threshold
-    (3, 0, "49.99", EngagementSegment.NEEDS_PUSH),    # share just below
-    (1, 1, None, EngagementSegment.NEEDS_PUSH),       # steady but few
-])
+
+@pytest.mark.parametrize(
+    "recent, before, share, expected",
+    [
+        (0, 0, None, EngagementSegment.STALLED),  # nothing bought lately
+        (0, 5, "80", EngagementSegment.STALLED),
+        (2, 4, None, EngagementSegment.STALLED),  # exactly half: stalled
+        (3, 5, None, EngagementSegment.SELF_DRIVEN),  # 40 % fewer: not stalled
+        (3, 6, None, EngagementSegment.STALLED),  # 50 % fewer
+        (3, 0, None, EngagementSegment.SELF_DRIVEN),  # share unknown: the count decides
+        (2, 0, None, EngagementSegment.NEEDS_PUSH),  # one short of self-driven
+        (3, 0, "50", EngagementSegment.SELF_DRIVEN),  # share at the threshold
+        (3, 0, "49.99", EngagementSegment.NEEDS_PUSH),  # share just below
+        (1, 1, None, EngagementSegment.NEEDS_PUSH),  # steady but few
+    ],
+)
 def test_segment_thresholds(ctx, recent, before, share, expected):
     cid = _customer(share)
     _orders(cid, recent=recent, before=before)
@@ -78,23 +90,29 @@ def test_segment_thresholds(ctx, recent, before, share, expected):
 
 
 def test_rules_move_the_thresholds(ctx):
-    db.session.add(RecoveryRules(self_driven_min_purchases=5, stalled_drop_percent=75,
-                                 self_driven_min_share=60, segment_window_days=90))
+    db.session.add(
+        RecoveryRules(
+            self_driven_min_purchases=5,
+            stalled_drop_percent=75,
+            self_driven_min_share=60,
+            segment_window_days=90,
+        )
+    )
     cid = _customer("70")
     _orders(cid, recent=4, before=8)
-    assert _view(cid).segment is EngagementSegment.NEEDS_PUSH   # 50 % drop < 75 %; 4 < 5
+    assert _view(cid).segment is EngagementSegment.NEEDS_PUSH  # 50 % drop < 75 %; 4 < 5
     _orders(cid, recent=1)
     assert _view(cid).segment is EngagementSegment.SELF_DRIVEN
 
 
 def test_windows_end_today_and_do_not_overlap(ctx):
     cid = _customer()
-    _order(cid, TODAY)                               # recent (today counts)
-    _order(cid, TODAY - timedelta(days=89))          # recent (first day of the window)
-    _order(cid, TODAY - timedelta(days=90))          # before (last day of the window before)
-    _order(cid, TODAY - timedelta(days=179))         # before (its first day)
-    _order(cid, TODAY - timedelta(days=180))         # too old
-    _order(cid, TODAY + timedelta(days=1))           # after today
+    _order(cid, TODAY)  # recent (today counts)
+    _order(cid, TODAY - timedelta(days=89))  # recent (first day of the window)
+    _order(cid, TODAY - timedelta(days=90))  # before (last day of the window before)
+    _order(cid, TODAY - timedelta(days=179))  # before (its first day)
+    _order(cid, TODAY - timedelta(days=180))  # too old
+    _order(cid, TODAY + timedelta(days=1))  # after today
     db.session.commit()
     view = _view(cid)
     assert (view.purchases_recent, view.purchases_before) == (2, 2)
@@ -103,8 +121,8 @@ def test_windows_end_today_and_do_not_overlap(ctx):
 def test_only_purchases_count(ctx):
     cid = _customer()
     ticket_id = factories.make_ticket(actor_id=factories.make_user(), customer_id=cid, now=NOW)
-    _order(cid, TODAY, amount="0.00")                           # free replacement
-    _order(cid, TODAY, remedy_ticket_id=ticket_id)              # a remedy shipment
+    _order(cid, TODAY, amount="0.00")  # free replacement
+    _order(cid, TODAY, remedy_ticket_id=ticket_id)  # a remedy shipment
     _order(cid, TODAY)
     db.session.commit()
     assert _view(cid).purchases_recent == 1
@@ -121,6 +139,7 @@ def test_explanation_gives_the_numbers(ctx):
 
 
 # ----------------------------------------------------------------- stance
+
 
 def _our_complaint(cid: int, created: datetime, side: CauseSide = CauseSide.OURS_PRODUCT):
     tid = factories.make_ticket(actor_id=factories.make_user(), customer_id=cid, now=created)
@@ -144,10 +163,10 @@ def test_stalled_after_our_failure_recovers_first(ctx):
     _our_complaint(ours, NOW - timedelta(days=30))
     _our_complaint(theirs, NOW - timedelta(days=30), CauseSide.THEIRS_INTERNAL)
     _our_complaint(old, NOW - timedelta(days=120))
-    first_day = _customer()          # on the window's first day (today - 89)
-    _our_complaint(first_day, datetime(2025, 12, 3, 0, 0, tzinfo=timezone.utc))
-    day_before = _customer()         # the day before it
-    _our_complaint(day_before, datetime(2025, 12, 2, 23, 59, tzinfo=timezone.utc))
+    first_day = _customer()  # on the window's first day (today - 89)
+    _our_complaint(first_day, datetime(2025, 12, 3, 0, 0, tzinfo=UTC))
+    day_before = _customer()  # the day before it
+    _our_complaint(day_before, datetime(2025, 12, 2, 23, 59, tzinfo=UTC))
     views = segments.compute([ours, theirs, old, first_day, day_before], today=TODAY)
     assert views[ours].stance.startswith("Recover first: the stall may be ours")
     assert views[theirs].stance.startswith("Find out why")
@@ -158,20 +177,30 @@ def test_stalled_after_our_failure_recovers_first(ctx):
 
 # ----------------------------------------------------------------- overrides
 
+
 @pytest.fixture
 def people(ctx):
     am = factories.make_user(Role.ACCOUNT_MANAGER)
-    return {"am": am, "other_am": factories.make_user(Role.ACCOUNT_MANAGER),
-            "lead": factories.make_user(Role.LEAD), "admin": factories.make_user(Role.ADMIN),
-            "agent": factories.make_user(Role.AGENT), "customer": _customer(am_id=am)}
+    return {
+        "am": am,
+        "other_am": factories.make_user(Role.ACCOUNT_MANAGER),
+        "lead": factories.make_user(Role.LEAD),
+        "admin": factories.make_user(Role.ADMIN),
+        "agent": factories.make_user(Role.AGENT),
+        "customer": _customer(am_id=am),
+    }
 
 
 def test_override_with_reason_wins(people):
     cid = people["customer"]
     customer = db.session.get(Customer, cid)
-    segments.set_override(customer, segment=EngagementSegment.SELF_DRIVEN,
-                          reason="  Orders through their parent company  ",
-                          actor=load(User, people["am"]), now=NOW)
+    segments.set_override(
+        customer,
+        segment=EngagementSegment.SELF_DRIVEN,
+        reason="  Orders through their parent company  ",
+        actor=load(User, people["am"]),
+        now=NOW,
+    )
     db.session.expire_all()
     customer = db.session.get(Customer, cid)
     assert customer.segment_override is EngagementSegment.SELF_DRIVEN
@@ -188,8 +217,13 @@ def test_override_with_reason_wins(people):
 def test_override_needs_a_reason(people, reason):
     customer = db.session.get(Customer, people["customer"])
     with pytest.raises(DomainError) as err:
-        segments.set_override(customer, segment=EngagementSegment.STALLED, reason=reason,
-                              actor=load(User, people["lead"]), now=NOW)
+        segments.set_override(
+            customer,
+            segment=EngagementSegment.STALLED,
+            reason=reason,
+            actor=load(User, people["lead"]),
+            now=NOW,
+        )
     assert err.value.field == "reason"
     db.session.expire_all()
     assert db.session.get(Customer, people["customer"]).segment_override is None
@@ -198,22 +232,34 @@ def test_override_needs_a_reason(people, reason):
 def test_override_reason_length_and_segment_checked(people):
     customer = db.session.get(Customer, people["customer"])
     with pytest.raises(DomainError) as err:
-        segments.set_override(customer, segment=EngagementSegment.STALLED, reason="x" * 501,
-                              actor=load(User, people["lead"]), now=NOW)
+        segments.set_override(
+            customer,
+            segment=EngagementSegment.STALLED,
+            reason="x" * 501,
+            actor=load(User, people["lead"]),
+            now=NOW,
+        )
     assert err.value.field == "reason"
     with pytest.raises(DomainError) as err:
-        segments.set_override(customer, segment="sleepy", reason="Why not",
-                              actor=load(User, people["lead"]), now=NOW)
+        segments.set_override(
+            customer, segment="sleepy", reason="Why not", actor=load(User, people["lead"]), now=NOW
+        )
     assert err.value.field == "segment"
 
 
 def test_clearing_the_override_needs_no_reason(people):
     cid = people["customer"]
     customer = db.session.get(Customer, cid)
-    segments.set_override(customer, segment=EngagementSegment.NEEDS_PUSH, reason="New buyer",
-                          actor=load(User, people["admin"]), now=NOW)
-    segments.set_override(customer, segment=None, reason="", actor=load(User, people["admin"]),
-                          now=NOW)
+    segments.set_override(
+        customer,
+        segment=EngagementSegment.NEEDS_PUSH,
+        reason="New buyer",
+        actor=load(User, people["admin"]),
+        now=NOW,
+    )
+    segments.set_override(
+        customer, segment=None, reason="", actor=load(User, people["admin"]), now=NOW
+    )
     db.session.expire_all()
     customer = db.session.get(Customer, cid)
     assert customer.segment_override is None and customer.segment_override_reason == ""
@@ -222,23 +268,32 @@ def test_clearing_the_override_needs_no_reason(people):
     assert not view.overridden and view.segment is view.computed
 
 
-@pytest.mark.parametrize("who, allowed", [
-    ("am", True), ("lead", True), ("admin", True), ("other_am", False), ("agent", False)])
+@pytest.mark.parametrize(
+    "who, allowed",
+    [("am", True), ("lead", True), ("admin", True), ("other_am", False), ("agent", False)],
+)
 def test_who_may_override(people, who, allowed):
     customer = db.session.get(Customer, people["customer"])
     user = load(User, people[who])
     assert segments.can_override(user, customer) is allowed
     if allowed:
-        segments.set_override(customer, segment=EngagementSegment.STALLED, reason="Closed a site",
-                              actor=user, now=NOW)
+        segments.set_override(
+            customer, segment=EngagementSegment.STALLED, reason="Closed a site", actor=user, now=NOW
+        )
         assert customer.segment_override is EngagementSegment.STALLED
     else:
         with pytest.raises(PermissionDenied):
-            segments.set_override(customer, segment=EngagementSegment.STALLED,
-                                  reason="Closed a site", actor=user, now=NOW)
+            segments.set_override(
+                customer,
+                segment=EngagementSegment.STALLED,
+                reason="Closed a site",
+                actor=user,
+                now=NOW,
+            )
 
 
 # ----------------------------------------------------------------- queries
+
 
 def test_query_count_does_not_grow_with_customers(ctx, query_counter):
     few = [_customer()]

@@ -6,9 +6,9 @@ import threading
 import pytest
 from itsdangerous import BadSignature
 
-from ticketdesk.settings import DEV_SECRET_KEY, DevelopmentConfig, ProductionConfig, TestingConfig
 from ticketdesk import create_app
 from ticketdesk.core.security import instance_secret_key
+from ticketdesk.settings import DEV_SECRET_KEY, DevelopmentConfig, ProductionConfig, TestingConfig
 
 
 class Dev(DevelopmentConfig):
@@ -33,13 +33,17 @@ class Testing(TestingConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
 
 
-@pytest.mark.parametrize("config, outcome", [
-    (Dev, "generated"),
-    (DevWithKey, "set-by-the-operator-0123456789abcdef"),
-    (Testing, "testing-secret"),
-    (Prod, RuntimeError),
-    (ProdWithDevKey, RuntimeError),
-], ids=["development", "development-with-key", "testing", "production", "production-dev-key"])
+@pytest.mark.parametrize(
+    "config, outcome",
+    [
+        (Dev, "generated"),
+        (DevWithKey, "set-by-the-operator-0123456789abcdef"),
+        (Testing, "testing-secret"),
+        (Prod, RuntimeError),
+        (ProdWithDevKey, RuntimeError),
+    ],
+    ids=["development", "development-with-key", "testing", "production", "production-dev-key"],
+)
 def test_where_the_secret_key_comes_from(tmp_path, config, outcome):
     instance = tmp_path / "instance"
     if outcome is RuntimeError:

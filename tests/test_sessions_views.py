@@ -6,18 +6,17 @@ from datetime import timedelta
 
 import pytest
 
+from tests import factories
+from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, User, UserSession
 from ticketdesk.services.people import sessions
-from ticketdesk.core.errors import PermissionDenied
-from tests import factories
 
 NEW_PASSWORD = "a much better secret"
 
 
-def _form_login(client, email: str, password: str = factories.PASSWORD, *,
-                remember: bool = False):
+def _form_login(client, email: str, password: str = factories.PASSWORD, *, remember: bool = False):
     data = {"email": email, "password": password}
     if remember:
         data["remember"] = "y"
@@ -37,7 +36,8 @@ def _replay(app, cookie: str, value: str):
 
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert match, "no csrf_token in the page"
     return match.group(1)
 
@@ -65,35 +65,53 @@ def _logout_everywhere(app, client, agent, admin):
 
 def _own_password_change_elsewhere(app, client, agent, admin):
     other = factories.log_in(app.test_client(), agent)
-    resp = other.post("/settings/password", data={
-        "password-current_password": factories.PASSWORD,
-        "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    resp = other.post(
+        "/settings/password",
+        data={
+            "password-current_password": factories.PASSWORD,
+            "password-new_password": NEW_PASSWORD,
+            "password-confirm": NEW_PASSWORD,
+        },
+    )
     assert resp.status_code == 302
 
 
 def _admin_password_reset(app, client, agent, admin):
-    resp = factories.log_in(app.test_client(), admin).post(f"/admin/users/{agent}", data={
-        "email": "alex@desk.example", "name": "Alex", "role": "agent", "active": "y",
-        "new_password": NEW_PASSWORD})
+    resp = factories.log_in(app.test_client(), admin).post(
+        f"/admin/users/{agent}",
+        data={
+            "email": "alex@desk.example",
+            "name": "Alex",
+            "role": "agent",
+            "active": "y",
+            "new_password": NEW_PASSWORD,
+        },
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)
 
 
 def _admin_deactivation_and_reactivation(app, client, agent, admin):
     admin_client = factories.log_in(app.test_client(), admin)
     for active in ({}, {"active": "y"}):
-        resp = admin_client.post(f"/admin/users/{agent}", data={
-            "email": "alex@desk.example", "name": "Alex", "role": "agent", **active})
+        resp = admin_client.post(
+            f"/admin/users/{agent}",
+            data={"email": "alex@desk.example", "name": "Alex", "role": "agent", **active},
+        )
         assert resp.status_code == 302, resp.get_data(as_text=True)
 
 
-ENDINGS = [_logout, _logout_everywhere, _own_password_change_elsewhere, _admin_password_reset,
-           _admin_deactivation_and_reactivation]
+ENDINGS = [
+    _logout,
+    _logout_everywhere,
+    _own_password_change_elsewhere,
+    _admin_password_reset,
+    _admin_deactivation_and_reactivation,
+]
 
 
 @pytest.mark.parametrize("cookie", ["session", "remember_token"])
 @pytest.mark.parametrize("ending", ENDINGS, ids=lambda f: f.__name__.strip("_"))
-def test_a_copied_cookie_is_dead_once_its_session_ends(app, client, agent, admin, ending,
-                                                       cookie):
+def test_a_copied_cookie_is_dead_once_its_session_ends(app, client, agent, admin, ending, cookie):
     assert _form_login(client, "alex@desk.example", remember=True).status_code == 302
     copy = client.get_cookie(cookie).value
     assert _logged_in(_replay(app, cookie, copy))  # the copy works while the session lives
@@ -119,7 +137,8 @@ def test_logout_everywhere_ends_the_other_browsers_too(app, agent):
     # Logging in again works, and counts one browser.
     _form_login(second, "alex@desk.example")
     assert "You are logged in on 1 device or browser." in second.get("/settings").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_logout_everywhere_is_post_only_needs_csrf_and_a_login(app, client, agent):
@@ -130,8 +149,7 @@ def test_logout_everywhere_is_post_only_needs_csrf_and_a_login(app, client, agen
     assert client.post("/settings/sessions/end-all").status_code == 400
     assert _logged_in(client)
     token = _csrf(client.get("/settings").get_data(as_text=True))
-    assert client.post("/settings/sessions/end-all",
-                       data={"csrf_token": token}).status_code == 302
+    assert client.post("/settings/sessions/end-all", data={"csrf_token": token}).status_code == 302
     assert not _logged_in(client)
 
 
@@ -148,9 +166,14 @@ def test_own_password_change_keeps_this_browser_with_a_fresh_session(app, client
     _form_login(client, "alex@desk.example", remember=True)
     old_session = client.get_cookie("session").value
     old_remember = client.get_cookie("remember_token").value
-    resp = client.post("/settings/password", data={
-        "password-current_password": factories.PASSWORD,
-        "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    resp = client.post(
+        "/settings/password",
+        data={
+            "password-current_password": factories.PASSWORD,
+            "password-new_password": NEW_PASSWORD,
+            "password-confirm": NEW_PASSWORD,
+        },
+    )
     assert resp.status_code == 302
     assert _logged_in(client)
     # Still "kept logged in" here, with a new remember-me cookie; the old cookies are dead.
@@ -164,17 +187,24 @@ def test_own_password_change_keeps_this_browser_with_a_fresh_session(app, client
 def test_a_wrong_current_password_ends_nothing(app, client, agent):
     _form_login(client, "alex@desk.example")
     copy = client.get_cookie("session").value
-    resp = client.post("/settings/password", data={
-        "password-current_password": "not my password",
-        "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    resp = client.post(
+        "/settings/password",
+        data={
+            "password-current_password": "not my password",
+            "password-new_password": NEW_PASSWORD,
+            "password-confirm": NEW_PASSWORD,
+        },
+    )
     assert resp.status_code == 200
     assert _logged_in(client) and _logged_in(_replay(app, "session", copy))
 
 
 def test_admin_edit_without_reset_keeps_the_sessions(app, client, agent, admin):
     _form_login(client, "alex@desk.example")
-    resp = factories.log_in(app.test_client(), admin).post(f"/admin/users/{agent}", data={
-        "email": "alex@desk.example", "name": "Alex Renamed", "role": "agent", "active": "y"})
+    resp = factories.log_in(app.test_client(), admin).post(
+        f"/admin/users/{agent}",
+        data={"email": "alex@desk.example", "name": "Alex Renamed", "role": "agent", "active": "y"},
+    )
     assert resp.status_code == 302
     assert _logged_in(client)
 
@@ -205,8 +235,9 @@ def test_each_login_gets_its_own_session(app, agent):
     assert _logged_in(second)  # logging out in one browser ends only that session
 
 
-@pytest.mark.parametrize("login_id", [None, "", "1", "2", "alex@desk.example", "x" * 43,
-                                      "x" * 500, 7])
+@pytest.mark.parametrize(
+    "login_id", [None, "", "1", "2", "alex@desk.example", "x" * 43, "x" * 500, 7]
+)
 def test_a_session_without_a_live_login_id_is_not_logged_in(app, client, agent, login_id):
     # The bare user id (what sessions carried before) and made-up ids log nobody in.
     with client.session_transaction() as sess:
@@ -214,17 +245,23 @@ def test_a_session_without_a_live_login_id_is_not_logged_in(app, client, agent, 
     assert not _logged_in(client)
 
 
-@pytest.mark.parametrize("remember, lifetime", [(False, timedelta(hours=12)),
-                                                (True, timedelta(days=14))])
-@pytest.mark.parametrize("after, alive", [
-    (lambda life: timedelta(0), True),
-    (lambda life: life - timedelta(seconds=1), True),
-    (lambda life: life - timedelta(microseconds=1), True),
-    (lambda life: life, False),
-    (lambda life: life + timedelta(seconds=1), False),
-], ids=["start", "1s-before-end", "1us-before-end", "end", "after-end"])
-def test_session_lives_until_its_lifetime_is_over(app, agent, now, remember, lifetime, after,
-                                                  alive):
+@pytest.mark.parametrize(
+    "remember, lifetime", [(False, timedelta(hours=12)), (True, timedelta(days=14))]
+)
+@pytest.mark.parametrize(
+    "after, alive",
+    [
+        (lambda life: timedelta(0), True),
+        (lambda life: life - timedelta(seconds=1), True),
+        (lambda life: life - timedelta(microseconds=1), True),
+        (lambda life: life, False),
+        (lambda life: life + timedelta(seconds=1), False),
+    ],
+    ids=["start", "1s-before-end", "1us-before-end", "end", "after-end"],
+)
+def test_session_lives_until_its_lifetime_is_over(
+    app, agent, now, remember, lifetime, after, alive
+):
     with app.app_context():
         user = db.session.get(User, agent)
         login_id = sessions.start(user, remember=remember, now=now).login_id

@@ -6,16 +6,11 @@ stops) and up again: the stops come back from the timeline, and the resolved tic
 as stopped since its resolution. Runs on SQLite and, when configured, PostgreSQL.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from ticketdesk.extensions import db
-from ticketdesk.models import Role, Ticket, TicketStatus, User
-from ticketdesk.services.sla import clocks as sla
-from ticketdesk.services.tickets import workflow
-from ticketdesk.services.tickets import conversation
 from tests import factories
 from tests.test_migrations import (  # noqa: F401 - fixtures
     MIGRATIONS,
@@ -24,8 +19,10 @@ from tests.test_migrations import (  # noqa: F401 - fixtures
     postgresql_url,
     sqlite_url,
 )
-
-UTC = timezone.utc
+from ticketdesk.extensions import db
+from ticketdesk.models import Role, Ticket, TicketStatus, User
+from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import conversation, workflow
 
 
 def at(day: int, hour: int) -> datetime:
@@ -41,18 +38,28 @@ def test_the_stops_of_existing_tickets_are_rebuilt_from_their_timeline(migrated_
         agent = db.session.get(User, agent_id)
         ids = []
         for _ in range(2):
-            ids.append(factories.make_ticket(actor_id=agent_id, team_id=team,
-                                             assignee_id=agent_id, now=at(2, 8)))
+            ids.append(
+                factories.make_ticket(
+                    actor_id=agent_id, team_id=team, assignee_id=agent_id, now=at(2, 8)
+                )
+            )
         waited, resolved = (db.session.get(Ticket, i) for i in ids)
-        for when, status in ((at(2, 9), TicketStatus.PENDING_CUSTOMER),
-                             (at(3, 9), TicketStatus.OPEN),
-                             (at(4, 9), TicketStatus.PENDING_CUSTOMER)):
-            workflow.change_status(waited, actor=agent, status=status,
-                                         expected_version=None, now=when)
-        conversation.reply(resolved, actor=agent, body="Done.", expected_version=None,
-                             now=at(2, 9))
-        workflow.change_status(resolved, actor=agent, status=TicketStatus.RESOLVED,
-                                     expected_version=None, now=at(2, 10))
+        for when, status in (
+            (at(2, 9), TicketStatus.PENDING_CUSTOMER),
+            (at(3, 9), TicketStatus.OPEN),
+            (at(4, 9), TicketStatus.PENDING_CUSTOMER),
+        ):
+            workflow.change_status(
+                waited, actor=agent, status=status, expected_version=None, now=when
+            )
+        conversation.reply(resolved, actor=agent, body="Done.", expected_version=None, now=at(2, 9))
+        workflow.change_status(
+            resolved,
+            actor=agent,
+            status=TicketStatus.RESOLVED,
+            expected_version=None,
+            now=at(2, 10),
+        )
         before = {t.id: (t.sla_stops, t.sla_paused_at) for t in (waited, resolved)}
         assert before[waited.id] == ([[at(2, 9).isoformat(), at(3, 9).isoformat()]], at(4, 9))
         assert before[resolved.id] == ([], at(2, 10))
@@ -61,11 +68,17 @@ def test_the_stops_of_existing_tickets_are_rebuilt_from_their_timeline(migrated_
         downgrade(directory=str(MIGRATIONS), revision="0010_user_sessions")
         with db.engine.connect() as conn:
             assert "sla_stops" not in {c["name"] for c in sa.inspect(conn).get_columns("tickets")}
-            assert conn.execute(sa.text("SELECT sla_paused_at FROM tickets WHERE id = :i"),
-                                {"i": resolved.id}).scalar() is None
+            assert (
+                conn.execute(
+                    sa.text("SELECT sla_paused_at FROM tickets WHERE id = :i"), {"i": resolved.id}
+                ).scalar()
+                is None
+            )
         upgrade(directory=str(MIGRATIONS))
 
         db.session.remove()
-        after = {t.id: (t.sla_stops, t.sla_paused_at)
-                 for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_(ids)))}
+        after = {
+            t.id: (t.sla_stops, t.sla_paused_at)
+            for t in db.session.scalars(sa.select(Ticket).where(Ticket.id.in_(ids)))
+        }
         assert after == before

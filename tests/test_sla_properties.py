@@ -9,13 +9,16 @@ when the ticket is new or open during it and the policy's calendar is open at it
 finds with what the services stored.
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import factories
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     BusinessCalendar,
@@ -26,32 +29,33 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.services.tickets import conversation
-from ticketdesk.services.tickets import editing
-from ticketdesk.services.tickets import workflow
-from ticketdesk.core.errors import DomainError
-from ticketdesk.core.uow import unit_of_work
-from tests import factories
+from ticketdesk.services.tickets import conversation, editing, workflow
 
-UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 MINUTE = timedelta(minutes=1)
 # Weekday -> local opening hours; Sunday 01:00-04:00 holds both DST changes.
-HOURS = {0: [("09:00", "12:30"), ("13:30", "17:00")], 1: [("09:00", "12:30"), ("13:30", "17:00")],
-         2: [("09:00", "12:30"), ("13:30", "17:00")], 3: [("09:00", "12:30"), ("13:30", "17:00")],
-         4: [("09:00", "12:30"), ("13:30", "17:00")], 5: [("10:00", "14:00")],
-         6: [("01:00", "04:00")]}
+HOURS = {
+    0: [("09:00", "12:30"), ("13:30", "17:00")],
+    1: [("09:00", "12:30"), ("13:30", "17:00")],
+    2: [("09:00", "12:30"), ("13:30", "17:00")],
+    3: [("09:00", "12:30"), ("13:30", "17:00")],
+    4: [("09:00", "12:30"), ("13:30", "17:00")],
+    5: [("10:00", "14:00")],
+    6: [("01:00", "04:00")],
+}
 HOLIDAYS = {date(2026, 3, 31), date(2026, 10, 27)}
 # Targets that end exactly at a closing (09:00 + 210 = 12:30, a whole day = 420), so the
 # histories, whose times are often whole half hours from an opening, hit the edges.
-OFFICE = {"fr": 210, "nr": 45, "res": 420}         # default policy, Berlin calendar
-ALWAYS = {"fr": 60, "nr": 30, "res": 300}          # P1 policy, around the clock
+OFFICE = {"fr": 210, "nr": 45, "res": 420}  # default policy, Berlin calendar
+ALWAYS = {"fr": 60, "nr": 30, "res": 300}  # P1 policy, around the clock
 RUNNING = (TicketStatus.NEW, TicketStatus.OPEN)
-ANCHORS = (datetime(2026, 3, 27, 8, tzinfo=UTC),     # Friday 09:00 before the spring change
-           datetime(2026, 3, 28, 9, tzinfo=UTC),     # Saturday 10:00, the night before it
-           datetime(2026, 10, 23, 7, tzinfo=UTC),    # Friday 09:00 before the autumn change
-           datetime(2026, 10, 24, 8, tzinfo=UTC),    # Saturday 10:00, the night before it
-           datetime(2026, 3, 2, 8, tzinfo=UTC))      # Monday 09:00 of an ordinary week
+ANCHORS = (
+    datetime(2026, 3, 27, 8, tzinfo=UTC),  # Friday 09:00 before the spring change
+    datetime(2026, 3, 28, 9, tzinfo=UTC),  # Saturday 10:00, the night before it
+    datetime(2026, 10, 23, 7, tzinfo=UTC),  # Friday 09:00 before the autumn change
+    datetime(2026, 10, 24, 8, tzinfo=UTC),  # Saturday 10:00, the night before it
+    datetime(2026, 3, 2, 8, tzinfo=UTC),
+)  # Monday 09:00 of an ordinary week
 
 
 def _t(text: str) -> time:
@@ -68,21 +72,38 @@ def office_open(moment: datetime) -> bool:
 @pytest.fixture
 def desk(ctx, now):
     with unit_of_work():
-        cal = BusinessCalendar(name="Berlin test", timezone="Europe/Berlin",
-                               hours={str(d): [list(iv) for iv in ivs] for d, ivs in HOURS.items()},
-                               created_at=now)
+        cal = BusinessCalendar(
+            name="Berlin test",
+            timezone="Europe/Berlin",
+            hours={str(d): [list(iv) for iv in ivs] for d, ivs in HOURS.items()},
+            created_at=now,
+        )
         from ticketdesk.models import CalendarHoliday
+
         cal.holidays = [CalendarHoliday(day=d) for d in sorted(HOLIDAYS)]
         db.session.add(cal)
-        for name, spec, calendar, extra in (("Office", OFFICE, cal, {"is_default": True}),
-                                            ("P1 24/7", ALWAYS, None,
-                                             {"conditions": {"severities": ["p1"]}})):
-            db.session.add(SlaPolicy(
-                name=name, calendar=calendar, first_response_minutes=spec["fr"],
-                next_response_minutes=spec["nr"], resolution_minutes=spec["res"],
-                remedy_minutes=None, at_risk_percent=75, escalate_notify_lead=False,
-                escalate_raise_severity=False, escalate_reassign=False, active=True,
-                created_at=now, updated_at=now, **extra))
+        for name, spec, calendar, extra in (
+            ("Office", OFFICE, cal, {"is_default": True}),
+            ("P1 24/7", ALWAYS, None, {"conditions": {"severities": ["p1"]}}),
+        ):
+            db.session.add(
+                SlaPolicy(
+                    name=name,
+                    calendar=calendar,
+                    first_response_minutes=spec["fr"],
+                    next_response_minutes=spec["nr"],
+                    resolution_minutes=spec["res"],
+                    remedy_minutes=None,
+                    at_risk_percent=75,
+                    escalate_notify_lead=False,
+                    escalate_raise_severity=False,
+                    escalate_reassign=False,
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
+                    **extra,
+                )
+            )
     return factories.make_front_desk()
 
 
@@ -90,9 +111,11 @@ ACTIONS = ("reply", "reply_wait", "wait", "open", "customer", "resolve", "sweep"
 # Minutes: any, or whole half hours (which meet openings, closings and targets exactly).
 minutes = st.one_of(st.integers(1, 900), st.integers(1, 30).map(lambda n: 30 * n))
 histories = st.tuples(
-    st.sampled_from(ANCHORS), st.one_of(st.just(0), minutes),
+    st.sampled_from(ANCHORS),
+    st.one_of(st.just(0), minutes),
     st.sampled_from((Severity.P1, Severity.P3)),
-    st.lists(st.tuples(minutes, st.sampled_from(ACTIONS)), max_size=9))
+    st.lists(st.tuples(minutes, st.sampled_from(ACTIONS)), max_size=9),
+)
 
 
 class Model:
@@ -100,7 +123,7 @@ class Model:
 
     def __init__(self, created: datetime, severity: Severity):
         self.created = created
-        self.changes = [(created, TicketStatus.NEW, severity)]   # (at, status, severity)
+        self.changes = [(created, TicketStatus.NEW, severity)]  # (at, status, severity)
         self.replies: list[datetime] = []
         self.customer: list[datetime] = []
         self.sweeps: list[datetime] = []
@@ -153,25 +176,44 @@ def _act(desk, ticket: Ticket, model: Model, action: str, at: datetime) -> None:
         return
     try:
         if action in ("reply", "reply_wait"):
-            conversation.reply(ticket, actor=agent, body="Our answer.", expected_version=None,
-                                 now=at, status_after=TicketStatus.PENDING_CUSTOMER
-                                 if action == "reply_wait" else None)
+            conversation.reply(
+                ticket,
+                actor=agent,
+                body="Our answer.",
+                expected_version=None,
+                now=at,
+                status_after=TicketStatus.PENDING_CUSTOMER if action == "reply_wait" else None,
+            )
             model.replies.append(at)
         elif action == "customer":
             conversation.log_customer_message(ticket, actor=None, body="And?", now=at)
             model.customer.append(at)
         elif action in ("p1", "p3"):
-            editing.update_details(ticket, actor=db.session.get(User, desk.lead),
-                                          expected_version=None, now=at,
-                                          changes=editing.DetailChanges(
-                subject=ticket.subject, kind=ticket.kind, category_id=ticket.category_id,
-                severity=Severity(action), order_reference="", currency="EUR",
-                order_value=None, claimed_loss=None))
+            editing.update_details(
+                ticket,
+                actor=db.session.get(User, desk.lead),
+                expected_version=None,
+                now=at,
+                changes=editing.DetailChanges(
+                    subject=ticket.subject,
+                    kind=ticket.kind,
+                    category_id=ticket.category_id,
+                    severity=Severity(action),
+                    order_reference="",
+                    currency="EUR",
+                    order_value=None,
+                    claimed_loss=None,
+                ),
+            )
         else:
-            target = {"wait": TicketStatus.PENDING_CUSTOMER, "open": TicketStatus.OPEN,
-                      "resolve": TicketStatus.RESOLVED}[action]
-            workflow.change_status(ticket, actor=agent, status=target,
-                                         expected_version=None, now=at)
+            target = {
+                "wait": TicketStatus.PENDING_CUSTOMER,
+                "open": TicketStatus.OPEN,
+                "resolve": TicketStatus.RESOLVED,
+            }[action]
+            workflow.change_status(
+                ticket, actor=agent, status=target, expected_version=None, now=at
+            )
             if target is TicketStatus.RESOLVED:
                 model.resolves.append(at)
     except DomainError:
@@ -190,15 +232,24 @@ def _breached_by_sweep(model: Model, key: str, start_of, pending_at) -> bool:
     return False
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(history=histories)
 def test_stored_measures_match_a_minute_by_minute_recount(desk, history):
     anchor, offset, severity, steps = history
     created = anchor + timedelta(minutes=offset)
     customer = factories.make_customer()
-    tid = factories.make_ticket(actor_id=desk.lead, customer_id=customer, severity=severity,
-                                team_id=desk.team, assignee_id=desk.agent, now=created)
+    tid = factories.make_ticket(
+        actor_id=desk.lead,
+        customer_id=customer,
+        severity=severity,
+        team_id=desk.team,
+        assignee_id=desk.agent,
+        now=created,
+    )
     ticket = db.session.get(Ticket, tid)
     model = Model(created, severity)
     at = created
@@ -219,11 +270,13 @@ def test_stored_measures_match_a_minute_by_minute_recount(desk, history):
         assert ticket.first_response_minutes == minutes
         late = minutes > spec["fr"]
         assert ticket.first_response_due_at == model.due(
-            created, spec["fr"], Model.opener(spec), after=first)
+            created, spec["fr"], Model.opener(spec), after=first
+        )
     else:
         assert ticket.first_response_minutes is None
-    late = late or _breached_by_sweep(model, "fr", lambda s: created,
-                                      lambda s: first is None or s < first)
+    late = late or _breached_by_sweep(
+        model, "fr", lambda s: created, lambda s: first is None or s < first
+    )
     assert ticket.first_response_breached == late
 
     # Resolution: measured at each resolution; the last one is stored; a breach stays.
@@ -231,8 +284,10 @@ def test_stored_measures_match_a_minute_by_minute_recount(desk, history):
         last = model.resolves[-1]
         spec = model.spec(last)
         assert ticket.resolution_minutes == model.count(created, last, Model.opener(spec))
-    late = any(model.count(created, r, Model.opener(model.spec(r))) > model.spec(r)["res"]
-               for r in model.resolves)
+    late = any(
+        model.count(created, r, Model.opener(model.spec(r))) > model.spec(r)["res"]
+        for r in model.resolves
+    )
     late = late or _breached_by_sweep(model, "res", lambda s: created, lambda s: True)
     assert ticket.resolution_breached == late
 
@@ -245,12 +300,14 @@ def test_stored_measures_match_a_minute_by_minute_recount(desk, history):
             started = None
         elif first is not None and first < moment and started is None:
             started = moment
-    late = any(model.count(a, b, Model.opener(model.spec(b))) > model.spec(b)["nr"]
-               for a, b in periods)
+    late = any(
+        model.count(a, b, Model.opener(model.spec(b))) > model.spec(b)["nr"] for a, b in periods
+    )
     windows = periods + ([(started, None)] if started is not None else [])
     for a, b in windows:
         late = late or _breached_by_sweep(
-            model, "nr", lambda s, a=a: a, lambda s, a=a, b=b: a <= s and (b is None or s < b))
+            model, "nr", lambda s, a=a: a, lambda s, a=a, b=b: a <= s and (b is None or s < b)
+        )
     assert ticket.next_response_breached == late
 
     # Due times of the clocks still running at the end, on the policy in force then.
@@ -258,12 +315,12 @@ def test_stored_measures_match_a_minute_by_minute_recount(desk, history):
         spec = model.spec(end)
         is_open = Model.opener(spec)
         if first is None:
-            assert ticket.first_response_due_at == model.due(created, spec["fr"], is_open,
-                                                             after=end)
+            assert ticket.first_response_due_at == model.due(
+                created, spec["fr"], is_open, after=end
+            )
         assert ticket.resolution_due_at == model.due(created, spec["res"], is_open, after=end)
         if started is not None:
-            assert ticket.next_response_due_at == model.due(started, spec["nr"], is_open,
-                                                            after=end)
+            assert ticket.next_response_due_at == model.due(started, spec["nr"], is_open, after=end)
         else:
             assert ticket.next_response_due_at is None
         assert ticket.sla_paused_at is None

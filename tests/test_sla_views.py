@@ -3,11 +3,11 @@
 import re
 from datetime import timedelta
 
+from tests import factories
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Severity, Ticket, TicketKind
 from ticketdesk.services.sla import clocks as sla
-from tests import factories
 
 
 def _world(now):
@@ -28,8 +28,9 @@ def _world(now):
 def test_queue_shows_clocks_and_sorts_by_time_left(build, login):
     w = build(_world, utcnow())
     html = login(w["lead"]).get("/tickets/?scope=all").get_data(as_text=True)
-    refs = build(lambda: {k: db.session.get(Ticket, w[k]).reference
-                          for k in ("overdue", "crisis", "fresh")})
+    refs = build(
+        lambda: {k: db.session.get(Ticket, w[k]).reference for k in ("overdue", "crisis", "fresh")}
+    )
     order = [m for m in re.findall(r">(TD-\d{6})</a>", html)]
     assert order == [refs["overdue"], refs["crisis"], refs["fresh"]]
     assert "Overdue by" in html and "At risk:" in html and " left</span>" in html

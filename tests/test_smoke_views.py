@@ -1,5 +1,5 @@
-from ticketdesk.models import Role
 from tests import factories
+from ticketdesk.models import Role
 
 
 def test_login_page_renders(client):
@@ -12,8 +12,14 @@ def test_pages_render_for_agent(app, make_user, login, build):
     agent = make_user(Role.AGENT)
     tid = build(factories.make_ticket, actor_id=agent)
     c = login(agent)
-    for url in ["/tickets/", "/tickets/new", f"/tickets/{tid}", "/customers/", "/settings",
-                "/customers/new"]:
+    for url in [
+        "/tickets/",
+        "/tickets/new",
+        f"/tickets/{tid}",
+        "/customers/",
+        "/settings",
+        "/customers/new",
+    ]:
         resp = c.get(url)
         assert resp.status_code == 200, (url, resp.data[:2000])
 

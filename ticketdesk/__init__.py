@@ -29,8 +29,9 @@ MIGRATIONS = _shipped("migrations")
 INSTALLED = TEMPLATES.parent == PACKAGE
 
 
-def create_app(config_class: type[Config] | None = None, *,
-               instance_path: str | Path | None = None) -> Flask:
+def create_app(
+    config_class: type[Config] | None = None, *, instance_path: str | Path | None = None
+) -> Flask:
     """Build the web application. Never starts background jobs.
 
     Without a SECRET_KEY (development), the key is the random one in
@@ -73,17 +74,18 @@ def create_app(config_class: type[Config] | None = None, *,
     from ticketdesk import cli, models, templating  # noqa: F401 - tables, commands, filters
     from ticketdesk.auth.loader import load_user  # noqa: F401 - registers the user loader
 
-    babel.init_app(app, locale_selector=templating.select_locale,
-                   timezone_selector=templating.select_timezone)
+    babel.init_app(
+        app, locale_selector=templating.select_locale, timezone_selector=templating.select_timezone
+    )
     templating.init_app(app)
 
     from ticketdesk.accounts.views import bp as accounts_bp
     from ticketdesk.admin.views import bp as admin_bp
     from ticketdesk.approvals.views import bp as approvals_bp
-    from ticketdesk.ledger.views import bp as ledger_bp
     from ticketdesk.auth.views import bp as auth_bp
-    from ticketdesk.dashboard.views import bp as dashboard_bp
     from ticketdesk.customers.views import bp as customers_bp
+    from ticketdesk.dashboard.views import bp as dashboard_bp
+    from ticketdesk.ledger.views import bp as ledger_bp
     from ticketdesk.notifications.views import bp as notifications_bp
     from ticketdesk.playbooks.views import bp as playbooks_bp
     from ticketdesk.public.views import bp as public_bp

@@ -23,14 +23,15 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, name: str, role: str, password: str) -> None:
     """Create a staff user (the first administrator, for instance)."""
-    from ticketdesk.services.people import users as user_service
     from ticketdesk.core.errors import DomainError
     from ticketdesk.core.uow import unit_of_work
+    from ticketdesk.services.people import users as user_service
 
     try:
         with unit_of_work():
             user = user_service.new_user(
-                user_service.UserData(email=email, name=name, role=Role(role)), password)
+                user_service.UserData(email=email, name=name, role=Role(role)), password
+            )
     except DomainError as exc:
         click.echo(f"Error ({exc.field}): {exc}", err=True)
         sys.exit(2)
@@ -38,12 +39,23 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
 
 
 @click.command("demo-data")
-@click.option("--tickets", "tickets", type=click.IntRange(min=1), default=None,
-              help="Bulk-generate this many extra tickets with timelines (for benchmarks).")
-@click.option("--if-empty", is_flag=True,
-              help="Load the demo set only when the database has no users yet.")
-@click.option("--seed", type=int, default=42, show_default=True,
-              help="Random seed; the same seed gives the same data.")
+@click.option(
+    "--tickets",
+    "tickets",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Bulk-generate this many extra tickets with timelines (for benchmarks).",
+)
+@click.option(
+    "--if-empty", is_flag=True, help="Load the demo set only when the database has no users yet."
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=42,
+    show_default=True,
+    help="Random seed; the same seed gives the same data.",
+)
 @with_appcontext
 def demo_data(tickets: int | None, if_empty: bool, seed: int) -> None:
     """Load the deterministic demo data set and print the demo logins."""
@@ -93,8 +105,12 @@ def seed_routing() -> None:
 
 
 @click.command("seed-sla")
-@click.option("--timezone", default="Europe/Berlin", show_default=True,
-              help="Timezone of the shipped office-hours calendar.")
+@click.option(
+    "--timezone",
+    default="Europe/Berlin",
+    show_default=True,
+    help="Timezone of the shipped office-hours calendar.",
+)
 @with_appcontext
 def seed_sla(timezone: str) -> None:
     """Add the shipped office hours and SLA policies to a database that has no policy,
@@ -102,8 +118,11 @@ def seed_sla(timezone: str) -> None:
     from ticketdesk.services.sla import clocks as sla
 
     added = sla.seed_defaults(now=utcnow(), timezone=timezone)
-    click.echo(f"Added {added} SLA policies." if added else
-               "Added 0 SLA policies (policies already exist).")
+    click.echo(
+        f"Added {added} SLA policies."
+        if added
+        else "Added 0 SLA policies (policies already exist)."
+    )
     filled = sla.backfill_open(now=utcnow())
     if filled:
         click.echo(f"Gave {filled} open tickets their SLA policy and due times.")
@@ -124,8 +143,8 @@ def sla_sweep() -> None:
 def import_orders(file: Path) -> None:
     """Import customers' orders from a CSV file (customer_ref,order_ref,ordered_on,amount,
     currency): all or nothing, safe to run twice. Exit code 1 when the file has errors."""
-    from ticketdesk.services.customers import orders
     from ticketdesk.core.errors import DomainError
+    from ticketdesk.services.customers import orders
 
     with file.open("rb") as fh:
         data = fh.read(orders.MAX_IMPORT_BYTES + 1)
@@ -172,15 +191,21 @@ outbox_cli = AppGroup("outbox", help="Outgoing e-mail: send what is due, or show
 
 
 @outbox_cli.command("send")
-@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Send at most this many messages in this run.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Send at most this many messages in this run.",
+)
 def outbox_send(limit: int) -> None:
     """Send the queued e-mails that are due. Exit code 1 when one failed for good."""
     from ticketdesk.services.notifications import outbox
 
     # Without SMTP the messages are written to the log: make sure INFO reaches stderr.
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     report = outbox.send_due(now=utcnow(), limit=limit)
     click.echo(report.summary())
     if report.failed:
@@ -211,10 +236,12 @@ def _transport_lines() -> list[str]:
     from ticketdesk.core import links
     from ticketdesk.services.notifications import outbox
 
-    return [f"Mail transport: {outbox.transport_description()}",
-            f"Links in e-mails point to {current_app.config['BASE_URL']}",
-            f"Every e-mail, sent or not, is on the outbox page: "
-            f"{links.external_url('admin.outbox')} (administrators)"]
+    return [
+        f"Mail transport: {outbox.transport_description()}",
+        f"Links in e-mails point to {current_app.config['BASE_URL']}",
+        f"Every e-mail, sent or not, is on the outbox page: "
+        f"{links.external_url('admin.outbox')} (administrators)",
+    ]
 
 
 @click.command("prepare")
@@ -241,8 +268,10 @@ def prepare(ctx: click.Context) -> None:
         click.echo(f"==> {line}")
 
 
-mail_cli = AppGroup("mail", help="Incoming e-mail: take one message from the mail server, "
-                                   "or fetch the desk's mailbox.")
+mail_cli = AppGroup(
+    "mail",
+    help="Incoming e-mail: take one message from the mail server, or fetch the desk's mailbox.",
+)
 
 # Exit statuses of `mail ingest` and `mail poll` (sysexits.h, which mail servers read).
 EX_OK, EX_DATAERR, EX_SOFTWARE, EX_TEMPFAIL, EX_CONFIG = 0, 65, 70, 75, 78
@@ -256,14 +285,13 @@ def mail_ingest() -> None:
     database cannot be reached (the mail server keeps it and tries again), 65 for empty
     input, 70 for anything unexpected (the mail server keeps it too).
     """
+    from ticketdesk.core.uow import is_database_unavailable
     from ticketdesk.models import InboundSource
     from ticketdesk.services.mail import inbound
-    from ticketdesk.core.uow import is_database_unavailable
 
     raw = sys.stdin.buffer.read()
     if not raw.strip():
-        click.echo("mail ingest: the message on standard input is empty; nothing stored.",
-                   err=True)
+        click.echo("mail ingest: the message on standard input is empty; nothing stored.", err=True)
         sys.exit(EX_DATAERR)
     try:
         stored = inbound.ingest(raw, source=InboundSource.PIPE, now=utcnow())
@@ -278,20 +306,28 @@ def mail_ingest() -> None:
         if stored_before is not None:
             logging.getLogger("ticketdesk.mail").exception(
                 "Message %s stored, but acting on it failed; it waits for the next run",
-                stored_before.id)
-            click.echo(f"Stored as inbound message {stored_before.id}; acting on it failed "
-                       f"({type(exc).__name__}), it waits for the next run.", err=True)
+                stored_before.id,
+            )
+            click.echo(
+                f"Stored as inbound message {stored_before.id}; acting on it failed "
+                f"({type(exc).__name__}), it waits for the next run.",
+                err=True,
+            )
             sys.exit(EX_OK)
         if is_database_unavailable(exc):
-            click.echo(f"mail ingest: the database is unavailable, try again later: "
-                       f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                       err=True)
+            click.echo(
+                f"mail ingest: the database is unavailable, try again later: "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                err=True,
+            )
             sys.exit(EX_TEMPFAIL)
         logging.getLogger("ticketdesk.mail").exception("mail ingest failed")
         click.echo(f"mail ingest: not stored: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EX_SOFTWARE)
-    click.echo(f"{'Stored' if stored.created else 'Already stored'} as inbound message "
-               f"{stored.mail.id} ({stored.mail.state.value}).")
+    click.echo(
+        f"{'Stored' if stored.created else 'Already stored'} as inbound message "
+        f"{stored.mail.id} ({stored.mail.state.value})."
+    )
 
 
 @mail_cli.command("poll")
@@ -302,11 +338,12 @@ def mail_poll() -> None:
     the next run and are listed), 75 when the server or the database cannot be reached
     or refuses the login, 78 when no mailbox is configured (IMAP_HOST).
     """
-    from ticketdesk.services.mail import imap
     from ticketdesk.core.uow import is_database_unavailable
+    from ticketdesk.services.mail import imap
 
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         report = imap.poll(now=utcnow())
     except imap.MailboxNotConfigured as exc:
@@ -339,16 +376,19 @@ def scheduler_run() -> None:
 
     from ticketdesk import scheduler as background
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per run
     app = current_app._get_current_object()
     holder = background.holder_id()
     scheduler = background.build_scheduler(app, holder=holder)
-    click.echo(f"Scheduler {holder}: runs the jobs every {background.interval_seconds(app)} s "
-               f"while it holds the lease '{background.LEASE_NAME}'. A second scheduler process "
-               f"waits and takes over once this one stops or its lease expires "
-               f"({background.lease_seconds(app)} s). Ctrl-C stops it.")
+    click.echo(
+        f"Scheduler {holder}: runs the jobs every {background.interval_seconds(app)} s "
+        f"while it holds the lease '{background.LEASE_NAME}'. A second scheduler process "
+        f"waits and takes over once this one stops or its lease expires "
+        f"({background.lease_seconds(app)} s). Ctrl-C stops it."
+    )
 
     def _stop(signum, _frame):
         raise SystemExit(128 + signum)
@@ -376,13 +416,19 @@ def scheduler_status() -> None:
     if held is None:
         click.echo("No scheduler holds the lease: no background jobs are running.")
     elif not held.is_valid(utcnow()):
-        click.echo(f"No scheduler holds the lease: {held.holder} let it expire at "
-                   f"{held.expires_at.isoformat(timespec='seconds')}.")
+        click.echo(
+            f"No scheduler holds the lease: {held.holder} let it expire at "
+            f"{held.expires_at.isoformat(timespec='seconds')}."
+        )
     else:
-        since, until, beat = (value.isoformat(timespec="seconds") for value in
-                              (held.acquired_at, held.expires_at, held.heartbeat_at))
-        click.echo(f"Held by {held.holder} since {since}, expires {until} unless renewed "
-                   f"(last renewed {beat}).")
+        since, until, beat = (
+            value.isoformat(timespec="seconds")
+            for value in (held.acquired_at, held.expires_at, held.heartbeat_at)
+        )
+        click.echo(
+            f"Held by {held.holder} since {since}, expires {until} unless renewed "
+            f"(last renewed {beat})."
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -74,14 +74,23 @@ KEYS = tuple(ENUMS)
 # The keys each domain's editor offers.
 PLAYBOOK_KEYS = ("kinds", "categories", "causes", "severities", "tiers", "standings")
 SLA_KEYS = ("kinds", "severities", "tiers")
-ROUTING_KEYS = ("kinds", "severities", "channels", "tiers", "standings", "cause_sides",
-                "categories", "keywords")
+ROUTING_KEYS = (
+    "kinds",
+    "severities",
+    "channels",
+    "tiers",
+    "standings",
+    "cause_sides",
+    "categories",
+    "keywords",
+)
 
 KEYWORD_MAX = 60
 KEYWORDS_MAX = 30
 
 
 # ----------------------------------------------------------------- facts
+
 
 def facts(subject: Any, keys: Iterable[str] = KEYS) -> dict[str, str | None]:
     """What conditions test, from a ticket or from a sample ticket of the routing dry run.
@@ -102,8 +111,11 @@ def facts(subject: Any, keys: Iterable[str] = KEYS) -> dict[str, str | None]:
         if is_ticket:
             found = subject.category
         else:
-            found = (db.session.get(Category, subject.category_id)
-                     if subject.category_id is not None else None)
+            found = (
+                db.session.get(Category, subject.category_id)
+                if subject.category_id is not None
+                else None
+            )
         return found.slug if found is not None else None
 
     def value(member):
@@ -125,14 +137,16 @@ def facts(subject: Any, keys: Iterable[str] = KEYS) -> dict[str, str | None]:
 
 # ----------------------------------------------------------------- validation
 
+
 def _allowed(key: str) -> set[str]:
     if key == "categories":
         return set(db.session.scalars(sa.select(Category.slug)))
     return {m.value for m in ENUMS[key]}
 
 
-def validate(conditions: Mapping[str, Any], keys: Sequence[str], *,
-             field: str | None = None) -> dict[str, list[str]]:
+def validate(
+    conditions: Mapping[str, Any], keys: Sequence[str], *, field: str | None = None
+) -> dict[str, list[str]]:
     """The conditions as stored: each constrained key of ``keys`` with its values, without
     repeats, in the order given; keys without values are left out.
 
@@ -143,8 +157,10 @@ def validate(conditions: Mapping[str, Any], keys: Sequence[str], *,
     """
     unknown_keys = set(conditions) - set(keys)
     if unknown_keys:
-        raise DomainError(_("Unknown condition: %(key)s.", key=", ".join(sorted(unknown_keys))),
-                          field=field or "conditions")
+        raise DomainError(
+            _("Unknown condition: %(key)s.", key=", ".join(sorted(unknown_keys))),
+            field=field or "conditions",
+        )
     cleaned: dict[str, list[str]] = {}
     for key in keys:
         values = conditions.get(key) or []
@@ -161,11 +177,20 @@ def validate(conditions: Mapping[str, Any], keys: Sequence[str], *,
         else:
             unknown = set(values) - _allowed(key)
             if unknown and field:
-                raise DomainError(_("Unknown value in the conditions: %(values)s.",
-                                    values=", ".join(sorted(unknown))), field=field)
+                raise DomainError(
+                    _(
+                        "Unknown value in the conditions: %(values)s.",
+                        values=", ".join(sorted(unknown)),
+                    ),
+                    field=field,
+                )
             if unknown:
-                raise DomainError(_("Unknown category.") if key == "categories"
-                                  else _("Unknown value in this condition."), field=key)
+                raise DomainError(
+                    _("Unknown category.")
+                    if key == "categories"
+                    else _("Unknown value in this condition."),
+                    field=key,
+                )
         cleaned[key] = values
     return cleaned
 
@@ -175,11 +200,13 @@ def _check_keywords(words: list[str], *, field: str) -> None:
         raise DomainError(_("Use at most %(n)s keywords.", n=KEYWORDS_MAX), field=field)
     for word in words:
         if len(word) > KEYWORD_MAX:
-            raise DomainError(_("Keep each keyword under %(n)s characters.", n=KEYWORD_MAX),
-                              field=field)
+            raise DomainError(
+                _("Keep each keyword under %(n)s characters.", n=KEYWORD_MAX), field=field
+            )
 
 
 # ----------------------------------------------------------------- matching
+
 
 def _keywords(values: Iterable[str]) -> list[str]:
     return [k for k in values if k.strip()]
@@ -208,8 +235,10 @@ def _holds(key: str, values: list[str], fact: str | None) -> tuple[bool, str | N
 
 def matches(conditions: Mapping[str, Any] | None, ticket_facts: Mapping[str, str | None]) -> bool:
     """True when every constrained key holds for the facts (an empty set always holds)."""
-    return all(_holds(key, values, ticket_facts.get(key))[0]
-               for key, values in constrained(conditions).items())
+    return all(
+        _holds(key, values, ticket_facts.get(key))[0]
+        for key, values in constrained(conditions).items()
+    )
 
 
 @dataclass(frozen=True)
@@ -218,23 +247,31 @@ class Check:
 
     key: str
     allowed: tuple[str, ...]
-    value: str | None          # the ticket's value (for keywords: the keyword found, if any)
+    value: str | None  # the ticket's value (for keywords: the keyword found, if any)
     held: bool
 
 
-def explain(conditions: Mapping[str, Any] | None,
-            ticket_facts: Mapping[str, str | None]) -> list[Check]:
+def explain(
+    conditions: Mapping[str, Any] | None, ticket_facts: Mapping[str, str | None]
+) -> list[Check]:
     """Every constrained key in the order of ``KEYS``, and whether it held (the dry run and
     the preview show these). The set matches exactly when every check held."""
     checks = []
     for key, values in constrained(conditions).items():
         held, found = _holds(key, values, ticket_facts.get(key))
-        checks.append(Check(key=key, allowed=tuple(values), held=held,
-                            value=found if key == "keywords" else ticket_facts.get(key)))
+        checks.append(
+            Check(
+                key=key,
+                allowed=tuple(values),
+                held=held,
+                value=found if key == "keywords" else ticket_facts.get(key),
+            )
+        )
     return checks
 
 
 # ----------------------------------------------------------------- specificity and choice
+
 
 def specificity(conditions: Mapping[str, Any] | None) -> tuple[int, int]:
     """(constrained keys, allowed values in total): more keys is more specific; among equally
@@ -252,9 +289,13 @@ def rank(conditions: Mapping[str, Any] | None, candidate_id: float) -> tuple[int
 C = TypeVar("C")
 
 
-def choose(candidates: Iterable[C], ticket_facts: Mapping[str, str | None], *,
-           conditions_of: Callable[[C], Mapping[str, Any] | None],
-           narrow: Callable[[list[C]], list[C]] | None = None) -> C | None:
+def choose(
+    candidates: Iterable[C],
+    ticket_facts: Mapping[str, str | None],
+    *,
+    conditions_of: Callable[[C], Mapping[str, Any] | None],
+    narrow: Callable[[list[C]], list[C]] | None = None,
+) -> C | None:
     """The candidate for a ticket: the most specific competitor whose conditions hold, else
     the default (see the module's docstring).
 
@@ -262,8 +303,13 @@ def choose(candidates: Iterable[C], ticket_facts: Mapping[str, str | None], *,
     ``narrow`` may keep a preferred part of the competitors that hold (it gets them all).
     """
     candidates = list(candidates)
-    fitting = [c for c in candidates if not c.is_default and constrained(conditions_of(c))
-               and matches(conditions_of(c), ticket_facts)]
+    fitting = [
+        c
+        for c in candidates
+        if not c.is_default
+        and constrained(conditions_of(c))
+        and matches(conditions_of(c), ticket_facts)
+    ]
     if narrow is not None and fitting:
         fitting = narrow(fitting)
     if fitting:
@@ -273,15 +319,21 @@ def choose(candidates: Iterable[C], ticket_facts: Mapping[str, str | None], *,
 
 # ----------------------------------------------------------------- in SQL
 
+
 def clauses(conditions: Mapping[str, Any] | None) -> list[sa.ColumnElement[bool]]:
     """``matches`` as SQL over ``tickets`` joined with their customer and category.
 
     Keywords have no clause (the caller tests them with ``matches``); every other constrained
     key gives one, and a key none of whose values exists matches no ticket.
     """
-    columns = {"kinds": Ticket.kind, "severities": Ticket.severity, "channels": Ticket.channel,
-               "cause_sides": Ticket.cause_side, "tiers": Customer.tier,
-               "standings": Customer.standing}
+    columns = {
+        "kinds": Ticket.kind,
+        "severities": Ticket.severity,
+        "channels": Ticket.channel,
+        "cause_sides": Ticket.cause_side,
+        "tiers": Customer.tier,
+        "standings": Customer.standing,
+    }
     found = []
     for key, values in constrained(conditions).items():
         allowed = set(values)
@@ -290,8 +342,11 @@ def clauses(conditions: Mapping[str, Any] | None) -> list[sa.ColumnElement[bool]
         if key == "categories":
             found.append(Category.slug.in_(sorted(allowed)))
         elif key in ("causes", "cause_sides"):
-            sides = [side for side in CauseSide
-                     if (side.group.value if key == "causes" else side.value) in allowed]
+            sides = [
+                side
+                for side in CauseSide
+                if (side.group.value if key == "causes" else side.value) in allowed
+            ]
             found.append(Ticket.cause_side.in_(sides) if sides else sa.false())
         else:
             known = sorted(allowed & {m.value for m in ENUMS[key]})

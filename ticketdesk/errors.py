@@ -4,9 +4,15 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
 
-from ticketdesk.extensions import db
 from ticketdesk.core.errors import (
-    Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied, RateLimited)
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
+from ticketdesk.extensions import db
 
 # The one mapping of a service's error to HTTP: the status and page of a DomainError that no
 # view handled (a form view shows most of them on the form instead: ``core.forms``), and the
@@ -41,8 +47,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
-        return render_template("errors/generic.html", code=400,
-                               message=exc.description), 400
+        return render_template("errors/generic.html", code=400, message=exc.description), 400
 
     @app.errorhandler(400)
     def _bad_request(exc):
@@ -60,8 +65,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(exc):
-        return render_template("errors/generic.html", code=413,
-                               message=None, too_large=True), 413
+        return render_template("errors/generic.html", code=413, message=None, too_large=True), 413
 
     @app.errorhandler(500)
     def _server_error(exc):

@@ -18,18 +18,20 @@ A header a view set itself is kept.
 
 from flask import Flask, Response, request
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 
 # Pages that show a token without one in their address.
 TOKEN_PAGES = frozenset({"public.received"})
@@ -38,7 +40,8 @@ TOKEN_PAGES = frozenset({"public.received"})
 def holds_token() -> bool:
     """Whether the current page's address (or content) holds a customer's secret token."""
     return bool(request.view_args and "token" in request.view_args) or (
-        request.endpoint in TOKEN_PAGES)
+        request.endpoint in TOKEN_PAGES
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -48,8 +51,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer" if holds_token()
-                           else app.config["REFERRER_POLICY"])
+        headers.setdefault(
+            "Referrer-Policy", "no-referrer" if holds_token() else app.config["REFERRER_POLICY"]
+        )
         hsts = int(app.config.get("HSTS_SECONDS") or 0)
         if hsts > 0:
             headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")

@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -25,14 +25,13 @@ from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
-from ticketdesk.database import utcnow
-from ticketdesk.core import lease
-from ticketdesk.services.recovery import loyalty
-from ticketdesk.services.notifications import notifications
-from ticketdesk.services.notifications import outbox
-from ticketdesk.services.sla import clocks as sla
 from ticketdesk.core import clock as clock_module
+from ticketdesk.core import lease
+from ticketdesk.database import utcnow
 from ticketdesk.services.mail import imap, inbound
+from ticketdesk.services.notifications import notifications, outbox
+from ticketdesk.services.recovery import loyalty
+from ticketdesk.services.sla import clocks as sla
 
 log = logging.getLogger("ticketdesk.scheduler")
 
@@ -45,8 +44,9 @@ class LeaseFence:
     """The lease a run works under: ``check()`` renews it and says whether it is still
     this run's (same holder, same fencing token). Once lost, it stays lost."""
 
-    def __init__(self, app: Flask, *, holder: str, token: int,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self, app: Flask, *, holder: str, token: int, clock: Callable[[], datetime] = utcnow
+    ):
         self.app, self.holder, self.token, self.clock = app, holder, token, clock
         self.lost = False
 
@@ -54,15 +54,21 @@ class LeaseFence:
         if self.lost:
             return False
         try:
-            ours = lease.renew(LEASE_NAME, holder=self.holder, token=self.token,
-                               now=self.clock(), ttl_seconds=lease_seconds(self.app))
+            ours = lease.renew(
+                LEASE_NAME,
+                holder=self.holder,
+                token=self.token,
+                now=self.clock(),
+                ttl_seconds=lease_seconds(self.app),
+            )
         except sa.exc.SQLAlchemyError:
             log.exception("Could not renew the scheduler lease")
             ours = False
         if not ours:
             self.lost = True
-            log.warning("%s lost the scheduler lease (token %s); stopping this run",
-                        self.holder, self.token)
+            log.warning(
+                "%s lost the scheduler lease (token %s); stopping this run", self.holder, self.token
+            )
         return ours
 
 
@@ -106,8 +112,7 @@ class OncePerDeskDay:
         self.run = run  # one unit of work: the fence is checked before it starts
 
     def __call__(self, now: datetime, fence: LeaseFence | None = None) -> str:
-        last_days: dict[int, date] = current_app.extensions.setdefault(
-            "ticketdesk_daily_jobs", {})
+        last_days: dict[int, date] = current_app.extensions.setdefault("ticketdesk_daily_jobs", {})
         day = clock_module.desk_date(now)
         if last_days.get(id(self)) == day:
             return f"already ran for {day.isoformat()}"
@@ -125,8 +130,11 @@ JOBS: list[Job] = [
     Job("outbox", "Send the queued e-mails that are due", _send_outbox),
     Job("reminders", "Remind people of overdue playbook steps", _remind_overdue_steps),
     Job("sla-sweep", "Flag SLA warnings and breaches", _sweep_sla),
-    Job("loyalty", "Judge recoveries and follow loyalty candidates (once a day)",
-        OncePerDeskDay(_judge_recoveries)),
+    Job(
+        "loyalty",
+        "Judge recoveries and follow loyalty candidates (once a day)",
+        OncePerDeskDay(_judge_recoveries),
+    ),
 ]
 
 
@@ -143,8 +151,9 @@ def interval_seconds(app: Flask) -> int:
     return int(app.config.get("SCHEDULER_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS))
 
 
-def run_due_jobs(app: Flask, *, holder: str, now: datetime,
-                 clock: Callable[[], datetime] | None = None) -> list[str] | None:
+def run_due_jobs(
+    app: Flask, *, holder: str, now: datetime, clock: Callable[[], datetime] | None = None
+) -> list[str] | None:
     """One tick: take or renew the lease, then run every job once.
 
     Returns one ``"<job id>: <summary>"`` line per job, or None when another process
@@ -155,16 +164,18 @@ def run_due_jobs(app: Flask, *, holder: str, now: datetime,
     """
     with app.app_context():
         try:
-            ours = lease.acquire(LEASE_NAME, holder=holder, now=now,
-                                 ttl_seconds=lease_seconds(app))
+            ours = lease.acquire(LEASE_NAME, holder=holder, now=now, ttl_seconds=lease_seconds(app))
         except sa.exc.SQLAlchemyError:
             log.exception("Could not take the scheduler lease; no jobs run this time")
             return None
         if not ours:
             other = lease.current(LEASE_NAME)
             if other is not None:
-                log.info("Waiting: %s holds the scheduler lease until %s", other.holder,
-                         other.expires_at.isoformat(timespec="seconds"))
+                log.info(
+                    "Waiting: %s holds the scheduler lease until %s",
+                    other.holder,
+                    other.expires_at.isoformat(timespec="seconds"),
+                )
             else:
                 log.info("Waiting: another process took the scheduler lease just now")
             return None
@@ -203,22 +214,41 @@ def build_scheduler(app: Flask, *, holder: str) -> BlockingScheduler:
     interval, ttl = interval_seconds(app), lease_seconds(app)
     mail_timeout = float(app.config.get("MAIL_TIMEOUT") or 0)
     if app.config.get("MAIL_SERVER") and ttl <= mail_timeout:
-        log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than MAIL_TIMEOUT (%s): "
-                    "one slow e-mail could outlast the lease", ttl, mail_timeout)
+        log.warning(
+            "SCHEDULER_LEASE_SECONDS (%s) should be longer than MAIL_TIMEOUT (%s): "
+            "one slow e-mail could outlast the lease",
+            ttl,
+            mail_timeout,
+        )
     imap_timeout = float(app.config.get("IMAP_TIMEOUT") or 0)
     if app.config.get("IMAP_HOST") and ttl <= imap_timeout:
-        log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than IMAP_TIMEOUT (%s): "
-                    "one slow mailbox command could outlast the lease", ttl, imap_timeout)
+        log.warning(
+            "SCHEDULER_LEASE_SECONDS (%s) should be longer than IMAP_TIMEOUT (%s): "
+            "one slow mailbox command could outlast the lease",
+            ttl,
+            imap_timeout,
+        )
     if ttl <= interval:
-        log.warning("SCHEDULER_LEASE_SECONDS (%s) should be longer than "
-                    "SCHEDULER_INTERVAL_SECONDS (%s), or the lease lapses between runs",
-                    ttl, interval)
+        log.warning(
+            "SCHEDULER_LEASE_SECONDS (%s) should be longer than "
+            "SCHEDULER_INTERVAL_SECONDS (%s), or the lease lapses between runs",
+            ttl,
+            interval,
+        )
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
-        _tick, "interval", args=[app, holder], id="run-due-jobs",
-        name="Take the lease, run the due jobs", seconds=interval,
-        next_run_time=datetime.now(timezone.utc), coalesce=True, max_instances=1,
+        _tick,
+        "interval",
+        args=[app, holder],
+        id="run-due-jobs",
+        name="Take the lease, run the due jobs",
+        seconds=interval,
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
         # A run that starts late still runs (once, thanks to coalesce), up to one interval late.
-        misfire_grace_time=interval, replace_existing=True)
+        misfire_grace_time=interval,
+        replace_existing=True,
+    )
     scheduler.add_listener(lambda _event: _release(app, holder), EVENT_SCHEDULER_SHUTDOWN)
     return scheduler

@@ -38,8 +38,11 @@ def base_url_from(environ) -> str:
     elif ":" in host and not host.startswith("["):
         host = f"[{host}]"
     port_text = (environ.get("PORT") or "").strip()
-    port = int(port_text) if port_text.isascii() and port_text.isdigit() \
-        and 1 <= int(port_text) <= 65535 else DEFAULT_PORT
+    port = (
+        int(port_text)
+        if port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= 65535
+        else DEFAULT_PORT
+    )
     return f"http://{host}:{port}"
 
 
@@ -81,15 +84,15 @@ class Config:
     # Amounts: a plain number counts in each ticket's own currency (500 is 500 EUR on an EUR
     # ticket, 500 JPY on a JPY ticket); a mapping such as {"EUR": 500, "JPY": 70000} sets
     # one per currency, and a currency it leaves out has none (zero; no small orders).
-    GOODWILL_AGENT_LIMIT = 50          # an agent grants alone up to the loss or this, the larger
-    EVIDENCE_THRESHOLD = 100           # claims up to this value need no proof
+    GOODWILL_AGENT_LIMIT = 50  # an agent grants alone up to the loss or this, the larger
+    EVIDENCE_THRESHOLD = 100  # claims up to this value need no proof
     GOODWILL_DEFAULT_PERCENT = 20
-    COMPENSATION_CAP_PERCENT = 150     # of the cap base; past it compensation stops helping
-    SMALL_ORDER_LIMIT = 500            # orders up to this value use the whole order as cap base
-    TIER_AUTHORITY_DAYS = 90           # approvals use the highest tier held in this window
-    REPEAT_FAILURE_DAYS = 90           # a second failure within this window raises the stakes
-    NO_PROOF_WINDOW_DAYS = 90          # the no-proof fast path, once per customer per window
-    ARGUMENT_LOOP_REPLIES = 2          # replies before any remedy that trigger a warning
+    COMPENSATION_CAP_PERCENT = 150  # of the cap base; past it compensation stops helping
+    SMALL_ORDER_LIMIT = 500  # orders up to this value use the whole order as cap base
+    TIER_AUTHORITY_DAYS = 90  # approvals use the highest tier held in this window
+    REPEAT_FAILURE_DAYS = 90  # a second failure within this window raises the stakes
+    NO_PROOF_WINDOW_DAYS = 90  # the no-proof fast path, once per customer per window
+    ARGUMENT_LOOP_REPLIES = 2  # replies before any remedy that trigger a warning
 
     # Public complaint form: submissions per IP address per window.
     PUBLIC_RATE_LIMIT = 5
@@ -109,8 +112,8 @@ class Config:
     # Outgoing e-mail. Without MAIL_SERVER, e-mails are written to the log instead.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
-    MAIL_USE_TLS = False       # STARTTLS after connecting
-    MAIL_USE_SSL = False       # TLS from the start (port 465)
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "TicketDesk <ticketdesk@localhost>"

@@ -13,15 +13,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Optional
 
-from ticketdesk.core.inputs import BoundedDateField
 from ticketdesk.accounts.views import bp
-from ticketdesk.database import utcnow
-from ticketdesk.core.security import roles_required
-from ticketdesk.services.recovery import outcomes as outcome_service
+from ticketdesk.core.clock import desk_date
 from ticketdesk.core.errors import DomainError
 from ticketdesk.core.forms import show_error
+from ticketdesk.core.inputs import BoundedDateField
+from ticketdesk.core.security import roles_required
+from ticketdesk.database import utcnow
+from ticketdesk.services.recovery import outcomes as outcome_service
 from ticketdesk.services.recovery.outcomes import CompensationBand, Rate, Verdict
-from ticketdesk.core.clock import desk_date
 from ticketdesk.templating import LABELS
 
 DEFAULT_DAYS = 365
@@ -44,10 +44,14 @@ _OWN_LABELS = {
         CompensationBand.OVER_150: _l("Over 150% of the loss"),
         CompensationBand.UNKNOWN: _l("Unknown (no claimed loss)"),
     },
-    "sla": {outcome_service.SLA_MET: _l("All targets met"),
-            outcome_service.SLA_MISSED: _l("A target missed")},
-    "apology": {outcome_service.APOLOGY_GIVEN: _l("Apology given"),
-                outcome_service.APOLOGY_NOT_GIVEN: _l("No apology recorded")},
+    "sla": {
+        outcome_service.SLA_MET: _l("All targets met"),
+        outcome_service.SLA_MISSED: _l("A target missed"),
+    },
+    "apology": {
+        outcome_service.APOLOGY_GIVEN: _l("Apology given"),
+        outcome_service.APOLOGY_NOT_GIVEN: _l("No apology recorded"),
+    },
 }
 
 VERDICTS = {
@@ -82,11 +86,10 @@ def percent(value: float | None) -> str:
 
 
 def rate_text(rate: Rate) -> str:
-    """"50.0% (1 of 2)"; "— (none yet)" when nothing counts."""
+    """ "50.0% (1 of 2)"; "— (none yet)" when nothing counts."""
     if not rate.n:
         return _("— (none yet)")
-    return _("%(share)s (%(hits)d of %(n)d)", share=percent(rate.value), hits=rate.hits,
-             n=rate.n)
+    return _("%(share)s (%(hits)d of %(n)d)", share=percent(rate.value), hits=rate.hits, n=rate.n)
 
 
 def points(value: float | None) -> str:
@@ -104,11 +107,21 @@ def number(value: float | None, pattern: str = "#,##0.0") -> str:
 
 def _render(form: OutcomePeriodForm, report=None, status: int = 200):
     return render_template(
-        "accounts/outcomes.html", form=form, report=report,
-        horizons=outcome_service.HORIZONS, repeat_days=outcome_service.REPEAT_DAYS,
-        min_matched=outcome_service.MIN_MATCHED, claimed=outcome_service.CLAIMED_CONVERSION,
-        breakdown_titles=BREAKDOWN_TITLES, verdicts=VERDICTS, group_label=group_label,
-        percent=percent, rate_text=rate_text, points=points, number=number), status
+        "accounts/outcomes.html",
+        form=form,
+        report=report,
+        horizons=outcome_service.HORIZONS,
+        repeat_days=outcome_service.REPEAT_DAYS,
+        min_matched=outcome_service.MIN_MATCHED,
+        claimed=outcome_service.CLAIMED_CONVERSION,
+        breakdown_titles=BREAKDOWN_TITLES,
+        verdicts=VERDICTS,
+        group_label=group_label,
+        percent=percent,
+        rate_text=rate_text,
+        points=points,
+        number=number,
+    ), status
 
 
 @bp.route("/outcomes")

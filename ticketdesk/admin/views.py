@@ -17,25 +17,29 @@ from ticketdesk.admin.forms import (
     TeamForm,
 )
 from ticketdesk.core import inputs
-from ticketdesk.database import utcnow
-from ticketdesk.extensions import db
-from ticketdesk.models import Category, MailPurpose, OutboxState, Role, Team, Ticket, User
-from ticketdesk.core.security import roles_required
-from ticketdesk.services.tickets import categories as category_service
-from ticketdesk.services.notifications import outbox as outbox_service
-from ticketdesk.services.people import users as user_service
 from ticketdesk.core.errors import DomainError, NotFound
 from ticketdesk.core.forms import flash_error, show_error
+from ticketdesk.core.security import roles_required
+from ticketdesk.database import utcnow
 from ticketdesk.errors import http_status
+from ticketdesk.extensions import db
+from ticketdesk.models import Category, MailPurpose, OutboxState, Role, Team, Ticket, User
 from ticketdesk.services.mail import inbound as inbound_mail
+from ticketdesk.services.notifications import outbox as outbox_service
+from ticketdesk.services.people import users as user_service
+from ticketdesk.services.tickets import categories as category_service
 
 bp = Blueprint("admin", __name__)
 
 
 def _user_data(form) -> user_service.UserData:
-    return user_service.UserData(email=form.email.data, name=form.name.data,
-                                 role=Role(form.role.data), active=form.active.data,
-                                 team_ids=tuple(form.team_ids.data or ()))
+    return user_service.UserData(
+        email=form.email.data,
+        name=form.name.data,
+        role=Role(form.role.data),
+        active=form.active.data,
+        team_ids=tuple(form.team_ids.data or ()),
+    )
 
 
 @bp.route("/users")
@@ -51,8 +55,9 @@ def new_user():
     form.team_ids.choices = user_service.team_choices()
     if form.validate_on_submit():
         try:
-            user = user_service.create_user(actor=current_user, data=_user_data(form),
-                                            password=form.password.data)
+            user = user_service.create_user(
+                actor=current_user, data=_user_data(form), password=form.password.data
+            )
         except DomainError as exc:
             show_error(form, exc, "email")
         else:
@@ -72,8 +77,12 @@ def edit_user(user_id: int):
         form.team_ids.data = [t.id for t in user.teams]
     if form.validate_on_submit():
         try:
-            user_service.update_user(user, actor=current_user, data=_user_data(form),
-                                     new_password=form.new_password.data or None)
+            user_service.update_user(
+                user,
+                actor=current_user,
+                data=_user_data(form),
+                new_password=form.new_password.data or None,
+            )
         except DomainError as exc:
             show_error(form, exc, "email")
         else:
@@ -88,8 +97,12 @@ def teams():
     form = TeamForm()
     if form.validate_on_submit():
         try:
-            team = user_service.save_team(None, actor=current_user, name=form.name.data,
-                                          description=form.description.data or "")
+            team = user_service.save_team(
+                None,
+                actor=current_user,
+                name=form.name.data,
+                description=form.description.data or "",
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
@@ -105,8 +118,12 @@ def edit_team(team_id: int):
     form = TeamForm(obj=team)
     if form.validate_on_submit():
         try:
-            user_service.save_team(team, actor=current_user, name=form.name.data,
-                                   description=form.description.data or "")
+            user_service.save_team(
+                team,
+                actor=current_user,
+                name=form.name.data,
+                description=form.description.data or "",
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
@@ -122,15 +139,22 @@ def categories():
     if form.validate_on_submit():
         try:
             category = category_service.save_category(
-                None, actor=current_user, name=form.name.data, position=form.position.data,
-                active=form.active.data)
+                None,
+                actor=current_user,
+                name=form.name.data,
+                position=form.position.data,
+                active=form.active.data,
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
             flash(_("Category %(name)s created.", name=category.name), "success")
             return redirect(url_for("admin.categories"))
-    return render_template("admin/categories.html", form=form,
-                           categories=category_service.list_categories(include_inactive=True))
+    return render_template(
+        "admin/categories.html",
+        form=form,
+        categories=category_service.list_categories(include_inactive=True),
+    )
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
@@ -140,8 +164,13 @@ def edit_category(category_id: int):
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
         try:
-            category_service.save_category(category, actor=current_user, name=form.name.data,
-                                           position=form.position.data, active=form.active.data)
+            category_service.save_category(
+                category,
+                actor=current_user,
+                name=form.name.data,
+                position=form.position.data,
+                active=form.active.data,
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
@@ -152,11 +181,15 @@ def edit_category(category_id: int):
 
 # ----------------------------------------------------------------- held mail
 
+
 @bp.route("/mail/held")
 @roles_required(Role.ADMIN)
 def held_mail():
-    return render_template("admin/held_mail.html", messages=inbound_mail.held(actor=current_user),
-                           decided=inbound_mail.recently_decided(actor=current_user))
+    return render_template(
+        "admin/held_mail.html",
+        messages=inbound_mail.held(actor=current_user),
+        decided=inbound_mail.recently_decided(actor=current_user),
+    )
 
 
 def _held_page(mail_id: int, release_form=None, discard_form=None, status: int = 200):
@@ -165,9 +198,12 @@ def _held_page(mail_id: int, release_form=None, discard_form=None, status: int =
     except NotFound:
         abort(404)
     return render_template(
-        "admin/held_mail_detail.html", mail=mail, shown=inbound_mail.view_mail(mail),
+        "admin/held_mail_detail.html",
+        mail=mail,
+        shown=inbound_mail.view_mail(mail),
         release_form=release_form or ReleaseMailForm(),
-        discard_form=discard_form or DiscardMailForm()), status
+        discard_form=discard_form or DiscardMailForm(),
+    ), status
 
 
 @bp.route("/mail/held/<int:mail_id>")
@@ -184,8 +220,7 @@ def release_mail(mail_id: int):
         return _held_page(mail_id, release_form=form, status=400)
     reference = form.reference.data if form.target.data == "ticket" else None
     try:
-        mail = inbound_mail.release(mail_id, actor=current_user, now=utcnow(),
-                                    reference=reference)
+        mail = inbound_mail.release(mail_id, actor=current_user, now=utcnow(), reference=reference)
     except DomainError as exc:
         if isinstance(exc, NotFound) and exc.field is None:
             abort(404)
@@ -218,21 +253,29 @@ def discard_mail(mail_id: int):
 # ----------------------------------------------------------------- the outbox
 
 OUTBOX_STATE_LABELS = {
-    OutboxState.QUEUED: _l("Queued"), OutboxState.SENDING: _l("Sending"),
-    OutboxState.SENT: _l("Sent"), OutboxState.LOGGED: _l("Not sent (no SMTP server)"),
-    OutboxState.FAILED: _l("Failed"), OutboxState.WITHHELD: _l("Withheld"),
+    OutboxState.QUEUED: _l("Queued"),
+    OutboxState.SENDING: _l("Sending"),
+    OutboxState.SENT: _l("Sent"),
+    OutboxState.LOGGED: _l("Not sent (no SMTP server)"),
+    OutboxState.FAILED: _l("Failed"),
+    OutboxState.WITHHELD: _l("Withheld"),
     OutboxState.BOUNCED: _l("Bounced"),
 }
 OUTBOX_STATE_STYLES = {
-    OutboxState.QUEUED: "text-bg-info", OutboxState.SENDING: "text-bg-info",
-    OutboxState.SENT: "text-bg-success", OutboxState.LOGGED: "text-bg-secondary",
-    OutboxState.FAILED: "text-bg-danger", OutboxState.WITHHELD: "text-bg-warning",
+    OutboxState.QUEUED: "text-bg-info",
+    OutboxState.SENDING: "text-bg-info",
+    OutboxState.SENT: "text-bg-success",
+    OutboxState.LOGGED: "text-bg-secondary",
+    OutboxState.FAILED: "text-bg-danger",
+    OutboxState.WITHHELD: "text-bg-warning",
     OutboxState.BOUNCED: "text-bg-danger",
 }
 MAIL_PURPOSE_LABELS = {
     MailPurpose.NOTIFICATION: _l("Staff notification"),
-    MailPurpose.ACKNOWLEDGEMENT: _l("Acknowledgement"), MailPurpose.REPLY: _l("Reply"),
-    MailPurpose.RESOLUTION: _l("Resolution"), MailPurpose.SURVEY: _l("Survey"),
+    MailPurpose.ACKNOWLEDGEMENT: _l("Acknowledgement"),
+    MailPurpose.REPLY: _l("Reply"),
+    MailPurpose.RESOLUTION: _l("Resolution"),
+    MailPurpose.SURVEY: _l("Survey"),
     MailPurpose.PRIVATE_LINK: _l("Private link"),
 }
 
@@ -244,10 +287,14 @@ def _enum_arg(name: str, enum_type):
 
 
 def _outbox_labels() -> dict:
-    return {"state_labels": OUTBOX_STATE_LABELS, "state_styles": OUTBOX_STATE_STYLES,
-            "purpose_labels": MAIL_PURPOSE_LABELS, "retryable": outbox_service.RETRYABLE,
-            "transport": outbox_service.transport_description(),
-            "smtp_configured": outbox_service.smtp_configured()}
+    return {
+        "state_labels": OUTBOX_STATE_LABELS,
+        "state_styles": OUTBOX_STATE_STYLES,
+        "purpose_labels": MAIL_PURPOSE_LABELS,
+        "retryable": outbox_service.RETRYABLE,
+        "transport": outbox_service.transport_description(),
+        "smtp_configured": outbox_service.smtp_configured(),
+    }
 
 
 def _tickets_of(messages) -> dict[int, Ticket]:
@@ -259,17 +306,25 @@ def _tickets_of(messages) -> dict[int, Ticket]:
 @roles_required(Role.ADMIN)
 def outbox():
     state, purpose = _enum_arg("state", OutboxState), _enum_arg("purpose", MailPurpose)
-    filters = {"state": state.value if state else None,
-               "purpose": purpose.value if purpose else None}
-    page = outbox_service.list_messages(actor=current_user, state=state, purpose=purpose,
-                                        page=inputs.page_arg())
+    filters = {
+        "state": state.value if state else None,
+        "purpose": purpose.value if purpose else None,
+    }
+    page = outbox_service.list_messages(
+        actor=current_user, state=state, purpose=purpose, page=inputs.page_arg()
+    )
     if page.page > page.pages:
         return redirect(url_for("admin.outbox", page=page.pages, **filters))
     return render_template(
-        "admin/outbox.html", page=page, filters=filters, states=list(OutboxState),
-        purposes=list(MailPurpose), tickets=_tickets_of(page.items),
+        "admin/outbox.html",
+        page=page,
+        filters=filters,
+        states=list(OutboxState),
+        purposes=list(MailPurpose),
+        tickets=_tickets_of(page.items),
         counts=outbox_service.state_counts(actor=current_user, purpose=purpose),
-        **_outbox_labels())
+        **_outbox_labels(),
+    )
 
 
 @bp.route("/outbox/<int:message_id>")
@@ -280,9 +335,12 @@ def outbox_message(message_id: int):
     except NotFound:
         abort(404)
     return render_template(
-        "admin/outbox_message.html", message=message,
+        "admin/outbox_message.html",
+        message=message,
         preview=outbox_service.preview(message, actor=current_user),
-        tickets=_tickets_of([message]), **_outbox_labels())
+        tickets=_tickets_of([message]),
+        **_outbox_labels(),
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")
@@ -295,6 +353,8 @@ def outbox_retry(message_id: int):
     except DomainError as exc:
         flash_error(exc)
     else:
-        flash(_("The message is back in the queue and goes out with the next run of the "
-                "outbox."), "success")
+        flash(
+            _("The message is back in the queue and goes out with the next run of the outbox."),
+            "success",
+        )
     return redirect(url_for("admin.outbox_message", message_id=message_id))

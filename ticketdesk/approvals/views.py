@@ -4,13 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import flash_error, show_error
+from ticketdesk.core.security import roles_required
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Remedy, Role
-from ticketdesk.core.security import roles_required
 from ticketdesk.services.ledger import remedies as ledger_service
-from ticketdesk.core.errors import DomainError
-from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.tickets.forms import RemedyDecisionForm
 
 bp = Blueprint("approvals", __name__)
@@ -23,7 +23,8 @@ def _page(form=None, failed_id: int | None = None, status: int = 200):
         "approvals/index.html",
         pending=ledger_service.pending_approvals(current_user),
         mine=ledger_service.my_decided(current_user),
-        form=form or RemedyDecisionForm(formdata=None), failed_id=failed_id,
+        form=form or RemedyDecisionForm(formdata=None),
+        failed_id=failed_id,
         decision_form=RemedyDecisionForm(formdata=None),
     ), status
 
@@ -54,12 +55,22 @@ def _decide(remedy_id: int, decide, success: str):
 @bp.route("/<int:remedy_id>/approve", methods=["POST"])
 @roles_required(Role.LEAD, Role.ADMIN)
 def approve(remedy_id: int):
-    return _decide(remedy_id, lambda r, reason: ledger_service.approve_remedy(
-        r, actor=current_user, now=utcnow(), reason=reason), _("Remedy approved."))
+    return _decide(
+        remedy_id,
+        lambda r, reason: ledger_service.approve_remedy(
+            r, actor=current_user, now=utcnow(), reason=reason
+        ),
+        _("Remedy approved."),
+    )
 
 
 @bp.route("/<int:remedy_id>/reject", methods=["POST"])
 @roles_required(Role.LEAD, Role.ADMIN)
 def reject(remedy_id: int):
-    return _decide(remedy_id, lambda r, reason: ledger_service.reject_remedy(
-        r, actor=current_user, now=utcnow(), reason=reason), _("Remedy rejected."))
+    return _decide(
+        remedy_id,
+        lambda r, reason: ledger_service.reject_remedy(
+            r, actor=current_user, now=utcnow(), reason=reason
+        ),
+        _("Remedy rejected."),
+    )

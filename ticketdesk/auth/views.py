@@ -16,16 +16,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ticketdesk.auth.forms import AwayForm, EmailChoicesForm, LoginForm, PasswordForm, SettingsForm
-from ticketdesk.database import utcnow
-from ticketdesk.models import WORKING_ROLES, AwayReason, NotificationKind
-from ticketdesk.core.security import client_address, home_endpoint, roles_required, safe_next
-from ticketdesk.services.people import availability
-from ticketdesk.services.people import sessions
-from ticketdesk.services.notifications import notifications as notification_service
-from ticketdesk.services.notifications import outbox
-from ticketdesk.services.people import users as user_service
 from ticketdesk.core.errors import DomainError
 from ticketdesk.core.forms import flash_error, show_error
+from ticketdesk.core.security import client_address, home_endpoint, roles_required, safe_next
+from ticketdesk.database import utcnow
+from ticketdesk.models import WORKING_ROLES, AwayReason, NotificationKind
+from ticketdesk.services.notifications import notifications as notification_service
+from ticketdesk.services.notifications import outbox
+from ticketdesk.services.people import availability, sessions
+from ticketdesk.services.people import users as user_service
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("auth", __name__)
@@ -46,13 +45,19 @@ def login():
     if form.validate_on_submit():
         now = utcnow()
         cfg = current_app.config
-        user = user_service.login_attempt(email=form.email.data, password=form.password.data,
-                                          now=now, limit=cfg["LOGIN_RATE_LIMIT"],
-                                          window_seconds=cfg["LOGIN_RATE_WINDOW_SECONDS"],
-                                          client_address=client_address(),
-                                          remember=bool(form.remember.data))
+        user = user_service.login_attempt(
+            email=form.email.data,
+            password=form.password.data,
+            now=now,
+            limit=cfg["LOGIN_RATE_LIMIT"],
+            window_seconds=cfg["LOGIN_RATE_WINDOW_SECONDS"],
+            client_address=client_address(),
+            remember=bool(form.remember.data),
+        )
         if user is None:
-            form.form_errors.append(_("E-mail or password is not right, or the account is not active."))
+            form.form_errors.append(
+                _("E-mail or password is not right, or the account is not active.")
+            )
         else:
             _begin_session(user, remember=bool(form.remember.data))
             return redirect(safe_next(request.args.get("next"), url_for(home_endpoint(user))))
@@ -62,8 +67,9 @@ def login():
 def _begin_session(user, *, remember: bool) -> None:
     """Log ``user`` in with a fresh cookie session: nothing from before carries over, so a
     session planted in the browser before logging in is not the one used afterwards."""
-    had_remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME",
-                                                 "remember_token") in request.cookies
+    had_remember_cookie = (
+        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    )
     session.clear()
     login_user(user, remember=remember)
     if not remember and had_remember_cookie:
@@ -103,8 +109,9 @@ def _profile_form(**kwargs) -> SettingsForm:
 
 def _email_form(**kwargs) -> EmailChoicesForm:
     form = EmailChoicesForm(prefix="notify", **kwargs)
-    form.by_email.choices = [(kind.value, LABELS["notification"][kind])
-                             for kind in NotificationKind]
+    form.by_email.choices = [
+        (kind.value, LABELS["notification"][kind]) for kind in NotificationKind
+    ]
     return form
 
 
@@ -125,18 +132,29 @@ def _render_settings(*, form=None, password_form=None, email_form=None, away_for
     away = current_user.is_away(utcnow())
     if email_form is None:
         chosen = notification_service.email_choices(current_user)
-        email_form = _email_form(formdata=None, data={
-            "by_email": [kind.value for kind, on in chosen.items() if on]})
+        email_form = _email_form(
+            formdata=None, data={"by_email": [kind.value for kind, on in chosen.items() if on]}
+        )
     if away_form is None and current_user.works_tickets:
-        saved = {"reason": current_user.away_reason.value, "back_on": _back_on(),
-                 "note": current_user.away_note} if away else {}
+        saved = (
+            {
+                "reason": current_user.away_reason.value,
+                "back_on": _back_on(),
+                "note": current_user.away_note,
+            }
+            if away
+            else {}
+        )
         away_form = _away_form(formdata=None, data=saved)
     return render_template(
         "auth/settings.html",
         form=form or _profile_form(formdata=None),
         password_form=password_form or PasswordForm(prefix="password", formdata=None),
-        email_form=email_form, away_form=away_form, away=away,
-        back_on=_back_on() if away else None, smtp_configured=outbox.smtp_configured(),
+        email_form=email_form,
+        away_form=away_form,
+        away=away,
+        back_on=_back_on() if away else None,
+        smtp_configured=outbox.smtp_configured(),
         session_count=sessions.count_active(current_user, now=utcnow()),
     )
 
@@ -147,8 +165,9 @@ def settings():
     form = _profile_form()
     if form.validate_on_submit():
         try:
-            user_service.update_settings(current_user, name=form.name.data,
-                                         timezone=form.timezone.data)
+            user_service.update_settings(
+                current_user, name=form.name.data, timezone=form.timezone.data
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
@@ -165,8 +184,12 @@ def change_password():
         user = current_user._get_current_object()
         try:
             started = user_service.change_password(
-                user, current=password_form.current_password.data,
-                new=password_form.new_password.data, now=utcnow(), login_id=user.login_id)
+                user,
+                current=password_form.current_password.data,
+                new=password_form.new_password.data,
+                now=utcnow(),
+                login_id=user.login_id,
+            )
         except DomainError as exc:
             show_error(password_form, exc, "new_password")
         else:
@@ -195,9 +218,14 @@ def away():
     form = _away_form()
     if form.validate_on_submit():
         try:
-            availability.set_away(current_user, actor=current_user,
-                                  reason=AwayReason(form.reason.data), back_on=form.back_on.data,
-                                  note=form.note.data or "", now=utcnow())
+            availability.set_away(
+                current_user,
+                actor=current_user,
+                reason=AwayReason(form.reason.data),
+                back_on=form.back_on.data,
+                note=form.note.data or "",
+                now=utcnow(),
+            )
         except DomainError as exc:
             show_error(form, exc, "reason")
         else:

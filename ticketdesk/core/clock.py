@@ -11,13 +11,11 @@ A *day* ``d`` in zone ``z`` is the half-open span ``[day_start(d, z), day_start(
 23 or 25 hours on the days the clocks change, 24 otherwise.
 """
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 from flask_babel import get_timezone
-
-UTC = timezone.utc
 
 
 def zone(value: "str | tzinfo | None") -> tzinfo:
@@ -28,8 +26,11 @@ def zone(value: "str | tzinfo | None") -> tzinfo:
         return UTC
     if isinstance(value, (ZoneInfo, timezone)):
         return value
-    name = value if isinstance(value, str) else getattr(value, "zone", None) or getattr(
-        value, "key", None)
+    name = (
+        value
+        if isinstance(value, str)
+        else getattr(value, "zone", None) or getattr(value, "key", None)
+    )
     if not name:
         raise TypeError(f"Not a usable timezone: {value!r}")
     if name == "UTC":

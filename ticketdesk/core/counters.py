@@ -13,8 +13,10 @@ def _next_value(name: str) -> int:
     transactions can never get the same number.
     """
     result = db.session.execute(
-        sa.update(Counter).where(Counter.name == name)
-        .values(value=Counter.value + 1).returning(Counter.value)
+        sa.update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
     ).scalar_one_or_none()
     if result is not None:
         return result

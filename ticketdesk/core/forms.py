@@ -31,9 +31,14 @@ def _field(form: Form, name: str | None):
     return form._fields.get(name) if name else None
 
 
-def show_error(form: Form, exc: DomainError, default: str | None = None, *,
-               aliases: Mapping[str, str] | None = None,
-               otherwise: Literal["form", "flash"] = "form") -> None:
+def show_error(
+    form: Form,
+    exc: DomainError,
+    default: str | None = None,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    otherwise: Literal["form", "flash"] = "form",
+) -> None:
     """Put ``exc`` on the form field it names, else on the ``default`` field.
 
     ``aliases`` maps a service's field name to the form's when they differ. With neither field

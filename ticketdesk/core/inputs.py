@@ -29,9 +29,9 @@ from werkzeug.routing import IntegerConverter
 from wtforms import DateField, DecimalField, IntegerField
 
 ID_MIN = 1
-ID_MAX = 2_147_483_647          # PostgreSQL INTEGER, the type of every id column
+ID_MAX = 2_147_483_647  # PostgreSQL INTEGER, the type of every id column
 INT_MIN, INT_MAX = -ID_MAX - 1, ID_MAX
-PAGE_MAX = 1_000_000            # page numbers in lists (?page=)
+PAGE_MAX = 1_000_000  # page numbers in lists (?page=)
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2999, 12, 31)
 
@@ -135,8 +135,9 @@ class IntField(IntegerField):
         text = (valuelist[0] or "").strip()
         self.data = None
         if not _INT_RE.fullmatch(text):
-            raise ValueError(self.invalid_value_message
-                             or self.gettext("Not a valid integer value."))
+            raise ValueError(
+                self.invalid_value_message or self.gettext("Not a valid integer value.")
+            )
         number = int(text)
         if not INT_MIN <= number <= INT_MAX:
             raise ValueError(str(_l("That number is too large.")))
@@ -157,8 +158,9 @@ class NumberField(DecimalField):
         text = (valuelist[0] or "").strip()
         self.data = None
         if not _DECIMAL_RE.fullmatch(text):
-            raise ValueError(self.invalid_value_message
-                             or str(_l("Enter a number, like 12 or 12.5.")))
+            raise ValueError(
+                self.invalid_value_message or str(_l("Enter a number, like 12 or 12.5."))
+            )
         try:
             self.data = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - the pattern admits none
@@ -178,9 +180,15 @@ class BoundedDateField(DateField):
         super().process_formdata(valuelist)
         if self.data is not None and not DATE_MIN <= self.data <= DATE_MAX:
             self.data = None
-            raise ValueError(str(_l(
-                "Enter a date between %(first)s and %(last)s.",
-                first=DATE_MIN.isoformat(), last=DATE_MAX.isoformat())))
+            raise ValueError(
+                str(
+                    _l(
+                        "Enter a date between %(first)s and %(last)s.",
+                        first=DATE_MIN.isoformat(),
+                        last=DATE_MAX.isoformat(),
+                    )
+                )
+            )
 
 
 def check_date_range(value: date) -> bool:
@@ -215,8 +223,10 @@ def refuse_nul() -> None:
             abort(400, description=NUL_MESSAGE)
 
 
-NUL_MESSAGE = _l("The request contains a NUL character (U+0000), which no text here may "
-                 "hold. Remove it and send again.")
+NUL_MESSAGE = _l(
+    "The request contains a NUL character (U+0000), which no text here may "
+    "hold. Remove it and send again."
+)
 
 
 def init_app(app: Flask) -> None:

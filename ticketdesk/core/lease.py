@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.database import UTCDateTime
 from ticketdesk.extensions import db
 from ticketdesk.models import SchedulerLease
-from ticketdesk.core.uow import unit_of_work
 
 HOLDER_MAX = 120  # the length of SchedulerLease.holder
 
@@ -46,29 +46,46 @@ def acquire(name: str, *, holder: str, now: datetime, ttl_seconds: int) -> int |
             # once instead of upgrading a read transaction (which fails with "locked").
             result = db.session.execute(
                 sa.update(SchedulerLease)
-                .where(SchedulerLease.name == name,
-                       sa.or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+                .where(
+                    SchedulerLease.name == name,
+                    sa.or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now),
+                )
                 .values(
                     # A renewal keeps the time the holder first took the lease.
                     acquired_at=sa.case(
                         (SchedulerLease.holder == holder, SchedulerLease.acquired_at),
-                        else_=sa.literal(now, UTCDateTime())),
+                        else_=sa.literal(now, UTCDateTime()),
+                    ),
                     # ... and its token; a new holder gets the next one.
-                    token=sa.case((SchedulerLease.holder == holder, SchedulerLease.token),
-                                  else_=SchedulerLease.token + 1),
-                    holder=holder, expires_at=expires_at, heartbeat_at=now)
-                .execution_options(synchronize_session=False))
+                    token=sa.case(
+                        (SchedulerLease.holder == holder, SchedulerLease.token),
+                        else_=SchedulerLease.token + 1,
+                    ),
+                    holder=holder,
+                    expires_at=expires_at,
+                    heartbeat_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
             if result.rowcount == 1:
                 return db.session.scalar(
-                    sa.select(SchedulerLease.token).where(SchedulerLease.name == name)
-                    .execution_options(populate_existing=True))
-            exists = db.session.scalar(
-                sa.select(sa.literal(1)).where(SchedulerLease.name == name))
+                    sa.select(SchedulerLease.token)
+                    .where(SchedulerLease.name == name)
+                    .execution_options(populate_existing=True)
+                )
+            exists = db.session.scalar(sa.select(sa.literal(1)).where(SchedulerLease.name == name))
             if exists:
                 return None  # held by someone else, and still valid
-            db.session.execute(sa.insert(SchedulerLease).values(
-                name=name, holder=holder, acquired_at=now, expires_at=expires_at,
-                heartbeat_at=now, token=1))
+            db.session.execute(
+                sa.insert(SchedulerLease).values(
+                    name=name,
+                    holder=holder,
+                    acquired_at=now,
+                    expires_at=expires_at,
+                    heartbeat_at=now,
+                    token=1,
+                )
+            )
     except sa.exc.IntegrityError:
         return None  # another process inserted the row first; unit_of_work rolled back
     return 1
@@ -86,10 +103,14 @@ def renew(name: str, *, holder: str, token: int, now: datetime, ttl_seconds: int
     with unit_of_work():
         result = db.session.execute(
             sa.update(SchedulerLease)
-            .where(SchedulerLease.name == name, SchedulerLease.holder == holder,
-                   SchedulerLease.token == token)
+            .where(
+                SchedulerLease.name == name,
+                SchedulerLease.holder == holder,
+                SchedulerLease.token == token,
+            )
             .values(expires_at=now + timedelta(seconds=ttl_seconds), heartbeat_at=now)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount == 1
 
 
@@ -99,7 +120,8 @@ def release(name: str, *, holder: str) -> bool:
         result = db.session.execute(
             sa.delete(SchedulerLease)
             .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount == 1
 
 
@@ -107,8 +129,10 @@ def current(name: str) -> SchedulerLease | None:
     """The lease row as it is now (a detached snapshot), expired or not; None when free."""
     with unit_of_work():
         lease = db.session.scalar(
-            sa.select(SchedulerLease).where(SchedulerLease.name == name)
-            .execution_options(populate_existing=True))
+            sa.select(SchedulerLease)
+            .where(SchedulerLease.name == name)
+            .execution_options(populate_existing=True)
+        )
         if lease is not None:
             db.session.expunge(lease)
     return lease

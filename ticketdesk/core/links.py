@@ -9,5 +9,6 @@ def external_url(endpoint: str, **values) -> str:
     """``endpoint`` as an absolute URL under the configured ``BASE_URL``."""
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "http")
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "http"
+    )
     return adapter.build(endpoint, values, force_external=True)

@@ -23,8 +23,8 @@ from flask_babel import gettext as _
 
 from ticketdesk.core.errors import DomainError
 
-MAX_PLACES = 3                          # the money columns are Numeric(15, 3)
-MAX_AMOUNT = Decimal("10000000000")     # every amount stays below ten thousand million
+MAX_PLACES = 3  # the money columns are Numeric(15, 3)
+MAX_AMOUNT = Decimal("10000000000")  # every amount stays below ten thousand million
 _SYNTAX = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 _MAX_TEXT = 40
 _KNOWN = frozenset(list_currencies())
@@ -65,8 +65,12 @@ def parse_amount(text: str | None) -> Decimal | None:
     if not text:
         return None
     if len(text) > _MAX_TEXT or not _SYNTAX.fullmatch(text):
-        raise ValueError(_("“%(value)s” is not an amount; write a plain number like 1234.50.",
-                           value=text[:_MAX_TEXT]))
+        raise ValueError(
+            _(
+                "“%(value)s” is not an amount; write a plain number like 1234.50.",
+                value=text[:_MAX_TEXT],
+            )
+        )
     return Decimal(text)
 
 
@@ -90,10 +94,12 @@ def amount_problem(value: Decimal, currency: str | None = None) -> str | None:
     allowed = minor_places(currency)
     if places(value) > allowed:
         if allowed == 0:
-            return _("%(currency)s amounts are whole numbers: use no decimal places.",
-                     currency=currency)
-        return _("%(currency)s amounts have at most %(n)d decimal places.", currency=currency,
-                 n=allowed)
+            return _(
+                "%(currency)s amounts are whole numbers: use no decimal places.", currency=currency
+            )
+        return _(
+            "%(currency)s amounts have at most %(n)d decimal places.", currency=currency, n=allowed
+        )
     return None
 
 
@@ -113,6 +119,12 @@ def check_currency(code: str | None, *, field: str = "currency") -> str:
     if len(code) != 3 or not code.isalpha():
         raise DomainError(_("Use a three-letter currency code such as EUR."), field=field)
     if code not in _KNOWN:
-        raise DomainError(_("%(code)s is not a currency code we know; use an ISO 4217 code "
-                            "such as EUR, USD or JPY.", code=code), field=field)
+        raise DomainError(
+            _(
+                "%(code)s is not a currency code we know; use an ISO 4217 code "
+                "such as EUR, USD or JPY.",
+                code=code,
+            ),
+            field=field,
+        )
     return code

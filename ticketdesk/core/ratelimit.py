@@ -13,10 +13,14 @@ from ticketdesk.models import RateLimitHit
 
 def _count_recent(key: str, *, window_seconds: int, now: datetime) -> int:
     since = now - timedelta(seconds=window_seconds)
-    return db.session.scalar(
-        sa.select(sa.func.count(RateLimitHit.id))
-        .where(RateLimitHit.key == key, RateLimitHit.created_at > since)
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(RateLimitHit.id)).where(
+                RateLimitHit.key == key, RateLimitHit.created_at > since
+            )
+        )
+        or 0
+    )
 
 
 def is_limited(key: str, *, limit: int, window_seconds: int, now: datetime) -> bool:
@@ -78,10 +82,16 @@ def acquire(limits: Sequence[Limit], *, now: datetime) -> list[int] | None:
     for limit in ordered:
         _lock(limit.key)
         keep = max(timedelta(seconds=limit.window_seconds), timedelta(days=2))
-        db.session.execute(sa.delete(RateLimitHit).where(
-            RateLimitHit.key == limit.key, RateLimitHit.created_at < now - keep))
-    hits = [RateLimitHit(key=limit.key, created_at=now)
-            for limit in ordered for _n in range(max(limit.cost, 1))]
+        db.session.execute(
+            sa.delete(RateLimitHit).where(
+                RateLimitHit.key == limit.key, RateLimitHit.created_at < now - keep
+            )
+        )
+    hits = [
+        RateLimitHit(key=limit.key, created_at=now)
+        for limit in ordered
+        for _n in range(max(limit.cost, 1))
+    ]
     db.session.add_all(hits)
     db.session.flush()
     for limit in ordered:

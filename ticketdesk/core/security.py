@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from ticketdesk.models import Role, User
 
+
 def client_address() -> str:
     """The client's IP address, as the rate limits see it.
 
@@ -71,8 +72,9 @@ def safe_next(target: str | None, fallback: str) -> str:
         return fallback
     norm = target.replace("\\", "/")
     parts = urlsplit(norm)
-    ok = (not parts.scheme and not parts.netloc and norm.startswith("/")
-          and not norm.startswith("//"))
+    ok = (
+        not parts.scheme and not parts.netloc and norm.startswith("/") and not norm.startswith("//")
+    )
     return target if ok else fallback
 
 

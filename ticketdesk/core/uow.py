@@ -8,9 +8,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
-from ticketdesk.extensions import db
 from ticketdesk.core.errors import Conflict
-
+from ticketdesk.extensions import db
 
 # SQLSTATEs of a transaction rolled back because of a concurrent one (PostgreSQL:
 # serialization_failure, deadlock_detected). Retrying the user's action is safe.
@@ -18,8 +17,10 @@ CONCURRENCY_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 def _saved_at_the_same_moment() -> str:
-    return _("Someone else saved this record at the same moment. Nothing of yours was "
-             "saved; reload and try again.")
+    return _(
+        "Someone else saved this record at the same moment. Nothing of yours was "
+        "saved; reload and try again."
+    )
 
 
 def is_concurrency_failure(exc: DBAPIError) -> bool:

@@ -5,6 +5,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ticketdesk.core.clock import desk_date
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.forms import show_error
+from ticketdesk.core.security import roles_required
 from ticketdesk.customers.forms import (
     ContactEditForm,
     ContactForm,
@@ -15,17 +19,13 @@ from ticketdesk.customers.forms import (
 )
 from ticketdesk.database import utcnow
 from ticketdesk.models import CustomerTier, Role, Standing
-from ticketdesk.core.security import roles_required
-from ticketdesk.services.people import access
-from ticketdesk.services.tickets import guards
-from ticketdesk.services.recovery import accounts as account_service
 from ticketdesk.services.customers import customers as customer_service
-from ticketdesk.services.ledger import remedies as ledger_service
 from ticketdesk.services.customers import orders as order_service
+from ticketdesk.services.ledger import remedies as ledger_service
+from ticketdesk.services.people import access
+from ticketdesk.services.recovery import accounts as account_service
+from ticketdesk.services.tickets import guards
 from ticketdesk.services.tickets import queue as queue_service
-from ticketdesk.core.errors import DomainError
-from ticketdesk.core.forms import show_error
-from ticketdesk.core.clock import desk_date
 
 bp = Blueprint("customers", __name__)
 
@@ -39,20 +39,31 @@ def _data(form: CustomerForm, customer=None) -> customer_service.CustomerData:
     tier_reason = form.tier_reason.data if "tier_reason" in form else ""
     # A tier field left out of the request (shown disabled to those who may not change
     # it) keeps the customer's tier; a tier sent by them anyway is refused by the service.
-    tier = CustomerTier(form.tier.data) if customer is None or form.tier.raw_data \
-        else customer.tier
+    tier = CustomerTier(form.tier.data) if customer is None or form.tier.raw_data else customer.tier
     return customer_service.CustomerData(
-        name=form.name.data or "", tier=tier, tier_reason=tier_reason or "",
-        standing=Standing(form.standing.data), account_manager_id=form.account_manager_id.data,
-        preferences=form.preferences.data or "", external_ref=form.external_ref.data,
-        purchase_share=form.purchase_share.data, standing_reason=reason or "")
+        name=form.name.data or "",
+        tier=tier,
+        tier_reason=tier_reason or "",
+        standing=Standing(form.standing.data),
+        account_manager_id=form.account_manager_id.data,
+        preferences=form.preferences.data or "",
+        external_ref=form.external_ref.data,
+        purchase_share=form.purchase_share.data,
+        standing_reason=reason or "",
+    )
 
 
 def _warn_pejorative(text: str) -> None:
     words = guards.pejorative_terms(text)
     if words:
-        flash(_("Saved. Please keep customer records factual: “%(words)s” judges the customer "
-                "rather than describing what happened.", words=", ".join(words)), "warning")
+        flash(
+            _(
+                "Saved. Please keep customer records factual: “%(words)s” judges the customer "
+                "rather than describing what happened.",
+                words=", ".join(words),
+            ),
+            "warning",
+        )
 
 
 def _manager_choices(form: CustomerForm) -> None:
@@ -76,11 +87,14 @@ def new():
         form.account_manager_id.data = current_user.id
     if form.validate_on_submit():
         contact = customer_service.ContactData(
-            name=form.contact_name.data or "", email=form.contact_email.data,
-            phone=form.contact_phone.data or "")
+            name=form.contact_name.data or "",
+            email=form.contact_email.data,
+            phone=form.contact_phone.data or "",
+        )
         try:
-            customer = customer_service.create_customer(actor=current_user, data=_data(form),
-                                                        contact=contact)
+            customer = customer_service.create_customer(
+                actor=current_user, data=_data(form), contact=contact
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
@@ -111,14 +125,17 @@ def _render_detail(customer, *, contact_form=None, order_form=None, status: int 
     orders = order_service.list_orders(customer.id, limit=ORDERS_SHOWN)
     first, last = order_service.last_twelve_months(utcnow())
     return render_template(
-        "customers/detail.html", customer=customer,
+        "customers/detail.html",
+        customer=customer,
         tickets=queue_service.list_customer_tickets(current_user, customer, limit=200),
         compensation=ledger_service.customer_totals(customer.id),
         can_edit=can_edit,
         contact_form=contact_form or ContactForm(formdata=None),
-        orders=orders, order_count=order_service.count_orders(customer.id),
+        orders=orders,
+        order_count=order_service.count_orders(customer.id),
         remedy_refs=order_service.remedy_tickets(orders),
-        revenue=order_service.revenue(customer.id, first, last), revenue_since=first,
+        revenue=order_service.revenue(customer.id, first, last),
+        revenue_since=first,
         order_form=order_form or (_order_form() if can_edit else None),
         standing_history=customer_service.standing_history(customer.id),
         tier_history=customer_service.tier_history(customer.id),
@@ -141,8 +158,9 @@ def edit(customer_id: int):
         form.tier.data, form.standing.data = customer.tier.value, customer.standing.value
     if form.validate_on_submit():
         try:
-            customer_service.update_customer(customer, actor=current_user,
-                                             data=_data(form, customer), now=utcnow())
+            customer_service.update_customer(
+                customer, actor=current_user, data=_data(form, customer), now=utcnow()
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
@@ -161,8 +179,13 @@ def add_contact(customer_id: int):
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            customer_service.add_contact(customer, actor=current_user, data=customer_service.ContactData(
-                name=form.name.data, email=form.email.data, phone=form.phone.data or ""))
+            customer_service.add_contact(
+                customer,
+                actor=current_user,
+                data=customer_service.ContactData(
+                    name=form.name.data, email=form.email.data, phone=form.phone.data or ""
+                ),
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
@@ -173,6 +196,7 @@ def add_contact(customer_id: int):
 
 def _contact_choices(form: ContactEditForm) -> None:
     from babel import Locale
+
     from ticketdesk.services.people.users import TIMEZONES
 
     desk_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -184,11 +208,12 @@ def _contact_choices(form: ContactEditForm) -> None:
         except (ValueError, LookupError):
             return code
 
-    form.locale.choices = [("", _("Desk default (%(language)s)",
-                                  language=language_name(desk_locale)))] + [
-        (code, language_name(code)) for code in customer_service.language_codes()]
+    form.locale.choices = [
+        ("", _("Desk default (%(language)s)", language=language_name(desk_locale)))
+    ] + [(code, language_name(code)) for code in customer_service.language_codes()]
     form.timezone.choices = [("", _("Desk default (%(zone)s)", zone=desk_zone))] + [
-        (zone, zone) for zone in TIMEZONES]
+        (zone, zone) for zone in TIMEZONES
+    ]
 
 
 @bp.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
@@ -200,21 +225,26 @@ def edit_contact(customer_id: int, contact_id: int):
     _contact_choices(form)
     if form.validate_on_submit():
         try:
-            customer_service.update_contact(contact, actor=current_user,
-                                            changes=customer_service.ContactChanges(
-                                                name=form.name.data or "",
-                                                email=form.email.data,
-                                                phone=form.phone.data or "",
-                                                locale=form.locale.data or "",
-                                                timezone=form.timezone.data or ""))
+            customer_service.update_contact(
+                contact,
+                actor=current_user,
+                changes=customer_service.ContactChanges(
+                    name=form.name.data or "",
+                    email=form.email.data,
+                    phone=form.phone.data or "",
+                    locale=form.locale.data or "",
+                    timezone=form.timezone.data or "",
+                ),
+            )
         except DomainError as exc:
             show_error(form, exc, "name")
         else:
             flash(_("Contact saved."), "success")
             return redirect(url_for("customers.detail", customer_id=customer_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("customers/contact_form.html", form=form, contact=contact,
-                           customer=contact.customer), status
+    return render_template(
+        "customers/contact_form.html", form=form, contact=contact, customer=contact.customer
+    ), status
 
 
 @bp.route("/<int:customer_id>/orders", methods=["POST"])
@@ -225,9 +255,12 @@ def add_order(customer_id: int):
     form = OrderForm()
     if form.validate_on_submit():
         data = order_service.OrderData(
-            reference=form.reference.data or "", ordered_on=form.ordered_on.data,
-            amount=form.amount.data, currency=form.currency.data or "",
-            remedy_ticket=form.remedy_ticket.data or "")
+            reference=form.reference.data or "",
+            ordered_on=form.ordered_on.data,
+            amount=form.amount.data,
+            currency=form.currency.data or "",
+            remedy_ticket=form.remedy_ticket.data or "",
+        )
         try:
             order = order_service.add_order(customer, actor=current_user, data=data, now=utcnow())
         except DomainError as exc:
@@ -265,11 +298,21 @@ def import_orders():
             show_error(form, exc, "file")
         else:
             if result.ok:
-                flash(_("Imported %(added)d orders (%(already)d already there).",
-                        added=result.added, already=result.already_there), "success")
+                flash(
+                    _(
+                        "Imported %(added)d orders (%(already)d already there).",
+                        added=result.added,
+                        already=result.already_there,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("customers.import_orders"))
     status = 400 if request.method == "POST" else 200
-    return render_template("customers/import.html", form=form, result=result,
-                           header=",".join(order_service.HEADER),
-                           example=order_service.EXAMPLE_LINES,
-                           max_mb=order_service.MAX_IMPORT_BYTES // (1024 * 1024)), status
+    return render_template(
+        "customers/import.html",
+        form=form,
+        result=result,
+        header=",".join(order_service.HEADER),
+        example=order_service.EXAMPLE_LINES,
+        max_mb=order_service.MAX_IMPORT_BYTES // (1024 * 1024),
+    ), status

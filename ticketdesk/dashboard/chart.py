@@ -21,7 +21,7 @@ class Bar:
     width: float
     height: float
     value: int
-    series: str   # "in" or "resolved"
+    series: str  # "in" or "resolved"
 
 
 @dataclass
@@ -48,14 +48,15 @@ class Chart:
     bars: list[Bar] = field(default_factory=list)
     points: list[Point] = field(default_factory=list)
     x_ticks: list[Tick] = field(default_factory=list)
-    y_ticks: list[Tick] = field(default_factory=list)       # counts, left axis
-    share_ticks: list[Tick] = field(default_factory=list)   # percent, right axis
+    y_ticks: list[Tick] = field(default_factory=list)  # counts, left axis
+    share_ticks: list[Tick] = field(default_factory=list)  # percent, right axis
     value_labels: bool = True
 
     @property
     def line_path(self) -> str:
-        return " ".join(f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}"
-                        for i, p in enumerate(self.points))
+        return " ".join(
+            f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(self.points)
+        )
 
 
 def _nice_top(value: int) -> int:
@@ -75,8 +76,7 @@ def weekly(weeks: list[Group], week_label) -> Chart:
         return chart
     plot_w = chart.plot_right - chart.plot_left
     plot_h = chart.plot_bottom - chart.plot_top
-    top = _nice_top(max(max(g.figures.counts["in"], g.figures.counts["resolved"])
-                        for g in weeks))
+    top = _nice_top(max(max(g.figures.counts["in"], g.figures.counts["resolved"]) for g in weeks))
     slot = plot_w / len(weeks)
     bar_w = max(1.0, min(28.0, slot * 0.36))
     every = max(1, round(len(weeks) / 12))
@@ -85,15 +85,18 @@ def weekly(weeks: list[Group], week_label) -> Chart:
         for offset, series in ((-bar_w, "in"), (0.0, "resolved")):
             value = g.figures.counts[series]
             height = plot_h * value / top
-            chart.bars.append(Bar(centre + offset, chart.plot_bottom - height, bar_w, height,
-                                  value, series))
+            chart.bars.append(
+                Bar(centre + offset, chart.plot_bottom - height, bar_w, height, value, series)
+            )
         share = g.figures.fr_rate
         if share is not None:
             chart.points.append(Point(centre, chart.plot_bottom - plot_h * share / 100, share))
         if i % every == 0:
             chart.x_ticks.append(Tick(centre, week_label(g.key)))
-    chart.y_ticks = [Tick(chart.plot_bottom - plot_h * n / 4, str(top * n // 4))
-                     for n in range(5) if top * n % 4 == 0 or n in (0, 4)]
-    chart.share_ticks = [Tick(chart.plot_bottom - plot_h * n / 4, f"{25 * n}%")
-                         for n in range(5)]
+    chart.y_ticks = [
+        Tick(chart.plot_bottom - plot_h * n / 4, str(top * n // 4))
+        for n in range(5)
+        if top * n % 4 == 0 or n in (0, 4)
+    ]
+    chart.share_ticks = [Tick(chart.plot_bottom - plot_h * n / 4, f"{25 * n}%") for n in range(5)]
     return chart

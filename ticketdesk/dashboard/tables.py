@@ -12,21 +12,21 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ticketdesk.core.paging import Page
 from ticketdesk.models import Ticket
 from ticketdesk.services.sla import dashboard
 from ticketdesk.services.sla.dashboard import Figures, Group, Report, key_text, nearest_rank
-from ticketdesk.core.paging import Page
 from ticketdesk.templating import LABELS, duration_text
 
 
 @dataclass
 class Cell:
     text: str
-    measure: str | None = None   # drill down to the tickets behind the number
+    measure: str | None = None  # drill down to the tickets behind the number
     dim: str | None = None
     key: str | None = None
     ticket_id: int | None = None  # link to one ticket
-    value: int | None = None      # the number behind ``text``, written as a number to CSV
+    value: int | None = None  # the number behind ``text``, written as a number to CSV
 
     @property
     def export(self) -> str | int:
@@ -48,28 +48,36 @@ def percent_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
-def _count(figures: Figures, measure: str, dim: str | None = None, key: str | None = None
-           ) -> Cell:
+def _count(figures: Figures, measure: str, dim: str | None = None, key: str | None = None) -> Cell:
     n = figures.counts[measure]
     return Cell(str(n), measure if n else None, dim, key, value=n)
 
 
 def _rate(figures: Figures, met: str, missed: str, target: str, dim=None, key=None) -> Cell:
-    return Cell(percent_text(figures.rate(met, missed)),
-                target if figures.counts[target] else None, dim, key)
+    return Cell(
+        percent_text(figures.rate(met, missed)),
+        target if figures.counts[target] else None,
+        dim,
+        key,
+    )
 
 
 def _time(values: list[int], percent: int, measure: str, dim=None, key=None) -> Cell:
-    return Cell(duration_text(nearest_rank(values, percent)),
-                measure if values else None, dim, key)
+    return Cell(duration_text(nearest_rank(values, percent)), measure if values else None, dim, key)
 
 
 def summary(report: Report) -> Table:
     f = report.total
-    table = Table("summary", _("At a glance"), [_("Figure"), _("Value"), _("Tickets")],
-                  note=_("Medians and 90th percentiles by nearest rank. First response and "
-                         "resolution in business time, pauses excluded; time to make whole "
-                         "in calendar time."))
+    table = Table(
+        "summary",
+        _("At a glance"),
+        [_("Figure"), _("Value"), _("Tickets")],
+        note=_(
+            "Medians and 90th percentiles by nearest rank. First response and "
+            "resolution in business time, pauses excluded; time to make whole "
+            "in calendar time."
+        ),
+    )
 
     def count(title: str, measure: str, headline: bool = False) -> None:
         if headline:
@@ -113,56 +121,100 @@ def breaches(name: str, title: str, heading: str, dim: str, groups: list[Group])
     resolved in the period whose resolution target was missed (logged in it or before);
     the other counts are of the tickets logged in the period. A group is listed when any
     of its counts is above zero."""
-    table = Table(name, title, [heading, _("Tickets in"), _("With a missed target"),
-                                _("Share missed"), _("First response missed"),
-                                _("Resolution missed")],
-                  note=_("Resolution missed: tickets resolved in the period after their "
-                         "resolution target, wherever they were logged."))
-    ordered = sorted(groups, key=lambda g: (-g.figures.counts["breached"],
-                                            g.key is None, g.name.casefold()))
+    table = Table(
+        name,
+        title,
+        [
+            heading,
+            _("Tickets in"),
+            _("With a missed target"),
+            _("Share missed"),
+            _("First response missed"),
+            _("Resolution missed"),
+        ],
+        note=_(
+            "Resolution missed: tickets resolved in the period after their "
+            "resolution target, wherever they were logged."
+        ),
+    )
+    ordered = sorted(
+        groups, key=lambda g: (-g.figures.counts["breached"], g.key is None, g.name.casefold())
+    )
     for g in ordered:
         f, key = g.figures, key_text(g.key)
         if not any(f.counts[measure] for measure in BREACH_COUNTS):
             continue
-        table.rows.append([
-            Cell(g.name), _count(f, "in", dim, key), _count(f, "breached", dim, key),
-            Cell(percent_text(dashboard.share(f.counts["breached"], f.counts["in"]))),
-            _count(f, "fr_missed", dim, key), _count(f, "res_missed", dim, key),
-        ])
+        table.rows.append(
+            [
+                Cell(g.name),
+                _count(f, "in", dim, key),
+                _count(f, "breached", dim, key),
+                Cell(percent_text(dashboard.share(f.counts["breached"], f.counts["in"]))),
+                _count(f, "fr_missed", dim, key),
+                _count(f, "res_missed", dim, key),
+            ]
+        )
     return table
 
 
 def agents(report: Report) -> Table:
-    table = Table("agents", _("Per agent"), [
-        _("Agent"), _("Open at the end"), _("Tickets in"), _("Resolved"),
-        _("First response within target"), _("First response, median"),
-        _("Resolution, median"), _("With a missed target")])
+    table = Table(
+        "agents",
+        _("Per agent"),
+        [
+            _("Agent"),
+            _("Open at the end"),
+            _("Tickets in"),
+            _("Resolved"),
+            _("First response within target"),
+            _("First response, median"),
+            _("Resolution, median"),
+            _("With a missed target"),
+        ],
+    )
     for g in report.by_agent:
         f, key = g.figures, key_text(g.key)
-        table.rows.append([
-            Cell(g.name), _count(f, "backlog", "agent", key), _count(f, "in", "agent", key),
-            _count(f, "resolved", "agent", key),
-            _rate(f, "fr_met", "fr_missed", "fr_target", "agent", key),
-            _time(f.fr_minutes, 50, "fr_measured", "agent", key),
-            _time(f.res_minutes, 50, "res_measured", "agent", key),
-            _count(f, "breached", "agent", key),
-        ])
+        table.rows.append(
+            [
+                Cell(g.name),
+                _count(f, "backlog", "agent", key),
+                _count(f, "in", "agent", key),
+                _count(f, "resolved", "agent", key),
+                _rate(f, "fr_met", "fr_missed", "fr_target", "agent", key),
+                _time(f.fr_minutes, 50, "fr_measured", "agent", key),
+                _time(f.res_minutes, 50, "res_measured", "agent", key),
+                _count(f, "breached", "agent", key),
+            ]
+        )
     return table
 
 
 def trend(report: Report) -> Table:
-    table = Table("weeks", _("Week by week"), [
-        _("Week from"), _("Tickets in"), _("Resolved"), _("First response within target"),
-        _("Resolution within target"), _("With a missed target")],
-        note=_("Each ticket counts in the week it was logged, resolved or made whole."))
+    table = Table(
+        "weeks",
+        _("Week by week"),
+        [
+            _("Week from"),
+            _("Tickets in"),
+            _("Resolved"),
+            _("First response within target"),
+            _("Resolution within target"),
+            _("With a missed target"),
+        ],
+        note=_("Each ticket counts in the week it was logged, resolved or made whole."),
+    )
     for g in report.weeks:
         f, key = g.figures, key_text(g.key)
-        table.rows.append([
-            Cell(g.name), _count(f, "in", "week", key), _count(f, "resolved", "week", key),
-            _rate(f, "fr_met", "fr_missed", "fr_target", "week", key),
-            _rate(f, "res_met", "res_missed", "res_target", "week", key),
-            _count(f, "breached", "week", key),
-        ])
+        table.rows.append(
+            [
+                Cell(g.name),
+                _count(f, "in", "week", key),
+                _count(f, "resolved", "week", key),
+                _rate(f, "fr_met", "fr_missed", "fr_target", "week", key),
+                _rate(f, "res_met", "res_missed", "res_target", "week", key),
+                _count(f, "breached", "week", key),
+            ]
+        )
     return table
 
 
@@ -173,12 +225,21 @@ def period_tables(report: Report) -> list[Table]:
         trend(report),
         agents(report),
         breaches("by_team", _("Missed targets by team"), _("Team"), "team", report.by_team),
-        breaches("by_agent", _("Missed targets by agent"), _("Agent"), "agent",
-                 report.by_agent),
-        breaches("by_category", _("Missed targets by category"), _("Category"), "category",
-                 report.by_category),
-        breaches("by_tier", _("Missed targets by customer tier"), _("Customer tier"), "tier",
-                 report.by_tier),
+        breaches("by_agent", _("Missed targets by agent"), _("Agent"), "agent", report.by_agent),
+        breaches(
+            "by_category",
+            _("Missed targets by category"),
+            _("Category"),
+            "category",
+            report.by_category,
+        ),
+        breaches(
+            "by_tier",
+            _("Missed targets by customer tier"),
+            _("Customer tier"),
+            "tier",
+            report.by_tier,
+        ),
     ]
 
 
@@ -191,16 +252,31 @@ def _left_text(ticket: Ticket, now: datetime) -> str:
 
 def live(which: str, page: Page, now: datetime) -> Table:
     titles = {"at_risk": _("At risk now"), "overdue": _("Overdue now")}
-    table = Table(which, titles[which], [
-        _("Ticket"), _("Subject"), _("Customer"), _("Team"), _("Assignee"), _("Due"),
-        _("Time left")])
+    table = Table(
+        which,
+        titles[which],
+        [
+            _("Ticket"),
+            _("Subject"),
+            _("Customer"),
+            _("Team"),
+            _("Assignee"),
+            _("Due"),
+            _("Time left"),
+        ],
+    )
     for t in page.items:
-        table.rows.append([
-            Cell(t.reference, ticket_id=t.id), Cell(t.subject), Cell(t.customer.name),
-            Cell(t.team.name if t.team else "—"),
-            Cell(t.assignee.name if t.assignee else _("Unassigned")),
-            Cell(format_datetime(t.sla_due_at, "short")), Cell(_left_text(t, now)),
-        ])
+        table.rows.append(
+            [
+                Cell(t.reference, ticket_id=t.id),
+                Cell(t.subject),
+                Cell(t.customer.name),
+                Cell(t.team.name if t.team else "—"),
+                Cell(t.assignee.name if t.assignee else _("Unassigned")),
+                Cell(format_datetime(t.sla_due_at, "short")),
+                Cell(_left_text(t, now)),
+            ]
+        )
     return table
 
 
@@ -209,8 +285,11 @@ def tier_names() -> dict[str, str]:
 
 
 def period_text(period: dashboard.Period) -> str:
-    return _("%(first)s to %(last)s", first=format_date(period.first, "medium"),
-             last=format_date(period.last, "medium"))
+    return _(
+        "%(first)s to %(last)s",
+        first=format_date(period.first, "medium"),
+        last=format_date(period.last, "medium"),
+    )
 
 
 MEASURE_TITLES = {

@@ -17,13 +17,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ticketdesk.core import clock, inputs
 from ticketdesk.core.csv_export import csv_response
-from ticketdesk.core.inputs import BoundedDateField, IntField, parse_id
-from ticketdesk.dashboard import chart, tables
-from ticketdesk.database import utcnow
-from ticketdesk.core.security import roles_required
-from ticketdesk.services.sla import dashboard
 from ticketdesk.core.errors import DomainError
 from ticketdesk.core.forms import show_error
+from ticketdesk.core.inputs import BoundedDateField, IntField, parse_id
+from ticketdesk.core.security import roles_required
+from ticketdesk.dashboard import chart, tables
+from ticketdesk.database import utcnow
+from ticketdesk.services.sla import dashboard
 
 bp = Blueprint("dashboard", __name__)
 
@@ -37,11 +37,16 @@ class PeriodForm(FlaskForm):
 
     since = BoundedDateField(_l("From"), validators=[Optional()])
     until = BoundedDateField(_l("Until (inclusive)"), validators=[Optional()])
-    days = IntField(_l("Last days"), validators=[Optional(), NumberRange(
-        min=1, max=dashboard.MAX_DAYS)])
-    team = SelectMultipleField(_l("Teams"), coerce=parse_id, validators=[Optional()],
-                               widget=ListWidget(prefix_label=False),
-                               option_widget=CheckboxInput())
+    days = IntField(
+        _l("Last days"), validators=[Optional(), NumberRange(min=1, max=dashboard.MAX_DAYS)]
+    )
+    team = SelectMultipleField(
+        _l("Teams"),
+        coerce=parse_id,
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
 
 
 def _period() -> tuple[PeriodForm, dashboard.Period | None]:
@@ -87,16 +92,23 @@ def index():
         return render_template("dashboard/index.html", form=form, period=None), 400
     report = dashboard.report(period, tier_names=tables.tier_names())
     now = utcnow()
-    pages = {which: dashboard.live(period.team_ids, which, now=now)
-             for which in dashboard.LIVE_LISTS}
+    pages = {
+        which: dashboard.live(period.team_ids, which, now=now) for which in dashboard.LIVE_LISTS
+    }
     live = {which: tables.live(which, page, now) for which, page in pages.items()}
     live_totals = {which: page.total for which, page in pages.items()}
     return render_template(
-        "dashboard/index.html", form=form, period=period, args=_args(period),
-        period_text=tables.period_text(period), presets=PRESETS,
+        "dashboard/index.html",
+        form=form,
+        period=period,
+        args=_args(period),
+        period_text=tables.period_text(period),
+        presets=PRESETS,
         tables={t.name: t for t in tables.period_tables(report)},
-        live=live, live_totals=live_totals,
-        chart=chart.weekly(report.weeks, _week_label))
+        live=live,
+        live_totals=live_totals,
+        chart=chart.weekly(report.weeks, _week_label),
+    )
 
 
 @bp.route("/<name>.csv")
@@ -107,16 +119,18 @@ def export(name: str):
         abort(400)
     if name in dashboard.LIVE_LISTS:
         now = utcnow()
-        table = tables.live(name, dashboard.live(period.team_ids, name, now=now,
-                                                 per_page=100_000), now)
+        table = tables.live(
+            name, dashboard.live(period.team_ids, name, now=now, per_page=100_000), now
+        )
     else:
         report = dashboard.report(period, tier_names=tables.tier_names())
         table = next((t for t in tables.period_tables(report) if t.name == name), None)
         if table is None:
             abort(404)
     filename = f"ticketdesk-{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return csv_response([table.headers, *([cell.export for cell in row] for row in table.rows)],
-                        filename=filename)
+    return csv_response(
+        [table.headers, *([cell.export for cell in row] for row in table.rows)], filename=filename
+    )
 
 
 @bp.route("/tickets")
@@ -138,17 +152,32 @@ def drill():
     except DomainError:
         abort(404)
     return render_template(
-        "dashboard/tickets.html", form=form, period=period, args=_args(period),
-        period_text=tables.period_text(period), page=page, measure=measure, dim=dim, key=key,
+        "dashboard/tickets.html",
+        form=form,
+        period=period,
+        args=_args(period),
+        period_text=tables.period_text(period),
+        page=page,
+        measure=measure,
+        dim=dim,
+        key=key,
         title=tables.MEASURE_TITLES.get(measure, measure),
-        group=_group_name(dim, key), live=measure in dashboard.LIVE_LISTS, now=now,
-        team_names=dict(form.team.choices))
+        group=_group_name(dim, key),
+        live=measure in dashboard.LIVE_LISTS,
+        now=now,
+        team_names=dict(form.team.choices),
+    )
 
 
 def _group_name(dim: str | None, key: str | None) -> str:
     """The breakdown a drill-down is limited to, in words (e.g. "Team: Logistics")."""
     if dim is None:
         return ""
-    labels = {"team": _l("Team"), "agent": _l("Agent"), "category": _l("Category"),
-              "tier": _l("Customer tier"), "week": _l("Week from")}
+    labels = {
+        "team": _l("Team"),
+        "agent": _l("Agent"),
+        "category": _l("Category"),
+        "tier": _l("Customer tier"),
+        "week": _l("Week from"),
+    }
     return f"{labels.get(dim, dim)}: {dashboard.group_name(dim, key, tables.tier_names())}"

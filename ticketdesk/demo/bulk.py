@@ -9,21 +9,22 @@ work, nor inside the caller's transaction.
 import base64
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
 
+from ticketdesk.core import counters
 from ticketdesk.database import Money, UTCDateTime
 from ticketdesk.demo.content import (
     BULK_BATCH,
     BULK_DAYS,
     GENERIC_ITEMS,
     QUESTIONS,
-    REOPENS,
     REOPEN_FIXES,
+    REOPENS,
     TEXTS,
     cause_side,
     fill,
@@ -52,7 +53,6 @@ from ticketdesk.models import (
     User,
     team_members,
 )
-from ticketdesk.core import counters
 from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.sla import clocks as sla
 
@@ -76,7 +76,7 @@ def generate_bulk(*, count: int, now: datetime, seed: int = 42) -> tuple[float, 
     if count < 1:
         return 0.0, 0
     started = time.perf_counter()
-    now = now.astimezone(timezone.utc)  # every time below is UTC (see _fast_insert)
+    now = now.astimezone(UTC)  # every time below is UTC (see _fast_insert)
     refs = _bulk_reference_data()
     rng = random.Random(f"bulk:{seed}:{_counter_value()}")
     pools = _bulk_text_pools(rng, refs["categories"])
@@ -100,31 +100,43 @@ def _counter_value() -> int:
 
 
 def _bulk_reference_data() -> dict:
-    customers = [(row.id, row.tier, row.account_manager_id, row.standing)
-                 for row in db.session.execute(
-                     sa.select(Customer.id, Customer.tier, Customer.account_manager_id,
-                               Customer.standing).order_by(Customer.id))]
+    customers = [
+        (row.id, row.tier, row.account_manager_id, row.standing)
+        for row in db.session.execute(
+            sa.select(
+                Customer.id, Customer.tier, Customer.account_manager_id, Customer.standing
+            ).order_by(Customer.id)
+        )
+    ]
     contacts: dict[int, list[int]] = {}
-    for row in db.session.execute(
-            sa.select(Contact.id, Contact.customer_id).order_by(Contact.id)):
+    for row in db.session.execute(sa.select(Contact.id, Contact.customer_id).order_by(Contact.id)):
         contacts.setdefault(row.customer_id, []).append(row.id)
-    workers = [(row.id, row.name, row.role) for row in db.session.execute(
-        sa.select(User.id, User.name, User.role)
-        .where(User.active.is_(True), User.role.in_((Role.AGENT, Role.LEAD)))
-        .order_by(User.id))]
-    cats = [(row.id, row.slug) for row in db.session.execute(
-        sa.select(Category.id, Category.slug).where(Category.active.is_(True))
-        .order_by(Category.position, Category.id))]
+    workers = [
+        (row.id, row.name, row.role)
+        for row in db.session.execute(
+            sa.select(User.id, User.name, User.role)
+            .where(User.active.is_(True), User.role.in_((Role.AGENT, Role.LEAD)))
+            .order_by(User.id)
+        )
+    ]
+    cats = [
+        (row.id, row.slug)
+        for row in db.session.execute(
+            sa.select(Category.id, Category.slug)
+            .where(Category.active.is_(True))
+            .order_by(Category.position, Category.id)
+        )
+    ]
     if not customers or not workers or not cats:
         raise RuntimeError(
             "Bulk generation needs customers, active agents or leads and categories: "
-            "load the demo data set first (flask demo-data).")
+            "load the demo data set first (flask demo-data)."
+        )
     memberships: dict[int, set[int]] = {}
     for row in db.session.execute(sa.select(team_members.c.team_id, team_members.c.user_id)):
         memberships.setdefault(row.team_id, set()).add(row.user_id)
     teams = []
-    for team_id, team_name in db.session.execute(
-            sa.select(Team.id, Team.name).order_by(Team.id)):
+    for team_id, team_name in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.id)):
         members = [w for w in workers if w[0] in memberships.get(team_id, ())]
         if members:
             teams.append((team_id, team_name, members))
@@ -132,9 +144,17 @@ def _bulk_reference_data() -> dict:
         teams.append((None, None, workers))
     leads = [w for w in workers if w[2] is Role.LEAD] or workers
     currency = current_app.config.get("DEFAULT_CURRENCY", "EUR")
-    return {"customers": customers, "contacts": contacts, "workers": workers, "teams": teams,
-            "leads": leads, "categories": cats, "currency": currency,
-            "playbooks": _BulkPlaybooks(playbooks.candidates()), "sla": sla.PolicyBook()}
+    return {
+        "customers": customers,
+        "contacts": contacts,
+        "workers": workers,
+        "teams": teams,
+        "leads": leads,
+        "categories": cats,
+        "currency": currency,
+        "playbooks": _BulkPlaybooks(playbooks.candidates()),
+        "sla": sla.PolicyBook(),
+    }
 
 
 class _BulkPlaybooks:
@@ -148,21 +168,35 @@ class _BulkPlaybooks:
         """(version id, label, step templates) or None, for these facts."""
         key = (kind, slug, cause, severity, tier, standing)
         if key not in self.cache:
-            facts = SimpleNamespace(kind=kind, category=SimpleNamespace(slug=slug),
-                                    cause_side=cause, severity=severity,
-                                    customer=SimpleNamespace(tier=tier, standing=standing))
+            facts = SimpleNamespace(
+                kind=kind,
+                category=SimpleNamespace(slug=slug),
+                cause_side=cause,
+                severity=severity,
+                customer=SimpleNamespace(tier=tier, standing=standing),
+            )
             version = playbooks.choose_version(facts, self.candidates)
             steps = []
             for s in version.steps if version is not None else ():
                 required = s.required and s.kind is not StepKind.STATUS_UPDATE
                 hours = s.recur_hours if s.kind is StepKind.STATUS_UPDATE else s.due_hours
                 # The copied columns, in _STEP_COLUMNS order after ticket_id.
-                fixed = (s.position, s.kind.value, s.title, s.guidance, s.role.value, required,
-                         s.recur_hours, "")
-                steps.append((fixed, timedelta(hours=float(hours or 0)), s.kind, s.role,
-                              required))
-            self.cache[key] = None if version is None else (
-                version.id, playbooks.version_label(version), tuple(steps))
+                fixed = (
+                    s.position,
+                    s.kind.value,
+                    s.title,
+                    s.guidance,
+                    s.role.value,
+                    required,
+                    s.recur_hours,
+                    "",
+                )
+                steps.append((fixed, timedelta(hours=float(hours or 0)), s.kind, s.role, required))
+            self.cache[key] = (
+                None
+                if version is None
+                else (version.id, playbooks.version_label(version), tuple(steps))
+            )
         return self.cache[key]
 
 
@@ -179,19 +213,25 @@ def _bulk_text_pools(rng: random.Random, cats: list[tuple[int, str]]) -> dict[in
             item = rng.choice(GENERIC_ITEMS)
             qty = rng.randint(4, 200)
             short = rng.randint(1, max(1, qty // 8))
-            values = {"order": f"SO-{rng.randint(240000, 269999)}", "item": item,
-                      "item_cap": item[:1].upper() + item[1:], "qty": qty, "short": short,
-                      "got": qty - short, "days": rng.randint(2, 9),
-                      "inv": f"INV-{rng.randint(100, 99999):05d}", "phase": rng.randint(2, 3),
-                      "amount": f"{rng.randint(20, 5000)}.00 EUR"}
+            values = {
+                "order": f"SO-{rng.randint(240000, 269999)}",
+                "item": item,
+                "item_cap": item[:1].upper() + item[1:],
+                "qty": qty,
+                "short": short,
+                "got": qty - short,
+                "days": rng.randint(2, 9),
+                "inv": f"INV-{rng.randint(100, 99999):05d}",
+                "phase": rng.randint(2, 3),
+                "amount": f"{rng.randint(20, 5000)}.00 EUR",
+            }
             subject, description = rng.choice(texts.openings)
             openings.append((fill(subject, values)[:200], fill(description, values)))
             acks.append(fill(rng.choice(texts.acks), values))
             notes.append(fill(rng.choice(texts.notes), values))
             code, _finding, explanation = rng.choice(texts.causes)
             resolution = fill(rng.choice(texts.resolutions), values)
-            resolutions.append((resolution, f"{resolution}\n\n{fill(explanation, values)}",
-                                code))
+            resolutions.append((resolution, f"{resolution}\n\n{fill(explanation, values)}", code))
         pools[cat_id] = (openings, acks, notes, resolutions)
     return pools
 
@@ -204,8 +244,10 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
     # write lock (SQLite) until commit, so a ticket logged meanwhile waits and then
     # continues after our numbers.
     first_n = session.execute(
-        sa.update(Counter).where(Counter.name == "ticket")
-        .values(value=Counter.value + n).returning(Counter.value)
+        sa.update(Counter)
+        .where(Counter.name == "ticket")
+        .values(value=Counter.value + n)
+        .returning(Counter.value)
     ).scalar_one_or_none()
     if first_n is None:
         session.add(Counter(name="ticket", value=n))
@@ -220,26 +262,54 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
     choose = refs["playbooks"].choose
     rand, choice, randint = rng.random, rng.choice, rng.randint
     year_seconds = BULK_DAYS * 86400
-    statuses_open = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.OPEN,
-                     TicketStatus.PENDING_CUSTOMER)
+    statuses_open = (
+        TicketStatus.NEW,
+        TicketStatus.OPEN,
+        TicketStatus.OPEN,
+        TicketStatus.PENDING_CUSTOMER,
+    )
     complaint, crisis = TicketKind.COMPLAINT, TicketKind.CRISIS
-    severities = (Severity.P1, Severity.P2, Severity.P2, Severity.P3, Severity.P3,
-                  Severity.P3, Severity.P3, Severity.P4, Severity.P4)
-    channels = (Channel.EMAIL, Channel.EMAIL, Channel.WEB, Channel.WEB, Channel.WEB,
-                Channel.PHONE, Channel.PHONE, Channel.CHAT, Channel.WALK_IN, Channel.SOCIAL)
+    severities = (
+        Severity.P1,
+        Severity.P2,
+        Severity.P2,
+        Severity.P3,
+        Severity.P3,
+        Severity.P3,
+        Severity.P3,
+        Severity.P4,
+        Severity.P4,
+    )
+    channels = (
+        Channel.EMAIL,
+        Channel.EMAIL,
+        Channel.WEB,
+        Channel.WEB,
+        Channel.WEB,
+        Channel.PHONE,
+        Channel.PHONE,
+        Channel.CHAT,
+        Channel.WALK_IN,
+        Channel.SOCIAL,
+    )
     web, standard = Channel.WEB, CustomerTier.STANDARD
     # Rows carry the stored values of enums (see _fast_insert).
-    K_CREATED, K_ASSIGN, K_REPLY, K_STATUS = (EventKind.CREATED.value, EventKind.ASSIGNMENT.value,
-                                              EventKind.PUBLIC_REPLY.value,
-                                              EventKind.STATUS_CHANGE.value)
-    K_NOTE, K_MSG, K_PLAYBOOK = (EventKind.INTERNAL_NOTE.value, EventKind.CUSTOMER_MESSAGE.value,
-                                 EventKind.PLAYBOOK.value)
+    K_CREATED, K_ASSIGN, K_REPLY, K_STATUS = (
+        EventKind.CREATED.value,
+        EventKind.ASSIGNMENT.value,
+        EventKind.PUBLIC_REPLY.value,
+        EventKind.STATUS_CHANGE.value,
+    )
+    K_NOTE, K_MSG, K_PLAYBOOK = (
+        EventKind.INTERNAL_NOTE.value,
+        EventKind.CUSTOMER_MESSAGE.value,
+        EventKind.PLAYBOOK.value,
+    )
     K_SLA = EventKind.SLA.value
     S_NEW, S_OPEN, S_PENDING = TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING_CUSTOMER
     S_RESOLVED, S_CLOSED = TicketStatus.RESOLVED, TicketStatus.CLOSED
     C_UNKNOWN, C_THEIRS = CauseSide.UNKNOWN, CauseSide.THEIRS_INTERNAL
-    APOLOGY, EXPLANATION, UPDATE = (StepKind.APOLOGY,
-                                    StepKind.EXPLANATION, StepKind.STATUS_UPDATE)
+    APOLOGY, EXPLANATION, UPDATE = (StepKind.APOLOGY, StepKind.EXPLANATION, StepKind.STATUS_UPDATE)
     R_LEAD, R_MANAGER = Role.LEAD, Role.ACCOUNT_MANAGER
     minute = timedelta(minutes=1)
     lead_id = leads[0][0]
@@ -253,9 +323,19 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
 
     def ev(ticket_id, kind, actor_id, at, body="", fld=None, old=None, new=None, cust=False):
         nonlocal replies
-        append_event({"ticket_id": ticket_id, "kind": kind, "actor_id": actor_id,
-                      "by_customer": cust, "body": body, "field": fld, "old_value": old,
-                      "new_value": new, "created_at": at})
+        append_event(
+            {
+                "ticket_id": ticket_id,
+                "kind": kind,
+                "actor_id": actor_id,
+                "by_customer": cust,
+                "body": body,
+                "field": fld,
+                "old_value": old,
+                "new_value": new,
+                "created_at": at,
+            }
+        )
         if kind == K_REPLY:
             replies += 1
             return replies - 1
@@ -292,8 +372,7 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
 
         cause = C_THEIRS if theirs else C_UNKNOWN
         chosen = choose(kind, slugs[cat_id], cause, severity, tier, standing)
-        ev(tid, K_CREATED, creator_id, t0, description, new=channel.value,
-           cust=creator_id is None)
+        ev(tid, K_CREATED, creator_id, t0, description, new=channel.value, cust=creator_id is None)
         if chosen is not None:
             ev(tid, K_PLAYBOOK, creator_id, t0, fld="playbook", new=chosen[1])
         t = t0 if creator_id else min(t0 + minute * randint(5, 180), now)
@@ -341,19 +420,16 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
                 if rand() < 0.03:
                     t = min(t + minute * randint(600, 4000), now)
                     ev(tid, K_MSG, None, t, choice(REOPENS), cust=True)
-                    ev(tid, K_STATUS, None, t, fld="status", old="resolved", new="open",
-                       cust=True)
+                    ev(tid, K_STATUS, None, t, fld="status", old="resolved", new="open", cust=True)
                     reopen_count = 1
                     t = min(t + minute * randint(60, 2000), now)
                     resolved = t
                     ev(tid, K_REPLY, assignee_id, t, choice(REOPEN_FIXES))
-                    ev(tid, K_STATUS, assignee_id, t, fld="status", old="open",
-                       new="resolved")
+                    ev(tid, K_STATUS, assignee_id, t, fld="status", old="open", new="resolved")
                 if status is S_CLOSED:
                     t = min(t + minute * randint(2880, 10080), now)
                     closed = t
-                    ev(tid, K_STATUS, assignee_id, t, fld="status", old="resolved",
-                       new="closed")
+                    ev(tid, K_STATUS, assignee_id, t, fld="status", old="resolved", new="closed")
             last = t
 
         # Cause side and root cause: found by investigation on our side.
@@ -381,49 +457,88 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
                     if required or tid % 2:
                         # Spread between the first response and the resolution, in order.
                         tasks_done += 1
-                        done_at = min(first_response + (resolved - first_response)
-                                      * (tasks_done - 1) / 8, resolved)
+                        done_at = min(
+                            first_response + (resolved - first_response) * (tasks_done - 1) / 8,
+                            resolved,
+                        )
                 elif first_response is not None and tasks_done == 0:
                     tasks_done, done_at = 1, first_response  # responded: acknowledged
                 done_by = None
                 if done_at is not None:
-                    done_by = (lead_id if role is R_LEAD else
-                               (manager_id or lead_id) if role is R_MANAGER else assignee_id)
+                    done_by = (
+                        lead_id
+                        if role is R_LEAD
+                        else (manager_id or lead_id)
+                        if role is R_MANAGER
+                        else assignee_id
+                    )
                     if event is not None:
                         by_reply.append((len(steps), tid, event))
                 append_step([tid, *fixed, due_at, done_at, done_by, None, explained_code])
 
         marks: list = []  # filled by sla_book.columns below: what the sweep has marked
-        tickets.append({
-            "id": tid, "reference": counters.format_reference(first_n + i),
-            "customer_id": customer_id,
-            "contact_id": choice(contact_ids) if contact_ids else None,
-            "subject": subject, "description": description, "channel": channel.value,
-            "kind": kind.value, "category_id": cat_id, "severity": severity.value,
-            "order_reference": f"SO-{randint(100000, 999999)}",
-            "currency": currency, "order_value": value,
-            "claimed_loss": (value * randint(5, 60) / 100).quantize(Decimal("0.01")),
-            "status": status.value, "team_id": team_id, "assignee_id": ticket_assignee,
-            "created_by_id": creator_id,
-            "public_token": base64.urlsafe_b64encode(rng.randbytes(24)).decode("ascii"),
-            "first_response_at": first_response, "resolved_at": resolved, "closed_at": closed,
-            "reopen_count": reopen_count, "cause_side": cause.value,
-            "root_cause": root_cause.value if root_cause else None,
-            "playbook_version_id": chosen[0] if chosen else None,
-            "last_activity_at": last, "version": 1, "created_at": t0, "updated_at": last,
-            "sla_paused_minutes": 0, "next_response_breached": False,
-            # The clocks stand still while waiting on the customer and once resolved.
-            "sla_paused_at": last if status is S_PENDING else (
-                resolved or closed if status in (S_RESOLVED, S_CLOSED) else None),
-            "sla_stops": "[]",   # JSON text: the bulk insert writes driver values
-            **sla_book.columns(kind=kind.value, severity=severity.value, tier=tier.value,
-                               created_at=t0, first_response_at=first_response,
-                               resolved_at=resolved, is_open=status in (S_NEW, S_OPEN),
-                               now=now, marks=marks),
-        })
+        tickets.append(
+            {
+                "id": tid,
+                "reference": counters.format_reference(first_n + i),
+                "customer_id": customer_id,
+                "contact_id": choice(contact_ids) if contact_ids else None,
+                "subject": subject,
+                "description": description,
+                "channel": channel.value,
+                "kind": kind.value,
+                "category_id": cat_id,
+                "severity": severity.value,
+                "order_reference": f"SO-{randint(100000, 999999)}",
+                "currency": currency,
+                "order_value": value,
+                "claimed_loss": (value * randint(5, 60) / 100).quantize(Decimal("0.01")),
+                "status": status.value,
+                "team_id": team_id,
+                "assignee_id": ticket_assignee,
+                "created_by_id": creator_id,
+                "public_token": base64.urlsafe_b64encode(rng.randbytes(24)).decode("ascii"),
+                "first_response_at": first_response,
+                "resolved_at": resolved,
+                "closed_at": closed,
+                "reopen_count": reopen_count,
+                "cause_side": cause.value,
+                "root_cause": root_cause.value if root_cause else None,
+                "playbook_version_id": chosen[0] if chosen else None,
+                "last_activity_at": last,
+                "version": 1,
+                "created_at": t0,
+                "updated_at": last,
+                "sla_paused_minutes": 0,
+                "next_response_breached": False,
+                # The clocks stand still while waiting on the customer and once resolved.
+                "sla_paused_at": last
+                if status is S_PENDING
+                else (resolved or closed if status in (S_RESOLVED, S_CLOSED) else None),
+                "sla_stops": "[]",  # JSON text: the bulk insert writes driver values
+                **sla_book.columns(
+                    kind=kind.value,
+                    severity=severity.value,
+                    tier=tier.value,
+                    created_at=t0,
+                    first_response_at=first_response,
+                    resolved_at=resolved,
+                    is_open=status in (S_NEW, S_OPEN),
+                    now=now,
+                    marks=marks,
+                ),
+            }
+        )
         for milestone, state, due_at, at in marks:
-            ev(tid, K_SLA, None, at, sla.mark_text(milestone, state, due_at),
-               fld=milestone.value, new=state.value)
+            ev(
+                tid,
+                K_SLA,
+                None,
+                at,
+                sla.mark_text(milestone, state, due_at),
+                fld=milestone.value,
+                new=state.value,
+            )
             sla_marks.append([tid, milestone.value, state.value, due_at, at])
     _fast_insert(Ticket.__table__, tickets)
     _fast_insert(TicketEvent.__table__, events)
@@ -432,10 +547,13 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
         # the order they were written.
         reply_ids: dict[int, list[int]] = {}
         for ticket_id, event_id in session.execute(
-                sa.select(TicketEvent.ticket_id, TicketEvent.id)
-                .where(TicketEvent.ticket_id.between(first_id, first_id + n - 1),
-                       TicketEvent.kind == K_REPLY)
-                .order_by(TicketEvent.ticket_id, TicketEvent.id)):
+            sa.select(TicketEvent.ticket_id, TicketEvent.id)
+            .where(
+                TicketEvent.ticket_id.between(first_id, first_id + n - 1),
+                TicketEvent.kind == K_REPLY,
+            )
+            .order_by(TicketEvent.ticket_id, TicketEvent.id)
+        ):
             reply_ids.setdefault(ticket_id, []).append(event_id)
         reply_column = _STEP_COLUMNS.index("reply_event_id")
         for step_index, ticket_id, ordinal in by_reply:
@@ -443,20 +561,39 @@ def _bulk_batch(rng: random.Random, n: int, now: datetime, refs: dict, pools: di
     if steps:
         _fast_insert(TicketStep.__table__, steps, keys=_STEP_COLUMNS)
     if sla_marks:
-        _fast_insert(SlaEvent.__table__, sla_marks,
-                     keys=("ticket_id", "milestone", "state", "due_at", "created_at"))
+        _fast_insert(
+            SlaEvent.__table__,
+            sla_marks,
+            keys=("ticket_id", "milestone", "state", "due_at", "created_at"),
+        )
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave the id sequence behind; move it past what we wrote.
-        session.execute(sa.text(
-            "SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
-            "(SELECT MAX(id) FROM tickets))"))
+        session.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
+                "(SELECT MAX(id) FROM tickets))"
+            )
+        )
     session.commit()
 
 
 # The columns of the ticket_steps rows the bulk generator writes, in order.
-_STEP_COLUMNS = ("ticket_id", "position", "kind", "title", "guidance", "role", "required",
-                 "recur_hours", "note", "due_at", "done_at", "done_by_id", "reply_event_id",
-                 "root_cause")
+_STEP_COLUMNS = (
+    "ticket_id",
+    "position",
+    "kind",
+    "title",
+    "guidance",
+    "role",
+    "required",
+    "recur_hours",
+    "note",
+    "due_at",
+    "done_at",
+    "done_by_id",
+    "reply_event_id",
+    "root_cause",
+)
 
 
 def _fast_insert(table: sa.Table, rows: list, *, keys: tuple[str, ...] | None = None) -> None:
@@ -515,14 +652,14 @@ def _fast_insert(table: sa.Table, rows: list, *, keys: tuple[str, ...] | None = 
 
 def _sqlite_time(value: datetime) -> str:
     """What UTCDateTime stores on SQLite: naive UTC, with microseconds."""
-    if value.tzinfo is not timezone.utc:
+    if value.tzinfo is not UTC:
         value = _utc(value)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _utc(value: datetime) -> datetime:
-    if value.tzinfo is timezone.utc:
+    if value.tzinfo is UTC:
         return value
     if value.tzinfo is None:
         raise ValueError("Naive datetime given; use an aware UTC datetime.")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)

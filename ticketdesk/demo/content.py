@@ -22,7 +22,6 @@ from ticketdesk.models import (
     Standing,
 )
 
-
 DEMO_URL = "http://127.0.0.1:5000"
 DEMO_PASSWORD = "ticketdesk-demo"
 # The logins printed by ``flask demo-data``: (email, role, name).
@@ -58,18 +57,37 @@ TEAMS: dict[str, tuple[str, str]] = {
 
 # Staff: key -> (email, name, role, timezone, team keys). The first four are DEMO_LOGINS.
 STAFF: dict[str, tuple[str, str, Role, str, tuple[str, ...]]] = {
-    "agent": ("agent@example.com", "Mia Hoffmann", Role.AGENT, "Europe/Berlin",
-              ("front", "key", "logistics")),
+    "agent": (
+        "agent@example.com",
+        "Mia Hoffmann",
+        Role.AGENT,
+        "Europe/Berlin",
+        ("front", "key", "logistics"),
+    ),
     "manager": ("manager@example.com", "Li Wei", Role.ACCOUNT_MANAGER, "Asia/Shanghai", ("key",)),
-    "lead": ("lead@example.com", "Sofia Rossi", Role.LEAD, "Europe/Rome",
-             ("front", "key", "logistics", "billing")),
+    "lead": (
+        "lead@example.com",
+        "Sofia Rossi",
+        Role.LEAD,
+        "Europe/Rome",
+        ("front", "key", "logistics", "billing"),
+    ),
     "admin": ("admin@example.com", "Sam Okafor", Role.ADMIN, "UTC", ()),
-    "agent2": ("jing.chen@example.com", "Chen Jing", Role.AGENT, "Asia/Shanghai",
-               ("front", "key")),
-    "agent3": ("tom.baker@example.com", "Tom Baker", Role.AGENT, "Europe/London",
-               ("logistics", "billing")),
-    "manager2": ("anna.novak@example.com", "Anna Novak", Role.ACCOUNT_MANAGER, "Europe/Berlin",
-                 ("key",)),
+    "agent2": ("jing.chen@example.com", "Chen Jing", Role.AGENT, "Asia/Shanghai", ("front", "key")),
+    "agent3": (
+        "tom.baker@example.com",
+        "Tom Baker",
+        Role.AGENT,
+        "Europe/London",
+        ("logistics", "billing"),
+    ),
+    "manager2": (
+        "anna.novak@example.com",
+        "Anna Novak",
+        Role.ACCOUNT_MANAGER,
+        "Europe/Berlin",
+        ("key",),
+    ),
 }
 
 
@@ -92,230 +110,534 @@ _S, _K, _D = CustomerTier.STRATEGIC, CustomerTier.KEY, CustomerTier.STANDARD
 CUSTOMERS: tuple[CustomerSpec, ...] = (
     # ---- strategic
     CustomerSpec(
-        "kestrel", "Kestrel Engineering GmbH", _S, Standing.STRATEGIC, "manager2", "EUR", True,
+        "kestrel",
+        "Kestrel Engineering GmbH",
+        _S,
+        Standing.STRATEGIC,
+        "manager2",
+        "EUR",
+        True,
         ("handheld scanners", "scanner docking stations", "rugged tablets"),
         "Rollout of warehouse scanners to 16 sites (phase 2 of 3). Wants one named contact on "
         "our side and a short written status every Friday; values firm dates over optimistic "
         "ones. Their IT director reports on the rollout to the board every month.",
-        (("Jonas Weber", "jonas.weber@kestrel-eng.example", "+49 341 555 0142"),
-         ("Petra Lang", "petra.lang@kestrel-eng.example", "+49 341 555 0178"))),
+        (
+            ("Jonas Weber", "jonas.weber@kestrel-eng.example", "+49 341 555 0142"),
+            ("Petra Lang", "petra.lang@kestrel-eng.example", "+49 341 555 0178"),
+        ),
+    ),
     CustomerSpec(
-        "bluewater", "Bluewater Supermarkets", _S, Standing.STRATEGIC, "manager", "EUR", True,
+        "bluewater",
+        "Bluewater Supermarkets",
+        _S,
+        Standing.STRATEGIC,
+        "manager",
+        "EUR",
+        True,
         ("olive oil gift sets", "shelf-ready cartons of pasta sauce", "promotion display units"),
         "38 stores. Promotion weeks are planned six weeks ahead, so late stock costs them the "
         "whole promotion. Values free merchandising help in stores more than price discounts.",
-        (("Fiona Gallagher", "fiona.gallagher@bluewater.example", "+353 1 555 0190"),
-         ("Declan Byrne", "declan.byrne@bluewater.example", "+353 1 555 0123"),
-         ("Stores hotline", "stores@bluewater.example", "+353 1 555 0100"))),
+        (
+            ("Fiona Gallagher", "fiona.gallagher@bluewater.example", "+353 1 555 0190"),
+            ("Declan Byrne", "declan.byrne@bluewater.example", "+353 1 555 0123"),
+            ("Stores hotline", "stores@bluewater.example", "+353 1 555 0100"),
+        ),
+    ),
     CustomerSpec(
-        "meridian", "Meridian Hotels Group", _S, Standing.PREFERRED, "manager", "EUR", True,
+        "meridian",
+        "Meridian Hotels Group",
+        _S,
+        Standing.PREFERRED,
+        "manager",
+        "EUR",
+        True,
         ("guest amenity kits", "bath linen sets", "minibar glassware"),
         "Linen and amenity kits for 12 hotels. Replacement stock must arrive before the Friday "
         "check-in peak; a credit note is only second best. Housekeeping managers like a sample "
         "of each new amenity line.",
-        (("Isabelle Moreau", "isabelle.moreau@meridian-hotels.example", "+33 1 5555 0161"),
-         ("Karim Haddad", "karim.haddad@meridian-hotels.example", ""))),
+        (
+            ("Isabelle Moreau", "isabelle.moreau@meridian-hotels.example", "+33 1 5555 0161"),
+            ("Karim Haddad", "karim.haddad@meridian-hotels.example", ""),
+        ),
+    ),
     CustomerSpec(
-        "brightline", "Shenzhen Brightline Electronics Co.", _S, Standing.QUALIFICATION_PENDING,
-        "manager", "CNY", True, ("USB-C power adapters", "charging cables", "battery packs"),
+        "brightline",
+        "Shenzhen Brightline Electronics Co.",
+        _S,
+        Standing.QUALIFICATION_PENDING,
+        "manager",
+        "CNY",
+        True,
+        ("USB-C power adapters", "charging cables", "battery packs"),
         "Buys components for its own consumer brand. Expects a root-cause report in 8D format "
         "with every quality claim, in English and Chinese. Moved us to qualification pending "
         "after the adapter batch failure; the next two deliveries decide.",
-        (("Liu Yang", "liu.yang@brightline.example", "+86 755 5555 0134"),
-         ("Zhou Min", "zhou.min@brightline.example", "+86 755 5555 0187"))),
+        (
+            ("Liu Yang", "liu.yang@brightline.example", "+86 755 5555 0134"),
+            ("Zhou Min", "zhou.min@brightline.example", "+86 755 5555 0187"),
+        ),
+    ),
     CustomerSpec(
-        "halvorsen", "Halvorsen Clinics", _S, Standing.PREFERRED, "manager2", "EUR", True,
+        "halvorsen",
+        "Halvorsen Clinics",
+        _S,
+        Standing.PREFERRED,
+        "manager2",
+        "EUR",
+        True,
         ("examination gloves", "sterile dressing packs", "sharps containers"),
         "Nine outpatient clinics. A same-day courier for an urgent gap is worth more to them "
         "than any discount. Invoices must carry the clinic's cost-centre code.",
-        (("Ingrid Halvorsen", "ingrid@halvorsen-clinics.example", "+47 22 55 50 11"),
-         ("Ola Berg", "ola.berg@halvorsen-clinics.example", "+47 22 55 50 47"))),
+        (
+            ("Ingrid Halvorsen", "ingrid@halvorsen-clinics.example", "+47 22 55 50 11"),
+            ("Ola Berg", "ola.berg@halvorsen-clinics.example", "+47 22 55 50 47"),
+        ),
+    ),
     # ---- key
     CustomerSpec(
-        "casa_oliva", "Casa Oliva Delicatessen", _K, Standing.PREFERRED, "manager2", "EUR", True,
-        ("5 l tins of extra-virgin olive oil", "750 ml bottles of olive oil",
-         "jars of marinated olives"),
+        "casa_oliva",
+        "Casa Oliva Delicatessen",
+        _K,
+        Standing.PREFERRED,
+        "manager2",
+        "EUR",
+        True,
+        (
+            "5 l tins of extra-virgin olive oil",
+            "750 ml bottles of olive oil",
+            "jars of marinated olives",
+        ),
         "Buys Cretan extra-virgin olive oil in 5 l tins and 750 ml bottles and reorders every "
         "three weeks. Likes first pick of the new harvest and a tasting sample when a new grove "
         "is added to the range.",
-        (("Giulia Conti", "giulia@casa-oliva.example", "+39 02 5555 0172"),)),
+        (("Giulia Conti", "giulia@casa-oliva.example", "+39 02 5555 0172"),),
+    ),
     CustomerSpec(
-        "nordlicht", "Nordlicht Bakeries", _K, Standing.PREFERRED, "manager2", "EUR", True,
+        "nordlicht",
+        "Nordlicht Bakeries",
+        _K,
+        Standing.PREFERRED,
+        "manager2",
+        "EUR",
+        True,
         ("sacks of rye flour", "bread bags", "rolls of baking paper"),
         "Seven bakeries. Deliveries must arrive before 06:00, while the night shift can still "
         "sign for goods. Appreciates a spare box of bread bags with large orders.",
-        (("Klaus Reinhardt", "k.reinhardt@nordlicht-baeckerei.example", "+49 40 555 0133"),
-         ("Sabine Reinhardt", "s.reinhardt@nordlicht-baeckerei.example", "+49 40 555 0134"))),
+        (
+            ("Klaus Reinhardt", "k.reinhardt@nordlicht-baeckerei.example", "+49 40 555 0133"),
+            ("Sabine Reinhardt", "s.reinhardt@nordlicht-baeckerei.example", "+49 40 555 0134"),
+        ),
+    ),
     CustomerSpec(
-        "pacific_crest", "Pacific Crest Outfitters", _K, Standing.QUALIFICATION_PENDING,
-        "manager", "USD", True, ("insulated water bottles", "trekking poles", "dry bags"),
+        "pacific_crest",
+        "Pacific Crest Outfitters",
+        _K,
+        Standing.QUALIFICATION_PENDING,
+        "manager",
+        "USD",
+        True,
+        ("insulated water bottles", "trekking poles", "dry bags"),
         "Outdoor retailer with five stores in Oregon and Washington. Wants early warning of "
         "stock gaps rather than substitutes. Is evaluating a second supplier this year.",
-        (("Megan Doyle", "megan.doyle@pacificcrest.example", "+1 503 555 0148"),
-         ("Ray Alvarez", "ray.alvarez@pacificcrest.example", "+1 503 555 0166"))),
+        (
+            ("Megan Doyle", "megan.doyle@pacificcrest.example", "+1 503 555 0148"),
+            ("Ray Alvarez", "ray.alvarez@pacificcrest.example", "+1 503 555 0166"),
+        ),
+    ),
     CustomerSpec(
-        "golden_harvest", "Golden Harvest Trading (Ningbo)", _K, Standing.STRATEGIC, "manager",
-        "CNY", True, ("stainless steel woks", "bamboo steamers", "knife sets"),
+        "golden_harvest",
+        "Golden Harvest Trading (Ningbo)",
+        _K,
+        Standing.STRATEGIC,
+        "manager",
+        "CNY",
+        True,
+        ("stainless steel woks", "bamboo steamers", "knife sets"),
         "Kitchenware importer. Customs documents (packing list, certificate of origin) must be "
         "right the first time; a corrected set within a day is valued highly. Prefers short "
         "messages with photos.",
-        (("Chen Lu", "chen.lu@goldenharvest.example", "+86 574 5555 0119"),)),
+        (("Chen Lu", "chen.lu@goldenharvest.example", "+86 574 5555 0119"),),
+    ),
     CustomerSpec(
-        "urban_sprout", "Urban Sprout Cafés", _K, Standing.PASSIVE_ELIMINATION, "manager2", "EUR",
-        True, ("paper cups", "bags of coffee beans", "cartons of oat milk"),
+        "urban_sprout",
+        "Urban Sprout Cafés",
+        _K,
+        Standing.PASSIVE_ELIMINATION,
+        "manager2",
+        "EUR",
+        True,
+        ("paper cups", "bags of coffee beans", "cartons of oat milk"),
         "Twelve cafés in Berlin. Invoices must show each café separately. The barista team likes "
         "seasonal coffee samples. Has been ordering less from us since the spring price rise.",
-        (("Lea Braun", "lea.braun@urbansprout.example", "+49 30 555 0155"),
-         ("Finn Scholz", "finn.scholz@urbansprout.example", ""))),
+        (
+            ("Lea Braun", "lea.braun@urbansprout.example", "+49 30 555 0155"),
+            ("Finn Scholz", "finn.scholz@urbansprout.example", ""),
+        ),
+    ),
     CustomerSpec(
-        "riverside", "Riverside Property Services", _K, Standing.PREFERRED, "manager", "EUR", True,
+        "riverside",
+        "Riverside Property Services",
+        _K,
+        Standing.PREFERRED,
+        "manager",
+        "EUR",
+        True,
         ("canisters of floor cleaner", "microfibre cloths", "waste sacks"),
         "Cleans 40 office buildings. One consolidated invoice per month; values a quarterly "
         "usage report that shows where they can save.",
-        (("Aidan Walsh", "aidan.walsh@riverside-ps.example", "+44 161 555 0107"),)),
+        (("Aidan Walsh", "aidan.walsh@riverside-ps.example", "+44 161 555 0107"),),
+    ),
     CustomerSpec(
-        "lindqvist", "Lindqvist Interiors", _K, Standing.PREFERRED, "manager2", "EUR", True,
+        "lindqvist",
+        "Lindqvist Interiors",
+        _K,
+        Standing.PREFERRED,
+        "manager2",
+        "EUR",
+        True,
         ("rolls of upholstery fabric", "curtain tracks", "cushion inserts"),
         "Interior design studio. Welcomes swatches of new fabric collections with reorders; "
         "prefers a phone call to long e-mails.",
-        (("Karin Lindqvist", "karin@lindqvist-interiors.example", "+46 8 555 0139"),)),
+        (("Karin Lindqvist", "karin@lindqvist-interiors.example", "+46 8 555 0139"),),
+    ),
     # ---- standard
     CustomerSpec(
-        "bella_rosa", "Bella Rosa Beauty Supply", _D, Standing.QUALIFICATION_PENDING, None, "USD",
-        True, ("cosmetic bags", "makeup brush sets", "travel bottles"),
+        "bella_rosa",
+        "Bella Rosa Beauty Supply",
+        _D,
+        Standing.QUALIFICATION_PENDING,
+        None,
+        "USD",
+        True,
+        ("cosmetic bags", "makeup brush sets", "travel bottles"),
         "Small cosmetics shop in Florida that stocks cosmetic bags in several styles. Open to "
         "new styles when samples come with a reorder. Paid the first order by bank transfer, "
         "which took several days to clear.",
-        (("Rosa Delgado", "rosa@bellarosa-beauty.example", "+1 305 555 0182"),)),
+        (("Rosa Delgado", "rosa@bellarosa-beauty.example", "+1 305 555 0182"),),
+    ),
     CustomerSpec(
-        "elena", "Elena Marquez", _D, Standing.QUALIFICATION_PENDING, None, "EUR", False,
+        "elena",
+        "Elena Marquez",
+        _D,
+        Standing.QUALIFICATION_PENDING,
+        None,
+        "EUR",
+        False,
         ("bottles of extra-virgin olive oil", "olive oil gift boxes"),
         "Orders 750 ml bottles of extra-virgin olive oil from the web shop about once a month. "
         "Prefers a short phone call to forms.",
-        (("Elena Marquez", "elena.marquez@mail.example", "+34 91 555 0116"),)),
+        (("Elena Marquez", "elena.marquez@mail.example", "+34 91 555 0116"),),
+    ),
     CustomerSpec(
-        "zhang", "Zhang Hao", _D, Standing.PREFERRED, None, "EUR", False,
+        "zhang",
+        "Zhang Hao",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        False,
         ("lunch menus", "takeaway lunch boxes"),
         "Weekday lunch regular at the Canal Street restaurant. Likes the stir-fried beef with "
         "extra chili and a side of pickled long beans. Comes for a quick, good lunch in his "
         "break: keep service short and practical.",
-        (("Zhang Hao", "zhang.hao@mail.example", "+49 40 555 0191"),)),
+        (("Zhang Hao", "zhang.hao@mail.example", "+49 40 555 0191"),),
+    ),
     CustomerSpec(
-        "green_fork", "Green Fork Catering", _D, Standing.PREFERRED, None, "EUR", True,
+        "green_fork",
+        "Green Fork Catering",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        True,
         ("compostable food boxes", "cans of chafing fuel", "napkin packs"),
         "Event caterer; orders peak from May to September. Values delivery the day before an "
         "event over the cheapest shipping.",
-        (("Hannah Fischer", "hannah@greenfork.example", "+49 221 555 0128"),)),
+        (("Hannah Fischer", "hannah@greenfork.example", "+49 221 555 0128"),),
+    ),
     CustomerSpec(
-        "ostrava_print", "Ostrava Print & Pack s.r.o.", _D, Standing.QUALIFICATION_PENDING, None,
-        "EUR", True, ("corrugated boxes", "rolls of packing tape", "bags of void fill"),
+        "ostrava_print",
+        "Ostrava Print & Pack s.r.o.",
+        _D,
+        Standing.QUALIFICATION_PENDING,
+        None,
+        "EUR",
+        True,
+        ("corrugated boxes", "rolls of packing tape", "bags of void fill"),
         "Packaging reseller. Orders full pallets and needs delivery notes that match the "
         "pallet labels.",
-        (("Petr Dvořák", "petr.dvorak@ostrava-pp.example", "+420 59 555 0104"),)),
+        (("Petr Dvořák", "petr.dvorak@ostrava-pp.example", "+420 59 555 0104"),),
+    ),
     CustomerSpec(
-        "cafe_amsel", "Café Amsel", _D, Standing.PREFERRED, None, "EUR", True,
+        "cafe_amsel",
+        "Café Amsel",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        True,
         ("bags of coffee beans", "cake boxes", "paper cups"),
         "Neighbourhood café with one espresso machine. Likes to try a new single-origin coffee "
         "as a sample with an order.",
-        (("Mareike Vogel", "mareike@cafe-amsel.example", "+49 40 555 0150"),)),
+        (("Mareike Vogel", "mareike@cafe-amsel.example", "+49 40 555 0150"),),
+    ),
     CustomerSpec(
-        "harbourside", "Harbourside Dental Practice", _D, Standing.PREFERRED, None, "EUR", True,
+        "harbourside",
+        "Harbourside Dental Practice",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        True,
         ("boxes of examination gloves", "disposable bibs", "cotton rolls"),
         "Two-chair practice; cannot take deliveries during surgery hours (09:00 to 13:00).",
-        (("Niamh Kelly", "reception@harbourside-dental.example", "+353 21 555 0112"),)),
+        (("Niamh Kelly", "reception@harbourside-dental.example", "+353 21 555 0112"),),
+    ),
     CustomerSpec(
-        "yuki", "Yuki Tanaka", _D, Standing.QUALIFICATION_PENDING, None, "EUR", False,
+        "yuki",
+        "Yuki Tanaka",
+        _D,
+        Standing.QUALIFICATION_PENDING,
+        None,
+        "EUR",
+        False,
         ("ceramic teapots", "tea cups", "matcha whisks"),
         "Buys tea ware as gifts; careful gift wrapping matters more to her than delivery speed.",
-        (("Yuki Tanaka", "yuki.tanaka@mail.example", ""),)),
+        (("Yuki Tanaka", "yuki.tanaka@mail.example", ""),),
+    ),
     CustomerSpec(
-        "maple_thread", "Maple & Thread Crafts", _D, Standing.PREFERRED, None, "USD", True,
+        "maple_thread",
+        "Maple & Thread Crafts",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "USD",
+        True,
         ("yarn bundles", "knitting needle sets", "project bags"),
         "Online craft store run by two people. Appreciates a spare skein from the same dye lot "
         "in the parcel.",
-        (("Abby Morrison", "abby@maplethread.example", "+1 802 555 0173"),
-         ("Jo Morrison", "jo@maplethread.example", ""))),
+        (
+            ("Abby Morrison", "abby@maplethread.example", "+1 802 555 0173"),
+            ("Jo Morrison", "jo@maplethread.example", ""),
+        ),
+    ),
     CustomerSpec(
-        "kowloon", "Kowloon Noodle Bar", _D, Standing.PREFERRED, None, "EUR", True,
+        "kowloon",
+        "Kowloon Noodle Bar",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        True,
         ("noodle bowls", "takeaway containers", "chopstick packs"),
         "Busy takeaway; orders by phone at 10:00 for delivery the same week. Keeps orders simple.",
-        (("Wong Kar Ho", "kar.ho.wong@kowloon-noodle.example", "+31 20 555 0136"),)),
+        (("Wong Kar Ho", "kar.ho.wong@kowloon-noodle.example", "+31 20 555 0136"),),
+    ),
     CustomerSpec(
-        "sunbeam", "Sunbeam Daycare", _D, Standing.PREFERRED, None, "EUR", True,
+        "sunbeam",
+        "Sunbeam Daycare",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        True,
         ("packs of craft paper", "washable paint sets", "nap mats"),
         "Two daycare centres; every product must carry the toy-safety mark. Deliveries only "
         "before 08:00 or after 16:00.",
-        (("Marta Nowak", "office@sunbeam-daycare.example", "+48 22 555 0160"),)),
+        (("Marta Nowak", "office@sunbeam-daycare.example", "+48 22 555 0160"),),
+    ),
     CustomerSpec(
-        "fjord_fitness", "Fjord Fitness Studios", _D, Standing.PASSIVE_ELIMINATION, None, "EUR",
-        True, ("yoga mats", "resistance bands", "towel sets"),
+        "fjord_fitness",
+        "Fjord Fitness Studios",
+        _D,
+        Standing.PASSIVE_ELIMINATION,
+        None,
+        "EUR",
+        True,
+        ("yoga mats", "resistance bands", "towel sets"),
         "Three studios. Compares prices every quarter; a loyalty price on reorders matters "
         "to them.",
-        (("Erik Solberg", "erik@fjordfitness.example", "+47 55 55 50 22"),)),
+        (("Erik Solberg", "erik@fjordfitness.example", "+47 55 55 50 22"),),
+    ),
     CustomerSpec(
-        "olivia", "Olivia Brennan", _D, Standing.QUALIFICATION_PENDING, None, "EUR", False,
+        "olivia",
+        "Olivia Brennan",
+        _D,
+        Standing.QUALIFICATION_PENDING,
+        None,
+        "EUR",
+        False,
         ("linen bedding sets", "cushion covers"),
         "Orders home textiles online a few times a year; prefers refunds to the original card "
         "rather than vouchers.",
-        (("Olivia Brennan", "olivia.brennan@mail.example", ""),)),
+        (("Olivia Brennan", "olivia.brennan@mail.example", ""),),
+    ),
     CustomerSpec(
-        "marco", "Marco Bellini", _D, Standing.PREFERRED, None, "EUR", False,
+        "marco",
+        "Marco Bellini",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        False,
         ("espresso cups", "moka pots"),
         "Collects Italian coffee ware; likes to hear about limited editions before they sell out.",
-        (("Marco Bellini", "marco.bellini@mail.example", "+39 06 555 0181"),)),
+        (("Marco Bellini", "marco.bellini@mail.example", "+39 06 555 0181"),),
+    ),
     CustomerSpec(
-        "alder_finch", "Alder & Finch Bookshop", _D, Standing.PREFERRED, None, "EUR", True,
+        "alder_finch",
+        "Alder & Finch Bookshop",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        True,
         ("rolls of gift wrap", "paper bags", "bookmarks"),
         "Independent bookshop; the Christmas season is 40% of its year, so November deliveries "
         "are critical.",
-        (("Tobias Finch", "tobias@alderfinch.example", "+44 1223 555 014"),)),
+        (("Tobias Finch", "tobias@alderfinch.example", "+44 1223 555 014"),),
+    ),
     CustomerSpec(
-        "pixel_forge", "Pixel Forge Studio", _D, Standing.ACTIVE_ELIMINATION, None, "EUR", True,
+        "pixel_forge",
+        "Pixel Forge Studio",
+        _D,
+        Standing.ACTIVE_ELIMINATION,
+        None,
+        "EUR",
+        True,
         ("monitor arms", "desk lamps", "office chairs"),
         "Game studio of 25 people. Moved most office supplies to another vendor after two late "
         "deliveries; still buys furniture from us.",
-        (("Noor Haddad", "noor@pixelforge.example", "+31 30 555 0193"),)),
+        (("Noor Haddad", "noor@pixelforge.example", "+31 30 555 0193"),),
+    ),
     CustomerSpec(
-        "wang_fang", "Wang Fang", _D, Standing.QUALIFICATION_PENDING, None, "CNY", False,
+        "wang_fang",
+        "Wang Fang",
+        _D,
+        Standing.QUALIFICATION_PENDING,
+        None,
+        "CNY",
+        False,
         ("silk scarves", "gift boxes"),
         "Buys gifts through the Shanghai web shop; wants delivery notifications in Chinese.",
-        (("Wang Fang", "wang.fang@mail.example", "+86 21 5555 0177"),)),
+        (("Wang Fang", "wang.fang@mail.example", "+86 21 5555 0177"),),
+    ),
     CustomerSpec(
-        "tomasz", "Tomasz Kowalski", _D, Standing.PREFERRED, None, "EUR", False,
+        "tomasz",
+        "Tomasz Kowalski",
+        _D,
+        Standing.PREFERRED,
+        None,
+        "EUR",
+        False,
         ("cast-iron pans", "knife sharpeners"),
         "Home cook who buys kitchen tools; reads care instructions carefully and likes a "
         "printed guide in the box.",
-        (("Tomasz Kowalski", "tomasz.kowalski@mail.example", "+48 12 555 0129"),)),
+        (("Tomasz Kowalski", "tomasz.kowalski@mail.example", "+48 12 555 0129"),),
+    ),
     CustomerSpec(
-        "priya", "Priya Raman", _D, Standing.QUALIFICATION_PENDING, None, "EUR", False,
+        "priya",
+        "Priya Raman",
+        _D,
+        Standing.QUALIFICATION_PENDING,
+        None,
+        "EUR",
+        False,
         ("bamboo bath towels", "bath mats"),
         "First order in the web shop this year.",
-        (("Priya Raman", "priya.raman@mail.example", ""),)),
+        (("Priya Raman", "priya.raman@mail.example", ""),),
+    ),
 )
 
 
 # More accounts, made from name lists: small businesses and consumers who complain now and
 # then, and accounts that never complained (the outcome report compares the two).
 _SMALL_BUSINESSES = (
-    "Harbour Lane Bakery", "Copperleaf Florists", "Northgate Print Shop", "Tidewater Café",
-    "Greenfield Garden Centre", "Linden Dental Practice", "Quayside Bike Repair",
-    "Stonebridge Hardware", "Willow & Oak Interiors", "Riverside Pet Supplies",
-    "Bramble Tea Rooms", "Saltmarsh Surf Shop", "Hilltop Veterinary Clinic", "Cobalt Coworking",
-    "Larkspur Yoga Studio", "Ember Pizza Kitchen", "Orchard Lane Pharmacy", "Foxglove Stationers",
-    "Seaview Guesthouse", "Juniper Hair Studio", "Marigold Nursery School", "Anchor Ship Chandlers",
-    "Birchwood Dental Lab", "Crescent Moon Bistro", "Driftwood Gallery", "Evergreen Landscaping",
-    "Falcon Courier Co-op", "Goldcrest Opticians", "Heron Point Marina", "Ironbark Joinery",
+    "Harbour Lane Bakery",
+    "Copperleaf Florists",
+    "Northgate Print Shop",
+    "Tidewater Café",
+    "Greenfield Garden Centre",
+    "Linden Dental Practice",
+    "Quayside Bike Repair",
+    "Stonebridge Hardware",
+    "Willow & Oak Interiors",
+    "Riverside Pet Supplies",
+    "Bramble Tea Rooms",
+    "Saltmarsh Surf Shop",
+    "Hilltop Veterinary Clinic",
+    "Cobalt Coworking",
+    "Larkspur Yoga Studio",
+    "Ember Pizza Kitchen",
+    "Orchard Lane Pharmacy",
+    "Foxglove Stationers",
+    "Seaview Guesthouse",
+    "Juniper Hair Studio",
+    "Marigold Nursery School",
+    "Anchor Ship Chandlers",
+    "Birchwood Dental Lab",
+    "Crescent Moon Bistro",
+    "Driftwood Gallery",
+    "Evergreen Landscaping",
+    "Falcon Courier Co-op",
+    "Goldcrest Opticians",
+    "Heron Point Marina",
+    "Ironbark Joinery",
 )
 _KEY_ACCOUNTS = (
-    "Altmark Logistics AG", "Verdant Office Parks", "Castell Hotels", "Nordlicht Pharmacies",
-    "Pioneer Schools Trust", "Belmont Catering Group", "Rivera Retail S.L.", "Sakura Dining Group",
-    "Atlas Property Services", "Oakridge Care Homes", "Helix Labs Ltd", "Granite Fitness Chain",
+    "Altmark Logistics AG",
+    "Verdant Office Parks",
+    "Castell Hotels",
+    "Nordlicht Pharmacies",
+    "Pioneer Schools Trust",
+    "Belmont Catering Group",
+    "Rivera Retail S.L.",
+    "Sakura Dining Group",
+    "Atlas Property Services",
+    "Oakridge Care Homes",
+    "Helix Labs Ltd",
+    "Granite Fitness Chain",
 )
-_FIRST_NAMES = ("Anna", "Ben", "Chloé", "David", "Elif", "Farid", "Greta", "Hugo", "Ines",
-                "Jakub", "Kaja", "Luca", "Maya", "Nils", "Oona", "Pablo", "Rosa", "Sven",
-                "Tara", "Yusuf")
-_LAST_NAMES = ("Fischer", "Dubois", "García", "Jensen", "Kovač", "Larsen", "Moreno", "Novak",
-               "Okoye", "Petrov", "Quinn", "Schmidt", "Takahashi", "Varga", "Walsh", "Berger")
+_FIRST_NAMES = (
+    "Anna",
+    "Ben",
+    "Chloé",
+    "David",
+    "Elif",
+    "Farid",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jakub",
+    "Kaja",
+    "Luca",
+    "Maya",
+    "Nils",
+    "Oona",
+    "Pablo",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Yusuf",
+)
+_LAST_NAMES = (
+    "Fischer",
+    "Dubois",
+    "García",
+    "Jensen",
+    "Kovač",
+    "Larsen",
+    "Moreno",
+    "Novak",
+    "Okoye",
+    "Petrov",
+    "Quinn",
+    "Schmidt",
+    "Takahashi",
+    "Varga",
+    "Walsh",
+    "Berger",
+)
 _EXTRA_PREFERENCES = (
     "Orders online; likes a short note when a delivery is split.",
     "Prefers a call to an e-mail when something goes wrong.",
@@ -327,8 +649,11 @@ _EXTRA_PREFERENCES = (
 
 
 def _slug(text: str) -> str:
-    return "".join(c for c in text.lower().replace("&", "and") if c.isalnum() or c == " ") \
-        .strip().replace(" ", "-")
+    return (
+        "".join(c for c in text.lower().replace("&", "and") if c.isalnum() or c == " ")
+        .strip()
+        .replace(" ", "-")
+    )
 
 
 def _extra_customers() -> tuple[tuple[CustomerSpec, ...], frozenset[str]]:
@@ -337,31 +662,69 @@ def _extra_customers() -> tuple[tuple[CustomerSpec, ...], frozenset[str]]:
     specs, quiet = [], set()
     for i, name in enumerate(_SMALL_BUSINESSES):
         slug = _slug(name)
-        specs.append(CustomerSpec(
-            f"sb_{slug}", name, _D, rng.choice((Standing.PREFERRED, Standing.QUALIFICATION_PENDING)),
-            "manager" if i % 2 == 0 else None, "EUR", True, tuple(rng.sample(GENERIC_ITEMS, 3)),
-            rng.choice(_EXTRA_PREFERENCES),
-            ((f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}", f"orders@{slug}.example",
-              ""),)))
+        specs.append(
+            CustomerSpec(
+                f"sb_{slug}",
+                name,
+                _D,
+                rng.choice((Standing.PREFERRED, Standing.QUALIFICATION_PENDING)),
+                "manager" if i % 2 == 0 else None,
+                "EUR",
+                True,
+                tuple(rng.sample(GENERIC_ITEMS, 3)),
+                rng.choice(_EXTRA_PREFERENCES),
+                (
+                    (
+                        f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}",
+                        f"orders@{slug}.example",
+                        "",
+                    ),
+                ),
+            )
+        )
         if i % 3 == 2:
             quiet.add(f"sb_{slug}")
     for i, name in enumerate(_KEY_ACCOUNTS):
         slug = _slug(name)
-        specs.append(CustomerSpec(
-            f"ka_{slug}", name, _K, rng.choice((Standing.PREFERRED, Standing.STRATEGIC)),
-            rng.choice(("manager", "manager2")), "EUR", True, tuple(rng.sample(GENERIC_ITEMS, 3)),
-            rng.choice(_EXTRA_PREFERENCES),
-            ((f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}",
-              f"purchasing@{slug}.example", ""),)))
+        specs.append(
+            CustomerSpec(
+                f"ka_{slug}",
+                name,
+                _K,
+                rng.choice((Standing.PREFERRED, Standing.STRATEGIC)),
+                rng.choice(("manager", "manager2")),
+                "EUR",
+                True,
+                tuple(rng.sample(GENERIC_ITEMS, 3)),
+                rng.choice(_EXTRA_PREFERENCES),
+                (
+                    (
+                        f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}",
+                        f"purchasing@{slug}.example",
+                        "",
+                    ),
+                ),
+            )
+        )
         if i % 3:
             quiet.add(f"ka_{slug}")
     for i in range(32):
         first, last = _FIRST_NAMES[i % len(_FIRST_NAMES)], _LAST_NAMES[(i * 7) % len(_LAST_NAMES)]
         key = f"pc_{i}"
-        specs.append(CustomerSpec(
-            key, f"{first} {last}", _D, Standing.QUALIFICATION_PENDING, None, "EUR", False,
-            tuple(rng.sample(GENERIC_ITEMS, 2)), rng.choice(_EXTRA_PREFERENCES),
-            ((f"{first} {last}", f"{_slug(first)}.{_slug(last)}{i}@mail.example", ""),)))
+        specs.append(
+            CustomerSpec(
+                key,
+                f"{first} {last}",
+                _D,
+                Standing.QUALIFICATION_PENDING,
+                None,
+                "EUR",
+                False,
+                tuple(rng.sample(GENERIC_ITEMS, 2)),
+                rng.choice(_EXTRA_PREFERENCES),
+                ((f"{first} {last}", f"{_slug(first)}.{_slug(last)}{i}@mail.example", ""),),
+            )
+        )
         if i % 3 == 2:
             quiet.add(key)
     return tuple(specs), frozenset(quiet)
@@ -383,18 +746,26 @@ class Texts:
 TEXTS: dict[str, Texts] = {
     "missing_short_shipment": Texts(
         openings=(
-            ("Order {order}: {short} of {qty} {item} missing",
-             "We unpacked order {order} this morning and counted {got} {item}, not the {qty} on "
-             "the delivery note. The boxes were sealed. Please send the missing {short}."),
-            ("Short delivery on {order}",
-             "The delivery for {order} came in short: {got} {item} instead of {qty}. We need "
-             "the rest before the end of the week."),
-            ("Carton missing from delivery {order}",
-             "The driver handed over one carton fewer than the delivery note lists. The missing "
-             "carton should hold {short} {item}. Nobody mentioned a second delivery."),
-            ("Parcel arrived with {item} missing",
-             "My parcel for order {order} arrived today, but {short} of the {qty} {item} I "
-             "ordered were not in it. The rest is fine."),
+            (
+                "Order {order}: {short} of {qty} {item} missing",
+                "We unpacked order {order} this morning and counted {got} {item}, not the {qty} on "
+                "the delivery note. The boxes were sealed. Please send the missing {short}.",
+            ),
+            (
+                "Short delivery on {order}",
+                "The delivery for {order} came in short: {got} {item} instead of {qty}. We need "
+                "the rest before the end of the week.",
+            ),
+            (
+                "Carton missing from delivery {order}",
+                "The driver handed over one carton fewer than the delivery note lists. The missing "
+                "carton should hold {short} {item}. Nobody mentioned a second delivery.",
+            ),
+            (
+                "Parcel arrived with {item} missing",
+                "My parcel for order {order} arrived today, but {short} of the {qty} {item} I "
+                "ordered were not in it. The rest is fine.",
+            ),
         ),
         acks=(
             "Thank you for letting us know, and sorry for the trouble. We are sending the "
@@ -415,34 +786,46 @@ TEXTS: dict[str, Texts] = {
             "us so quickly.",
         ),
         causes=(
-            (RootCause.PICKING_ERROR,
-             "Warehouse check: the outgoing weight of {order} was below the expected weight, so "
-             "the order was picked short.",
-             "What went wrong: your order was picked short in our warehouse. Every parcel is "
-             "now weighed against the order before it leaves."),
-            (RootCause.STOCK_SHORTAGE,
-             "Warehouse check: the {item} ran out while {order} was being packed, and the order "
-             "left incomplete without a note to the customer.",
-             "What went wrong: we ran out of stock while packing and sent your order "
-             "incomplete without telling you. Incomplete orders now wait for your go-ahead."),
-            (RootCause.COORDINATION_GAP,
-             "The missing carton stayed at the depot: the driver loaded from an outdated "
-             "loading list.",
-             "What went wrong: one carton stayed at our depot because the driver's loading "
-             "list was out of date. Loading lists are now printed at departure."),
+            (
+                RootCause.PICKING_ERROR,
+                "Warehouse check: the outgoing weight of {order} was below the expected weight, so "
+                "the order was picked short.",
+                "What went wrong: your order was picked short in our warehouse. Every parcel is "
+                "now weighed against the order before it leaves.",
+            ),
+            (
+                RootCause.STOCK_SHORTAGE,
+                "Warehouse check: the {item} ran out while {order} was being packed, and the order "
+                "left incomplete without a note to the customer.",
+                "What went wrong: we ran out of stock while packing and sent your order "
+                "incomplete without telling you. Incomplete orders now wait for your go-ahead.",
+            ),
+            (
+                RootCause.COORDINATION_GAP,
+                "The missing carton stayed at the depot: the driver loaded from an outdated "
+                "loading list.",
+                "What went wrong: one carton stayed at our depot because the driver's loading "
+                "list was out of date. Loading lists are now printed at departure.",
+            ),
         ),
     ),
     "damaged_defective": Texts(
         openings=(
-            ("Damaged {item} in order {order}",
-             "{short} of the {qty} {item} arrived damaged. The outer carton was crushed on one "
-             "corner and the contents cannot be used."),
-            ("{item_cap} faulty after a few days",
-             "Some of the {item} from order {order} stopped working after a few days of normal "
-             "use. We have set them aside."),
-            ("Leaking goods in delivery {order}",
-             "When we opened delivery {order}, {short} of the {item} were leaking and had "
-             "soaked the rest of the carton."),
+            (
+                "Damaged {item} in order {order}",
+                "{short} of the {qty} {item} arrived damaged. The outer carton was crushed on one "
+                "corner and the contents cannot be used.",
+            ),
+            (
+                "{item_cap} faulty after a few days",
+                "Some of the {item} from order {order} stopped working after a few days of normal "
+                "use. We have set them aside.",
+            ),
+            (
+                "Leaking goods in delivery {order}",
+                "When we opened delivery {order}, {short} of the {item} were leaking and had "
+                "soaked the rest of the carton.",
+            ),
         ),
         acks=(
             "I'm sorry the goods arrived like this. Replacements for the damaged {item} go out "
@@ -463,33 +846,45 @@ TEXTS: dict[str, Texts] = {
             "patience.",
         ),
         causes=(
-            (RootCause.PACKING_DAMAGE,
-             "The pallet was wrapped without corner boards; the crushed corner matches.",
-             "What went wrong: the pallet was wrapped without corner protection and the goods "
-             "were crushed on the way. Corner boards are now checked before dispatch."),
-            (RootCause.CARRIER_DAMAGE,
-             "The carrier's scan shows an exception at the hub. Damage claim filed with the "
-             "carrier; the customer is not involved in that.",
-             "What went wrong: the carton was damaged in our carrier's hub. We have filed the "
-             "claim with the carrier ourselves; there is nothing you need to do."),
-            (RootCause.PRODUCT_DEFECT,
-             "Quality check: the same batch was reported by one other customer this month. "
-             "Batch put on hold in the warehouse.",
-             "What went wrong: a fault in one production batch. We have stopped shipping that "
-             "batch, and our quality team is going through it with the factory."),
+            (
+                RootCause.PACKING_DAMAGE,
+                "The pallet was wrapped without corner boards; the crushed corner matches.",
+                "What went wrong: the pallet was wrapped without corner protection and the goods "
+                "were crushed on the way. Corner boards are now checked before dispatch.",
+            ),
+            (
+                RootCause.CARRIER_DAMAGE,
+                "The carrier's scan shows an exception at the hub. Damage claim filed with the "
+                "carrier; the customer is not involved in that.",
+                "What went wrong: the carton was damaged in our carrier's hub. We have filed the "
+                "claim with the carrier ourselves; there is nothing you need to do.",
+            ),
+            (
+                RootCause.PRODUCT_DEFECT,
+                "Quality check: the same batch was reported by one other customer this month. "
+                "Batch put on hold in the warehouse.",
+                "What went wrong: a fault in one production batch. We have stopped shipping that "
+                "batch, and our quality team is going through it with the factory.",
+            ),
         ),
     ),
     "wrong_item": Texts(
         openings=(
-            ("Wrong {item} delivered for {order}",
-             "We received the wrong goods for order {order}: the labels say {item}, but the "
-             "style and size do not match what we ordered."),
-            ("Received another customer's order",
-             "The parcel addressed to us contains goods we never ordered, with someone else's "
-             "delivery note inside. Our own {item} are missing."),
-            ("Wrong colour of {item}",
-             "Order {order} arrived with {item} in the wrong colour. We need the colour on our "
-             "order confirmation."),
+            (
+                "Wrong {item} delivered for {order}",
+                "We received the wrong goods for order {order}: the labels say {item}, but the "
+                "style and size do not match what we ordered.",
+            ),
+            (
+                "Received another customer's order",
+                "The parcel addressed to us contains goods we never ordered, with someone else's "
+                "delivery note inside. Our own {item} are missing.",
+            ),
+            (
+                "Wrong colour of {item}",
+                "Order {order} arrived with {item} in the wrong colour. We need the colour on our "
+                "order confirmation.",
+            ),
         ),
         acks=(
             "Sorry for the mix-up. The correct {item} leave our warehouse today. A courier will "
@@ -500,8 +895,7 @@ TEXTS: dict[str, Texts] = {
         ),
         notes=(
             "Collection of the wrong goods booked for the same visit as the replacement.",
-            "Replacement picked by a second colleague and checked against the order "
-            "confirmation.",
+            "Replacement picked by a second colleague and checked against the order confirmation.",
         ),
         resolutions=(
             "The correct {item} were delivered and our courier collected the wrong ones at the "
@@ -510,29 +904,39 @@ TEXTS: dict[str, Texts] = {
             "to your next invoice.",
         ),
         causes=(
-            (RootCause.PICKING_ERROR,
-             "Picking error: two neighbouring bin locations hold similar items. The warehouse "
-             "is relabelling the bins.",
-             "What went wrong: two similar items sit in neighbouring bins in our warehouse and "
-             "the wrong one was picked. The bins have been relabelled."),
-            (RootCause.SYSTEM_ERROR,
-             "Order entry: after the catalogue update the old variant code pointed to another "
-             "colour.",
-             "What went wrong: a catalogue update sent an outdated item code to our warehouse. "
-             "The codes have been corrected."),
+            (
+                RootCause.PICKING_ERROR,
+                "Picking error: two neighbouring bin locations hold similar items. The warehouse "
+                "is relabelling the bins.",
+                "What went wrong: two similar items sit in neighbouring bins in our warehouse and "
+                "the wrong one was picked. The bins have been relabelled.",
+            ),
+            (
+                RootCause.SYSTEM_ERROR,
+                "Order entry: after the catalogue update the old variant code pointed to another "
+                "colour.",
+                "What went wrong: a catalogue update sent an outdated item code to our warehouse. "
+                "The codes have been corrected.",
+            ),
         ),
     ),
     "late_delivery": Texts(
         openings=(
-            ("Order {order} is {days} days late",
-             "Order {order} was confirmed for delivery {days} days ago and has still not "
-             "arrived. We planned our week around it."),
-            ("Delivery missed the agreed time slot",
-             "We agreed a delivery window for order {order} and kept staff waiting for it, but "
-             "nobody came and nobody called."),
-            ("No tracking update for {days} days",
-             "The tracking for order {order} has not changed for {days} days. Please tell us "
-             "where our {item} are."),
+            (
+                "Order {order} is {days} days late",
+                "Order {order} was confirmed for delivery {days} days ago and has still not "
+                "arrived. We planned our week around it.",
+            ),
+            (
+                "Delivery missed the agreed time slot",
+                "We agreed a delivery window for order {order} and kept staff waiting for it, but "
+                "nobody came and nobody called.",
+            ),
+            (
+                "No tracking update for {days} days",
+                "The tracking for order {order} has not changed for {days} days. Please tell us "
+                "where our {item} are.",
+            ),
         ),
         acks=(
             "I'm sorry for the delay. We are not waiting for the late parcel: an express "
@@ -550,38 +954,51 @@ TEXTS: dict[str, Texts] = {
         resolutions=(
             "The {item} were delivered this morning, and we have refunded the shipping cost "
             "for this order. Thank you for your patience.",
-            "Delivery confirmed, and the shipping cost is refunded. Thank you for bearing with "
-            "us.",
+            "Delivery confirmed, and the shipping cost is refunded. Thank you for bearing with us.",
         ),
         causes=(
-            (RootCause.CARRIER_DELAY,
-             "Carrier confirmed a sorting backlog at the regional hub.",
-             "What went wrong: the parcel was caught in a backlog at our carrier's regional "
-             "hub. We now switch carriers as soon as a hub reports a backlog."),
-            (RootCause.STOCK_SHORTAGE,
-             "Stock: {order} was confirmed against stock already promised to another order.",
-             "What went wrong: we confirmed your order against stock that was already promised "
-             "elsewhere. Order confirmations now reserve the stock."),
-            (RootCause.COORDINATION_GAP,
-             "The delivery slot was agreed by phone but never entered for the driver.",
-             "What went wrong: the delivery slot we agreed with you was not passed on to the "
-             "driver. Agreed slots now go straight into the driver's route."),
+            (
+                RootCause.CARRIER_DELAY,
+                "Carrier confirmed a sorting backlog at the regional hub.",
+                "What went wrong: the parcel was caught in a backlog at our carrier's regional "
+                "hub. We now switch carriers as soon as a hub reports a backlog.",
+            ),
+            (
+                RootCause.STOCK_SHORTAGE,
+                "Stock: {order} was confirmed against stock already promised to another order.",
+                "What went wrong: we confirmed your order against stock that was already promised "
+                "elsewhere. Order confirmations now reserve the stock.",
+            ),
+            (
+                RootCause.COORDINATION_GAP,
+                "The delivery slot was agreed by phone but never entered for the driver.",
+                "What went wrong: the delivery slot we agreed with you was not passed on to the "
+                "driver. Agreed slots now go straight into the driver's route.",
+            ),
         ),
     ),
     "billing_payment": Texts(
         openings=(
-            ("Invoice {inv} charged twice",
-             "Our bank statement shows two debits of {amount} for invoice {inv}. Please refund "
-             "the second one."),
-            ("Wrong price on invoice {inv}",
-             "Invoice {inv} uses the list price for the {item}, not the price in our "
-             "agreement. The difference is {amount}."),
-            ("Refund for order {order} not received",
-             "We returned the {item} from order {order} weeks ago and were told the refund of "
-             "{amount} was on its way, but nothing has arrived."),
-            ("Paid invoice marked as overdue",
-             "We paid invoice {inv} on time by bank transfer, but we have received a payment "
-             "reminder with a late fee."),
+            (
+                "Invoice {inv} charged twice",
+                "Our bank statement shows two debits of {amount} for invoice {inv}. Please refund "
+                "the second one.",
+            ),
+            (
+                "Wrong price on invoice {inv}",
+                "Invoice {inv} uses the list price for the {item}, not the price in our "
+                "agreement. The difference is {amount}.",
+            ),
+            (
+                "Refund for order {order} not received",
+                "We returned the {item} from order {order} weeks ago and were told the refund of "
+                "{amount} was on its way, but nothing has arrived.",
+            ),
+            (
+                "Paid invoice marked as overdue",
+                "We paid invoice {inv} on time by bank transfer, but we have received a payment "
+                "reminder with a late fee.",
+            ),
         ),
         acks=(
             "You are right, and I'm sorry. The {amount} will be refunded today and you will see "
@@ -601,36 +1018,50 @@ TEXTS: dict[str, Texts] = {
             "Thank you for your patience.",
         ),
         causes=(
-            (RootCause.BILLING_ERROR,
-             "Finance: the contract price was not copied to the new price list on 1 January. "
-             "Correcting all open invoices of this customer.",
-             "What went wrong: your contract price was not carried over to our new price list. "
-             "All your open invoices have been corrected."),
-            (RootCause.SYSTEM_ERROR,
-             "Duplicate debit caused by a retry in the payment gateway after a timeout. "
-             "Finance is checking for other affected customers.",
-             "What went wrong: our payment system retried a payment after a timeout and "
-             "charged it twice. The retry has been fixed."),
-            (RootCause.COMMERCIAL_TERMS,
-             "The late fee came from payment terms that no longer apply to this account.",
-             "What went wrong: a late fee from payment terms that no longer apply to you was "
-             "added. Your account now carries the current terms."),
+            (
+                RootCause.BILLING_ERROR,
+                "Finance: the contract price was not copied to the new price list on 1 January. "
+                "Correcting all open invoices of this customer.",
+                "What went wrong: your contract price was not carried over to our new price list. "
+                "All your open invoices have been corrected.",
+            ),
+            (
+                RootCause.SYSTEM_ERROR,
+                "Duplicate debit caused by a retry in the payment gateway after a timeout. "
+                "Finance is checking for other affected customers.",
+                "What went wrong: our payment system retried a payment after a timeout and "
+                "charged it twice. The retry has been fixed.",
+            ),
+            (
+                RootCause.COMMERCIAL_TERMS,
+                "The late fee came from payment terms that no longer apply to this account.",
+                "What went wrong: a late fee from payment terms that no longer apply to you was "
+                "added. Your account now carries the current terms.",
+            ),
         ),
     ),
     "service_attitude": Texts(
         openings=(
-            ("Unfriendly answer on the phone",
-             "When I called about order {order}, the person on the phone interrupted me twice "
-             "and told me it was my own problem. I expected to be helped."),
-            ("Nobody called back as promised",
-             "I was promised a call back within a day about my order. That was {days} days ago "
-             "and nobody has called."),
-            ("Delivery driver was impolite",
-             "Your driver refused to carry the {item} past the door and was short with our "
-             "staff when they asked for help."),
-            ("Long wait at the collection counter",
-             "I waited over half an hour at your collection counter while the staff talked "
-             "among themselves."),
+            (
+                "Unfriendly answer on the phone",
+                "When I called about order {order}, the person on the phone interrupted me twice "
+                "and told me it was my own problem. I expected to be helped.",
+            ),
+            (
+                "Nobody called back as promised",
+                "I was promised a call back within a day about my order. That was {days} days ago "
+                "and nobody has called.",
+            ),
+            (
+                "Delivery driver was impolite",
+                "Your driver refused to carry the {item} past the door and was short with our "
+                "staff when they asked for help.",
+            ),
+            (
+                "Long wait at the collection counter",
+                "I waited over half an hour at your collection counter while the staff talked "
+                "among themselves.",
+            ),
         ),
         acks=(
             "Thank you for telling us, and I'm sorry. That is not how we want anyone to be "
@@ -650,28 +1081,38 @@ TEXTS: dict[str, Texts] = {
             "anything else comes up.",
         ),
         causes=(
-            (RootCause.STAFF_CONDUCT,
-             "Listened to the call recording: the customer was interrupted and not offered a "
-             "solution. Feedback given in the team meeting; coaching session booked.",
-             "What went wrong: you were not listened to as you should have been. We have gone "
-             "through the conversation with the team."),
-            (RootCause.COORDINATION_GAP,
-             "The promised call-back was never entered in the queue, so nobody picked it up.",
-             "What went wrong: the call-back promised to you never reached our queue. "
-             "Call-backs are now tracked as tasks."),
+            (
+                RootCause.STAFF_CONDUCT,
+                "Listened to the call recording: the customer was interrupted and not offered a "
+                "solution. Feedback given in the team meeting; coaching session booked.",
+                "What went wrong: you were not listened to as you should have been. We have gone "
+                "through the conversation with the team.",
+            ),
+            (
+                RootCause.COORDINATION_GAP,
+                "The promised call-back was never entered in the queue, so nobody picked it up.",
+                "What went wrong: the call-back promised to you never reached our queue. "
+                "Call-backs are now tracked as tasks.",
+            ),
         ),
     ),
     "solution_failure": Texts(
         openings=(
-            ("Rollout phase {phase} behind schedule",
-             "Phase {phase} of the rollout was due last week. {short} of the sites are still "
-             "not live and our operations team is waiting."),
-            ("Installed system does not meet the agreed specification",
-             "The system you installed does not reach the throughput agreed in the "
-             "specification. Our staff are working around it by hand."),
-            ("Interface keeps failing after go-live",
-             "Since go-live the interface to our warehouse system fails several times a day "
-             "and orders have to be entered twice."),
+            (
+                "Rollout phase {phase} behind schedule",
+                "Phase {phase} of the rollout was due last week. {short} of the sites are still "
+                "not live and our operations team is waiting.",
+            ),
+            (
+                "Installed system does not meet the agreed specification",
+                "The system you installed does not reach the throughput agreed in the "
+                "specification. Our staff are working around it by hand.",
+            ),
+            (
+                "Interface keeps failing after go-live",
+                "Since go-live the interface to our warehouse system fails several times a day "
+                "and orders have to be entered twice.",
+            ),
         ),
         acks=(
             "We own this, and we are sorry for the disruption. Our project lead will be on "
@@ -694,35 +1135,49 @@ TEXTS: dict[str, Texts] = {
             "project with you at the next monthly meeting.",
         ),
         causes=(
-            (RootCause.SOLUTION_DESIGN,
-             "Cause: the interface was designed for half their peak order volume. Revised "
-             "design in test.",
-             "What went wrong: our interface was not designed for your peak order volume. The "
-             "revised design is in test at three times that volume."),
-            (RootCause.PRODUCT_DEFECT,
-             "Cause: a firmware fault on the installed units; a fixed build is in test.",
-             "What went wrong: a firmware fault in the units we installed. The fixed firmware "
-             "is being rolled out site by site."),
-            (RootCause.COORDINATION_GAP,
-             "Cause: the site survey results never reached the installation team.",
-             "What went wrong: the results of the site survey did not reach our installation "
-             "team. Survey results now go to the installers before any planning."),
+            (
+                RootCause.SOLUTION_DESIGN,
+                "Cause: the interface was designed for half their peak order volume. Revised "
+                "design in test.",
+                "What went wrong: our interface was not designed for your peak order volume. The "
+                "revised design is in test at three times that volume.",
+            ),
+            (
+                RootCause.PRODUCT_DEFECT,
+                "Cause: a firmware fault on the installed units; a fixed build is in test.",
+                "What went wrong: a firmware fault in the units we installed. The fixed firmware "
+                "is being rolled out site by site.",
+            ),
+            (
+                RootCause.COORDINATION_GAP,
+                "Cause: the site survey results never reached the installation team.",
+                "What went wrong: the results of the site survey did not reach our installation "
+                "team. Survey results now go to the installers before any planning.",
+            ),
         ),
     ),
     "other": Texts(
         openings=(
-            ("Question about the warranty on {item}",
-             "How long does the warranty on the {item} run, and what does it cover? The leaflet "
-             "in the box is not clear."),
-            ("Too much plastic in the packaging",
-             "Our last delivery of {item} came with a lot of plastic filler. Can you ship with "
-             "paper filling instead?"),
-            ("Delivery documents missing",
-             "The delivery for order {order} came without a delivery note, so our accounts team "
-             "cannot book it."),
-            ("Online shop forgets the delivery address",
-             "The new checkout forgets our delivery address and we have to enter it again for "
-             "every order."),
+            (
+                "Question about the warranty on {item}",
+                "How long does the warranty on the {item} run, and what does it cover? The leaflet "
+                "in the box is not clear.",
+            ),
+            (
+                "Too much plastic in the packaging",
+                "Our last delivery of {item} came with a lot of plastic filler. Can you ship with "
+                "paper filling instead?",
+            ),
+            (
+                "Delivery documents missing",
+                "The delivery for order {order} came without a delivery note, so our accounts team "
+                "cannot book it.",
+            ),
+            (
+                "Online shop forgets the delivery address",
+                "The new checkout forgets our delivery address and we have to enter it again for "
+                "every order.",
+            ),
         ),
         acks=(
             "Thank you for asking, and sorry that it was not clear. I will get you a full "
@@ -740,18 +1195,24 @@ TEXTS: dict[str, Texts] = {
             "The change is in place from your next order. Thank you for helping us improve.",
         ),
         causes=(
-            (RootCause.SYSTEM_ERROR,
-             "Reproduced: a recent web shop release caused it. Passed to the e-commerce team "
-             "with the steps to reproduce.",
-             "What went wrong: a recent update to our web shop caused this. The fix is live."),
-            (RootCause.COORDINATION_GAP,
-             "The request fell between two teams; nobody owned it.",
-             "What went wrong: your request fell between two of our teams. It now has one "
-             "owner."),
-            (RootCause.OTHER,
-             "No single fault found; the information was hard to find. Documented for the team.",
-             "Nothing broke on our side, but the information you needed was hard to find. It "
-             "is now in the product information."),
+            (
+                RootCause.SYSTEM_ERROR,
+                "Reproduced: a recent web shop release caused it. Passed to the e-commerce team "
+                "with the steps to reproduce.",
+                "What went wrong: a recent update to our web shop caused this. The fix is live.",
+            ),
+            (
+                RootCause.COORDINATION_GAP,
+                "The request fell between two teams; nobody owned it.",
+                "What went wrong: your request fell between two of our teams. It now has one "
+                "owner.",
+            ),
+            (
+                RootCause.OTHER,
+                "No single fault found; the information was hard to find. Documented for the team.",
+                "Nothing broke on our side, but the information you needed was hard to find. It "
+                "is now in the product information.",
+            ),
         ),
     ),
 }
@@ -759,20 +1220,32 @@ TEXTS: dict[str, Texts] = {
 # Complaints whose cause lies inside the customer's own organisation (seed 002): the
 # advisory playbook. (category slug, subject, description).
 THEIRS_OPENINGS: tuple[tuple[str, str, str], ...] = (
-    ("late_delivery", "We now need order {order} two weeks earlier",
-     "Our management has moved the opening of our new site forward by two weeks. I need all "
-     "of order {order} before then, and I have to report back to them today with a plan."),
-    ("solution_failure", "Our team cannot keep up with the rollout",
-     "Our leadership has shortened the schedule for phase {phase}, and my team cannot test "
-     "the {item} as fast as they arrive. Every delay now lands on my desk."),
-    ("billing_payment", "Budget frozen: second instalment cannot be paid on time",
-     "Our finance department froze all budgets this quarter, so the second instalment for "
-     "order {order} cannot be paid on the agreed date. I am under a lot of pressure to sort "
-     "this out."),
-    ("other", "New purchasing rules: every document again by Friday",
-     "Our new purchasing director wants every supplier document resubmitted in a new format "
-     "by Friday, including the certificates for the {item}. We are three people for 200 "
-     "suppliers."),
+    (
+        "late_delivery",
+        "We now need order {order} two weeks earlier",
+        "Our management has moved the opening of our new site forward by two weeks. I need all "
+        "of order {order} before then, and I have to report back to them today with a plan.",
+    ),
+    (
+        "solution_failure",
+        "Our team cannot keep up with the rollout",
+        "Our leadership has shortened the schedule for phase {phase}, and my team cannot test "
+        "the {item} as fast as they arrive. Every delay now lands on my desk.",
+    ),
+    (
+        "billing_payment",
+        "Budget frozen: second instalment cannot be paid on time",
+        "Our finance department froze all budgets this quarter, so the second instalment for "
+        "order {order} cannot be paid on the agreed date. I am under a lot of pressure to sort "
+        "this out.",
+    ),
+    (
+        "other",
+        "New purchasing rules: every document again by Friday",
+        "Our new purchasing director wants every supplier document resubmitted in a new format "
+        "by Friday, including the certificates for the {item}. We are three people for 200 "
+        "suppliers.",
+    ),
 )
 THEIRS = Texts(
     openings=(),
@@ -823,21 +1296,36 @@ def cause_side(code: RootCause) -> CauseSide:
 
 # Crisis openings: (category slug, subject, description).
 CRISIS_OPENINGS: tuple[tuple[str, str, str], ...] = (
-    ("late_delivery", "Urgent: {short} stores without stock for the promotion",
-     "The {item} for our promotion did not arrive. {short} stores have empty shelves from "
-     "tomorrow morning and the promotion is advertised nationally."),
-    ("damaged_defective", "Safety concern with {item}",
-     "Two of our staff reported that the {item} get very hot in use. We have stopped using "
-     "them and need an answer today."),
-    ("wrong_item", "Production stopped: wrong goods delivered",
-     "Our line has stopped because the {item} delivered today do not match the specification. "
-     "Every hour costs us."),
-    ("solution_failure", "Escalation from our management board",
-     "Our management has asked me to escalate: the problems with order {order} have now cost "
-     "us a customer of our own. We need a recovery plan this week."),
-    ("missing_short_shipment", "Half of order {order} missing before our opening",
-     "Only {got} of {qty} {item} arrived, and our new site opens on Monday. Without the rest "
-     "we cannot open."),
+    (
+        "late_delivery",
+        "Urgent: {short} stores without stock for the promotion",
+        "The {item} for our promotion did not arrive. {short} stores have empty shelves from "
+        "tomorrow morning and the promotion is advertised nationally.",
+    ),
+    (
+        "damaged_defective",
+        "Safety concern with {item}",
+        "Two of our staff reported that the {item} get very hot in use. We have stopped using "
+        "them and need an answer today.",
+    ),
+    (
+        "wrong_item",
+        "Production stopped: wrong goods delivered",
+        "Our line has stopped because the {item} delivered today do not match the specification. "
+        "Every hour costs us.",
+    ),
+    (
+        "solution_failure",
+        "Escalation from our management board",
+        "Our management has asked me to escalate: the problems with order {order} have now cost "
+        "us a customer of our own. We need a recovery plan this week.",
+    ),
+    (
+        "missing_short_shipment",
+        "Half of order {order} missing before our opening",
+        "Only {got} of {qty} {item} arrived, and our new site opens on Monday. Without the rest "
+        "we cannot open.",
+    ),
 )
 
 QUESTIONS = (
@@ -909,18 +1397,43 @@ TEAM_FOR_CATEGORY = {
     "other": "front",
 }
 CATEGORY_WEIGHTS = {
-    "missing_short_shipment": 18, "damaged_defective": 16, "wrong_item": 10,
-    "late_delivery": 20, "billing_payment": 14, "service_attitude": 9,
-    "solution_failure": 5, "other": 8,
+    "missing_short_shipment": 18,
+    "damaged_defective": 16,
+    "wrong_item": 10,
+    "late_delivery": 20,
+    "billing_payment": 14,
+    "service_attitude": 9,
+    "solution_failure": 5,
+    "other": 8,
 }
-BUSINESS_CHANNELS = ((Channel.EMAIL, 40), (Channel.PHONE, 30), (Channel.WEB, 14),
-                     (Channel.CHAT, 5), (Channel.WALK_IN, 3), (Channel.API, 5),
-                     (Channel.SOCIAL, 3))
-CONSUMER_CHANNELS = ((Channel.WEB, 45), (Channel.EMAIL, 18), (Channel.PHONE, 14),
-                     (Channel.CHAT, 12), (Channel.SOCIAL, 7), (Channel.WALK_IN, 4))
+BUSINESS_CHANNELS = (
+    (Channel.EMAIL, 40),
+    (Channel.PHONE, 30),
+    (Channel.WEB, 14),
+    (Channel.CHAT, 5),
+    (Channel.WALK_IN, 3),
+    (Channel.API, 5),
+    (Channel.SOCIAL, 3),
+)
+CONSUMER_CHANNELS = (
+    (Channel.WEB, 45),
+    (Channel.EMAIL, 18),
+    (Channel.PHONE, 14),
+    (Channel.CHAT, 12),
+    (Channel.SOCIAL, 7),
+    (Channel.WALK_IN, 4),
+)
 SEVERITY_ORDER = (Severity.P4, Severity.P3, Severity.P2, Severity.P1)
-GENERIC_ITEMS = ("cartons of goods", "replacement parts", "boxes of supplies", "gift sets",
-                 "kitchen tools", "packaging materials", "office chairs", "textile sets")
+GENERIC_ITEMS = (
+    "cartons of goods",
+    "replacement parts",
+    "boxes of supplies",
+    "gift sets",
+    "kitchen tools",
+    "packaging materials",
+    "office chairs",
+    "textile sets",
+)
 EXTRA_CUSTOMERS, QUIET = _extra_customers()
 
 

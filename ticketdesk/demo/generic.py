@@ -27,8 +27,8 @@ from ticketdesk.demo.content import (
     QUESTIONS,
     QUIET,
     RAISE_NOTES,
-    REOPENS,
     REOPEN_FIXES,
+    REOPENS,
     SEVERITY_ORDER,
     STORY_ONLY,
     TEAM_FOR_CATEGORY,
@@ -55,53 +55,94 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services.playbooks.shipped import ACCOUNT_MANAGER, ACKNOWLEDGE_PRESSURE, BRIEF_MANAGER, CONFIRM, GOODWILL, LEAD_OWNS, MAKE_WHOLE, NEXT_CONTACT, OFFER_HELP, ROOT_CAUSE
+from ticketdesk.services.playbooks.shipped import (
+    ACCOUNT_MANAGER,
+    ACKNOWLEDGE_PRESSURE,
+    BRIEF_MANAGER,
+    CONFIRM,
+    GOODWILL,
+    LEAD_OWNS,
+    MAKE_WHOLE,
+    NEXT_CONTACT,
+    OFFER_HELP,
+    ROOT_CAUSE,
+)
 
 
 def _pick_status(rng: random.Random, age_hours: float) -> TicketStatus:
     if age_hours < 1.5:
         table = ((TicketStatus.NEW, 70), (TicketStatus.OPEN, 30))
     elif age_hours < 48:
-        table = ((TicketStatus.NEW, 35), (TicketStatus.OPEN, 35),
-                 (TicketStatus.PENDING_CUSTOMER, 15), (TicketStatus.RESOLVED, 15))
+        table = (
+            (TicketStatus.NEW, 35),
+            (TicketStatus.OPEN, 35),
+            (TicketStatus.PENDING_CUSTOMER, 15),
+            (TicketStatus.RESOLVED, 15),
+        )
     elif age_hours < 7 * 24:
-        table = ((TicketStatus.NEW, 8), (TicketStatus.OPEN, 35),
-                 (TicketStatus.PENDING_CUSTOMER, 20), (TicketStatus.RESOLVED, 30),
-                 (TicketStatus.CLOSED, 7))
+        table = (
+            (TicketStatus.NEW, 8),
+            (TicketStatus.OPEN, 35),
+            (TicketStatus.PENDING_CUSTOMER, 20),
+            (TicketStatus.RESOLVED, 30),
+            (TicketStatus.CLOSED, 7),
+        )
     elif age_hours < 21 * 24:
-        table = ((TicketStatus.OPEN, 15), (TicketStatus.PENDING_CUSTOMER, 10),
-                 (TicketStatus.RESOLVED, 35), (TicketStatus.CLOSED, 40))
+        table = (
+            (TicketStatus.OPEN, 15),
+            (TicketStatus.PENDING_CUSTOMER, 10),
+            (TicketStatus.RESOLVED, 35),
+            (TicketStatus.CLOSED, 40),
+        )
     else:
-        table = ((TicketStatus.OPEN, 5), (TicketStatus.PENDING_CUSTOMER, 3),
-                 (TicketStatus.RESOLVED, 20), (TicketStatus.CLOSED, 72))
+        table = (
+            (TicketStatus.OPEN, 5),
+            (TicketStatus.PENDING_CUSTOMER, 3),
+            (TicketStatus.RESOLVED, 20),
+            (TicketStatus.CLOSED, 72),
+        )
     return _weighted(rng, table)
 
 
-def generic_drafts(rng: random.Random, now: datetime, count: int, staff: dict[str, User],
-                   teams: dict[str, Team],
-                   customers: dict[str, tuple[Customer, CustomerSpec]], *,
-                   history: bool = False) -> list[Draft]:
+def generic_drafts(
+    rng: random.Random,
+    now: datetime,
+    count: int,
+    staff: dict[str, User],
+    teams: dict[str, Team],
+    customers: dict[str, tuple[Customer, CustomerSpec]],
+    *,
+    history: bool = False,
+) -> list[Draft]:
     """``count`` complaints of the last DEMO_DAYS days, or finished ones from the
     HISTORY_DAYS before them (``history``)."""
     tier_weight = {CustomerTier.STRATEGIC: 12, CustomerTier.KEY: 8, CustomerTier.STANDARD: 4}
     extra = {spec.key for spec in EXTRA_CUSTOMERS}
     # The generated accounts complain now and then: about once a year each.
-    pool = [(pair, 0.6 if key in extra else tier_weight[pair[1].tier] if pair[1].business else 2)
-            for key, pair in customers.items() if key not in STORY_ONLY | QUIET]
+    pool = [
+        (pair, 0.6 if key in extra else tier_weight[pair[1].tier] if pair[1].business else 2)
+        for key, pair in customers.items()
+        if key not in STORY_ONLY | QUIET
+    ]
     workers = {key: [u for u in team.members if u.works_tickets] for key, team in teams.items()}
     front = workers["front"]
     drafts = []
     for _ in range(count):
         customer, spec = _weighted(rng, pool)
-        drafts.append(_generic_draft(rng, now, customer, spec, staff, teams, workers, front,
-                                     history=history))
+        drafts.append(
+            _generic_draft(rng, now, customer, spec, staff, teams, workers, front, history=history)
+        )
     return drafts
 
 
-def _generic_draft(rng, now, customer, spec, staff, teams, workers, front, *,
-                   history: bool = False) -> Draft:
-    crisis_rate = {CustomerTier.STRATEGIC: 0.15, CustomerTier.KEY: 0.06,
-                   CustomerTier.STANDARD: 0.01}[spec.tier]
+def _generic_draft(
+    rng, now, customer, spec, staff, teams, workers, front, *, history: bool = False
+) -> Draft:
+    crisis_rate = {
+        CustomerTier.STRATEGIC: 0.15,
+        CustomerTier.KEY: 0.06,
+        CustomerTier.STANDARD: 0.01,
+    }[spec.tier]
     kind = TicketKind.CRISIS if rng.random() < crisis_rate else TicketKind.COMPLAINT
     channel = _weighted(rng, BUSINESS_CHANNELS if spec.business else CONSUMER_CHANNELS)
     if history:
@@ -144,8 +185,13 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front, *,
     # Now and then a business customer's complaint comes from pressure inside their own
     # organisation; the agent who takes it sees that at once (advisory playbook). Tickets
     # nobody has looked at yet keep an unknown cause.
-    theirs = (spec.business and kind is TicketKind.COMPLAINT and status is not TicketStatus.NEW
-              and spec.tier is not CustomerTier.STANDARD and rng.random() < 0.08)
+    theirs = (
+        spec.business
+        and kind is TicketKind.COMPLAINT
+        and status is not TicketStatus.NEW
+        and spec.tier is not CustomerTier.STANDARD
+        and rng.random() < 0.08
+    )
     if theirs:
         category, subject_t, description_t = rng.choice(THEIRS_OPENINGS)
     elif kind is TicketKind.CRISIS:
@@ -161,10 +207,17 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front, *,
     if theirs:
         claimed = None
     values = {
-        "order": order, "item": item, "item_cap": item[:1].upper() + item[1:], "qty": qty,
-        "short": short, "got": qty - short, "days": rng.randint(2, 9),
-        "inv": f"INV-{t0.year}-{rng.randint(100, 9999):05d}", "phase": rng.randint(2, 3),
-        "amount": _amount(claimed or value, spec.currency), "customer": spec.name,
+        "order": order,
+        "item": item,
+        "item_cap": item[:1].upper() + item[1:],
+        "qty": qty,
+        "short": short,
+        "got": qty - short,
+        "days": rng.randint(2, 9),
+        "inv": f"INV-{t0.year}-{rng.randint(100, 9999):05d}",
+        "phase": rng.randint(2, 3),
+        "amount": _amount(claimed or value, spec.currency),
+        "customer": spec.name,
         "tier": spec.tier.value,
     }
     texts = THEIRS if theirs else TEXTS[category]
@@ -173,13 +226,16 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front, *,
     if kind is TicketKind.CRISIS:
         severity = Severity.P1 if rng.random() < 0.75 else Severity.P2
     else:
-        severity = _weighted(rng, ((Severity.P1, 3), (Severity.P2, 22), (Severity.P3, 55),
-                                   (Severity.P4, 20)))
+        severity = _weighted(
+            rng, ((Severity.P1, 3), (Severity.P2, 22), (Severity.P3, 55), (Severity.P4, 20))
+        )
 
     # Routing.
-    if kind is TicketKind.CRISIS or category == "solution_failure":
-        team_key = "key"
-    elif spec.tier is not CustomerTier.STANDARD and rng.random() < 0.5:
+    if (
+        kind is TicketKind.CRISIS
+        or category == "solution_failure"
+        or (spec.tier is not CustomerTier.STANDARD and rng.random() < 0.5)
+    ):
         team_key = "key"
     elif rng.random() < 0.2:
         team_key = "front"
@@ -193,8 +249,11 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front, *,
     else:
         assignee = _weighted(rng, [(u, 1 if u is lead else 3) for u in members])
     by_staff = channel is not Channel.WEB
-    creator = (assignee if assignee in front and rng.random() < 0.5 else rng.choice(front)) \
-        if by_staff else None
+    creator = (
+        (assignee if assignee in front and rng.random() < 0.5 else rng.choice(front))
+        if by_staff
+        else None
+    )
     manager = customer.account_manager
 
     # Severity or kind raised later on some tickets.
@@ -207,28 +266,63 @@ def _generic_draft(rng, now, customer, spec, staff, teams, workers, front, *,
         raise_step = ("kind", kind)
 
     steps = _generic_steps(
-        rng, status=status, crisis=kind is TicketKind.CRISIS, channel=channel, creator=creator,
-        team=team, assignee=assignee, lead=lead, manager=manager, texts=texts, values=values,
-        severity=severity, raise_step=raise_step, cause=cause)
+        rng,
+        status=status,
+        crisis=kind is TicketKind.CRISIS,
+        channel=channel,
+        creator=creator,
+        team=team,
+        assignee=assignee,
+        lead=lead,
+        manager=manager,
+        texts=texts,
+        values=values,
+        severity=severity,
+        raise_step=raise_step,
+        cause=cause,
+    )
     description = fill(description_t, values)
     if by_staff and channel in (Channel.PHONE, Channel.WALK_IN):
         contact_name = spec.contacts[0][0]
         how = "called" if channel is Channel.PHONE else "came to the counter"
         description = f"{contact_name} {how}: {description}"
     return Draft(
-        created_at=t0, customer=customer, contact=rng.choice(customer.contacts),
-        channel=channel, creator=creator, category=category, kind=initial_kind,
-        severity=initial_severity, subject=fill(subject_t, values), description=description,
+        created_at=t0,
+        customer=customer,
+        contact=rng.choice(customer.contacts),
+        channel=channel,
+        creator=creator,
+        category=category,
+        kind=initial_kind,
+        severity=initial_severity,
+        subject=fill(subject_t, values),
+        description=description,
         currency=spec.currency,
         order_reference="" if category == "service_attitude" and rng.random() < 0.5 else order,
         order_value=None if category == "other" and rng.random() < 0.5 else value,
         claimed_loss=claimed,
-        cause_side=CauseSide.THEIRS_INTERNAL if theirs else CauseSide.UNKNOWN, steps=steps)
+        cause_side=CauseSide.THEIRS_INTERNAL if theirs else CauseSide.UNKNOWN,
+        steps=steps,
+    )
 
 
-def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lead, manager,
-                   texts: Texts, values: dict, severity, raise_step,
-                   cause: tuple[RootCause, str, str] | None) -> list[Step]:
+def _generic_steps(
+    rng,
+    *,
+    status,
+    crisis,
+    channel,
+    creator,
+    team,
+    assignee,
+    lead,
+    manager,
+    texts: Texts,
+    values: dict,
+    severity,
+    raise_step,
+    cause: tuple[RootCause, str, str] | None,
+) -> list[Step]:
     """A timeline that follows the playbook: respond, make whole, add goodwill, confirm,
     explain, resolve. ``cause`` is what investigation finds; None for the customer's side."""
     steps: list[Step] = []
@@ -250,8 +344,11 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
     # Routing: staff log the ticket with its team; web tickets are triaged a little later.
     if via_link:
         h += rng.uniform(0.05, 0.4) if crisis else rng.uniform(0.2, 3)
-        router = lead if crisis or rng.random() < 0.4 else rng.choice(
-            [m for m in team.members if m.works_tickets])
+        router = (
+            lead
+            if crisis or rng.random() < 0.4
+            else rng.choice([m for m in team.members if m.works_tickets])
+        )
         keep_unassigned = status is TicketStatus.NEW and rng.random() < 0.5
         if status is TicketStatus.NEW and rng.random() < 0.4:
             return steps  # not routed yet
@@ -333,23 +430,35 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
         return steps
     if status is TicketStatus.PENDING_CUSTOMER:
         h += rng.uniform(6, 72)
-        add("reply", assignee, rng.choice(THEIRS_CHECKS if theirs else CONFIRM_QUESTIONS),
-            status=TicketStatus.PENDING_CUSTOMER)
+        add(
+            "reply",
+            assignee,
+            rng.choice(THEIRS_CHECKS if theirs else CONFIRM_QUESTIONS),
+            status=TicketStatus.PENDING_CUSTOMER,
+        )
         return steps
 
     # Resolution: confirmed by the customer first, or by phone just before the final reply;
     # the cause is explained in writing before the ticket is resolved.
     # Most desks confirm within a working day or so; some cases drag on.
-    h += rng.uniform(2, 20) if rng.random() < 0.7 else (
-        rng.uniform(6, 120) if crisis else rng.uniform(20, 96))
+    h += (
+        rng.uniform(2, 20)
+        if rng.random() < 0.7
+        else (rng.uniform(6, 120) if crisis else rng.uniform(20, 96))
+    )
     explain = None if theirs else cause[0]
 
     def explained(body: str) -> str:
         return body if theirs else f"{body}\n\n{fill(cause[2], values)}"
 
     if not theirs and rng.random() < 0.4:
-        add("reply", assignee, explained(rng.choice(CONFIRM_QUESTIONS)),
-            status=TicketStatus.PENDING_CUSTOMER, explain=explain)
+        add(
+            "reply",
+            assignee,
+            explained(rng.choice(CONFIRM_QUESTIONS)),
+            status=TicketStatus.PENDING_CUSTOMER,
+            explain=explain,
+        )
         h += rng.uniform(1, 24)
         customer_says(rng.choice(THANKS))
         h += rng.uniform(0.2, 8)
@@ -363,8 +472,13 @@ def _generic_steps(rng, *, status, crisis, channel, creator, team, assignee, lea
         if not theirs and rng.random() < 0.5:
             tick(ROOT_CAUSE)
         tick(REST)
-        add("reply", assignee, explained(fill(rng.choice(texts.resolutions), values)),
-            status=TicketStatus.RESOLVED, explain=explain)
+        add(
+            "reply",
+            assignee,
+            explained(fill(rng.choice(texts.resolutions), values)),
+            status=TicketStatus.RESOLVED,
+            explain=explain,
+        )
     if rng.random() < 0.07:  # reopened once
         h += rng.uniform(12, 96)
         add("customer", None if via_link else assignee, rng.choice(REOPENS))

@@ -35,10 +35,10 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.services.ledger import remedies as ledger
-from ticketdesk.services.playbooks import shipped as playbook_defaults
 from ticketdesk.services.playbooks import engine as playbooks
-from ticketdesk.services.tickets import workflow
+from ticketdesk.services.playbooks import shipped as playbook_defaults
 from ticketdesk.services.playbooks.shipped import CONFIRM, GOODWILL, MAKE_WHOLE
+from ticketdesk.services.tickets import workflow
 
 
 @dataclass
@@ -97,8 +97,15 @@ class Timeline:
     service's ``_set_status``, so a ticket cannot be resolved with a required step open.
     """
 
-    def __init__(self, ticket: Ticket, created_at: datetime, *, lead: User, admin: User,
-                 candidates: list[Playbook]):
+    def __init__(
+        self,
+        ticket: Ticket,
+        created_at: datetime,
+        *,
+        lead: User,
+        admin: User,
+        candidates: list[Playbook],
+    ):
         self.ticket = ticket
         self.team: Team | None = None
         self.assignee: User | None = None
@@ -110,13 +117,29 @@ class Timeline:
         # Remedies granted only after the customer escalated or threatened (the bags case).
         self.conceding = False
 
-    def event(self, kind: EventKind, at: datetime, actor: User | None, *, body: str = "",
-              field: str | None = None, old: str | None = None, new: str | None = None,
-              by_customer: bool = False) -> TicketEvent:
+    def event(
+        self,
+        kind: EventKind,
+        at: datetime,
+        actor: User | None,
+        *,
+        body: str = "",
+        field: str | None = None,
+        old: str | None = None,
+        new: str | None = None,
+        by_customer: bool = False,
+    ) -> TicketEvent:
         event = TicketEvent(
-            ticket=self.ticket, kind=kind, actor_id=actor.id if actor else None,
-            by_customer=by_customer, body=body, field=field, old_value=old, new_value=new,
-            created_at=at)
+            ticket=self.ticket,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            by_customer=by_customer,
+            body=body,
+            field=field,
+            old_value=old,
+            new_value=new,
+            created_at=at,
+        )
         db.session.add(event)
         return event
 
@@ -124,22 +147,27 @@ class Timeline:
         self.ticket.last_activity_at = at
         self.last_change = at
 
-    def set_status(self, target: TicketStatus, at: datetime, actor: User | None, *,
-                   by_customer: bool = False) -> None:
+    def set_status(
+        self, target: TicketStatus, at: datetime, actor: User | None, *, by_customer: bool = False
+    ) -> None:
         """Move the ticket by the desk's own status rules (timestamps, reopen count, event)."""
         ticket = self.ticket
         if target is ticket.status:
             return
         resolving = target is TicketStatus.RESOLVED or (
-            target is TicketStatus.CLOSED and ticket.status is not TicketStatus.RESOLVED)
+            target is TicketStatus.CLOSED and ticket.status is not TicketStatus.RESOLVED
+        )
         # A repeat failure needs goodwill on record before it may be resolved.
-        if (resolving and ledger.totals(ticket).goodwill <= 0
-                and not ledger.rules_for(ticket).advisory and ledger.goodwill_required(ticket)):
+        if (
+            resolving
+            and ledger.totals(ticket).goodwill <= 0
+            and not ledger.rules_for(ticket).advisory
+            and ledger.goodwill_required(ticket)
+        ):
             self.tick(GOODWILL, at, actor)  # puts the goodwill on the ledger ...
             if ledger.totals(ticket).goodwill <= 0:  # ... unless it was ticked before
                 self.remedy(RemedyKind.GOODWILL, at, actor)
-        workflow.move(ticket, target, actor=actor, now=at,
-                                   by_customer=by_customer)
+        workflow.move(ticket, target, actor=actor, now=at, by_customer=by_customer)
         self.last_change = at
 
     def attach_playbook(self, at: datetime, actor: User | None) -> None:
@@ -191,8 +219,9 @@ class Timeline:
             elif step_purpose == CONFIRM:
                 self.deliver(at, who)
 
-    def remedy(self, kind: RemedyKind, at: datetime, actor: User | None, *,
-               description: str = "") -> None:
+    def remedy(
+        self, kind: RemedyKind, at: datetime, actor: User | None, *, description: str = ""
+    ) -> None:
         """Put a remedy on the ledger the way ``ledger.propose_remedy`` would, approved by
         whoever has the authority for it."""
         ticket = self.ticket
@@ -212,17 +241,33 @@ class Timeline:
             cost = suggestion.goodwill_cost
             if cost <= 0:  # an extra unit, or no value known: a small item at our cost
                 base = ledger.affected_value(ticket) / 10
-                cost = ledger.round_money(min(max(base, Decimal("5")), Decimal("25")),
-                                          ticket.currency)
-            reason = (RemedyReason.REPEAT_FAILURE if suggestion.goodwill_required
-                      else RemedyReason.GOODWILL_GESTURE)
+                cost = ledger.round_money(
+                    min(max(base, Decimal("5")), Decimal("25")), ticket.currency
+                )
+            reason = (
+                RemedyReason.REPEAT_FAILURE
+                if suggestion.goodwill_required
+                else RemedyReason.GOODWILL_GESTURE
+            )
             text = description or _GOODWILL_TEXTS[form]
             no_proof = False
-        remedy = ledger.add_remedy(ticket, ledger.RemedyDraft(
-            kind=kind, form=form, description=text[:500], cost=cost, reason=reason,
-            affected_value=ledger.affected_value(ticket),
-            valued_at_cost=kind is RemedyKind.GOODWILL and form is RemedyForm.FREE_ITEM,
-            conceded=self.conceding, no_proof=no_proof), actor=actor, now=at, rules=rules)
+        remedy = ledger.add_remedy(
+            ticket,
+            ledger.RemedyDraft(
+                kind=kind,
+                form=form,
+                description=text[:500],
+                cost=cost,
+                reason=reason,
+                affected_value=ledger.affected_value(ticket),
+                valued_at_cost=kind is RemedyKind.GOODWILL and form is RemedyForm.FREE_ITEM,
+                conceded=self.conceding,
+                no_proof=no_proof,
+            ),
+            actor=actor,
+            now=at,
+            rules=rules,
+        )
         if remedy.state is RemedyState.PROPOSED:
             # Approved at once by someone with the authority for it.
             approver = self.admin if remedy.approval_role is Role.ADMIN else self.lead
@@ -242,27 +287,39 @@ class Timeline:
         ticket = self.ticket
         if step.op == "assign":
             if step.team is not self.team:
-                self.event(EventKind.ASSIGNMENT, at, step.actor, field="team",
-                           old=self.team.name if self.team else None,
-                           new=step.team.name if step.team else None)
+                self.event(
+                    EventKind.ASSIGNMENT,
+                    at,
+                    step.actor,
+                    field="team",
+                    old=self.team.name if self.team else None,
+                    new=step.team.name if step.team else None,
+                )
                 self.team = step.team
                 ticket.team_id = step.team.id if step.team else None
             if step.assignee is not self.assignee:
-                self.event(EventKind.ASSIGNMENT, at, step.actor, field="assignee",
-                           old=self.assignee.name if self.assignee else None,
-                           new=step.assignee.name if step.assignee else None)
+                self.event(
+                    EventKind.ASSIGNMENT,
+                    at,
+                    step.actor,
+                    field="assignee",
+                    old=self.assignee.name if self.assignee else None,
+                    new=step.assignee.name if step.assignee else None,
+                )
                 self.assignee = step.assignee
                 ticket.assignee_id = step.assignee.id if step.assignee else None
             self.touch(at)
         elif step.op == "reply":
             event = self.event(EventKind.PUBLIC_REPLY, at, step.actor, body=step.body)
             apology = step.apology if step.apology is not None else _apologises(step.body)
-            playbooks.record_reply(ticket, event, actor=step.actor, now=at, apology=apology,
-                                    explanation=step.explain)
+            playbooks.record_reply(
+                ticket, event, actor=step.actor, now=at, apology=apology, explanation=step.explain
+            )
             if ticket.first_response_at is None:
                 ticket.first_response_at = at
             target = step.status or (
-                TicketStatus.OPEN if ticket.status is TicketStatus.NEW else None)
+                TicketStatus.OPEN if ticket.status is TicketStatus.NEW else None
+            )
             if target is not None:
                 self.set_status(target, at, step.actor)
             self.touch(at)
@@ -270,20 +327,27 @@ class Timeline:
             self.event(EventKind.INTERNAL_NOTE, at, step.actor, body=step.body)
         elif step.op == "customer":
             # actor None: written on the private link; else logged by staff from a call.
-            self.event(EventKind.CUSTOMER_MESSAGE, at, step.actor, body=step.body,
-                       by_customer=True)
-            if ticket.status in (TicketStatus.PENDING_CUSTOMER, TicketStatus.RESOLVED,
-                                 TicketStatus.CLOSED):
-                self.set_status(TicketStatus.OPEN, at, step.actor,
-                                by_customer=step.actor is None)
+            self.event(EventKind.CUSTOMER_MESSAGE, at, step.actor, body=step.body, by_customer=True)
+            if ticket.status in (
+                TicketStatus.PENDING_CUSTOMER,
+                TicketStatus.RESOLVED,
+                TicketStatus.CLOSED,
+            ):
+                self.set_status(TicketStatus.OPEN, at, step.actor, by_customer=step.actor is None)
             self.touch(at)
         elif step.op == "status":
             self.set_status(step.status, at, step.actor)
         elif step.op == "field":
             old = getattr(ticket, step.field)
             setattr(ticket, step.field, step.value)
-            self.event(EventKind.FIELD_CHANGE, at, step.actor, field=step.field,
-                       old=_display(old), new=_display(step.value))
+            self.event(
+                EventKind.FIELD_CHANGE,
+                at,
+                step.actor,
+                field=step.field,
+                old=_display(old),
+                new=_display(step.value),
+            )
             self.touch(at)
         elif step.op == "tick":
             self.tick(step.value, at, step.actor, note=step.body)

@@ -8,12 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms.validators import Optional
 
 from ticketdesk.core import clock
+from ticketdesk.core.errors import DomainError
 from ticketdesk.core.inputs import BoundedDateField
+from ticketdesk.core.security import roles_required
 from ticketdesk.database import utcnow
 from ticketdesk.models import Role
-from ticketdesk.core.security import roles_required
 from ticketdesk.services.ledger import remedies as ledger_service
-from ticketdesk.core.errors import DomainError
 
 bp = Blueprint("ledger", __name__)
 
@@ -44,6 +44,5 @@ def index():
     try:
         report = ledger_service.period_report(since=since, until=until)
     except DomainError as exc:
-        return render_template("ledger/index.html", form=form, report=None,
-                               error=str(exc)), 400
+        return render_template("ledger/index.html", form=form, report=None, error=str(exc)), 400
     return render_template("ledger/index.html", form=form, report=report, error=None)

@@ -55,13 +55,13 @@ class Customer(db.Model):
     segment_override: Mapped[EngagementSegment | None]
     segment_override_reason: Mapped[str] = mapped_column(sa.Text, default="")
     segment_override_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     segment_override_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
-    segment_override_by: Mapped[User | None] = relationship(
-        foreign_keys=[segment_override_by_id])
+    segment_override_by: Mapped[User | None] = relationship(foreign_keys=[segment_override_by_id])
     contacts: Mapped[list["Contact"]] = relationship(
         back_populates="customer", order_by="Contact.name", cascade="all, delete-orphan"
     )

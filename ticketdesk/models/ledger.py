@@ -14,14 +14,14 @@ from ticketdesk.models.user import Role, User
 
 
 class RemedyKind(enum.StrEnum):
-    MAKE_WHOLE = "make_whole"   # equal to the customer's loss
-    GOODWILL = "goodwill"       # extra value on top, sized by rule and capped
+    MAKE_WHOLE = "make_whole"  # equal to the customer's loss
+    GOODWILL = "goodwill"  # extra value on top, sized by rule and capped
 
 
 class RemedyState(enum.StrEnum):
-    PROPOSED = "proposed"       # waits for an approver with enough authority
+    PROPOSED = "proposed"  # waits for an approver with enough authority
     APPROVED = "approved"
-    DELIVERED = "delivered"     # it reached the customer
+    DELIVERED = "delivered"  # it reached the customer
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
 
@@ -44,8 +44,8 @@ class RemedyReason(enum.StrEnum):
 
 
 class CapBase(enum.StrEnum):
-    AFFECTED = "affected"   # the value the complaint is about (default)
-    ORDER = "order"         # the whole order: small orders of many items (the bags case)
+    AFFECTED = "affected"  # the value the complaint is about (default)
+    ORDER = "order"  # the whole order: small orders of many items (the bags case)
 
 
 class Remedy(db.Model):
@@ -53,15 +53,17 @@ class Remedy(db.Model):
     __table_args__ = (
         sa.CheckConstraint("cost >= 0", name="cost_positive"),
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
-        sa.CheckConstraint("affected_value IS NULL OR affected_value >= 0",
-                           name="affected_value_positive"),
+        sa.CheckConstraint(
+            "affected_value IS NULL OR affected_value >= 0", name="affected_value_positive"
+        ),
         sa.CheckConstraint("cap_base >= 0", name="cap_base_positive"),
         sa.Index("ix_remedies_state_approval", "state", "approval_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[RemedyKind]
     form: Mapped[RemedyForm]
     description: Mapped[str] = mapped_column(sa.String(500))
@@ -72,7 +74,7 @@ class Remedy(db.Model):
     affected_units: Mapped[int | None]
     affected_value: Mapped[Decimal | None] = mapped_column(Money())
     reason: Mapped[RemedyReason]
-    in_kind: Mapped[bool] = mapped_column(default=False)        # same item, or the work redone
+    in_kind: Mapped[bool] = mapped_column(default=False)  # same item, or the work redone
     valued_at_cost: Mapped[bool] = mapped_column(default=False)  # goodwill items at our cost
     cap_base_kind: Mapped[CapBase] = mapped_column(default=CapBase.AFFECTED)
     cap_base: Mapped[Decimal] = mapped_column(Money())
@@ -84,14 +86,17 @@ class Remedy(db.Model):
     # Made whole on the no-proof fast path (a small missing or damaged claim).
     no_proof: Mapped[bool] = mapped_column(default=False)
     proposed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     delivered_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     delivered_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 

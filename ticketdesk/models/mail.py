@@ -14,17 +14,17 @@ from ticketdesk.models.user import User
 
 
 class InboundSource(enum.StrEnum):
-    PIPE = "pipe"   # handed over by the mail server (`flask mail ingest` on stdin)
-    IMAP = "imap"   # fetched from the desk's mailbox (`flask mail poll`, the scheduler)
+    PIPE = "pipe"  # handed over by the mail server (`flask mail ingest` on stdin)
+    IMAP = "imap"  # fetched from the desk's mailbox (`flask mail poll`, the scheduler)
 
 
 class InboundState(enum.StrEnum):
-    RECEIVED = "received"    # stored, not applied yet (a crash in between leaves this)
-    APPLIED = "applied"      # became a ticket, or a message on one
-    IGNORED = "ignored"      # nothing to do (an automatic answer recorded on its ticket)
-    BOUNCE = "bounce"        # a delivery report for one of our messages
-    HELD = "held"            # waits for an admin: cannot be read, refused, or over a limit
-    RELEASED = "released"    # held, then released to a ticket by an admin
+    RECEIVED = "received"  # stored, not applied yet (a crash in between leaves this)
+    APPLIED = "applied"  # became a ticket, or a message on one
+    IGNORED = "ignored"  # nothing to do (an automatic answer recorded on its ticket)
+    BOUNCE = "bounce"  # a delivery report for one of our messages
+    HELD = "held"  # waits for an admin: cannot be read, refused, or over a limit
+    RELEASED = "released"  # held, then released to a ticket by an admin
     DISCARDED = "discarded"  # held, then discarded by an admin
 
 
@@ -52,12 +52,15 @@ class InboundMail(db.Model):
     size_bytes: Mapped[int]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     ticket_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     event_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ticket_events.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("ticket_events.id", ondelete="SET NULL"), index=True
+    )
     # The admin who released or discarded a held message, and when.
     decided_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     decided_at: Mapped[datetime | None]
 
     ticket: Mapped[Ticket | None] = relationship()
@@ -71,11 +74,12 @@ class TicketCc(db.Model):
     __tablename__ = "ticket_cc_contacts"
 
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
     contact_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True)
-    added_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship()

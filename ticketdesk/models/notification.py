@@ -1,8 +1,8 @@
 """In-app notifications, each user's e-mail choices, and the outgoing e-mail outbox."""
 
 import enum
-from datetime import datetime
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,18 +13,18 @@ from ticketdesk.models.user import User
 
 
 class NotificationKind(enum.StrEnum):
-    ASSIGNED = "assigned"                  # a ticket was assigned to you
-    ROUTED = "routed"                      # a routing rule told you about a new ticket
-    WATCHED = "watched"                    # a ticket you watch changed
+    ASSIGNED = "assigned"  # a ticket was assigned to you
+    ROUTED = "routed"  # a routing rule told you about a new ticket
+    WATCHED = "watched"  # a ticket you watch changed
     APPROVAL_WAITING = "approval_waiting"  # a remedy waits for your approval
     APPROVAL_DECIDED = "approval_decided"  # your proposal was approved or rejected
-    STEP_OVERDUE = "step_overdue"          # a playbook step of yours is overdue
-    ACCOUNT_CRISIS = "account_crisis"      # a crisis on one of your accounts
-    SLA_AT_RISK = "sla_at_risk"            # a ticket of yours is close to its SLA target
-    SLA_BREACHED = "sla_breached"          # a ticket of yours (or your team's) missed it
-    LOYALTY = "loyalty"                    # an account of yours is a loyalty candidate or at risk
+    STEP_OVERDUE = "step_overdue"  # a playbook step of yours is overdue
+    ACCOUNT_CRISIS = "account_crisis"  # a crisis on one of your accounts
+    SLA_AT_RISK = "sla_at_risk"  # a ticket of yours is close to its SLA target
+    SLA_BREACHED = "sla_breached"  # a ticket of yours (or your team's) missed it
+    LOYALTY = "loyalty"  # an account of yours is a loyalty candidate or at risk
     CUSTOMER_REPLIED = "customer_replied"  # the customer answered a ticket of yours by e-mail
-    MAIL_BOUNCED = "mail_bounced"          # an e-mail to the customer of your ticket came back
+    MAIL_BOUNCED = "mail_bounced"  # an e-mail to the customer of your ticket came back
 
 
 class Notification(db.Model):
@@ -40,11 +40,14 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[NotificationKind]
     ticket_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     remedy_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("remedies.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("remedies.id", ondelete="CASCADE"), index=True
+    )
     step_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ticket_steps.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("ticket_steps.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(255))
     body: Mapped[str] = mapped_column(sa.String(1000), default="")
     # Changes to a watched ticket add up in one unread notification.
@@ -66,30 +69,31 @@ class NotificationPreference(db.Model):
     __tablename__ = "notification_preferences"
 
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     kind: Mapped[NotificationKind] = mapped_column(primary_key=True)
     by_email: Mapped[bool] = mapped_column(default=False)
 
 
 class OutboxState(enum.StrEnum):
-    QUEUED = "queued"      # waiting for its (next) attempt
-    SENDING = "sending"    # claimed by a sender
-    SENT = "sent"          # accepted by the SMTP server
-    LOGGED = "logged"      # no SMTP server configured: written to the log instead
-    FAILED = "failed"      # gave up after the last retry, or could not be sent at all
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by a sender
+    SENT = "sent"  # accepted by the SMTP server
+    LOGGED = "logged"  # no SMTP server configured: written to the log instead
+    FAILED = "failed"  # gave up after the last retry, or could not be sent at all
     WITHHELD = "withheld"  # not sent: its recipient may no longer see what it is about
-    BOUNCED = "bounced"    # accepted, then returned by the receiving side (a DSN came back)
+    BOUNCED = "bounced"  # accepted, then returned by the receiving side (a DSN came back)
 
 
 class MailPurpose(enum.StrEnum):
     """Why an e-mail is sent: a staff notification, or one of the customer's messages."""
 
-    NOTIFICATION = "notification"        # to a member of staff
+    NOTIFICATION = "notification"  # to a member of staff
     ACKNOWLEDGEMENT = "acknowledgement"  # to the customer: we have your complaint
-    REPLY = "reply"                      # to the customer: an agent's public reply
-    RESOLUTION = "resolution"            # to the customer: the complaint is resolved
-    SURVEY = "survey"                    # to the customer: how did we do?
-    PRIVATE_LINK = "private_link"        # to the customer: the link to their complaint again
+    REPLY = "reply"  # to the customer: an agent's public reply
+    RESOLUTION = "resolution"  # to the customer: the complaint is resolved
+    SURVEY = "survey"  # to the customer: how did we do?
+    PRIVATE_LINK = "private_link"  # to the customer: the link to their complaint again
 
 
 def new_message_id(domain: str) -> str:
@@ -121,26 +125,30 @@ class OutboxMessage(db.Model):
     # can drop the copy a resend after a lost acknowledgement delivers again.
     # (The outbox gives it the sender's domain; this default is for rows made elsewhere.)
     message_id: Mapped[str] = mapped_column(
-        sa.String(255), unique=True,
-        default=lambda: new_message_id("ticketdesk.invalid"))
+        sa.String(255), unique=True, default=lambda: new_message_id("ticketdesk.invalid")
+    )
     state: Mapped[OutboxState] = mapped_column(default=OutboxState.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     notification_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("notifications.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("notifications.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
     # What the message is, and for the customer's messages the ticket (and the timeline
     # entry) it belongs to, so the ticket shows each message's delivery state.
     purpose: Mapped[MailPurpose] = mapped_column(
-        default=MailPurpose.NOTIFICATION, server_default=MailPurpose.NOTIFICATION.value)
+        default=MailPurpose.NOTIFICATION, server_default=MailPurpose.NOTIFICATION.value
+    )
     ticket_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     event_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ticket_events.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("ticket_events.id", ondelete="SET NULL"), index=True
+    )
     # Further recipients (comma separated) and the headers that thread the conversation.
     cc_addresses: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
     reply_to: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
@@ -157,7 +165,8 @@ class OutboxMessage(db.Model):
     # (``outbox.retry``); kept after it is sent, for the audit.
     retried_at: Mapped[datetime | None]
     retried_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
     notification: Mapped[Notification | None] = relationship()
     retried_by: Mapped[User | None] = relationship()

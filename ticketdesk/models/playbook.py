@@ -16,10 +16,10 @@ class CauseSide(enum.StrEnum):
     """Where the cause of a complaint lies (seed 002)."""
 
     UNKNOWN = "unknown"
-    OURS_PRODUCT = "ours_product"            # product or solution defect
-    OURS_COMMERCIAL = "ours_commercial"      # commercial terms
+    OURS_PRODUCT = "ours_product"  # product or solution defect
+    OURS_COMMERCIAL = "ours_commercial"  # commercial terms
     OURS_COORDINATION = "ours_coordination"  # team coordination gaps
-    THEIRS_INTERNAL = "theirs_internal"      # the customer's own internal pressures
+    THEIRS_INTERNAL = "theirs_internal"  # the customer's own internal pressures
 
     @property
     def group(self) -> "CauseGroup":
@@ -38,8 +38,8 @@ class CauseGroup(enum.StrEnum):
 
 class StepKind(enum.StrEnum):
     TASK = "task"
-    APOLOGY = "apology"              # ticked by a reply that apologises
-    EXPLANATION = "explanation"      # the cause explained to the customer, with a root-cause code
+    APOLOGY = "apology"  # ticked by a reply that apologises
+    EXPLANATION = "explanation"  # the cause explained to the customer, with a root-cause code
     STATUS_UPDATE = "status_update"  # recurs: a public update at least every N hours
 
 
@@ -55,7 +55,7 @@ class RemedyForm(enum.StrEnum):
 
 
 class GoodwillBasis(enum.StrEnum):
-    NONE = "none"                    # advisory playbooks: no compensation by default
+    NONE = "none"  # advisory playbooks: no compensation by default
     AFFECTED_PERCENT = "affected_percent"
     ORDER_PERCENT = "order_percent"
     FIXED = "fixed"
@@ -85,8 +85,13 @@ class Playbook(db.Model):
     __tablename__ = "playbooks"
     __table_args__ = (
         # At most one default playbook, whatever happens concurrently.
-        sa.Index("uq_playbooks_one_default", "is_default", unique=True,
-                 sqlite_where=sa.text("is_default"), postgresql_where=sa.text("is_default")),
+        sa.Index(
+            "uq_playbooks_one_default",
+            "is_default",
+            unique=True,
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,15 +100,19 @@ class Playbook(db.Model):
     # The catch-all for tickets no other playbook matches (see uq_playbooks_one_default).
     is_default: Mapped[bool] = mapped_column(default=False)
     current_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("playbook_versions.id", use_alter=True, ondelete="SET NULL"))
+        sa.ForeignKey("playbook_versions.id", use_alter=True, ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     current_version: Mapped["PlaybookVersion | None"] = relationship(
-        foreign_keys=[current_version_id], post_update=True)
+        foreign_keys=[current_version_id], post_update=True
+    )
     versions: Mapped[list["PlaybookVersion"]] = relationship(
-        back_populates="playbook", foreign_keys="PlaybookVersion.playbook_id",
-        order_by="PlaybookVersion.number")
+        back_populates="playbook",
+        foreign_keys="PlaybookVersion.playbook_id",
+        order_by="PlaybookVersion.number",
+    )
 
     def __repr__(self) -> str:
         return f"<Playbook {self.name}>"
@@ -123,7 +132,8 @@ class PlaybookVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     playbook_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("playbooks.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("playbooks.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # Match conditions: lists of allowed values; an empty list matches anything.
@@ -143,14 +153,14 @@ class PlaybookVersion(db.Model):
     approval_limits: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
-    playbook: Mapped[Playbook] = relationship(back_populates="versions",
-                                              foreign_keys=[playbook_id])
+    playbook: Mapped[Playbook] = relationship(back_populates="versions", foreign_keys=[playbook_id])
     created_by: Mapped[User | None] = relationship()
     steps: Mapped[list["PlaybookStep"]] = relationship(
-        back_populates="version", order_by="PlaybookStep.position",
-        cascade="all, delete-orphan")
+        back_populates="version", order_by="PlaybookStep.position", cascade="all, delete-orphan"
+    )
 
 
 class PlaybookStep(db.Model):
@@ -162,7 +172,8 @@ class PlaybookStep(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("playbook_versions.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("playbook_versions.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
     kind: Mapped[StepKind] = mapped_column(default=StepKind.TASK)
     title: Mapped[str] = mapped_column(sa.String(160))
@@ -187,7 +198,8 @@ class TicketStep(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
     kind: Mapped[StepKind] = mapped_column(default=StepKind.TASK)
     title: Mapped[str] = mapped_column(sa.String(160))
@@ -198,10 +210,12 @@ class TicketStep(db.Model):
     due_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # The public reply that carried the apology or the explanation.
     reply_event_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ticket_events.id", ondelete="SET NULL"))
+        sa.ForeignKey("ticket_events.id", ondelete="SET NULL")
+    )
     root_cause: Mapped[RootCause | None]
     note: Mapped[str] = mapped_column(sa.String(500), default="")
 

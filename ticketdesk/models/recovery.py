@@ -41,11 +41,13 @@ class Order(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3))
     # Set when the order is the shipment of a remedy on that ticket (not a purchase).
     remedy_ticket_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     source: Mapped[OrderSource] = mapped_column(default=OrderSource.MANUAL)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     customer: Mapped[Customer] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -73,9 +75,11 @@ class Survey(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     contact_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("contacts.id", ondelete="SET NULL"))
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
     email: Mapped[str] = mapped_column(sa.String(254))
     # Random per survey and part of the signed link: a link stops working when its survey
     # is answered, expires, or is replaced by the survey of a later resolution.
@@ -94,10 +98,10 @@ class Survey(db.Model):
 
 
 class LoyaltyState(enum.StrEnum):
-    CANDIDATE = "candidate"   # recovered well; follow up and see whether they buy again
-    RETAINED = "retained"     # bought again within the window
-    LAPSED = "lapsed"         # the window passed without a purchase
-    AT_RISK = "at_risk"       # a second failure of ours within the repeat window
+    CANDIDATE = "candidate"  # recovered well; follow up and see whether they buy again
+    RETAINED = "retained"  # bought again within the window
+    LAPSED = "lapsed"  # the window passed without a purchase
+    AT_RISK = "at_risk"  # a second failure of ours within the repeat window
 
 
 class RecoveryOutcome(db.Model):
@@ -107,9 +111,11 @@ class RecoveryOutcome(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), unique=True)
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), unique=True
+    )
     customer_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_on: Mapped[date]
     success: Mapped[bool]
@@ -119,8 +125,7 @@ class RecoveryOutcome(db.Model):
     state: Mapped[LoyaltyState | None] = mapped_column(index=True)
     window_ends_on: Mapped[date | None]
     decided_on: Mapped[date | None]
-    reorder_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("orders.id", ondelete="SET NULL"))
+    reorder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id", ondelete="SET NULL"))
 
     ticket: Mapped["Ticket"] = relationship()  # noqa: F821 - ticket module
     customer: Mapped[Customer] = relationship()
@@ -137,14 +142,15 @@ class StandingChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     old_standing: Mapped[Standing | None]
     new_standing: Mapped[Standing]
     reason: Mapped[str] = mapped_column(sa.Text)
-    ticket_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="SET NULL"))
     changed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     changed_by: Mapped[User | None] = relationship()
@@ -163,13 +169,13 @@ class TierChange(db.Model):
     __table_args__ = (sa.Index("ix_tier_changes_customer_changed", "customer_id", "changed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
     old_tier: Mapped[CustomerTier]
     new_tier: Mapped[CustomerTier]
     reason: Mapped[str] = mapped_column(sa.Text)
     changed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     changed_by: Mapped[User | None] = relationship()
@@ -184,8 +190,10 @@ class RecoveryRules(db.Model):
     __tablename__ = "recovery_rules"
     __table_args__ = (
         sa.CheckConstraint("min_satisfaction BETWEEN 1 AND 5", name="min_satisfaction_range"),
-        sa.CheckConstraint("reopen_below_score IS NULL OR reopen_below_score BETWEEN 2 AND 5",
-                           name="reopen_below_score_range"),
+        sa.CheckConstraint(
+            "reopen_below_score IS NULL OR reopen_below_score BETWEEN 2 AND 5",
+            name="reopen_below_score_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,7 +201,7 @@ class RecoveryRules(db.Model):
     require_make_whole_in_sla: Mapped[bool] = mapped_column(default=True)
     require_apology: Mapped[bool] = mapped_column(default=True)
     reopen_window_days: Mapped[int] = mapped_column(default=14)
-    min_satisfaction: Mapped[int] = mapped_column(default=4)   # or no answer
+    min_satisfaction: Mapped[int] = mapped_column(default=4)  # or no answer
     exclude_conceded: Mapped[bool] = mapped_column(default=True)
     # A loyalty candidate
     first_complaint_months: Mapped[int] = mapped_column(default=12)
@@ -212,4 +220,5 @@ class RecoveryRules(db.Model):
     self_driven_min_share: Mapped[int] = mapped_column(default=50)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )

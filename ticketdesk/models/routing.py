@@ -13,16 +13,16 @@ from ticketdesk.models.user import Team, User
 
 
 class AssignStrategy(enum.StrEnum):
-    NONE = "none"                  # the team only; somebody takes it from the queue
-    USER = "user"                  # a named member of the team
-    ROUND_ROBIN = "round_robin"    # the team's available agents in turn
-    FEWEST_OPEN = "fewest_open"    # the available agent with the fewest open tickets
+    NONE = "none"  # the team only; somebody takes it from the queue
+    USER = "user"  # a named member of the team
+    ROUND_ROBIN = "round_robin"  # the team's available agents in turn
+    FEWEST_OPEN = "fewest_open"  # the available agent with the fewest open tickets
 
 
 class NotifyTarget(enum.StrEnum):
-    TEAM = "team"                          # every active member of the routed team
-    LEADS = "leads"                        # the routed team's leads
-    ACCOUNT_MANAGER = "account_manager"    # the customer's account manager
+    TEAM = "team"  # every active member of the routed team
+    LEADS = "leads"  # the routed team's leads
+    ACCOUNT_MANAGER = "account_manager"  # the customer's account manager
 
 
 class RoutingRule(db.Model):
@@ -44,10 +44,12 @@ class RoutingRule(db.Model):
     # any of which must appear in the subject or description.
     conditions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     team_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
     strategy: Mapped[AssignStrategy] = mapped_column(default=AssignStrategy.NONE)
     assignee_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     raise_severity: Mapped[Severity | None]
     watch_account_manager: Mapped[bool] = mapped_column(default=False)
     watch_lead: Mapped[bool] = mapped_column(default=False)
@@ -55,7 +57,8 @@ class RoutingRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     team: Mapped[Team | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -72,9 +75,11 @@ class TicketWatcher(db.Model):
     __tablename__ = "ticket_watchers"
 
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     # The rule that added the watcher; NULL when the person chose to watch.
     rule_name: Mapped[str | None] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

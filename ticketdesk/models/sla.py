@@ -23,7 +23,8 @@ class BusinessCalendar(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     holidays: Mapped[list["CalendarHoliday"]] = relationship(
-        back_populates="calendar", order_by="CalendarHoliday.day", cascade="all, delete-orphan")
+        back_populates="calendar", order_by="CalendarHoliday.day", cascade="all, delete-orphan"
+    )
 
 
 class CalendarHoliday(db.Model):
@@ -32,7 +33,8 @@ class CalendarHoliday(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     calendar_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("business_calendars.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("business_calendars.id", ondelete="CASCADE"), index=True
+    )
     day: Mapped[date]
     name: Mapped[str] = mapped_column(sa.String(120), default="")
 
@@ -44,12 +46,18 @@ class SlaPolicy(db.Model):
 
     __tablename__ = "sla_policies"
     __table_args__ = (
-        sa.Index("uq_sla_policies_one_default", "is_default", unique=True,
-                 sqlite_where=sa.text("is_default"), postgresql_where=sa.text("is_default")),
+        sa.Index(
+            "uq_sla_policies_one_default",
+            "is_default",
+            unique=True,
+            sqlite_where=sa.text("is_default"),
+            postgresql_where=sa.text("is_default"),
+        ),
         sa.CheckConstraint("first_response_minutes > 0", name="first_response_positive"),
         sa.CheckConstraint("resolution_minutes > 0", name="resolution_positive"),
-        sa.CheckConstraint("at_risk_percent > 0 AND at_risk_percent < 100",
-                           name="at_risk_percent_range"),
+        sa.CheckConstraint(
+            "at_risk_percent > 0 AND at_risk_percent < 100", name="at_risk_percent_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +68,8 @@ class SlaPolicy(db.Model):
     conditions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # NULL: the clock runs around the clock (24/7).
     calendar_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("business_calendars.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("business_calendars.id", ondelete="SET NULL"), index=True
+    )
     first_response_minutes: Mapped[int]
     next_response_minutes: Mapped[int | None]
     remedy_minutes: Mapped[int | None]
@@ -79,7 +88,7 @@ class SlaPolicy(db.Model):
 class SlaMilestone(enum.StrEnum):
     FIRST_RESPONSE = "first_response"
     NEXT_RESPONSE = "next_response"
-    REMEDY = "remedy"              # the make-whole delivered to the customer
+    REMEDY = "remedy"  # the make-whole delivered to the customer
     RESOLUTION = "resolution"
 
 
@@ -97,13 +106,13 @@ class SlaEvent(db.Model):
 
     __tablename__ = "sla_events"
     __table_args__ = (
-        sa.UniqueConstraint("ticket_id", "milestone", "state", "due_at",
-                            name="uq_sla_events_once"),
+        sa.UniqueConstraint("ticket_id", "milestone", "state", "due_at", name="uq_sla_events_once"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
-                                           index=True)
+    ticket_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     milestone: Mapped[SlaMilestone]
     state: Mapped[SlaState]
     due_at: Mapped[datetime]

@@ -57,14 +57,14 @@ class EventKind(enum.StrEnum):
     ASSIGNMENT = "assignment"
     FIELD_CHANGE = "field_change"
     ATTACHMENT = "attachment"
-    PLAYBOOK = "playbook"          # a playbook attached or switched
-    REMEDY = "remedy"              # a remedy proposed, approved, delivered, rejected, withdrawn
-    STEP_DONE = "step_done"        # a checklist step ticked
+    PLAYBOOK = "playbook"  # a playbook attached or switched
+    REMEDY = "remedy"  # a remedy proposed, approved, delivered, rejected, withdrawn
+    STEP_DONE = "step_done"  # a checklist step ticked
     STEP_REOPENED = "step_reopened"
-    ROUTING = "routing"            # a routing rule (or the fallback team) decided something
-    SLA = "sla"                    # a service-level clock: policy, pause, at risk, breach
-    SURVEY = "survey"              # a satisfaction survey sent or answered
-    LOYALTY = "loyalty"            # the recovery judged: loyalty candidate, at risk, outcome
+    ROUTING = "routing"  # a routing rule (or the fallback team) decided something
+    SLA = "sla"  # a service-level clock: policy, pause, at risk, breach
+    SURVEY = "survey"  # a satisfaction survey sent or answered
+    LOYALTY = "loyalty"  # the recovery judged: loyalty candidate, at risk, outcome
     PRIVATE_LINK = "private_link"  # the customer's private link e-mailed to them again
 
 
@@ -86,10 +86,23 @@ class Category(db.Model):
 
 
 REPORT_COLUMNS = (
-    "created_at", "resolved_at", "made_whole_at", "team_id", "assignee_id", "category_id",
-    "customer_id", "first_response_at", "first_response_due_at", "first_response_minutes",
-    "first_response_breached", "next_response_breached", "resolution_due_at",
-    "resolution_minutes", "resolution_breached", "remedy_due_at", "remedy_breached",
+    "created_at",
+    "resolved_at",
+    "made_whole_at",
+    "team_id",
+    "assignee_id",
+    "category_id",
+    "customer_id",
+    "first_response_at",
+    "first_response_due_at",
+    "first_response_minutes",
+    "first_response_breached",
+    "next_response_breached",
+    "resolution_due_at",
+    "resolution_minutes",
+    "resolution_breached",
+    "remedy_due_at",
+    "remedy_breached",
 )
 
 
@@ -97,17 +110,33 @@ class Ticket(TimestampMixin, db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
         sa.CheckConstraint("order_value IS NULL OR order_value >= 0", name="order_value_positive"),
-        sa.CheckConstraint("claimed_loss IS NULL OR claimed_loss >= 0", name="claimed_loss_positive"),
+        sa.CheckConstraint(
+            "claimed_loss IS NULL OR claimed_loss >= 0", name="claimed_loss_positive"
+        ),
         # The queues: a team's, a person's and everyone's open tickets. Each index also
         # holds the columns of the default order (due time, severity, received), and the
         # status one the team and assignee too, so a page's ids are sorted from the index
         # alone, without reading thousands of tickets (services/tickets/queue.py: list_tickets).
-        sa.Index("ix_tickets_team_queue", "team_id", "status", "sla_due_at", "severity",
-                 "created_at"),
-        sa.Index("ix_tickets_assignee_queue", "assignee_id", "status", "sla_due_at",
-                 "severity", "created_at"),
-        sa.Index("ix_tickets_status_queue", "status", "sla_due_at", "severity", "created_at",
-                 "team_id", "assignee_id"),
+        sa.Index(
+            "ix_tickets_team_queue", "team_id", "status", "sla_due_at", "severity", "created_at"
+        ),
+        sa.Index(
+            "ix_tickets_assignee_queue",
+            "assignee_id",
+            "status",
+            "sla_due_at",
+            "severity",
+            "created_at",
+        ),
+        sa.Index(
+            "ix_tickets_status_queue",
+            "status",
+            "sla_due_at",
+            "severity",
+            "created_at",
+            "team_id",
+            "assignee_id",
+        ),
         # A customer's earlier tickets in a category (repeat failures, ledger).
         sa.Index("ix_tickets_customer_category", "customer_id", "category_id", "created_at"),
         # The service-level dashboard: every column its figures read, so a period's tickets
@@ -154,7 +183,8 @@ class Ticket(TimestampMixin, db.Model):
     root_cause: Mapped[RootCause | None]
     # The playbook version the ticket started with; its steps are copied onto the ticket.
     playbook_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("playbook_versions.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("playbook_versions.id", ondelete="SET NULL"), index=True
+    )
     # Resolve-first measures, stored when they happen.
     first_remedy_at: Mapped[datetime | None]
     made_whole_at: Mapped[datetime | None]
@@ -162,10 +192,11 @@ class Ticket(TimestampMixin, db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Service level, stored when it changes so queues and reports read columns.
     sla_policy_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("sla_policies.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("sla_policies.id", ondelete="SET NULL"), index=True
+    )
     first_response_due_at: Mapped[datetime | None]
     next_response_due_at: Mapped[datetime | None]
-    next_response_started_at: Mapped[datetime | None]   # the customer message it answers
+    next_response_started_at: Mapped[datetime | None]  # the customer message it answers
     remedy_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
     # The clocks run only while the ticket is new or open. sla_paused_at: when they stopped
@@ -175,13 +206,14 @@ class Ticket(TimestampMixin, db.Model):
     sla_paused_at: Mapped[datetime | None]
     # JSONB on PostgreSQL: plain json has no equality, which SELECT DISTINCT on tickets needs.
     sla_stops: Mapped[list] = mapped_column(
-        sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), default=list)
+        sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), default=list
+    )
     sla_paused_minutes: Mapped[int] = mapped_column(default=0)
     # The earliest due time not met yet (the queue sorts by it; NULL while paused or done),
     # and the next moment the sweep has something to look at (at risk or due).
     sla_due_at: Mapped[datetime | None] = mapped_column(index=True)
     sla_next_check_at: Mapped[datetime | None] = mapped_column(index=True)
-    first_response_minutes: Mapped[int | None]   # open minutes taken, pauses excluded
+    first_response_minutes: Mapped[int | None]  # open minutes taken, pauses excluded
     resolution_minutes: Mapped[int | None]
     first_response_breached: Mapped[bool] = mapped_column(default=False)
     next_response_breached: Mapped[bool] = mapped_column(default=False)
@@ -192,7 +224,8 @@ class Ticket(TimestampMixin, db.Model):
     review_reason: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
     # The ticket this one follows on from (a reply to a closed ticket, a mail naming another).
     related_ticket_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -212,9 +245,11 @@ class Ticket(TimestampMixin, db.Model):
     playbook_version: Mapped[PlaybookVersion | None] = relationship()
     sla_policy: Mapped["SlaPolicy | None"] = relationship()  # noqa: F821 - sla module
     remedies: Mapped[list["Remedy"]] = relationship(  # noqa: F821 - ledger module
-        back_populates="ticket", order_by="Remedy.id", passive_deletes=True)
+        back_populates="ticket", order_by="Remedy.id", passive_deletes=True
+    )
     surveys: Mapped[list["Survey"]] = relationship(  # noqa: F821 - recovery module
-        back_populates="ticket", order_by="Survey.id", passive_deletes=True)
+        back_populates="ticket", order_by="Survey.id", passive_deletes=True
+    )
     steps: Mapped[list[TicketStep]] = relationship(
         order_by=TicketStep.position, passive_deletes=True, cascade="all, delete-orphan"
     )

@@ -34,8 +34,9 @@ team_members = sa.Table(
     "team_members",
     db.metadata,
     sa.Column("team_id", sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
-              index=True),
+    sa.Column(
+        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
@@ -109,8 +110,7 @@ class UserSession(db.Model):
     __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     remember: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
@@ -126,8 +126,13 @@ class Team(db.Model):
     __tablename__ = "teams"
     __table_args__ = (
         # At most one fallback team: where routing sends what no rule gives a team.
-        sa.Index("uq_teams_one_fallback", "is_fallback", unique=True,
-                 sqlite_where=sa.text("is_fallback"), postgresql_where=sa.text("is_fallback")),
+        sa.Index(
+            "uq_teams_one_fallback",
+            "is_fallback",
+            unique=True,
+            sqlite_where=sa.text("is_fallback"),
+            postgresql_where=sa.text("is_fallback"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,7 +141,8 @@ class Team(db.Model):
     is_fallback: Mapped[bool] = mapped_column(default=False)
     # Round-robin position: the member who got this team's last round-robin ticket.
     rr_last_user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[User]] = relationship(

@@ -6,15 +6,15 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ticketdesk.core import inputs
+from ticketdesk.core.errors import NotFound
+from ticketdesk.core.security import safe_next
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import Notification, NotificationKind, Ticket
 from ticketdesk.notifications.context import unread_notifications
-from ticketdesk.core.security import safe_next
 from ticketdesk.services.ledger import remedies as ledger_service
-from ticketdesk.services.people import access
 from ticketdesk.services.notifications import notifications as notification_service
-from ticketdesk.core.errors import NotFound
+from ticketdesk.services.people import access
 
 bp = Blueprint("notifications", __name__)
 bp.app_context_processor(unread_notifications)
@@ -37,8 +37,11 @@ def _destination(notification: Notification) -> str | None:
         ticket = db.session.get(Ticket, notification.ticket_id)
         if ticket is not None and access.can_view_ticket(current_user, ticket):
             return url_for("tickets.detail", ticket_id=ticket.id)
-    if (notification.kind is NotificationKind.APPROVAL_WAITING
-            and notification.remedy_id is not None and current_user.role in APPROVAL_ROLES):
+    if (
+        notification.kind is NotificationKind.APPROVAL_WAITING
+        and notification.remedy_id is not None
+        and current_user.role in APPROVAL_ROLES
+    ):
         return url_for("approvals.index", _anchor=f"remedy-{notification.remedy_id}")
     return None
 
@@ -51,20 +54,24 @@ def _back_to_list() -> str:
 @login_required
 def index():
     args = _list_args()
-    page = notification_service.list_for(current_user, unread_only=args["show"] == "unread",
-                                         page=args["page"])
+    page = notification_service.list_for(
+        current_user, unread_only=args["show"] == "unread", page=args["page"]
+    )
     if page.page > page.pages:
         return redirect(url_for("notifications.index", show=args["show"], page=page.pages))
-    return render_template("notifications/index.html", page=page, show=args["show"],
-                           here=url_for("notifications.index", **args))
+    return render_template(
+        "notifications/index.html",
+        page=page,
+        show=args["show"],
+        here=url_for("notifications.index", **args),
+    )
 
 
 @bp.route("/<int:notification_id>/open", methods=["POST"], endpoint="open")
 @login_required
 def open_notification(notification_id: int):
     try:
-        notification = notification_service.mark_read(current_user, notification_id,
-                                                      now=utcnow())
+        notification = notification_service.mark_read(current_user, notification_id, now=utcnow())
     except NotFound:
         abort(404)
     return redirect(_destination(notification) or _back_to_list())
@@ -92,19 +99,24 @@ def read_all():
 def unread_json():
     count = notification_service.unread_count(current_user)
     items = notification_service.latest_unread(current_user, limit=LATEST_LIMIT)
-    response = jsonify({
-        "unread": count,
-        "unread_text": _unread_text(count),
-        "items": [{
-            "id": n.id,
-            "kind": n.kind.value,
-            "title": n.title,
-            "body": n.body,
-            "count": n.count,
-            "created_at": n.created_at.isoformat(),
-            "url": _destination(n),
-        } for n in items],
-    })
+    response = jsonify(
+        {
+            "unread": count,
+            "unread_text": _unread_text(count),
+            "items": [
+                {
+                    "id": n.id,
+                    "kind": n.kind.value,
+                    "title": n.title,
+                    "body": n.body,
+                    "count": n.count,
+                    "created_at": n.created_at.isoformat(),
+                    "url": _destination(n),
+                }
+                for n in items
+            ],
+        }
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

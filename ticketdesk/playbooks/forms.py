@@ -42,10 +42,14 @@ PLAYBOOK_LABELS = {
         StepKind.STATUS_UPDATE: _l("Regular status update"),
     },
     "remedy_form": {
-        RemedyForm.RESHIP: _l("Reship"), RemedyForm.REFUND: _l("Refund"),
-        RemedyForm.REPAIR: _l("Repair"), RemedyForm.CREDIT: _l("Credit"),
-        RemedyForm.COUPON: _l("Coupon"), RemedyForm.FREE_ITEM: _l("Free item"),
-        RemedyForm.SERVICE_VISIT: _l("Service visit"), RemedyForm.OTHER: _l("Other"),
+        RemedyForm.RESHIP: _l("Reship"),
+        RemedyForm.REFUND: _l("Refund"),
+        RemedyForm.REPAIR: _l("Repair"),
+        RemedyForm.CREDIT: _l("Credit"),
+        RemedyForm.COUPON: _l("Coupon"),
+        RemedyForm.FREE_ITEM: _l("Free item"),
+        RemedyForm.SERVICE_VISIT: _l("Service visit"),
+        RemedyForm.OTHER: _l("Other"),
     },
     "goodwill_basis": {
         GoodwillBasis.NONE: _l("No goodwill by default"),
@@ -84,8 +88,9 @@ def _number(label, **kwargs):
 
 
 def _conditions(label, choices=None, description=None):
-    return SelectMultipleField(label, choices=choices, description=description,
-                               validators=[Optional()])
+    return SelectMultipleField(
+        label, choices=choices, description=description, validators=[Optional()]
+    )
 
 
 class StepForm(FlaskForm):
@@ -95,18 +100,23 @@ class StepForm(FlaskForm):
         csrf = False
 
     position = IntField(_l("Position"), validators=[Optional(), NumberRange(min=0, max=9999)])
-    kind = SelectField(_l("Kind"), choices=label_choices("step_kind"),
-                       default=StepKind.TASK.value)
+    kind = SelectField(_l("Kind"), choices=label_choices("step_kind"), default=StepKind.TASK.value)
     title = StringField(_l("Title"), validators=[Optional(), Length(max=160)])
-    guidance = TextAreaField(_l("Guidance"), validators=[Optional(), Length(max=4000)],
-                             render_kw={"rows": 2})
-    role = SelectField(_l("Done by"), default=Role.AGENT.value,
-                       choices=[c for c in enum_choices(Role, "role") if c.value in STEP_ROLES])
-    due_hours = _number(_l("Due after (hours)"),
-                        validators=[Optional(), NumberRange(min=0, max=100000)])
+    guidance = TextAreaField(
+        _l("Guidance"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 2}
+    )
+    role = SelectField(
+        _l("Done by"),
+        default=Role.AGENT.value,
+        choices=[c for c in enum_choices(Role, "role") if c.value in STEP_ROLES],
+    )
+    due_hours = _number(
+        _l("Due after (hours)"), validators=[Optional(), NumberRange(min=0, max=100000)]
+    )
     required = BooleanField(_l("Required"), default=True)
-    recur_hours = IntField(_l("Repeat every (hours)"),
-                               validators=[Optional(), NumberRange(min=1, max=100000)])
+    recur_hours = IntField(
+        _l("Repeat every (hours)"), validators=[Optional(), NumberRange(min=1, max=100000)]
+    )
     remove = BooleanField(_l("Remove"))
 
     @property
@@ -118,48 +128,74 @@ class StepForm(FlaskForm):
 class PlaybookForm(FlaskForm):
     base_version = IntField(widget=HiddenInput(), validators=[Optional()])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
-                                render_kw={"rows": 3},
-                                description=_l("When to use it and what it is for."))
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 3},
+        description=_l("When to use it and what it is for."),
+    )
 
     kinds = _conditions(_l("Kinds"), enum_choices(TicketKind, "kind"))
     categories = _conditions(_l("Categories"))  # choices: the category list, set by the view
     causes = _conditions(_l("Cause side"), label_choices("cause_group"))
     severities = _conditions(_l("Severities"), enum_choices(Severity, "severity"))
     tiers = _conditions(_l("Customer tiers"), enum_choices(CustomerTier, "tier"))
-    standings = _conditions(_l("Customer standings"), enum_choices(Standing, "standing"),
-                            description=_l("How the customer ranks us as a supplier."))
+    standings = _conditions(
+        _l("Customer standings"),
+        enum_choices(Standing, "standing"),
+        description=_l("How the customer ranks us as a supplier."),
+    )
 
     advisory = BooleanField(
-        _l("Advisory: the cause lies with the customer; advise, no compensation by default"))
+        _l("Advisory: the cause lies with the customer; advise, no compensation by default")
+    )
     evidence_threshold = _money(
         _l("Ask for no proof on claims up to"),
-        validators=[InputRequired(), NumberRange(min=0, max=999999999)], default=0,
-        description=_l("Below this value the agent must not ask the customer for proof."))
-    make_whole_form = SelectField(_l("Make whole by"), choices=label_choices("remedy_form"),
-                                  default=RemedyForm.RESHIP.value)
-    goodwill_basis = SelectField(_l("Goodwill basis"), choices=label_choices("goodwill_basis"),
-                                 default=GoodwillBasis.AFFECTED_PERCENT.value)
-    goodwill_value = _number(
-        _l("Goodwill value"), validators=[InputRequired(), NumberRange(min=0, max=999999999)],
+        validators=[InputRequired(), NumberRange(min=0, max=999999999)],
         default=0,
-        description=_l("A percentage for the percent bases, an amount for a fixed amount, a "
-                       "number of units for extra units."))
+        description=_l("Below this value the agent must not ask the customer for proof."),
+    )
+    make_whole_form = SelectField(
+        _l("Make whole by"), choices=label_choices("remedy_form"), default=RemedyForm.RESHIP.value
+    )
+    goodwill_basis = SelectField(
+        _l("Goodwill basis"),
+        choices=label_choices("goodwill_basis"),
+        default=GoodwillBasis.AFFECTED_PERCENT.value,
+    )
+    goodwill_value = _number(
+        _l("Goodwill value"),
+        validators=[InputRequired(), NumberRange(min=0, max=999999999)],
+        default=0,
+        description=_l(
+            "A percentage for the percent bases, an amount for a fixed amount, a "
+            "number of units for extra units."
+        ),
+    )
     goodwill_cap_percent = _number(
-        _l("Goodwill cap (%)"), validators=[InputRequired(), NumberRange(min=0, max=100000)],
-        default=30, description=_l("Goodwill itself is capped at this share of the value."))
+        _l("Goodwill cap (%)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100000)],
+        default=30,
+        description=_l("Goodwill itself is capped at this share of the value."),
+    )
     total_cap_percent = _number(
-        _l("Total cap (%)"), validators=[InputRequired(), NumberRange(min=0, max=100000)],
+        _l("Total cap (%)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100000)],
         default=150,
-        description=_l("Make-whole and goodwill together; past about 150% compensation stops "
-                       "helping."))
-    agent_limit = _money(_l("Agents may grant alone up to"),
-                         validators=[Optional(), NumberRange(min=0, max=999999999)],
-                         description=_l("Empty: the desk-wide default applies."))
-    lead_limit = _money(_l("Team leads may grant alone up to"),
-                        validators=[Optional(), NumberRange(min=0, max=999999999)],
-                        description=_l("Empty: the desk-wide default applies. Administrators "
-                                       "have no limit."))
+        description=_l(
+            "Make-whole and goodwill together; past about 150% compensation stops helping."
+        ),
+    )
+    agent_limit = _money(
+        _l("Agents may grant alone up to"),
+        validators=[Optional(), NumberRange(min=0, max=999999999)],
+        description=_l("Empty: the desk-wide default applies."),
+    )
+    lead_limit = _money(
+        _l("Team leads may grant alone up to"),
+        validators=[Optional(), NumberRange(min=0, max=999999999)],
+        description=_l("Empty: the desk-wide default applies. Administrators have no limit."),
+    )
 
     steps = FieldList(FormField(StepForm), min_entries=0, max_entries=MAX_STEPS)
 

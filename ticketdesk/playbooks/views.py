@@ -7,6 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.forms import flash_error, show_error
+from ticketdesk.core.security import roles_required
 from ticketdesk.database import utcnow
 from ticketdesk.models import Category, GoodwillBasis, RemedyForm, Role, StepKind
 from ticketdesk.playbooks.forms import (
@@ -15,12 +18,9 @@ from ticketdesk.playbooks.forms import (
     PLAYBOOK_LABELS,
     PlaybookForm,
 )
-from ticketdesk.core.security import roles_required
-from ticketdesk.services.tickets import categories as category_service
 from ticketdesk.services.playbooks import admin as playbook_admin
-from ticketdesk.core.errors import DomainError, PermissionDenied
-from ticketdesk.core.forms import flash_error, show_error
 from ticketdesk.services.playbooks.engine import CONDITION_KEYS, PlaybookSpec, StepSpec
+from ticketdesk.services.tickets import categories as category_service
 from ticketdesk.templating import LABELS
 
 bp = Blueprint("playbooks", __name__)
@@ -43,8 +43,12 @@ def plain_number(value) -> str:
 
 @bp.context_processor
 def _helpers():
-    return {"PLAYBOOK_LABELS": PLAYBOOK_LABELS, "plain_number": plain_number,
-            "GoodwillBasis": GoodwillBasis, "StepKind": StepKind}
+    return {
+        "PLAYBOOK_LABELS": PLAYBOOK_LABELS,
+        "plain_number": plain_number,
+        "GoodwillBasis": GoodwillBasis,
+        "StepKind": StepKind,
+    }
 
 
 # ----------------------------------------------------------------- conditions in words
@@ -77,14 +81,19 @@ def condition_lines(conditions: dict, categories: list[Category]) -> list[tuple[
     for key in CONDITION_KEYS:
         values = (conditions or {}).get(key) or []
         if values:
-            lines.append((str(CONDITION_LABELS[key][0]), ", ".join(
-                _value_label(key, v, names) for v in _ordered(key, values, order))))
+            lines.append(
+                (
+                    str(CONDITION_LABELS[key][0]),
+                    ", ".join(_value_label(key, v, names) for v in _ordered(key, values, order)),
+                )
+            )
     return lines
 
 
-def conditions_text(conditions: dict, categories: list[Category], *,
-                    is_default: bool = True) -> str:
-    """"Crisis · Strategic, Key", else "Any ticket" for the default (a playbook without
+def conditions_text(
+    conditions: dict, categories: list[Category], *, is_default: bool = True
+) -> str:
+    """ "Crisis · Strategic, Key", else "Any ticket" for the default (a playbook without
     conditions only applies as the default: docs/rules.md, section 19)."""
     lines = condition_lines(conditions, categories)
     if lines:
@@ -96,8 +105,10 @@ def conditions_text(conditions: dict, categories: list[Category], *,
 
 
 def _category_choices(categories: list[Category]) -> list[SelectChoice]:
-    return [SelectChoice(c.slug, c.name if c.active else _("%(name)s (retired)", name=c.name))
-            for c in categories]
+    return [
+        SelectChoice(c.slug, c.name if c.active else _("%(name)s (retired)", name=c.name))
+        for c in categories
+    ]
 
 
 def _blank_rows() -> list[dict]:
@@ -109,33 +120,52 @@ def _form_data(spec: PlaybookSpec | None, base_version: int | None = None) -> di
         return {"steps": _blank_rows()}
     limits = spec.approval_limits or {}
     data = {
-        "base_version": base_version, "name": spec.name, "description": spec.description,
-        "advisory": spec.advisory, "evidence_threshold": spec.evidence_threshold,
-        "make_whole_form": spec.make_whole_form.value, "goodwill_basis": spec.goodwill_basis.value,
+        "base_version": base_version,
+        "name": spec.name,
+        "description": spec.description,
+        "advisory": spec.advisory,
+        "evidence_threshold": spec.evidence_threshold,
+        "make_whole_form": spec.make_whole_form.value,
+        "goodwill_basis": spec.goodwill_basis.value,
         "goodwill_value": Decimal(plain_number(spec.goodwill_value)),
         "goodwill_cap_percent": Decimal(plain_number(spec.goodwill_cap_percent)),
         "total_cap_percent": Decimal(plain_number(spec.total_cap_percent)),
-        "agent_limit": limits.get(Role.AGENT.value), "lead_limit": limits.get(Role.LEAD.value),
-        "steps": [{"position": i, "kind": s.kind.value, "title": s.title, "guidance": s.guidance,
-                   "role": s.role.value, "due_hours": Decimal(plain_number(s.due_hours)),
-                   "required": s.required, "recur_hours": s.recur_hours}
-                  for i, s in enumerate(spec.steps, start=1)] + _blank_rows(),
+        "agent_limit": limits.get(Role.AGENT.value),
+        "lead_limit": limits.get(Role.LEAD.value),
+        "steps": [
+            {
+                "position": i,
+                "kind": s.kind.value,
+                "title": s.title,
+                "guidance": s.guidance,
+                "role": s.role.value,
+                "due_hours": Decimal(plain_number(s.due_hours)),
+                "required": s.required,
+                "recur_hours": s.recur_hours,
+            }
+            for i, s in enumerate(spec.steps, start=1)
+        ]
+        + _blank_rows(),
     }
     for key in CONDITION_KEYS:
         data[key] = list(spec.conditions.get(key) or [])
     return data
 
 
-def _make_form(categories: list[Category], spec: PlaybookSpec | None = None,
-               base_version: int | None = None) -> PlaybookForm:
+def _make_form(
+    categories: list[Category], spec: PlaybookSpec | None = None, base_version: int | None = None
+) -> PlaybookForm:
     form = PlaybookForm(data=_form_data(spec, base_version) if request.method == "GET" else None)
     form.categories.choices = _category_choices(categories)
     return form
 
 
 def _conditions(form: PlaybookForm) -> dict:
-    return {key: list(getattr(form, key).data or []) for key in CONDITION_KEYS
-            if getattr(form, key).data}
+    return {
+        key: list(getattr(form, key).data or [])
+        for key in CONDITION_KEYS
+        if getattr(form, key).data
+    }
 
 
 def _spec(form: PlaybookForm) -> PlaybookSpec:
@@ -145,27 +175,42 @@ def _spec(form: PlaybookForm) -> PlaybookSpec:
         row = entry.form
         if row.remove.data or row.is_blank:
             continue
-        rows.append((row.position.data, StepSpec(
-            title=row.title.data or "", guidance=row.guidance.data or "",
-            kind=StepKind(row.kind.data), role=Role(row.role.data),
-            due_hours=row.due_hours.data if row.due_hours.data is not None else Decimal(0),
-            required=bool(row.required.data), recur_hours=row.recur_hours.data)))
+        rows.append(
+            (
+                row.position.data,
+                StepSpec(
+                    title=row.title.data or "",
+                    guidance=row.guidance.data or "",
+                    kind=StepKind(row.kind.data),
+                    role=Role(row.role.data),
+                    due_hours=row.due_hours.data if row.due_hours.data is not None else Decimal(0),
+                    required=bool(row.required.data),
+                    recur_hours=row.recur_hours.data,
+                ),
+            )
+        )
     limits = {}
     if form.agent_limit.data is not None:
         limits[Role.AGENT.value] = form.agent_limit.data
     if form.lead_limit.data is not None:
         limits[Role.LEAD.value] = form.lead_limit.data
     return PlaybookSpec(
-        name=form.name.data or "", description=form.description.data or "",
-        conditions=_conditions(form), advisory=bool(form.advisory.data),
+        name=form.name.data or "",
+        description=form.description.data or "",
+        conditions=_conditions(form),
+        advisory=bool(form.advisory.data),
         evidence_threshold=form.evidence_threshold.data or Decimal(0),
         make_whole_form=RemedyForm(form.make_whole_form.data),
         goodwill_basis=GoodwillBasis(form.goodwill_basis.data),
         goodwill_value=form.goodwill_value.data or Decimal(0),
-        goodwill_cap_percent=(form.goodwill_cap_percent.data
-                              if form.goodwill_cap_percent.data is not None else Decimal(0)),
-        total_cap_percent=(form.total_cap_percent.data
-                           if form.total_cap_percent.data is not None else Decimal(0)),
+        goodwill_cap_percent=(
+            form.goodwill_cap_percent.data
+            if form.goodwill_cap_percent.data is not None
+            else Decimal(0)
+        ),
+        total_cap_percent=(
+            form.total_cap_percent.data if form.total_cap_percent.data is not None else Decimal(0)
+        ),
         approval_limits=limits,
         steps=playbook_admin.order_steps(rows),
     )
@@ -183,8 +228,7 @@ def _preview_context(result) -> dict:
     if result is None:
         return {"preview": None}
     rows = playbook_admin.visible_rows(result, current_user)
-    return {"preview": result, "preview_rows": rows,
-            "preview_hidden": len(result.rows) - len(rows)}
+    return {"preview": result, "preview_rows": rows, "preview_hidden": len(result.rows) - len(rows)}
 
 
 def _edit_page(form, categories, *, playbook, errors, result=None):
@@ -197,9 +241,15 @@ def _edit_page(form, categories, *, playbook, errors, result=None):
         for _i in range(BLANK_ROWS - trailing):
             if len(form.steps) < MAX_STEPS:
                 form.steps.append_entry({"position": None, "due_hours": None})
-    return render_template("playbooks/form.html", form=form, playbook=playbook, errors=errors,
-                           categories=categories, **_preview_context(result),
-                           condition_lines=condition_lines(_conditions(form), categories))
+    return render_template(
+        "playbooks/form.html",
+        form=form,
+        playbook=playbook,
+        errors=errors,
+        categories=categories,
+        **_preview_context(result),
+        condition_lines=condition_lines(_conditions(form), categories),
+    )
 
 
 # ----------------------------------------------------------------- pages
@@ -211,11 +261,18 @@ def index():
     categories = category_service.list_categories(include_inactive=True)
     rows = playbook_admin.list_playbooks()
     return render_template(
-        "playbooks/index.html", rows=rows,
-        texts={row.playbook.id: conditions_text(row.version.conditions if row.version else {},
-                                                categories, is_default=row.playbook.is_default)
-               for row in rows},
-        has_default=any(row.playbook.is_default and row.playbook.active for row in rows))
+        "playbooks/index.html",
+        rows=rows,
+        texts={
+            row.playbook.id: conditions_text(
+                row.version.conditions if row.version else {},
+                categories,
+                is_default=row.playbook.is_default,
+            )
+            for row in rows
+        },
+        has_default=any(row.playbook.is_default and row.playbook.active for row in rows),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -227,16 +284,24 @@ def new():
     result = None
     if request.method == "POST" and form.preview.data:
         result = playbook_admin.preview(
-            PlaybookSpec(name="", steps=(), conditions=_conditions(form)), now=utcnow())
+            PlaybookSpec(name="", steps=(), conditions=_conditions(form)), now=utcnow()
+        )
     elif form.validate_on_submit():
         try:
-            playbook = playbook_admin.create_playbook(actor=current_user, spec=_spec(form),
-                                                      now=utcnow())
+            playbook = playbook_admin.create_playbook(
+                actor=current_user, spec=_spec(form), now=utcnow()
+            )
         except DomainError as exc:
             _show_error(form, exc, errors)
         else:
-            flash(_("Playbook %(name)s created as version 1. It is in use for new tickets "
-                    "that match its conditions.", name=playbook.name), "success")
+            flash(
+                _(
+                    "Playbook %(name)s created as version 1. It is in use for new tickets "
+                    "that match its conditions.",
+                    name=playbook.name,
+                ),
+                "success",
+            )
             return redirect(url_for("playbooks.detail", playbook_id=playbook.id))
     return _edit_page(form, categories, playbook=None, errors=errors, result=result)
 
@@ -248,10 +313,13 @@ def detail(playbook_id: int):
     categories = category_service.list_categories(include_inactive=True)
     version = playbook.current_version
     return render_template(
-        "playbooks/detail.html", playbook=playbook, version=version,
+        "playbooks/detail.html",
+        playbook=playbook,
+        version=version,
         condition_lines=condition_lines(version.conditions if version else {}, categories),
         open_counts=playbook_admin.open_ticket_counts_by_version(playbook),
-        **_preview_context(playbook_admin.preview(version, now=utcnow()) if version else None))
+        **_preview_context(playbook_admin.preview(version, now=utcnow()) if version else None),
+    )
 
 
 @bp.route("/<int:playbook_id>/edit", methods=["GET", "POST"])
@@ -260,29 +328,51 @@ def edit(playbook_id: int):
     playbook = playbook_admin.get_playbook(playbook_id)
     categories = category_service.list_categories(include_inactive=True)
     version = playbook.current_version
-    form = _make_form(categories, playbook_admin.spec_from_version(version) if version else None,
-                      base_version=version.number if version else None)
+    form = _make_form(
+        categories,
+        playbook_admin.spec_from_version(version) if version else None,
+        base_version=version.number if version else None,
+    )
     errors: dict[str, list[str]] = {}
     result = None
     if request.method == "POST" and form.preview.data:
         result = playbook_admin.preview(
             PlaybookSpec(name=playbook.name, steps=(), conditions=_conditions(form)),
-            now=utcnow(), playbook=playbook)
+            now=utcnow(),
+            playbook=playbook,
+        )
     elif form.validate_on_submit():
         before = version.number if version else 0
         try:
-            playbook_admin.update_playbook(playbook, actor=current_user, spec=_spec(form),
-                                           now=utcnow(), expected_version=form.base_version.data)
+            playbook_admin.update_playbook(
+                playbook,
+                actor=current_user,
+                spec=_spec(form),
+                now=utcnow(),
+                expected_version=form.base_version.data,
+            )
         except DomainError as exc:
             _show_error(form, exc, errors)
         else:
             number = playbook.current_version.number
             if number == before:
-                flash(_("Saved. The steps and rules did not change, so this is still "
-                        "version %(n)s.", n=number), "info")
+                flash(
+                    _(
+                        "Saved. The steps and rules did not change, so this is still "
+                        "version %(n)s.",
+                        n=number,
+                    ),
+                    "info",
+                )
             else:
-                flash(_("Saved as version %(n)s. Tickets under way keep the version they "
-                        "started with.", n=number), "success")
+                flash(
+                    _(
+                        "Saved as version %(n)s. Tickets under way keep the version they "
+                        "started with.",
+                        n=number,
+                    ),
+                    "success",
+                )
             return redirect(url_for("playbooks.detail", playbook_id=playbook.id))
     return _edit_page(form, categories, playbook=playbook, errors=errors, result=result)
 
@@ -305,8 +395,12 @@ def retire(playbook_id: int):
     return _action(
         playbook_id,
         lambda p: playbook_admin.set_active(p, actor=current_user, active=False, now=utcnow()),
-        lambda name: _("%(name)s is retired: new tickets no longer get it; tickets under way "
-                       "keep their steps.", name=name))
+        lambda name: _(
+            "%(name)s is retired: new tickets no longer get it; tickets under way "
+            "keep their steps.",
+            name=name,
+        ),
+    )
 
 
 @bp.route("/<int:playbook_id>/activate", methods=["POST"])
@@ -315,7 +409,8 @@ def activate(playbook_id: int):
     return _action(
         playbook_id,
         lambda p: playbook_admin.set_active(p, actor=current_user, active=True, now=utcnow()),
-        lambda name: _("%(name)s is in use again for new tickets that match it.", name=name))
+        lambda name: _("%(name)s is in use again for new tickets that match it.", name=name),
+    )
 
 
 @bp.route("/<int:playbook_id>/default", methods=["POST"])
@@ -324,5 +419,7 @@ def make_default(playbook_id: int):
     return _action(
         playbook_id,
         lambda p: playbook_admin.make_default(p, actor=current_user, now=utcnow()),
-        lambda name: _("%(name)s is now the default playbook for tickets no other playbook "
-                       "matches.", name=name))
+        lambda name: _(
+            "%(name)s is now the default playbook for tickets no other playbook matches.", name=name
+        ),
+    )

@@ -1,6 +1,5 @@
 """Customers (accounts) and their contacts."""
 
-
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,6 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from ticketdesk.core.errors import DomainError, NotFound, PermissionDenied
+from ticketdesk.core.inputs import normalise_email
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -26,11 +28,9 @@ from ticketdesk.models import (
     TierChange,
     User,
 )
-from ticketdesk.services.people import access
 from ticketdesk.services import timeline as events
-from ticketdesk.core.errors import DomainError, NotFound, PermissionDenied
-from ticketdesk.core.inputs import normalise_email
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.services.people import access
+
 
 @dataclass(frozen=True)
 class CustomerData:
@@ -100,16 +100,22 @@ def account_manager_choices() -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
-def _account_manager_for(actor: User, account_manager_id: int | None,
-                         customer: Customer | None = None) -> int | None:
+def _account_manager_for(
+    actor: User, account_manager_id: int | None, customer: Customer | None = None
+) -> int | None:
     """Account managers keep their own accounts; only leads and agents hand them over."""
     if actor.role is not Role.ACCOUNT_MANAGER:
         return account_manager_id
     if account_manager_id is None and customer is None:
         return actor.id
     if account_manager_id != actor.id:
-        raise DomainError(_("Account managers can only keep accounts as their own; ask a team "
-                            "lead to hand an account over."), field="account_manager_id")
+        raise DomainError(
+            _(
+                "Account managers can only keep accounts as their own; ask a team "
+                "lead to hand an account over."
+            ),
+            field="account_manager_id",
+        )
     return account_manager_id
 
 
@@ -127,15 +133,23 @@ def _clean_external_ref(value: str | None, customer: Customer | None = None) -> 
     if not ref:
         return None
     if len(ref) > EXTERNAL_REF_MAX:
-        raise DomainError(_("Keep the external reference to %(n)d characters or fewer.",
-                            n=EXTERNAL_REF_MAX), field="external_ref")
+        raise DomainError(
+            _("Keep the external reference to %(n)d characters or fewer.", n=EXTERNAL_REF_MAX),
+            field="external_ref",
+        )
     stmt = sa.select(Customer).where(Customer.external_ref == ref)
     if customer is not None and customer.id is not None:
         stmt = stmt.where(Customer.id != customer.id)
     other = db.session.scalar(stmt.limit(1))
     if other is not None:
-        raise DomainError(_("%(ref)s is already the external reference of %(customer)s.",
-                            ref=ref, customer=other.name), field="external_ref")
+        raise DomainError(
+            _(
+                "%(ref)s is already the external reference of %(customer)s.",
+                ref=ref,
+                customer=other.name,
+            ),
+            field="external_ref",
+        )
     return ref
 
 
@@ -152,23 +166,37 @@ def _clean_purchase_share(value: Decimal | None) -> Decimal | None:
 def _clean_reason(reason: str | None, *, field: str, message: str | None = None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(message or _("Say why the standing changes: what happened, or what "
-                                       "the customer told you."), field=field)
+        raise DomainError(
+            message
+            or _("Say why the standing changes: what happened, or what the customer told you."),
+            field=field,
+        )
     if len(reason) > REASON_MAX:
-        raise DomainError(_("Keep the reason to %(n)d characters or fewer.", n=REASON_MAX),
-                          field=field)
+        raise DomainError(
+            _("Keep the reason to %(n)d characters or fewer.", n=REASON_MAX), field=field
+        )
     return reason
 
 
-def _record_standing(customer: Customer, *, standing: Standing, reason: str,
-                     actor: User | None, now: datetime,
-                     ticket: Ticket | None = None) -> StandingChange:
+def _record_standing(
+    customer: Customer,
+    *,
+    standing: Standing,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    ticket: Ticket | None = None,
+) -> StandingChange:
     """Set the standing and add its history row (no commit; the caller's unit of work)."""
-    change = StandingChange(customer_id=customer.id, old_standing=customer.standing,
-                            new_standing=standing, reason=reason,
-                            ticket_id=ticket.id if ticket is not None else None,
-                            changed_by_id=actor.id if actor is not None else None,
-                            changed_at=now)
+    change = StandingChange(
+        customer_id=customer.id,
+        old_standing=customer.standing,
+        new_standing=standing,
+        reason=reason,
+        ticket_id=ticket.id if ticket is not None else None,
+        changed_by_id=actor.id if actor is not None else None,
+        changed_at=now,
+    )
     customer.standing = standing
     db.session.add(change)
     return change
@@ -179,26 +207,45 @@ TIER_RANK = {CustomerTier.STANDARD: 0, CustomerTier.KEY: 1, CustomerTier.STRATEG
 
 
 def _clean_tier_reason(reason: str | None, *, field: str) -> str:
-    return _clean_reason(reason, field=field, message=_(
-        "Say why the tier changes: the tier decides who approves compensation."))
+    return _clean_reason(
+        reason,
+        field=field,
+        message=_("Say why the tier changes: the tier decides who approves compensation."),
+    )
 
 
-def _record_tier(customer: Customer, *, tier: CustomerTier, reason: str, actor: User | None,
-                 now: datetime) -> TierChange:
+def _record_tier(
+    customer: Customer, *, tier: CustomerTier, reason: str, actor: User | None, now: datetime
+) -> TierChange:
     """Set the tier, add its history row and a field-change event on each open ticket of
     the customer, where approvers see it (no commit; the caller's unit of work)."""
-    change = TierChange(customer_id=customer.id, old_tier=customer.tier, new_tier=tier,
-                        reason=reason, changed_by_id=actor.id if actor is not None else None,
-                        changed_at=now)
+    change = TierChange(
+        customer_id=customer.id,
+        old_tier=customer.tier,
+        new_tier=tier,
+        reason=reason,
+        changed_by_id=actor.id if actor is not None else None,
+        changed_at=now,
+    )
     old = customer.tier
     customer.tier = tier
     db.session.add(change)
     open_tickets = db.session.scalars(
-        sa.select(Ticket).where(Ticket.customer_id == customer.id,
-                                Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id))
+        sa.select(Ticket)
+        .where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.id)
+    )
     for ticket in open_tickets:
-        events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor,
-                       field="customer_tier", old=old.value, new=tier.value, body=reason)
+        events.record(
+            ticket,
+            EventKind.FIELD_CHANGE,
+            now=now,
+            actor=actor,
+            field="customer_tier",
+            old=old.value,
+            new=tier.value,
+            body=reason,
+        )
     return change
 
 
@@ -209,8 +256,10 @@ def authority_tier(customer: Customer, *, since: datetime) -> CustomerTier:
     the approval a remedy needs within the window.
     """
     earlier = db.session.scalars(
-        sa.select(TierChange.old_tier).where(TierChange.customer_id == customer.id,
-                                             TierChange.changed_at >= since))
+        sa.select(TierChange.old_tier).where(
+            TierChange.customer_id == customer.id, TierChange.changed_at >= since
+        )
+    )
     return max((customer.tier, *earlier), key=TIER_RANK.__getitem__)
 
 
@@ -250,8 +299,11 @@ def new_contact(customer: Customer, data: ContactData, *, field_prefix: str = ""
         existing = db.session.scalar(sa.select(Contact).where(Contact.email == email))
         if existing is not None and existing.customer is not customer:
             raise DomainError(
-                _("%(email)s is already a contact of %(customer)s.", email=email,
-                  customer=existing.customer.name),
+                _(
+                    "%(email)s is already a contact of %(customer)s.",
+                    email=email,
+                    customer=existing.customer.name,
+                ),
                 field=f"{field_prefix}email",
             )
         if existing is not None:
@@ -261,8 +313,9 @@ def new_contact(customer: Customer, data: ContactData, *, field_prefix: str = ""
     return contact
 
 
-def create_customer(*, actor: User, data: CustomerData,
-                    contact: ContactData | None = None) -> Customer:
+def create_customer(
+    *, actor: User, data: CustomerData, contact: ContactData | None = None
+) -> Customer:
     if actor.role not in (Role.AGENT, Role.LEAD, Role.ACCOUNT_MANAGER):
         raise PermissionDenied(_("You may not create customers."))
     manager_id = _account_manager_for(actor, data.account_manager_id)
@@ -273,8 +326,9 @@ def create_customer(*, actor: User, data: CustomerData,
     return customer
 
 
-def update_customer(customer: Customer, *, actor: User, data: CustomerData,
-                    now: datetime | None = None) -> Customer:
+def update_customer(
+    customer: Customer, *, actor: User, data: CustomerData, now: datetime | None = None
+) -> Customer:
     """Save the profile. A change of standing needs ``data.standing_reason`` and is
     recorded as a ``StandingChange`` in the same transaction; a change of tier needs
     ``data.tier_reason``, is allowed only to ``access.can_change_tier`` (not to agents)
@@ -293,11 +347,11 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData,
     external_ref = _clean_external_ref(data.external_ref, customer)
     purchase_share = _clean_purchase_share(data.purchase_share)
     standing_changes = data.standing != customer.standing
-    reason = _clean_reason(data.standing_reason, field="standing_reason") \
-        if standing_changes else ""
+    reason = (
+        _clean_reason(data.standing_reason, field="standing_reason") if standing_changes else ""
+    )
     old_manager = customer.account_manager
-    tier_reason = _clean_tier_reason(data.tier_reason, field="tier_reason") \
-        if tier_changes else ""
+    tier_reason = _clean_tier_reason(data.tier_reason, field="tier_reason") if tier_changes else ""
     now = now or utcnow()
     with unit_of_work():
         customer.name = data.name.strip()
@@ -314,13 +368,19 @@ def update_customer(customer: Customer, *, actor: User, data: CustomerData,
         customer.external_ref = external_ref
         customer.purchase_share = purchase_share
         if standing_changes:
-            _record_standing(customer, standing=data.standing, reason=reason, actor=actor,
-                             now=now)
+            _record_standing(customer, standing=data.standing, reason=reason, actor=actor, now=now)
     return customer
 
 
-def change_standing(customer: Customer, *, standing: Standing, reason: str, actor: User,
-                    now: datetime, ticket: Ticket | None = None) -> StandingChange:
+def change_standing(
+    customer: Customer,
+    *,
+    standing: Standing,
+    reason: str,
+    actor: User,
+    now: datetime,
+    ticket: Ticket | None = None,
+) -> StandingChange:
     """Change how the customer ranks us, with the reason (and the ticket behind it, if any).
 
     Allowed to whoever may edit the customer. The history row and the new standing are
@@ -336,13 +396,15 @@ def change_standing(customer: Customer, *, standing: Standing, reason: str, acto
     if ticket is not None and ticket.customer_id != customer.id:
         raise DomainError(_("That ticket belongs to another customer."), field="ticket")
     with unit_of_work():
-        change = _record_standing(customer, standing=standing, reason=reason, actor=actor,
-                                  now=now, ticket=ticket)
+        change = _record_standing(
+            customer, standing=standing, reason=reason, actor=actor, now=now, ticket=ticket
+        )
     return change
 
 
-def change_tier(customer: Customer, *, tier: CustomerTier, reason: str, actor: User,
-                now: datetime) -> TierChange:
+def change_tier(
+    customer: Customer, *, tier: CustomerTier, reason: str, actor: User, now: datetime
+) -> TierChange:
     """Change the customer's tier, with the reason. Allowed to the account's manager, team
     leads and admins (``access.can_change_tier``); the history row, the new tier and an
     event on each open ticket of the customer are written in one transaction."""
@@ -358,23 +420,29 @@ def change_tier(customer: Customer, *, tier: CustomerTier, reason: str, actor: U
 
 def tier_history(customer_id: int) -> list[TierChange]:
     """The customer's tier changes, newest first."""
-    return list(db.session.scalars(
-        sa.select(TierChange)
-        .where(TierChange.customer_id == customer_id)
-        .options(sa.orm.joinedload(TierChange.changed_by))
-        .order_by(TierChange.changed_at.desc(), TierChange.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(TierChange)
+            .where(TierChange.customer_id == customer_id)
+            .options(sa.orm.joinedload(TierChange.changed_by))
+            .order_by(TierChange.changed_at.desc(), TierChange.id.desc())
+        )
+    )
 
 
 def standing_history(customer_id: int) -> list[StandingChange]:
     """The customer's standing changes, newest first."""
-    return list(db.session.scalars(
-        sa.select(StandingChange)
-        .where(StandingChange.customer_id == customer_id)
-        .options(sa.orm.joinedload(StandingChange.changed_by),
-                 sa.orm.joinedload(StandingChange.ticket))
-        .order_by(StandingChange.changed_at.desc(), StandingChange.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(StandingChange)
+            .where(StandingChange.customer_id == customer_id)
+            .options(
+                sa.orm.joinedload(StandingChange.changed_by),
+                sa.orm.joinedload(StandingChange.ticket),
+            )
+            .order_by(StandingChange.changed_at.desc(), StandingChange.id.desc())
+        )
+    )
 
 
 def add_contact(customer: Customer, *, actor: User, data: ContactData) -> Contact:
@@ -417,8 +485,13 @@ def check_timezone(value: str | None) -> str:
     DomainError. Spelling is exact: ``europe/berlin`` is refused."""
     value = (value or "").strip()
     if value and (len(value) > 64 or value not in _timezones()):
-        raise DomainError(_("Choose a timezone from the list, such as Europe/Berlin, or leave "
-                            "it empty for the desk's."), field="timezone")
+        raise DomainError(
+            _(
+                "Choose a timezone from the list, such as Europe/Berlin, or leave "
+                "it empty for the desk's."
+            ),
+            field="timezone",
+        )
     return value
 
 
@@ -442,14 +515,15 @@ def update_contact(contact: Contact, *, actor: User, changes: ContactChanges) ->
     email = normalise_email(changes.email)
     if email and len(email) > 254:
         raise DomainError(_("This e-mail address is too long."), field="email")
-    if email and db.session.scalar(sa.select(Contact.id).where(Contact.email == email,
-                                                               Contact.id != contact.id)):
-        raise DomainError(_("%(email)s already belongs to a contact.", email=email),
-                          field="email")
+    if email and db.session.scalar(
+        sa.select(Contact.id).where(Contact.email == email, Contact.id != contact.id)
+    ):
+        raise DomainError(_("%(email)s already belongs to a contact.", email=email), field="email")
     phone = (changes.phone or "").strip()
     if len(phone) > 40:
-        raise DomainError(_("Keep the phone number to %(n)d characters or fewer.", n=40),
-                          field="phone")
+        raise DomainError(
+            _("Keep the phone number to %(n)d characters or fewer.", n=40), field="phone"
+        )
     locale = check_locale(changes.locale)
     timezone = check_timezone(changes.timezone)
     with unit_of_work():
@@ -506,20 +580,29 @@ def match_sender(*, name: str, email: str, company: str, now: datetime) -> Sende
     company = company.strip()
     if company:
         customer = db.session.scalar(
-            sa.select(Customer).where(sa.func.lower(Customer.name) == company.lower())
-            .order_by(Customer.id).limit(1)
+            sa.select(Customer)
+            .where(sa.func.lower(Customer.name) == company.lower())
+            .order_by(Customer.id)
+            .limit(1)
         )
     named_account = customer is not None
     if customer is None:
         customer = new_customer(CustomerData(name=company or name.strip()))
-    contact = Contact(customer=customer, name=name.strip(), email=email_n, phone="",
-                      verified=not named_account, created_at=now)
+    contact = Contact(
+        customer=customer,
+        name=name.strip(),
+        email=email_n,
+        phone="",
+        verified=not named_account,
+        created_at=now,
+    )
     db.session.add(contact)
     return SenderMatch(customer, contact, named_account=named_account)
 
 
-def _find_or_create_for_intake(*, name: str, email: str, company: str,
-                               now: datetime) -> tuple[Customer, Contact]:
+def _find_or_create_for_intake(
+    *, name: str, email: str, company: str, now: datetime
+) -> tuple[Customer, Contact]:
     """``match_sender`` without the how: the customer and the contact."""
     match = match_sender(name=name, email=email, company=company, now=now)
     return match.customer, match.contact

@@ -15,13 +15,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk.core import money
+from ticketdesk.core.clock import desk_date
+from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import Customer, Order, OrderSource, Role, Ticket, User, purchase_clause
 from ticketdesk.services.people import access
-from ticketdesk.core import money
-from ticketdesk.core.errors import Conflict, DomainError, PermissionDenied
-from ticketdesk.core.clock import desk_date
-from ticketdesk.core.uow import unit_of_work
 
 REFERENCE_MAX = 64
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -38,17 +38,26 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # ----------------------------------------------------------------- reading
 
+
 def list_orders(customer_id: int, *, limit: int = 20) -> list[Order]:
     """The customer's newest orders (by order date, then by when they were recorded)."""
-    return list(db.session.scalars(
-        sa.select(Order).where(Order.customer_id == customer_id)
-        .order_by(Order.ordered_on.desc(), Order.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(Order.customer_id == customer_id)
+            .order_by(Order.ordered_on.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def count_orders(customer_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Order.id)).where(Order.customer_id == customer_id)) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Order.id)).where(Order.customer_id == customer_id)
+        )
+        or 0
+    )
 
 
 def revenue(customer_id: int, first: date, last: date) -> dict[str, Decimal]:
@@ -58,12 +67,16 @@ def revenue(customer_id: int, first: date, last: date) -> dict[str, Decimal]:
     """
     rows = db.session.execute(
         sa.select(Order.currency, sa.func.sum(Order.amount))
-        .where(Order.customer_id == customer_id, purchase_clause(),
-               Order.ordered_on >= first, Order.ordered_on <= last)
-        .group_by(Order.currency).order_by(Order.currency)
+        .where(
+            Order.customer_id == customer_id,
+            purchase_clause(),
+            Order.ordered_on >= first,
+            Order.ordered_on <= last,
+        )
+        .group_by(Order.currency)
+        .order_by(Order.currency)
     )
-    return {currency: money.round_money(Decimal(str(total)), currency)
-            for currency, total in rows}
+    return {currency: money.round_money(Decimal(str(total)), currency) for currency, total in rows}
 
 
 def year_before(day: date) -> date:
@@ -91,6 +104,7 @@ def remedy_tickets(orders: list[Order]) -> dict[int, str]:
 
 # ----------------------------------------------------------------- by hand
 
+
 @dataclass(frozen=True)
 class OrderData:
     reference: str
@@ -106,8 +120,10 @@ def _check_reference(value: str | None, *, field: str = "reference") -> str:
     if not reference:
         raise DomainError(_("An order needs its reference."), field=field)
     if len(reference) > REFERENCE_MAX:
-        raise DomainError(_("Keep the order reference to %(n)d characters or fewer.",
-                            n=REFERENCE_MAX), field=field)
+        raise DomainError(
+            _("Keep the order reference to %(n)d characters or fewer.", n=REFERENCE_MAX),
+            field=field,
+        )
     return reference
 
 
@@ -115,8 +131,10 @@ def _check_date(value: date | None, *, today: date, field: str = "ordered_on") -
     if value is None:
         raise DomainError(_("Enter the order date."), field=field)
     if value > today:
-        raise DomainError(_("The order date cannot be after today (%(today)s).",
-                            today=today.isoformat()), field=field)
+        raise DomainError(
+            _("The order date cannot be after today (%(today)s).", today=today.isoformat()),
+            field=field,
+        )
     return value
 
 
@@ -128,8 +146,9 @@ def _remedy_ticket(customer: Customer, reference: str) -> Ticket | None:
     if ticket is None:
         raise DomainError(_("There is no ticket %(ref)s.", ref=reference), field="remedy_ticket")
     if ticket.customer_id != customer.id:
-        raise DomainError(_("Ticket %(ref)s belongs to another customer.", ref=reference),
-                          field="remedy_ticket")
+        raise DomainError(
+            _("Ticket %(ref)s belongs to another customer.", ref=reference), field="remedy_ticket"
+        )
     return ticket
 
 
@@ -143,16 +162,26 @@ def add_order(customer: Customer, *, actor: User, data: OrderData, now: datetime
     currency = money.check_currency(data.currency)
     amount = money.check_amount(data.amount, currency=currency, field="amount")
     ticket = _remedy_ticket(customer, data.remedy_ticket)
-    duplicate = db.session.scalar(sa.select(Order.id).where(
-        Order.customer_id == customer.id, Order.reference == reference))
+    duplicate = db.session.scalar(
+        sa.select(Order.id).where(Order.customer_id == customer.id, Order.reference == reference)
+    )
     if duplicate is not None:
-        raise DomainError(_("%(customer)s already has an order %(ref)s.",
-                            customer=customer.name, ref=reference), field="reference")
+        raise DomainError(
+            _("%(customer)s already has an order %(ref)s.", customer=customer.name, ref=reference),
+            field="reference",
+        )
     with unit_of_work():
-        order = Order(customer_id=customer.id, reference=reference, ordered_on=ordered_on,
-                      amount=amount, currency=currency,
-                      remedy_ticket_id=ticket.id if ticket is not None else None,
-                      source=OrderSource.MANUAL, created_at=now, created_by_id=actor.id)
+        order = Order(
+            customer_id=customer.id,
+            reference=reference,
+            ordered_on=ordered_on,
+            amount=amount,
+            currency=currency,
+            remedy_ticket_id=ticket.id if ticket is not None else None,
+            source=OrderSource.MANUAL,
+            created_at=now,
+            created_by_id=actor.id,
+        )
         db.session.add(order)
     return order
 
@@ -169,6 +198,7 @@ def get_order(order_id: int) -> Order | None:
 
 
 # ----------------------------------------------------------------- CSV import
+
 
 @dataclass(frozen=True)
 class LineError:
@@ -265,9 +295,18 @@ def _parse_date(value: str) -> date | None:
 
 def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) -> _Row | None:
     if len(cells) != len(HEADER):
-        errors.append(LineError(line, None, _(
-            "Expected %(n)d values (%(columns)s), found %(found)d.",
-            n=len(HEADER), columns=",".join(HEADER), found=len(cells))))
+        errors.append(
+            LineError(
+                line,
+                None,
+                _(
+                    "Expected %(n)d values (%(columns)s), found %(found)d.",
+                    n=len(HEADER),
+                    columns=",".join(HEADER),
+                    found=len(cells),
+                ),
+            )
+        )
         return None
     customer_ref, reference, day, amount_text, currency_text = cells
     before = len(errors)
@@ -279,12 +318,25 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
         errors.append(LineError(line, "order_ref", exc.message))
     ordered_on = _parse_date(day)
     if ordered_on is None:
-        errors.append(LineError(line, "ordered_on", _(
-            "“%(value)s” is not a date; write it as YYYY-MM-DD, like 2026-03-01.", value=day)))
+        errors.append(
+            LineError(
+                line,
+                "ordered_on",
+                _("“%(value)s” is not a date; write it as YYYY-MM-DD, like 2026-03-01.", value=day),
+            )
+        )
     elif ordered_on > today:
-        errors.append(LineError(line, "ordered_on", _(
-            "The order date %(day)s is after today (%(today)s).", day=day,
-            today=today.isoformat())))
+        errors.append(
+            LineError(
+                line,
+                "ordered_on",
+                _(
+                    "The order date %(day)s is after today (%(today)s).",
+                    day=day,
+                    today=today.isoformat(),
+                ),
+            )
+        )
     currency = None
     try:
         currency = money.check_currency(currency_text)
@@ -296,8 +348,9 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
         if amount is None:
             raise ValueError(_("The amount is missing."))
         # Checked against the line's currency when that is valid (333.5 JPY is refused).
-        amount = (money.check_amount(amount, currency=currency, field="amount") if currency
-                  else amount)
+        amount = (
+            money.check_amount(amount, currency=currency, field="amount") if currency else amount
+        )
     except ValueError as exc:
         errors.append(LineError(line, "amount", str(exc)))
     except DomainError as exc:
@@ -309,7 +362,7 @@ def _parse(line: int, cells: list[str], today: date, errors: list[LineError]) ->
 
 def _chunks(values: list, size: int = _CHUNK) -> Iterator[list]:
     for i in range(0, len(values), size):
-        yield values[i:i + size]
+        yield values[i : i + size]
 
 
 def _match_customers(refs: set[str]) -> tuple[dict[str, tuple[int, str]], set[str]]:
@@ -317,14 +370,18 @@ def _match_customers(refs: set[str]) -> tuple[dict[str, tuple[int, str]], set[st
     whose name belongs to more than one customer."""
     found: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(sorted(refs)):
-        rows = db.session.execute(sa.select(Customer.external_ref, Customer.id, Customer.name)
-                                  .where(Customer.external_ref.in_(chunk)))
+        rows = db.session.execute(
+            sa.select(Customer.external_ref, Customer.id, Customer.name).where(
+                Customer.external_ref.in_(chunk)
+            )
+        )
         for ref, cid, name in rows:
             found[ref] = (cid, name)
     by_name: dict[str, list[tuple[int, str]]] = {}
     for chunk in _chunks(sorted(refs - found.keys())):
-        rows = db.session.execute(sa.select(Customer.name, Customer.id)
-                                  .where(Customer.name.in_(chunk)))
+        rows = db.session.execute(
+            sa.select(Customer.name, Customer.id).where(Customer.name.in_(chunk))
+        )
         for name, cid in rows:
             by_name.setdefault(name, []).append((cid, name))
     ambiguous = {name for name, hits in by_name.items() if len(hits) > 1}
@@ -342,10 +399,13 @@ def _existing_orders(keys: list[tuple[int, str]]) -> dict[tuple[int, str], tuple
     existing: dict[tuple[int, str], tuple] = {}
     for chunk in _chunks(keys):
         rows = db.session.execute(
-            sa.select(Order.customer_id, Order.reference, Order.ordered_on, Order.amount,
-                      Order.currency)
-            .where(Order.customer_id.in_(sorted({cid for cid, _ref in chunk})),
-                   Order.reference.in_(sorted({ref for _cid, ref in chunk}))))
+            sa.select(
+                Order.customer_id, Order.reference, Order.ordered_on, Order.amount, Order.currency
+            ).where(
+                Order.customer_id.in_(sorted({cid for cid, _ref in chunk})),
+                Order.reference.in_(sorted({ref for _cid, ref in chunk})),
+            )
+        )
         for cid, ref, day, amount, currency in rows:
             if (cid, ref) in wanted:
                 existing[(cid, ref)] = (day, Decimal(amount), currency)
@@ -364,24 +424,28 @@ def import_csv(data: bytes | str, *, actor: User | None, now: datetime) -> Impor
     if not can_import(actor):
         raise PermissionDenied(_("Only administrators import orders."))
     if _size(data) > MAX_IMPORT_BYTES:
-        return _failed(None, _("The file is larger than %(mb)d MB; split it into smaller files.",
-                               mb=MAX_IMPORT_BYTES // (1024 * 1024)))
+        return _failed(
+            None,
+            _(
+                "The file is larger than %(mb)d MB; split it into smaller files.",
+                mb=MAX_IMPORT_BYTES // (1024 * 1024),
+            ),
+        )
     try:
         text = _decode(data)
     except UnicodeDecodeError:
-        return _failed(None, _("The file is not UTF-8 text. Save it as “CSV UTF-8” and try "
-                               "again."))
+        return _failed(None, _("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."))
     records = _records(text)
     try:
         header_line, header = next(records)
     except StopIteration:
         return _failed(None, _("The file is empty."))
     except _Unreadable as exc:
-        return _failed(exc.line, _("This line cannot be read as CSV (%(error)s).",
-                                   error=str(exc)))
+        return _failed(exc.line, _("This line cannot be read as CSV (%(error)s).", error=str(exc)))
     if tuple(header) != HEADER:
-        return _failed(header_line, _("The first line must be exactly “%(header)s”.",
-                                      header=",".join(HEADER)))
+        return _failed(
+            header_line, _("The first line must be exactly “%(header)s”.", header=",".join(HEADER))
+        )
 
     errors: list[LineError] = []
     rows: list[_Row] = []
@@ -392,9 +456,16 @@ def import_csv(data: bytes | str, *, actor: User | None, now: datetime) -> Impor
             if row is not None:
                 rows.append(row)
     except _Unreadable as exc:
-        errors.append(LineError(exc.line, None, _(
-            "This line cannot be read as CSV (%(error)s); nothing after it was checked.",
-            error=str(exc))))
+        errors.append(
+            LineError(
+                exc.line,
+                None,
+                _(
+                    "This line cannot be read as CSV (%(error)s); nothing after it was checked.",
+                    error=str(exc),
+                ),
+            )
+        )
     if not rows and not errors:
         return _failed(None, _("The file has the header but no orders."))
 
@@ -403,13 +474,28 @@ def import_csv(data: bytes | str, *, actor: User | None, now: datetime) -> Impor
         if row.customer_ref in customers:
             row.customer_id = customers[row.customer_ref][0]
         elif row.customer_ref in ambiguous:
-            errors.append(LineError(row.line, "customer_ref", _(
-                "“%(ref)s” is ambiguous: more than one customer has that name. Give the "
-                "customer an external reference and use it.", ref=row.customer_ref)))
+            errors.append(
+                LineError(
+                    row.line,
+                    "customer_ref",
+                    _(
+                        "“%(ref)s” is ambiguous: more than one customer has that name. Give the "
+                        "customer an external reference and use it.",
+                        ref=row.customer_ref,
+                    ),
+                )
+            )
         else:
-            errors.append(LineError(row.line, "customer_ref", _(
-                "No customer has the external reference or the name “%(ref)s”.",
-                ref=row.customer_ref)))
+            errors.append(
+                LineError(
+                    row.line,
+                    "customer_ref",
+                    _(
+                        "No customer has the external reference or the name “%(ref)s”.",
+                        ref=row.customer_ref,
+                    ),
+                )
+            )
     names = {cid: name for cid, name in customers.values()}
     matched = [row for row in rows if row.customer_id is not None]
     existing = _existing_orders(sorted({(row.customer_id, row.reference) for row in matched}))
@@ -423,10 +509,19 @@ def import_csv(data: bytes | str, *, actor: User | None, now: datetime) -> Impor
         if key in seen:
             first = seen[key]
             if (first.ordered_on, first.amount, first.currency) != values:
-                errors.append(LineError(row.line, "order_ref", _(
-                    "Order %(ref)s of %(customer)s is already on line %(first)d with other "
-                    "values.", ref=row.reference, customer=names[row.customer_id],
-                    first=first.line)))
+                errors.append(
+                    LineError(
+                        row.line,
+                        "order_ref",
+                        _(
+                            "Order %(ref)s of %(customer)s is already on line %(first)d with other "
+                            "values.",
+                            ref=row.reference,
+                            customer=names[row.customer_id],
+                            first=first.line,
+                        ),
+                    )
+                )
             continue
         seen[key] = row
         stored = existing.get(key)
@@ -435,11 +530,21 @@ def import_csv(data: bytes | str, *, actor: User | None, now: datetime) -> Impor
         elif stored == values:
             already += 1
         else:
-            errors.append(LineError(row.line, "order_ref", _(
-                "Order %(ref)s of %(customer)s already exists with other values "
-                "(%(day)s, %(amount)s %(currency)s).", ref=row.reference,
-                customer=names[row.customer_id], day=stored[0].isoformat(),
-                amount=stored[1], currency=stored[2])))
+            errors.append(
+                LineError(
+                    row.line,
+                    "order_ref",
+                    _(
+                        "Order %(ref)s of %(customer)s already exists with other values "
+                        "(%(day)s, %(amount)s %(currency)s).",
+                        ref=row.reference,
+                        customer=names[row.customer_id],
+                        day=stored[0].isoformat(),
+                        amount=stored[1],
+                        currency=stored[2],
+                    ),
+                )
+            )
 
     if errors:
         errors.sort(key=lambda e: (e.line or 0, HEADER.index(e.column) if e.column else -1))
@@ -448,15 +553,29 @@ def import_csv(data: bytes | str, *, actor: User | None, now: datetime) -> Impor
     try:
         with unit_of_work():
             for chunk in _chunks(new, 5000):
-                db.session.execute(sa.insert(Order), [
-                    {"customer_id": row.customer_id, "reference": row.reference,
-                     "ordered_on": row.ordered_on, "amount": row.amount,
-                     "currency": row.currency, "source": OrderSource.IMPORT,
-                     "created_at": now, "created_by_id": actor_id}
-                    for row in chunk])
+                db.session.execute(
+                    sa.insert(Order),
+                    [
+                        {
+                            "customer_id": row.customer_id,
+                            "reference": row.reference,
+                            "ordered_on": row.ordered_on,
+                            "amount": row.amount,
+                            "currency": row.currency,
+                            "source": OrderSource.IMPORT,
+                            "created_at": now,
+                            "created_by_id": actor_id,
+                        }
+                        for row in chunk
+                    ],
+                )
     except sa.exc.IntegrityError as exc:
-        raise Conflict(_("Some of these orders were recorded by someone else at the same "
-                         "moment. Nothing was imported; import the file again.")) from exc
+        raise Conflict(
+            _(
+                "Some of these orders were recorded by someone else at the same "
+                "moment. Nothing was imported; import the file again."
+            )
+        ) from exc
     return ImportResult(added=len(new), already_there=already)
 
 

@@ -17,6 +17,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ticketdesk.core import money
+from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     LIVE_REMEDY_STATES,
@@ -37,19 +40,20 @@ from ticketdesk.models import (
     TicketEvent,
     User,
 )
-from ticketdesk.services.people import access
-from ticketdesk.services.customers import customers
 from ticketdesk.services import timeline as events
-from ticketdesk.core import money
+from ticketdesk.services.customers import customers
 from ticketdesk.services.notifications import notifications
+from ticketdesk.services.people import access
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
-from ticketdesk.core.uow import unit_of_work
 
 # Authority, lowest first. An account manager grants nothing alone.
 TIERS = (Role.AGENT, Role.LEAD, Role.ADMIN)
-IN_KIND_FORMS = (RemedyForm.RESHIP, RemedyForm.REPAIR, RemedyForm.FREE_ITEM,
-                 RemedyForm.SERVICE_VISIT)
+IN_KIND_FORMS = (
+    RemedyForm.RESHIP,
+    RemedyForm.REPAIR,
+    RemedyForm.FREE_ITEM,
+    RemedyForm.SERVICE_VISIT,
+)
 FAST_PATH_CATEGORIES = ("missing_short_shipment", "damaged_defective")
 # The reason a make-whole remedy is recorded under, by the ticket's category (slug).
 MAKE_WHOLE_REASONS = {
@@ -68,8 +72,8 @@ def tier_rank(role: Role | None) -> int:
     return TIERS.index(role) if role in TIERS else -1
 
 
-round_money = money.round_money    # half up: amounts the desk suggests or averages
-round_down = money.round_down      # caps and limits: never half a minor unit more
+round_money = money.round_money  # half up: amounts the desk suggests or averages
+round_down = money.round_down  # caps and limits: never half a minor unit more
 
 
 def configured_amount(name: str, currency: str) -> Decimal | None:
@@ -88,6 +92,7 @@ def configured_amount(name: str, currency: str) -> Decimal | None:
 
 
 # ----------------------------------------------------------------- rules
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -136,19 +141,28 @@ def rules_for(ticket: Ticket) -> Rules:
     lead_limit = Decimal(str(limits["lead"])) if "lead" in limits else None
     if version is None:
         threshold = configured_amount("EVIDENCE_THRESHOLD", currency) or Decimal("0")
-        return Rules(advisory=False, evidence_threshold=threshold,
-                     make_whole_form=DESK_MAKE_WHOLE_FORM,
-                     goodwill_basis=DESK_GOODWILL_BASIS,
-                     goodwill_value=Decimal(str(cfg["GOODWILL_DEFAULT_PERCENT"])),
-                     goodwill_cap_percent=DESK_GOODWILL_CAP_PERCENT,
-                     total_cap_percent=Decimal(str(cfg["COMPENSATION_CAP_PERCENT"])),
-                     agent_limit=agent_limit, lead_limit=lead_limit)
-    return Rules(advisory=version.advisory, evidence_threshold=version.evidence_threshold,
-                 make_whole_form=version.make_whole_form, goodwill_basis=version.goodwill_basis,
-                 goodwill_value=version.goodwill_value,
-                 goodwill_cap_percent=version.goodwill_cap_percent,
-                 total_cap_percent=version.total_cap_percent,
-                 agent_limit=agent_limit, lead_limit=lead_limit)
+        return Rules(
+            advisory=False,
+            evidence_threshold=threshold,
+            make_whole_form=DESK_MAKE_WHOLE_FORM,
+            goodwill_basis=DESK_GOODWILL_BASIS,
+            goodwill_value=Decimal(str(cfg["GOODWILL_DEFAULT_PERCENT"])),
+            goodwill_cap_percent=DESK_GOODWILL_CAP_PERCENT,
+            total_cap_percent=Decimal(str(cfg["COMPENSATION_CAP_PERCENT"])),
+            agent_limit=agent_limit,
+            lead_limit=lead_limit,
+        )
+    return Rules(
+        advisory=version.advisory,
+        evidence_threshold=version.evidence_threshold,
+        make_whole_form=version.make_whole_form,
+        goodwill_basis=version.goodwill_basis,
+        goodwill_value=version.goodwill_value,
+        goodwill_cap_percent=version.goodwill_cap_percent,
+        total_cap_percent=version.total_cap_percent,
+        agent_limit=agent_limit,
+        lead_limit=lead_limit,
+    )
 
 
 def make_whole_reason(ticket: Ticket) -> RemedyReason:
@@ -176,9 +190,10 @@ def default_cap_base_kind(ticket: Ticket) -> CapBase:
     """
     small = configured_amount("SMALL_ORDER_LIMIT", ticket.currency)
     order = ticket.order_value
-    if order is not None and (not claim_known(ticket)
-                              or (small is not None and order <= small
-                                  and affected_value(ticket) < order)):
+    if order is not None and (
+        not claim_known(ticket)
+        or (small is not None and order <= small and affected_value(ticket) < order)
+    ):
         return CapBase.ORDER
     return CapBase.AFFECTED
 
@@ -202,10 +217,14 @@ class Totals:
 
 def totals(ticket: Ticket, *, states=LIVE_REMEDY_STATES) -> Totals:
     """Live remedies on a ticket (proposed, approved, delivered), make-whole and goodwill apart."""
-    mw = sum((r.cost for r in ticket.remedies
-              if r.state in states and r.kind is RemedyKind.MAKE_WHOLE), Decimal("0"))
-    gw = sum((r.cost for r in ticket.remedies
-              if r.state in states and r.kind is RemedyKind.GOODWILL), Decimal("0"))
+    mw = sum(
+        (r.cost for r in ticket.remedies if r.state in states and r.kind is RemedyKind.MAKE_WHOLE),
+        Decimal("0"),
+    )
+    gw = sum(
+        (r.cost for r in ticket.remedies if r.state in states and r.kind is RemedyKind.GOODWILL),
+        Decimal("0"),
+    )
     return Totals(make_whole=mw, goodwill=gw)
 
 
@@ -228,9 +247,14 @@ def _earlier_failures(ticket: Ticket, days: int | None) -> list[sa.ColumnElement
     """The filter of earlier tickets of ours for the same customer and category in the window."""
     days = days or int(current_app.config["REPEAT_FAILURE_DAYS"])
     since = ticket.created_at - timedelta(days=days)
-    return [Ticket.customer_id == ticket.customer_id, Ticket.category_id == ticket.category_id,
-            Ticket.id != ticket.id, Ticket.created_at >= since,
-            Ticket.created_at <= ticket.created_at, Ticket.cause_side.in_(OUR_CAUSE_SIDES)]
+    return [
+        Ticket.customer_id == ticket.customer_id,
+        Ticket.category_id == ticket.category_id,
+        Ticket.id != ticket.id,
+        Ticket.created_at >= since,
+        Ticket.created_at <= ticket.created_at,
+        Ticket.cause_side.in_(OUR_CAUSE_SIDES),
+    ]
 
 
 def is_repeat_failure(ticket: Ticket, *, days: int | None = None) -> bool:
@@ -245,8 +269,8 @@ def is_repeat_failure(ticket: Ticket, *, days: int | None = None) -> bool:
 class FastPath:
     """Whether a small missing/damaged claim is made whole without asking for proof."""
 
-    applies: bool          # the claim is of the kind and size the fast path is for
-    eligible: bool         # ... and the customer has not used it within the window
+    applies: bool  # the claim is of the kind and size the fast path is for
+    eligible: bool  # ... and the customer has not used it within the window
     threshold: Decimal
     used_on: list[Ticket] = field(default_factory=list)
 
@@ -257,27 +281,47 @@ def fast_path(ticket: Ticket, rules: Rules | None = None) -> FastPath:
         return FastPath(applies=False, eligible=False, threshold=rules.evidence_threshold)
     days = int(current_app.config["NO_PROOF_WINDOW_DAYS"])
     since = ticket.created_at - timedelta(days=days)
-    used = list(db.session.scalars(
-        sa.select(Ticket).join(Remedy, Remedy.ticket_id == Ticket.id)
-        .where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id,
-               Remedy.no_proof.is_(True), Remedy.state.in_(LIVE_REMEDY_STATES),
-               Remedy.proposed_at >= since)
-        .order_by(Ticket.created_at.desc()).distinct()))
+    used = list(
+        db.session.scalars(
+            sa.select(Ticket)
+            .join(Remedy, Remedy.ticket_id == Ticket.id)
+            .where(
+                Ticket.customer_id == ticket.customer_id,
+                Ticket.id != ticket.id,
+                Remedy.no_proof.is_(True),
+                Remedy.state.in_(LIVE_REMEDY_STATES),
+                Remedy.proposed_at >= since,
+            )
+            .order_by(Ticket.created_at.desc())
+            .distinct()
+        )
+    )
     applies = claim_known(ticket) and affected_value(ticket) <= rules.evidence_threshold
-    return FastPath(applies=applies, eligible=applies and not used,
-                    threshold=rules.evidence_threshold, used_on=used)
+    return FastPath(
+        applies=applies,
+        eligible=applies and not used,
+        threshold=rules.evidence_threshold,
+        used_on=used,
+    )
 
 
 def goodwill_required(ticket: Ticket) -> str | None:
     """Why goodwill is mandatory on this ticket, or None."""
     if is_repeat_failure(ticket):
-        return _("A second failure for this customer in this category within %(days)s days.",
-                 days=current_app.config["REPEAT_FAILURE_DAYS"])
-    missed = [name for name, flag in (
-        (_("first response"), ticket.first_response_breached),
-        (_("next response"), ticket.next_response_breached),
-        (_("make-whole delivered"), ticket.remedy_breached),
-        (_("resolution"), ticket.resolution_breached)) if flag]
+        return _(
+            "A second failure for this customer in this category within %(days)s days.",
+            days=current_app.config["REPEAT_FAILURE_DAYS"],
+        )
+    missed = [
+        name
+        for name, flag in (
+            (_("first response"), ticket.first_response_breached),
+            (_("next response"), ticket.next_response_breached),
+            (_("make-whole delivered"), ticket.remedy_breached),
+            (_("resolution"), ticket.resolution_breached),
+        )
+        if flag
+    ]
     if missed:
         return _("We missed our service-level target (%(targets)s).", targets=", ".join(missed))
     return None
@@ -288,10 +332,12 @@ def check_goodwill_given(ticket: Ticket) -> None:
     why = goodwill_required(ticket) if not rules_for(ticket).advisory else None
     if why and totals(ticket).goodwill <= 0:
         raise InvalidTransition(
-            _("Add goodwill before resolving: %(why)s", why=why), field="status")
+            _("Add goodwill before resolving: %(why)s", why=why), field="status"
+        )
 
 
 # ----------------------------------------------------------------- the suggestion
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -320,17 +366,30 @@ def suggest(ticket: Ticket) -> Suggestion:
     currency = ticket.currency
     kind, base = cap_base(ticket)
     cap = compensation_cap(ticket, rules, kind)
-    ideas = [line.strip() for line in re.split(r"[\n;]+", ticket.customer.preferences or "")
-             if line.strip()]
+    ideas = [
+        line.strip()
+        for line in re.split(r"[\n;]+", ticket.customer.preferences or "")
+        if line.strip()
+    ]
     if rules.advisory:
-        return Suggestion(make_whole_form=rules.make_whole_form, make_whole_cost=Decimal("0"),
-                          goodwill_cost=Decimal("0"), goodwill_units=None, cap_base_kind=kind,
-                          cap_base=base, cap=cap, goodwill_required=None, advisory=True,
-                          ideas=ideas, claim_known=claim_known(ticket))
+        return Suggestion(
+            make_whole_form=rules.make_whole_form,
+            make_whole_cost=Decimal("0"),
+            goodwill_cost=Decimal("0"),
+            goodwill_units=None,
+            cap_base_kind=kind,
+            cap_base=base,
+            cap=cap,
+            goodwill_required=None,
+            advisory=True,
+            ideas=ideas,
+            claim_known=claim_known(ticket),
+        )
     current = totals(ticket)
     # What is already on the ledger counts: suggest only what is still missing.
-    make_whole = max(round_money(affected_value(ticket), currency) - current.make_whole,
-                     Decimal("0"))
+    make_whole = max(
+        round_money(affected_value(ticket), currency) - current.make_whole, Decimal("0")
+    )
     units = None
     if rules.goodwill_basis is GoodwillBasis.AFFECTED_PERCENT:
         goodwill = affected_value(ticket) * rules.goodwill_value / HUNDRED
@@ -349,13 +408,23 @@ def suggest(ticket: Ticket) -> Suggestion:
     room = max(cap - current.total - make_whole, Decimal("0"))
     goodwill = min(round_money(goodwill, currency), goodwill_cap) - current.goodwill
     goodwill = max(min(goodwill, room), Decimal("0"))
-    return Suggestion(make_whole_form=rules.make_whole_form, make_whole_cost=make_whole,
-                      goodwill_cost=goodwill, goodwill_units=units, cap_base_kind=kind,
-                      cap_base=base, cap=cap, goodwill_required=goodwill_required(ticket),
-                      advisory=False, ideas=ideas, claim_known=claim_known(ticket))
+    return Suggestion(
+        make_whole_form=rules.make_whole_form,
+        make_whole_cost=make_whole,
+        goodwill_cost=goodwill,
+        goodwill_units=units,
+        cap_base_kind=kind,
+        cap_base=base,
+        cap=cap,
+        goodwill_required=goodwill_required(ticket),
+        advisory=False,
+        ideas=ideas,
+        claim_known=claim_known(ticket),
+    )
 
 
 # ----------------------------------------------------------------- authority
+
 
 def authority_tier(ticket: Ticket, now: datetime) -> CustomerTier:
     """The customer tier approvals follow: the highest the customer held since the ticket
@@ -366,8 +435,15 @@ def authority_tier(ticket: Ticket, now: datetime) -> CustomerTier:
     return customers.authority_tier(ticket.customer, since=since)
 
 
-def required_role(ticket: Ticket, *, total_after: Decimal, form: RemedyForm, now: datetime,
-                  rules: Rules | None = None, cap_kind: CapBase | None = None) -> Role:
+def required_role(
+    ticket: Ticket,
+    *,
+    total_after: Decimal,
+    form: RemedyForm,
+    now: datetime,
+    rules: Rules | None = None,
+    cap_kind: CapBase | None = None,
+) -> Role:
     """Who may grant a ticket's total compensation of ``total_after``.
 
     An agent alone up to the larger of the loss (the make-whole value) and the agent
@@ -394,6 +470,7 @@ def required_role(ticket: Ticket, *, total_after: Decimal, form: RemedyForm, now
 
 # ----------------------------------------------------------------- use cases
 
+
 @dataclass(frozen=True)
 class RemedyDraft:
     kind: RemedyKind
@@ -411,11 +488,26 @@ class RemedyDraft:
     no_proof: bool = False
 
 
-def _event(ticket: Ticket, remedy: Remedy, *, actor: User | None, now: datetime, old: str | None,
-           new: str, body: str = "") -> None:
-    events.record(ticket, EventKind.REMEDY, now=now, actor=actor, field="remedy", old=old,
-                   new=new, body=body or f"{remedy.quantity} × {remedy.description} · "
-                                        f"{remedy.cost} {remedy.currency}")
+def _event(
+    ticket: Ticket,
+    remedy: Remedy,
+    *,
+    actor: User | None,
+    now: datetime,
+    old: str | None,
+    new: str,
+    body: str = "",
+) -> None:
+    events.record(
+        ticket,
+        EventKind.REMEDY,
+        now=now,
+        actor=actor,
+        field="remedy",
+        old=old,
+        new=new,
+        body=body or f"{remedy.quantity} × {remedy.description} · {remedy.cost} {remedy.currency}",
+    )
 
 
 def _validate(ticket: Ticket, draft: RemedyDraft) -> None:
@@ -444,8 +536,10 @@ def argument_loop(ticket: Ticket) -> int | None:
     # Counted in SQL rather than by loading the ticket's events (the ticket page shows them
     # through its own query).
     count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.PUBLIC_REPLY))
+        sa.select(sa.func.count())
+        .select_from(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.PUBLIC_REPLY)
+    )
     return count if count >= int(current_app.config["ARGUMENT_LOOP_REPLIES"]) else None
 
 
@@ -459,33 +553,49 @@ def propose_remedy(ticket: Ticket, *, actor: User, draft: RemedyDraft, now: date
     if draft.no_proof:
         path = fast_path(ticket, rules)
         if not (path.eligible and draft.kind is RemedyKind.MAKE_WHOLE):
-            raise DomainError(_("The no-proof fast path does not apply to this remedy."),
-                              field="no_proof")
+            raise DomainError(
+                _("The no-proof fast path does not apply to this remedy."), field="no_proof"
+            )
     with unit_of_work():
         remedy = add_remedy(ticket, draft, actor=actor, now=now, rules=rules)
     return remedy
 
 
-def add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetime,
-                rules: Rules | None = None) -> Remedy:
+def add_remedy(
+    ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetime, rules: Rules | None = None
+) -> Remedy:
     """Add the remedy with the state the actor's authority gives it (caller commits)."""
     rules = rules or rules_for(ticket)
     kind, base = cap_base(ticket, draft.cap_base_kind)
     total_after = totals(ticket).total + draft.cost
-    needed = required_role(ticket, total_after=total_after, form=draft.form, now=now,
-                           rules=rules, cap_kind=kind)
+    needed = required_role(
+        ticket, total_after=total_after, form=draft.form, now=now, rules=rules, cap_kind=kind
+    )
     within = tier_rank(actor.role) >= tier_rank(needed)
     remedy = Remedy(
-        ticket=ticket, kind=draft.kind, form=draft.form, description=draft.description.strip(),
-        quantity=draft.quantity, cost=draft.cost, currency=ticket.currency,
-        affected_units=draft.affected_units, affected_value=draft.affected_value,
+        ticket=ticket,
+        kind=draft.kind,
+        form=draft.form,
+        description=draft.description.strip(),
+        quantity=draft.quantity,
+        cost=draft.cost,
+        currency=ticket.currency,
+        affected_units=draft.affected_units,
+        affected_value=draft.affected_value,
         reason=draft.reason,
         in_kind=draft.form in IN_KIND_FORMS if draft.in_kind is None else draft.in_kind,
-        valued_at_cost=draft.valued_at_cost, cap_base_kind=kind, cap_base=base,
+        valued_at_cost=draft.valued_at_cost,
+        cap_base_kind=kind,
+        cap_base=base,
         state=RemedyState.APPROVED if within else RemedyState.PROPOSED,
-        approval_role=None if within else needed, conceded=draft.conceded,
-        no_proof=draft.no_proof, proposed_by_id=actor.id, proposed_at=now,
-        decided_by_id=actor.id if within else None, decided_at=now if within else None)
+        approval_role=None if within else needed,
+        conceded=draft.conceded,
+        no_proof=draft.no_proof,
+        proposed_by_id=actor.id,
+        proposed_at=now,
+        decided_by_id=actor.id if within else None,
+        decided_at=now if within else None,
+    )
     db.session.add(remedy)
     if ticket.first_remedy_at is None:
         ticket.first_remedy_at = now
@@ -494,19 +604,23 @@ def add_remedy(ticket: Ticket, draft: RemedyDraft, *, actor: User, now: datetime
     _event(ticket, remedy, actor=actor, now=now, old=None, new=remedy.state.value)
     if not within:
         notifications.approval_waiting(
-            remedy, roles=[role for role in TIERS if tier_rank(role) >= tier_rank(needed)], now=now)
+            remedy, roles=[role for role in TIERS if tier_rank(role) >= tier_rank(needed)], now=now
+        )
     return remedy
 
 
 def _require_approver(remedy: Remedy, actor: User) -> None:
     if remedy.state is not RemedyState.PROPOSED:
-        raise InvalidTransition(_("This remedy was decided already. Withdraw it and propose a "
-                                  "new one to change it."), field="reason")
+        raise InvalidTransition(
+            _("This remedy was decided already. Withdraw it and propose a new one to change it."),
+            field="reason",
+        )
     if remedy.proposed_by_id == actor.id:
         raise PermissionDenied(_("Somebody else must approve your own proposal."))
     if tier_rank(actor.role) < tier_rank(remedy.approval_role):
-        raise PermissionDenied(_("This remedy needs the approval of a %(role)s.",
-                                 role=remedy.approval_role.value))
+        raise PermissionDenied(
+            _("This remedy needs the approval of a %(role)s.", role=remedy.approval_role.value)
+        )
 
 
 def approve_remedy(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") -> Remedy:
@@ -519,8 +633,14 @@ def approve_remedy(remedy: Remedy, *, actor: User, now: datetime, reason: str = 
 def approve(remedy: Remedy, *, actor: User, now: datetime, reason: str = "") -> None:
     remedy.state, remedy.decided_by_id, remedy.decided_at = RemedyState.APPROVED, actor.id, now
     remedy.decision_reason = reason.strip()
-    _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
-           new=RemedyState.APPROVED.value)
+    _event(
+        remedy.ticket,
+        remedy,
+        actor=actor,
+        now=now,
+        old=RemedyState.PROPOSED.value,
+        new=RemedyState.APPROVED.value,
+    )
     notifications.approval_decided(remedy, actor=actor, now=now)
 
 
@@ -531,8 +651,15 @@ def reject_remedy(remedy: Remedy, *, actor: User, reason: str, now: datetime) ->
     with unit_of_work():
         remedy.state, remedy.decided_by_id, remedy.decided_at = RemedyState.REJECTED, actor.id, now
         remedy.decision_reason = reason.strip()
-        _event(remedy.ticket, remedy, actor=actor, now=now, old=RemedyState.PROPOSED.value,
-               new=RemedyState.REJECTED.value, body=reason.strip())
+        _event(
+            remedy.ticket,
+            remedy,
+            actor=actor,
+            now=now,
+            old=RemedyState.PROPOSED.value,
+            new=RemedyState.REJECTED.value,
+            body=reason.strip(),
+        )
         notifications.approval_decided(remedy, actor=actor, now=now)
     return remedy
 
@@ -547,8 +674,14 @@ def withdraw_remedy(remedy: Remedy, *, actor: User, now: datetime) -> Remedy:
     with unit_of_work():
         remedy.state = RemedyState.WITHDRAWN
         notifications.approval_closed(remedy, now=now)
-        _event(remedy.ticket, remedy, actor=actor, now=now, old=old.value,
-               new=RemedyState.WITHDRAWN.value)
+        _event(
+            remedy.ticket,
+            remedy,
+            actor=actor,
+            now=now,
+            old=old.value,
+            new=RemedyState.WITHDRAWN.value,
+        )
     return remedy
 
 
@@ -566,38 +699,60 @@ def deliver_remedy(remedy: Remedy, *, actor: User, now: datetime) -> Remedy:
 def deliver(remedy: Remedy, *, actor: User, now: datetime) -> None:
     ticket = remedy.ticket
     remedy.state, remedy.delivered_by_id, remedy.delivered_at = (
-        RemedyState.DELIVERED, actor.id, now)
+        RemedyState.DELIVERED,
+        actor.id,
+        now,
+    )
     if remedy.kind is RemedyKind.MAKE_WHOLE and ticket.made_whole_at is None:
         ticket.made_whole_at = now
         sla.made_whole(ticket, now=now)
     ticket.last_activity_at = now
-    _event(ticket, remedy, actor=actor, now=now, old=RemedyState.APPROVED.value,
-           new=RemedyState.DELIVERED.value)
+    _event(
+        ticket,
+        remedy,
+        actor=actor,
+        now=now,
+        old=RemedyState.APPROVED.value,
+        new=RemedyState.DELIVERED.value,
+    )
 
 
 # ----------------------------------------------------------------- reading
+
 
 def pending_approvals(user: User) -> list[Remedy]:
     """Remedies waiting on someone with the user's authority (never their own)."""
     if tier_rank(user.role) < tier_rank(Role.LEAD):
         return []
     roles = [role for role in TIERS if tier_rank(role) <= tier_rank(user.role)]
-    return list(db.session.scalars(
-        sa.select(Remedy)
-        .where(Remedy.state == RemedyState.PROPOSED, Remedy.approval_role.in_(roles),
-               sa.or_(Remedy.proposed_by_id.is_(None), Remedy.proposed_by_id != user.id))
-        .options(joinedload(Remedy.ticket).joinedload(Ticket.customer),
-                 joinedload(Remedy.proposed_by))
-        .order_by(Remedy.proposed_at)).unique())
+    return list(
+        db.session.scalars(
+            sa.select(Remedy)
+            .where(
+                Remedy.state == RemedyState.PROPOSED,
+                Remedy.approval_role.in_(roles),
+                sa.or_(Remedy.proposed_by_id.is_(None), Remedy.proposed_by_id != user.id),
+            )
+            .options(
+                joinedload(Remedy.ticket).joinedload(Ticket.customer),
+                joinedload(Remedy.proposed_by),
+            )
+            .order_by(Remedy.proposed_at)
+        ).unique()
+    )
 
 
 def my_decided(user: User, *, limit: int = 50) -> list[Remedy]:
     """The user's own proposals that needed approval, newest first, with their decision."""
-    return list(db.session.scalars(
-        sa.select(Remedy)
-        .where(Remedy.proposed_by_id == user.id, Remedy.approval_role.is_not(None))
-        .options(joinedload(Remedy.ticket), joinedload(Remedy.decided_by))
-        .order_by(Remedy.proposed_at.desc()).limit(limit)).unique())
+    return list(
+        db.session.scalars(
+            sa.select(Remedy)
+            .where(Remedy.proposed_by_id == user.id, Remedy.approval_role.is_not(None))
+            .options(joinedload(Remedy.ticket), joinedload(Remedy.decided_by))
+            .order_by(Remedy.proposed_at.desc())
+            .limit(limit)
+        ).unique()
+    )
 
 
 @dataclass(frozen=True)
@@ -607,15 +762,24 @@ class PeriodTotals:
     remedies: int
 
 
-def customer_totals(customer_id: int, *, since: datetime | None = None,
-                    until: datetime | None = None) -> dict[str, PeriodTotals]:
+def customer_totals(
+    customer_id: int, *, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, PeriodTotals]:
     """Approved and delivered compensation of one customer, per currency."""
-    stmt = (sa.select(Remedy.currency, Remedy.kind, sa.func.count(Remedy.id),
-                      sa.func.coalesce(sa.func.sum(Remedy.cost), 0))
-            .join(Ticket, Ticket.id == Remedy.ticket_id)
-            .where(Ticket.customer_id == customer_id,
-                   Remedy.state.in_((RemedyState.APPROVED, RemedyState.DELIVERED)))
-            .group_by(Remedy.currency, Remedy.kind))
+    stmt = (
+        sa.select(
+            Remedy.currency,
+            Remedy.kind,
+            sa.func.count(Remedy.id),
+            sa.func.coalesce(sa.func.sum(Remedy.cost), 0),
+        )
+        .join(Ticket, Ticket.id == Remedy.ticket_id)
+        .where(
+            Ticket.customer_id == customer_id,
+            Remedy.state.in_((RemedyState.APPROVED, RemedyState.DELIVERED)),
+        )
+        .group_by(Remedy.currency, Remedy.kind)
+    )
     if since is not None:
         stmt = stmt.where(Remedy.proposed_at >= since)
     if until is not None:
@@ -631,8 +795,10 @@ def _per_currency(rows) -> dict[str, PeriodTotals]:
         amount = round_money(Decimal(str(total)), currency)
         entry["mw" if kind is RemedyKind.MAKE_WHOLE else "gw"] += amount
         entry["n"] += count
-    return {c: PeriodTotals(make_whole=e["mw"], goodwill=e["gw"], remedies=e["n"])
-            for c, e in result.items()}
+    return {
+        c: PeriodTotals(make_whole=e["mw"], goodwill=e["gw"], remedies=e["n"])
+        for c, e in result.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -652,23 +818,50 @@ def period_report(*, since: datetime, until: datetime, limit: int = 200) -> Peri
     if until <= since:
         raise DomainError(_("The end of the period must come after its start."), field="until")
     in_period = (Remedy.proposed_at >= since, Remedy.proposed_at < until)
-    states = {state: count for state, count in db.session.execute(
-        sa.select(Remedy.state, sa.func.count(Remedy.id)).where(*in_period)
-        .group_by(Remedy.state))}
+    states = {
+        state: count
+        for state, count in db.session.execute(
+            sa.select(Remedy.state, sa.func.count(Remedy.id))
+            .where(*in_period)
+            .group_by(Remedy.state)
+        )
+    }
     conceded, tickets = db.session.execute(
-        sa.select(sa.func.count(Remedy.id).filter(Remedy.conceded.is_(True)),
-                  sa.func.count(sa.distinct(Remedy.ticket_id))).where(*in_period)).one()
-    totals = _per_currency(db.session.execute(
-        sa.select(Remedy.currency, Remedy.kind, sa.func.count(Remedy.id),
-                  sa.func.coalesce(sa.func.sum(Remedy.cost), 0))
-        .where(*in_period, Remedy.state.in_((RemedyState.APPROVED, RemedyState.DELIVERED)))
-        .group_by(Remedy.currency, Remedy.kind)))
-    remedies = list(db.session.scalars(
-        sa.select(Remedy).where(*in_period)
-        .options(joinedload(Remedy.ticket).joinedload(Ticket.customer),
-                 joinedload(Remedy.proposed_by))
-        .order_by(Remedy.proposed_at.desc()).limit(limit)).unique())
+        sa.select(
+            sa.func.count(Remedy.id).filter(Remedy.conceded.is_(True)),
+            sa.func.count(sa.distinct(Remedy.ticket_id)),
+        ).where(*in_period)
+    ).one()
+    totals = _per_currency(
+        db.session.execute(
+            sa.select(
+                Remedy.currency,
+                Remedy.kind,
+                sa.func.count(Remedy.id),
+                sa.func.coalesce(sa.func.sum(Remedy.cost), 0),
+            )
+            .where(*in_period, Remedy.state.in_((RemedyState.APPROVED, RemedyState.DELIVERED)))
+            .group_by(Remedy.currency, Remedy.kind)
+        )
+    )
+    remedies = list(
+        db.session.scalars(
+            sa.select(Remedy)
+            .where(*in_period)
+            .options(
+                joinedload(Remedy.ticket).joinedload(Ticket.customer),
+                joinedload(Remedy.proposed_by),
+            )
+            .order_by(Remedy.proposed_at.desc())
+            .limit(limit)
+        ).unique()
+    )
     return PeriodReport(
-        since=since, until=until,
-        totals=totals, states=states, conceded=conceded or 0, tickets_with_remedies=tickets or 0,
-        remedies=remedies)
+        since=since,
+        until=until,
+        totals=totals,
+        states=states,
+        conceded=conceded or 0,
+        tickets_with_remedies=tickets or 0,
+        remedies=remedies,
+    )

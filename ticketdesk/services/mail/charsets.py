@@ -110,7 +110,8 @@ def _looks_like_gb(data: bytes) -> bool:
 # ----------------------------------------------------------------- headers ---
 
 _ENCODED_WORD = re.compile(
-    r"=\?(?P<charset>[^?\s*]+)(?:\*[^?\s]*)?\?(?P<encoding>[bBqQ])\?(?P<text>[^?\s]*)\?=")
+    r"=\?(?P<charset>[^?\s*]+)(?:\*[^?\s]*)?\?(?P<encoding>[bBqQ])\?(?P<text>[^?\s]*)\?="
+)
 _BETWEEN_WORDS = re.compile(r"^[ \t\r\n]+$")
 
 
@@ -122,7 +123,7 @@ def _decode_word(encoding: str, text: str) -> bytes | None:
         try:
             return base64.b64decode(padded)
         except (binascii.Error, ValueError):
-            try:   # one stray character too many: drop it rather than the word
+            try:  # one stray character too many: drop it rather than the word
                 return base64.b64decode(compact[: len(compact) // 4 * 4])
             except (binascii.Error, ValueError):
                 return None
@@ -160,7 +161,7 @@ def header_text(value: str | bytes | None) -> str:
         pending.clear()
 
     for match in _ENCODED_WORD.finditer(text):
-        between = text[last_end:match.start()]
+        between = text[last_end : match.start()]
         data = _decode_word(match["encoding"], match["text"])
         if data is None:
             continue
@@ -171,7 +172,7 @@ def header_text(value: str | bytes | None) -> str:
             pending.append((label, data, b64))
         else:
             flush()
-            if not adjacent:   # white space between two encoded words is not text
+            if not adjacent:  # white space between two encoded words is not text
                 pieces.append(between)
             pending.append((label, data, b64))
         last_end = match.end()

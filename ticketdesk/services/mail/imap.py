@@ -27,10 +27,10 @@ from datetime import datetime
 
 from flask import current_app
 
+from ticketdesk.core.uow import is_database_unavailable
 from ticketdesk.extensions import db
 from ticketdesk.models import InboundSource, InboundState
 from ticketdesk.services.mail import inbound
-from ticketdesk.core.uow import is_database_unavailable
 
 log = logging.getLogger("ticketdesk.mail.imap")
 
@@ -48,19 +48,21 @@ class MailboxNotConfigured(MailboxError):
 
 @dataclass
 class PollReport:
-    fetched: int = 0      # messages read from the folder in this run
-    stored: int = 0       # of those, new ones now stored
-    duplicates: int = 0   # of those, already stored (delivered twice, or not moved last time)
-    moved: int = 0        # taken out of the folder (moved to the done folder, or deleted)
-    failed: int = 0       # left in the folder because of an error; tried again next run
-    processed: int = 0    # stored messages acted on (this run's and any left waiting)
-    remaining: int = 0    # messages in the folder beyond this run's batch
+    fetched: int = 0  # messages read from the folder in this run
+    stored: int = 0  # of those, new ones now stored
+    duplicates: int = 0  # of those, already stored (delivered twice, or not moved last time)
+    moved: int = 0  # taken out of the folder (moved to the done folder, or deleted)
+    failed: int = 0  # left in the folder because of an error; tried again next run
+    processed: int = 0  # stored messages acted on (this run's and any left waiting)
+    remaining: int = 0  # messages in the folder beyond this run's batch
     stopped: bool = False  # keep_going said no before the batch ended
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = (f"fetched {self.fetched}: {self.stored} new, {self.duplicates} already "
-                f"stored, {self.moved} moved, {self.failed} failed; acted on {self.processed}")
+        text = (
+            f"fetched {self.fetched}: {self.stored} new, {self.duplicates} already "
+            f"stored, {self.moved} moved, {self.failed} failed; acted on {self.processed}"
+        )
         if self.remaining:
             text += f"; {self.remaining} left for the next run"
         if self.stopped:
@@ -100,7 +102,8 @@ def _settings() -> _Settings:
     if security not in SECURITY_MODES:
         raise MailboxNotConfigured(
             f"IMAP_SECURITY must be 'ssl' or 'starttls', not {security!r} "
-            "(the password never travels unencrypted).")
+            "(the password never travels unencrypted)."
+        )
     user = config.get("IMAP_USER") or ""
     if not user:
         raise MailboxNotConfigured("IMAP_USER is not set.")
@@ -109,16 +112,24 @@ def _settings() -> _Settings:
         timeout = float(config.get("IMAP_TIMEOUT") or 0)
     except (TypeError, ValueError) as exc:
         raise MailboxNotConfigured(
-            f"IMAP_PORT, IMAP_BATCH and IMAP_TIMEOUT must be numbers: {exc}") from exc
+            f"IMAP_PORT, IMAP_BATCH and IMAP_TIMEOUT must be numbers: {exc}"
+        ) from exc
     if not 0 < port < 65536 or batch < 1 or timeout <= 0:
         raise MailboxNotConfigured(
-            "IMAP_PORT must be a port number, IMAP_BATCH and IMAP_TIMEOUT more than 0.")
+            "IMAP_PORT must be a port number, IMAP_BATCH and IMAP_TIMEOUT more than 0."
+        )
     return _Settings(
-        host=host, port=port, security=security, ca_file=config.get("IMAP_CA_FILE") or None,
-        user=user, password=config.get("IMAP_PASSWORD") or "",
+        host=host,
+        port=port,
+        security=security,
+        ca_file=config.get("IMAP_CA_FILE") or None,
+        user=user,
+        password=config.get("IMAP_PASSWORD") or "",
         folder=config.get("IMAP_FOLDER") or "INBOX",
         done_folder=(config.get("IMAP_DONE_FOLDER") or "").strip(),
-        batch=batch, timeout=timeout)
+        batch=batch,
+        timeout=timeout,
+    )
 
 
 def _connect(settings: _Settings) -> imaplib.IMAP4:
@@ -129,8 +140,9 @@ def _connect(settings: _Settings) -> imaplib.IMAP4:
         raise MailboxNotConfigured(f"IMAP_CA_FILE cannot be read: {exc}") from exc
     try:
         if settings.security == "ssl":
-            conn = imaplib.IMAP4_SSL(settings.host, settings.port, ssl_context=context,
-                                     timeout=settings.timeout)
+            conn = imaplib.IMAP4_SSL(
+                settings.host, settings.port, ssl_context=context, timeout=settings.timeout
+            )
         else:
             conn = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
             try:
@@ -140,13 +152,15 @@ def _connect(settings: _Settings) -> imaplib.IMAP4:
                 raise
     except (OSError, imaplib.IMAP4.error) as exc:
         raise MailboxError(
-            f"Cannot connect to the IMAP server {settings.where}: {_words(exc)}") from exc
+            f"Cannot connect to the IMAP server {settings.where}: {_words(exc)}"
+        ) from exc
     try:
         conn.login(settings.user, settings.password)
     except (OSError, imaplib.IMAP4.error) as exc:
         _close(conn)
-        raise MailboxError(f"The IMAP server {settings.where} refused the login of "
-                           f"{settings.user}: {_words(exc)}") from exc
+        raise MailboxError(
+            f"The IMAP server {settings.where} refused the login of {settings.user}: {_words(exc)}"
+        ) from exc
     return conn
 
 
@@ -232,8 +246,14 @@ def _ensure_folder(conn: imaplib.IMAP4, configured_name: str) -> str:
 
 
 def _words_list(data) -> str:
-    return " ".join(item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item)
-                    for item in (data or []) if item) or "no reason given"
+    return (
+        " ".join(
+            item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item)
+            for item in (data or [])
+            if item
+        )
+        or "no reason given"
+    )
 
 
 def _uids(conn: imaplib.IMAP4) -> list[int]:
@@ -261,8 +281,9 @@ def _ok(result: tuple[str, list], what: str) -> None:
         raise imaplib.IMAP4.error(f"{what} failed: {_words_list(data)}")
 
 
-def _take_out(conn: imaplib.IMAP4, uid: int, *, done: str | None,
-              capabilities: frozenset[str]) -> None:
+def _take_out(
+    conn: imaplib.IMAP4, uid: int, *, done: str | None, capabilities: frozenset[str]
+) -> None:
     """Move message ``uid`` to the done folder, or delete it when there is none."""
     uid_text = str(uid)
     _ok(conn.uid("STORE", uid_text, "+FLAGS.SILENT", r"(\Seen)"), "Marking as read")
@@ -296,14 +317,15 @@ def poll(*, now: datetime, keep_going: Callable[[], bool] | None = None) -> Poll
             capabilities = _capabilities(conn)
             typ, data = conn.select(_quote(settings.folder))
             if typ != "OK":
-                raise MailboxError(f"Cannot open the folder {settings.folder!r}: "
-                                   f"{_words_list(data)}")
+                raise MailboxError(
+                    f"Cannot open the folder {settings.folder!r}: {_words_list(data)}"
+                )
             uids = _uids(conn)
         except (OSError, imaplib.IMAP4.error) as exc:
             raise MailboxError(f"The IMAP server {settings.where} failed: {_words(exc)}") from exc
         report.remaining = max(0, len(uids) - settings.batch)
         done: str | None = None
-        batch = uids[:settings.batch]
+        batch = uids[: settings.batch]
         for index, uid in enumerate(batch):
             if keep_going is not None and not keep_going():
                 report.stopped = True
@@ -312,8 +334,9 @@ def poll(*, now: datetime, keep_going: Callable[[], bool] | None = None) -> Poll
             try:
                 raw = _fetch(conn, uid)
             except imaplib.IMAP4.abort as exc:
-                raise MailboxError(f"The IMAP server {settings.where} closed the "
-                                   f"connection: {_words(exc)}") from exc
+                raise MailboxError(
+                    f"The IMAP server {settings.where} closed the connection: {_words(exc)}"
+                ) from exc
             except (OSError, imaplib.IMAP4.error) as exc:
                 _failed(report, uid, f"cannot be fetched: {_words(exc)}")
                 continue
@@ -339,8 +362,9 @@ def poll(*, now: datetime, keep_going: Callable[[], bool] | None = None) -> Poll
                 _take_out(conn, uid, done=done, capabilities=capabilities)
                 report.moved += 1
             except imaplib.IMAP4.abort as exc:
-                raise MailboxError(f"The IMAP server {settings.where} closed the "
-                                   f"connection: {_words(exc)}") from exc
+                raise MailboxError(
+                    f"The IMAP server {settings.where} closed the connection: {_words(exc)}"
+                ) from exc
             except (OSError, imaplib.IMAP4.error) as exc:
                 # Stored, so nothing is lost: the next run finds it stored and moves it.
                 _failed(report, uid, f"stored, but not moved: {_words(exc)}")
@@ -360,8 +384,7 @@ def _process(mail_id: int, *, now: datetime) -> int:
         inbound.process(mail_id, now=now)
     except Exception:
         db.session.rollback()
-        log.exception("Stored message %s could not be acted on; it waits for the next run",
-                      mail_id)
+        log.exception("Stored message %s could not be acted on; it waits for the next run", mail_id)
         return 0
     return 1
 

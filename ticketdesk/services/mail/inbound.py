@@ -19,6 +19,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from ticketdesk.core import ratelimit
+from ticketdesk.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Channel,
@@ -38,18 +47,13 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services.tickets import attachments
 from ticketdesk.services.customers import customers
-from ticketdesk.services.notifications import notifications
-from ticketdesk.core import ratelimit
-from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.services.tickets import common
-from ticketdesk.services.tickets import conversation
-from ticketdesk.services.tickets import intake as ticket_intake
-from ticketdesk.core.errors import Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied
 from ticketdesk.services.mail import parse as mail_parse
+from ticketdesk.services.notifications import notifications
 from ticketdesk.services.notifications.outbox import clean_header
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.services.recovery import rules as rules_module
+from ticketdesk.services.tickets import attachments, common, conversation
+from ticketdesk.services.tickets import intake as ticket_intake
 
 log = logging.getLogger("ticketdesk.mail.inbound")
 
@@ -57,7 +61,7 @@ log = logging.getLogger("ticketdesk.mail.inbound")
 @dataclass(frozen=True)
 class Stored:
     mail: InboundMail
-    created: bool   # False: the same message was stored before
+    created: bool  # False: the same message was stored before
 
 
 def dedupe_key(raw: bytes, message_id: str | None = None) -> str:
@@ -71,7 +75,8 @@ def dedupe_key(raw: bytes, message_id: str | None = None) -> str:
 def find_stored(raw: bytes) -> InboundMail | None:
     """The stored row of ``raw`` (same dedupe key), or None."""
     return db.session.scalar(
-        sa.select(InboundMail).where(InboundMail.dedupe_key == dedupe_key(raw)))
+        sa.select(InboundMail).where(InboundMail.dedupe_key == dedupe_key(raw))
+    )
 
 
 def store(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:
@@ -88,9 +93,17 @@ def store(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:
     try:
         with unit_of_work():
             mail = InboundMail(
-                dedupe_key=key, message_id=message_id[:255], sender=sender[:254],
-                subject=clean_header(subject), source=source, state=InboundState.RECEIVED,
-                reason="", raw=raw, size_bytes=len(raw), received_at=now)
+                dedupe_key=key,
+                message_id=message_id[:255],
+                sender=sender[:254],
+                subject=clean_header(subject),
+                source=source,
+                state=InboundState.RECEIVED,
+                reason="",
+                raw=raw,
+                size_bytes=len(raw),
+                received_at=now,
+            )
             db.session.add(mail)
     except IntegrityError:
         # Another process stored the same message a moment ago.
@@ -103,14 +116,17 @@ def store(raw: bytes, *, source: InboundSource, now: datetime) -> Stored:
 
 # ----------------------------------------------------------------- kept for audit
 
+
 def raw_by_event(ticket: Ticket) -> dict[int, int]:
     """For each timeline entry of ``ticket`` made from a received e-mail, that e-mail's id.
 
     The caller has checked the reader may see the ticket.
     """
     rows = db.session.execute(
-        sa.select(InboundMail.event_id, InboundMail.id)
-        .where(InboundMail.ticket_id == ticket.id, InboundMail.event_id.is_not(None)))
+        sa.select(InboundMail.event_id, InboundMail.id).where(
+            InboundMail.ticket_id == ticket.id, InboundMail.event_id.is_not(None)
+        )
+    )
     return {event_id: mail_id for event_id, mail_id in rows}
 
 
@@ -121,6 +137,7 @@ def original(ticket: Ticket, mail_id: int) -> InboundMail | None:
 
 
 # ----------------------------------------------------------------- acting on a message
+
 
 class _Hold(Exception):
     """The message waits for an admin; nothing of acting on it is kept."""
@@ -167,18 +184,29 @@ def _process(mail_id: int, *, now: datetime) -> tuple[InboundMail | None, bool]:
         return mail, False
     limit = int(current_app.config["MAIL_MAX_MESSAGE_BYTES"])
     if mail.size_bytes > limit:
-        return _act(mail_id, None, now=now, hold=_(
-            "The message is larger than %(size)s, the most the desk reads.",
-            size=attachments.size_text(limit)))
+        return _act(
+            mail_id,
+            None,
+            now=now,
+            hold=_(
+                "The message is larger than %(size)s, the most the desk reads.",
+                size=attachments.size_text(limit),
+            ),
+        )
     try:
         parsed = mail_parse.parse(mail.raw)
     except mail_parse.UnreadableMail as exc:
-        return _act(mail_id, None, now=now, hold=_("The message cannot be read: %(why)s",
-                                                   why=str(exc)))
+        return _act(
+            mail_id, None, now=now, hold=_("The message cannot be read: %(why)s", why=str(exc))
+        )
     except Exception as exc:  # whatever the parser trips on, the mail is held
         log.exception("Received mail %s could not be parsed", mail_id)
-        return _act(mail_id, None, now=now, hold=_("The message cannot be read: %(why)s",
-                                                   why=f"{type(exc).__name__}: {exc}"))
+        return _act(
+            mail_id,
+            None,
+            now=now,
+            hold=_("The message cannot be read: %(why)s", why=f"{type(exc).__name__}: {exc}"),
+        )
     return _act(mail_id, parsed, now=now)
 
 
@@ -188,15 +216,21 @@ def process_pending(*, now: datetime, limit: int = 500) -> int:
     Returns how many were acted on now. Safe to run while other processes ingest: each
     message is claimed before it is acted on, so none is acted on twice.
     """
-    ids = list(db.session.scalars(
-        sa.select(InboundMail.id).where(InboundMail.state == InboundState.RECEIVED)
-        .order_by(InboundMail.received_at, InboundMail.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            sa.select(InboundMail.id)
+            .where(InboundMail.state == InboundState.RECEIVED)
+            .order_by(InboundMail.received_at, InboundMail.id)
+            .limit(limit)
+        )
+    )
     db.session.rollback()  # end the read; every message gets a transaction of its own
     return sum(1 for mail_id in ids if _process(mail_id, now=now)[1])
 
 
-def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
-         hold: str | None = None) -> tuple[InboundMail | None, bool]:
+def _act(
+    mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime, hold: str | None = None
+) -> tuple[InboundMail | None, bool]:
     """Apply ``parsed`` to the desk in one transaction, or hold the message.
 
     Returns the message and whether this call acted on it (False: another process did).
@@ -229,8 +263,11 @@ def _act(mail_id: int, parsed: mail_parse.ParsedMail | None, *, now: datetime,
         except Exception as exc:  # held with the reason, never lost
             attachments.discard_files(written)
             log.exception("Received mail %s could not be applied", mail_id)
-            reason = (str(exc) if isinstance(exc, DomainError) else
-                      _("It could not be applied: %(why)s", why=_short_error(exc)))
+            reason = (
+                str(exc)
+                if isinstance(exc, DomainError)
+                else _("It could not be applied: %(why)s", why=_short_error(exc))
+            )
     with unit_of_work():
         held_now = _claim(mail_id, InboundState.RECEIVED)
         if held_now:
@@ -250,8 +287,11 @@ def _claim(mail_id: int, state: InboundState) -> bool:
     second process acting on the same message waits, then finds it moved on.
     """
     result = db.session.execute(
-        sa.update(InboundMail).where(InboundMail.id == mail_id, InboundMail.state == state)
-        .values(state=state).execution_options(synchronize_session=False))
+        sa.update(InboundMail)
+        .where(InboundMail.id == mail_id, InboundMail.state == state)
+        .values(state=state)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
@@ -266,8 +306,11 @@ def _finish(mail: InboundMail, outcome: _Outcome) -> None:
 def own_addresses() -> set[str]:
     """The desk's own addresses: MAIL_FROM, MAIL_REPLY_TO and MAIL_OWN_ADDRESSES."""
     cfg = current_app.config
-    values = [cfg.get("MAIL_FROM") or "", cfg.get("MAIL_REPLY_TO") or "",
-              *str(cfg.get("MAIL_OWN_ADDRESSES") or "").split(",")]
+    values = [
+        cfg.get("MAIL_FROM") or "",
+        cfg.get("MAIL_REPLY_TO") or "",
+        *str(cfg.get("MAIL_OWN_ADDRESSES") or "").split(","),
+    ]
     return {address.lower() for _name, address in getaddresses(values) if "@" in address}
 
 
@@ -280,55 +323,113 @@ def _apply(parsed: mail_parse.ParsedMail, *, now: datetime, written: list) -> _O
     if len(parsed.sender) > 254 or clean_header(parsed.sender, limit=254) != parsed.sender:
         raise _Hold(_("The sender address is not valid."))
     automated = parsed.automated or (
-        _("sent from the desk's own address") if parsed.sender in own_addresses() else "")
+        _("sent from the desk's own address") if parsed.sender in own_addresses() else ""
+    )
     ticket = _threaded_ticket(parsed)
     if automated:
         if ticket is None:
-            return _Outcome(InboundState.IGNORED, _(
-                "An automatic message (%(why)s) about no ticket: nothing to do.", why=automated))
-        event = common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, via="email",
-                               body=_automatic_note(parsed, automated))
-        return _Outcome(InboundState.IGNORED, _(
-            "An automatic message (%(why)s), recorded on %(reference)s without answering.",
-            why=automated, reference=ticket.reference), ticket, event)
+            return _Outcome(
+                InboundState.IGNORED,
+                _("An automatic message (%(why)s) about no ticket: nothing to do.", why=automated),
+            )
+        event = common.event(
+            ticket,
+            EventKind.INTERNAL_NOTE,
+            now=now,
+            actor=None,
+            via="email",
+            body=_automatic_note(parsed, automated),
+        )
+        return _Outcome(
+            InboundState.IGNORED,
+            _(
+                "An automatic message (%(why)s), recorded on %(reference)s without answering.",
+                why=automated,
+                reference=ticket.reference,
+            ),
+            ticket,
+            event,
+        )
     if ticket is None:
         ticket, event = _open_ticket(parsed, now=now, written=written)
-        return _Outcome(InboundState.APPLIED, _("New ticket %(reference)s.",
-                                                reference=ticket.reference), ticket, event)
+        return _Outcome(
+            InboundState.APPLIED,
+            _("New ticket %(reference)s.", reference=ticket.reference),
+            ticket,
+            event,
+        )
     return _to_ticket(parsed, ticket, now=now, written=written)
 
 
-def _to_ticket(parsed: mail_parse.ParsedMail, ticket: Ticket, *, now: datetime, written: list,
-               limited: bool = True) -> _Outcome:
+def _to_ticket(
+    parsed: mail_parse.ParsedMail,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    written: list,
+    limited: bool = True,
+) -> _Outcome:
     """A message that names ``ticket``: the customer's answer, or a new ticket beside it."""
     if not _speaks_for(parsed.sender, ticket):
-        new, event = _open_ticket(parsed, now=now, written=written, related=ticket, limited=limited,
-                                  review=_(
-                                      "Sent by %(sender)s, who is not a known contact of "
-                                      "%(customer)s, about %(reference)s: check it before "
-                                      "answering.", sender=parsed.sender,
-                                      customer=ticket.customer.name,
-                                      reference=ticket.reference))
-        return _Outcome(InboundState.APPLIED, _(
-            "New ticket %(new)s, flagged: the sender may not join %(reference)s.",
-            new=new.reference, reference=ticket.reference), new, event)
+        new, event = _open_ticket(
+            parsed,
+            now=now,
+            written=written,
+            related=ticket,
+            limited=limited,
+            review=_(
+                "Sent by %(sender)s, who is not a known contact of "
+                "%(customer)s, about %(reference)s: check it before "
+                "answering.",
+                sender=parsed.sender,
+                customer=ticket.customer.name,
+                reference=ticket.reference,
+            ),
+        )
+        return _Outcome(
+            InboundState.APPLIED,
+            _(
+                "New ticket %(new)s, flagged: the sender may not join %(reference)s.",
+                new=new.reference,
+                reference=ticket.reference,
+            ),
+            new,
+            event,
+        )
     if not _takes_answers(ticket, now=now):
-        new, event = _open_ticket(parsed, now=now, written=written, related=ticket,
-                                  limited=limited)
-        return _Outcome(InboundState.APPLIED, _(
-            "New ticket %(new)s: %(reference)s is %(status)s and takes no more messages.",
-            new=new.reference, reference=ticket.reference, status=ticket.status.value),
-            new, event)
+        new, event = _open_ticket(parsed, now=now, written=written, related=ticket, limited=limited)
+        return _Outcome(
+            InboundState.APPLIED,
+            _(
+                "New ticket %(new)s: %(reference)s is %(status)s and takes no more messages.",
+                new=new.reference,
+                reference=ticket.reference,
+                status=ticket.status.value,
+            ),
+            new,
+            event,
+        )
     was = ticket.status
     checked, refused = _files(parsed.files)
     event = conversation.customer_message(
-        ticket, actor=None, body=_body_text(parsed, has_files=bool(checked)), now=now,
-        checked=checked, written=written, via="email", quoted_body=_text(parsed.quoted))
+        ticket,
+        actor=None,
+        body=_body_text(parsed, has_files=bool(checked)),
+        now=now,
+        checked=checked,
+        written=written,
+        via="email",
+        quoted_body=_text(parsed.quoted),
+    )
     _refused_note(ticket, refused, now=now)
     notifications.customer_replied(ticket, event, now=now)
     if was is not ticket.status:
-        reason = _("The customer's answer on %(reference)s (%(old)s → %(new)s).",
-                   reference=ticket.reference, old=was.value, new=ticket.status.value)
+        reason = _(
+            "The customer's answer on %(reference)s (%(old)s → %(new)s).",
+            reference=ticket.reference,
+            old=was.value,
+            new=ticket.status.value,
+        )
     else:
         reason = _("The customer's answer on %(reference)s.", reference=ticket.reference)
     return _Outcome(InboundState.APPLIED, reason, ticket, event)
@@ -336,9 +437,16 @@ def _to_ticket(parsed: mail_parse.ParsedMail, ticket: Ticket, *, now: datetime, 
 
 def _speaks_for(sender: str, ticket: Ticket) -> bool:
     """Whether ``sender`` is a verified contact of ``ticket``'s customer."""
-    return db.session.scalar(sa.select(sa.func.count(Contact.id)).where(
-        Contact.email == sender, Contact.customer_id == ticket.customer_id,
-        Contact.verified.is_(True))) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Contact.id)).where(
+                Contact.email == sender,
+                Contact.customer_id == ticket.customer_id,
+                Contact.verified.is_(True),
+            )
+        )
+        > 0
+    )
 
 
 def _takes_answers(ticket: Ticket, *, now: datetime) -> bool:
@@ -361,13 +469,17 @@ def _threaded_ticket(parsed: mail_parse.ParsedMail) -> Ticket | None:
             ids.append(value)
     for value in ids[:_MAX_THREAD_IDS]:
         ticket_id = db.session.scalar(
-            sa.select(OutboxMessage.ticket_id).where(OutboxMessage.message_id == value,
-                                                     OutboxMessage.ticket_id.is_not(None)))
+            sa.select(OutboxMessage.ticket_id).where(
+                OutboxMessage.message_id == value, OutboxMessage.ticket_id.is_not(None)
+            )
+        )
         if ticket_id is None:
             ticket_id = db.session.scalar(
-                sa.select(InboundMail.ticket_id).where(InboundMail.message_id == value,
-                                                       InboundMail.ticket_id.is_not(None))
-                .order_by(InboundMail.id).limit(1))
+                sa.select(InboundMail.ticket_id)
+                .where(InboundMail.message_id == value, InboundMail.ticket_id.is_not(None))
+                .order_by(InboundMail.id)
+                .limit(1)
+            )
         if ticket_id is not None:
             return db.session.get(Ticket, ticket_id)
     match = _REFERENCE.search(parsed.subject or "")
@@ -376,44 +488,92 @@ def _threaded_ticket(parsed: mail_parse.ParsedMail) -> Ticket | None:
     return None
 
 
-def _open_ticket(parsed: mail_parse.ParsedMail, *, now: datetime, written: list,
-                 related: Ticket | None = None, review: str = "", limited: bool = True,
-                 acknowledge: bool = True) -> tuple[Ticket, TicketEvent]:
+def _open_ticket(
+    parsed: mail_parse.ParsedMail,
+    *,
+    now: datetime,
+    written: list,
+    related: Ticket | None = None,
+    review: str = "",
+    limited: bool = True,
+    acknowledge: bool = True,
+) -> tuple[Ticket, TicketEvent]:
     """A new complaint from the message, through the same intake as every channel."""
     cfg = current_app.config
     if limited:
         most = int(cfg["MAIL_NEW_TICKETS_PER_SENDER"])
-        if ratelimit.acquire([ratelimit.Limit(f"mail-new:{parsed.sender}"[:120], most, 3600)],
-                             now=now) is None:
-            raise _Hold(_("%(sender)s has opened %(most)s tickets by e-mail in the last hour; "
-                          "further ones wait here.", sender=parsed.sender, most=most))
+        if (
+            ratelimit.acquire(
+                [ratelimit.Limit(f"mail-new:{parsed.sender}"[:120], most, 3600)], now=now
+            )
+            is None
+        ):
+            raise _Hold(
+                _(
+                    "%(sender)s has opened %(most)s tickets by e-mail in the last hour; "
+                    "further ones wait here.",
+                    sender=parsed.sender,
+                    most=most,
+                )
+            )
     customer, contact = _customer_for(parsed)
     if contact.verified is False and not review:
-        review = _("%(sender)s is not yet confirmed as a contact of %(customer)s.",
-                   sender=parsed.sender, customer=customer.name)
+        review = _(
+            "%(sender)s is not yet confirmed as a contact of %(customer)s.",
+            sender=parsed.sender,
+            customer=customer.name,
+        )
     checked, refused = _files(parsed.files)
     description = _body_text(parsed, has_files=bool(checked))
     fields = ticket_intake.TicketFields(
-        subject=_subject(parsed, description), description=description,
-        channel=Channel.EMAIL, kind=TicketKind.COMPLAINT,
-        category_id=ticket_intake.fallback_category().id, severity=Severity.P3,
-        currency=cfg["DEFAULT_CURRENCY"])
-    ticket = ticket_intake.new_ticket(fields=fields, customer=customer, contact=contact, actor=None,
-                                 team=None, assignee=None, now=now)
+        subject=_subject(parsed, description),
+        description=description,
+        channel=Channel.EMAIL,
+        kind=TicketKind.COMPLAINT,
+        category_id=ticket_intake.fallback_category().id,
+        severity=Severity.P3,
+        currency=cfg["DEFAULT_CURRENCY"],
+    )
+    ticket = ticket_intake.new_ticket(
+        fields=fields,
+        customer=customer,
+        contact=contact,
+        actor=None,
+        team=None,
+        assignee=None,
+        now=now,
+    )
     ticket.review_reason = review[:255]
     ticket.related_ticket = related
-    created = common.event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
-                             body=description, new=Channel.EMAIL.value, via="email",
-                             quoted_body=_text(parsed.quoted))
+    created = common.event(
+        ticket,
+        EventKind.CREATED,
+        now=now,
+        actor=None,
+        by_customer=True,
+        body=description,
+        new=Channel.EMAIL.value,
+        via="email",
+        quoted_body=_text(parsed.quoted),
+    )
     common.attach(ticket, created, checked, None, written)
     _refused_note(ticket, refused, now=now)
     if related is not None:
-        common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body=_(
-            "This e-mail named %(reference)s (%(status)s); "
-            "it was opened as a ticket of its own.",
-            reference=related.reference, status=related.status.value))
-    ticket_intake.after_intake(ticket, actor=None, now=now, acknowledge=acknowledge,
-                          answers=parsed.message_id)
+        common.event(
+            ticket,
+            EventKind.INTERNAL_NOTE,
+            now=now,
+            actor=None,
+            body=_(
+                "This e-mail named %(reference)s (%(status)s); "
+                "it was opened as a ticket of its own.",
+                reference=related.reference,
+                status=related.status.value,
+            ),
+        )
+    ticket_intake.after_intake(
+        ticket, actor=None, now=now, acknowledge=acknowledge, answers=parsed.message_id
+    )
     return ticket, created
 
 
@@ -426,8 +586,7 @@ def _customer_for(parsed: mail_parse.ParsedMail) -> tuple[Customer, Contact]:
     name = " ".join(clean_header(parsed.sender_name, limit=120).split()) or parsed.sender[:120]
     customer = customers.new_customer(customers.CustomerData(name=name[:160]))
     # The address is the one the mail came from: the new contact speaks for the new customer.
-    contact = Contact(customer=customer, name=name, email=parsed.sender, phone="",
-                      verified=True)
+    contact = Contact(customer=customer, name=name, email=parsed.sender, phone="", verified=True)
     db.session.add(contact)
     return customer, contact
 
@@ -437,8 +596,11 @@ def _subject(parsed: mail_parse.ParsedMail, description: str) -> str:
     if not subject:
         first = description.splitlines()[0].strip() if description.strip() else ""
         subject = first or _("E-mail from %(sender)s", sender=parsed.sender)
-    return subject if len(subject) <= common.SUBJECT_MAX else (
-        subject[:common.SUBJECT_MAX - 1].rstrip() + "…")
+    return (
+        subject
+        if len(subject) <= common.SUBJECT_MAX
+        else (subject[: common.SUBJECT_MAX - 1].rstrip() + "…")
+    )
 
 
 def _text(value: str | None) -> str:
@@ -449,11 +611,14 @@ def _text(value: str | None) -> str:
 def _body_text(parsed: mail_parse.ParsedMail, *, has_files: bool) -> str:
     text = _text(parsed.text).strip()
     if not text:
-        return _("(The e-mail has no text; see its files.)") if has_files else _(
-            "(The e-mail has no text.)")
+        return (
+            _("(The e-mail has no text; see its files.)")
+            if has_files
+            else _("(The e-mail has no text.)")
+        )
     if len(text) > common.BODY_MAX:
         marker = "\n\n" + _("[Cut here: the whole message is kept with the received mail.]")
-        text = text[:common.BODY_MAX - len(marker)].rstrip() + marker
+        text = text[: common.BODY_MAX - len(marker)].rstrip() + marker
     return text
 
 
@@ -490,8 +655,13 @@ def _files(items) -> tuple[list, list[str]]:
         if file is None:
             continue
         if len(checked) >= most:
-            refused.append(_("%(name)s: only %(most)s files are kept from one message.",
-                             name=file.original_name, most=most))
+            refused.append(
+                _(
+                    "%(name)s: only %(most)s files are kept from one message.",
+                    name=file.original_name,
+                    most=most,
+                )
+            )
             continue
         checked.append(file)
     return checked, refused
@@ -499,53 +669,96 @@ def _files(items) -> tuple[list, list[str]]:
 
 def _refused_note(ticket: Ticket, refused: list[str], *, now: datetime) -> None:
     if refused:
-        common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, body="\n".join(
-            [_("Files in the e-mail that were not accepted (the received mail keeps them):"),
-             *(f"- {line}" for line in refused)]))
+        common.event(
+            ticket,
+            EventKind.INTERNAL_NOTE,
+            now=now,
+            actor=None,
+            body="\n".join(
+                [
+                    _("Files in the e-mail that were not accepted (the received mail keeps them):"),
+                    *(f"- {line}" for line in refused),
+                ]
+            ),
+        )
 
 
 def _automatic_note(parsed: mail_parse.ParsedMail, why: str) -> str:
     text = _text(parsed.text).strip()
     if len(text) > _RAW_NOTE_LIMIT:
         text = text[:_RAW_NOTE_LIMIT].rstrip() + "…"
-    head = _("Automatic e-mail from %(sender)s (%(why)s), not answered. Subject: %(subject)s",
-             sender=parsed.sender or "?", why=why, subject=clean_header(parsed.subject) or "—")
+    head = _(
+        "Automatic e-mail from %(sender)s (%(why)s), not answered. Subject: %(subject)s",
+        sender=parsed.sender or "?",
+        why=why,
+        subject=clean_header(parsed.subject) or "—",
+    )
     return head + ("\n\n" + text if text else "")
 
 
 def _bounce(parsed: mail_parse.ParsedMail, *, now: datetime) -> _Outcome:
     """A delivery report: the message it refers to is marked bounced, on its ticket too."""
     report = parsed.bounce
-    message = db.session.scalar(sa.select(OutboxMessage).where(
-        OutboxMessage.message_id == report.original_message_id)) if (
-        report.original_message_id) else None
+    message = (
+        db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.message_id == report.original_message_id)
+        )
+        if (report.original_message_id)
+        else None
+    )
     if message is None:
-        return _Outcome(InboundState.IGNORED, _(
-            "A delivery report about a message the desk does not know (%(id)s).",
-            id=report.original_message_id or "?"))
-    why = clean_header(" ".join(part for part in (report.status, report.reason) if part),
-                       limit=400) or _("no reason given")
+        return _Outcome(
+            InboundState.IGNORED,
+            _(
+                "A delivery report about a message the desk does not know (%(id)s).",
+                id=report.original_message_id or "?",
+            ),
+        )
+    why = clean_header(
+        " ".join(part for part in (report.status, report.reason) if part), limit=400
+    ) or _("no reason given")
     recipient = clean_header(report.recipient, limit=254) or message.to_address
     message.state, message.bounced_at = OutboxState.BOUNCED, now
     message.last_error = clean_header(f"{recipient}: {why}", limit=500)
     ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None
     if ticket is None:
-        return _Outcome(InboundState.BOUNCE, _("The e-mail to %(address)s came back: %(why)s",
-                                               address=recipient, why=why))
-    event = common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=None, via="email",
-                           body=_("The e-mail “%(subject)s” to %(address)s came back: %(why)s",
-                                  subject=message.subject, address=recipient, why=why))
+        return _Outcome(
+            InboundState.BOUNCE,
+            _("The e-mail to %(address)s came back: %(why)s", address=recipient, why=why),
+        )
+    event = common.event(
+        ticket,
+        EventKind.INTERNAL_NOTE,
+        now=now,
+        actor=None,
+        via="email",
+        body=_(
+            "The e-mail “%(subject)s” to %(address)s came back: %(why)s",
+            subject=message.subject,
+            address=recipient,
+            why=why,
+        ),
+    )
     author = None
     if message.event_id:
         source = db.session.get(TicketEvent, message.event_id)
         author = source.actor if source is not None else None
     notifications.mail_bounced(ticket, recipient=recipient, reason=why, author=author, now=now)
-    return _Outcome(InboundState.BOUNCE, _(
-        "The e-mail to %(address)s on %(reference)s came back: %(why)s", address=recipient,
-        reference=ticket.reference, why=why), ticket, event)
+    return _Outcome(
+        InboundState.BOUNCE,
+        _(
+            "The e-mail to %(address)s on %(reference)s came back: %(why)s",
+            address=recipient,
+            reference=ticket.reference,
+            why=why,
+        ),
+        ticket,
+        event,
+    )
 
 
 # ----------------------------------------------------------------- held mail (admins)
+
 
 def _require_admin(actor: User) -> None:
     if actor.role is not Role.ADMIN:
@@ -555,19 +768,30 @@ def _require_admin(actor: User) -> None:
 def held(*, actor: User, limit: int = 500) -> list[InboundMail]:
     """Messages waiting for an admin, newest first."""
     _require_admin(actor)
-    return list(db.session.scalars(
-        sa.select(InboundMail).where(InboundMail.state == InboundState.HELD)
-        .order_by(InboundMail.received_at.desc(), InboundMail.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(InboundMail)
+            .where(InboundMail.state == InboundState.HELD)
+            .order_by(InboundMail.received_at.desc(), InboundMail.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def recently_decided(*, actor: User, limit: int = 20) -> list[InboundMail]:
     """The last held messages an admin released or discarded, newest decision first."""
     _require_admin(actor)
-    return list(db.session.scalars(
-        sa.select(InboundMail).where(InboundMail.state.in_((InboundState.RELEASED,
-                                                             InboundState.DISCARDED)))
-        .options(sa.orm.joinedload(InboundMail.decided_by), sa.orm.joinedload(InboundMail.ticket))
-        .order_by(InboundMail.decided_at.desc(), InboundMail.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(InboundMail)
+            .where(InboundMail.state.in_((InboundState.RELEASED, InboundState.DISCARDED)))
+            .options(
+                sa.orm.joinedload(InboundMail.decided_by), sa.orm.joinedload(InboundMail.ticket)
+            )
+            .order_by(InboundMail.decided_at.desc(), InboundMail.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def get_mail(mail_id: int, *, actor: User) -> InboundMail:
@@ -582,10 +806,10 @@ def get_mail(mail_id: int, *, actor: User) -> InboundMail:
 class MailView:
     """A received message as the held-mail page shows it."""
 
-    raw_text: str        # the raw message, decoded for display (escaped by the template)
-    raw_cut: bool        # True when only the beginning is shown
-    text: str            # the parsed text, "" when it cannot be read
-    problem: str         # why it cannot be read, "" when it can
+    raw_text: str  # the raw message, decoded for display (escaped by the template)
+    raw_cut: bool  # True when only the beginning is shown
+    text: str  # the parsed text, "" when it cannot be read
+    problem: str  # why it cannot be read, "" when it can
 
 
 RAW_DISPLAY_BYTES = 200_000
@@ -601,8 +825,9 @@ def view_mail(mail: InboundMail) -> MailView:
     return MailView(shown, len(raw) > RAW_DISPLAY_BYTES, parsed.text, "")
 
 
-def release(mail_id: int, *, actor: User, now: datetime,
-            reference: str | None = None) -> InboundMail:
+def release(
+    mail_id: int, *, actor: User, now: datetime, reference: str | None = None
+) -> InboundMail:
     """An admin releases a held message: as a new ticket, or onto the ticket ``reference``
     names (where the usual rules apply: a stranger's message still opens a flagged ticket
     of its own). No per-sender limit applies. Audited: who, when, and an event on the ticket.
@@ -618,32 +843,66 @@ def release(mail_id: int, *, actor: User, now: datetime,
             try:
                 parsed = mail_parse.parse(mail.raw)
             except Exception as exc:  # an unreadable message cannot be released
-                raise DomainError(_("This message cannot be read, so it cannot become a "
-                                    "ticket: %(why)s. Discard it.", why=str(exc))) from exc
+                raise DomainError(
+                    _(
+                        "This message cannot be read, so it cannot become a "
+                        "ticket: %(why)s. Discard it.",
+                        why=str(exc),
+                    )
+                ) from exc
             if not parsed.sender:
-                raise DomainError(_("This message has no sender address, so it cannot "
-                                    "become a ticket. Discard it."))
+                raise DomainError(
+                    _(
+                        "This message has no sender address, so it cannot "
+                        "become a ticket. Discard it."
+                    )
+                )
             if reference:
                 target = db.session.scalar(sa.select(Ticket).where(Ticket.reference == reference))
                 if target is None:
-                    raise NotFound(_("No ticket has the reference %(reference)s.",
-                                     reference=reference), field="reference")
+                    raise NotFound(
+                        _("No ticket has the reference %(reference)s.", reference=reference),
+                        field="reference",
+                    )
                 outcome = _to_ticket(parsed, target, now=now, written=written, limited=False)
             else:
                 automatic = parsed.automated or parsed.sender in own_addresses()
-                ticket, event = _open_ticket(parsed, now=now, written=written, limited=False,
-                                             acknowledge=not automatic)
-                outcome = _Outcome(InboundState.APPLIED, _("New ticket %(reference)s.",
-                                                           reference=ticket.reference),
-                                   ticket, event)
-            common.event(outcome.ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=_(
-                "E-mail from %(sender)s released from held mail by %(name)s. It was held "
-                "because: %(reason)s", sender=parsed.sender, name=actor.name,
-                reason=mail.reason or "—"))
+                ticket, event = _open_ticket(
+                    parsed, now=now, written=written, limited=False, acknowledge=not automatic
+                )
+                outcome = _Outcome(
+                    InboundState.APPLIED,
+                    _("New ticket %(reference)s.", reference=ticket.reference),
+                    ticket,
+                    event,
+                )
+            common.event(
+                outcome.ticket,
+                EventKind.INTERNAL_NOTE,
+                now=now,
+                actor=actor,
+                body=_(
+                    "E-mail from %(sender)s released from held mail by %(name)s. It was held "
+                    "because: %(reason)s",
+                    sender=parsed.sender,
+                    name=actor.name,
+                    reason=mail.reason or "—",
+                ),
+            )
             held_because = mail.reason
-            _finish(mail, _Outcome(InboundState.RELEASED, _(
-                "Released: %(what)s It was held because: %(reason)s", what=outcome.reason,
-                reason=held_because), outcome.ticket, outcome.event))
+            _finish(
+                mail,
+                _Outcome(
+                    InboundState.RELEASED,
+                    _(
+                        "Released: %(what)s It was held because: %(reason)s",
+                        what=outcome.reason,
+                        reason=held_because,
+                    ),
+                    outcome.ticket,
+                    outcome.event,
+                ),
+            )
             mail.decided_by_id, mail.decided_at = actor.id, now
         return mail
     except Exception:

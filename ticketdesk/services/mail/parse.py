@@ -15,7 +15,7 @@ import os
 import quopri
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import Message
 from email.parser import BytesHeaderParser, HeaderParser
@@ -29,8 +29,21 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 _BARE_MSGID = re.compile(r"^[^<>\s@]+@[^<>\s@]+$")
 
 # A message must have at least one of these headers to be a message at all.
-_MESSAGE_HEADERS = {"from", "to", "cc", "subject", "date", "message-id", "received", "sender",
-                    "return-path", "mime-version", "content-type", "delivered-to", "reply-to"}
+_MESSAGE_HEADERS = {
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "date",
+    "message-id",
+    "received",
+    "sender",
+    "return-path",
+    "mime-version",
+    "content-type",
+    "delivered-to",
+    "reply-to",
+}
 # How deep forwarded messages inside forwarded messages are read.
 _MAX_DEPTH = 3
 # How deep MIME parts inside MIME parts are followed (real mail nests a handful).
@@ -56,28 +69,28 @@ class MailFile:
 class Bounce:
     """A delivery status notification about a message we sent."""
 
-    original_message_id: str   # "" when the report does not say
+    original_message_id: str  # "" when the report does not say
     recipient: str
-    status: str                # e.g. "5.1.1"
-    reason: str                # the receiving server's words
+    status: str  # e.g. "5.1.1"
+    reason: str  # the receiving server's words
 
 
 @dataclass(frozen=True)
 class ParsedMail:
-    message_id: str                      # "<id@host>", "" when missing
+    message_id: str  # "<id@host>", "" when missing
     in_reply_to: tuple[str, ...]
     references: tuple[str, ...]
-    sender: str                          # lower-case address, "" when none
+    sender: str  # lower-case address, "" when none
     sender_name: str
     to: tuple[str, ...]
     cc: tuple[str, ...]
     subject: str
     date: datetime | None
-    text: str                            # what the person wrote, quoted history cut
-    quoted: str = ""                     # the quoted history and signature cut from it
-    html: str = ""                       # the HTML body, sanitised; "" for text-only mail
+    text: str  # what the person wrote, quoted history cut
+    quoted: str = ""  # the quoted history and signature cut from it
+    html: str = ""  # the HTML body, sanitised; "" for text-only mail
     files: tuple[MailFile, ...] = ()
-    language: str = ""                   # Content-Language, "" when not given
+    language: str = ""  # Content-Language, "" when not given
     # Why no person wrote it ("" when one did): an automatic answer, a list, a daemon.
     automated: str = ""
     bounce: Bounce | None = None
@@ -102,6 +115,7 @@ def message_ids(value: str | None) -> tuple[str, ...]:
 
 
 # ----------------------------------------------------------------- headers ---
+
 
 def _raw_header(message: Message, name: str) -> str | None:
     """The header as received (encoded words and 8-bit bytes intact), first occurrence."""
@@ -154,7 +168,7 @@ def _date(message: Message, defects: list[str]) -> datetime | None:
         defects.append("BadDate")
         return None
     if date.tzinfo is None:
-        date = date.replace(tzinfo=timezone.utc)
+        date = date.replace(tzinfo=UTC)
     return date
 
 
@@ -164,7 +178,8 @@ _OUT_OF_OFFICE = re.compile(
     r"(?:out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
     r"away from (?:the )?office|on (?:annual )?leave|on vacation|"
     r"自动回复|自動回覆|自动答复|外出|休假|不在办公室|不在辦公室|放假|请假)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|donotreply|noreply-[\w.-]+|notifications?)$")
 _DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"}
 
@@ -210,12 +225,13 @@ def _automated(message: Message, sender: str, subject: str, bounce: "Bounce | No
 
 # ------------------------------------------------------------------- parse ---
 
+
 @dataclass(frozen=True)
 class Envelope:
     """What storing a message needs, read from its header block alone."""
 
-    message_id: str    # "" when missing
-    sender: str        # lower-case address, "" when none
+    message_id: str  # "" when missing
+    sender: str  # lower-case address, "" when none
     subject: str
 
 
@@ -227,8 +243,9 @@ def envelope(raw: bytes) -> Envelope:
         message = BytesHeaderParser(policy=policy.default).parsebytes(head)
         senders = _addresses(message, "From") or _addresses(message, "Sender")
         ids = message_ids(_header(message, "Message-ID"))
-        return Envelope(ids[0] if ids else "", senders[0][1] if senders else "",
-                        _header(message, "Subject"))
+        return Envelope(
+            ids[0] if ids else "", senders[0][1] if senders else "", _header(message, "Subject")
+        )
     except Exception:  # noqa: BLE001 - stored all the same; acting on it decides
         return Envelope("", "", "")
 
@@ -240,8 +257,9 @@ def parse(raw: bytes) -> ParsedMail:
     try:
         message = message_from_bytes(bytes(raw), policy=policy.default)
     except Exception as exc:  # the parser gave up on these bytes
-        raise UnreadableMail(_("The message cannot be split into headers and body (%(error)s).",
-                               error=exc)) from exc
+        raise UnreadableMail(
+            _("The message cannot be split into headers and body (%(error)s).", error=exc)
+        ) from exc
     try:
         names = {key.lower() for key in message}  # a Message iterates over its header names
     except Exception:  # noqa: BLE001
@@ -281,11 +299,14 @@ def _read(message: Message, *, depth: int) -> ParsedMail:
         message_id=ids[0] if ids else "",
         in_reply_to=message_ids(_header(message, "In-Reply-To")),
         references=message_ids(_header(message, "References")),
-        sender=sender, sender_name=sender_name,
+        sender=sender,
+        sender_name=sender_name,
         to=tuple(a for _name, a in _addresses(message, "To")),
         cc=tuple(a for _name, a in _addresses(message, "Cc")),
-        subject=subject, date=date,
-        text=text, quoted=quoted,
+        subject=subject,
+        date=date,
+        text=text,
+        quoted=quoted,
         html=quoting.sanitise_html("\n".join(body.htmls)) if body.htmls else "",
         files=tuple(body.files),
         language=_header(message, "Content-Language"),
@@ -297,8 +318,11 @@ def _read(message: Message, *, depth: int) -> ParsedMail:
     )
 
 
-_SIGNATURE_TYPES = {"application/pgp-signature", "application/pkcs7-signature",
-                    "application/x-pkcs7-signature"}
+_SIGNATURE_TYPES = {
+    "application/pgp-signature",
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+}
 _TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 
 
@@ -326,12 +350,16 @@ class _Body:
             if ctype == "multipart/alternative":
                 self._alternative(children, role=role, level=level + 1)
             elif ctype == "multipart/report":
-                if children:   # the human-readable part; the rest is read by _bounce
+                if children:  # the human-readable part; the rest is read by _bounce
                     self.walk(children[0], role=role, level=level + 1)
             else:
                 for child in children:
-                    self.walk(child, role=role, related=related or ctype == "multipart/related",
-                              level=level + 1)
+                    self.walk(
+                        child,
+                        role=role,
+                        related=related or ctype == "multipart/related",
+                        level=level + 1,
+                    )
             return
         self._leaf(part, role=role, related=related)
 
@@ -367,9 +395,15 @@ class _Body:
             stem = "image" if ctype.startswith("image/") else "attachment"
             filename = f"{stem}-{len(self.files) + 1}{extension}"
         inline = disposition == "inline" or (disposition is None and bool(content_id) and related)
-        self.files.append(MailFile(filename=filename, content_type=ctype, data=data,
-                                   inline=inline and ctype.startswith("image/"),
-                                   content_id=content_id))
+        self.files.append(
+            MailFile(
+                filename=filename,
+                content_type=ctype,
+                data=data,
+                inline=inline and ctype.startswith("image/"),
+                content_id=content_id,
+            )
+        )
 
     def _text(self, part: Message) -> str:
         data = _payload(part)
@@ -398,8 +432,13 @@ class _Body:
             encoded = inner.get_payload() if not inner.keys() else None
             if isinstance(encoded, str):
                 raw = encoded.encode("ascii", "replace")
-                data = base64.b64decode(raw) if encoding == "base64" and _is_base64(raw) \
-                    else quopri.decodestring(raw) if encoding == "quoted-printable" else data
+                data = (
+                    base64.b64decode(raw)
+                    if encoding == "base64" and _is_base64(raw)
+                    else quopri.decodestring(raw)
+                    if encoding == "quoted-printable"
+                    else data
+                )
                 inner = message_from_bytes(data, policy=policy.default)
         subject = _header(inner, "Subject")
         name = _filename(part) or f"{_safe_stem(subject) or 'forwarded message'}.eml"
@@ -411,11 +450,17 @@ class _Body:
         forwarded = _read(inner, depth=self.depth + 1)
         lines = [_("---------- Forwarded message ----------")]
         if forwarded.sender:
-            who = f"{forwarded.sender_name} <{forwarded.sender}>" if forwarded.sender_name \
+            who = (
+                f"{forwarded.sender_name} <{forwarded.sender}>"
+                if forwarded.sender_name
                 else forwarded.sender
+            )
             lines.append(_("From: %(sender)s", sender=who))
-        for label, value in ((_("Date"), _header(inner, "Date")), (_("Subject"), forwarded.subject),
-                             (_("To"), ", ".join(forwarded.to))):
+        for label, value in (
+            (_("Date"), _header(inner, "Date")),
+            (_("Subject"), forwarded.subject),
+            (_("To"), ", ".join(forwarded.to)),
+        ):
             if value:
                 lines.append(f"{label}: {value}")
         body = "\n\n".join(t for t in (forwarded.text, forwarded.quoted) if t)
@@ -424,7 +469,11 @@ class _Body:
 
 def _is_base64(data: bytes) -> bool:
     compact = re.sub(rb"\s+", b"", data)
-    return bool(compact) and len(compact) % 4 == 0 and re.fullmatch(rb"[A-Za-z0-9+/]+={0,2}", compact) is not None
+    return (
+        bool(compact)
+        and len(compact) % 4 == 0
+        and re.fullmatch(rb"[A-Za-z0-9+/]+={0,2}", compact) is not None
+    )
 
 
 def _param(part: Message, name: str) -> str:
@@ -447,7 +496,7 @@ def unflow(text: str, *, delsp: bool = False) -> str:
         depth = len(line) - len(line.lstrip(">"))
         content = line[depth:]
         if content.startswith(" "):
-            content = content[1:]   # space-stuffing
+            content = content[1:]  # space-stuffing
         prefix = ">" * depth + (" " if depth and content else "")
         if joining and result and result[-1][1] == depth:
             result[-1] = (result[-1][0] + content, depth)
@@ -516,7 +565,7 @@ def _filename(part: Message) -> str:
             if found:
                 name = found.group(1)
                 break
-    if isinstance(name, tuple):   # compat32 RFC 2231 triple
+    if isinstance(name, tuple):  # compat32 RFC 2231 triple
         name = name[2]
     name = charsets.header_text(name) if name else ""
     name = os.path.basename(name.replace("\\", "/")).strip()
@@ -534,7 +583,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"(?:undeliver|undelivered|delivery status notification|delivery (?:has )?failed|"
     r"delivery failure|failure notice|returned mail|mail delivery (?:failed|failure|system)|"
     r"non[- ]?delivery|could not be delivered|退信|系统退信|未能送达|无法送达|投遞失敗|送信失敗)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<!\d)([45]\d\d)(?:[ -]|$)", re.MULTILINE)
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -568,15 +618,17 @@ def _standard_bounce(message: Message, report: Message) -> Bounce | None:
             chosen = block
             break
     if chosen is None:
-        return None   # delayed, delivered, relayed or expanded: no failure to report
+        return None  # delayed, delivered, relayed or expanded: no failure to report
     recipient = chosen.get("final-recipient") or chosen.get("original-recipient") or ""
     recipient = recipient.split(";", 1)[-1].strip().strip("<>").lower()
     reason = chosen.get("diagnostic-code", "").split(";", 1)[-1].strip()
-    status = (_STATUS.search(chosen.get("status", "")) or _STATUS.search(reason))
-    return Bounce(original_message_id=_original_id(message),
-                  recipient=recipient[:254],
-                  status=status.group(1) if status else chosen.get("status", "")[:20],
-                  reason=" ".join((reason or _human_text(message)).split())[:1000])
+    status = _STATUS.search(chosen.get("status", "")) or _STATUS.search(reason)
+    return Bounce(
+        original_message_id=_original_id(message),
+        recipient=recipient[:254],
+        status=status.group(1) if status else chosen.get("status", "")[:20],
+        reason=" ".join((reason or _human_text(message)).split())[:1000],
+    )
 
 
 def _report_blocks(report: Message) -> list[dict[str, str]]:
@@ -608,8 +660,11 @@ def _loose_bounce(message: Message, text: str, sender: str) -> Bounce:
         recipient = found.group(1) if found else ""
     if not recipient:
         own = {sender} | {a for _name, a in _addresses(message, "To")}
-        head = re.split(r"(?im)^(?:--- Below this line|-+ ?original message|Original message|"
-                        r"Return-Path:|Received:)", text)[0]
+        head = re.split(
+            r"(?im)^(?:--- Below this line|-+ ?original message|Original message|"
+            r"Return-Path:|Received:)",
+            text,
+        )[0]
         for found in _ADDRESS.finditer(head):
             address = found.group().lower()
             if address not in own and address.partition("@")[0] not in _DAEMONS:
@@ -628,8 +683,12 @@ def _loose_bounce(message: Message, text: str, sender: str) -> Bounce:
         status_text = f"{code.group(1)[0]}.0.0"
     else:
         status_text = "5.0.0"
-    return Bounce(original_message_id=_original_id(message), recipient=recipient.lower()[:254],
-                  status=status_text, reason=" ".join((reason or _human_text(message)).split())[:1000])
+    return Bounce(
+        original_message_id=_original_id(message),
+        recipient=recipient.lower()[:254],
+        status=status_text,
+        reason=" ".join((reason or _human_text(message)).split())[:1000],
+    )
 
 
 def _original_id(message: Message) -> str:
@@ -642,15 +701,19 @@ def _original_id(message: Message) -> str:
             ids = message_ids(_header(inner, "Message-ID"))
             if ids:
                 return ids[0]
-    headers = _find(message, ("text/rfc822-headers", "message/rfc822-headers",
-                              "message/global-headers"))
+    headers = _find(
+        message, ("text/rfc822-headers", "message/rfc822-headers", "message/global-headers")
+    )
     if headers is not None:
         fields = HeaderParser().parsestr(charsets.decode(_payload(headers), "utf-8")[0])
         ids = message_ids(charsets.header_text(fields.get("Message-ID")))
         if ids:
             return ids[0]
-    found = re.search(r"^\s*Message-ID:\s*(<[^<>\s]+>)", _all_text(message)[:_BOUNCE_TEXT_CHARS * 4],
-                      re.MULTILINE | re.IGNORECASE)
+    found = re.search(
+        r"^\s*Message-ID:\s*(<[^<>\s]+>)",
+        _all_text(message)[: _BOUNCE_TEXT_CHARS * 4],
+        re.MULTILINE | re.IGNORECASE,
+    )
     if found:
         return found.group(1)
     # Exchange and Gmail also name the returned message in the report's own In-Reply-To.
@@ -690,7 +753,9 @@ def _all_text(message: Message) -> str:
 
 
 def _human_text(message: Message) -> str:
-    first = message.get_payload()[0] if message.is_multipart() and message.get_payload() else message
+    first = (
+        message.get_payload()[0] if message.is_multipart() and message.get_payload() else message
+    )
     if isinstance(first, Message) and _ctype(first) == "text/plain":
         return charsets.decode(_payload(first), _charset(first))[0][:1000]
     return ""

@@ -13,7 +13,8 @@ import inscriptis
 import nh3
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 from mailparser_reply import EmailMessage as ReplyMessage
 
 from ticketdesk.services.mail.charsets import clean_text
@@ -26,18 +27,30 @@ _LIBRARY_MAX_LINE = 300
 _M = re.MULTILINE
 # Reply headers the library does not know (or whose pattern fails, like its Chinese one).
 _HISTORY = [
-    re.compile(r"^[ \t>]*-{2,}[ \t]*(?:Original Message|原始邮件|原始郵件|原始信件|原始訊息)"
-               r"[ \t]*-{2,}[ \t]*$", _M | re.IGNORECASE),
+    re.compile(
+        r"^[ \t>]*-{2,}[ \t]*(?:Original Message|原始邮件|原始郵件|原始信件|原始訊息)"
+        r"[ \t]*-{2,}[ \t]*$",
+        _M | re.IGNORECASE,
+    ),
     re.compile(r"^[ \t>]*(?:在|於|于)[^\n]{4,160}?(?:写道|寫道)[ \t]*[:：][ \t]*$", _M),
-    re.compile(r"^[ \t>]*\d{4}[ \t]*年[^\n]{0,160}?(?:写道|寫道|書きました|のメッセージ)"
-               r"[ \t]*[:：][ \t]*$", _M),
-    re.compile(r"^[ \t>]*[^\n]{0,160}[\d@][^\n]{0,160}(?:さんは書きました|wrote)[ \t]*[:：][ \t]*$", _M),
-    re.compile(r"^[ \t>]*\*?(?:发件人|發件人|寄件者|寄件人|差出人|From)\*?[ \t]*[:：][^\n]*\n"
-               r"[ \t>]*\*?(?:发送时间|發送時間|寄件日期|日期|时间|時間|送信日時|日時|Sent|Date)"
-               r"\*?[ \t]*[:：]",
-               _M | re.IGNORECASE),
-    re.compile(r"^[ \t>]*_{20,}[ \t]*\n(?=[ \t>]*\*?(?:发件人|發件人|寄件者|From)\*?[ \t]*[:：])",
-               _M | re.IGNORECASE),
+    re.compile(
+        r"^[ \t>]*\d{4}[ \t]*年[^\n]{0,160}?(?:写道|寫道|書きました|のメッセージ)"
+        r"[ \t]*[:：][ \t]*$",
+        _M,
+    ),
+    re.compile(
+        r"^[ \t>]*[^\n]{0,160}[\d@][^\n]{0,160}(?:さんは書きました|wrote)[ \t]*[:：][ \t]*$", _M
+    ),
+    re.compile(
+        r"^[ \t>]*\*?(?:发件人|發件人|寄件者|寄件人|差出人|From)\*?[ \t]*[:：][^\n]*\n"
+        r"[ \t>]*\*?(?:发送时间|發送時間|寄件日期|日期|时间|時間|送信日時|日時|Sent|Date)"
+        r"\*?[ \t]*[:：]",
+        _M | re.IGNORECASE,
+    ),
+    re.compile(
+        r"^[ \t>]*_{20,}[ \t]*\n(?=[ \t>]*\*?(?:发件人|發件人|寄件者|From)\*?[ \t]*[:：])",
+        _M | re.IGNORECASE,
+    ),
 ]
 # Where forwarded mail starts: what follows is what the person sent us, never cut.
 _FORWARD = re.compile(
@@ -45,16 +58,22 @@ _FORWARD = re.compile(
     r"转发的邮件|轉寄的郵件|转发邮件|轉寄郵件|転送されたメッセージ)[ \t]*-{3,}|"
     r"Begin forwarded message:|"
     r"以下是转发的邮件[:：]?)",
-    _M | re.IGNORECASE)
-FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|fw|wg|tr|rv|转发|轉寄|転送)\s*[:：]", re.IGNORECASE)
+    _M | re.IGNORECASE,
+)
+FORWARD_SUBJECT = re.compile(
+    r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|fw|wg|tr|rv|转发|轉寄|転送)\s*[:：]", re.IGNORECASE
+)
 
 # Signatures: the "-- " line, and phone clients' one-liners.
 _SIGNATURE = [
     re.compile(r"^-- ?$", _M),
-    re.compile(r"^[ \t]*(?:Sent from my [^\n]{1,40}|Get Outlook for [^\n]{1,40}|"
-               r"Sent from Mail for Windows[^\n]{0,20}|"
-               r"发自我的[^\n]{1,30}|来自我的[^\n]{1,30}|從我的[^\n]{1,30}傳送|从我的[^\n]{1,30}发送|"
-               r"来自网易邮箱大师|发自网易邮箱大师|发自手机QQ邮箱|iPhoneから送信)[ \t]*$", _M | re.IGNORECASE),
+    re.compile(
+        r"^[ \t]*(?:Sent from my [^\n]{1,40}|Get Outlook for [^\n]{1,40}|"
+        r"Sent from Mail for Windows[^\n]{0,20}|"
+        r"发自我的[^\n]{1,30}|来自我的[^\n]{1,30}|從我的[^\n]{1,30}傳送|从我的[^\n]{1,30}发送|"
+        r"来自网易邮箱大师|发自网易邮箱大师|发自手机QQ邮箱|iPhoneから送信)[ \t]*$",
+        _M | re.IGNORECASE,
+    ),
 ]
 # A sign-off cut as signature only when short and near the end (never a sentence).
 _SIGN_OFF_MAX_CHARS = 40
@@ -95,7 +114,9 @@ def _history_start(text: str) -> int | None:
     if len(text) > _LIBRARY_MAX_CHARS:
         return min(starts) if starts else None
     try:
-        library = ReplyMessage(_short_lines(text), languages=list(_LANGUAGES), keep_hyphen_lists=True)
+        library = ReplyMessage(
+            _short_lines(text), languages=list(_LANGUAGES), keep_hyphen_lists=True
+        )
         found = library.HEADER_REGEX.search(library.text)
     except Exception:  # noqa: BLE001 - the library's patterns are a help, not a must
         found = None
@@ -109,8 +130,11 @@ def _history_start(text: str) -> int | None:
     return min(starts) if starts else None
 
 
-_FROM_LINE = re.compile(r"^[ \t>*]*(?:From|Von|De|Van|Da|Fra|Från|Od|发件人|發件人|寄件者|寄件人|差出人|보낸\s?사람)"
-                        r"\*?[ \t]*[:：]", re.MULTILINE | re.IGNORECASE)
+_FROM_LINE = re.compile(
+    r"^[ \t>*]*(?:From|Von|De|Van|Da|Fra|Från|Od|发件人|發件人|寄件者|寄件人|差出人|보낸\s?사람)"
+    r"\*?[ \t]*[:：]",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 def _is_reply_header(block: str) -> bool:
@@ -147,8 +171,9 @@ def _trailing_quote_start(text: str) -> int:
 def _below_quote(text: str) -> tuple[str, str]:
     lines = text.split("\n")
     index = 0
-    while index < len(lines) and (not lines[index].strip() or lines[index].lstrip().startswith(">")
-                                  or index == 0):
+    while index < len(lines) and (
+        not lines[index].strip() or lines[index].lstrip().startswith(">") or index == 0
+    ):
         index += 1
     below = "\n".join(lines[index:]).strip()
     if below:
@@ -161,14 +186,16 @@ def _signature_start(reply: str) -> int | None:
     try:
         if len(reply) > _LIBRARY_MAX_CHARS:
             raise ValueError("too long for the library's patterns")
-        library = ReplyMessage(_short_lines(reply), languages=list(_LANGUAGES), keep_hyphen_lists=True)
+        library = ReplyMessage(
+            _short_lines(reply), languages=list(_LANGUAGES), keep_hyphen_lists=True
+        )
         found = library.SIGNATURE_REGEX.search(library.text)
     except Exception:  # noqa: BLE001
         found = None
     if found is not None:
         line = found.group().strip().split("\n", 1)[0].strip()
         position = reply.find(line) if line else -1
-        if 0 < position and len(line) <= _SIGN_OFF_MAX_CHARS:
+        if position > 0 and len(line) <= _SIGN_OFF_MAX_CHARS:
             starts.append(reply.rfind("\n", 0, position) + 1)
     good = []
     for start in starts:
@@ -189,8 +216,9 @@ def html_to_text(markup: str) -> str:
     if not markup.strip():
         return ""
     try:
-        tree = lxml_html.document_fromstring(markup.encode("utf-8"),
-                                             parser=lxml_html.HTMLParser(encoding="utf-8"))
+        tree = lxml_html.document_fromstring(
+            markup.encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8")
+        )
     except (etree.ParserError, ValueError):
         return re.sub(r"<[^>]*>", " ", markup).strip()
     for quote in list(tree.iter("blockquote")):
@@ -215,14 +243,65 @@ def _tree_text(element) -> str:
         return " ".join(element.itertext())
 
 
-_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
-         "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-         "i", "img", "ins", "li", "ol", "p", "pre", "q", "s", "small", "span", "strike", "strong",
-         "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
-_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height", "title"},
-               "td": {"colspan", "rowspan", "align", "valign"},
-               "th": {"colspan", "rowspan", "align", "valign"}, "font": {"color"},
-               "blockquote": {"type"}, "ol": {"start"}}
+_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "td": {"colspan", "rowspan", "align", "valign"},
+    "th": {"colspan", "rowspan", "align", "valign"},
+    "font": {"color"},
+    "blockquote": {"type"},
+    "ol": {"start"},
+}
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -237,6 +316,11 @@ def sanitise_html(markup: str) -> str:
     markup = clean_text(markup)
     if not markup.strip():
         return ""
-    return nh3.clean(markup, tags=_TAGS, attributes=_ATTRIBUTES, attribute_filter=_keep_attribute,
-                     clean_content_tags={"script", "style", "title", "head"},
-                     url_schemes={"http", "https", "mailto", "cid"}).strip()
+    return nh3.clean(
+        markup,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
+        clean_content_tags={"script", "style", "title", "head"},
+        url_schemes={"http", "https", "mailto", "cid"},
+    ).strip()

@@ -22,7 +22,6 @@ import contextlib
 import logging
 import re
 import smtplib
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from email.utils import format_datetime, parseaddr
 import sqlalchemy as sa
 from flask import current_app
 
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     MailPurpose,
@@ -43,9 +43,8 @@ from ticketdesk.models import (
     TicketEvent,
 )
 from ticketdesk.models.notification import new_message_id
-from ticketdesk.services.people import access
 from ticketdesk.services.notifications import recipients
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.services.people import access
 
 log = logging.getLogger("ticketdesk.outbox")
 
@@ -68,8 +67,10 @@ def smtp_configured() -> bool:
 def transport_description() -> str:
     cfg = current_app.config
     if not smtp_configured():
-        return ("no SMTP server configured (set TICKETDESK_MAIL_SERVER); e-mails are not sent: "
-                "they are kept on the outbox page (/admin/outbox) and written to the log")
+        return (
+            "no SMTP server configured (set TICKETDESK_MAIL_SERVER); e-mails are not sent: "
+            "they are kept on the outbox page (/admin/outbox) and written to the log"
+        )
     return f"SMTP {cfg['MAIL_SERVER']}:{cfg['MAIL_PORT']}"
 
 
@@ -86,8 +87,10 @@ def clean_header(text: str | None, *, limit: int = SUBJECT_MAX) -> str:
 
 
 def _mail_domain() -> str:
-    return parseaddr(clean_header(current_app.config["MAIL_FROM"]))[1].rpartition("@")[2] \
+    return (
+        parseaddr(clean_header(current_app.config["MAIL_FROM"]))[1].rpartition("@")[2]
         or "localhost"
+    )
 
 
 def _from_address() -> str:
@@ -113,13 +116,26 @@ def desk_mailbox() -> str:
 REFERENCES_MAX = 998 * 4
 
 
-def enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str | None = None,
-             notification: Notification | None = None,
-             purpose: MailPurpose = MailPurpose.NOTIFICATION, ticket: Ticket | None = None,
-             event: TicketEvent | None = None, cc: "list[str] | tuple[str, ...]" = (),
-             html_body: str | None = None, in_reply_to: str = "",
-             references: "list[str] | tuple[str, ...]" = (), auto_generated: bool = True,
-             from_name: str = "", reply_to: str = "", locale: str = "") -> OutboxMessage:
+def enqueue(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    dedupe_key: str | None = None,
+    notification: Notification | None = None,
+    purpose: MailPurpose = MailPurpose.NOTIFICATION,
+    ticket: Ticket | None = None,
+    event: TicketEvent | None = None,
+    cc: "list[str] | tuple[str, ...]" = (),
+    html_body: str | None = None,
+    in_reply_to: str = "",
+    references: "list[str] | tuple[str, ...]" = (),
+    auto_generated: bool = True,
+    from_name: str = "",
+    reply_to: str = "",
+    locale: str = "",
+) -> OutboxMessage:
     """Queue an e-mail inside the caller's transaction. A known ``dedupe_key`` adds nothing.
 
     Every header value is cleaned here (``clean_header``), and the message gets the
@@ -131,33 +147,47 @@ def enqueue(*, to: str, subject: str, body: str, now: datetime, dedupe_key: str 
     """
     if dedupe_key is not None:
         existing = db.session.scalar(
-            sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+            sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
         if existing is not None:
             return existing
     copies = [clean_header(address, limit=254) for address in cc]
     # The ticket and event only when given: a relationship set to None would overwrite
     # a ticket_id the caller sets on the row afterwards.
-    links = {name: value for name, value in (("ticket", ticket), ("event", event))
-             if value is not None}
+    links = {
+        name: value for name, value in (("ticket", ticket), ("event", event)) if value is not None
+    }
     message = OutboxMessage(
-        to_address=clean_header(to, limit=254), subject=clean_header(subject), body=body,
-        dedupe_key=dedupe_key, message_id=new_message_id(_mail_domain()),
-        state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, last_error="",
-        notification=notification, created_at=now,
-        purpose=purpose, **links,
+        to_address=clean_header(to, limit=254),
+        subject=clean_header(subject),
+        body=body,
+        dedupe_key=dedupe_key,
+        message_id=new_message_id(_mail_domain()),
+        state=OutboxState.QUEUED,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        notification=notification,
+        created_at=now,
+        purpose=purpose,
+        **links,
         cc_addresses=", ".join(address for address in copies if address)[:2000],
-        html_body=html_body, in_reply_to=clean_header(in_reply_to, limit=998),
+        html_body=html_body,
+        in_reply_to=clean_header(in_reply_to, limit=998),
         thread_references=clean_header(" ".join(references), limit=REFERENCES_MAX),
-        auto_generated=auto_generated, from_name=clean_header(from_name, limit=160),
-        reply_to=clean_header(reply_to, limit=254), locale=clean_header(locale, limit=16),
+        auto_generated=auto_generated,
+        from_name=clean_header(from_name, limit=160),
+        reply_to=clean_header(reply_to, limit=254),
+        locale=clean_header(locale, limit=16),
     )
     db.session.add(message)
     return message
 
 
 def cc_list(message: OutboxMessage) -> list[str]:
-    return [address.strip() for address in (message.cc_addresses or "").split(",")
-            if address.strip()]
+    return [
+        address.strip() for address in (message.cc_addresses or "").split(",") if address.strip()
+    ]
 
 
 @dataclass
@@ -175,21 +205,33 @@ class SendReport:
         return self.sent + self.logged + self.retried + self.failed + self.withheld
 
     def summary(self) -> str:
-        text = (f"sent {self.sent}, logged {self.logged}, retried {self.retried}, "
-                f"failed {self.failed}, withheld {self.withheld}")
+        text = (
+            f"sent {self.sent}, logged {self.logged}, retried {self.retried}, "
+            f"failed {self.failed}, withheld {self.withheld}"
+        )
         return text + (" (stopped: lease lost)" if self.stopped else "")
 
 
 def _due_ids(now: datetime, limit: int) -> list[int]:
-    return list(db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(sa.or_(
-            sa.and_(OutboxMessage.state == OutboxState.QUEUED,
-                    OutboxMessage.next_attempt_at <= now),
-            sa.and_(OutboxMessage.state == OutboxState.SENDING,
-                    OutboxMessage.claimed_until < now)))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        OutboxMessage.state == OutboxState.QUEUED,
+                        OutboxMessage.next_attempt_at <= now,
+                    ),
+                    sa.and_(
+                        OutboxMessage.state == OutboxState.SENDING,
+                        OutboxMessage.claimed_until < now,
+                    ),
+                )
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 def _claim(message_id: int, now: datetime) -> bool:
@@ -197,14 +239,22 @@ def _claim(message_id: int, now: datetime) -> bool:
     with unit_of_work():
         result = db.session.execute(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, sa.or_(
-                sa.and_(OutboxMessage.state == OutboxState.QUEUED,
-                        OutboxMessage.next_attempt_at <= now),
-                sa.and_(OutboxMessage.state == OutboxState.SENDING,
-                        OutboxMessage.claimed_until < now)))
-            .values(state=OutboxState.SENDING,
-                    claimed_until=now + timedelta(minutes=CLAIM_MINUTES))
-            .execution_options(synchronize_session=False))
+            .where(
+                OutboxMessage.id == message_id,
+                sa.or_(
+                    sa.and_(
+                        OutboxMessage.state == OutboxState.QUEUED,
+                        OutboxMessage.next_attempt_at <= now,
+                    ),
+                    sa.and_(
+                        OutboxMessage.state == OutboxState.SENDING,
+                        OutboxMessage.claimed_until < now,
+                    ),
+                ),
+            )
+            .values(state=OutboxState.SENDING, claimed_until=now + timedelta(minutes=CLAIM_MINUTES))
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount == 1
 
 
@@ -254,8 +304,9 @@ class _SmtpTransport:
         cfg = current_app.config
         timeout = float(cfg["MAIL_TIMEOUT"])
         if cfg["MAIL_USE_SSL"]:
-            connection = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]),
-                                          timeout=timeout)
+            connection = smtplib.SMTP_SSL(
+                cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=timeout
+            )
         else:
             connection = smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), timeout=timeout)
             if cfg["MAIL_USE_TLS"]:
@@ -295,9 +346,13 @@ class _SmtpTransport:
 class _LogTransport:
     def send(self, email: EmailMessage) -> None:
         text = email.get_body(preferencelist=("plain",))
-        log.info("E-mail (no SMTP server configured)\nTo: %s\nCc: %s\nSubject: %s\n\n%s",
-                 email["To"], email["Cc"] or "", email["Subject"],
-                 text.get_content() if text is not None else "")
+        log.info(
+            "E-mail (no SMTP server configured)\nTo: %s\nCc: %s\nSubject: %s\n\n%s",
+            email["To"],
+            email["Cc"] or "",
+            email["Subject"],
+            text.get_content() if text is not None else "",
+        )
 
     def close(self) -> None:
         pass
@@ -319,16 +374,16 @@ def _customer_withheld_reason(message: OutboxMessage) -> str | None:
         return "Not sent: the complaint this e-mail is about no longer exists."
     allowed = recipients.allowed_addresses(ticket)
     if message.to_address.lower() not in allowed:
-        return ("Not sent: the recipient is no longer the complaint's contact or copied on "
-                "it.")
+        return "Not sent: the recipient is no longer the complaint's contact or copied on it."
     copies = cc_list(message)
     kept = [address for address in copies if address.lower() in allowed]
     if kept != copies:
         dropped = [address for address in copies if address not in kept]
         with unit_of_work():
             message.cc_addresses = ", ".join(kept)
-            message.last_error = ("Not copied to %s: no longer copied on the complaint."
-                                  % ", ".join(dropped))[:500]
+            message.last_error = (
+                "Not copied to %s: no longer copied on the complaint." % ", ".join(dropped)
+            )[:500]
     return None
 
 
@@ -342,8 +397,11 @@ def _withheld_reason(message: OutboxMessage) -> str | None:
     if notification is None:
         return None
     user = notification.user
-    ticket = db.session.get(Ticket, notification.ticket_id) \
-        if notification.ticket_id is not None else None
+    ticket = (
+        db.session.get(Ticket, notification.ticket_id)
+        if notification.ticket_id is not None
+        else None
+    )
     if access.can_receive_notification(user, notification.kind, ticket):
         return None
     if not user.active:
@@ -354,9 +412,13 @@ def _withheld_reason(message: OutboxMessage) -> str | None:
     return "Not sent: the recipient may no longer see this ticket."
 
 
-def send_due(*, now: datetime, limit: int = 200,
-             keep_going: Callable[[], bool] | None = None,
-             clock: Callable[[], datetime] | None = None) -> SendReport:
+def send_due(
+    *,
+    now: datetime,
+    limit: int = 200,
+    keep_going: Callable[[], bool] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> SendReport:
     """Send what is due: queued messages whose time has come, and stale claims.
 
     ``keep_going`` is asked before each message (the scheduler passes its lease
@@ -384,8 +446,9 @@ def send_due(*, now: datetime, limit: int = 200,
             except Exception as exc:  # one bad message must not stop the run
                 db.session.rollback()
                 log.exception("E-mail %s cannot be built", message_id)
-                _finish_failed(message, f"Cannot be built: {type(exc).__name__}: {exc}",
-                               now=at, permanent=True)
+                _finish_failed(
+                    message, f"Cannot be built: {type(exc).__name__}: {exc}", now=at, permanent=True
+                )
                 report.failed += 1
                 continue
             if reason:
@@ -397,7 +460,7 @@ def send_due(*, now: datetime, limit: int = 200,
             except PermanentFailure as exc:
                 _finish_failed(message, str(exc), now=at, permanent=True)
                 report.failed += 1
-            except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            except (TimeoutError, smtplib.SMTPException, OSError) as exc:
                 if _finish_failed(message, f"{type(exc).__name__}: {exc}", now=at):
                     report.failed += 1
                 else:
@@ -429,8 +492,9 @@ def _finish_withheld(message: OutboxMessage, reason: str, *, now: datetime) -> N
     log.info("E-mail %s to %s withheld: %s", message.id, message.to_address, reason)
 
 
-def _finish_failed(message: OutboxMessage, error: str, *, now: datetime,
-                   permanent: bool = False) -> bool:
+def _finish_failed(
+    message: OutboxMessage, error: str, *, now: datetime, permanent: bool = False
+) -> bool:
     """Record a failed attempt; True when the message is given up."""
     with unit_of_work():
         message.attempts += 1
@@ -441,14 +505,20 @@ def _finish_failed(message: OutboxMessage, error: str, *, now: datetime,
         else:
             message.state = OutboxState.QUEUED
             message.next_attempt_at = now + timedelta(minutes=RETRY_MINUTES[message.attempts - 1])
-    log.warning("E-mail %s to %s failed (attempt %s): %s", message.id, message.to_address,
-                message.attempts, error)
+    log.warning(
+        "E-mail %s to %s failed (attempt %s): %s",
+        message.id,
+        message.to_address,
+        message.attempts,
+        error,
+    )
     return message.state is OutboxState.FAILED
 
 
 def counts() -> dict[OutboxState, int]:
     rows = db.session.execute(
-        sa.select(OutboxMessage.state, sa.func.count()).group_by(OutboxMessage.state))
+        sa.select(OutboxMessage.state, sa.func.count()).group_by(OutboxMessage.state)
+    )
     found = {state: n for state, n in rows}
     return {state: found.get(state, 0) for state in OutboxState}
 
@@ -459,9 +529,9 @@ def counts() -> dict[OutboxState, int]:
 
 from flask_babel import gettext as _  # noqa: E402 - the admin page's part of the module
 
-from ticketdesk.models import MailPurpose, Role, User  # noqa: E402
 from ticketdesk.core.errors import InvalidTransition, NotFound, PermissionDenied  # noqa: E402
 from ticketdesk.core.paging import Page  # noqa: E402
+from ticketdesk.models import MailPurpose, Role, User  # noqa: E402
 
 # The states an administrator may put back in the queue.
 RETRYABLE = (OutboxState.FAILED, OutboxState.BOUNCED, OutboxState.WITHHELD)
@@ -481,28 +551,41 @@ def _filtered(stmt, state: OutboxState | None, purpose: MailPurpose | None):
     return stmt
 
 
-def list_messages(*, actor: User, state: OutboxState | None = None,
-                  purpose: MailPurpose | None = None, page: int = 1,
-                  per_page: int = PAGE_SIZE) -> Page[OutboxMessage]:
+def list_messages(
+    *,
+    actor: User,
+    state: OutboxState | None = None,
+    purpose: MailPurpose | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> Page[OutboxMessage]:
     """Outgoing messages newest first (by when they were queued), filtered by state and
     purpose; administrators only."""
     _require_admin(actor)
     page = max(1, page)
-    total = db.session.scalar(_filtered(
-        sa.select(sa.func.count(OutboxMessage.id)), state, purpose)) or 0
-    items = list(db.session.scalars(
-        _filtered(sa.select(OutboxMessage), state, purpose)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
+    total = (
+        db.session.scalar(_filtered(sa.select(sa.func.count(OutboxMessage.id)), state, purpose))
+        or 0
+    )
+    items = list(
+        db.session.scalars(
+            _filtered(sa.select(OutboxMessage), state, purpose)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def state_counts(*, actor: User, purpose: MailPurpose | None = None) -> dict[OutboxState, int]:
     """Messages in each state (every state, zero included), of one purpose or of all."""
     _require_admin(actor)
-    rows = db.session.execute(_filtered(
-        sa.select(OutboxMessage.state, sa.func.count()), None, purpose)
-        .group_by(OutboxMessage.state))
+    rows = db.session.execute(
+        _filtered(sa.select(OutboxMessage.state, sa.func.count()), None, purpose).group_by(
+            OutboxMessage.state
+        )
+    )
     found = {state: n for state, n in rows}
     return {state: found.get(state, 0) for state in OutboxState}
 
@@ -531,9 +614,13 @@ def preview(message: OutboxMessage, *, actor: User) -> Preview:
         email = _email(message, message.sent_at or message.created_at)
     except Exception as exc:  # noqa: BLE001 - shown to the admin, as the sender would fail
         return Preview(headers=[], error=f"{type(exc).__name__}: {exc}")
-    return Preview(headers=[(name, str(value)) for name, value in email.items()
-                            if name.lower() not in ("content-type", "content-transfer-encoding",
-                                                    "mime-version")])
+    return Preview(
+        headers=[
+            (name, str(value))
+            for name, value in email.items()
+            if name.lower() not in ("content-type", "content-transfer-encoding", "mime-version")
+        ]
+    )
 
 
 def retry(message_id: int, *, actor: User, now: datetime) -> OutboxMessage:
@@ -548,25 +635,54 @@ def retry(message_id: int, *, actor: User, now: datetime) -> OutboxMessage:
     """
     message = get_message(message_id, actor=actor)
     if message.state not in RETRYABLE:
-        raise InvalidTransition(_("Only a failed, bounced or withheld message can be sent "
-                                  "again; this one is %(state)s.", state=message.state.value))
+        raise InvalidTransition(
+            _(
+                "Only a failed, bounced or withheld message can be sent "
+                "again; this one is %(state)s.",
+                state=message.state.value,
+            )
+        )
     before, reason = message.state, message.last_error
-    note = _("Put back in the queue by %(who)s at %(when)s; it was %(state)s: %(reason)s",
-             who=actor.email, when=now.isoformat(timespec="seconds"), state=before.value,
-             reason=reason or "-")
+    note = _(
+        "Put back in the queue by %(who)s at %(when)s; it was %(state)s: %(reason)s",
+        who=actor.email,
+        when=now.isoformat(timespec="seconds"),
+        state=before.value,
+        reason=reason or "-",
+    )
     with unit_of_work():
         result = db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message.id, OutboxMessage.state == before)
-            .values(state=OutboxState.QUEUED, next_attempt_at=now, attempts=0,
-                    claimed_until=None, sent_at=None, bounced_at=None,
-                    last_error=note[:500], retried_at=now, retried_by_id=actor.id)
-            .execution_options(synchronize_session=False))
+            .values(
+                state=OutboxState.QUEUED,
+                next_attempt_at=now,
+                attempts=0,
+                claimed_until=None,
+                sent_at=None,
+                bounced_at=None,
+                last_error=note[:500],
+                retried_at=now,
+                retried_by_id=actor.id,
+            )
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
-            raise InvalidTransition(_("Someone else changed this message at the same "
-                                      "moment; nothing was done. Reload the page."))
+            raise InvalidTransition(
+                _(
+                    "Someone else changed this message at the same "
+                    "moment; nothing was done. Reload the page."
+                )
+            )
     db.session.expire(message)
-    log.info("E-mail %s to %s put back in the queue by %s (user %s) at %s; it was %s: %s",
-             message.id, message.to_address, actor.email, actor.id,
-             now.isoformat(timespec="seconds"), before.value, reason or "-")
+    log.info(
+        "E-mail %s to %s put back in the queue by %s (user %s) at %s; it was %s: %s",
+        message.id,
+        message.to_address,
+        actor.email,
+        actor.id,
+        now.isoformat(timespec="seconds"),
+        before.value,
+        reason or "-",
+    )
     return message

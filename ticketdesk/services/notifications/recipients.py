@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ticketdesk.core import inputs
 from ticketdesk.extensions import db
 from ticketdesk.models import Contact, Ticket, TicketCc
-from ticketdesk.core import inputs
 
 
 @dataclass(frozen=True)
@@ -38,21 +38,37 @@ def cc_contacts(ticket: Ticket) -> list[Contact]:
     """The contacts copied on the ticket that may still receive its e-mails (by name)."""
     if ticket.id is None:
         return []
-    return list(db.session.scalars(
-        sa.select(Contact).join(TicketCc, TicketCc.contact_id == Contact.id)
-        .where(TicketCc.ticket_id == ticket.id, Contact.customer_id == ticket.customer_id,
-               Contact.email.is_not(None), Contact.email != "")
-        .order_by(Contact.name, Contact.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .join(TicketCc, TicketCc.contact_id == Contact.id)
+            .where(
+                TicketCc.ticket_id == ticket.id,
+                Contact.customer_id == ticket.customer_id,
+                Contact.email.is_not(None),
+                Contact.email != "",
+            )
+            .order_by(Contact.name, Contact.id)
+        )
+    )
 
 
 def cc_candidates(ticket: Ticket) -> list[Contact]:
     """Contacts of the ticket's customer with an address that could be copied now."""
     copied = {contact.id for contact in cc_contacts(ticket)}
-    return [contact for contact in db.session.scalars(
-        sa.select(Contact).where(Contact.customer_id == ticket.customer_id,
-                                 Contact.email.is_not(None), Contact.email != "")
-        .order_by(Contact.name, Contact.id))
-        if contact.id not in copied and contact.id != ticket.contact_id]
+    return [
+        contact
+        for contact in db.session.scalars(
+            sa.select(Contact)
+            .where(
+                Contact.customer_id == ticket.customer_id,
+                Contact.email.is_not(None),
+                Contact.email != "",
+            )
+            .order_by(Contact.name, Contact.id)
+        )
+        if contact.id not in copied and contact.id != ticket.contact_id
+    ]
 
 
 def recipients(ticket: Ticket) -> list[Recipient]:

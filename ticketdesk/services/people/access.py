@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Customer,
@@ -14,7 +15,6 @@ from ticketdesk.models import (
     User,
     team_members,
 )
-from ticketdesk.core.errors import PermissionDenied
 
 
 def ticket_visibility_clause(user: User) -> sa.ColumnElement[bool]:
@@ -75,8 +75,7 @@ def can_see_internal_notes(user: User, ticket: Ticket) -> bool:
 _ADMIN_KINDS = (NotificationKind.APPROVAL_WAITING,)
 
 
-def can_receive_notification(user: User, kind: NotificationKind,
-                             ticket: Ticket | None) -> bool:
+def can_receive_notification(user: User, kind: NotificationKind, ticket: Ticket | None) -> bool:
     """May ``user`` be told (in the app or by e-mail) about ``ticket``, now?
 
     Asked when a notification or e-mail is made and again when it is shown or sent:
@@ -99,7 +98,8 @@ def notification_visibility_clause(user: User) -> sa.ColumnElement[bool]:
         return sa.true()
     clause = sa.or_(
         Notification.ticket_id.is_(None),
-        sa.exists().where(Ticket.id == Notification.ticket_id, ticket_visibility_clause(user)))
+        sa.exists().where(Ticket.id == Notification.ticket_id, ticket_visibility_clause(user)),
+    )
     if user.role is Role.ADMIN:
         clause = sa.or_(clause, Notification.kind.in_(_ADMIN_KINDS))
     return clause
@@ -111,8 +111,10 @@ def lost_watches_clause(user: User) -> sa.ColumnElement[bool]:
     mine = TicketWatcher.user_id == user.id
     if not user.active:
         return mine
-    return sa.and_(mine, ~sa.exists().where(Ticket.id == TicketWatcher.ticket_id,
-                                            ticket_visibility_clause(user)))
+    return sa.and_(
+        mine,
+        ~sa.exists().where(Ticket.id == TicketWatcher.ticket_id, ticket_visibility_clause(user)),
+    )
 
 
 def drop_lost_watches(users) -> int:
@@ -123,8 +125,10 @@ def drop_lost_watches(users) -> int:
     removed = 0
     for user in users:
         result = db.session.execute(
-            sa.delete(TicketWatcher).where(lost_watches_clause(user))
-            .execution_options(synchronize_session=False))
+            sa.delete(TicketWatcher)
+            .where(lost_watches_clause(user))
+            .execution_options(synchronize_session=False)
+        )
         removed += result.rowcount or 0
     return removed
 
@@ -167,8 +171,9 @@ def can_change_tier(user: User, customer: Customer) -> bool:
 
 def require_change_tier(user: User, customer: Customer) -> None:
     if not can_change_tier(user, customer):
-        raise PermissionDenied(_("Only the account manager or a team lead may change the "
-                                 "tier of this customer."))
+        raise PermissionDenied(
+            _("Only the account manager or a team lead may change the tier of this customer.")
+        )
 
 
 def can_edit_customer(user: User, customer: Customer) -> bool:

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from ticketdesk.extensions import db
-from ticketdesk.models import OPEN_STATUSES, WORKING_ROLES, AwayReason, Role, Ticket, User
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.core.uow import unit_of_work
+from ticketdesk.extensions import db
+from ticketdesk.models import OPEN_STATUSES, WORKING_ROLES, AwayReason, Role, Ticket, User
 
 NOTE_MAX = 200
 
@@ -28,8 +28,9 @@ def back_on_at(back_on: date, timezone: str) -> datetime:
     return datetime.combine(back_on, time.min, tzinfo=ZoneInfo(timezone or "UTC"))
 
 
-def set_away(user: User, *, actor: User, reason: AwayReason, back_on: date | None,
-             note: str, now: datetime) -> User:
+def set_away(
+    user: User, *, actor: User, reason: AwayReason, back_on: date | None, note: str, now: datetime
+) -> User:
     """Mark ``user`` away (by themselves or a lead). ``back_on``: the day they return."""
     _require_may_set(user, actor)
     note = (note or "").strip()
@@ -61,17 +62,23 @@ class Person:
 
 def overview(*, now: datetime) -> list[Person]:
     """Every active agent and lead with their availability; away ones with their open tickets."""
-    users = list(db.session.scalars(
-        sa.select(User).where(User.active.is_(True), User.role.in_(WORKING_ROLES))
-        .options(joinedload(User.teams)).order_by(User.name)).unique())
+    users = list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True), User.role.in_(WORKING_ROLES))
+            .options(joinedload(User.teams))
+            .order_by(User.name)
+        ).unique()
+    )
     away_ids = [u.id for u in users if u.is_away(now)]
     held: dict[int, list[Ticket]] = {uid: [] for uid in away_ids}
     if away_ids:
         for ticket in db.session.scalars(
-                sa.select(Ticket)
-                .where(Ticket.assignee_id.in_(away_ids), Ticket.status.in_(OPEN_STATUSES))
-                .options(joinedload(Ticket.customer), joinedload(Ticket.team))
-                .order_by(Ticket.created_at)):
+            sa.select(Ticket)
+            .where(Ticket.assignee_id.in_(away_ids), Ticket.status.in_(OPEN_STATUSES))
+            .options(joinedload(Ticket.customer), joinedload(Ticket.team))
+            .order_by(Ticket.created_at)
+        ):
             held[ticket.assignee_id].append(ticket)
     return [Person(user=u, away=u.id in held, open_tickets=held.get(u.id, [])) for u in users]
 
@@ -82,5 +89,6 @@ def away_ticket_count(*, now: datetime) -> int:
         sa.select(User, sa.func.count(Ticket.id))
         .join(Ticket, Ticket.assignee_id == User.id)
         .where(User.away_reason.is_not(None), Ticket.status.in_(OPEN_STATUSES))
-        .group_by(User.id)).all()
+        .group_by(User.id)
+    ).all()
     return sum(n for user, n in candidates if user.is_away(now))

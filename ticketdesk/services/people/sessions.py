@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from ticketdesk.extensions import db
-from ticketdesk.models import User, UserSession
 from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.core.uow import unit_of_work
+from ticketdesk.extensions import db
+from ticketdesk.models import User, UserSession
 
 # A login id is 43 URL-safe characters; anything far off that shape is not one of ours.
 _MIN_ID, _MAX_ID = 32, 128
@@ -52,16 +52,24 @@ def lifetime(*, remember: bool) -> timedelta:
     ``PERMANENT_SESSION_LIFETIME`` (12 hours).
     """
     cfg = current_app.config
-    return _seconds(cfg["REMEMBER_COOKIE_DURATION"] if remember
-                    else cfg["PERMANENT_SESSION_LIFETIME"])
+    return _seconds(
+        cfg["REMEMBER_COOKIE_DURATION"] if remember else cfg["PERMANENT_SESSION_LIFETIME"]
+    )
 
 
 def start_session(user: User, *, remember: bool, now: datetime) -> Started:
     """Add a session for ``user`` (no commit) and set ``user.login_id`` to its id."""
     db.session.execute(sa.delete(UserSession).where(UserSession.expires_at <= now))
     login_id = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, token_hash=_hash(login_id), remember=remember,
-                               created_at=now, expires_at=now + lifetime(remember=remember)))
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=_hash(login_id),
+            remember=remember,
+            created_at=now,
+            expires_at=now + lifetime(remember=remember),
+        )
+    )
     user.login_id = login_id
     return Started(login_id=login_id, remember=remember)
 
@@ -81,9 +89,14 @@ def user_for(login_id, *, now: datetime) -> User | None:
     if not isinstance(login_id, str) or not _MIN_ID <= len(login_id) <= _MAX_ID:
         return None
     user = db.session.scalar(
-        sa.select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash(login_id), UserSession.expires_at > now,
-               User.active.is_(True)))
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == _hash(login_id),
+            UserSession.expires_at > now,
+            User.active.is_(True),
+        )
+    )
     if user is not None:
         user.login_id = login_id
     return user
@@ -94,8 +107,7 @@ def end(login_id: str | None) -> None:
     if not isinstance(login_id, str) or not login_id:
         return
     with unit_of_work():
-        db.session.execute(sa.delete(UserSession)
-                           .where(UserSession.token_hash == _hash(login_id)))
+        db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == _hash(login_id)))
 
 
 def end_all_sessions(user_id: int) -> None:
@@ -112,14 +124,22 @@ def end_all(user: User, *, actor: User) -> None:
 
 def count_active(user: User, *, now: datetime) -> int:
     """How many sessions of ``user`` are live (browsers where they are logged in)."""
-    return db.session.scalar(
-        sa.select(sa.func.count(UserSession.id))
-        .where(UserSession.user_id == user.id, UserSession.expires_at > now)) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(UserSession.id)).where(
+                UserSession.user_id == user.id, UserSession.expires_at > now
+            )
+        )
+        or 0
+    )
 
 
 def remembered(login_id: str | None) -> bool:
     """Whether the session with this id came from a "keep me logged in" login."""
     if not isinstance(login_id, str) or not login_id:
         return False
-    return bool(db.session.scalar(
-        sa.select(UserSession.remember).where(UserSession.token_hash == _hash(login_id))))
+    return bool(
+        db.session.scalar(
+            sa.select(UserSession.remember).where(UserSession.token_hash == _hash(login_id))
+        )
+    )

@@ -10,14 +10,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ticketdesk.core import ratelimit
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.inputs import normalise_email
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import Role, Team, User
-from ticketdesk.core import ratelimit
-from ticketdesk.services.people import sessions
-from ticketdesk.core.inputs import normalise_email
-from ticketdesk.services.people import access
-from ticketdesk.core.errors import DomainError, PermissionDenied
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.services.people import access, sessions
 
 MIN_PASSWORD_LENGTH = 10
 TIMEZONES = sorted(available_timezones())
@@ -39,8 +38,9 @@ def _require_admin(actor: User) -> None:
 
 def check_password_strength(password: str, *, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
-                          field=field)
+        raise DomainError(
+            _("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH), field=field
+        )
 
 
 def _teams(team_ids) -> list[Team]:
@@ -53,10 +53,14 @@ def _teams(team_ids) -> list[Team]:
 
 
 def _other_active_admins(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(User.id))
-        .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(User.id)).where(
+                User.role == Role.ADMIN, User.active.is_(True), User.id != user.id
+            )
+        )
+        or 0
+    )
 
 
 def _email_taken(email: str, *, except_id: int | None = None) -> bool:
@@ -89,8 +93,9 @@ def create_user(*, actor: User, data: UserData, password: str) -> User:
     return user
 
 
-def update_user(user: User, *, actor: User, data: UserData,
-                new_password: str | None = None) -> User:
+def update_user(
+    user: User, *, actor: User, data: UserData, new_password: str | None = None
+) -> User:
     """An admin changes a user (also their teams, role and active flag). Watches on
     tickets the user may no longer see are removed in the same transaction."""
     _require_admin(actor)
@@ -101,8 +106,9 @@ def update_user(user: User, *, actor: User, data: UserData,
         raise DomainError(_("A user with this e-mail address exists already."), field="email")
     if not data.name.strip():
         raise DomainError(_("A name is needed."), field="name")
-    losing_admin = user.role is Role.ADMIN and user.active and (
-        data.role is not Role.ADMIN or not data.active)
+    losing_admin = (
+        user.role is Role.ADMIN and user.active and (data.role is not Role.ADMIN or not data.active)
+    )
     if losing_admin and _other_active_admins(user) == 0:
         raise DomainError(_("Keep at least one active administrator."), field="role")
     if user.id == actor.id and not data.active:
@@ -139,8 +145,9 @@ def update_settings(user: User, *, name: str, timezone: str) -> User:
     return user
 
 
-def change_password(user: User, *, current: str, new: str, now: datetime,
-                    login_id: str | None = None) -> sessions.Started | None:
+def change_password(
+    user: User, *, current: str, new: str, now: datetime, login_id: str | None = None
+) -> sessions.Started | None:
     """The user changes their own password: every session of theirs ends.
 
     ``login_id`` is the session the change was made in: that browser gets a fresh session
@@ -169,10 +176,18 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def login_attempt(*, email: str, password: str, now: datetime, limit: int,
-                  window_seconds: int, client_address: str | None = None,
-                  address_limit: int | None = None, address_window_seconds: int | None = None,
-                  remember: bool = False) -> User | None:
+def login_attempt(
+    *,
+    email: str,
+    password: str,
+    now: datetime,
+    limit: int,
+    window_seconds: int,
+    client_address: str | None = None,
+    address_limit: int | None = None,
+    address_window_seconds: int | None = None,
+    remember: bool = False,
+) -> User | None:
     """Check credentials and start a session, with a pause after too many failures.
 
     Failures are counted per e-mail address (``limit`` per ``window_seconds``) and, when
@@ -188,14 +203,23 @@ def login_attempt(*, email: str, password: str, now: datetime, limit: int,
     back with ``login_id`` set for ``flask_login.login_user``.
     """
     cfg = current_app.config
-    limits = [ratelimit.Limit(f"login:{normalise_email(email) or ''}"[:128], int(limit),
-                              int(window_seconds))]
+    limits = [
+        ratelimit.Limit(
+            f"login:{normalise_email(email) or ''}"[:128], int(limit), int(window_seconds)
+        )
+    ]
     if client_address is not None:
-        limits.append(ratelimit.Limit(
-            f"login-address:{client_address}"[:128],
-            int(cfg["LOGIN_ADDRESS_RATE_LIMIT"] if address_limit is None else address_limit),
-            int(cfg["LOGIN_ADDRESS_RATE_WINDOW_SECONDS"] if address_window_seconds is None
-                else address_window_seconds)))
+        limits.append(
+            ratelimit.Limit(
+                f"login-address:{client_address}"[:128],
+                int(cfg["LOGIN_ADDRESS_RATE_LIMIT"] if address_limit is None else address_limit),
+                int(
+                    cfg["LOGIN_ADDRESS_RATE_WINDOW_SECONDS"]
+                    if address_window_seconds is None
+                    else address_window_seconds
+                ),
+            )
+        )
     with unit_of_work():
         hits = ratelimit.acquire(limits, now=now)
     if hits is None:
@@ -211,19 +235,28 @@ def login_attempt(*, email: str, password: str, now: datetime, limit: int,
 
 
 def list_users() -> list[User]:
-    return list(db.session.scalars(
-        sa.select(User).options(sa.orm.selectinload(User.teams)).order_by(User.active.desc(),
-                                                                            User.name)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .options(sa.orm.selectinload(User.teams))
+            .order_by(User.active.desc(), User.name)
+        )
+    )
 
 
 def list_teams() -> list[Team]:
-    return list(db.session.scalars(
-        sa.select(Team).options(sa.orm.selectinload(Team.members)).order_by(Team.name)))
+    return list(
+        db.session.scalars(
+            sa.select(Team).options(sa.orm.selectinload(Team.members)).order_by(Team.name)
+        )
+    )
 
 
 def team_choices() -> list[tuple[int, str]]:
-    return [(row.id, row.name) for row in db.session.execute(
-        sa.select(Team.id, Team.name).order_by(Team.name))]
+    return [
+        (row.id, row.name)
+        for row in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
+    ]
 
 
 def save_team(team: Team | None, *, actor: User, name: str, description: str = "") -> Team:

@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ticketdesk import conditions as matcher
+from ticketdesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -29,9 +31,7 @@ from ticketdesk.models import (
 )
 from ticketdesk.services.people import access
 from ticketdesk.services.playbooks import engine as playbooks
-from ticketdesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from ticketdesk.services.playbooks.engine import CONDITION_KEYS, PlaybookSpec, StepSpec
-from ticketdesk.core.uow import unit_of_work
 
 MANAGER_ROLES = (Role.LEAD, Role.ADMIN)
 
@@ -55,24 +55,34 @@ def _check(spec: PlaybookSpec) -> None:
     playbooks.validate_spec(spec)
     playbooks.check_amounts(spec, current_app.config["DEFAULT_CURRENCY"])
     matcher.validate(spec.conditions, CONDITION_KEYS, field="conditions")
-    for name in ("evidence_threshold", "goodwill_value", "goodwill_cap_percent",
-                 "total_cap_percent"):
+    for name in (
+        "evidence_threshold",
+        "goodwill_value",
+        "goodwill_cap_percent",
+        "total_cap_percent",
+    ):
         if getattr(spec, name) >= _MAX_AMOUNT:
             raise DomainError(_("This value is too large."), field=name)
     for limit in (spec.approval_limits or {}).values():
         if Decimal(str(limit)) >= _MAX_AMOUNT:
-            raise DomainError(_("Approval limits must stay below %(max)s.", max=_MAX_AMOUNT),
-                              field="approval_limits")
+            raise DomainError(
+                _("Approval limits must stay below %(max)s.", max=_MAX_AMOUNT),
+                field="approval_limits",
+            )
     for number, step in enumerate(spec.steps, start=1):
         if len(step.title.strip()) > _MAX_TITLE:
-            raise DomainError(_("Step %(n)s: keep the title under %(max)s characters.",
-                                n=number, max=_MAX_TITLE), field="steps")
+            raise DomainError(
+                _("Step %(n)s: keep the title under %(max)s characters.", n=number, max=_MAX_TITLE),
+                field="steps",
+            )
         if step.due_hours > _MAX_HOURS or (step.recur_hours or 0) > _MAX_HOURS:
-            raise DomainError(_("Step %(n)s: the number of hours is too large.", n=number),
-                              field="steps")
+            raise DomainError(
+                _("Step %(n)s: the number of hours is too large.", n=number), field="steps"
+            )
         if step.recur_hours is not None and step.recur_hours < 0:
-            raise DomainError(_("Step %(n)s: the interval cannot be negative.", n=number),
-                              field="steps")
+            raise DomainError(
+                _("Step %(n)s: the interval cannot be negative.", n=number), field="steps"
+            )
 
 
 def _name_taken(name: str, *, except_id: int | None = None) -> bool:
@@ -88,12 +98,25 @@ def _content(spec: PlaybookSpec) -> tuple:
         spec.description.strip(),
         {k: sorted(set(v)) for k, v in spec.conditions.items() if v},
         bool(spec.advisory),
-        Decimal(spec.evidence_threshold), spec.make_whole_form, spec.goodwill_basis,
-        Decimal(spec.goodwill_value), Decimal(spec.goodwill_cap_percent),
+        Decimal(spec.evidence_threshold),
+        spec.make_whole_form,
+        spec.goodwill_basis,
+        Decimal(spec.goodwill_value),
+        Decimal(spec.goodwill_cap_percent),
         Decimal(spec.total_cap_percent),
         {k: Decimal(str(v)) for k, v in (spec.approval_limits or {}).items()},
-        tuple((s.kind, s.title.strip(), s.guidance.strip(), s.role, Decimal(s.due_hours),
-               bool(s.required), s.recur_hours) for s in spec.steps),
+        tuple(
+            (
+                s.kind,
+                s.title.strip(),
+                s.guidance.strip(),
+                s.role,
+                Decimal(s.due_hours),
+                bool(s.required),
+                s.recur_hours,
+            )
+            for s in spec.steps
+        ),
     )
 
 
@@ -114,9 +137,18 @@ def spec_from_version(version: PlaybookVersion) -> PlaybookSpec:
         goodwill_cap_percent=version.goodwill_cap_percent,
         total_cap_percent=version.total_cap_percent,
         approval_limits={k: Decimal(str(v)) for k, v in (version.approval_limits or {}).items()},
-        steps=tuple(StepSpec(title=s.title, guidance=s.guidance, kind=s.kind, role=s.role,
-                             due_hours=s.due_hours, required=s.required,
-                             recur_hours=s.recur_hours) for s in version.steps),
+        steps=tuple(
+            StepSpec(
+                title=s.title,
+                guidance=s.guidance,
+                kind=s.kind,
+                role=s.role,
+                due_hours=s.due_hours,
+                required=s.required,
+                recur_hours=s.recur_hours,
+            )
+            for s in version.steps
+        ),
     )
 
 
@@ -161,23 +193,34 @@ def list_playbooks() -> list[PlaybookRow]:
     """Every playbook (in use first, then by name) with what the list shows; constant queries."""
     items = db.session.scalars(
         sa.select(Playbook)
-        .options(selectinload(Playbook.current_version).options(
-            selectinload(PlaybookVersion.steps), joinedload(PlaybookVersion.created_by)))
+        .options(
+            selectinload(Playbook.current_version).options(
+                selectinload(PlaybookVersion.steps), joinedload(PlaybookVersion.created_by)
+            )
+        )
         .order_by(Playbook.active.desc(), sa.func.lower(Playbook.name), Playbook.id)
     ).all()
     counts = open_ticket_counts()
-    return [PlaybookRow(playbook=p, version=p.current_version,
-                        step_count=len(p.current_version.steps) if p.current_version else 0,
-                        open_tickets=counts.get(p.id, 0))
-            for p in items]
+    return [
+        PlaybookRow(
+            playbook=p,
+            version=p.current_version,
+            step_count=len(p.current_version.steps) if p.current_version else 0,
+            open_tickets=counts.get(p.id, 0),
+        )
+        for p in items
+    ]
 
 
 def get_playbook(playbook_id: int) -> Playbook:
     """One playbook with its versions (and their authors) and current steps."""
     playbook = db.session.scalar(
-        sa.select(Playbook).where(Playbook.id == playbook_id)
-        .options(selectinload(Playbook.versions).joinedload(PlaybookVersion.created_by),
-                 selectinload(Playbook.current_version).selectinload(PlaybookVersion.steps))
+        sa.select(Playbook)
+        .where(Playbook.id == playbook_id)
+        .options(
+            selectinload(Playbook.versions).joinedload(PlaybookVersion.created_by),
+            selectinload(Playbook.current_version).selectinload(PlaybookVersion.steps),
+        )
     )
     if playbook is None:
         raise NotFound(_("No such playbook."))
@@ -198,8 +241,14 @@ def create_playbook(*, actor: User, spec: PlaybookSpec, now: datetime) -> Playbo
         raise Conflict(_("A playbook with this name exists already."), field="name") from exc
 
 
-def update_playbook(playbook: Playbook, *, actor: User, spec: PlaybookSpec, now: datetime,
-                    expected_version: int | None = None) -> Playbook:
+def update_playbook(
+    playbook: Playbook,
+    *,
+    actor: User,
+    spec: PlaybookSpec,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Playbook:
     """Save an edit as a new version; tickets under way keep the version they started with.
 
     ``expected_version`` is the version number the editor started from: if somebody saved
@@ -208,10 +257,14 @@ def update_playbook(playbook: Playbook, *, actor: User, spec: PlaybookSpec, now:
     """
     _require_manager(actor)
     current = playbook.current_version
-    if expected_version is not None and current is not None \
-            and current.number != expected_version:
-        raise Conflict(_("Someone saved version %(n)s of this playbook while you were editing. "
-                         "Nothing of yours was saved; reload and try again.", n=current.number))
+    if expected_version is not None and current is not None and current.number != expected_version:
+        raise Conflict(
+            _(
+                "Someone saved version %(n)s of this playbook while you were editing. "
+                "Nothing of yours was saved; reload and try again.",
+                n=current.number,
+            )
+        )
     _check(spec)
     name = spec.name.strip()
     if _name_taken(name, except_id=playbook.id):
@@ -225,8 +278,12 @@ def update_playbook(playbook: Playbook, *, actor: User, spec: PlaybookSpec, now:
             if not unchanged:
                 playbooks.new_version(playbook, spec, actor=actor, now=now)
     except sa.exc.IntegrityError as exc:  # a version number or the name taken meanwhile
-        raise Conflict(_("Someone else saved this playbook at the same moment. Nothing of "
-                         "yours was saved; reload and try again.")) from exc
+        raise Conflict(
+            _(
+                "Someone else saved this playbook at the same moment. Nothing of "
+                "yours was saved; reload and try again."
+            )
+        ) from exc
     return playbook
 
 
@@ -234,8 +291,10 @@ def set_active(playbook: Playbook, *, actor: User, active: bool, now: datetime) 
     """Retire a playbook (new tickets no longer get it) or put it back in use."""
     _require_manager(actor)
     if not active and playbook.is_default:
-        raise DomainError(_("The default playbook cannot be retired. Make another playbook the "
-                            "default first."), field="active")
+        raise DomainError(
+            _("The default playbook cannot be retired. Make another playbook the default first."),
+            field="active",
+        )
     if playbook.active == active:
         return playbook
     with unit_of_work():
@@ -248,13 +307,15 @@ def make_default(playbook: Playbook, *, actor: User, now: datetime) -> Playbook:
     """Make ``playbook`` the one default (used when no other playbook matches a ticket)."""
     _require_manager(actor)
     if not playbook.active:
-        raise DomainError(_("Put this playbook back in use before making it the default."),
-                          field="is_default")
+        raise DomainError(
+            _("Put this playbook back in use before making it the default."), field="is_default"
+        )
     if playbook.is_default:
         return playbook
     with unit_of_work():
-        for other in db.session.scalars(sa.select(Playbook).where(
-                Playbook.is_default.is_(True), Playbook.id != playbook.id)):
+        for other in db.session.scalars(
+            sa.select(Playbook).where(Playbook.is_default.is_(True), Playbook.id != playbook.id)
+        ):
             other.is_default = False
             other.updated_at = now
         # The old default must be cleared in the database before the new one is set:
@@ -272,14 +333,14 @@ def make_default(playbook: Playbook, *, actor: User, now: datetime) -> Playbook:
 @dataclass(frozen=True)
 class PreviewRow:
     ticket: Ticket
-    chosen: bool              # this playbook would be attached to the ticket
-    winner: str | None        # else: the name of the playbook that would be
+    chosen: bool  # this playbook would be attached to the ticket
+    winner: str | None  # else: the name of the playbook that would be
 
 
 @dataclass(frozen=True)
 class Preview:
     rows: list[PreviewRow]
-    total: int                # matching tickets in the window (rows is capped)
+    total: int  # matching tickets in the window (rows is capped)
     since: datetime
     days: int
 
@@ -306,18 +367,26 @@ def visible_rows(result: Preview, user: User) -> list[PreviewRow]:
     return [row for row in result.rows if access.can_view_ticket(user, row.ticket)]
 
 
-def _stand_in(playbook_id, name: str, conditions: dict, is_default: bool,
-              advisory: bool) -> SimpleNamespace:
+def _stand_in(
+    playbook_id, name: str, conditions: dict, is_default: bool, advisory: bool
+) -> SimpleNamespace:
     """What ``choose_version`` reads of a playbook, without touching the ORM objects."""
     version = SimpleNamespace(conditions=conditions, advisory=advisory)
-    stand_in = SimpleNamespace(id=playbook_id, name=name, is_default=is_default,
-                               current_version=version)
+    stand_in = SimpleNamespace(
+        id=playbook_id, name=name, is_default=is_default, current_version=version
+    )
     version.playbook = stand_in
     return stand_in
 
 
-def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, days: int = 30,
-            limit: int = 200, playbook: Playbook | None = None) -> Preview:
+def preview(
+    spec_or_version: PlaybookSpec | PlaybookVersion,
+    *,
+    now: datetime,
+    days: int = 30,
+    limit: int = 200,
+    playbook: Playbook | None = None,
+) -> Preview:
     """Tickets of the last ``days`` whose facts match the conditions, newest first.
 
     For each: would this playbook be chosen (``choose_version``: the most specific active
@@ -333,13 +402,20 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
     else:
         conditions = {k: list(v) for k, v in spec_or_version.conditions.items() if v}
     since = now - timedelta(days=days)
-    where = [Ticket.created_at >= since, Ticket.created_at <= now,
-             *matcher.clauses(conditions)]
-    total = db.session.scalar(
-        sa.select(sa.func.count(Ticket.id)).join(Ticket.customer).join(Ticket.category)
-        .where(*where)) or 0
+    where = [Ticket.created_at >= since, Ticket.created_at <= now, *matcher.clauses(conditions)]
+    total = (
+        db.session.scalar(
+            sa.select(sa.func.count(Ticket.id))
+            .join(Ticket.customer)
+            .join(Ticket.category)
+            .where(*where)
+        )
+        or 0
+    )
     tickets = db.session.scalars(
-        sa.select(Ticket).join(Ticket.customer).join(Ticket.category)
+        sa.select(Ticket)
+        .join(Ticket.customer)
+        .join(Ticket.category)
         .options(contains_eager(Ticket.customer), contains_eager(Ticket.category))
         .where(*where)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
@@ -347,14 +423,20 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
     ).all()
 
     if playbook is not None:
-        subject = _stand_in(playbook.id, playbook.name, conditions, playbook.is_default,
-                            advisory)
+        subject = _stand_in(playbook.id, playbook.name, conditions, playbook.is_default, advisory)
     else:  # a new playbook: it would get the highest id, so it loses exact ties
         subject = _stand_in(float("inf"), "", conditions, False, advisory)
     candidates = [subject] + [
-        _stand_in(p.id, p.name, p.current_version.conditions or {}, p.is_default,
-                  p.current_version.advisory)
-        for p in playbooks.candidates() if playbook is None or p.id != playbook.id]
+        _stand_in(
+            p.id,
+            p.name,
+            p.current_version.conditions or {},
+            p.is_default,
+            p.current_version.advisory,
+        )
+        for p in playbooks.candidates()
+        if playbook is None or p.id != playbook.id
+    ]
 
     rows = []
     for ticket in tickets:
@@ -362,6 +444,11 @@ def preview(spec_or_version: PlaybookSpec | PlaybookVersion, *, now: datetime, d
             continue  # the SQL above already said so; kept as the single source of truth
         best = playbooks.choose_version(ticket, candidates)
         chosen = best is not None and best.playbook is subject
-        rows.append(PreviewRow(ticket=ticket, chosen=chosen,
-                               winner=None if chosen or best is None else best.playbook.name))
+        rows.append(
+            PreviewRow(
+                ticket=ticket,
+                chosen=chosen,
+                winner=None if chosen or best is None else best.playbook.name,
+            )
+        )
     return Preview(rows=rows, total=total, since=since, days=days)

@@ -9,6 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ticketdesk import conditions
+from ticketdesk.core import money
+from ticketdesk.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -27,11 +30,8 @@ from ticketdesk.models import (
     TicketStep,
     User,
 )
-from ticketdesk.services.people import access
 from ticketdesk.services import timeline as events
-from ticketdesk.core import money
-from ticketdesk.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.services.people import access
 
 # Condition keys of a playbook version (``ticketdesk.conditions`` matches them).
 CONDITION_KEYS = conditions.PLAYBOOK_KEYS
@@ -79,8 +79,9 @@ def check_amounts(spec: PlaybookSpec, currency: str | None = None) -> None:
         try:
             amounts.append(("approval_limits", Decimal(str(limit))))
         except ArithmeticError:
-            raise DomainError(_("Approval limits must be amounts of zero or more."),
-                              field="approval_limits") from None
+            raise DomainError(
+                _("Approval limits must be amounts of zero or more."), field="approval_limits"
+            ) from None
     for name, value in amounts:
         problem = money.amount_problem(value, currency)
         if problem:
@@ -95,28 +96,39 @@ def validate_spec(spec: PlaybookSpec) -> None:
         raise DomainError(_("Keep the name under 120 characters."), field="name")
     unknown = set(spec.conditions) - set(CONDITION_KEYS)
     if unknown:
-        raise DomainError(_("Unknown condition: %(key)s.", key=", ".join(sorted(unknown))),
-                          field="conditions")
+        raise DomainError(
+            _("Unknown condition: %(key)s.", key=", ".join(sorted(unknown))), field="conditions"
+        )
     if not spec.steps:
         raise DomainError(_("A playbook needs at least one step."), field="steps")
     for number, step in enumerate(spec.steps, start=1):
         if not step.title.strip():
             raise DomainError(_("Step %(n)s needs a title.", n=number), field="steps")
         if step.due_hours < 0:
-            raise DomainError(_("Step %(n)s: the due time cannot be negative.", n=number),
-                              field="steps")
+            raise DomainError(
+                _("Step %(n)s: the due time cannot be negative.", n=number), field="steps"
+            )
         if step.kind is StepKind.STATUS_UPDATE and not (step.recur_hours or 0) > 0:
-            raise DomainError(_("Step %(n)s: a recurring status update needs its interval in "
-                                "hours.", n=number), field="steps")
+            raise DomainError(
+                _("Step %(n)s: a recurring status update needs its interval in hours.", n=number),
+                field="steps",
+            )
     check_amounts(spec)
-    for name in ("evidence_threshold", "goodwill_value", "goodwill_cap_percent",
-                 "total_cap_percent"):
+    for name in (
+        "evidence_threshold",
+        "goodwill_value",
+        "goodwill_cap_percent",
+        "total_cap_percent",
+    ):
         if getattr(spec, name) < 0:
             raise DomainError(_("This value cannot be negative."), field=name)
-    if spec.goodwill_basis in (GoodwillBasis.AFFECTED_PERCENT, GoodwillBasis.ORDER_PERCENT) \
-            and spec.goodwill_value > spec.goodwill_cap_percent:
-        raise DomainError(_("The goodwill percentage is above the goodwill cap."),
-                          field="goodwill_value")
+    if (
+        spec.goodwill_basis in (GoodwillBasis.AFFECTED_PERCENT, GoodwillBasis.ORDER_PERCENT)
+        and spec.goodwill_value > spec.goodwill_cap_percent
+    ):
+        raise DomainError(
+            _("The goodwill percentage is above the goodwill cap."), field="goodwill_value"
+        )
     for role, limit in (spec.approval_limits or {}).items():
         if role not in {r.value for r in Role}:
             raise DomainError(_("Unknown role in the approval limits."), field="approval_limits")
@@ -124,36 +136,59 @@ def validate_spec(spec: PlaybookSpec) -> None:
             if Decimal(str(limit)) < 0:
                 raise ValueError
         except (ArithmeticError, ValueError):
-            raise DomainError(_("Approval limits must be amounts of zero or more."),
-                              field="approval_limits") from None
+            raise DomainError(
+                _("Approval limits must be amounts of zero or more."), field="approval_limits"
+            ) from None
     if not spec.advisory:
         kinds = {step.kind for step in spec.steps}
         if StepKind.APOLOGY not in kinds:
-            raise DomainError(_("A playbook for causes on our side needs an apology step."),
-                              field="steps")
+            raise DomainError(
+                _("A playbook for causes on our side needs an apology step."), field="steps"
+            )
         if StepKind.EXPLANATION not in kinds:
-            raise DomainError(_("A playbook for causes on our side needs a step that explains "
-                                "the cause to the customer."), field="steps")
+            raise DomainError(
+                _(
+                    "A playbook for causes on our side needs a step that explains "
+                    "the cause to the customer."
+                ),
+                field="steps",
+            )
 
 
-def new_version(playbook: Playbook, spec: PlaybookSpec, *, actor: User | None,
-                 now: datetime) -> PlaybookVersion:
+def new_version(
+    playbook: Playbook, spec: PlaybookSpec, *, actor: User | None, now: datetime
+) -> PlaybookVersion:
     """Add a frozen version to ``playbook`` and make it current (caller commits)."""
     validate_spec(spec)
     number = max((v.number for v in playbook.versions), default=0) + 1
     version = PlaybookVersion(
-        playbook=playbook, number=number, description=spec.description.strip(),
+        playbook=playbook,
+        number=number,
+        description=spec.description.strip(),
         conditions={k: sorted(set(v)) for k, v in spec.conditions.items() if v},
-        advisory=spec.advisory, evidence_threshold=spec.evidence_threshold,
-        make_whole_form=spec.make_whole_form, goodwill_basis=spec.goodwill_basis,
-        goodwill_value=spec.goodwill_value, goodwill_cap_percent=spec.goodwill_cap_percent,
+        advisory=spec.advisory,
+        evidence_threshold=spec.evidence_threshold,
+        make_whole_form=spec.make_whole_form,
+        goodwill_basis=spec.goodwill_basis,
+        goodwill_value=spec.goodwill_value,
+        goodwill_cap_percent=spec.goodwill_cap_percent,
         total_cap_percent=spec.total_cap_percent,
         approval_limits={k: str(Decimal(str(v))) for k, v in (spec.approval_limits or {}).items()},
-        created_at=now, created_by_id=actor.id if actor else None,
-        steps=[PlaybookStep(position=i, kind=st.kind, title=st.title.strip(),
-                            guidance=st.guidance.strip(), role=st.role, due_hours=st.due_hours,
-                            required=st.required, recur_hours=st.recur_hours)
-               for i, st in enumerate(spec.steps, start=1)],
+        created_at=now,
+        created_by_id=actor.id if actor else None,
+        steps=[
+            PlaybookStep(
+                position=i,
+                kind=st.kind,
+                title=st.title.strip(),
+                guidance=st.guidance.strip(),
+                role=st.role,
+                due_hours=st.due_hours,
+                required=st.required,
+                recur_hours=st.recur_hours,
+            )
+            for i, st in enumerate(spec.steps, start=1)
+        ],
     )
     db.session.add(version)
     db.session.flush()
@@ -162,14 +197,23 @@ def new_version(playbook: Playbook, spec: PlaybookSpec, *, actor: User | None,
     return version
 
 
-def add_playbook(spec: PlaybookSpec, *, actor: User | None, now: datetime,
-                     is_default: bool = False, active: bool = True) -> Playbook:
+def add_playbook(
+    spec: PlaybookSpec,
+    *,
+    actor: User | None,
+    now: datetime,
+    is_default: bool = False,
+    active: bool = True,
+) -> Playbook:
     """A new playbook with its first version (caller commits)."""
     name = spec.name.strip()
-    if db.session.scalar(sa.select(Playbook.id).where(sa.func.lower(Playbook.name) == name.lower())):
+    if db.session.scalar(
+        sa.select(Playbook.id).where(sa.func.lower(Playbook.name) == name.lower())
+    ):
         raise DomainError(_("A playbook with this name exists already."), field="name")
-    playbook = Playbook(name=name, active=active, is_default=is_default, created_at=now,
-                        updated_at=now)
+    playbook = Playbook(
+        name=name, active=active, is_default=is_default, created_at=now, updated_at=now
+    )
     db.session.add(playbook)
     db.session.flush()
     new_version(playbook, spec, actor=actor, now=now)
@@ -177,15 +221,19 @@ def add_playbook(spec: PlaybookSpec, *, actor: User | None, now: datetime,
 
 
 def candidates() -> list[Playbook]:
-    return list(db.session.scalars(
-        sa.select(Playbook)
-        .where(Playbook.active.is_(True), Playbook.current_version_id.is_not(None))
-        .options(selectinload(Playbook.current_version))
-        .order_by(Playbook.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Playbook)
+            .where(Playbook.active.is_(True), Playbook.current_version_id.is_not(None))
+            .options(selectinload(Playbook.current_version))
+            .order_by(Playbook.id)
+        )
+    )
 
 
-def choose_version(ticket: Ticket, playbooks: list[Playbook] | None = None) -> PlaybookVersion | None:
+def choose_version(
+    ticket: Ticket, playbooks: list[Playbook] | None = None
+) -> PlaybookVersion | None:
     """The most specific active playbook matching the ticket, else the default one
     (``ticketdesk.conditions.choose``: a playbook without conditions only applies as the
     default); for a cause on the customer's side, advisory playbooks come first."""
@@ -197,9 +245,12 @@ def choose_version(ticket: Ticket, playbooks: list[Playbook] | None = None) -> P
             return [p for p in fitting if p.current_version.advisory] or fitting
         return fitting
 
-    best = conditions.choose(playbooks, conditions.facts(ticket, CONDITION_KEYS),
-                             conditions_of=lambda p: p.current_version.conditions,
-                             narrow=advice_first)
+    best = conditions.choose(
+        playbooks,
+        conditions.facts(ticket, CONDITION_KEYS),
+        conditions_of=lambda p: p.current_version.conditions,
+        narrow=advice_first,
+    )
     return best.current_version if best else None
 
 
@@ -207,8 +258,9 @@ def _step_due(ticket: Ticket, hours: Decimal | float | int) -> datetime:
     return ticket.created_at + timedelta(hours=float(hours))
 
 
-def _copy_steps(ticket: Ticket, version: PlaybookVersion, *, start: int,
-                done: list[TicketStep]) -> None:
+def _copy_steps(
+    ticket: Ticket, version: PlaybookVersion, *, start: int, done: list[TicketStep]
+) -> None:
     """Copy the version's steps onto the ticket, skipping what ``done`` already covers.
 
     A step is covered when a ticked step has the same kind and title; an apology or
@@ -222,18 +274,35 @@ def _copy_steps(ticket: Ticket, version: PlaybookVersion, *, start: int,
             continue
         recurring = step.kind is StepKind.STATUS_UPDATE and bool(step.recur_hours)
         hours = step.recur_hours if recurring else step.due_hours
-        ticket.steps.append(TicketStep(
-            position=position, kind=step.kind, title=step.title, guidance=step.guidance,
-            role=step.role, required=step.required and step.kind is not StepKind.STATUS_UPDATE,
-            recur_hours=step.recur_hours, due_at=_step_due(ticket, hours)))
+        ticket.steps.append(
+            TicketStep(
+                position=position,
+                kind=step.kind,
+                title=step.title,
+                guidance=step.guidance,
+                role=step.role,
+                required=step.required and step.kind is not StepKind.STATUS_UPDATE,
+                recur_hours=step.recur_hours,
+                due_at=_step_due(ticket, hours),
+            )
+        )
         position += 1
 
 
-def _event(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime,
-           body: str = "", field: str | None = None, old: str | None = None,
-           new: str | None = None) -> TicketEvent:
-    return events.record(ticket, kind, now=now, actor=actor, body=body, field=field,
-                          old=old, new=new)
+def _event(
+    ticket: Ticket,
+    kind: EventKind,
+    *,
+    actor: User | None,
+    now: datetime,
+    body: str = "",
+    field: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+) -> TicketEvent:
+    return events.record(
+        ticket, kind, now=now, actor=actor, body=body, field=field, old=old, new=new
+    )
 
 
 def version_label(version: PlaybookVersion | None) -> str | None:
@@ -242,15 +311,22 @@ def version_label(version: PlaybookVersion | None) -> str | None:
     return f"{version.playbook.name} (v{version.number})"
 
 
-def attach_version(ticket: Ticket, version: PlaybookVersion | None, *, actor: User | None,
-            now: datetime) -> None:
+def attach_version(
+    ticket: Ticket, version: PlaybookVersion | None, *, actor: User | None, now: datetime
+) -> None:
     """Attach ``version`` to a new ticket (inside the caller's transaction)."""
     if version is None:
         return
     ticket.playbook_version = version
     _copy_steps(ticket, version, start=1, done=[])
-    _event(ticket, EventKind.PLAYBOOK, actor=actor, now=now, field="playbook",
-           new=version_label(version))
+    _event(
+        ticket,
+        EventKind.PLAYBOOK,
+        actor=actor,
+        now=now,
+        field="playbook",
+        new=version_label(version),
+    )
 
 
 def attach_best(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
@@ -284,8 +360,9 @@ def switch_playbook(ticket: Ticket, *, actor: User, version_id: int, now: dateti
     return ticket
 
 
-def switch_version(ticket: Ticket, version: PlaybookVersion, *, actor: User | None,
-            now: datetime) -> None:
+def switch_version(
+    ticket: Ticket, version: PlaybookVersion, *, actor: User | None, now: datetime
+) -> None:
     """Swap the open steps for ``version``'s (inside the caller's transaction)."""
     done = [s for s in ticket.steps if s.is_done]
     for step in [s for s in ticket.steps if not s.is_done]:
@@ -295,11 +372,19 @@ def switch_version(ticket: Ticket, version: PlaybookVersion, *, actor: User | No
     ticket.playbook_version = version
     start = max((s.position for s in done), default=0) + 1
     _copy_steps(ticket, version, start=start, done=done)
-    _event(ticket, EventKind.PLAYBOOK, actor=actor, now=now, field="playbook", old=old,
-           new=version_label(version))
+    _event(
+        ticket,
+        EventKind.PLAYBOOK,
+        actor=actor,
+        now=now,
+        field="playbook",
+        old=old,
+        new=version_label(version),
+    )
 
 
 # ----------------------------------------------------------------- the checklist
+
 
 def _may_tick(actor: User, step: TicketStep) -> bool:
     return actor.role is Role.LEAD or actor.role is step.role
@@ -312,8 +397,9 @@ def _get_step(ticket: Ticket, step_id: int) -> TicketStep:
     return step
 
 
-def complete_step(ticket: Ticket, *, actor: User, step_id: int, now: datetime,
-                  note: str = "") -> TicketStep:
+def complete_step(
+    ticket: Ticket, *, actor: User, step_id: int, now: datetime, note: str = ""
+) -> TicketStep:
     """Tick a checklist step. Apologies and explanations are ticked by the reply that gives them."""
     access.require_view_ticket(actor, ticket)
     step = _get_step(ticket, step_id)
@@ -322,8 +408,10 @@ def complete_step(ticket: Ticket, *, actor: User, step_id: int, now: datetime,
     if step.is_done:
         raise DomainError(_("This step is already done."), field="step")
     if step.kind in (StepKind.APOLOGY, StepKind.EXPLANATION, StepKind.STATUS_UPDATE):
-        raise DomainError(_("This step is done by a reply to the customer: tick it in the reply "
-                            "form."), field="step")
+        raise DomainError(
+            _("This step is done by a reply to the customer: tick it in the reply form."),
+            field="step",
+        )
     with unit_of_work():
         mark_done(ticket, step, actor=actor, now=now, note=note.strip()[:500])
     return step
@@ -344,26 +432,46 @@ def reopen_step(ticket: Ticket, *, actor: User, step_id: int, now: datetime) -> 
     return step
 
 
-def mark_done(ticket: Ticket, step: TicketStep, *, actor: User | None, now: datetime,
-               note: str = "", reply: TicketEvent | None = None,
-               root_cause: RootCause | None = None) -> None:
+def mark_done(
+    ticket: Ticket,
+    step: TicketStep,
+    *,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    reply: TicketEvent | None = None,
+    root_cause: RootCause | None = None,
+) -> None:
     step.done_at, step.done_by_id = now, actor.id if actor else None
     step.note = note
     if reply is not None:
         step.reply_event = reply
     if root_cause is not None:
         step.root_cause = root_cause
-    _event(ticket, EventKind.STEP_DONE, actor=actor, now=now, body=step.title,
-           new=root_cause.value if root_cause else None,
-           field="root_cause" if root_cause else None)
+    _event(
+        ticket,
+        EventKind.STEP_DONE,
+        actor=actor,
+        now=now,
+        body=step.title,
+        new=root_cause.value if root_cause else None,
+        field="root_cause" if root_cause else None,
+    )
 
 
 def first_open(ticket: Ticket, kind: StepKind) -> TicketStep | None:
     return next((s for s in ticket.steps if s.kind is kind and not s.is_done), None)
 
 
-def record_reply(ticket: Ticket, reply: TicketEvent, *, actor: User, now: datetime,
-                  apology: bool, explanation: RootCause | None) -> None:
+def record_reply(
+    ticket: Ticket,
+    reply: TicketEvent,
+    *,
+    actor: User,
+    now: datetime,
+    apology: bool,
+    explanation: RootCause | None,
+) -> None:
     """What a public reply does to the checklist: apology, explanation, status updates."""
     if apology:
         step = first_open(ticket, StepKind.APOLOGY)
@@ -384,8 +492,12 @@ def check_can_close(ticket: Ticket) -> None:
     open_steps = [s for s in ticket.steps if s.required and not s.is_done]
     if open_steps:
         raise InvalidTransition(
-            _("Complete the required step “%(step)s” before resolving this ticket.",
-              step=open_steps[0].title), field="status")
+            _(
+                "Complete the required step “%(step)s” before resolving this ticket.",
+                step=open_steps[0].title,
+            ),
+            field="status",
+        )
 
 
 def close_recurring(ticket: Ticket, *, now: datetime) -> None:
@@ -411,10 +523,14 @@ class StepView:
 
 
 def checklist(ticket: Ticket, *, user: User, now: datetime) -> list[StepView]:
-    return [StepView(step=s, overdue=s.is_overdue(now) and ticket.is_open,
-                     may_tick=ticket.is_open and _may_tick(user, s)
-                     and access.can_view_ticket(user, ticket))
-            for s in ticket.steps]
+    return [
+        StepView(
+            step=s,
+            overdue=s.is_overdue(now) and ticket.is_open,
+            may_tick=ticket.is_open and _may_tick(user, s) and access.can_view_ticket(user, ticket),
+        )
+        for s in ticket.steps
+    ]
 
 
 def overdue_counts(ticket_ids: list[int], *, now: datetime) -> dict[int, int]:
@@ -433,5 +549,6 @@ def overdue_counts(ticket_ids: list[int], *, now: datetime) -> dict[int, int]:
         sa.select(TicketStep.ticket_id, sa.func.count(sa.case((overdue, TicketStep.id))))
         .join(Ticket, Ticket.id == TicketStep.ticket_id)
         .where(TicketStep.ticket_id.in_(ticket_ids), Ticket.status.in_(OPEN_STATUSES))
-        .group_by(TicketStep.ticket_id))
+        .group_by(TicketStep.ticket_id)
+    )
     return {ticket_id: count for ticket_id, count in rows if count}

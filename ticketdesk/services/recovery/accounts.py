@@ -26,6 +26,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from ticketdesk.core import clock
+from ticketdesk.core.errors import NotFound, PermissionDenied
+from ticketdesk.core.paging import Page
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -38,17 +41,14 @@ from ticketdesk.models import (
     RemedyState,
     Role,
     StandingChange,
-    TierChange,
     Survey,
     Ticket,
+    TierChange,
     User,
     purchase_clause,
 )
 from ticketdesk.services.people import access
 from ticketdesk.services.recovery import segments
-from ticketdesk.core import clock
-from ticketdesk.core.errors import NotFound, PermissionDenied
-from ticketdesk.core.paging import Page
 
 VIEW_ROLES = (Role.ACCOUNT_MANAGER, Role.LEAD, Role.ADMIN)
 # Roles that see every account (and may filter the list by account manager).
@@ -61,6 +61,7 @@ _TENTH = Decimal("0.1")
 
 # ----------------------------------------------------------------- access
 
+
 def can_view(user: User, customer: Customer) -> bool:
     """The account's own manager, team leads and admins."""
     return access.can_manage_account(user, customer)
@@ -68,15 +69,18 @@ def can_view(user: User, customer: Customer) -> bool:
 
 def require_view(user: User, customer: Customer) -> None:
     if not can_view(user, customer):
-        raise PermissionDenied(_("Only the account's manager, team leads and admins can see "
-                                 "this account."))
+        raise PermissionDenied(
+            _("Only the account's manager, team leads and admins can see this account.")
+        )
 
 
 def get_account(customer_id: int) -> Customer:
     """The customer with its account manager and who set its segment (404 if unknown)."""
     customer = db.session.scalar(
-        sa.select(Customer).where(Customer.id == customer_id)
-        .options(joinedload(Customer.account_manager), joinedload(Customer.segment_override_by)))
+        sa.select(Customer)
+        .where(Customer.id == customer_id)
+        .options(joinedload(Customer.account_manager), joinedload(Customer.segment_override_by))
+    )
     if customer is None:
         raise NotFound(_("No such account."))
     return customer
@@ -84,18 +88,25 @@ def get_account(customer_id: int) -> Customer:
 
 # ----------------------------------------------------------------- my accounts
 
+
 @dataclass(frozen=True)
 class AccountRow:
     customer: Customer
     segment: "segments.SegmentView | None"
     open_complaints: int
-    last_resolved_at: datetime | None      # the latest resolved complaint, if any
+    last_resolved_at: datetime | None  # the latest resolved complaint, if any
     last_ticket_id: int | None
-    last_loyalty: LoyaltyState | None      # its loyalty state, if judged
+    last_loyalty: LoyaltyState | None  # its loyalty state, if judged
 
 
-def my_accounts(user: User, *, manager_id: int | None = None, page: int = 1,
-                per_page: int = 25, today: date | None = None) -> Page[AccountRow]:
+def my_accounts(
+    user: User,
+    *,
+    manager_id: int | None = None,
+    page: int = 1,
+    per_page: int = 25,
+    today: date | None = None,
+) -> Page[AccountRow]:
     """The accounts ``user`` looks after, sorted by name, a page at a time.
 
     Account managers get their own accounts (``manager_id`` is ignored); leads and admins
@@ -110,42 +121,65 @@ def my_accounts(user: User, *, manager_id: int | None = None, page: int = 1,
         stmt = stmt.where(Customer.account_manager_id == manager_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
-    customers = list(db.session.scalars(
-        stmt.options(joinedload(Customer.account_manager))
-        .order_by(Customer.name, Customer.id)
-        .limit(per_page).offset((page - 1) * per_page)))
+    customers = list(
+        db.session.scalars(
+            stmt.options(joinedload(Customer.account_manager))
+            .order_by(Customer.name, Customer.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     ids = [c.id for c in customers]
     if not ids:
         return Page(items=[], total=total, page=page, per_page=per_page)
-    open_counts = {customer_id: count for customer_id, count in db.session.execute(
-        sa.select(Ticket.customer_id, sa.func.count(Ticket.id))
-        .where(Ticket.customer_id.in_(ids), Ticket.status.in_(OPEN_STATUSES))
-        .group_by(Ticket.customer_id))}
+    open_counts = {
+        customer_id: count
+        for customer_id, count in db.session.execute(
+            sa.select(Ticket.customer_id, sa.func.count(Ticket.id))
+            .where(Ticket.customer_id.in_(ids), Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.customer_id)
+        )
+    }
     last = _last_recoveries(ids)
     views = segments.compute(ids, today=today)
     items = []
     for customer in customers:
         ticket_id, resolved_at, state = last.get(customer.id, (None, None, None))
-        items.append(AccountRow(
-            customer=customer, segment=views.get(customer.id),
-            open_complaints=open_counts.get(customer.id, 0), last_resolved_at=resolved_at,
-            last_ticket_id=ticket_id, last_loyalty=state))
+        items.append(
+            AccountRow(
+                customer=customer,
+                segment=views.get(customer.id),
+                open_complaints=open_counts.get(customer.id, 0),
+                last_resolved_at=resolved_at,
+                last_ticket_id=ticket_id,
+                last_loyalty=state,
+            )
+        )
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def _last_recoveries(ids: list[int]) -> dict[int, tuple[int, datetime, LoyaltyState | None]]:
     """Per customer: its latest resolved ticket, when, and that ticket's loyalty state."""
     ranked = (
-        sa.select(Ticket.id, Ticket.customer_id, Ticket.resolved_at,
-                  sa.func.row_number().over(
-                      partition_by=Ticket.customer_id,
-                      order_by=(Ticket.resolved_at.desc(), Ticket.id.desc())).label("rank"))
+        sa.select(
+            Ticket.id,
+            Ticket.customer_id,
+            Ticket.resolved_at,
+            sa.func.row_number()
+            .over(
+                partition_by=Ticket.customer_id,
+                order_by=(Ticket.resolved_at.desc(), Ticket.id.desc()),
+            )
+            .label("rank"),
+        )
         .where(Ticket.customer_id.in_(ids), Ticket.resolved_at.is_not(None))
-        .subquery())
+        .subquery()
+    )
     rows = db.session.execute(
         sa.select(ranked.c.customer_id, ranked.c.id, ranked.c.resolved_at, RecoveryOutcome.state)
         .outerjoin(RecoveryOutcome, RecoveryOutcome.ticket_id == ranked.c.id)
-        .where(ranked.c.rank == 1))
+        .where(ranked.c.rank == 1)
+    )
     return {row.customer_id: (row.id, row.resolved_at, row.state) for row in rows}
 
 
@@ -153,13 +187,19 @@ def manager_choices() -> list[tuple[int, str]]:
     """Everyone who manages an account or could (active account managers), by name."""
     rows = db.session.execute(
         sa.select(User.id, User.name)
-        .where(sa.or_(sa.and_(User.role == Role.ACCOUNT_MANAGER, User.active.is_(True)),
-                      User.id.in_(sa.select(Customer.account_manager_id))))
-        .order_by(User.name, User.id))
+        .where(
+            sa.or_(
+                sa.and_(User.role == Role.ACCOUNT_MANAGER, User.active.is_(True)),
+                User.id.in_(sa.select(Customer.account_manager_id)),
+            )
+        )
+        .order_by(User.name, User.id)
+    )
     return [(row.id, row.name) for row in rows]
 
 
 # ----------------------------------------------------------------- recovery ROI
+
 
 @dataclass(frozen=True)
 class Purchase:
@@ -174,9 +214,9 @@ class CurrencyFigures:
     """One currency's compensation, recovery cost and revenue kept."""
 
     currency: str
-    compensation: Decimal   # approved + delivered remedies on every complaint of the account
-    cost: Decimal           # approved + delivered remedies on the resolved complaints
-    revenue_kept: Decimal   # purchases in the 90 days after a resolution, each counted once
+    compensation: Decimal  # approved + delivered remedies on every complaint of the account
+    cost: Decimal  # approved + delivered remedies on the resolved complaints
+    revenue_kept: Decimal  # purchases in the 90 days after a resolution, each counted once
 
     @property
     def net(self) -> Decimal:
@@ -192,8 +232,7 @@ class CurrencyFigures:
 
 def after_window(resolved_on: date) -> tuple[date, date]:
     """The 90 desk days after the resolution day, both ends included."""
-    return (resolved_on + timedelta(days=1),
-            resolved_on + timedelta(days=REVENUE_WINDOW_DAYS))
+    return (resolved_on + timedelta(days=1), resolved_on + timedelta(days=REVENUE_WINDOW_DAYS))
 
 
 def before_window(resolved_on: date) -> tuple[date, date]:
@@ -221,7 +260,7 @@ class _Purchases:
         self.days = [p.ordered_on for p in self.items]
 
     def in_range(self, first: date, last: date) -> list[Purchase]:
-        return self.items[bisect_left(self.days, first):bisect_right(self.days, last)]
+        return self.items[bisect_left(self.days, first) : bisect_right(self.days, last)]
 
     def totals(self, first: date, last: date) -> dict[str, Decimal]:
         return _by_currency((p.currency, p.amount) for p in self.in_range(first, last))
@@ -234,8 +273,9 @@ def _by_currency(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
     return dict(sorted(result.items()))
 
 
-def revenue_kept(resolution_days: Iterable[date],
-                 purchases: Iterable[Purchase]) -> dict[str, Decimal]:
+def revenue_kept(
+    resolution_days: Iterable[date], purchases: Iterable[Purchase]
+) -> dict[str, Decimal]:
     """Purchases in the 90 days after any resolution day, per currency, each counted once."""
     book = purchases if isinstance(purchases, _Purchases) else _Purchases(purchases)
     kept: dict[int, Purchase] = {}
@@ -244,33 +284,44 @@ def revenue_kept(resolution_days: Iterable[date],
     return _by_currency((p.currency, p.amount) for p in kept.values())
 
 
-def recovery_figures(*, revenue: dict[str, Decimal], cost: dict[str, Decimal],
-                     compensation: dict[str, Decimal] | None = None) -> list[CurrencyFigures]:
+def recovery_figures(
+    *,
+    revenue: dict[str, Decimal],
+    cost: dict[str, Decimal],
+    compensation: dict[str, Decimal] | None = None,
+) -> list[CurrencyFigures]:
     """One row per currency that has revenue kept, cost or compensation, by currency code."""
     compensation = compensation or {}
     currencies = sorted(set(revenue) | set(cost) | set(compensation))
-    return [CurrencyFigures(currency=c, compensation=compensation.get(c, _ZERO),
-                            cost=cost.get(c, _ZERO), revenue_kept=revenue.get(c, _ZERO))
-            for c in currencies]
+    return [
+        CurrencyFigures(
+            currency=c,
+            compensation=compensation.get(c, _ZERO),
+            cost=cost.get(c, _ZERO),
+            revenue_kept=revenue.get(c, _ZERO),
+        )
+        for c in currencies
+    ]
 
 
 # ----------------------------------------------------------------- recovery history
+
 
 @dataclass(frozen=True)
 class RevenueWindow:
     first: date
     last: date
-    totals: dict[str, Decimal]   # purchases per currency
-    complete: bool               # the window lies wholly before today
+    totals: dict[str, Decimal]  # purchases per currency
+    complete: bool  # the window lies wholly before today
 
 
 @dataclass(frozen=True)
 class ComplaintEntry:
     ticket: Ticket
     remedies: list[Remedy]
-    survey: Survey | None             # the latest answered survey
+    survey: Survey | None  # the latest answered survey
     outcome: RecoveryOutcome | None
-    resolved_on: date | None          # the desk's day of the resolution
+    resolved_on: date | None  # the desk's day of the resolution
     before: RevenueWindow | None
     after: RevenueWindow | None
     kind: str = "complaint"
@@ -305,9 +356,9 @@ class AccountHistory:
     segment: "segments.SegmentView | None"
     complaints: int
     open_complaints: int
-    recoveries: int                    # resolved complaints
+    recoveries: int  # resolved complaints
     figures: list[CurrencyFigures]
-    timeline: list[ComplaintEntry | ProfileChangeEntry]   # newest first
+    timeline: list[ComplaintEntry | ProfileChangeEntry]  # newest first
     today: date
 
 
@@ -318,43 +369,71 @@ def history(customer: Customer, *, today: date | None = None) -> AccountHistory:
     A constant number of queries, however many complaints the account has.
     """
     today = today or clock.desk_date(utcnow())
-    tickets = list(db.session.scalars(
-        sa.select(Ticket).where(Ticket.customer_id == customer.id)
-        .options(selectinload(Ticket.remedies))
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())))
+    tickets = list(
+        db.session.scalars(
+            sa.select(Ticket)
+            .where(Ticket.customer_id == customer.id)
+            .options(selectinload(Ticket.remedies))
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        )
+    )
     ids = [t.id for t in tickets]
     surveys: dict[int, Survey] = {}
     outcomes: dict[int, RecoveryOutcome] = {}
     if ids:
         for survey in db.session.scalars(
-                sa.select(Survey).where(Survey.ticket_id.in_(ids), Survey.answered_at.is_not(None))
-                .order_by(Survey.answered_at, Survey.id)):
-            surveys[survey.ticket_id] = survey          # the latest answer wins
-        outcomes = {o.ticket_id: o for o in db.session.scalars(
-            sa.select(RecoveryOutcome).where(RecoveryOutcome.ticket_id.in_(ids)))}
-    resolved_on = {t.id: clock.desk_date(t.resolved_at)
-                   for t in tickets if t.resolved_at is not None}
+            sa.select(Survey)
+            .where(Survey.ticket_id.in_(ids), Survey.answered_at.is_not(None))
+            .order_by(Survey.answered_at, Survey.id)
+        ):
+            surveys[survey.ticket_id] = survey  # the latest answer wins
+        outcomes = {
+            o.ticket_id: o
+            for o in db.session.scalars(
+                sa.select(RecoveryOutcome).where(RecoveryOutcome.ticket_id.in_(ids))
+            )
+        }
+    resolved_on = {
+        t.id: clock.desk_date(t.resolved_at) for t in tickets if t.resolved_at is not None
+    }
     book = _Purchases(_purchases(customer.id, resolved_on.values()))
-    changes = list(db.session.scalars(
-        sa.select(StandingChange).where(StandingChange.customer_id == customer.id)
-        .options(joinedload(StandingChange.changed_by), joinedload(StandingChange.ticket))
-        .order_by(StandingChange.changed_at.desc(), StandingChange.id.desc())))
+    changes = list(
+        db.session.scalars(
+            sa.select(StandingChange)
+            .where(StandingChange.customer_id == customer.id)
+            .options(joinedload(StandingChange.changed_by), joinedload(StandingChange.ticket))
+            .order_by(StandingChange.changed_at.desc(), StandingChange.id.desc())
+        )
+    )
 
-    tier_changes = list(db.session.scalars(
-        sa.select(TierChange).where(TierChange.customer_id == customer.id)
-        .options(joinedload(TierChange.changed_by))
-        .order_by(TierChange.changed_at.desc(), TierChange.id.desc())))
+    tier_changes = list(
+        db.session.scalars(
+            sa.select(TierChange)
+            .where(TierChange.customer_id == customer.id)
+            .options(joinedload(TierChange.changed_by))
+            .order_by(TierChange.changed_at.desc(), TierChange.id.desc())
+        )
+    )
 
     entries: list[ComplaintEntry | ProfileChangeEntry] = []
     for ticket in tickets:
         day = resolved_on.get(ticket.id)
         before = after = None
         if day is not None:
-            before, after = (_window(book, *window(day), today)
-                             for window in (before_window, after_window))
-        entries.append(ComplaintEntry(
-            ticket=ticket, remedies=list(ticket.remedies), survey=surveys.get(ticket.id),
-            outcome=outcomes.get(ticket.id), resolved_on=day, before=before, after=after))
+            before, after = (
+                _window(book, *window(day), today) for window in (before_window, after_window)
+            )
+        entries.append(
+            ComplaintEntry(
+                ticket=ticket,
+                remedies=list(ticket.remedies),
+                survey=surveys.get(ticket.id),
+                outcome=outcomes.get(ticket.id),
+                resolved_on=day,
+                before=before,
+                after=after,
+            )
+        )
     entries.extend(ProfileChangeEntry(change, "standing") for change in changes)
     entries.extend(ProfileChangeEntry(change, "tier") for change in tier_changes)
     entries.sort(key=lambda e: (e.moment, e.kind != "complaint"), reverse=True)
@@ -362,17 +441,25 @@ def history(customer: Customer, *, today: date | None = None) -> AccountHistory:
     counted = [r for t in tickets for r in t.remedies if r.state in COST_STATES]
     cost = _by_currency((r.currency, r.cost) for r in counted if r.ticket_id in resolved_on)
     compensation = _by_currency((r.currency, r.cost) for r in counted)
-    figures = recovery_figures(revenue=revenue_kept(resolved_on.values(), book), cost=cost,
-                               compensation=compensation)
+    figures = recovery_figures(
+        revenue=revenue_kept(resolved_on.values(), book), cost=cost, compensation=compensation
+    )
     return AccountHistory(
-        customer=customer, segment=segments.compute([customer.id], today=today).get(customer.id),
-        complaints=len(tickets), open_complaints=sum(1 for t in tickets if t.is_open),
-        recoveries=len(resolved_on), figures=figures, timeline=entries, today=today)
+        customer=customer,
+        segment=segments.compute([customer.id], today=today).get(customer.id),
+        complaints=len(tickets),
+        open_complaints=sum(1 for t in tickets if t.is_open),
+        recoveries=len(resolved_on),
+        figures=figures,
+        timeline=entries,
+        today=today,
+    )
 
 
 def _window(book: _Purchases, first: date, last: date, today: date) -> RevenueWindow:
-    return RevenueWindow(first=first, last=last, totals=book.totals(first, last),
-                         complete=last < today)
+    return RevenueWindow(
+        first=first, last=last, totals=book.totals(first, last), complete=last < today
+    )
 
 
 def _purchases(customer_id: int, days: Iterable[date]) -> list[Purchase]:
@@ -382,8 +469,14 @@ def _purchases(customer_id: int, days: Iterable[date]) -> list[Purchase]:
         return []
     first, last = before_window(min(days))[0], after_window(max(days))[1]
     rows = db.session.execute(
-        sa.select(Order.id, Order.ordered_on, Order.amount, Order.currency)
-        .where(Order.customer_id == customer_id, purchase_clause(),
-               Order.ordered_on >= first, Order.ordered_on <= last))
-    return [Purchase(id=r.id, ordered_on=r.ordered_on, amount=r.amount, currency=r.currency)
-            for r in rows]
+        sa.select(Order.id, Order.ordered_on, Order.amount, Order.currency).where(
+            Order.customer_id == customer_id,
+            purchase_clause(),
+            Order.ordered_on >= first,
+            Order.ordered_on <= last,
+        )
+    )
+    return [
+        Purchase(id=r.id, ordered_on=r.ordered_on, amount=r.amount, currency=r.currency)
+        for r in rows
+    ]

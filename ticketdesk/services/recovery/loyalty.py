@@ -34,12 +34,14 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
+from ticketdesk.core import clock
+from ticketdesk.core.errors import PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     LIVE_REMEDY_STATES,
@@ -62,15 +64,12 @@ from ticketdesk.models import (
     User,
     purchase_clause,
 )
-from ticketdesk.services.people import access
 from ticketdesk.services import timeline as events
-from ticketdesk.services.notifications import notifications
-from ticketdesk.services.recovery import segments
-from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.core import clock
-from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.services.ledger.remedies import OUR_CAUSE_SIDES
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.services.notifications import notifications
+from ticketdesk.services.people import access
+from ticketdesk.services.recovery import rules as rules_module
+from ticketdesk.services.recovery import segments
 
 log = logging.getLogger("ticketdesk.loyalty")
 
@@ -100,8 +99,12 @@ REASON_LABELS = {
 # Who sees the loyalty follow-up lists (account managers only their own accounts).
 FOLLOW_UP_ROLES = (Role.ACCOUNT_MANAGER, Role.LEAD, Role.ADMIN)
 RESOLVED_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-FOLLOWED_STATES = (LoyaltyState.CANDIDATE, LoyaltyState.RETAINED, LoyaltyState.LAPSED,
-                   LoyaltyState.AT_RISK)
+FOLLOWED_STATES = (
+    LoyaltyState.CANDIDATE,
+    LoyaltyState.RETAINED,
+    LoyaltyState.LAPSED,
+    LoyaltyState.AT_RISK,
+)
 LIST_LIMIT = 100
 
 
@@ -120,6 +123,7 @@ def months_before(moment: DayOrMoment, months: int) -> DayOrMoment:
 
 
 # ----------------------------------------------------------------- judging
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -142,8 +146,9 @@ class Verdict:
 
 
 def _open_survey_clause(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(Survey.answered_at.is_(None), Survey.superseded_at.is_(None),
-                   Survey.expires_at > now)
+    return sa.and_(
+        Survey.answered_at.is_(None), Survey.superseded_at.is_(None), Survey.expires_at > now
+    )
 
 
 def due_ticket_ids(*, now: datetime, rules: RecoveryRules | None = None) -> list[int]:
@@ -154,13 +159,20 @@ def due_ticket_ids(*, now: datetime, rules: RecoveryRules | None = None) -> list
     # desk_date(resolved_at) + window < today  ⇔  resolved_at < start of (today - window)
     cutoff = clock.desk_day_start(today - timedelta(days=rules.reopen_window_days))
     judged = sa.select(RecoveryOutcome.id).where(RecoveryOutcome.ticket_id == Ticket.id)
-    surveying = sa.select(Survey.id).where(Survey.ticket_id == Ticket.id,
-                                           _open_survey_clause(now))
-    return list(db.session.scalars(
-        sa.select(Ticket.id)
-        .where(Ticket.status.in_(RESOLVED_STATUSES), Ticket.resolved_at.is_not(None),
-               Ticket.resolved_at < cutoff, ~judged.exists(), ~surveying.exists())
-        .order_by(Ticket.resolved_at, Ticket.id)))
+    surveying = sa.select(Survey.id).where(Survey.ticket_id == Ticket.id, _open_survey_clause(now))
+    return list(
+        db.session.scalars(
+            sa.select(Ticket.id)
+            .where(
+                Ticket.status.in_(RESOLVED_STATUSES),
+                Ticket.resolved_at.is_not(None),
+                Ticket.resolved_at < cutoff,
+                ~judged.exists(),
+                ~surveying.exists(),
+            )
+            .order_by(Ticket.resolved_at, Ticket.id)
+        )
+    )
 
 
 def _is_due(ticket: Ticket, rules: RecoveryRules, now: datetime) -> bool:
@@ -177,8 +189,8 @@ def _is_due(ticket: Ticket, rules: RecoveryRules, now: datetime) -> bool:
 def _needed_make_whole(ticket: Ticket) -> bool:
     """A make-whole was owed: one was granted (live), or the SLA set a due time for it."""
     return ticket.remedy_due_at is not None or any(
-        r.kind is RemedyKind.MAKE_WHOLE and r.state in LIVE_REMEDY_STATES
-        for r in ticket.remedies)
+        r.kind is RemedyKind.MAKE_WHOLE and r.state in LIVE_REMEDY_STATES for r in ticket.remedies
+    )
 
 
 def _reopened_within(ticket: Ticket, days: int) -> bool:
@@ -186,17 +198,21 @@ def _reopened_within(ticket: Ticket, days: int) -> bool:
     done = {TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value}
     changes = db.session.execute(
         sa.select(TicketEvent.created_at, TicketEvent.old_value, TicketEvent.new_value)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EventKind.STATUS_CHANGE,
-               TicketEvent.field == "status")
-        .order_by(TicketEvent.created_at, TicketEvent.id))
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind == EventKind.STATUS_CHANGE,
+            TicketEvent.field == "status",
+        )
+        .order_by(TicketEvent.created_at, TicketEvent.id)
+    )
     resolved_on = None
     for change in changes:
         if change.new_value in done and change.old_value not in done:
             resolved_on = clock.desk_date(change.created_at)
         elif change.old_value in done and change.new_value not in done:
             if resolved_on is not None and (
-                    clock.desk_date(change.created_at)
-                    <= resolved_on + timedelta(days=days)):
+                clock.desk_date(change.created_at) <= resolved_on + timedelta(days=days)
+            ):
                 return True
             resolved_on = None
     return False
@@ -205,15 +221,23 @@ def _reopened_within(ticket: Ticket, days: int) -> bool:
 def _latest_score(ticket: Ticket) -> int | None:
     return db.session.scalar(
         sa.select(Survey.score)
-        .where(Survey.ticket_id == ticket.id, Survey.answered_at.is_not(None),
-               Survey.score.is_not(None))
-        .order_by(Survey.answered_at.desc(), Survey.id.desc()).limit(1))
+        .where(
+            Survey.ticket_id == ticket.id,
+            Survey.answered_at.is_not(None),
+            Survey.score.is_not(None),
+        )
+        .order_by(Survey.answered_at.desc(), Survey.id.desc())
+        .limit(1)
+    )
 
 
 def _failed_rules(ticket: Ticket, rules: RecoveryRules) -> list[str]:
     failed = []
-    if rules.require_make_whole_in_sla and _needed_make_whole(ticket) and (
-            ticket.made_whole_at is None or ticket.remedy_breached):
+    if (
+        rules.require_make_whole_in_sla
+        and _needed_make_whole(ticket)
+        and (ticket.made_whole_at is None or ticket.remedy_breached)
+    ):
         failed.append(MAKE_WHOLE_LATE)
     apologies = [step for step in ticket.steps if step.kind is StepKind.APOLOGY]
     if rules.require_apology and apologies and not any(s.done_at for s in apologies):
@@ -223,8 +247,9 @@ def _failed_rules(ticket: Ticket, rules: RecoveryRules) -> list[str]:
     score = _latest_score(ticket)
     if score is not None and score < rules.min_satisfaction:
         failed.append(LOW_SATISFACTION)
-    if rules.exclude_conceded and any(r.conceded and r.state in LIVE_REMEDY_STATES
-                                      for r in ticket.remedies):
+    if rules.exclude_conceded and any(
+        r.conceded and r.state in LIVE_REMEDY_STATES for r in ticket.remedies
+    ):
         failed.append(CONCEDED)
     return failed
 
@@ -242,9 +267,19 @@ def _earlier_ticket_exists(ticket: Ticket, months: int, *conditions) -> bool:
     if months <= 0:
         return False
     since = look_back_start(ticket.created_at, months)
-    return bool(db.session.scalar(sa.select(sa.exists().where(
-        Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id,
-        Ticket.created_at >= since, Ticket.created_at < ticket.created_at, *conditions))))
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Ticket.customer_id == ticket.customer_id,
+                    Ticket.id != ticket.id,
+                    Ticket.created_at >= since,
+                    Ticket.created_at < ticket.created_at,
+                    *conditions,
+                )
+            )
+        )
+    )
 
 
 def _ineligible(ticket: Ticket, rules: RecoveryRules) -> list[str]:
@@ -255,9 +290,15 @@ def _ineligible(ticket: Ticket, rules: RecoveryRules) -> list[str]:
         codes.append(P1)
     if rules.require_prior_purchase:
         # Orders carry a day: one on the day of the complaint was placed before it.
-        bought = db.session.scalar(sa.select(sa.exists().where(
-            Order.customer_id == ticket.customer_id, purchase_clause(),
-            Order.ordered_on <= clock.desk_date(ticket.created_at))))
+        bought = db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Order.customer_id == ticket.customer_id,
+                    purchase_clause(),
+                    Order.ordered_on <= clock.desk_date(ticket.created_at),
+                )
+            )
+        )
         if not bought:
             codes.append(NO_PRIOR_PURCHASE)
     return codes
@@ -265,15 +306,20 @@ def _ineligible(ticket: Ticket, rules: RecoveryRules) -> list[str]:
 
 def _at_risk(ticket: Ticket, rules: RecoveryRules) -> bool:
     return ticket.cause_side in OUR_CAUSE_SIDES and _earlier_ticket_exists(
-        ticket, rules.repeat_failure_months, Ticket.cause_side.in_(OUR_CAUSE_SIDES))
+        ticket, rules.repeat_failure_months, Ticket.cause_side.in_(OUR_CAUSE_SIDES)
+    )
 
 
 def assess(ticket: Ticket, rules: RecoveryRules | None = None) -> Verdict:
     """Judge ``ticket``'s recovery under ``rules`` (the rules in force by default); read only."""
     rules = rules or rules_module.current()
     failed = _failed_rules(ticket, rules)
-    return Verdict(success=not failed, failed=failed, not_eligible=_ineligible(ticket, rules),
-                   at_risk=_at_risk(ticket, rules))
+    return Verdict(
+        success=not failed,
+        failed=failed,
+        not_eligible=_ineligible(ticket, rules),
+        at_risk=_at_risk(ticket, rules),
+    )
 
 
 def _judge(ticket: Ticket, rules: RecoveryRules, *, now: datetime) -> RecoveryOutcome:
@@ -281,9 +327,15 @@ def _judge(ticket: Ticket, rules: RecoveryRules, *, now: datetime) -> RecoveryOu
     verdict = assess(ticket, rules)
     resolved_on = clock.desk_date(ticket.resolved_at)
     outcome = RecoveryOutcome(
-        ticket=ticket, customer_id=ticket.customer_id, evaluated_at=now,
-        resolved_on=resolved_on, success=verdict.success, failed=verdict.failed,
-        not_eligible=verdict.not_eligible, state=verdict.state)
+        ticket=ticket,
+        customer_id=ticket.customer_id,
+        evaluated_at=now,
+        resolved_on=resolved_on,
+        success=verdict.success,
+        failed=verdict.failed,
+        not_eligible=verdict.not_eligible,
+        state=verdict.state,
+    )
     if verdict.state is LoyaltyState.CANDIDATE:
         outcome.window_ends_on = resolved_on + timedelta(days=rules.retention_window_days)
     db.session.add(outcome)
@@ -298,28 +350,46 @@ def _judge(ticket: Ticket, rules: RecoveryRules, *, now: datetime) -> RecoveryOu
 
 # ----------------------------------------------------------------- flags and follow-up
 
+
 def _day(value: date) -> str:
     return format_date(value, "medium")
 
 
 def _flag_candidate(outcome: RecoveryOutcome, *, now: datetime) -> None:
     ticket, customer = outcome.ticket, outcome.ticket.customer
-    events.record(ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
-                   new=LoyaltyState.CANDIDATE.value, body=_(
-                       "The recovery went well: %(customer)s is a loyalty candidate. If they "
-                       "buy again by %(day)s, they count as retained.",
-                       customer=customer.name, day=_day(outcome.window_ends_on)))
+    events.record(
+        ticket,
+        EventKind.LOYALTY,
+        now=now,
+        actor=None,
+        field="loyalty",
+        new=LoyaltyState.CANDIDATE.value,
+        body=_(
+            "The recovery went well: %(customer)s is a loyalty candidate. If they "
+            "buy again by %(day)s, they count as retained.",
+            customer=customer.name,
+            day=_day(outcome.window_ends_on),
+        ),
+    )
     manager = customer.account_manager
     if manager is None:
         return
     view = segments.compute([customer.id], today=clock.desk_date(now)).get(customer.id)
     notifications.notify(
-        manager, NotificationKind.LOYALTY, now=now, ticket=ticket,
+        manager,
+        NotificationKind.LOYALTY,
+        now=now,
+        ticket=ticket,
         dedupe_key=f"loyalty:{ticket.id}",
         title=lambda: _("Loyalty candidate: %(customer)s", customer=customer.name),
-        body=lambda: _("The recovery of %(reference)s went well. Follow up by %(day)s. "
-                       "Suggested next step: %(step)s", reference=ticket.reference,
-                       day=_day(outcome.window_ends_on), step=next_step(customer, view)))
+        body=lambda: _(
+            "The recovery of %(reference)s went well. Follow up by %(day)s. "
+            "Suggested next step: %(step)s",
+            reference=ticket.reference,
+            day=_day(outcome.window_ends_on),
+            step=next_step(customer, view),
+        ),
+    )
 
 
 def _flag_at_risk(outcome: RecoveryOutcome, rules: RecoveryRules, *, now: datetime) -> None:
@@ -331,23 +401,42 @@ def _flag_at_risk(outcome: RecoveryOutcome, rules: RecoveryRules, *, now: dateti
             "%(num)d month. Put things right before asking for new business.",
             "%(customer)s is at risk: this is our second failure with them within "
             "%(num)d months. Put things right before asking for new business.",
-            rules.repeat_failure_months, customer=customer.name)
+            rules.repeat_failure_months,
+            customer=customer.name,
+        )
 
-    events.record(ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
-                   new=LoyaltyState.AT_RISK.value, body=text())
+    events.record(
+        ticket,
+        EventKind.LOYALTY,
+        now=now,
+        actor=None,
+        field="loyalty",
+        new=LoyaltyState.AT_RISK.value,
+        body=text(),
+    )
     notifications.notify(
-        customer.account_manager, NotificationKind.LOYALTY, now=now, ticket=ticket,
+        customer.account_manager,
+        NotificationKind.LOYALTY,
+        now=now,
+        ticket=ticket,
         dedupe_key=f"loyalty:{ticket.id}",
-        title=lambda: _("Account at risk: %(customer)s", customer=customer.name), body=text)
+        title=lambda: _("Account at risk: %(customer)s", customer=customer.name),
+        body=text,
+    )
 
 
 def _first_reorder(outcome: RecoveryOutcome) -> Order | None:
     return db.session.scalar(
         sa.select(Order)
-        .where(Order.customer_id == outcome.customer_id, purchase_clause(),
-               Order.ordered_on > outcome.resolved_on,
-               Order.ordered_on <= outcome.window_ends_on)
-        .order_by(Order.ordered_on, Order.id).limit(1))
+        .where(
+            Order.customer_id == outcome.customer_id,
+            purchase_clause(),
+            Order.ordered_on > outcome.resolved_on,
+            Order.ordered_on <= outcome.window_ends_on,
+        )
+        .order_by(Order.ordered_on, Order.id)
+        .limit(1)
+    )
 
 
 def _follow_up(outcome: RecoveryOutcome, *, now: datetime) -> LoyaltyState | None:
@@ -358,22 +447,40 @@ def _follow_up(outcome: RecoveryOutcome, *, now: datetime) -> LoyaltyState | Non
     order = _first_reorder(outcome)
     if order is not None:
         outcome.state, outcome.decided_on, outcome.reorder_id = (
-            LoyaltyState.RETAINED, order.ordered_on, order.id)
-        body = _("Retained: %(customer)s bought again on %(day)s (order %(reference)s).",
-                 customer=outcome.ticket.customer.name, day=_day(order.ordered_on),
-                 reference=order.reference)
+            LoyaltyState.RETAINED,
+            order.ordered_on,
+            order.id,
+        )
+        body = _(
+            "Retained: %(customer)s bought again on %(day)s (order %(reference)s).",
+            customer=outcome.ticket.customer.name,
+            day=_day(order.ordered_on),
+            reference=order.reference,
+        )
     elif today > outcome.window_ends_on:
         outcome.state, outcome.decided_on = LoyaltyState.LAPSED, today
-        body = _("Lapsed: %(customer)s placed no new order by %(day)s.",
-                 customer=outcome.ticket.customer.name, day=_day(outcome.window_ends_on))
+        body = _(
+            "Lapsed: %(customer)s placed no new order by %(day)s.",
+            customer=outcome.ticket.customer.name,
+            day=_day(outcome.window_ends_on),
+        )
     else:
         return None
-    events.record(outcome.ticket, EventKind.LOYALTY, now=now, actor=None, field="loyalty",
-                   old=LoyaltyState.CANDIDATE.value, new=outcome.state.value, body=body)
+    events.record(
+        outcome.ticket,
+        EventKind.LOYALTY,
+        now=now,
+        actor=None,
+        field="loyalty",
+        old=LoyaltyState.CANDIDATE.value,
+        new=outcome.state.value,
+        body=body,
+    )
     return outcome.state
 
 
 # ----------------------------------------------------------------- the daily job
+
 
 @dataclass
 class DailyReport:
@@ -394,9 +501,11 @@ class DailyReport:
         def n(count: int, word: str) -> str:
             return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
-        text = (f"judged {n(self.judged, 'resolved ticket')} "
-                f"({n(self.candidates, 'loyalty candidate')}, {self.at_risk} at risk); "
-                f"{self.retained} retained, {self.lapsed} lapsed")
+        text = (
+            f"judged {n(self.judged, 'resolved ticket')} "
+            f"({n(self.candidates, 'loyalty candidate')}, {self.at_risk} at risk); "
+            f"{self.retained} retained, {self.lapsed} lapsed"
+        )
         if self.failed:
             text += f"; {self.failed} failed (see the log)"
         return text
@@ -433,9 +542,13 @@ def run_daily(*, now: datetime) -> str:
             # for a ticket judged late) decides it at once.
             report.candidates += 1
             report.count(state)
-    candidates = list(db.session.scalars(
-        sa.select(RecoveryOutcome.id).where(RecoveryOutcome.state == LoyaltyState.CANDIDATE)
-        .order_by(RecoveryOutcome.id)))
+    candidates = list(
+        db.session.scalars(
+            sa.select(RecoveryOutcome.id)
+            .where(RecoveryOutcome.state == LoyaltyState.CANDIDATE)
+            .order_by(RecoveryOutcome.id)
+        )
+    )
     for outcome_id in candidates:
         try:
             with unit_of_work():
@@ -452,6 +565,7 @@ def run_daily(*, now: datetime) -> str:
 
 # ----------------------------------------------------------------- for other pages
 
+
 def latest_by_customer(customer_ids) -> dict[int, RecoveryOutcome]:
     """Each customer's latest flagged outcome (candidate, retained, lapsed or at risk)."""
     ids = {int(i) for i in customer_ids}
@@ -459,9 +573,10 @@ def latest_by_customer(customer_ids) -> dict[int, RecoveryOutcome]:
         return {}
     latest: dict[int, RecoveryOutcome] = {}
     for outcome in db.session.scalars(
-            sa.select(RecoveryOutcome)
-            .where(RecoveryOutcome.customer_id.in_(ids), RecoveryOutcome.state.is_not(None))
-            .order_by(RecoveryOutcome.resolved_on.desc(), RecoveryOutcome.id.desc())):
+        sa.select(RecoveryOutcome)
+        .where(RecoveryOutcome.customer_id.in_(ids), RecoveryOutcome.state.is_not(None))
+        .order_by(RecoveryOutcome.resolved_on.desc(), RecoveryOutcome.id.desc())
+    ):
         latest.setdefault(outcome.customer_id, outcome)
     return latest
 
@@ -481,17 +596,23 @@ def next_step(customer: Customer, segment_view: "segments.SegmentView | None") -
     if liked:
         offer = _("Offer something they like (%(liked)s) with your next contact.", liked=liked)
     else:
-        offer = _("No preferences are recorded: ask what would be useful to them and note it "
-                  "on the account.")
+        offer = _(
+            "No preferences are recorded: ask what would be useful to them and note it "
+            "on the account."
+        )
     segment = segment_view.segment if segment_view is not None else None
     if segment is EngagementSegment.SELF_DRIVEN:
-        pace = _("They buy on their own: a short thank-you and a smooth next delivery are "
-                 "enough; don't chase them.")
+        pace = _(
+            "They buy on their own: a short thank-you and a smooth next delivery are "
+            "enough; don't chase them."
+        )
     elif segment is EngagementSegment.NEEDS_PUSH:
         pace = _("Call them well before the window ends and agree the next order together.")
     elif segment is EngagementSegment.STALLED:
-        pace = _("Their buying has stalled: check in soon and find out what would bring them "
-                 "back before the window ends.")
+        pace = _(
+            "Their buying has stalled: check in soon and find out what would bring them "
+            "back before the window ends."
+        )
     else:
         pace = _("Check in before the window ends.")
     return f"{offer} {pace}"
@@ -500,10 +621,10 @@ def next_step(customer: Customer, segment_view: "segments.SegmentView | None") -
 @dataclass(frozen=True)
 class FollowUpRow:
     outcome: RecoveryOutcome
-    days_left: int | None          # candidates: days until the window ends (0: last day)
-    next_step: str                 # candidates only
-    can_open_ticket: bool          # the viewer may read the ticket
-    can_open_customer: bool        # the viewer may open the customer's page
+    days_left: int | None  # candidates: days until the window ends (0: last day)
+    next_step: str  # candidates only
+    can_open_ticket: bool  # the viewer may read the ticket
+    can_open_customer: bool  # the viewer may open the customer's page
 
     @property
     def failed_reasons(self) -> list[str]:
@@ -533,16 +654,16 @@ _ORDER = {
 }
 
 
-def follow_up(*, viewer: User, account_manager_id: int | None = None,
-              now: datetime) -> FollowUp:
+def follow_up(*, viewer: User, account_manager_id: int | None = None, now: datetime) -> FollowUp:
     """The loyalty follow-up lists, newest first (at most LIST_LIMIT each).
 
     Account managers see their own accounts only (``account_manager_id`` is ignored);
     leads and admins see every account, or one account manager's.
     """
     if not can_view_follow_up(viewer):
-        raise PermissionDenied(_("Only account managers, team leads and admins see the "
-                                 "loyalty follow-up."))
+        raise PermissionDenied(
+            _("Only account managers, team leads and admins see the loyalty follow-up.")
+        )
     if viewer.role is Role.ACCOUNT_MANAGER:
         account_manager_id = viewer.id
     where = [RecoveryOutcome.state.is_not(None)]
@@ -551,38 +672,56 @@ def follow_up(*, viewer: User, account_manager_id: int | None = None,
     base = sa.select(RecoveryOutcome).join(Customer, Customer.id == RecoveryOutcome.customer_id)
     # Accounts at risk are listed once each: those whose latest flagged recovery put them
     # at risk (a later clean recovery takes them off the list).
-    latest = (sa.select(sa.func.max(RecoveryOutcome.id)).where(RecoveryOutcome.state.is_not(None))
-              .group_by(RecoveryOutcome.customer_id))
+    latest = (
+        sa.select(sa.func.max(RecoveryOutcome.id))
+        .where(RecoveryOutcome.state.is_not(None))
+        .group_by(RecoveryOutcome.customer_id)
+    )
     only = {LoyaltyState.AT_RISK: RecoveryOutcome.id.in_(latest)}
     counted = sa.or_(RecoveryOutcome.state != LoyaltyState.AT_RISK, only[LoyaltyState.AT_RISK])
-    totals = dict(db.session.execute(
-        sa.select(RecoveryOutcome.state, sa.func.count())
-        .join(Customer, Customer.id == RecoveryOutcome.customer_id)
-        .where(*where, counted).group_by(RecoveryOutcome.state)).all())
+    totals = dict(
+        db.session.execute(
+            sa.select(RecoveryOutcome.state, sa.func.count())
+            .join(Customer, Customer.id == RecoveryOutcome.customer_id)
+            .where(*where, counted)
+            .group_by(RecoveryOutcome.state)
+        ).all()
+    )
     lists = {}
     for state in FOLLOWED_STATES:
-        lists[state] = list(db.session.scalars(
-            base.where(*where, RecoveryOutcome.state == state, only.get(state, sa.true()))
-            .options(joinedload(RecoveryOutcome.ticket), joinedload(RecoveryOutcome.customer),
-                     joinedload(RecoveryOutcome.reorder))
-            .order_by(*_ORDER[state], RecoveryOutcome.id.desc()).limit(LIST_LIMIT)))
+        lists[state] = list(
+            db.session.scalars(
+                base.where(*where, RecoveryOutcome.state == state, only.get(state, sa.true()))
+                .options(
+                    joinedload(RecoveryOutcome.ticket),
+                    joinedload(RecoveryOutcome.customer),
+                    joinedload(RecoveryOutcome.reorder),
+                )
+                .order_by(*_ORDER[state], RecoveryOutcome.id.desc())
+                .limit(LIST_LIMIT)
+            )
+        )
     today = clock.desk_date(now)
-    views = segments.compute({o.customer_id for o in lists[LoyaltyState.CANDIDATE]},
-                             today=today)
+    views = segments.compute({o.customer_id for o in lists[LoyaltyState.CANDIDATE]}, today=today)
 
     def row(outcome: RecoveryOutcome) -> FollowUpRow:
         candidate = outcome.state is LoyaltyState.CANDIDATE
         return FollowUpRow(
             outcome=outcome,
             days_left=(outcome.window_ends_on - today).days
-            if candidate and outcome.window_ends_on else None,
+            if candidate and outcome.window_ends_on
+            else None,
             next_step=next_step(outcome.customer, views.get(outcome.customer_id))
-            if candidate else "",
+            if candidate
+            else "",
             can_open_ticket=access.can_view_ticket(viewer, outcome.ticket),
-            can_open_customer=access.can_view_customer(viewer, outcome.customer))
+            can_open_customer=access.can_view_customer(viewer, outcome.customer),
+        )
 
-    return FollowUp(candidates=[row(o) for o in lists[LoyaltyState.CANDIDATE]],
-                    retained=[row(o) for o in lists[LoyaltyState.RETAINED]],
-                    lapsed=[row(o) for o in lists[LoyaltyState.LAPSED]],
-                    at_risk=[row(o) for o in lists[LoyaltyState.AT_RISK]],
-                    totals={state: totals.get(state, 0) for state in FOLLOWED_STATES})
+    return FollowUp(
+        candidates=[row(o) for o in lists[LoyaltyState.CANDIDATE]],
+        retained=[row(o) for o in lists[LoyaltyState.RETAINED]],
+        lapsed=[row(o) for o in lists[LoyaltyState.LAPSED]],
+        at_risk=[row(o) for o in lists[LoyaltyState.AT_RISK]],
+        totals={state: totals.get(state, 0) for state in FOLLOWED_STATES},
+    )

@@ -54,6 +54,8 @@ from itertools import pairwise
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk.core.clock import desk_date, desk_day_start
+from ticketdesk.core.errors import DomainError
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     CauseSide,
@@ -74,9 +76,7 @@ from ticketdesk.models import (
     TicketStep,
     purchase_clause,
 )
-from ticketdesk.core.errors import DomainError
 from ticketdesk.services.ledger.remedies import round_money
-from ticketdesk.core.clock import desk_date, desk_day_start
 
 VIEWER_ROLES = (Role.LEAD, Role.ACCOUNT_MANAGER)
 MAX_DAYS = 731
@@ -95,10 +95,10 @@ ZERO = Decimal("0")
 
 
 class Verdict(enum.StrEnum):
-    BETTER = "better"        # the whole interval lies above zero
-    WORSE = "worse"          # the whole interval lies below zero
-    RESTORED = "restored"    # no measurable difference
-    TOO_FEW = "too_few"      # fewer than MIN_MATCHED matched tickets
+    BETTER = "better"  # the whole interval lies above zero
+    WORSE = "worse"  # the whole interval lies below zero
+    RESTORED = "restored"  # no measurable difference
+    TOO_FEW = "too_few"  # fewer than MIN_MATCHED matched tickets
 
 
 class CompensationBand(enum.StrEnum):
@@ -150,8 +150,8 @@ class Comparison:
     """Complainers against their matched groups, at one horizon."""
 
     horizon: int
-    n: int                        # matured tickets with at least one match
-    matches: int                  # customers matched, summed over those tickets
+    n: int  # matured tickets with at least one match
+    matches: int  # customers matched, summed over those tickets
     complainers: float | None
     baseline: float | None
     difference: float | None
@@ -164,14 +164,14 @@ class Comparison:
 class Satisfaction:
     mean: float | None
     n: int
-    satisfied: Rate               # a score of 4 or 5
+    satisfied: Rate  # a score of 4 or 5
 
 
 @dataclass(frozen=True)
 class Conversion:
     retained: int
     lapsed: int
-    candidates: int               # still open: no purchase yet, window not over
+    candidates: int  # still open: no purchase yet, window not over
     at_risk: int
 
     @property
@@ -182,8 +182,8 @@ class Conversion:
 @dataclass(frozen=True)
 class CostPerRetained:
     currency: str
-    cost: Decimal                 # approved and delivered compensation of the tickets
-    customers: int                # distinct retained customers among them
+    cost: Decimal  # approved and delivered compensation of the tickets
+    customers: int  # distinct retained customers among them
 
     @property
     def per_customer(self) -> Decimal | None:
@@ -262,9 +262,9 @@ class _Row:
     reopened: bool
     claimed_loss: Decimal | None
     groups: dict[str, str]
-    bought: dict[int, bool]                     # matured horizons only
-    matched: dict[int, tuple[int, int]]         # matured horizons: (matches, who bought)
-    repeat: bool | None = None                  # None until 90 days have passed
+    bought: dict[int, bool]  # matured horizons only
+    matched: dict[int, tuple[int, int]]  # matured horizons: (matches, who bought)
+    repeat: bool | None = None  # None until 90 days have passed
     score: int | None = None
     outcome: LoyaltyState | None = None
     make_whole: Decimal = ZERO
@@ -284,8 +284,7 @@ class _Purchases:
     def prior(self, customer_id: int, index: date) -> int:
         """Purchases in the PRIOR_DAYS days up to and including ``index``."""
         days = self.days.get(customer_id, ())
-        return bisect_right(days, index) - bisect_right(
-            days, index - timedelta(days=PRIOR_DAYS))
+        return bisect_right(days, index) - bisect_right(days, index - timedelta(days=PRIOR_DAYS))
 
     def next_after(self, customer_id: int, index: date) -> date | None:
         days = self.days.get(customer_id, ())
@@ -314,8 +313,9 @@ class _Matcher:
     (difference arrays), and the work grows with the purchases, not with days × customers.
     """
 
-    def __init__(self, candidates: dict[str, list[int]], purchases: _Purchases,
-                 first: date, last: date):
+    def __init__(
+        self, candidates: dict[str, list[int]], purchases: _Purchases, first: date, last: date
+    ):
         self.first = first
         self.days = (last - first).days + 1
         self.purchases = purchases
@@ -337,8 +337,11 @@ class _Matcher:
         days = self.purchases.days.get(customer_id, ())
         cuts = {0, self.days}
         for p in days:
-            for moment in (p, p + timedelta(days=PRIOR_DAYS),
-                           *(p - timedelta(days=h) for h in HORIZONS)):
+            for moment in (
+                p,
+                p + timedelta(days=PRIOR_DAYS),
+                *(p - timedelta(days=h) for h in HORIZONS),
+            ):
                 offset = (moment - self.first).days
                 if 0 < offset < self.days:
                     cuts.add(offset)
@@ -362,8 +365,10 @@ class _Matcher:
         result = {}
         for band, stats in self.counts.get(tier, {}).items():
             if stats[0][offset]:
-                result[band] = (stats[0][offset],
-                                {h: stats[i][offset] for i, h in enumerate(HORIZONS, 1)})
+                result[band] = (
+                    stats[0][offset],
+                    {h: stats[i][offset] for i, h in enumerate(HORIZONS, 1)},
+                )
         return result
 
 
@@ -375,18 +380,35 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
     both included), seen from ``today``."""
     check_period(first, last)
     since, until = desk_day_start(first), desk_day_start(last + timedelta(days=1))
-    cohort = sa.and_(Ticket.resolved_at >= since, Ticket.resolved_at < until,
-                     Ticket.status.in_((TicketStatus.RESOLVED, TicketStatus.CLOSED)))
+    cohort = sa.and_(
+        Ticket.resolved_at >= since,
+        Ticket.resolved_at < until,
+        Ticket.status.in_((TicketStatus.RESOLVED, TicketStatus.CLOSED)),
+    )
     cohort_ids = sa.select(Ticket.id).where(cohort)
     cohort_customers = sa.select(Ticket.customer_id).where(cohort)
 
     t = Ticket
     tickets = db.session.execute(
-        sa.select(t.id, t.customer_id, Customer.tier, t.currency, t.resolved_at,
-                  t.reopen_count, t.cause_side, t.severity, t.claimed_loss,
-                  t.first_response_breached, t.next_response_breached, t.remedy_breached,
-                  t.resolution_breached)
-        .join(Customer, Customer.id == t.customer_id).where(cohort).order_by(t.id)).all()
+        sa.select(
+            t.id,
+            t.customer_id,
+            Customer.tier,
+            t.currency,
+            t.resolved_at,
+            t.reopen_count,
+            t.cause_side,
+            t.severity,
+            t.claimed_loss,
+            t.first_response_breached,
+            t.next_response_breached,
+            t.remedy_breached,
+            t.resolution_breached,
+        )
+        .join(Customer, Customer.id == t.customer_id)
+        .where(cohort)
+        .order_by(t.id)
+    ).all()
     if not tickets:
         empty = _figures([])
         return OutcomeReport(first, last, today, empty, {name: [] for name in BREAKDOWNS})
@@ -394,42 +416,68 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
     remedies = db.session.execute(
         sa.select(Remedy.ticket_id, Remedy.kind, Remedy.form, Remedy.cost)
         .where(Remedy.ticket_id.in_(cohort_ids), Remedy.state.in_(COUNTED_REMEDY_STATES))
-        .order_by(Remedy.id)).all()
-    apologised = set(db.session.scalars(
-        sa.select(TicketStep.ticket_id).distinct()
-        .where(TicketStep.ticket_id.in_(cohort_ids), TicketStep.kind == StepKind.APOLOGY,
-               TicketStep.done_at.is_not(None))))
+        .order_by(Remedy.id)
+    ).all()
+    apologised = set(
+        db.session.scalars(
+            sa.select(TicketStep.ticket_id)
+            .distinct()
+            .where(
+                TicketStep.ticket_id.in_(cohort_ids),
+                TicketStep.kind == StepKind.APOLOGY,
+                TicketStep.done_at.is_not(None),
+            )
+        )
+    )
     surveys = db.session.execute(
         sa.select(Survey.ticket_id, Survey.score)
-        .where(Survey.ticket_id.in_(cohort_ids), Survey.answered_at.is_not(None),
-               Survey.score.is_not(None))
-        .order_by(Survey.answered_at, Survey.id)).all()
+        .where(
+            Survey.ticket_id.in_(cohort_ids),
+            Survey.answered_at.is_not(None),
+            Survey.score.is_not(None),
+        )
+        .order_by(Survey.answered_at, Survey.id)
+    ).all()
     decided = db.session.execute(
-        sa.select(RecoveryOutcome.ticket_id, RecoveryOutcome.state)
-        .where(RecoveryOutcome.ticket_id.in_(cohort_ids))).all()
+        sa.select(RecoveryOutcome.ticket_id, RecoveryOutcome.state).where(
+            RecoveryOutcome.ticket_id.in_(cohort_ids)
+        )
+    ).all()
     later = db.session.execute(
-        sa.select(Ticket.customer_id, Ticket.id, Ticket.created_at)
-        .where(Ticket.customer_id.in_(cohort_customers), Ticket.created_at >= since)).all()
+        sa.select(Ticket.customer_id, Ticket.id, Ticket.created_at).where(
+            Ticket.customer_id.in_(cohort_customers), Ticket.created_at >= since
+        )
+    ).all()
     # Who may be matched: customers of the cohort's tiers with no ticket logged from the
     # look-back year before the period to its end, and not in the cohort themselves.
     tiers = {row.tier for row in tickets}
     logged_in_period = sa.select(Ticket.customer_id).where(
         Ticket.created_at >= desk_day_start(first - timedelta(days=PRIOR_DAYS)),
-        Ticket.created_at < until)
-    candidate_clause = sa.and_(Customer.tier.in_(tiers),
-                               Customer.id.not_in(logged_in_period),
-                               Customer.id.not_in(cohort_customers))
+        Ticket.created_at < until,
+    )
+    candidate_clause = sa.and_(
+        Customer.tier.in_(tiers),
+        Customer.id.not_in(logged_in_period),
+        Customer.id.not_in(cohort_customers),
+    )
     candidates: dict[str, list[int]] = defaultdict(list)
     for cid, tier in db.session.execute(
-            sa.select(Customer.id, Customer.tier).where(candidate_clause)):
+        sa.select(Customer.id, Customer.tier).where(candidate_clause)
+    ):
         candidates[tier].append(cid)
-    purchases = _Purchases(db.session.execute(
-        sa.select(Order.customer_id, Order.ordered_on)
-        .where(purchase_clause(),
-               Order.ordered_on >= first - timedelta(days=PRIOR_DAYS),
-               Order.ordered_on <= last + timedelta(days=max(HORIZONS)),
-               sa.or_(Order.customer_id.in_(cohort_customers),
-                      Order.customer_id.in_(sa.select(Customer.id).where(candidate_clause))))))
+    purchases = _Purchases(
+        db.session.execute(
+            sa.select(Order.customer_id, Order.ordered_on).where(
+                purchase_clause(),
+                Order.ordered_on >= first - timedelta(days=PRIOR_DAYS),
+                Order.ordered_on <= last + timedelta(days=max(HORIZONS)),
+                sa.or_(
+                    Order.customer_id.in_(cohort_customers),
+                    Order.customer_id.in_(sa.select(Customer.id).where(candidate_clause)),
+                ),
+            )
+        )
+    )
 
     matcher = _Matcher(candidates, purchases, first, last)
     later_by_customer: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
@@ -440,16 +488,28 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
     for tk in tickets:
         resolved_on = desk_date(tk.resolved_at)
         row = _Row(
-            ticket_id=tk.id, customer_id=tk.customer_id, currency=tk.currency,
-            resolved_on=resolved_on, reopened=tk.reopen_count > 0, claimed_loss=tk.claimed_loss,
+            ticket_id=tk.id,
+            customer_id=tk.customer_id,
+            currency=tk.currency,
+            resolved_on=resolved_on,
+            reopened=tk.reopen_count > 0,
+            claimed_loss=tk.claimed_loss,
             groups={
-                "cause_side": tk.cause_side.value, "severity": tk.severity.value,
-                "sla": SLA_MISSED if (tk.first_response_breached or tk.next_response_breached
-                                      or tk.remedy_breached or tk.resolution_breached)
+                "cause_side": tk.cause_side.value,
+                "severity": tk.severity.value,
+                "sla": SLA_MISSED
+                if (
+                    tk.first_response_breached
+                    or tk.next_response_breached
+                    or tk.remedy_breached
+                    or tk.resolution_breached
+                )
                 else SLA_MET,
                 "apology": APOLOGY_GIVEN if tk.id in apologised else APOLOGY_NOT_GIVEN,
             },
-            bought={}, matched={})
+            bought={},
+            matched={},
+        )
         band = volume_band(purchases.prior(tk.customer_id, resolved_on))
         matched_band = matcher.bands(tk.tier, resolved_on).get(band)
         next_day = purchases.next_after(tk.customer_id, resolved_on)
@@ -462,9 +522,11 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
         if matured(resolved_on, REPEAT_DAYS, today):
             horizon_end = resolved_on + timedelta(days=REPEAT_DAYS)
             row.repeat = any(
-                other_id != tk.id and created_at > tk.resolved_at
+                other_id != tk.id
+                and created_at > tk.resolved_at
                 and desk_date(created_at) <= horizon_end
-                for other_id, created_at in later_by_customer[tk.customer_id])
+                for other_id, created_at in later_by_customer[tk.customer_id]
+            )
         rows[tk.id] = row
 
     forms: dict[int, RemedyForm] = {}
@@ -475,7 +537,7 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
             forms.setdefault(ticket_id, form)
         else:
             row.goodwill += cost
-    for ticket_id, score in surveys:       # in answer order: the latest answer wins
+    for ticket_id, score in surveys:  # in answer order: the latest answer wins
         rows[ticket_id].score = score
     for ticket_id, state in decided:
         rows[ticket_id].outcome = state
@@ -483,11 +545,17 @@ def report(first: date, last: date, *, today: date) -> OutcomeReport:
         form = forms.get(row.ticket_id)
         row.groups["remedy_form"] = form.value if form else NO_REMEDY
         row.groups["compensation"] = compensation_band(
-            row.make_whole + row.goodwill, row.claimed_loss).value
+            row.make_whole + row.goodwill, row.claimed_loss
+        ).value
 
     ordered = list(rows.values())
-    return OutcomeReport(first, last, today, _figures(ordered),
-                         {name: _breakdown(ordered, name) for name in BREAKDOWNS})
+    return OutcomeReport(
+        first,
+        last,
+        today,
+        _figures(ordered),
+        {name: _breakdown(ordered, name) for name in BREAKDOWNS},
+    )
 
 
 def _breakdown(rows: list[_Row], name: str) -> list[Group]:
@@ -512,7 +580,7 @@ def compare(pairs: list[tuple[bool, int, int]], horizon: int) -> Comparison:
     shares = [(k / m, m) for _bought, m, k in pairs]
     baseline = sum(p for p, _m in shares) / n
     difference = p_c - baseline
-    variance = p_c * (1 - p_c) / n + sum(p * (1 - p) / m for p, m in shares) / n ** 2
+    variance = p_c * (1 - p_c) / n + sum(p * (1 - p) / m for p, m in shares) / n**2
     margin = Z_95 * math.sqrt(variance)
     low, high = difference - margin, difference + margin
     if n < MIN_MATCHED:
@@ -523,8 +591,9 @@ def compare(pairs: list[tuple[bool, int, int]], horizon: int) -> Comparison:
         verdict = Verdict.WORSE
     else:
         verdict = Verdict.RESTORED
-    return Comparison(horizon, n, sum(m for _b, m, _k in pairs), p_c, baseline, difference,
-                      low, high, verdict)
+    return Comparison(
+        horizon, n, sum(m for _b, m, _k in pairs), p_c, baseline, difference, low, high, verdict
+    )
 
 
 def _figures(rows: list[_Row]) -> Figures:
@@ -540,19 +609,26 @@ def _figures(rows: list[_Row]) -> Figures:
     return Figures(
         tickets=len(rows),
         repurchase={h: _rate(rows, lambda row, h=h: row.bought.get(h)) for h in HORIZONS},
-        comparisons={h: compare([(row.bought[h], *row.matched[h]) for row in rows
-                                 if h in row.matched], h) for h in HORIZONS},
+        comparisons={
+            h: compare([(row.bought[h], *row.matched[h]) for row in rows if h in row.matched], h)
+            for h in HORIZONS
+        },
         reopened=_rate(rows, lambda row: row.reopened),
         repeat=_rate(rows, lambda row: row.repeat),
         satisfaction=Satisfaction(
-            sum(scores) / len(scores) if scores else None, len(scores),
-            Rate(sum(score >= 4 for score in scores), len(scores))),
+            sum(scores) / len(scores) if scores else None,
+            len(scores),
+            Rate(sum(score >= 4 for score in scores), len(scores)),
+        ),
         conversion=Conversion(
             retained=states.count(LoyaltyState.RETAINED),
             lapsed=states.count(LoyaltyState.LAPSED),
             candidates=states.count(LoyaltyState.CANDIDATE),
-            at_risk=states.count(LoyaltyState.AT_RISK)),
+            at_risk=states.count(LoyaltyState.AT_RISK),
+        ),
         goodwill_ratio=Mean(sum(ratios) / len(ratios) if ratios else None, len(ratios)),
-        cost_per_retained=[CostPerRetained(currency, costs[currency], len(retained[currency]))
-                           for currency in sorted(costs)],
+        cost_per_retained=[
+            CostPerRetained(currency, costs[currency], len(retained[currency]))
+            for currency in sorted(costs)
+        ],
     )

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ticketdesk.extensions import db
-from ticketdesk.models import RecoveryRules, Role, User
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.core.uow import unit_of_work
+from ticketdesk.extensions import db
+from ticketdesk.models import RecoveryRules, Role, User
 
 EDITOR_ROLES = (Role.LEAD, Role.ADMIN)
 
@@ -32,8 +32,13 @@ _LIMITS = {
     "stalled_drop_percent": (1, 100),
     "self_driven_min_share": (1, 100),
 }
-_FLAGS = ("require_make_whole_in_sla", "require_apology", "exclude_conceded", "exclude_p1",
-          "require_prior_purchase")
+_FLAGS = (
+    "require_make_whole_in_sla",
+    "require_apology",
+    "exclude_conceded",
+    "exclude_p1",
+    "require_prior_purchase",
+)
 
 
 def limits() -> dict[str, tuple[int, int]]:
@@ -43,8 +48,11 @@ def limits() -> dict[str, tuple[int, int]]:
 
 def defaults() -> dict:
     """The shipped value of every rule (the columns' defaults)."""
-    return {column.key: column.default.arg for column in RecoveryRules.__table__.columns
-            if column.key in _LIMITS or column.key in _FLAGS}
+    return {
+        column.key: column.default.arg
+        for column in RecoveryRules.__table__.columns
+        if column.key in _LIMITS or column.key in _FLAGS
+    }
 
 
 def current() -> RecoveryRules:
@@ -85,10 +93,15 @@ def update(data: RulesData, *, actor: User) -> RecoveryRules:
         value = getattr(data, name)
         if value is None and name == "reopen_below_score":
             continue
-        if (value is None or isinstance(value, bool) or not isinstance(value, int)
-                or not low <= value <= high):
-            raise DomainError(_("Enter a whole number from %(low)d to %(high)d.",
-                                low=low, high=high), field=name)
+        if (
+            value is None
+            or isinstance(value, bool)
+            or not isinstance(value, int)
+            or not low <= value <= high
+        ):
+            raise DomainError(
+                _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high), field=name
+            )
     with unit_of_work():
         rules = db.session.scalar(sa.select(RecoveryRules).order_by(RecoveryRules.id).limit(1))
         if rules is None:
@@ -103,4 +116,3 @@ def update(data: RulesData, *, actor: User) -> RecoveryRules:
             setattr(rules, name, bool(getattr(data, name)))
         rules.updated_by_id = actor.id
     return rules
-

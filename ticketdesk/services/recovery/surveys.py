@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ticketdesk.core import inputs, links
+from ticketdesk.core.errors import DomainError, NotFound
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     EventKind,
@@ -25,11 +27,8 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.core import inputs
 from ticketdesk.services import timeline as events
-from ticketdesk.core import links
 from ticketdesk.services.recovery import rules as rules_module
-from ticketdesk.core.errors import DomainError, NotFound
 
 SALT = "ticketdesk-survey"
 COMMENT_MAX = 2000
@@ -76,6 +75,7 @@ class SurveyAnswered(DomainError):
 
 # ----------------------------------------------------------------- links
 
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
@@ -96,8 +96,12 @@ def open_survey(token: str, *, now: datetime) -> Survey:
     Raises ``SurveyNotFound`` (bad or unknown link), ``SurveyAnswered``,
     ``SurveySuperseded`` or ``SurveyExpired``.
     """
-    unknown = SurveyNotFound(_("This survey link is not valid. Please check that you copied "
-                               "the whole link from our e-mail."))
+    unknown = SurveyNotFound(
+        _(
+            "This survey link is not valid. Please check that you copied "
+            "the whole link from our e-mail."
+        )
+    )
     if not token or len(token) > 300:
         raise unknown
     try:
@@ -125,14 +129,20 @@ def already_answered_error(survey: Survey) -> SurveyAnswered:
 
 
 def superseded_error(survey: Survey) -> SurveySuperseded:
-    return SurveySuperseded(_("A newer survey was sent for this complaint: please use the "
-                              "link in our latest e-mail."), survey)
+    return SurveySuperseded(
+        _("A newer survey was sent for this complaint: please use the link in our latest e-mail."),
+        survey,
+    )
 
 
 def is_open(survey: Survey | None, *, now: datetime) -> bool:
     """Whether the survey still takes an answer."""
-    return (survey is not None and survey.answered_at is None and survey.superseded_at is None
-            and survey.expires_at > now)
+    return (
+        survey is not None
+        and survey.answered_at is None
+        and survey.superseded_at is None
+        and survey.expires_at > now
+    )
 
 
 def score_text(score: int) -> str:
@@ -140,6 +150,7 @@ def score_text(score: int) -> str:
 
 
 # ----------------------------------------------------------------- sending (no commit)
+
 
 def send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None) -> Survey | None:
     """Make the survey of a resolution (inside the caller's transaction).
@@ -160,16 +171,28 @@ def send_on_resolve(ticket: Ticket, *, now: datetime, actor: User | None = None)
         for earlier in ticket.surveys:
             if earlier.answered_at is None and earlier.superseded_at is None:
                 earlier.superseded_at = now
-        survey = Survey(ticket=ticket, contact_id=contact.id, email=email,
-                        nonce=secrets.token_urlsafe(24), sent_at=now,
-                        expires_at=now + timedelta(days=rules.survey_valid_days), comment="")
+        survey = Survey(
+            ticket=ticket,
+            contact_id=contact.id,
+            email=email,
+            nonce=secrets.token_urlsafe(24),
+            sent_at=now,
+            expires_at=now + timedelta(days=rules.survey_valid_days),
+            comment="",
+        )
         db.session.add(survey)
-    events.record(ticket, EventKind.SURVEY, now=now, actor=actor,
-                   body=_("Satisfaction survey sent to %(email)s.", email=email))
+    events.record(
+        ticket,
+        EventKind.SURVEY,
+        now=now,
+        actor=actor,
+        body=_("Satisfaction survey sent to %(email)s.", email=email),
+    )
     return survey
 
 
 # ----------------------------------------------------------------- reading
+
 
 def latest_for(ticket_ids) -> dict[int, Survey]:
     """Per ticket: its latest answered survey, else its latest survey still in force.
@@ -181,12 +204,15 @@ def latest_for(ticket_ids) -> dict[int, Survey]:
         return {}
     rows = db.session.scalars(
         sa.select(Survey)
-        .where(Survey.ticket_id.in_(ids),
-               sa.or_(Survey.answered_at.is_not(None), Survey.superseded_at.is_(None)))
-        .order_by(Survey.ticket_id, Survey.id))
+        .where(
+            Survey.ticket_id.in_(ids),
+            sa.or_(Survey.answered_at.is_not(None), Survey.superseded_at.is_(None)),
+        )
+        .order_by(Survey.ticket_id, Survey.id)
+    )
     answered: dict[int, Survey] = {}
     pending: dict[int, Survey] = {}
     for survey in rows:
         target = answered if survey.answered_at is not None else pending
-        target[survey.ticket_id] = survey   # ordered by id: the last one wins
+        target[survey.ticket_id] = survey  # ordered by id: the last one wins
     return {**pending, **answered}

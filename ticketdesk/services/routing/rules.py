@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ticketdesk import conditions
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     AssignStrategy,
@@ -20,8 +22,6 @@ from ticketdesk.models import (
     Team,
     User,
 )
-from ticketdesk.core.errors import DomainError, PermissionDenied
-from ticketdesk.core.uow import unit_of_work
 
 EDITOR_ROLES = (Role.LEAD, Role.ADMIN)
 NAME_MAX = 120
@@ -40,7 +40,7 @@ class RuleData:
     tiers: tuple[str, ...] = ()
     standings: tuple[str, ...] = ()
     cause_sides: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()       # category slugs
+    categories: tuple[str, ...] = ()  # category slugs
     keywords: tuple[str, ...] = ()
     team_id: int | None = None
     strategy: AssignStrategy = AssignStrategy.NONE
@@ -67,8 +67,9 @@ def _require_editor(actor: User) -> None:
 
 
 def _conditions(data: RuleData) -> dict:
-    return conditions.validate({key: getattr(data, key) for key in conditions.ROUTING_KEYS},
-                               conditions.ROUTING_KEYS)
+    return conditions.validate(
+        {key: getattr(data, key) for key in conditions.ROUTING_KEYS}, conditions.ROUTING_KEYS
+    )
 
 
 def _validate(data: RuleData, *, rule_id: int | None) -> tuple[dict, Team | None, User | None]:
@@ -77,8 +78,9 @@ def _validate(data: RuleData, *, rule_id: int | None) -> tuple[dict, Team | None
         raise DomainError(_("Give the rule a name."), field="name")
     if len(name) > NAME_MAX:
         raise DomainError(_("Keep the name under %(n)s characters.", n=NAME_MAX), field="name")
-    clash = db.session.scalar(sa.select(RoutingRule.id).where(
-        sa.func.lower(RoutingRule.name) == name.lower()))
+    clash = db.session.scalar(
+        sa.select(RoutingRule.id).where(sa.func.lower(RoutingRule.name) == name.lower())
+    )
     if clash is not None and clash != rule_id:
         raise DomainError(_("Another rule has this name."), field="name")
     conditions = _conditions(data)
@@ -93,23 +95,43 @@ def _validate(data: RuleData, *, rule_id: int | None) -> tuple[dict, Team | None
         if assignee is None:
             raise DomainError(_("Choose the person who gets these tickets."), field="assignee_id")
         if not assignee.active or not assignee.works_tickets:
-            raise DomainError(_("%(name)s cannot take tickets.", name=assignee.name),
-                              field="assignee_id")
+            raise DomainError(
+                _("%(name)s cannot take tickets.", name=assignee.name), field="assignee_id"
+            )
         if team not in assignee.teams:
-            raise DomainError(_("%(name)s is not a member of %(team)s.", name=assignee.name,
-                                team=team.name), field="assignee_id")
+            raise DomainError(
+                _("%(name)s is not a member of %(team)s.", name=assignee.name, team=team.name),
+                field="assignee_id",
+            )
     allowed_targets = {t.value for t in NotifyTarget}
     if any(t not in allowed_targets for t in data.notify):
         raise DomainError(_("Unknown value in this condition."), field="notify")
-    if team is None and data.raise_severity is None and not data.watch_account_manager \
-            and not data.watch_lead and not data.notify:
-        raise DomainError(_("A rule must do something: choose a team, raise the severity, "
-                            "add watchers or notify someone."), field="team_id")
+    if (
+        team is None
+        and data.raise_severity is None
+        and not data.watch_account_manager
+        and not data.watch_lead
+        and not data.notify
+    ):
+        raise DomainError(
+            _(
+                "A rule must do something: choose a team, raise the severity, "
+                "add watchers or notify someone."
+            ),
+            field="team_id",
+        )
     return conditions, team, assignee
 
 
-def _fill(rule: RoutingRule, data: RuleData, conditions: dict, team: Team | None,
-          assignee: User | None, actor: User, now: datetime) -> None:
+def _fill(
+    rule: RoutingRule,
+    data: RuleData,
+    conditions: dict,
+    team: Team | None,
+    assignee: User | None,
+    actor: User,
+    now: datetime,
+) -> None:
     rule.name = data.name.strip()
     rule.active = data.active
     rule.continue_after = data.continue_after
@@ -157,8 +179,9 @@ def delete_rule(rule: RoutingRule, *, actor: User) -> None:
 def move_rule(rule: RoutingRule, *, actor: User, offset: int) -> RoutingRule:
     """Move a rule up (-1) or down (+1) in the evaluation order."""
     _require_editor(actor)
-    rules = list(db.session.scalars(
-        sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+    rules = list(
+        db.session.scalars(sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id))
+    )
     index = rules.index(rule)
     target = index + offset
     if offset not in (-1, 1) or not 0 <= target < len(rules):
@@ -171,8 +194,9 @@ def move_rule(rule: RoutingRule, *, actor: User, offset: int) -> RoutingRule:
 
 
 def _renumber() -> None:
-    rules = db.session.scalars(sa.select(RoutingRule).order_by(RoutingRule.position,
-                                                               RoutingRule.id))
+    rules = db.session.scalars(
+        sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+    )
     for position, item in enumerate(rules, start=1):
         item.position = position
 
@@ -184,8 +208,9 @@ def set_fallback_team(*, actor: User, team_id: int | None) -> Team | None:
     if team_id and team is None:
         raise DomainError(_("No such team."), field="team_id")
     with unit_of_work():
-        db.session.execute(sa.update(Team).where(Team.is_fallback.is_(True))
-                           .values(is_fallback=False))
+        db.session.execute(
+            sa.update(Team).where(Team.is_fallback.is_(True)).values(is_fallback=False)
+        )
         db.session.flush()
         if team is not None:
             team.is_fallback = True
@@ -225,19 +250,28 @@ def add_default_rules(*, now: datetime) -> int:
         front.is_fallback = True
     specs = [
         RoutingRule(
-            name="Every crisis: a lead watches", conditions={"kinds": ["crisis"]},
-            watch_lead=True, notify=[NotifyTarget.LEADS.value], continue_after=True),
+            name="Every crisis: a lead watches",
+            conditions={"kinds": ["crisis"]},
+            watch_lead=True,
+            notify=[NotifyTarget.LEADS.value],
+            continue_after=True,
+        ),
         RoutingRule(
             name="Strategic and preferred accounts to key accounts",
-            conditions={"kinds": ["complaint", "crisis"],
-                        "standings": ["strategic", "preferred"]},
-            team=key, strategy=AssignStrategy.ROUND_ROBIN,
-            watch_account_manager=True, watch_lead=True),
+            conditions={"kinds": ["complaint", "crisis"], "standings": ["strategic", "preferred"]},
+            team=key,
+            strategy=AssignStrategy.ROUND_ROBIN,
+            watch_account_manager=True,
+            watch_lead=True,
+        ),
         RoutingRule(
             name="Strategic-tier customers to key accounts",
             conditions={"tiers": ["strategic"]},
-            team=key, strategy=AssignStrategy.ROUND_ROBIN,
-            watch_account_manager=True, watch_lead=True),
+            team=key,
+            strategy=AssignStrategy.ROUND_ROBIN,
+            watch_account_manager=True,
+            watch_lead=True,
+        ),
     ]
     for position, rule in enumerate(specs, start=1):
         rule.position, rule.active = position, True

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ticketdesk import conditions
+from ticketdesk.core.errors import DomainError, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     BusinessCalendar,
@@ -23,8 +25,6 @@ from ticketdesk.models import (
     User,
 )
 from ticketdesk.services.sla.business_time import Calendar
-from ticketdesk.core.errors import DomainError, PermissionDenied
-from ticketdesk.core.uow import unit_of_work
 
 EDITOR_ROLES = (Role.LEAD, Role.ADMIN)
 POLICY_NAME_MAX = 120
@@ -32,9 +32,13 @@ CALENDAR_NAME_MAX = 80
 TIMEZONE_MAX = 64
 HOLIDAY_NAME_MAX = 120
 HOLIDAYS_MAX = 366
-TARGET_MAX_MINUTES = 365 * 24 * 60        # a year: anything longer is a typo
-TARGETS = ("first_response_minutes", "next_response_minutes", "remedy_minutes",
-           "resolution_minutes")
+TARGET_MAX_MINUTES = 365 * 24 * 60  # a year: anything longer is a typo
+TARGETS = (
+    "first_response_minutes",
+    "next_response_minutes",
+    "remedy_minutes",
+    "resolution_minutes",
+)
 REQUIRED_TARGETS = ("first_response_minutes", "resolution_minutes")
 _INTERVAL_RE = re.compile(r"^(\d{1,2}:\d{2})\s*[-–—]\s*(\d{1,2}:\d{2})$")
 
@@ -46,7 +50,7 @@ class PolicyData:
     kinds: tuple[str, ...] = ()
     severities: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
-    calendar_id: int | None = None          # None: around the clock (24/7)
+    calendar_id: int | None = None  # None: around the clock (24/7)
     first_response_minutes: int | None = None
     next_response_minutes: int | None = None
     remedy_minutes: int | None = None
@@ -61,8 +65,8 @@ class PolicyData:
 class CalendarData:
     name: str
     timezone: str
-    hours_text: tuple[str, ...] = ("",) * 7   # Monday..Sunday: "09:00-12:30, 13:30-17:00"
-    holidays_text: str = ""                   # lines "YYYY-MM-DD Name"
+    hours_text: tuple[str, ...] = ("",) * 7  # Monday..Sunday: "09:00-12:30, 13:30-17:00"
+    holidays_text: str = ""  # lines "YYYY-MM-DD Name"
 
 
 def _require_editor(actor: User) -> None:
@@ -72,21 +76,26 @@ def _require_editor(actor: User) -> None:
 
 # ----------------------------------------------------------------- policies
 
+
 def _policy_conditions(data: PolicyData) -> dict:
-    return conditions.validate({key: getattr(data, key) for key in conditions.SLA_KEYS},
-                               conditions.SLA_KEYS)
+    return conditions.validate(
+        {key: getattr(data, key) for key in conditions.SLA_KEYS}, conditions.SLA_KEYS
+    )
 
 
-def _validate_policy(data: PolicyData, *, policy: SlaPolicy | None
-                     ) -> tuple[dict, BusinessCalendar | None]:
+def _validate_policy(
+    data: PolicyData, *, policy: SlaPolicy | None
+) -> tuple[dict, BusinessCalendar | None]:
     name = (data.name or "").strip()
     if not name:
         raise DomainError(_("Give the policy a name."), field="name")
     if len(name) > POLICY_NAME_MAX:
-        raise DomainError(_("Keep the name under %(n)s characters.", n=POLICY_NAME_MAX),
-                          field="name")
-    clash = db.session.scalar(sa.select(SlaPolicy.id).where(
-        sa.func.lower(SlaPolicy.name) == name.lower()))
+        raise DomainError(
+            _("Keep the name under %(n)s characters.", n=POLICY_NAME_MAX), field="name"
+        )
+    clash = db.session.scalar(
+        sa.select(SlaPolicy.id).where(sa.func.lower(SlaPolicy.name) == name.lower())
+    )
     if clash is not None and (policy is None or clash != policy.id):
         raise DomainError(_("Another policy has this name."), field="name")
     conditions = _policy_conditions(data)
@@ -109,13 +118,20 @@ def _validate_policy(data: PolicyData, *, policy: SlaPolicy | None
     if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 99:
         raise DomainError(_("Use a whole percentage from 1 to 99."), field="at_risk_percent")
     if policy is not None and policy.is_default and not data.active:
-        raise DomainError(_("The default policy stays in use; make another policy the default "
-                            "first."), field="active")
+        raise DomainError(
+            _("The default policy stays in use; make another policy the default first."),
+            field="active",
+        )
     return conditions, calendar
 
 
-def _fill_policy(policy: SlaPolicy, data: PolicyData, conditions: dict,
-                 calendar: BusinessCalendar | None, now: datetime) -> None:
+def _fill_policy(
+    policy: SlaPolicy,
+    data: PolicyData,
+    conditions: dict,
+    calendar: BusinessCalendar | None,
+    now: datetime,
+) -> None:
     policy.name = data.name.strip()
     policy.active = data.active
     policy.conditions = conditions
@@ -140,8 +156,7 @@ def create_policy(*, actor: User, data: PolicyData, now: datetime) -> SlaPolicy:
     return policy
 
 
-def update_policy(policy: SlaPolicy, *, actor: User, data: PolicyData,
-                  now: datetime) -> SlaPolicy:
+def update_policy(policy: SlaPolicy, *, actor: User, data: PolicyData, now: datetime) -> SlaPolicy:
     """Change a policy. Tickets under way keep their due times; new tickets get the change."""
     _require_editor(actor)
     conditions, calendar = _validate_policy(data, policy=policy)
@@ -154,26 +169,31 @@ def make_default(policy: SlaPolicy, *, actor: User) -> SlaPolicy:
     """Make ``policy`` the one that applies when no other policy matches."""
     _require_editor(actor)
     if not policy.active:
-        raise DomainError(_("Put the policy in use before making it the default."),
-                          field="active")
+        raise DomainError(_("Put the policy in use before making it the default."), field="active")
     with unit_of_work():
-        db.session.execute(sa.update(SlaPolicy).where(SlaPolicy.is_default.is_(True),
-                                                      SlaPolicy.id != policy.id)
-                           .values(is_default=False))
+        db.session.execute(
+            sa.update(SlaPolicy)
+            .where(SlaPolicy.is_default.is_(True), SlaPolicy.id != policy.id)
+            .values(is_default=False)
+        )
         db.session.flush()
         policy.is_default = True
     return policy
 
 
 def list_policies() -> list[SlaPolicy]:
-    return list(db.session.scalars(sa.select(SlaPolicy).order_by(
-        SlaPolicy.is_default.desc(), SlaPolicy.name)))
+    return list(
+        db.session.scalars(
+            sa.select(SlaPolicy).order_by(SlaPolicy.is_default.desc(), SlaPolicy.name)
+        )
+    )
 
 
 # ----------------------------------------------------------------- calendars
 
+
 def parse_day(text: str, weekday: int) -> list[list[str]]:
-    """"09:00-12:30, 13:30-17:00" → [["09:00", "12:30"], ["13:30", "17:00"]] ("" → closed)."""
+    """ "09:00-12:30, 13:30-17:00" → [["09:00", "12:30"], ["13:30", "17:00"]] ("" → closed)."""
     field = f"hours_{weekday}"
     pairs = []
     for part in re.split(r"[,;\n]", text or ""):
@@ -182,8 +202,10 @@ def parse_day(text: str, weekday: int) -> list[list[str]]:
             continue
         match = _INTERVAL_RE.match(part)
         if match is None:
-            raise DomainError(_("“%(part)s” is not a time range; write it like 09:00-17:00.",
-                                part=part), field=field)
+            raise DomainError(
+                _("“%(part)s” is not a time range; write it like 09:00-17:00.", part=part),
+                field=field,
+            )
         pairs.append([match[1].zfill(5), match[2].zfill(5)])
     try:
         Calendar.from_spec("UTC", {str(weekday): pairs})
@@ -208,20 +230,32 @@ def parse_holidays(text: str) -> dict[date, str]:
         try:
             day = date.fromisoformat(day_part.strip())
         except ValueError:
-            raise DomainError(_("Line %(n)s: “%(text)s” is not a date; start the line with "
-                                "YYYY-MM-DD.", n=number, text=day_part),
-                              field="holidays_text") from None
+            raise DomainError(
+                _(
+                    "Line %(n)s: “%(text)s” is not a date; start the line with YYYY-MM-DD.",
+                    n=number,
+                    text=day_part,
+                ),
+                field="holidays_text",
+            ) from None
         name = name.strip()
         if len(name) > HOLIDAY_NAME_MAX:
-            raise DomainError(_("Line %(n)s: keep the name under %(max)s characters.",
-                                n=number, max=HOLIDAY_NAME_MAX), field="holidays_text")
+            raise DomainError(
+                _(
+                    "Line %(n)s: keep the name under %(max)s characters.",
+                    n=number,
+                    max=HOLIDAY_NAME_MAX,
+                ),
+                field="holidays_text",
+            )
         if day in holidays:
-            raise DomainError(_("Line %(n)s: %(day)s is listed twice.", n=number,
-                                day=day.isoformat()), field="holidays_text")
+            raise DomainError(
+                _("Line %(n)s: %(day)s is listed twice.", n=number, day=day.isoformat()),
+                field="holidays_text",
+            )
         holidays[day] = name
     if len(holidays) > HOLIDAYS_MAX:
-        raise DomainError(_("List at most %(n)s holidays.", n=HOLIDAYS_MAX),
-                          field="holidays_text")
+        raise DomainError(_("List at most %(n)s holidays.", n=HOLIDAYS_MAX), field="holidays_text")
     return holidays
 
 
@@ -229,16 +263,19 @@ def holidays_text(calendar: BusinessCalendar) -> str:
     return "\n".join(f"{h.day.isoformat()} {h.name}".rstrip() for h in calendar.holidays)
 
 
-def _validate_calendar(data: CalendarData, *, calendar: BusinessCalendar | None
-                       ) -> tuple[str, str, dict, dict[date, str]]:
+def _validate_calendar(
+    data: CalendarData, *, calendar: BusinessCalendar | None
+) -> tuple[str, str, dict, dict[date, str]]:
     name = (data.name or "").strip()
     if not name:
         raise DomainError(_("Give the calendar a name."), field="name")
     if len(name) > CALENDAR_NAME_MAX:
-        raise DomainError(_("Keep the name under %(n)s characters.", n=CALENDAR_NAME_MAX),
-                          field="name")
-    clash = db.session.scalar(sa.select(BusinessCalendar.id).where(
-        sa.func.lower(BusinessCalendar.name) == name.lower()))
+        raise DomainError(
+            _("Keep the name under %(n)s characters.", n=CALENDAR_NAME_MAX), field="name"
+        )
+    clash = db.session.scalar(
+        sa.select(BusinessCalendar.id).where(sa.func.lower(BusinessCalendar.name) == name.lower())
+    )
     if clash is not None and (calendar is None or clash != calendar.id):
         raise DomainError(_("Another calendar has this name."), field="name")
     timezone = (data.timezone or "").strip()
@@ -260,13 +297,15 @@ def _validate_calendar(data: CalendarData, *, calendar: BusinessCalendar | None
     try:
         spec = Calendar.from_spec(timezone, spec, holidays=list(holidays)).to_spec()
     except ValueError as exc:  # each part was checked above; kept as a safety net
-        raise DomainError(_("Opening hours: %(problem)s", problem=str(exc)),
-                          field="hours_0") from exc
+        raise DomainError(
+            _("Opening hours: %(problem)s", problem=str(exc)), field="hours_0"
+        ) from exc
     return name, timezone, spec, holidays
 
 
-def _fill_calendar(calendar: BusinessCalendar, name: str, timezone: str, spec: dict,
-                   holidays: dict[date, str]) -> None:
+def _fill_calendar(
+    calendar: BusinessCalendar, name: str, timezone: str, spec: dict, holidays: dict[date, str]
+) -> None:
     calendar.name, calendar.timezone, calendar.hours = name, timezone, spec
     # Update in place (not delete-and-insert), so the unique (calendar, day) index holds.
     existing = {h.day: h for h in calendar.holidays}
@@ -290,8 +329,9 @@ def create_calendar(*, actor: User, data: CalendarData, now: datetime) -> Busine
     return calendar
 
 
-def update_calendar(calendar: BusinessCalendar, *, actor: User, data: CalendarData,
-                    now: datetime) -> BusinessCalendar:
+def update_calendar(
+    calendar: BusinessCalendar, *, actor: User, data: CalendarData, now: datetime
+) -> BusinessCalendar:
     """Change a calendar. Tickets under way keep their due times; new tickets use the change."""
     _require_editor(actor)
     name, timezone, spec, holidays = _validate_calendar(data, calendar=calendar)
@@ -306,4 +346,3 @@ def list_calendars() -> list[BusinessCalendar]:
 
 def calendar_choices() -> list[tuple[int, str]]:
     return [(c.id, c.name) for c in list_calendars()]
-

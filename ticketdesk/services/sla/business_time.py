@@ -37,13 +37,22 @@ import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["Calendar", "add_minutes", "minutes_between", "is_open", "next_opening", "open_time",
-           "merge_stops", "running_time", "add_running"]
+__all__ = [
+    "Calendar",
+    "add_minutes",
+    "add_running",
+    "is_open",
+    "merge_stops",
+    "minutes_between",
+    "next_opening",
+    "open_time",
+    "running_time",
+]
 
 MIDNIGHT = time(0, 0)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -86,11 +95,13 @@ def _check_day(weekday: int, intervals: tuple[Interval, ...]) -> None:
                 raise ValueError(f"{day}: opening times are whole minutes, not {t}.")
         if end != MIDNIGHT and end <= start:
             raise ValueError(
-                f"{day}: interval {_fmt(start)}-{_fmt(end, end=True)} must end after it starts.")
+                f"{day}: interval {_fmt(start)}-{_fmt(end, end=True)} must end after it starts."
+            )
         if previous_end is not None and (previous_end == MIDNIGHT or start < previous_end):
             raise ValueError(
                 f"{day}: interval {_fmt(start)}-{_fmt(end, end=True)} overlaps the one before "
-                "it (intervals must be sorted and must not overlap).")
+                "it (intervals must be sorted and must not overlap)."
+            )
         previous_end = end
 
 
@@ -184,16 +195,21 @@ class Calendar:
         # Sort by start; a midnight end sorts last among equal starts.
         for intervals in days:
             intervals.sort(key=lambda iv: (iv[0], iv[1] == MIDNIGHT, iv[1]))
-        return cls(timezone=timezone, hours=tuple(tuple(d) for d in days),
-                   holidays=frozenset(cls._parse_holiday(h) for h in holidays))
+        return cls(
+            timezone=timezone,
+            hours=tuple(tuple(d) for d in days),
+            holidays=frozenset(cls._parse_holiday(h) for h in holidays),
+        )
 
     def to_spec(self) -> dict[str, list[list[str]]]:
         """The JSON form read by :meth:`from_spec`.
 
         All seven days, with ``"24:00"`` for a midnight end.
         """
-        return {str(weekday): [[_fmt(start), _fmt(end, end=True)] for start, end in intervals]
-                for weekday, intervals in enumerate(self.hours)}
+        return {
+            str(weekday): [[_fmt(start), _fmt(end, end=True)] for start, end in intervals]
+            for weekday, intervals in enumerate(self.hours)
+        }
 
     @staticmethod
     def _parse_weekday(key: object) -> int:
@@ -236,17 +252,21 @@ class Calendar:
 
 # --- the open time of one local day -------------------------------------------------------
 
+
 @lru_cache(maxsize=4096)
 def _spans(tz_name: str, intervals: tuple[Interval, ...], day: date) -> tuple[Span, ...]:
     """UTC open stretches of local ``day`` (not a holiday), sorted, merged, within the day."""
     tz = ZoneInfo(tz_name)
-    lo = datetime.combine(day, MIDNIGHT, tzinfo=tz).astimezone(timezone.utc)
-    hi = datetime.combine(day + _ONE_DAY, MIDNIGHT, tzinfo=tz).astimezone(timezone.utc)
+    lo = datetime.combine(day, MIDNIGHT, tzinfo=tz).astimezone(UTC)
+    hi = datetime.combine(day + _ONE_DAY, MIDNIGHT, tzinfo=tz).astimezone(UTC)
     raw: list[list[datetime]] = []
     for start, end in intervals:
-        a = max(datetime.combine(day, start, tzinfo=tz).astimezone(timezone.utc), lo)
-        b = hi if end == MIDNIGHT else min(
-            datetime.combine(day, end, tzinfo=tz).astimezone(timezone.utc), hi)
+        a = max(datetime.combine(day, start, tzinfo=tz).astimezone(UTC), lo)
+        b = (
+            hi
+            if end == MIDNIGHT
+            else min(datetime.combine(day, end, tzinfo=tz).astimezone(UTC), hi)
+        )
         if b > a:
             raw.append([a, b])
     raw.sort()
@@ -275,7 +295,7 @@ def _utc(moment: datetime, name: str) -> datetime:
         raise ValueError(f"{name} must be a datetime, not {moment!r}.")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {moment.isoformat()}.")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _require_hours(calendar: Calendar) -> None:
@@ -301,11 +321,13 @@ def _open_spans_from(calendar: Calendar, start: datetime):
             if closed_days > MAX_CLOSED_DAYS:
                 raise ValueError(
                     f"No open time within {MAX_CLOSED_DAYS} days after {start.isoformat()} "
-                    "(are all days holidays?).")
+                    "(are all days holidays?)."
+                )
         day += _ONE_DAY
 
 
 # --- public API ---------------------------------------------------------------------------
+
 
 def _count_args(calendar: Calendar, start: datetime, minutes: int) -> tuple[datetime, int]:
     """The checked arguments of a count of open minutes from ``start``."""
@@ -423,8 +445,9 @@ def merge_stops(stops: Iterable[Stop]) -> list[Stop]:
     return [(a, b) for a, b in merged]
 
 
-def running_time(calendar: Calendar, start: datetime, end: datetime,
-                 stops: Iterable[Stop] = ()) -> timedelta:
+def running_time(
+    calendar: Calendar, start: datetime, end: datetime, stops: Iterable[Stop] = ()
+) -> timedelta:
     """Open time in ``[start, end)`` during which the clock was not stopped (exact)."""
     start_utc, end_utc = _utc(start, "start"), _utc(end, "end")
     total = open_time(calendar, start_utc, end_utc)
@@ -435,8 +458,14 @@ def running_time(calendar: Calendar, start: datetime, end: datetime,
     return total
 
 
-def add_running(calendar: Calendar, start: datetime, minutes: int,
-                stops: Iterable[Stop] = (), *, latest: bool = False) -> datetime | None:
+def add_running(
+    calendar: Calendar,
+    start: datetime,
+    minutes: int,
+    stops: Iterable[Stop] = (),
+    *,
+    latest: bool = False,
+) -> datetime | None:
     """The earliest moment by which ``minutes`` of open, not stopped time have passed since
     ``start``: :func:`add_minutes` with the ``stops`` left out. ``None`` when an open-ended
     stop begins before the count runs out (the moment is not known yet).
@@ -461,7 +490,7 @@ def add_running(calendar: Calendar, start: datetime, minutes: int,
         while a < b:
             while pending and pending[0][1] is not None and pending[0][1] <= a:
                 pending.pop(0)
-            if pending and pending[0][0] <= a:       # stopped at a
+            if pending and pending[0][0] <= a:  # stopped at a
                 if pending[0][1] is None:
                     return None
                 a = min(pending[0][1], b)

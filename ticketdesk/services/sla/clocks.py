@@ -25,7 +25,7 @@ adds nothing, and a sweep after downtime catches up without duplicates.
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -34,6 +34,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ticketdesk import conditions
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -49,11 +50,10 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services.sla import business_time
 from ticketdesk.services import timeline as events
 from ticketdesk.services.notifications import notifications
 from ticketdesk.services.routing import engine as routing
-from ticketdesk.core.uow import unit_of_work
+from ticketdesk.services.sla import business_time
 
 # The clocks run only in these statuses; every other status stops them.
 RUNNING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
@@ -69,12 +69,14 @@ MILESTONE_WORDS = {
 
 # ----------------------------------------------------------------- calendars and policies
 
+
 def calendar_of(policy: SlaPolicy | None) -> business_time.Calendar:
     if policy is None or policy.calendar is None:
         return business_time.Calendar.always()
     cal = policy.calendar
-    return business_time.Calendar.from_spec(cal.timezone, cal.hours,
-                                            holidays=[h.day for h in cal.holidays])
+    return business_time.Calendar.from_spec(
+        cal.timezone, cal.hours, holidays=[h.day for h in cal.holidays]
+    )
 
 
 def _pick(policies: list[SlaPolicy], ticket_facts: dict) -> SlaPolicy | None:
@@ -82,8 +84,11 @@ def _pick(policies: list[SlaPolicy], ticket_facts: dict) -> SlaPolicy | None:
 
 
 def _active_policies() -> list[SlaPolicy]:
-    return list(db.session.scalars(
-        sa.select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.id)))
+    return list(
+        db.session.scalars(
+            sa.select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.id)
+        )
+    )
 
 
 def choose_policy(ticket: Ticket) -> SlaPolicy | None:
@@ -100,9 +105,19 @@ class PolicyBook:
         self.policies = _active_policies()
         self.calendars = {p.id: calendar_of(p) for p in self.policies}
 
-    def columns(self, *, kind: str, severity: str, tier: str, created_at: datetime,
-                first_response_at: datetime | None, resolved_at: datetime | None,
-                is_open: bool, now: datetime, marks: list | None = None) -> dict:
+    def columns(
+        self,
+        *,
+        kind: str,
+        severity: str,
+        tier: str,
+        created_at: datetime,
+        first_response_at: datetime | None,
+        resolved_at: datetime | None,
+        is_open: bool,
+        now: datetime,
+        marks: list | None = None,
+    ) -> dict:
         """The SLA columns of a ticket with these facts (no pauses known).
 
         Given a list as ``marks``, an open ticket is left as the per-minute sweep would have
@@ -112,44 +127,77 @@ class PolicyBook:
         has nothing to catch up. The marks' notifications are not replayed; a ticket whose
         policy escalates by raising its severity or re-routing it is left to the sweep.
         """
-        blank = {"sla_policy_id": None, "first_response_due_at": None, "remedy_due_at": None,
-                 "resolution_due_at": None, "first_response_minutes": None,
-                 "resolution_minutes": None, "sla_due_at": None, "sla_next_check_at": None,
-                 "first_response_breached": False, "remedy_breached": False,
-                 "resolution_breached": False}
+        blank = {
+            "sla_policy_id": None,
+            "first_response_due_at": None,
+            "remedy_due_at": None,
+            "resolution_due_at": None,
+            "first_response_minutes": None,
+            "resolution_minutes": None,
+            "sla_due_at": None,
+            "sla_next_check_at": None,
+            "first_response_breached": False,
+            "remedy_breached": False,
+            "resolution_breached": False,
+        }
         policy = _pick(self.policies, {"kinds": kind, "severities": severity, "tiers": tier})
         if policy is None:
             return blank
         cal = self.calendars[policy.id]
-        due = {name: business_time.add_running(cal, created_at, minutes, latest=True)
-               if minutes is not None else None
-               for name, minutes in (("first_response", policy.first_response_minutes),
-                                     ("remedy", policy.remedy_minutes),
-                                     ("resolution", policy.resolution_minutes))}
+        due = {
+            name: business_time.add_running(cal, created_at, minutes, latest=True)
+            if minutes is not None
+            else None
+            for name, minutes in (
+                ("first_response", policy.first_response_minutes),
+                ("remedy", policy.remedy_minutes),
+                ("resolution", policy.resolution_minutes),
+            )
+        }
         met = {"first_response": first_response_at, "remedy": None, "resolution": resolved_at}
-        row = {**blank, "sla_policy_id": policy.id,
-               "first_response_due_at": due["first_response"],
-               "remedy_due_at": due["remedy"], "resolution_due_at": due["resolution"]}
+        row = {
+            **blank,
+            "sla_policy_id": policy.id,
+            "first_response_due_at": due["first_response"],
+            "remedy_due_at": due["remedy"],
+            "resolution_due_at": due["resolution"],
+        }
         for name in due:
-            late = due[name] is not None and (
-                (met[name] or (now if is_open else None)) or due[name]) > due[name]
+            late = (
+                due[name] is not None
+                and ((met[name] or (now if is_open else None)) or due[name]) > due[name]
+            )
             row[f"{name}_breached"] = bool(late)
         if first_response_at is not None:
-            row["first_response_minutes"] = whole_minutes(business_time.open_time(
-                cal, created_at, first_response_at))
+            row["first_response_minutes"] = whole_minutes(
+                business_time.open_time(cal, created_at, first_response_at)
+            )
         if resolved_at is not None:
-            row["resolution_minutes"] = whole_minutes(business_time.open_time(
-                cal, created_at, resolved_at))
-        targets = {"first_response": policy.first_response_minutes,
-                   "remedy": policy.remedy_minutes, "resolution": policy.resolution_minutes}
+            row["resolution_minutes"] = whole_minutes(
+                business_time.open_time(cal, created_at, resolved_at)
+            )
+        targets = {
+            "first_response": policy.first_response_minutes,
+            "remedy": policy.remedy_minutes,
+            "resolution": policy.resolution_minutes,
+        }
         pending = [n for n in due if due[n] is not None and met[n] is None] if is_open else []
         row["sla_due_at"] = min(due[n] for n in pending) if pending else None
-        swept = marks is not None and is_open and not (
-            policy.escalate_reassign
-            or (policy.escalate_raise_severity and Severity(severity) in SEVERITY_UP))
-        risk = {n: business_time.add_minutes(
-                    cal, created_at, math.ceil(targets[n] * policy.at_risk_percent / 100))
-                for n in due if due[n] is not None and (n in pending or swept)}
+        swept = (
+            marks is not None
+            and is_open
+            and not (
+                policy.escalate_reassign
+                or (policy.escalate_raise_severity and Severity(severity) in SEVERITY_UP)
+            )
+        )
+        risk = {
+            n: business_time.add_minutes(
+                cal, created_at, math.ceil(targets[n] * policy.at_risk_percent / 100)
+            )
+            for n in due
+            if due[n] is not None and (n in pending or swept)
+        }
         row["sla_next_check_at"] = min(risk[n] for n in pending) if pending else None
         if swept:
             row["sla_next_check_at"] = self._swept(due, risk, met, now, marks)
@@ -182,16 +230,19 @@ def _still_pending(at: datetime, met_at: datetime | None, now: datetime) -> bool
 
 # ----------------------------------------------------------------- due times
 
+
 def whole_minutes(running: timedelta) -> int:
     """A running time in whole minutes, rounded up: a begun minute counts."""
     return -(-running // _MINUTE)
 
 
 def _target(policy: SlaPolicy, milestone: SlaMilestone) -> int | None:
-    return {SlaMilestone.FIRST_RESPONSE: policy.first_response_minutes,
-            SlaMilestone.NEXT_RESPONSE: policy.next_response_minutes,
-            SlaMilestone.REMEDY: policy.remedy_minutes,
-            SlaMilestone.RESOLUTION: policy.resolution_minutes}[milestone]
+    return {
+        SlaMilestone.FIRST_RESPONSE: policy.first_response_minutes,
+        SlaMilestone.NEXT_RESPONSE: policy.next_response_minutes,
+        SlaMilestone.REMEDY: policy.remedy_minutes,
+        SlaMilestone.RESOLUTION: policy.resolution_minutes,
+    }[milestone]
 
 
 def _clock_start(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
@@ -201,14 +252,18 @@ def _clock_start(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
 
 
 def _due_columns() -> dict[SlaMilestone, str]:
-    return {SlaMilestone.FIRST_RESPONSE: "first_response_due_at",
-            SlaMilestone.NEXT_RESPONSE: "next_response_due_at",
-            SlaMilestone.REMEDY: "remedy_due_at",
-            SlaMilestone.RESOLUTION: "resolution_due_at"}
+    return {
+        SlaMilestone.FIRST_RESPONSE: "first_response_due_at",
+        SlaMilestone.NEXT_RESPONSE: "next_response_due_at",
+        SlaMilestone.REMEDY: "remedy_due_at",
+        SlaMilestone.RESOLUTION: "resolution_due_at",
+    }
 
 
-MEASURE_COLUMNS = {SlaMilestone.FIRST_RESPONSE: "first_response_minutes",
-                   SlaMilestone.RESOLUTION: "resolution_minutes"}
+MEASURE_COLUMNS = {
+    SlaMilestone.FIRST_RESPONSE: "first_response_minutes",
+    SlaMilestone.RESOLUTION: "resolution_minutes",
+}
 
 
 def _met_at(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
@@ -222,30 +277,37 @@ def _met_at(ticket: Ticket, milestone: SlaMilestone) -> datetime | None:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def stops_of(ticket: Ticket, *, until: datetime | None = None) -> list[business_time.Stop]:
     """The ticket's finished stops; given ``until``, also the stop going on, up to ``until``."""
-    stops = [(datetime.fromisoformat(a), datetime.fromisoformat(b))
-             for a, b in (ticket.sla_stops or ())]
+    stops = [
+        (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in (ticket.sla_stops or ())
+    ]
     if until is not None and ticket.sla_paused_at is not None and ticket.sla_paused_at < until:
         stops.append((ticket.sla_paused_at, until))
     return stops
 
 
-def running_time(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone,
-                 end: datetime) -> timedelta:
+def running_time(
+    ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, end: datetime
+) -> timedelta:
     """How long ``milestone``'s clock ran from its start to ``end`` (stops left out)."""
     start = _clock_start(ticket, milestone)
     if start is None:
         return timedelta(0)
-    return business_time.running_time(calendar_of(policy), start, end,
-                                      stops_of(ticket, until=end))
+    return business_time.running_time(calendar_of(policy), start, end, stops_of(ticket, until=end))
 
 
-def _due(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, cal,
-         *, met_at: datetime | None = None) -> datetime | None:
+def _due(
+    ticket: Ticket,
+    policy: SlaPolicy,
+    milestone: SlaMilestone,
+    cal,
+    *,
+    met_at: datetime | None = None,
+) -> datetime | None:
     """The last on-time moment of ``milestone``. For a pending one only finished stops count
     (the stop going on is added when it ends); for one met at ``met_at``, the stops before
     ``met_at`` (the one going on included), and none after."""
@@ -293,8 +355,13 @@ def _set_due_times(ticket: Ticket, policy: SlaPolicy | None) -> None:
         _set(ticket, "next_response_due_at", due)
         if due is None:
             _set(ticket, "next_response_started_at", None)
-    stopped = sum((business_time.open_time(cal, a, b)
-                   for a, b in business_time.merge_stops(stops_of(ticket))), timedelta(0))
+    stopped = sum(
+        (
+            business_time.open_time(cal, a, b)
+            for a, b in business_time.merge_stops(stops_of(ticket))
+        ),
+        timedelta(0),
+    )
     _set(ticket, "sla_paused_minutes", stopped // _MINUTE)
 
 
@@ -312,7 +379,8 @@ def _pending(ticket: Ticket) -> list[SlaMilestone]:
     result = []
     for milestone, column in _due_columns().items():
         if getattr(ticket, column) is not None and (
-                milestone is SlaMilestone.NEXT_RESPONSE or _met_at(ticket, milestone) is None):
+            milestone is SlaMilestone.NEXT_RESPONSE or _met_at(ticket, milestone) is None
+        ):
             result.append(milestone)
     return result
 
@@ -331,9 +399,12 @@ def _store(ticket: Ticket, quiet: bool, **values) -> None:
         for key, value in values.items():
             _set(ticket, key, value)
         return
-    db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id)
-                       .values(updated_at=Ticket.updated_at, **values)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Ticket)
+        .where(Ticket.id == ticket.id)
+        .values(updated_at=Ticket.updated_at, **values)
+        .execution_options(synchronize_session=False)
+    )
     for key, value in values.items():
         set_committed_value(ticket, key, value)
 
@@ -364,11 +435,14 @@ def _schedule(ticket: Ticket, now: datetime, *, quiet: bool = False) -> None:
 def _recorded(ticket: Ticket) -> set[tuple]:
     if ticket.id is None:
         return set()
-    return {(e.milestone, e.state, e.due_at) for e in db.session.scalars(
-        sa.select(SlaEvent).where(SlaEvent.ticket_id == ticket.id))}
+    return {
+        (e.milestone, e.state, e.due_at)
+        for e in db.session.scalars(sa.select(SlaEvent).where(SlaEvent.ticket_id == ticket.id))
+    }
 
 
 # ----------------------------------------------------------------- hooks from the ticket services
+
 
 def start_clocks(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
     """A new ticket: its policy and due times."""
@@ -382,8 +456,15 @@ def start_clocks(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
     _set_due_times(ticket, policy)
     _schedule(ticket, now)
     if policy is not None:
-        events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
-                       new=policy.name, body=_due_summary(ticket))
+        events.record(
+            ticket,
+            EventKind.SLA,
+            now=now,
+            actor=actor,
+            field="sla_policy",
+            new=policy.name,
+            body=_due_summary(ticket),
+        )
 
 
 def _due_summary(ticket: Ticket) -> str:
@@ -409,9 +490,16 @@ def recompute(ticket: Ticket, *, actor: User | None, now: datetime) -> None:
     ticket.sla_policy = policy
     _set_due_times(ticket, policy)
     _schedule(ticket, now)
-    events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_policy",
-                   old=old.name if old else None, new=policy.name if policy else None,
-                   body=_due_summary(ticket))
+    events.record(
+        ticket,
+        EventKind.SLA,
+        now=now,
+        actor=actor,
+        field="sla_policy",
+        old=old.name if old else None,
+        new=policy.name if policy else None,
+        body=_due_summary(ticket),
+    )
 
 
 def responded(ticket: Ticket, *, now: datetime) -> None:
@@ -425,7 +513,8 @@ def responded(ticket: Ticket, *, now: datetime) -> None:
     if ticket.next_response_due_at is not None:
         target = policy.next_response_minutes
         if target is not None and running_time(
-                ticket, policy, SlaMilestone.NEXT_RESPONSE, now) > timedelta(minutes=target):
+            ticket, policy, SlaMilestone.NEXT_RESPONSE, now
+        ) > timedelta(minutes=target):
             ticket.next_response_breached = True
         ticket.next_response_due_at = ticket.next_response_started_at = None
     _schedule(ticket, now)
@@ -438,8 +527,9 @@ def customer_wrote(ticket: Ticket, *, now: datetime) -> None:
         return
     if ticket.next_response_due_at is None:
         ticket.next_response_started_at = now
-        ticket.next_response_due_at = _due(ticket, policy, SlaMilestone.NEXT_RESPONSE,
-                                           calendar_of(policy))
+        ticket.next_response_due_at = _due(
+            ticket, policy, SlaMilestone.NEXT_RESPONSE, calendar_of(policy)
+        )
     _schedule(ticket, now)
 
 
@@ -450,8 +540,7 @@ def made_whole(ticket: Ticket, *, now: datetime) -> None:
     _schedule(ticket, now)
 
 
-def status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
-                    now: datetime) -> None:
+def status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None, now: datetime) -> None:
     """The clocks stop when the ticket leaves new/open (waiting on the customer, resolved,
     closed) and run again when it comes back; a resolution is measured and settled."""
     policy = ticket.sla_policy
@@ -462,24 +551,41 @@ def status_changed(ticket: Ticket, old: TicketStatus, *, actor: User | None,
     if was_running and not runs and ticket.sla_paused_at is None:
         ticket.sla_paused_at = now
         if new is TicketStatus.PENDING_CUSTOMER:
-            events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
-                           new="paused", body=_("Waiting on the customer: the clocks stop."))
+            events.record(
+                ticket,
+                EventKind.SLA,
+                now=now,
+                actor=actor,
+                field="sla_clock",
+                new="paused",
+                body=_("Waiting on the customer: the clocks stop."),
+            )
     elif runs and not was_running and ticket.sla_paused_at is not None:
         stopped = ticket.sla_paused_at
         paused = business_time.minutes_between(calendar_of(policy), stopped, now)
         ticket.sla_stops = [*(ticket.sla_stops or ()), [_iso(stopped), _iso(now)]]
         ticket.sla_paused_at = None
         _set_due_times(ticket, policy)
-        events.record(ticket, EventKind.SLA, now=now, actor=actor, field="sla_clock",
-                       new="running", body=_(
-                           "The clocks run again after %(minutes)s paused minutes; %(dues)s",
-                           minutes=paused, dues=_due_summary(ticket)))
+        events.record(
+            ticket,
+            EventKind.SLA,
+            now=now,
+            actor=actor,
+            field="sla_clock",
+            new="running",
+            body=_(
+                "The clocks run again after %(minutes)s paused minutes; %(dues)s",
+                minutes=paused,
+                dues=_due_summary(ticket),
+            ),
+        )
     if new is TicketStatus.RESOLVED or (new is TicketStatus.CLOSED and ticket.resolved_at == now):
         _settle(ticket, policy, SlaMilestone.RESOLUTION, ticket.resolved_at or now)
     _schedule(ticket, now)
 
 
 # ----------------------------------------------------------------- the sweep
+
 
 @dataclass
 class SweepReport:
@@ -488,21 +594,30 @@ class SweepReport:
     breached: int = 0
 
     def __str__(self) -> str:
-        return (f"checked {self.checked} tickets: {self.at_risk} at risk, "
-                f"{self.breached} breached")
+        return f"checked {self.checked} tickets: {self.at_risk} at risk, {self.breached} breached"
 
 
 def sweep(*, now: datetime, limit: int = 5000) -> SweepReport:
     """Mark what is at risk or breached now, once; escalate breaches. One transaction."""
     report = SweepReport()
     with unit_of_work():
-        tickets = list(db.session.scalars(
-            sa.select(Ticket)
-            .where(Ticket.sla_next_check_at <= now, Ticket.status.in_(OPEN_STATUSES),
-                   Ticket.sla_paused_at.is_(None))
-            .options(joinedload(Ticket.sla_policy), joinedload(Ticket.assignee),
-                     joinedload(Ticket.customer))
-            .order_by(Ticket.sla_next_check_at, Ticket.id).limit(limit)).unique())
+        tickets = list(
+            db.session.scalars(
+                sa.select(Ticket)
+                .where(
+                    Ticket.sla_next_check_at <= now,
+                    Ticket.status.in_(OPEN_STATUSES),
+                    Ticket.sla_paused_at.is_(None),
+                )
+                .options(
+                    joinedload(Ticket.sla_policy),
+                    joinedload(Ticket.assignee),
+                    joinedload(Ticket.customer),
+                )
+                .order_by(Ticket.sla_next_check_at, Ticket.id)
+                .limit(limit)
+            ).unique()
+        )
         for ticket in tickets:
             report.checked += 1
             _sweep_ticket(ticket, now, report)
@@ -523,23 +638,41 @@ def _sweep_ticket(ticket: Ticket, now: datetime, report: SweepReport) -> None:
                 _escalate(ticket, policy, milestone, now)
         else:
             risk = _risk_at(ticket, policy, milestone)
-            if risk is not None and now >= risk and _mark(ticket, milestone, SlaState.AT_RISK,
-                                                         due, now):
+            if (
+                risk is not None
+                and now >= risk
+                and _mark(ticket, milestone, SlaState.AT_RISK, due, now)
+            ):
                 report.at_risk += 1
     _schedule(ticket, now, quiet=True)
 
 
-def _mark(ticket: Ticket, milestone: SlaMilestone, state: SlaState, due: datetime,
-          now: datetime) -> bool:
+def _mark(
+    ticket: Ticket, milestone: SlaMilestone, state: SlaState, due: datetime, now: datetime
+) -> bool:
     """Record the mark with its event and notifications, unless it is recorded already."""
     try:
         with db.session.begin_nested():
-            db.session.add(SlaEvent(ticket_id=ticket.id, milestone=milestone, state=state,
-                                    due_at=due, created_at=now))
+            db.session.add(
+                SlaEvent(
+                    ticket_id=ticket.id,
+                    milestone=milestone,
+                    state=state,
+                    due_at=due,
+                    created_at=now,
+                )
+            )
             db.session.flush()
             body = mark_text(milestone, state, due)
-            events.record(ticket, EventKind.SLA, now=now, actor=None, field=milestone.value,
-                           new=state.value, body=body)
+            events.record(
+                ticket,
+                EventKind.SLA,
+                now=now,
+                actor=None,
+                field=milestone.value,
+                new=state.value,
+                body=body,
+            )
             _announce(ticket, state, body, now)
     except IntegrityError:
         return False
@@ -555,14 +688,20 @@ def mark_text(milestone: SlaMilestone, state: SlaState, due: datetime) -> str:
 
 
 def _announce(ticket: Ticket, state: SlaState, body: str, now: datetime) -> None:
-    kind = NotificationKind.SLA_BREACHED if state is SlaState.BREACHED \
+    kind = (
+        NotificationKind.SLA_BREACHED
+        if state is SlaState.BREACHED
         else NotificationKind.SLA_AT_RISK
-    title = (_("Missed its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}")
-             if state is SlaState.BREACHED
-             else _("Close to its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}"))
+    )
+    title = (
+        _("Missed its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}")
+        if state is SlaState.BREACHED
+        else _("Close to its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}")
+    )
     if ticket.assignee is not None:
-        notifications.notify(ticket.assignee, kind, now=now, ticket=ticket,
-                              title=lambda: title, body=lambda: body)
+        notifications.notify(
+            ticket.assignee, kind, now=now, ticket=ticket, title=lambda: title, body=lambda: body
+        )
 
 
 def _escalate(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, now: datetime) -> None:
@@ -571,16 +710,30 @@ def _escalate(ticket: Ticket, policy: SlaPolicy, milestone: SlaMilestone, now: d
         for lead in routing.team_leads(ticket.team_id):
             if lead.id not in skip:
                 notifications.notify(
-                    lead, NotificationKind.SLA_BREACHED, now=now, ticket=ticket,
-                    title=lambda: _("Missed its target: %(t)s",
-                                    t=f"{ticket.reference} · {ticket.subject}"),
-                    body=lambda: _("The %(what)s target was missed; please step in.",
-                                   what=MILESTONE_WORDS[milestone]))
+                    lead,
+                    NotificationKind.SLA_BREACHED,
+                    now=now,
+                    ticket=ticket,
+                    title=lambda: _(
+                        "Missed its target: %(t)s", t=f"{ticket.reference} · {ticket.subject}"
+                    ),
+                    body=lambda: _(
+                        "The %(what)s target was missed; please step in.",
+                        what=MILESTONE_WORDS[milestone],
+                    ),
+                )
     if policy.escalate_raise_severity and ticket.severity in SEVERITY_UP:
         old = ticket.severity
         ticket.severity = SEVERITY_UP[old]
-        events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=None, field="severity",
-                       old=old.value, new=ticket.severity.value)
+        events.record(
+            ticket,
+            EventKind.FIELD_CHANGE,
+            now=now,
+            actor=None,
+            field="severity",
+            old=old.value,
+            new=ticket.severity.value,
+        )
     if policy.escalate_reassign:
         routing.route(ticket, actor=None, now=now)
 
@@ -599,28 +752,56 @@ def seed_defaults(*, now: datetime, timezone: str = "Europe/Berlin") -> int:
 def add_default_policies(*, now: datetime, timezone: str = "Europe/Berlin") -> int:
     if db.session.scalar(sa.select(sa.func.count(SlaPolicy.id))):
         return 0
-    office = db.session.scalar(sa.select(BusinessCalendar).where(
-        BusinessCalendar.name == "Office hours"))
+    office = db.session.scalar(
+        sa.select(BusinessCalendar).where(BusinessCalendar.name == "Office hours")
+    )
     if office is None:
-        office = BusinessCalendar(name="Office hours", timezone=timezone, hours=OFFICE_HOURS,
-                                  created_at=now)
+        office = BusinessCalendar(
+            name="Office hours", timezone=timezone, hours=OFFICE_HOURS, created_at=now
+        )
         db.session.add(office)
     policies = [
-        SlaPolicy(name="Crisis: call back within the hour", conditions={"kinds": ["crisis"]},
-                  calendar=None, first_response_minutes=60, next_response_minutes=240,
-                  remedy_minutes=24 * 60, resolution_minutes=3 * 24 * 60,
-                  escalate_notify_lead=True, escalate_raise_severity=True),
-        SlaPolicy(name="P1 complaints", conditions={"severities": ["p1"]}, calendar=office,
-                  first_response_minutes=60, next_response_minutes=120, remedy_minutes=8 * 60,
-                  resolution_minutes=2 * 8 * 60, escalate_notify_lead=True),
-        SlaPolicy(name="Strategic accounts", conditions={"tiers": ["strategic"]},
-                  calendar=office, first_response_minutes=120, next_response_minutes=240,
-                  remedy_minutes=8 * 60, resolution_minutes=3 * 8 * 60,
-                  escalate_notify_lead=True),
-        SlaPolicy(name="Standard", is_default=True, calendar=office,
-                  first_response_minutes=4 * 60, next_response_minutes=8 * 60,
-                  remedy_minutes=2 * 8 * 60, resolution_minutes=5 * 8 * 60,
-                  escalate_notify_lead=True),
+        SlaPolicy(
+            name="Crisis: call back within the hour",
+            conditions={"kinds": ["crisis"]},
+            calendar=None,
+            first_response_minutes=60,
+            next_response_minutes=240,
+            remedy_minutes=24 * 60,
+            resolution_minutes=3 * 24 * 60,
+            escalate_notify_lead=True,
+            escalate_raise_severity=True,
+        ),
+        SlaPolicy(
+            name="P1 complaints",
+            conditions={"severities": ["p1"]},
+            calendar=office,
+            first_response_minutes=60,
+            next_response_minutes=120,
+            remedy_minutes=8 * 60,
+            resolution_minutes=2 * 8 * 60,
+            escalate_notify_lead=True,
+        ),
+        SlaPolicy(
+            name="Strategic accounts",
+            conditions={"tiers": ["strategic"]},
+            calendar=office,
+            first_response_minutes=120,
+            next_response_minutes=240,
+            remedy_minutes=8 * 60,
+            resolution_minutes=3 * 8 * 60,
+            escalate_notify_lead=True,
+        ),
+        SlaPolicy(
+            name="Standard",
+            is_default=True,
+            calendar=office,
+            first_response_minutes=4 * 60,
+            next_response_minutes=8 * 60,
+            remedy_minutes=2 * 8 * 60,
+            resolution_minutes=5 * 8 * 60,
+            escalate_notify_lead=True,
+        ),
     ]
     for policy in policies:
         policy.active = True
@@ -629,8 +810,8 @@ def add_default_policies(*, now: datetime, timezone: str = "Europe/Berlin") -> i
     return len(policies)
 
 
-
 # ----------------------------------------------------------------- reading
+
 
 @dataclass(frozen=True)
 class Clock:
@@ -638,8 +819,8 @@ class Clock:
 
     milestone: SlaMilestone | None
     due_at: datetime | None
-    state: str            # "ok", "at_risk", "breached", "paused", "met", "none"
-    minutes_left: int | None   # wall-clock minutes to the due time (negative: overdue by)
+    state: str  # "ok", "at_risk", "breached", "paused", "met", "none"
+    minutes_left: int | None  # wall-clock minutes to the due time (negative: overdue by)
 
 
 def clock(ticket: Ticket, *, now: datetime) -> Clock:
@@ -678,9 +859,11 @@ def backfill(ticket: Ticket, *, now: datetime) -> None:
         setattr(ticket, column, None)
     ticket.first_response_minutes = ticket.resolution_minutes = None
     if policy is not None and ticket.status not in RUNNING_STATUSES:
-        ticket.sla_paused_at = (ticket.last_activity_at
-                                if ticket.status is TicketStatus.PENDING_CUSTOMER
-                                else ticket.resolved_at or ticket.closed_at)
+        ticket.sla_paused_at = (
+            ticket.last_activity_at
+            if ticket.status is TicketStatus.PENDING_CUSTOMER
+            else ticket.resolved_at or ticket.closed_at
+        )
     _set_due_times(ticket, policy)
     _schedule(ticket, now)
 
@@ -688,9 +871,13 @@ def backfill(ticket: Ticket, *, now: datetime) -> None:
 def backfill_open(*, now: datetime) -> int:
     """Give open tickets that have no policy yet (older than the policies) theirs."""
     with unit_of_work():
-        tickets = list(db.session.scalars(
-            sa.select(Ticket).where(Ticket.sla_policy_id.is_(None),
-                                    Ticket.status.in_(OPEN_STATUSES))))
+        tickets = list(
+            db.session.scalars(
+                sa.select(Ticket).where(
+                    Ticket.sla_policy_id.is_(None), Ticket.status.in_(OPEN_STATUSES)
+                )
+            )
+        )
         for ticket in tickets:
             backfill(ticket, now=now)
     return len(tickets)

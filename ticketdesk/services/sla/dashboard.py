@@ -42,6 +42,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ticketdesk.core import clock
+from ticketdesk.core.errors import DomainError
+from ticketdesk.core.paging import Page
 from ticketdesk.database import utcnow
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -56,8 +58,6 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.core.errors import DomainError
-from ticketdesk.core.paging import Page
 
 VIEWER_ROLES = (Role.LEAD,)
 MAX_DAYS = 366
@@ -65,6 +65,7 @@ LIVE_LIMIT = 20
 
 
 # ----------------------------------------------------------------- period and rows
+
 
 @dataclass(frozen=True)
 class Period:
@@ -109,8 +110,11 @@ def _between(column, period: Period) -> sa.ColumnElement[bool]:
 def _in_period(period: Period) -> sa.ColumnElement[bool]:
     """Tickets logged, resolved or made whole in the period: every measure but the backlog
     needs one of these moments (``tests/test_dashboard.py`` holds the measures to that)."""
-    return sa.or_(_between(Ticket.created_at, period), _between(Ticket.resolved_at, period),
-                  _between(Ticket.made_whole_at, period))
+    return sa.or_(
+        _between(Ticket.created_at, period),
+        _between(Ticket.resolved_at, period),
+        _between(Ticket.made_whole_at, period),
+    )
 
 
 def _backlog_only(period: Period) -> sa.ColumnElement[bool]:
@@ -120,8 +124,11 @@ def _backlog_only(period: Period) -> sa.ColumnElement[bool]:
     return sa.and_(
         t.created_at < period.since,
         sa.or_(t.resolved_at.is_(None), t.resolved_at >= period.until),
-        sa.or_(t.made_whole_at.is_(None), t.made_whole_at < period.since,
-               t.made_whole_at >= period.until),
+        sa.or_(
+            t.made_whole_at.is_(None),
+            t.made_whole_at < period.since,
+            t.made_whole_at >= period.until,
+        ),
     )
 
 
@@ -135,8 +142,10 @@ def atoms(period: Period) -> dict[str, sa.ColumnElement[bool]]:
         "in": _between(t.created_at, period),
         "resolved": _between(t.resolved_at, period),
         "made_whole": _between(t.made_whole_at, period),
-        "open_at_end": sa.and_(t.created_at < period.until, sa.or_(
-            t.resolved_at.is_(None), t.resolved_at >= period.until)),
+        "open_at_end": sa.and_(
+            t.created_at < period.until,
+            sa.or_(t.resolved_at.is_(None), t.resolved_at >= period.until),
+        ),
         "fr_target": t.first_response_due_at.is_not(None),
         "fr_answered": t.first_response_at.is_not(None),
         "fr_breached": t.first_response_breached,
@@ -217,8 +226,10 @@ MEASURES = {
     "remedy_met": _remedy_met,
     "remedy_missed": _remedy_missed,
     "remedy_target": lambda L, a: L.any(_remedy_met(L, a), _remedy_missed(L, a)),
-    "breached": lambda L, a: L.all(a["in"], L.any(a["fr_breached"], a["next_breached"],
-                                                  a["res_breached"], a["remedy_breached"])),
+    "breached": lambda L, a: L.all(
+        a["in"],
+        L.any(a["fr_breached"], a["next_breached"], a["res_breached"], a["remedy_breached"]),
+    ),
 }
 
 
@@ -229,10 +240,8 @@ def measures(period: Period) -> dict[str, sa.ColumnElement[bool]]:
 
 
 # The moment a measure is about, which decides its week.
-_RESOLVED_MEASURES = frozenset({"resolved", "res_met", "res_missed", "res_target",
-                                "res_measured"})
-_MADE_WHOLE_MEASURES = frozenset({"made_whole", "remedy_met", "remedy_missed",
-                                  "remedy_target"})
+_RESOLVED_MEASURES = frozenset({"resolved", "res_met", "res_missed", "res_target", "res_measured"})
+_MADE_WHOLE_MEASURES = frozenset({"made_whole", "remedy_met", "remedy_missed", "remedy_target"})
 
 
 def _moment(measure: str):
@@ -260,15 +269,18 @@ def _week_index(column, starts: list[datetime]) -> sa.ColumnElement:
     """Which of the weeks beginning at ``starts`` (plus one end) ``column`` falls in, found
     by halving: a few comparisons a row however long the period."""
 
-    def within(low: int, high: int) -> sa.ColumnElement:   # starts[low] <= column < starts[high]
+    def within(low: int, high: int) -> sa.ColumnElement:  # starts[low] <= column < starts[high]
         if high - low == 1:
             return sa.literal(low, sa.Integer)
         middle = (low + high) // 2
-        return sa.case((column < starts[middle], within(low, middle)),
-                       else_=within(middle, high))
+        return sa.case((column < starts[middle], within(low, middle)), else_=within(middle, high))
 
-    return sa.case((column.is_(None), None), (column < starts[0], None),
-                   (column >= starts[-1], None), else_=within(0, len(starts) - 1))
+    return sa.case(
+        (column.is_(None), None),
+        (column < starts[0], None),
+        (column >= starts[-1], None),
+        else_=within(0, len(starts) - 1),
+    )
 
 
 DIMENSIONS = {
@@ -277,6 +289,8 @@ DIMENSIONS = {
     "category": Ticket.category_id,
     "tier": Customer.tier,
 }
+
+
 def _execute(stmt: sa.Select) -> sa.CursorResult:
     """Run a column query on the session's connection: plain rows, no ORM bookkeeping."""
     return db.session.connection().execute(stmt)
@@ -291,16 +305,19 @@ def key_text(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
-def _dimension_clause(dim: str, key: str | None, measure: str, period: Period
-                      ) -> sa.ColumnElement[bool]:
+def _dimension_clause(
+    dim: str, key: str | None, measure: str, period: Period
+) -> sa.ColumnElement[bool]:
     if dim == "week":
         try:
             monday = date.fromisoformat(key or "")
         except ValueError:
             raise DomainError(_("Unknown week."), "key") from None
         column = _moment(measure)
-        return sa.and_(column >= _week_start(monday, period.tz),
-                       column < _week_start(monday + timedelta(weeks=1), period.tz))
+        return sa.and_(
+            column >= _week_start(monday, period.tz),
+            column < _week_start(monday + timedelta(weeks=1), period.tz),
+        )
     if dim not in DIMENSIONS:
         raise DomainError(_("Unknown breakdown."), "dim")
     column = DIMENSIONS[dim]
@@ -356,7 +373,7 @@ class Figures:
 
 @dataclass
 class Group:
-    key: object          # team id, user id, category id, tier value, week start; None: none
+    key: object  # team id, user id, category id, tier value, week start; None: none
     name: str
     figures: Figures
 
@@ -376,8 +393,10 @@ def _names(model, ids) -> dict[int, str]:
     ids = [i for i in ids if i is not None]
     if not ids:
         return {}
-    return {i: n for i, n in db.session.execute(
-        sa.select(model.id, model.name).where(model.id.in_(ids)))}
+    return {
+        i: n
+        for i, n in db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids)))
+    }
 
 
 def group_name(dim: str, key: str | None, tier_names: dict[str, str]) -> str:
@@ -395,8 +414,10 @@ def group_name(dim: str, key: str | None, tier_names: dict[str, str]) -> str:
 
 
 def _groups(figures: dict, names: dict, none_name: str) -> list[Group]:
-    groups = [Group(key, names.get(key, none_name) if key is not None else none_name, f)
-              for key, f in figures.items()]
+    groups = [
+        Group(key, names.get(key, none_name) if key is not None else none_name, f)
+        for key, f in figures.items()
+    ]
     return sorted(groups, key=lambda g: (g.key is None, g.name.casefold()))
 
 
@@ -417,16 +438,22 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
     starts = [_week_start(m, period.tz) for m in mondays]
     starts.append(_week_start(mondays[-1] + timedelta(weeks=1), period.tz))
     moments = (Ticket.created_at, Ticket.resolved_at, Ticket.made_whole_at)
-    bits = sum((sa.case((fact, 1 << bit), else_=0) for bit, fact in enumerate(facts.values())),
-               sa.literal(0))
+    bits = sum(
+        (sa.case((fact, 1 << bit), else_=0) for bit, fact in enumerate(facts.values())),
+        sa.literal(0),
+    )
     dims = [Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Ticket.customer_id]
-    stmt = (sa.select(*dims, bits, *[_week_index(column, starts) for column in moments],
-                      Ticket.first_response_minutes, Ticket.resolution_minutes)
-            .where(_team_clause(period.team_ids), _in_period(period)))
-    at = len(dims)   # where the atoms' bits are in a row; the week indices follow them
+    stmt = sa.select(
+        *dims,
+        bits,
+        *[_week_index(column, starts) for column in moments],
+        Ticket.first_response_minutes,
+        Ticket.resolution_minutes,
+    ).where(_team_clause(period.team_ids), _in_period(period))
+    at = len(dims)  # where the atoms' bits are in a row; the week indices follow them
     fr_at, res_at = at + 1 + len(moments), at + 2 + len(moments)
     rows = _execute(stmt).all()
-    column = [list(map(itemgetter(i), rows)) for i in range(res_at + 1)]   # C-speed columns
+    column = [list(map(itemgetter(i), rows)) for i in range(res_at + 1)]  # C-speed columns
     tiers = _tiers(set(column[3]))
 
     decoded: dict[int, list[str]] = {}
@@ -455,12 +482,18 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
             index = indices[week_of_measure[name]]
             if name != "backlog" and index is not None:
                 weeks[index].counts[name] += n
-    for measure, at_minutes, attr in (("fr_measured", fr_at, "fr_minutes"),
-                                      ("res_measured", res_at, "res_minutes")):
+    for measure, at_minutes, attr in (
+        ("fr_measured", fr_at, "fr_minutes"),
+        ("res_measured", res_at, "res_minutes"),
+    ):
         masks = {mask for mask in decoded if measure in decoded[mask]}
-        measured = [(agent_id, minutes) for agent_id, mask, minutes
-                    in zip(column[1], column[at], column[at_minutes], strict=True)
-                    if mask in masks]
+        measured = [
+            (agent_id, minutes)
+            for agent_id, mask, minutes in zip(
+                column[1], column[at], column[at_minutes], strict=True
+            )
+            if mask in masks
+        ]
         setattr(total, attr, [minutes for _agent, minutes in measured])
         by_agent = defaultdict(list)
         for agent_id, minutes in measured:
@@ -469,23 +502,28 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
             setattr(per["agent"][agent_id], attr, values)
     total.make_whole_minutes = _make_whole_minutes(period, facts)
     return Report(
-        period=period, total=total,
+        period=period,
+        total=total,
         by_team=_groups(per["team"], _names(Team, per["team"]), _("No team")),
         by_agent=_groups(per["agent"], _names(User, per["agent"]), _("Unassigned")),
         by_category=_groups(per["category"], _names(Category, per["category"]), _("None")),
         by_tier=_groups(per["tier"], tier_names, _("None")),
-        weeks=[Group(monday, monday.isoformat(), f)
-               for monday, f in zip(mondays, weeks, strict=True)],
+        weeks=[
+            Group(monday, monday.isoformat(), f) for monday, f in zip(mondays, weeks, strict=True)
+        ],
     )
 
 
 def _add_backlog_only(period: Period, per: dict[str, dict]) -> None:
     """Count the tickets that are only backlog, grouped in SQL: no week or minutes needed."""
-    stmt = (sa.select(Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Customer.tier,
-                      sa.func.count())
-            .join(Customer, Customer.id == Ticket.customer_id)
-            .where(_team_clause(period.team_ids), _backlog_only(period))
-            .group_by(Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Customer.tier))
+    stmt = (
+        sa.select(
+            Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Customer.tier, sa.func.count()
+        )
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(_team_clause(period.team_ids), _backlog_only(period))
+        .group_by(Ticket.team_id, Ticket.assignee_id, Ticket.category_id, Customer.tier)
+    )
     for *keys, n in _execute(stmt):
         for dim, value in zip(DIMENSIONS, keys, strict=True):
             if dim == "tier":
@@ -497,18 +535,28 @@ def _tiers(customer_ids: set[int]) -> dict[int, str]:
     """Customers' tiers, read apart from the main query (see ``report``)."""
     ids, tiers = sorted(customer_ids), {}
     for start in range(0, len(ids), 5000):
-        tiers.update((i, tier.value) for i, tier in db.session.execute(
-            sa.select(Customer.id, Customer.tier).where(Customer.id.in_(ids[start:start + 5000]))))
+        tiers.update(
+            (i, tier.value)
+            for i, tier in db.session.execute(
+                sa.select(Customer.id, Customer.tier).where(
+                    Customer.id.in_(ids[start : start + 5000])
+                )
+            )
+        )
     return tiers
 
 
 def _make_whole_minutes(period: Period, facts: dict) -> list[int]:
     """Minutes from logging to the make-whole being delivered, of tickets made whole."""
     made_whole = MEASURES["made_whole"](_Sql, facts)
-    return [math.floor((delivered - created).total_seconds() / 60)
-            for created, delivered in _execute(
-                sa.select(Ticket.created_at, Ticket.made_whole_at)
-                .where(_team_clause(period.team_ids), made_whole))]
+    return [
+        math.floor((delivered - created).total_seconds() / 60)
+        for created, delivered in _execute(
+            sa.select(Ticket.created_at, Ticket.made_whole_at).where(
+                _team_clause(period.team_ids), made_whole
+            )
+        )
+    ]
 
 
 # ----------------------------------------------------------------- drill-down
@@ -520,25 +568,44 @@ _ORDER_BY = {
 }
 
 
-def drill(period: Period, measure: str, *, dim: str | None = None, key: str | None = None,
-          page: int = 1, per_page: int = 50) -> Page:
+def drill(
+    period: Period,
+    measure: str,
+    *,
+    dim: str | None = None,
+    key: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """The tickets behind one number of the dashboard, a page at a time."""
     tests = measures(period)
     if measure not in tests:
         raise DomainError(_("Unknown figure."), "measure")
     if measure == "backlog" and dim == "week":
         raise DomainError(_("The backlog has no weekly breakdown."), "dim")
-    stmt = (sa.select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
-            .where(_team_clause(period.team_ids), tests[measure]))
+    stmt = (
+        sa.select(Ticket)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(_team_clause(period.team_ids), tests[measure])
+    )
     if dim is not None:
         stmt = stmt.where(_dimension_clause(dim, key, measure, period))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     order = _ORDER_BY.get(measure, (_moment(measure).desc(), Ticket.id.desc()))
-    items = list(db.session.scalars(
-        stmt.options(joinedload(Ticket.customer), joinedload(Ticket.team),
-                     joinedload(Ticket.assignee), joinedload(Ticket.category))
-        .order_by(*order).limit(per_page).offset((page - 1) * per_page)).unique())
+    items = list(
+        db.session.scalars(
+            stmt.options(
+                joinedload(Ticket.customer),
+                joinedload(Ticket.team),
+                joinedload(Ticket.assignee),
+                joinedload(Ticket.category),
+            )
+            .order_by(*order)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).unique()
+    )
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -549,18 +616,29 @@ LIVE_LISTS = ("at_risk", "overdue")
 
 def _live_query(team_ids: tuple[int, ...], which: str, now: datetime) -> sa.Select:
     stmt = sa.select(Ticket).where(
-        _team_clause(team_ids), Ticket.status.in_(OPEN_STATUSES),
-        Ticket.sla_paused_at.is_(None), Ticket.sla_due_at.is_not(None))
+        _team_clause(team_ids),
+        Ticket.status.in_(OPEN_STATUSES),
+        Ticket.sla_paused_at.is_(None),
+        Ticket.sla_due_at.is_not(None),
+    )
     if which == "overdue":
         return stmt.where(Ticket.sla_due_at < now)
     marked = sa.select(SlaEvent.id).where(
-        SlaEvent.ticket_id == Ticket.id, SlaEvent.state == SlaState.AT_RISK,
-        SlaEvent.due_at == Ticket.sla_due_at)
+        SlaEvent.ticket_id == Ticket.id,
+        SlaEvent.state == SlaState.AT_RISK,
+        SlaEvent.due_at == Ticket.sla_due_at,
+    )
     return stmt.where(Ticket.sla_due_at > now, marked.exists())
 
 
-def live(team_ids: tuple[int, ...], which: str, *, now: datetime | None = None,
-         page: int = 1, per_page: int = LIVE_LIMIT) -> Page:
+def live(
+    team_ids: tuple[int, ...],
+    which: str,
+    *,
+    now: datetime | None = None,
+    page: int = 1,
+    per_page: int = LIVE_LIMIT,
+) -> Page:
     """Open tickets at risk now (least time left first) or overdue now (longest overdue first)."""
     if which not in LIVE_LISTS:
         raise DomainError(_("Unknown list."), "list")
@@ -568,13 +646,23 @@ def live(team_ids: tuple[int, ...], which: str, *, now: datetime | None = None,
     stmt = _live_query(team_ids, which, now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
-    items = list(db.session.scalars(
-        stmt.options(joinedload(Ticket.customer), joinedload(Ticket.team),
-                     joinedload(Ticket.assignee), joinedload(Ticket.sla_policy))
-        .order_by(Ticket.sla_due_at, Ticket.id)
-        .limit(per_page).offset((page - 1) * per_page)).unique())
+    items = list(
+        db.session.scalars(
+            stmt.options(
+                joinedload(Ticket.customer),
+                joinedload(Ticket.team),
+                joinedload(Ticket.assignee),
+                joinedload(Ticket.sla_policy),
+            )
+            .order_by(Ticket.sla_due_at, Ticket.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).unique()
+    )
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def team_choices() -> list[tuple[int, str]]:
-    return [(i, n) for i, n in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))]
+    return [
+        (i, n) for i, n in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
+    ]

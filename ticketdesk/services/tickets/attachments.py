@@ -11,9 +11,9 @@ from typing import Protocol
 from flask import current_app
 from flask_babel import gettext as _
 
+from ticketdesk.core.errors import DomainError
 from ticketdesk.extensions import db
 from ticketdesk.models import Attachment, Ticket, TicketEvent, User
-from ticketdesk.core.errors import DomainError
 
 # Accepted extensions and the content type we serve them with.
 ALLOWED_TYPES: dict[str, str] = {
@@ -65,8 +65,9 @@ def size_text(size: int) -> str:
 
 
 def storage_dir() -> Path:
-    path = Path(current_app.config.get("ATTACHMENT_DIR") or
-                Path(current_app.instance_path) / "attachments")
+    path = Path(
+        current_app.config.get("ATTACHMENT_DIR") or Path(current_app.instance_path) / "attachments"
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -89,15 +90,18 @@ def check_upload(upload: Upload, *, field: str) -> _Checked | None:
     content_type = ALLOWED_TYPES.get(ext)
     if content_type is None:
         raise DomainError(
-            _("%(name)s: this file type is not accepted. Send images, PDF, text or e-mail files.",
-              name=name),
+            _(
+                "%(name)s: this file type is not accepted. Send images, PDF, text or e-mail files.",
+                name=name,
+            ),
             field=field,
         )
     limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise DomainError(_("%(name)s is larger than %(size)s.", name=name, size=size_text(limit)),
-                          field=field)
+        raise DomainError(
+            _("%(name)s is larger than %(size)s.", name=name, size=size_text(limit)), field=field
+        )
     if not data:
         raise DomainError(_("%(name)s is empty.", name=name), field=field)
     signatures = _SIGNATURES.get(content_type)
@@ -106,8 +110,10 @@ def check_upload(upload: Upload, *, field: str) -> _Checked | None:
     else:
         ok = signatures is None or data.startswith(signatures)
     if not ok:
-        raise DomainError(_("%(name)s does not look like a %(type)s file.", name=name,
-                            type=ext[1:].upper()), field=field)
+        raise DomainError(
+            _("%(name)s does not look like a %(type)s file.", name=name, type=ext[1:].upper()),
+            field=field,
+        )
     return _Checked(name, content_type, data)
 
 
@@ -120,8 +126,13 @@ def check_uploads(uploads: Iterable[Upload], *, field: str = "attachments") -> l
     return checked
 
 
-def store(ticket: Ticket, event: TicketEvent, files: list[_Checked],
-           uploader: User | None, written: list[Path]) -> list[Attachment]:
+def store(
+    ticket: Ticket,
+    event: TicketEvent,
+    files: list[_Checked],
+    uploader: User | None,
+    written: list[Path],
+) -> list[Attachment]:
     """Write files and add their rows; the caller's transaction commits them.
 
     Paths written are appended to ``written`` so the caller can remove them if

@@ -5,10 +5,10 @@ import re
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ticketdesk.extensions import db
-from ticketdesk.models import Category, Role, User
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.core.uow import unit_of_work
+from ticketdesk.extensions import db
+from ticketdesk.models import Category, Role, User
 
 # Shipped with every installation (also inserted by the first migration).
 DEFAULT_CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -57,8 +57,9 @@ def _slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "category"
 
 
-def save_category(category: Category | None, *, actor: User, name: str, position: int,
-                  active: bool = True) -> Category:
+def save_category(
+    category: Category | None, *, actor: User, name: str, position: int, active: bool = True
+) -> Category:
     if actor.role is not Role.ADMIN:
         raise PermissionDenied(_("Only administrators manage categories."))
     name = name.strip()

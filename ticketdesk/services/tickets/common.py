@@ -10,6 +10,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk.core import money
+from ticketdesk.core.errors import Conflict, DomainError
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Category,
@@ -18,12 +21,8 @@ from ticketdesk.models import (
     TicketEvent,
     User,
 )
-from ticketdesk.services.tickets import attachments
 from ticketdesk.services import timeline as events
-from ticketdesk.core import money
-from ticketdesk.core.errors import Conflict, DomainError
-from ticketdesk.core.uow import unit_of_work
-
+from ticketdesk.services.tickets import attachments
 
 SUBJECT_MAX = 200
 
@@ -32,12 +31,33 @@ BODY_MAX = 20_000
 REVIEW_REASON_MAX = 255
 
 
-def event(ticket: Ticket, kind: EventKind, *, now: datetime, actor: User | None,
-           body: str = "", field: str | None = None, old: str | None = None,
-           new: str | None = None, by_customer: bool = False, via: str = "",
-           quoted_body: str = "") -> TicketEvent:
-    return events.record(ticket, kind, now=now, actor=actor, body=body, field=field, old=old,
-                          new=new, by_customer=by_customer, via=via, quoted_body=quoted_body)
+def event(
+    ticket: Ticket,
+    kind: EventKind,
+    *,
+    now: datetime,
+    actor: User | None,
+    body: str = "",
+    field: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+    by_customer: bool = False,
+    via: str = "",
+    quoted_body: str = "",
+) -> TicketEvent:
+    return events.record(
+        ticket,
+        kind,
+        now=now,
+        actor=actor,
+        body=body,
+        field=field,
+        old=old,
+        new=new,
+        by_customer=by_customer,
+        via=via,
+        quoted_body=quoted_body,
+    )
 
 
 def check_version(ticket: Ticket, expected_version: int | None) -> None:
@@ -49,24 +69,34 @@ def check_version(ticket: Ticket, expected_version: int | None) -> None:
     that waited finds the version moved and gets the conflict message.
     """
     current = db.session.scalar(
-        sa.select(Ticket.version).where(Ticket.id == ticket.id).with_for_update())
+        sa.select(Ticket.version).where(Ticket.id == ticket.id).with_for_update()
+    )
     if current == ticket.version and expected_version in (None, ticket.version):
         return
     # Notes and added files never change the ticket row, so they cannot have moved the version.
     last = db.session.scalar(
-        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
-                                     TicketEvent.kind.not_in((EventKind.INTERNAL_NOTE,
-                                                              EventKind.ATTACHMENT)))
-        .order_by(TicketEvent.id.desc()).limit(1)
+        sa.select(TicketEvent)
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind.not_in((EventKind.INTERNAL_NOTE, EventKind.ATTACHMENT)),
+        )
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
     )
-    who = _("the customer") if last is not None and last.by_customer and last.actor is None else (
-        last.actor.name if last is not None and last.actor is not None else _("someone else"))
-    raise Conflict(_(
-        "%(reference)s was changed by %(who)s while you were working on it. "
-        "Nothing of yours was saved and your input is kept below: check the latest "
-        "activity, then save again.",
-        reference=ticket.reference, who=who,
-    ))
+    who = (
+        _("the customer")
+        if last is not None and last.by_customer and last.actor is None
+        else (last.actor.name if last is not None and last.actor is not None else _("someone else"))
+    )
+    raise Conflict(
+        _(
+            "%(reference)s was changed by %(who)s while you were working on it. "
+            "Nothing of yours was saved and your input is kept below: check the latest "
+            "activity, then save again.",
+            reference=ticket.reference,
+            who=who,
+        )
+    )
 
 
 def clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
@@ -74,8 +104,10 @@ def clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
     if not value:
         raise DomainError(_("%(label)s cannot be empty.", label=label), field=field)
     if len(value) > maximum:
-        raise DomainError(_("%(label)s is longer than %(maximum)s characters.", label=label,
-                            maximum=maximum), field=field)
+        raise DomainError(
+            _("%(label)s is longer than %(maximum)s characters.", label=label, maximum=maximum),
+            field=field,
+        )
     return value
 
 

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from ticketdesk.core import ratelimit
+from ticketdesk.core.errors import DomainError, InvalidTransition, NotFound, RateLimited
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     PUBLIC_EVENT_KINDS,
@@ -19,22 +21,21 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.services.people import access
 from ticketdesk.services import timeline as events
-from ticketdesk.services.tickets import guards
 from ticketdesk.services.ledger import remedies as ledger
+from ticketdesk.services.people import access
 from ticketdesk.services.playbooks import engine as playbooks
-from ticketdesk.core import ratelimit
 from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import common, guards, lifecycle, outgoing, workflow
 from ticketdesk.services.tickets.attachments import Upload
-from ticketdesk.services.tickets import outgoing
-from ticketdesk.core.errors import DomainError, InvalidTransition, NotFound, RateLimited
-from ticketdesk.services.tickets import common, lifecycle, workflow
 
 
 def ticket_by_token(token: str) -> Ticket:
-    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.public_token == token)) if (
-        token and len(token) <= 64) else None
+    ticket = (
+        db.session.scalar(sa.select(Ticket).where(Ticket.public_token == token))
+        if (token and len(token) <= 64)
+        else None
+    )
     if ticket is None:
         raise NotFound(_("No complaint matches this link."))
     return ticket
@@ -43,17 +44,29 @@ def ticket_by_token(token: str) -> Ticket:
 def _asks_for_proof(ticket: Ticket, body: str) -> list[str]:
     """Proof-asking words in a reply on a claim within the evidence threshold."""
     rules = ledger.rules_for(ticket)
-    if rules.advisory or not ledger.claim_known(ticket) \
-            or ledger.affected_value(ticket) > rules.evidence_threshold:
+    if (
+        rules.advisory
+        or not ledger.claim_known(ticket)
+        or ledger.affected_value(ticket) > rules.evidence_threshold
+    ):
         return []
     return guards.proof_requests(body)
 
 
-def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | None,
-          now: datetime, status_after: TicketStatus | None = None,
-          uploads: list[Upload] = (), apology: bool = False,
-          explanation: RootCause | None = None, proof_reason: str = "",
-          log_only: bool = False) -> TicketEvent:
+def reply(
+    ticket: Ticket,
+    *,
+    actor: User,
+    body: str,
+    expected_version: int | None,
+    now: datetime,
+    status_after: TicketStatus | None = None,
+    uploads: list[Upload] = (),
+    apology: bool = False,
+    explanation: RootCause | None = None,
+    proof_reason: str = "",
+    log_only: bool = False,
+) -> TicketEvent:
     """A public reply the customer sees. The first one is the first response.
 
     It is e-mailed to the ticket's contact and the contacts copied on the ticket, unless
@@ -76,25 +89,40 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
     asks = _asks_for_proof(ticket, body)
     proof_reason = (proof_reason or "").strip()
     if asks and not proof_reason:
-        raise DomainError(_(
-            "This claim is within the no-proof limit (%(limit)s %(currency)s) and your reply "
-            "asks for proof (“%(words)s”). Make the customer whole without it, or give a "
-            "reason to send it anyway.", limit=ledger.rules_for(ticket).evidence_threshold,
-            currency=ticket.currency, words="”, “".join(asks)), field="proof_reason")
+        raise DomainError(
+            _(
+                "This claim is within the no-proof limit (%(limit)s %(currency)s) and your reply "
+                "asks for proof (“%(words)s”). Make the customer whole without it, or give a "
+                "reason to send it anyway.",
+                limit=ledger.rules_for(ticket).evidence_threshold,
+                currency=ticket.currency,
+                words="”, “".join(asks),
+            ),
+            field="proof_reason",
+        )
 
     def action(checked, written):
         via = outgoing.reply_via(ticket, log_only=log_only)
-        event = events.record(ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body,
-                               via=via)
+        event = events.record(
+            ticket, EventKind.PUBLIC_REPLY, now=now, actor=actor, body=body, via=via
+        )
         common.attach(ticket, event, checked, actor, written)
         if via == outgoing.VIA_EMAIL:
             outgoing.queue_reply(ticket, event, actor=actor, now=now)
-        playbooks.record_reply(ticket, event, actor=actor, now=now, apology=apology,
-                                explanation=explanation)
+        playbooks.record_reply(
+            ticket, event, actor=actor, now=now, apology=apology, explanation=explanation
+        )
         if asks:
-            common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=_(
-                "Asked the customer for proof within the no-proof limit. Reason: %(reason)s",
-                reason=proof_reason))
+            common.event(
+                ticket,
+                EventKind.INTERNAL_NOTE,
+                now=now,
+                actor=actor,
+                body=_(
+                    "Asked the customer for proof within the no-proof limit. Reason: %(reason)s",
+                    reason=proof_reason,
+                ),
+            )
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         sla.responded(ticket, now=now)
@@ -107,8 +135,9 @@ def reply(ticket: Ticket, *, actor: User, body: str, expected_version: int | Non
     return common.run_with_files(action, uploads)
 
 
-def add_note(ticket: Ticket, *, actor: User, body: str, now: datetime,
-             uploads: list[Upload] = ()) -> TicketEvent:
+def add_note(
+    ticket: Ticket, *, actor: User, body: str, now: datetime, uploads: list[Upload] = ()
+) -> TicketEvent:
     """An internal note: never shown to the customer. Does not change the ticket itself."""
     access.require_note_ticket(actor, ticket)
     body = common.clean_text(body, field="body", label=_("Note"), maximum=common.BODY_MAX)
@@ -121,24 +150,37 @@ def add_note(ticket: Ticket, *, actor: User, body: str, now: datetime,
     return common.run_with_files(action, uploads)
 
 
-def add_attachments(ticket: Ticket, *, actor: User, now: datetime,
-                    uploads: list[Upload]) -> TicketEvent:
+def add_attachments(
+    ticket: Ticket, *, actor: User, now: datetime, uploads: list[Upload]
+) -> TicketEvent:
     """Files added to the ticket on their own (internal, like every attachment)."""
     access.require_note_ticket(actor, ticket)
 
     def action(checked, written):
         if not checked:
             raise DomainError(_("Choose at least one file."), field="attachments")
-        event = common.event(ticket, EventKind.ATTACHMENT, now=now, actor=actor,
-                       body=", ".join(item.original_name for item in checked))
+        event = common.event(
+            ticket,
+            EventKind.ATTACHMENT,
+            now=now,
+            actor=actor,
+            body=", ".join(item.original_name for item in checked),
+        )
         common.attach(ticket, event, checked, actor, written)
         return event
 
     return common.run_with_files(action, uploads)
 
 
-def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: datetime,
-                         uploads: list[Upload] = (), ip: str | None = None) -> TicketEvent:
+def log_customer_message(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    body: str,
+    now: datetime,
+    uploads: list[Upload] = (),
+    ip: str | None = None,
+) -> TicketEvent:
     """A message from the customer: via the private link (no actor) or logged by staff.
 
     A ticket waiting on the customer goes back to open; a resolved one is reopened.
@@ -148,9 +190,13 @@ def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: 
     if actor is not None:
         access.require_work_ticket(actor, ticket)
     elif ticket.status is TicketStatus.CLOSED:
-        raise InvalidTransition(_(
-            "This complaint is closed. Please send a new complaint and mention "
-            "%(reference)s.", reference=ticket.reference), field="body")
+        raise InvalidTransition(
+            _(
+                "This complaint is closed. Please send a new complaint and mention %(reference)s.",
+                reference=ticket.reference,
+            ),
+            field="body",
+        )
     else:
         _check_follow_up_limits(ticket, ip=ip, files=0, now=now)
     body = common.clean_text(body, field="body", label=_("Message"), maximum=common.BODY_MAX)
@@ -159,25 +205,51 @@ def log_customer_message(ticket: Ticket, *, actor: User | None, body: str, now: 
         if actor is None:
             _check_follow_up_limits(ticket, ip=ip, files=len(checked), now=now)
             _record_follow_up(ticket, ip=ip, files=len(checked), now=now)
-        return customer_message(ticket, actor=actor, body=body, now=now, checked=checked,
-                                 written=written, via="staff" if actor is not None else "web")
+        return customer_message(
+            ticket,
+            actor=actor,
+            body=body,
+            now=now,
+            checked=checked,
+            written=written,
+            via="staff" if actor is not None else "web",
+        )
 
     return common.run_with_files(action, uploads)
 
 
-def customer_message(ticket: Ticket, *, actor: User | None, body: str, now: datetime,
-                      checked, written, via: str, quoted_body: str = "") -> TicketEvent:
+def customer_message(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    body: str,
+    now: datetime,
+    checked,
+    written,
+    via: str,
+    quoted_body: str = "",
+) -> TicketEvent:
     """The customer's message on the timeline, whichever way it came (the private link,
     staff logging it, e-mail), inside the caller's transaction.
 
     A ticket waiting on the customer, resolved or closed goes back to open (its clocks
     run again); which messages may reach a resolved or closed ticket is the caller's rule.
     """
-    event = common.event(ticket, EventKind.CUSTOMER_MESSAGE, now=now, actor=actor, body=body,
-                   by_customer=True, via=via, quoted_body=quoted_body)
+    event = common.event(
+        ticket,
+        EventKind.CUSTOMER_MESSAGE,
+        now=now,
+        actor=actor,
+        body=body,
+        by_customer=True,
+        via=via,
+        quoted_body=quoted_body,
+    )
     common.attach(ticket, event, checked, actor, written)
     if ticket.status in (TicketStatus.PENDING_CUSTOMER, *lifecycle.REOPEN_STATUSES):
-        lifecycle.set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=actor is None)
+        lifecycle.set_status(
+            ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=actor is None
+        )
     sla.customer_wrote(ticket, now=now)
     ticket.last_activity_at = now
     return event
@@ -189,8 +261,7 @@ def _follow_up_keys(ticket: Ticket, ip: str | None) -> tuple[str, str, str]:
     return (f"follow:{ticket.id}", f"follow-ip:{address}", f"follow-files:{ticket.id}")
 
 
-def _check_follow_up_limits(ticket: Ticket, *, ip: str | None, files: int,
-                            now: datetime) -> None:
+def _check_follow_up_limits(ticket: Ticket, *, ip: str | None, files: int, now: datetime) -> None:
     """Refuse a message on the private link once the link or the address has sent its share.
 
     Within the last ``FOLLOW_UP_RATE_WINDOW_SECONDS`` (a sliding window; a message exactly
@@ -202,21 +273,31 @@ def _check_follow_up_limits(ticket: Ticket, *, ip: str | None, files: int,
     cfg = current_app.config
     window = int(cfg["FOLLOW_UP_RATE_WINDOW_SECONDS"])
     link_key, address_key, files_key = _follow_up_keys(ticket, ip)
-    if (ratelimit.is_limited(link_key, limit=int(cfg["FOLLOW_UP_POSTS_PER_LINK"]),
-                             window_seconds=window, now=now)
-            or ratelimit.is_limited(address_key, limit=int(cfg["FOLLOW_UP_POSTS_PER_ADDRESS"]),
-                                    window_seconds=window, now=now)):
-        raise RateLimited(_(
-            "We have received several messages on this complaint in the last hour. "
-            "Please wait a little before you write again, or call us if it is urgent."),
-            field="body")
+    if ratelimit.is_limited(
+        link_key, limit=int(cfg["FOLLOW_UP_POSTS_PER_LINK"]), window_seconds=window, now=now
+    ) or ratelimit.is_limited(
+        address_key, limit=int(cfg["FOLLOW_UP_POSTS_PER_ADDRESS"]), window_seconds=window, now=now
+    ):
+        raise RateLimited(
+            _(
+                "We have received several messages on this complaint in the last hour. "
+                "Please wait a little before you write again, or call us if it is urgent."
+            ),
+            field="body",
+        )
     most_files = int(cfg["FOLLOW_UP_FILES_PER_LINK"])
     # count + files > most  ⇔  count ≥ most − files + 1
-    if files and ratelimit.is_limited(files_key, limit=most_files - files + 1,
-                                      window_seconds=window, now=now):
-        raise RateLimited(_(
-            "This complaint takes at most %(n)s files an hour. Please send fewer files, "
-            "or wait a little and send the rest later.", n=most_files), field="attachments")
+    if files and ratelimit.is_limited(
+        files_key, limit=most_files - files + 1, window_seconds=window, now=now
+    ):
+        raise RateLimited(
+            _(
+                "This complaint takes at most %(n)s files an hour. Please send fewer files, "
+                "or wait a little and send the rest later.",
+                n=most_files,
+            ),
+            field="attachments",
+        )
 
 
 def _record_follow_up(ticket: Ticket, *, ip: str | None, files: int, now: datetime) -> None:
@@ -229,26 +310,33 @@ def _record_follow_up(ticket: Ticket, *, ip: str | None, files: int, now: dateti
     cfg = current_app.config
     window = int(cfg["FOLLOW_UP_RATE_WINDOW_SECONDS"])
     link_key, address_key, files_key = _follow_up_keys(ticket, ip)
-    limits = [ratelimit.Limit(link_key, int(cfg["FOLLOW_UP_POSTS_PER_LINK"]), window),
-              ratelimit.Limit(address_key, int(cfg["FOLLOW_UP_POSTS_PER_ADDRESS"]), window)]
+    limits = [
+        ratelimit.Limit(link_key, int(cfg["FOLLOW_UP_POSTS_PER_LINK"]), window),
+        ratelimit.Limit(address_key, int(cfg["FOLLOW_UP_POSTS_PER_ADDRESS"]), window),
+    ]
     if files:
-        limits.append(ratelimit.Limit(files_key, int(cfg["FOLLOW_UP_FILES_PER_LINK"]), window,
-                                      cost=files))
+        limits.append(
+            ratelimit.Limit(files_key, int(cfg["FOLLOW_UP_FILES_PER_LINK"]), window, cost=files)
+        )
     if ratelimit.acquire(limits, now=now) is None:
         # Lost a race with another message; the early check tells which limit it was.
         _check_follow_up_limits(ticket, ip=ip, files=files, now=now)
-        raise RateLimited(_(
-            "We have received several messages on this complaint in the last hour. "
-            "Please wait a little before you write again, or call us if it is urgent."),
-            field="body")
+        raise RateLimited(
+            _(
+                "We have received several messages on this complaint in the last hour. "
+                "Please wait a little before you write again, or call us if it is urgent."
+            ),
+            field="body",
+        )
 
 
 def timeline(ticket: Ticket, *, public_only: bool = False) -> list[TicketEvent]:
     stmt = (
         sa.select(TicketEvent)
         .where(TicketEvent.ticket_id == ticket.id)
-        .options(sa.orm.selectinload(TicketEvent.actor),
-                 sa.orm.selectinload(TicketEvent.attachments))
+        .options(
+            sa.orm.selectinload(TicketEvent.actor), sa.orm.selectinload(TicketEvent.attachments)
+        )
         .order_by(TicketEvent.created_at, TicketEvent.id)
     )
     if public_only:

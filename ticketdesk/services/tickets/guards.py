@@ -3,17 +3,52 @@
 import re
 
 # Words that ask the customer to prove their claim, in English and Chinese.
-PROOF_TERMS_EN = ("proof", "prove", "evidence", "photo", "photos", "picture", "pictures",
-                  "receipt", "receipts", "screenshot", "screenshots", "invoice copy")
+PROOF_TERMS_EN = (
+    "proof",
+    "prove",
+    "evidence",
+    "photo",
+    "photos",
+    "picture",
+    "pictures",
+    "receipt",
+    "receipts",
+    "screenshot",
+    "screenshots",
+    "invoice copy",
+)
 PROOF_TERMS_ZH = ("证明", "照片", "凭证", "截图", "发票", "拍照", "证据")
 
 # Labels that judge the customer instead of describing facts ("business, not personal").
 PEJORATIVE_EN = (
-    "unreasonable", "difficult", "annoying", "crazy", "stupid", "idiot", "liar", "lying",
-    "troublemaker", "nightmare", "rude", "greedy", "impossible", "nutcase", "whiner",
+    "unreasonable",
+    "difficult",
+    "annoying",
+    "crazy",
+    "stupid",
+    "idiot",
+    "liar",
+    "lying",
+    "troublemaker",
+    "nightmare",
+    "rude",
+    "greedy",
+    "impossible",
+    "nutcase",
+    "whiner",
 )
-PEJORATIVE_ZH = ("无理取闹", "难缠", "刁难", "骗子", "胡搅蛮缠", "奇葩", "事儿多", "找茬", "难伺候",
-                 "神经病")
+PEJORATIVE_ZH = (
+    "无理取闹",
+    "难缠",
+    "刁难",
+    "骗子",
+    "胡搅蛮缠",
+    "奇葩",
+    "事儿多",
+    "找茬",
+    "难伺候",
+    "神经病",
+)
 
 
 def _find(text: str, english: tuple[str, ...], chinese: tuple[str, ...]) -> list[str]:

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from ticketdesk.core import counters, inputs, ratelimit
+from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     Category,
@@ -25,18 +27,13 @@ from ticketdesk.models import (
     TicketStatus,
     User,
 )
-from ticketdesk.core import counters
 from ticketdesk.services.customers import customers
-from ticketdesk.core import inputs
 from ticketdesk.services.notifications import notifications
 from ticketdesk.services.playbooks import engine as playbooks
-from ticketdesk.core import ratelimit
 from ticketdesk.services.routing import engine as routing
 from ticketdesk.services.sla import clocks as sla
+from ticketdesk.services.tickets import assignment, common, outgoing
 from ticketdesk.services.tickets.attachments import Upload
-from ticketdesk.services.tickets import outgoing
-from ticketdesk.core.errors import DomainError, PermissionDenied, RateLimited
-from ticketdesk.services.tickets import assignment, common
 
 
 @dataclass(frozen=True)
@@ -85,24 +82,35 @@ def fallback_category() -> Category:
     category = db.session.scalar(sa.select(Category).where(Category.slug == "other"))
     if category is None:
         category = db.session.scalar(
-            sa.select(Category).where(Category.active.is_(True)).order_by(Category.position))
+            sa.select(Category).where(Category.active.is_(True)).order_by(Category.position)
+        )
     if category is None:
         raise DomainError(_("No complaint categories are set up."), field="category_id")
     return category
 
 
-def new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
-                team: Team | None, assignee: User | None, now: datetime) -> Ticket:
+def new_ticket(
+    *,
+    fields: TicketFields,
+    customer,
+    contact,
+    actor: User | None,
+    team: Team | None,
+    assignee: User | None,
+    now: datetime,
+) -> Ticket:
     category = common.active_category(fields.category_id)
     currency = common.check_currency(fields.currency)
     ticket = Ticket(
         reference=counters.next_ticket_reference(),
         customer=customer,
         contact=contact,
-        subject=common.clean_text(fields.subject, field="subject", label=_("Subject"),
-                             maximum=common.SUBJECT_MAX),
-        description=common.clean_text(fields.description, field="description", label=_("Description"),
-                                maximum=common.BODY_MAX),
+        subject=common.clean_text(
+            fields.subject, field="subject", label=_("Subject"), maximum=common.SUBJECT_MAX
+        ),
+        description=common.clean_text(
+            fields.description, field="description", label=_("Description"), maximum=common.BODY_MAX
+        ),
         channel=fields.channel,
         kind=fields.kind,
         category=category,
@@ -110,7 +118,9 @@ def new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
         order_reference=(fields.order_reference or "").strip()[:64],
         currency=currency,
         order_value=common.check_money(fields.order_value, field="order_value", currency=currency),
-        claimed_loss=common.check_money(fields.claimed_loss, field="claimed_loss", currency=currency),
+        claimed_loss=common.check_money(
+            fields.claimed_loss, field="claimed_loss", currency=currency
+        ),
         cause_side=fields.cause_side,
         reopen_count=0,
         status=TicketStatus.NEW,
@@ -126,9 +136,16 @@ def new_ticket(*, fields: TicketFields, customer, contact, actor: User | None,
     return ticket
 
 
-def after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
-                  keep_team: Team | None = None, keep_assignee: User | None = None,
-                  acknowledge: bool = True, answers: str = "") -> None:
+def after_intake(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    now: datetime,
+    keep_team: Team | None = None,
+    keep_assignee: User | None = None,
+    acknowledge: bool = True,
+    answers: str = "",
+) -> None:
     """What every channel does with a new ticket: route it, then give it its playbook,
     then acknowledge it to the customer (in the thread of ``answers``, the Message-ID of
     the e-mail that opened it).
@@ -149,12 +166,19 @@ def after_intake(ticket: Ticket, *, actor: User | None, now: datetime,
         outgoing.queue_acknowledgement(ticket, now=now, answers=answers)
 
 
-def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
-                  customer_id: int | None = None,
-                  new_customer: customers.CustomerData | None = None,
-                  contact: customers.ContactData | None = None,
-                  team_id: int | None = None, assignee_id: int | None = None,
-                  uploads: list[Upload] = (), internal_note: str = "") -> Ticket:
+def log_complaint(
+    *,
+    actor: User,
+    fields: TicketFields,
+    now: datetime,
+    customer_id: int | None = None,
+    new_customer: customers.CustomerData | None = None,
+    contact: customers.ContactData | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    uploads: list[Upload] = (),
+    internal_note: str = "",
+) -> Ticket:
     """Staff log a complaint received by phone, e-mail, walk-in or another channel.
 
     ``fields.description`` is what the customer told us: the customer sees it on the
@@ -168,8 +192,14 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
         raise DomainError(_("Choose a customer or enter a new one."), field="customer_id")
     note = (internal_note or "").strip()
     if len(note) > common.BODY_MAX:
-        raise DomainError(_("%(label)s is longer than %(maximum)s characters.",
-                            label=_("Internal note"), maximum=common.BODY_MAX), field="internal_note")
+        raise DomainError(
+            _(
+                "%(label)s is longer than %(maximum)s characters.",
+                label=_("Internal note"),
+                maximum=common.BODY_MAX,
+            ),
+            field="internal_note",
+        )
 
     def action(checked, written):
         if customer_id is not None:
@@ -180,10 +210,23 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
         if contact is not None and contact.name.strip():
             contact_row = customers.new_contact(customer, contact, field_prefix="contact_")
         team, assignee = assignment.resolve_assignment(team_id, assignee_id, now=now, actor=actor)
-        ticket = new_ticket(fields=fields, customer=customer, contact=contact_row, actor=actor,
-                             team=team, assignee=assignee, now=now)
-        created = common.event(ticket, EventKind.CREATED, now=now, actor=actor,
-                         body=ticket.description, new=ticket.channel.value)
+        ticket = new_ticket(
+            fields=fields,
+            customer=customer,
+            contact=contact_row,
+            actor=actor,
+            team=team,
+            assignee=assignee,
+            now=now,
+        )
+        created = common.event(
+            ticket,
+            EventKind.CREATED,
+            now=now,
+            actor=actor,
+            body=ticket.description,
+            new=ticket.channel.value,
+        )
         common.attach(ticket, created, checked, actor, written)
         if note:
             common.event(ticket, EventKind.INTERNAL_NOTE, now=now, actor=actor, body=note)
@@ -194,12 +237,15 @@ def log_complaint(*, actor: User, fields: TicketFields, now: datetime,
 
 
 def _public_limit_message() -> str:
-    return _("We have received several complaints from your network in the last hour. "
-             "Please wait a little, or call us if it is urgent.")
+    return _(
+        "We have received several complaints from your network in the last hour. "
+        "Please wait a little, or call us if it is urgent."
+    )
 
 
-def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetime,
-                            uploads: list[Upload] = ()) -> Ticket:
+def submit_public_complaint(
+    *, complaint: PublicComplaint, ip: str, now: datetime, uploads: list[Upload] = ()
+) -> Ticket:
     """A customer files a complaint on the public form (no login): the new ticket.
 
     See ``receive_public_complaint`` for who is told what.
@@ -208,14 +254,23 @@ def submit_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetim
 
 
 def _unverified_reason(contact, customer) -> str:
-    reason = _("Unverified contact: %(name)s <%(email)s> named the account %(customer)s on "
-               "the public form. Confirm that they speak for it, or move the ticket.",
-               name=contact.name, email=contact.email or "", customer=customer.name)
-    return reason if len(reason) <= common.REVIEW_REASON_MAX else reason[:common.REVIEW_REASON_MAX - 1] + "…"
+    reason = _(
+        "Unverified contact: %(name)s <%(email)s> named the account %(customer)s on "
+        "the public form. Confirm that they speak for it, or move the ticket.",
+        name=contact.name,
+        email=contact.email or "",
+        customer=customer.name,
+    )
+    return (
+        reason
+        if len(reason) <= common.REVIEW_REASON_MAX
+        else reason[: common.REVIEW_REASON_MAX - 1] + "…"
+    )
 
 
-def receive_public_complaint(*, complaint: PublicComplaint, ip: str, now: datetime,
-                             uploads: list[Upload] = ()) -> PublicReceipt:
+def receive_public_complaint(
+    *, complaint: PublicComplaint, ip: str, now: datetime, uploads: list[Upload] = ()
+) -> PublicReceipt:
     """A customer files a complaint on the public form (no login).
 
     Who the complaint is filed under (``customers.match_sender``) decides what the
@@ -228,43 +283,83 @@ def receive_public_complaint(*, complaint: PublicComplaint, ip: str, now: dateti
     """
     cfg = current_app.config
     key = f"complain:{ip}"
-    if ratelimit.is_limited(key, limit=int(cfg["PUBLIC_RATE_LIMIT"]),
-                            window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]), now=now):
+    if ratelimit.is_limited(
+        key,
+        limit=int(cfg["PUBLIC_RATE_LIMIT"]),
+        window_seconds=int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]),
+        now=now,
+    ):
         raise RateLimited(_public_limit_message())
     name = common.clean_text(complaint.name, field="name", label=_("Your name"), maximum=120)
     email = inputs.normalise_email(complaint.email)
     if not email:
         raise DomainError(_("Your e-mail address is needed so we can answer."), field="email")
-    description = common.clean_text(complaint.description, field="description",
-                              label=_("What happened"), maximum=common.BODY_MAX)
+    description = common.clean_text(
+        complaint.description,
+        field="description",
+        label=_("What happened"),
+        maximum=common.BODY_MAX,
+    )
 
     def action(checked, written):
-        match = customers.match_sender(name=name, email=email, company=complaint.company,
-                                        now=now)
+        match = customers.match_sender(name=name, email=email, company=complaint.company, now=now)
         customer, contact = match.customer, match.contact
-        category = (common.active_category(complaint.category_id) if complaint.category_id
-                    else fallback_category())
+        category = (
+            common.active_category(complaint.category_id)
+            if complaint.category_id
+            else fallback_category()
+        )
         first_line = description.splitlines()[0].strip()
         subject = first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "…"
         fields = TicketFields(
-            subject=subject, description=description, channel=Channel.WEB,
-            kind=TicketKind.COMPLAINT, category_id=category.id, severity=Severity.P3,
-            order_reference=complaint.order_reference, currency=cfg["DEFAULT_CURRENCY"],
+            subject=subject,
+            description=description,
+            channel=Channel.WEB,
+            kind=TicketKind.COMPLAINT,
+            category_id=category.id,
+            severity=Severity.P3,
+            order_reference=complaint.order_reference,
+            currency=cfg["DEFAULT_CURRENCY"],
         )
-        ticket = new_ticket(fields=fields, customer=customer, contact=contact, actor=None,
-                             team=None, assignee=None, now=now)
+        ticket = new_ticket(
+            fields=fields,
+            customer=customer,
+            contact=contact,
+            actor=None,
+            team=None,
+            assignee=None,
+            now=now,
+        )
         if not contact.verified:
             ticket.review_reason = _unverified_reason(contact, customer)
-        created = common.event(ticket, EventKind.CREATED, now=now, actor=None, by_customer=True,
-                         body=description, new=Channel.WEB.value)
+        created = common.event(
+            ticket,
+            EventKind.CREATED,
+            now=now,
+            actor=None,
+            by_customer=True,
+            body=description,
+            new=Channel.WEB.value,
+        )
         common.attach(ticket, created, checked, None, written)
         after_intake(ticket, actor=None, now=now)
-        if ratelimit.acquire([ratelimit.Limit(key, int(cfg["PUBLIC_RATE_LIMIT"]),
-                                              int(cfg["PUBLIC_RATE_WINDOW_SECONDS"]))],
-                             now=now) is None:
+        if (
+            ratelimit.acquire(
+                [
+                    ratelimit.Limit(
+                        key, int(cfg["PUBLIC_RATE_LIMIT"]), int(cfg["PUBLIC_RATE_WINDOW_SECONDS"])
+                    )
+                ],
+                now=now,
+            )
+            is None
+        ):
             raise RateLimited(_public_limit_message())
-        return PublicReceipt(ticket=ticket, show_link=not match.known,
-                             emailed_to=contact.email or email,
-                             needs_review=bool(ticket.review_reason))
+        return PublicReceipt(
+            ticket=ticket,
+            show_link=not match.known,
+            emailed_to=contact.email or email,
+            needs_review=bool(ticket.review_reason),
+        )
 
     return common.run_with_files(action, uploads)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
+from ticketdesk.core.errors import InvalidTransition
 from ticketdesk.models import (
     EventKind,
     Ticket,
@@ -18,9 +19,7 @@ from ticketdesk.models import (
 from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.sla import clocks as sla
-from ticketdesk.core.errors import InvalidTransition
 from ticketdesk.services.tickets import common
-
 
 REOPEN_STATUSES = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
@@ -30,8 +29,14 @@ def allowed_statuses(ticket: Ticket) -> list[TicketStatus]:
     return [s for s in TicketStatus if s is not TicketStatus.NEW and s is not ticket.status]
 
 
-def set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now: datetime,
-               by_customer: bool = False) -> TicketEvent | None:
+def set_status(
+    ticket: Ticket,
+    target: TicketStatus,
+    *,
+    actor: User | None,
+    now: datetime,
+    by_customer: bool = False,
+) -> TicketEvent | None:
     """Move ``ticket`` to ``target`` and return the status-change event (None when it is
     already there). Refuses a move the machine does not allow, and a resolution while a
     required step is open or promised goodwill is undelivered."""
@@ -39,10 +44,13 @@ def set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now:
     if target is old:
         return None
     if target not in allowed_statuses(ticket):
-        raise InvalidTransition(_("A %(old)s ticket cannot become %(new)s.", old=old.value,
-                                  new=target.value), field="status")
+        raise InvalidTransition(
+            _("A %(old)s ticket cannot become %(new)s.", old=old.value, new=target.value),
+            field="status",
+        )
     if target is TicketStatus.RESOLVED or (
-            target is TicketStatus.CLOSED and old is not TicketStatus.RESOLVED):
+        target is TicketStatus.CLOSED and old is not TicketStatus.RESOLVED
+    ):
         playbooks.check_can_close(ticket)
         ledger.check_goodwill_given(ticket)
     if old in REOPEN_STATUSES and target not in REOPEN_STATUSES:
@@ -59,16 +67,26 @@ def set_status(ticket: Ticket, target: TicketStatus, *, actor: User | None, now:
         ticket.resolved_at = ticket.resolved_at or now
     ticket.status = target
     ticket.last_activity_at = now
-    change = common.event(ticket, EventKind.STATUS_CHANGE, now=now, actor=actor, field="status",
-                    old=old.value, new=target.value, by_customer=by_customer)
+    change = common.event(
+        ticket,
+        EventKind.STATUS_CHANGE,
+        now=now,
+        actor=actor,
+        field="status",
+        old=old.value,
+        new=target.value,
+        by_customer=by_customer,
+    )
     sla.status_changed(ticket, old, actor=actor, now=now)
     return change
 
 
-def reopen(ticket: Ticket, *, now: datetime, actor: User | None = None,
-           by_customer: bool = False) -> None:
+def reopen(
+    ticket: Ticket, *, now: datetime, actor: User | None = None, by_customer: bool = False
+) -> None:
     """A resolved or closed ticket goes back to open (inside the caller's transaction)."""
     if ticket.status not in REOPEN_STATUSES:
-        raise InvalidTransition(_("Only a resolved or closed ticket can be reopened."),
-                                field="status")
+        raise InvalidTransition(
+            _("Only a resolved or closed ticket can be reopened."), field="status"
+        )
     set_status(ticket, TicketStatus.OPEN, actor=actor, now=now, by_customer=by_customer)

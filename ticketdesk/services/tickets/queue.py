@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from ticketdesk.core.errors import PermissionDenied
+from ticketdesk.core.paging import Page
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -20,11 +22,9 @@ from ticketdesk.models import (
     User,
     team_members,
 )
+from ticketdesk.services.customers.customers import escape_like
 from ticketdesk.services.people import access
 from ticketdesk.services.tickets import search
-from ticketdesk.services.customers.customers import escape_like
-from ticketdesk.core.errors import PermissionDenied
-from ticketdesk.core.paging import Page
 
 
 class Scope(enum.StrEnum):
@@ -37,10 +37,10 @@ class Scope(enum.StrEnum):
 
 class Sort(enum.StrEnum):
     TIME_LEFT = "time_left"  # the nearest SLA due time first, then as URGENCY
-    URGENCY = "urgency"      # severity first, then oldest
+    URGENCY = "urgency"  # severity first, then oldest
     NEWEST = "newest"
     OLDEST = "oldest"
-    ACTIVITY = "activity"    # most recent activity first
+    ACTIVITY = "activity"  # most recent activity first
     REFERENCE = "reference"
 
 
@@ -69,12 +69,12 @@ class QueueFilter:
     category_id: int | None = None
     severity: Severity | None = None
     team_id: int | None = None
-    assignee_id: int | None = None   # 0 means unassigned
+    assignee_id: int | None = None  # 0 means unassigned
     customer_id: int | None = None
     q: str = ""
-    sort: Sort | None = None   # None: the natural order (see sort_for)
+    sort: Sort | None = None  # None: the natural order (see sort_for)
     include_closed: bool = False
-    needs_review: bool = False   # only tickets flagged for a person's look (review_reason)
+    needs_review: bool = False  # only tickets flagged for a person's look (review_reason)
 
 
 # A keyword search counts its matches up to this many; the queue then says "1000+".
@@ -85,7 +85,7 @@ SEARCH_MAX_WORDS = 8
 
 @dataclass
 class QueuePage(Page[Ticket]):
-    more: bool = False   # more tickets match than ``total``, the search's count cap
+    more: bool = False  # more tickets match than ``total``, the search's count cap
 
 
 def sort_for(flt: QueueFilter) -> Sort:
@@ -103,11 +103,17 @@ def sort_for(flt: QueueFilter) -> Sort:
 
 _SEVERITY_ORDER = sa.case(
     {Severity.P1.value: 1, Severity.P2.value: 2, Severity.P3.value: 3, Severity.P4.value: 4},
-    value=Ticket.severity, else_=5,
+    value=Ticket.severity,
+    else_=5,
 )
 _ORDERING = {
-    Sort.TIME_LEFT: (Ticket.sla_due_at.is_(None), Ticket.sla_due_at, _SEVERITY_ORDER,
-                     Ticket.created_at, Ticket.id),
+    Sort.TIME_LEFT: (
+        Ticket.sla_due_at.is_(None),
+        Ticket.sla_due_at,
+        _SEVERITY_ORDER,
+        Ticket.created_at,
+        Ticket.id,
+    ),
     Sort.URGENCY: (_SEVERITY_ORDER, Ticket.created_at, Ticket.id),
     Sort.NEWEST: (Ticket.created_at.desc(), Ticket.id.desc()),
     Sort.OLDEST: (Ticket.created_at, Ticket.id),
@@ -123,8 +129,9 @@ def _scope_clause(user: User, scope: Scope) -> sa.ColumnElement[bool]:
         return Ticket.assignee_id == user.id
     if scope is Scope.TEAMS:
         my_teams = sa.select(team_members.c.team_id).where(team_members.c.user_id == user.id)
-        return sa.or_(Ticket.team_id.in_(my_teams), Ticket.team_id.is_(None),
-                      Ticket.assignee_id == user.id)
+        return sa.or_(
+            Ticket.team_id.in_(my_teams), Ticket.team_id.is_(None), Ticket.assignee_id == user.id
+        )
     if scope is Scope.ACCOUNTS:
         mine = sa.select(Customer.id).where(Customer.account_manager_id == user.id)
         return Ticket.customer_id.in_(mine)
@@ -136,8 +143,9 @@ def _scope_clause(user: User, scope: Scope) -> sa.ColumnElement[bool]:
 
 def filtered_query(user: User, flt: QueueFilter) -> sa.Select:
     scope = flt.scope or default_scope(user)
-    stmt = sa.select(Ticket).where(access.ticket_visibility_clause(user),
-                                   _scope_clause(user, scope))
+    stmt = sa.select(Ticket).where(
+        access.ticket_visibility_clause(user), _scope_clause(user, scope)
+    )
     if flt.statuses:
         stmt = stmt.where(Ticket.status.in_(flt.statuses))
     elif not flt.include_closed:
@@ -191,18 +199,23 @@ def _word_conditions(words: list[str]) -> list[sa.ColumnElement[bool]]:
     indexed = [w for w in words if search.indexable(w)] if search.has_index() else []
     if indexed:
         ids = search.matching_ids(indexed)
-        found = db.session.scalar(sa.select(sa.func.count()).select_from(
-            ids.limit(SEARCH_COUNT_CAP + 1).subquery()))
-        ticket_id = (Ticket.id if found <= SEARCH_COUNT_CAP
-                     else sa.sql.expression.UnaryExpression(Ticket.id, operator=_UNARY_PLUS))
+        found = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ids.limit(SEARCH_COUNT_CAP + 1).subquery())
+        )
+        ticket_id = (
+            Ticket.id
+            if found <= SEARCH_COUNT_CAP
+            else sa.sql.expression.UnaryExpression(Ticket.id, operator=_UNARY_PLUS)
+        )
         conditions.append(ticket_id.in_(ids))
     match = _case_insensitive_like()
     for word in words:
         if word in indexed:
             continue
         pattern = f"%{escape_like(word)}%"
-        conditions.append(sa.or_(match(Ticket.subject, pattern),
-                                 match(Ticket.description, pattern)))
+        conditions.append(
+            sa.or_(match(Ticket.subject, pattern), match(Ticket.description, pattern))
+        )
     return conditions
 
 
@@ -218,8 +231,7 @@ def _case_insensitive_like():
     return lambda column, pattern: column.ilike(pattern, escape="\\")
 
 
-def list_tickets(user: User, flt: QueueFilter, *, page: int = 1,
-                 per_page: int = 25) -> QueuePage:
+def list_tickets(user: User, flt: QueueFilter, *, page: int = 1, per_page: int = 25) -> QueuePage:
     """One page of the queue in a fixed number of SQL queries, whatever the page size.
 
     The page's ids are sorted first, by a query that reads only columns the queue indexes
@@ -231,28 +243,46 @@ def list_tickets(user: User, flt: QueueFilter, *, page: int = 1,
     per_page = max(1, min(per_page, 200))
     page = max(1, page)
     stmt = filtered_query(user, flt)
-    ids = list(db.session.scalars(
-        stmt.with_only_columns(Ticket.id).order_by(*_ORDERING[sort_for(flt)])
-        .limit(per_page).offset((page - 1) * per_page)))
+    ids = list(
+        db.session.scalars(
+            stmt.with_only_columns(Ticket.id)
+            .order_by(*_ORDERING[sort_for(flt)])
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     more = False
     if _searches_text(flt):
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(
-            stmt.with_only_columns(Ticket.id).limit(SEARCH_COUNT_CAP + 1).subquery()))
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                stmt.with_only_columns(Ticket.id).limit(SEARCH_COUNT_CAP + 1).subquery()
+            )
+        )
         more = total > SEARCH_COUNT_CAP
         total = min(total, SEARCH_COUNT_CAP)
     else:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(
-            stmt.with_only_columns(Ticket.id).subquery())) or 0
+        total = (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(stmt.with_only_columns(Ticket.id).subquery())
+            )
+            or 0
+        )
     by_id = {}
     if ids:
-        by_id = {ticket.id: ticket for ticket in db.session.scalars(
-            sa.select(Ticket).where(Ticket.id.in_(ids)).options(
-                joinedload(Ticket.customer),
-                joinedload(Ticket.assignee),
-                joinedload(Ticket.team),
-                joinedload(Ticket.category),
-                joinedload(Ticket.sla_policy),
-            ))}
+        by_id = {
+            ticket.id: ticket
+            for ticket in db.session.scalars(
+                sa.select(Ticket)
+                .where(Ticket.id.in_(ids))
+                .options(
+                    joinedload(Ticket.customer),
+                    joinedload(Ticket.assignee),
+                    joinedload(Ticket.team),
+                    joinedload(Ticket.category),
+                    joinedload(Ticket.sla_policy),
+                )
+            )
+        }
     items = [by_id[i] for i in ids if i in by_id]
     return QueuePage(items=items, total=total, page=page, per_page=per_page, more=more)
 

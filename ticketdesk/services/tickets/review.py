@@ -20,6 +20,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
+from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     OPEN_STATUSES,
@@ -29,13 +31,11 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
-from ticketdesk.services.people import access
-from ticketdesk.services.customers import customers
 from ticketdesk.services import timeline as events
+from ticketdesk.services.customers import customers
+from ticketdesk.services.people import access
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.tickets import common
-from ticketdesk.core.errors import DomainError, InvalidTransition, PermissionDenied
-from ticketdesk.core.uow import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -53,20 +53,31 @@ def needs_review(ticket: Ticket) -> bool:
 
 def _check_flagged(ticket: Ticket) -> None:
     if not ticket.review_reason:
-        raise InvalidTransition(_("%(reference)s is not waiting for a review.",
-                                  reference=ticket.reference), field="review")
+        raise InvalidTransition(
+            _("%(reference)s is not waiting for a review.", reference=ticket.reference),
+            field="review",
+        )
 
 
 def _clear(ticket: Ticket, *, actor: User, now: datetime, body: str) -> None:
     old = ticket.review_reason
     ticket.review_reason = ""
     ticket.last_activity_at = now
-    events.record(ticket, EventKind.FIELD_CHANGE, now=now, actor=actor, field="review",
-                   old=old or None, new=None, body=body)
+    events.record(
+        ticket,
+        EventKind.FIELD_CHANGE,
+        now=now,
+        actor=actor,
+        field="review",
+        old=old or None,
+        new=None,
+        body=body,
+    )
 
 
-def confirm_contact(ticket: Ticket, *, actor: User, expected_version: int | None,
-                    now: datetime) -> Ticket:
+def confirm_contact(
+    ticket: Ticket, *, actor: User, expected_version: int | None, now: datetime
+) -> Ticket:
     """The ticket's contact speaks for its customer: verify the contact, clear the flag.
 
     Only a flagged ticket can be confirmed. A contact that is already verified stays so;
@@ -80,8 +91,11 @@ def confirm_contact(ticket: Ticket, *, actor: User, expected_version: int | None
     with unit_of_work():
         if contact is not None and not contact.verified:
             contact.verified = True
-            body = _("%(name)s confirmed as a contact of %(customer)s.", name=contact.name,
-                     customer=ticket.customer.name)
+            body = _(
+                "%(name)s confirmed as a contact of %(customer)s.",
+                name=contact.name,
+                customer=ticket.customer.name,
+            )
         else:
             body = _("Reviewed: nothing to change.")
         _clear(ticket, actor=actor, now=now, body=body)
@@ -91,15 +105,20 @@ def confirm_contact(ticket: Ticket, *, actor: User, expected_version: int | None
 def _contact_tickets(contact: Contact, ticket: Ticket) -> list[Ticket]:
     """Every ticket of ``contact`` on its present customer, ``ticket`` first, then by id."""
     others = db.session.scalars(
-        sa.select(Ticket).where(Ticket.contact_id == contact.id,
-                                Ticket.customer_id == contact.customer_id,
-                                Ticket.id != ticket.id)
-        .order_by(Ticket.id))
+        sa.select(Ticket)
+        .where(
+            Ticket.contact_id == contact.id,
+            Ticket.customer_id == contact.customer_id,
+            Ticket.id != ticket.id,
+        )
+        .order_by(Ticket.id)
+    )
     return [ticket, *others]
 
 
-def move_ticket(ticket: Ticket, *, actor: User, target: MoveTarget,
-                expected_version: int | None, now: datetime) -> Customer:
+def move_ticket(
+    ticket: Ticket, *, actor: User, target: MoveTarget, expected_version: int | None, now: datetime
+) -> Customer:
     """Move a flagged ticket and its unverified contact to another customer.
 
     The contact's other tickets on the same customer move with it (a contact belongs to
@@ -113,27 +132,41 @@ def move_ticket(ticket: Ticket, *, actor: User, target: MoveTarget,
     _check_flagged(ticket)
     contact = ticket.contact
     if contact is None or contact.verified:
-        raise InvalidTransition(_(
-            "Only a ticket whose contact is not yet confirmed can be moved. Confirm the "
-            "review instead."), field="review")
+        raise InvalidTransition(
+            _(
+                "Only a ticket whose contact is not yet confirmed can be moved. Confirm the "
+                "review instead."
+            ),
+            field="review",
+        )
     if not target.new_customer and not target.customer_id:
-        raise DomainError(_("Choose the customer to move the ticket to, or a new one."),
-                          field="customer_id")
+        raise DomainError(
+            _("Choose the customer to move the ticket to, or a new one."), field="customer_id"
+        )
     destination = None
     if not target.new_customer:
         destination = customers.get_customer(target.customer_id)
         if destination.id == ticket.customer_id:
-            raise DomainError(_("The ticket is already on %(customer)s. Choose another "
-                                "customer, or confirm the contact instead.",
-                                customer=destination.name), field="customer_id")
+            raise DomainError(
+                _(
+                    "The ticket is already on %(customer)s. Choose another "
+                    "customer, or confirm the contact instead.",
+                    customer=destination.name,
+                ),
+                field="customer_id",
+            )
     common.check_version(ticket, expected_version)
     moving = _contact_tickets(contact, ticket)
     for other in moving[1:]:
         if not access.can_work_ticket(actor, other):
-            raise PermissionDenied(_(
-                "%(name)s also has %(reference)s, which you may not change; the contact's "
-                "tickets move together. Ask a team lead to move them.",
-                name=contact.name, reference=other.reference))
+            raise PermissionDenied(
+                _(
+                    "%(name)s also has %(reference)s, which you may not change; the contact's "
+                    "tickets move together. Ask a team lead to move them.",
+                    name=contact.name,
+                    reference=other.reference,
+                )
+            )
         common.check_version(other, None)
     source = ticket.customer
     old_manager = source.account_manager
@@ -146,14 +179,31 @@ def move_ticket(ticket: Ticket, *, actor: User, target: MoveTarget,
         contact.verified = True
         for moved in moving:
             moved.customer = destination
-            events.record(moved, EventKind.FIELD_CHANGE, now=now, actor=actor,
-                           field="customer", old=source.name, new=destination.name,
-                           body=_("Moved with %(name)s, who does not speak for %(old)s.",
-                                  name=contact.name, old=source.name))
+            events.record(
+                moved,
+                EventKind.FIELD_CHANGE,
+                now=now,
+                actor=actor,
+                field="customer",
+                old=source.name,
+                new=destination.name,
+                body=_(
+                    "Moved with %(name)s, who does not speak for %(old)s.",
+                    name=contact.name,
+                    old=source.name,
+                ),
+            )
             if moved.review_reason:
-                _clear(moved, actor=actor, now=now,
-                       body=_("%(name)s is a contact of %(customer)s.", name=contact.name,
-                              customer=destination.name))
+                _clear(
+                    moved,
+                    actor=actor,
+                    now=now,
+                    body=_(
+                        "%(name)s is a contact of %(customer)s.",
+                        name=contact.name,
+                        customer=destination.name,
+                    ),
+                )
             moved.last_activity_at = now
             if tier_changes and moved.status in OPEN_STATUSES:
                 sla.recompute(moved, actor=actor, now=now)

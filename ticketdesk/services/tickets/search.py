@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 SEARCH_TABLE = "ticket_search"
 # The tables FTS5 keeps the index in, next to the virtual table itself.
 SEARCH_TABLES = frozenset(
-    [SEARCH_TABLE] + [f"{SEARCH_TABLE}_{part}"
-                      for part in ("config", "content", "data", "docsize", "idx")])
+    [SEARCH_TABLE]
+    + [f"{SEARCH_TABLE}_{part}" for part in ("config", "content", "data", "docsize", "idx")]
+)
 TRIGRAM_INDEXES = ("ix_tickets_subject_trgm", "ix_tickets_description_trgm")
 TRIGGERS = ("ticket_search_insert", "ticket_search_update", "ticket_search_delete")
 
@@ -66,17 +67,21 @@ END""",  # noqa: S608
   DELETE FROM {SEARCH_TABLE} WHERE rowid = old.id;
 END""",  # noqa: S608
 )
-SQLITE_FILL = (f"INSERT INTO {SEARCH_TABLE} (rowid, subject, description) "  # noqa: S608
-               "SELECT id, lower(subject), lower(description) FROM tickets "
-               f"WHERE id NOT IN (SELECT rowid FROM {SEARCH_TABLE})")
+SQLITE_FILL = (
+    f"INSERT INTO {SEARCH_TABLE} (rowid, subject, description) "  # noqa: S608
+    "SELECT id, lower(subject), lower(description) FROM tickets "
+    f"WHERE id NOT IN (SELECT rowid FROM {SEARCH_TABLE})"
+)
 POSTGRESQL_DDL = tuple(
     f"CREATE INDEX IF NOT EXISTS {name} ON tickets USING gin ({column} gin_trgm_ops)"
-    for name, column in zip(TRIGRAM_INDEXES, ("subject", "description"), strict=True))
+    for name, column in zip(TRIGRAM_INDEXES, ("subject", "description"), strict=True)
+)
 
 _search = sa.table(SEARCH_TABLE, sa.column("rowid"), sa.column(SEARCH_TABLE))
 
 
 # ------------------------------------------------------------------ the index
+
 
 def create_index(conn: sa.Connection) -> bool:
     """Make the search index on ``conn``'s database and fill it; False where it cannot be
@@ -84,9 +89,11 @@ def create_index(conn: sa.Connection) -> bool:
     if conn.dialect.name == "sqlite":
         try:
             conn.exec_driver_sql(SQLITE_DDL[0])
-        except sa.exc.OperationalError as exc:   # no fts5 module, or no trigram tokenizer
-            log.warning("No ticket search index on this SQLite (%s); the search reads "
-                        "every ticket.", exc.orig)
+        except sa.exc.OperationalError as exc:  # no fts5 module, or no trigram tokenizer
+            log.warning(
+                "No ticket search index on this SQLite (%s); the search reads every ticket.",
+                exc.orig,
+            )
             return False
         for statement in SQLITE_DDL[1:]:
             conn.exec_driver_sql(statement)
@@ -120,8 +127,7 @@ def _trigram_extension(conn: sa.Connection) -> bool:
         with conn.begin_nested():
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     except sa.exc.DBAPIError as exc:
-        log.warning("No pg_trgm extension (%s); the ticket search reads every ticket.",
-                    exc.orig)
+        log.warning("No pg_trgm extension (%s); the ticket search reads every ticket.", exc.orig)
         return False
     return True
 
@@ -143,10 +149,11 @@ def _after_create(_table, conn: sa.Connection, **_kw) -> None:
 
 @sa.event.listens_for(Ticket.__table__, "after_drop")
 def _after_drop(_table, conn: sa.Connection, **_kw) -> None:
-    drop_index(conn)   # SQLite drops the triggers with the table, but not the FTS table
+    drop_index(conn)  # SQLite drops the triggers with the table, but not the FTS table
 
 
 # ------------------------------------------------------------------ queries
+
 
 def has_index() -> bool:
     """Whether the session's SQLite database has the FTS table. (On PostgreSQL the
@@ -154,9 +161,13 @@ def has_index() -> bool:
     bind = db.session.get_bind()
     if bind.dialect.name != "sqlite":
         return False
-    return db.session.scalar(sa.text(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
-    ), {"name": SEARCH_TABLE}) is not None
+    return (
+        db.session.scalar(
+            sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": SEARCH_TABLE},
+        )
+        is not None
+    )
 
 
 def indexable(word: str) -> bool:
@@ -178,5 +189,4 @@ def match_expression(words: list[str]) -> str:
 def matching_ids(words: list[str]) -> sa.Select:
     """Ids of the tickets whose subject or description holds every word (each
     ``indexable``), ignoring ASCII case."""
-    return sa.select(_search.c.rowid).where(
-        _search.c[SEARCH_TABLE].match(match_expression(words)))
+    return sa.select(_search.c.rowid).where(_search.c[SEARCH_TABLE].match(match_expression(words)))

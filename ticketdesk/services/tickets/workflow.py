@@ -1,6 +1,7 @@
-"""Status changes as people make them: the status machine's move, then what a resolution sends.
+"""Status changes as people make them.
 
-A resolution sends the customer the resolution e-mail with the survey's invitation.
+``move`` runs the status machine (``lifecycle``), then sends what a resolution sends: the
+resolution e-mail, with the survey's invitation when one is made.
 """
 
 from datetime import datetime

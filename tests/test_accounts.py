@@ -24,7 +24,7 @@ after B), 1 Mar £75 (after A and B), 5 May €700 (a day past B), 15 Feb €0 (
 - Revenue kept (A's and B's after windows joined, each purchase once): €1200, £75, $120
   (counting per window would give €2100 and £150).
 - Cost: €286 (100 + 20 + 166), $40. Compensation: €316 (plus C's €30), $40.
-- ROI: € 1200 / 286 = 4.19… → "4.2×", net €914.00; $ 120 / 40 → "3.0×", net $80.00;
+- Per unit of cost: € 1200 / 286 = 4.19… → "4.2×", net €914.00; $ 120 / 40 → "3.0×", net $80.00;
   £ no cost → "—", net £75.00.
 """
 
@@ -367,14 +367,14 @@ def test_history_figures_against_hand_computed_values(app, world):
             Decimal("286.00"),
             Decimal("316.00"),
         )
-        assert (eur.roi, eur.net) == (Decimal("4.2"), Decimal("914.00"))
-        assert (usd.revenue_kept, usd.cost, usd.roi, usd.net) == (
+        assert (eur.revenue_per_cost, eur.net) == (Decimal("4.2"), Decimal("914.00"))
+        assert (usd.revenue_kept, usd.cost, usd.revenue_per_cost, usd.net) == (
             Decimal("120.00"),
             Decimal("40.00"),
             Decimal("3.0"),
             Decimal("80.00"),
         )
-        assert (gbp.revenue_kept, gbp.cost, gbp.roi, gbp.net) == (
+        assert (gbp.revenue_kept, gbp.cost, gbp.revenue_per_cost, gbp.net) == (
             Decimal("75.00"),
             Decimal("0"),
             None,
@@ -445,15 +445,15 @@ def test_revenue_kept_counts_each_purchase_once():
     }
 
 
-def test_roi_rounds_to_one_decimal_and_needs_a_cost():
+def test_revenue_per_cost_rounds_to_one_decimal_and_needs_a_cost():
     rows = accounts.recovery_figures(
         revenue={EUR: Decimal("1000.00"), GBP: Decimal("50.00")},
         cost={EUR: Decimal("300.00"), USD: Decimal("25.00")},
     )
     eur, gbp, usd = rows
-    assert (eur.currency, eur.roi, eur.net) == (EUR, Decimal("3.3"), Decimal("700.00"))
-    assert (gbp.roi, gbp.net) == (None, Decimal("50.00"))
-    assert (usd.roi, usd.net) == (Decimal("0.0"), Decimal("-25.00"))
+    assert (eur.currency, eur.revenue_per_cost, eur.net) == (EUR, Decimal("3.3"), Decimal("700.00"))
+    assert (gbp.revenue_per_cost, gbp.net) == (None, Decimal("50.00"))
+    assert (usd.revenue_per_cost, usd.net) == (Decimal("0.0"), Decimal("-25.00"))
 
 
 # ----------------------------------------------------------------- access
@@ -588,6 +588,9 @@ def test_history_page_shows_the_figures(login, world):
     assert "3.0×" in roi[USD] and "$80.00" in roi[USD]
     assert re.search(r'class="text-end roi">—</td>', roi[GBP]) and "£75.00" in roi[GBP]
     assert "How this is worked out" in html
+    # The ratio says what it is: revenue after recoveries against their cost, no baseline.
+    assert "ROI" not in html and "Revenue kept per unit of cost" in html
+    assert "not a return on the compensation" in html and "matched baseline" in html
     # Timeline, newest first, with the standing changes in between.
     positions = [
         _position(html, f"standing-{world['s2']}"),

@@ -1,7 +1,9 @@
 """Accounts for account managers: the accounts a person looks after, and each account's
 recovery history with what the recoveries cost and what they kept.
 
-Recovery ROI, per currency:
+Revenue after recoveries against their cost, per currency (not a return on investment: it
+does not ask what the customer would have bought without the recovery; the outcome report,
+``outcomes.py``, compares with a matched baseline):
 
 - a *recovery* is a resolved complaint (``resolved_at`` set); its resolution day is the
   desk's day of ``resolved_at`` (``clock.desk_date``);
@@ -13,7 +15,8 @@ Recovery ROI, per currency:
   (``[resolved_on − 89, resolved_on]``) shown on the history;
 - *cost* is the approved and delivered remedies (make-whole and goodwill) of those
   complaints;
-- ROI is revenue kept ÷ cost (none without cost) and net is revenue kept − cost.
+- revenue per unit of cost is revenue kept ÷ cost (none without cost) and net is revenue
+  kept − cost.
 """
 
 from bisect import bisect_left, bisect_right
@@ -198,7 +201,7 @@ def manager_choices() -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
-# ----------------------------------------------------------------- recovery ROI
+# ----------------------------------------------------------------- revenue after recoveries
 
 
 @dataclass(frozen=True)
@@ -223,8 +226,9 @@ class CurrencyFigures:
         return self.revenue_kept - self.cost
 
     @property
-    def roi(self) -> Decimal | None:
-        """Revenue kept ÷ cost to one decimal; None when nothing was spent."""
+    def revenue_per_cost(self) -> Decimal | None:
+        """Revenue kept ÷ cost to one decimal; None when nothing was spent. Not a return
+        on the compensation: the purchases might have come without the recovery."""
         if self.cost <= 0:
             return None
         return (self.revenue_kept / self.cost).quantize(_TENTH, rounding=ROUND_HALF_UP)

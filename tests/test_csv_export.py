@@ -3,7 +3,7 @@ stay numbers. One writer (ticketdesk.core.csv_export) serves every export."""
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -112,3 +112,15 @@ def test_dashboard_export_writes_counts_as_numbers(build, login):
     text = login(world["lead"]).get("/dashboard/summary.csv?days=30").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][1].isdigit()  # "Tickets in": a plain number, no quote
+
+
+def test_dashboard_export_writes_time_left_as_hours(build, login):
+    world = build(_hostile_overdue_ticket)
+    text = login(world["lead"]).get("/dashboard/overdue.csv?days=30").get_data(as_text=True)
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header[-2:] == ["due_at_utc", "time_left_hours"]
+    row = next(r for r in rows if r[0] == world["reference"])
+    # Overdue by a day: a negative number of hours, written as a number (no quote).
+    assert -24.1 < float(row[-1]) <= -24.0
+    due = datetime.fromisoformat(row[-2].replace("Z", "+00:00"))
+    assert abs((utcnow() - due) - timedelta(days=1)) < timedelta(minutes=5)

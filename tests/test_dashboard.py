@@ -422,15 +422,20 @@ def test_page_shows_the_figures(world, login):
     assert summary["Tickets in"] == ["5", ""]
     assert summary["Open at the end of the period"] == ["3", ""]
     assert summary["First response within target"] == ["75.0%", "4"]
-    assert summary["First response, median"] == ["30 min", "4"]
-    assert summary["First response, 90th percentile"] == ["1 h 30 min", "4"]
+    # Every duration in hours with one decimal.
+    assert summary["First response, median"] == ["0.5 h", "4"]
+    assert summary["First response, 90th percentile"] == ["1.5 h", "4"]
     assert summary["Resolution within target"] == ["50.0%", "4"]
-    assert summary["Resolution, 90th percentile"] == ["33 h 20 min", "4"]
+    assert summary["Resolution, 90th percentile"] == ["33.3 h", "4"]
     assert summary["Make-whole within target"] == ["50.0%", "2"]
-    assert summary["Time to make whole, median"] == ["2 h", "2"]
-    assert summary["Time to make whole, 90th percentile"] == ["24 h", "2"]
+    assert summary["Time to make whole, median"] == ["2.0 h", "2"]
+    assert summary["Time to make whole, 90th percentile"] == ["24.0 h", "2"]
     agents = {row[0]: row[1:] for row in tables["agents"][1:]}
-    assert agents["Ann Agent"] == ["1", "3", "2", "66.7%", "30 min", "8 h", "1"]
+    assert agents["Ann Agent"] == ["1", "3", "2", "66.7%", "0.5 h", "8.0 h", "1"]
+    # The three target cards; T1's and T2's make-whole was due a day after logging.
+    assert _cards(html)["remedy"] == ["50.0%", "2", "2.0 h", "24.0 h", "target 24.0 h"]
+    assert _cards(html)["fr"][:4] == ["75.0%", "4", "0.5 h", "1.5 h"]
+    assert _cards(html)["res"][:4] == ["50.0%", "4", "10.0 h", "33.3 h"]
     assert agents["Unassigned"] == ["1", "0", "0", "—", "—", "—", "0"]
     assert tables["by_team"][1] == ["Alpha", "3", "1", "33.3%", "1", "1"]
     assert tables["weeks"][1:] == [
@@ -458,7 +463,95 @@ def test_every_number_drills_down_to_as_many_tickets(world, login):
     assert checked > 30
 
 
-def test_csv_equals_the_page(world, login):
+def _cards(html: str) -> dict[str, list[str]]:
+    """Each target card's share, tickets, median, 90th percentile and target, as shown."""
+    cards = {}
+    for name, body in re.findall(r'data-card="(\w+)">(.*?)</div></div>', html, re.S):
+        text = [
+            " ".join(re.sub(r"<[^>]+>", "", part).split())
+            for part in re.findall(
+                r'fs-4 fw-semibold">(.*?)</div>.*?of (.*?)</div>.*?card-median">(.*?)</span>'
+                r'.*?card-p90">(.*?)</span>.*?card-target">(.*?)</span>',
+                body,
+                re.S,
+            )[0]
+        ]
+        cards[name] = text
+    return cards
+
+
+def _make_whole_world(case: str):
+    """One ticket logged on 2 March 09:00 with a make-whole due a day later, in the state
+    the case names."""
+    team = factories.make_team("Alpha")
+    lead = factories.make_user(Role.LEAD, name="Lena Lead", team_ids=(team,))
+    db.session.get(User, lead).timezone = "UTC"
+    customer = factories.make_customer("Small Shop")
+    tid = factories.make_ticket(
+        actor_id=lead, customer_id=customer, team_id=team, subject=case, now=at(2)
+    )
+    t = db.session.get(Ticket, tid)
+    t.team_id, t.created_at = team, at(2)
+    t.remedy_due_at = at(3)
+    if case == "met":
+        t.made_whole_at, t.remedy_breached = at(2, 15), False
+    elif case == "missed":
+        t.made_whole_at, t.remedy_breached = at(4, 15), True
+    elif case == "none delivered":  # resolved without a make-whole
+        t.status, t.resolved_at = TicketStatus.RESOLVED, at(3, 9)
+        t.made_whole_at, t.remedy_breached = None, False
+    else:  # open: due time passed, nothing delivered yet
+        t.made_whole_at, t.remedy_breached = None, True
+    db.session.commit()
+    return {"lead": lead}
+
+
+@pytest.mark.parametrize(
+    ("case", "card", "csv_rows"),
+    [
+        # Delivered 6 h after logging, within its day: met.
+        ("met", ["100.0%", "1", "6.0 h", "6.0 h", "target 24.0 h"], (100.0, 6.0, 6.0)),
+        # Delivered 54 h after logging, past its day: missed.
+        ("missed", ["0.0%", "1", "54.0 h", "54.0 h", "target 24.0 h"], (0.0, 54.0, 54.0)),
+        # Never delivered, resolved: counts for neither share nor time.
+        ("none delivered", ["—", "0", "—", "—", "no target"], (None, None, None)),
+        # Open and late: not made whole in the period, so not counted yet (the live lists
+        # and the ticket's clock show it).
+        ("open", ["—", "0", "—", "—", "no target"], (None, None, None)),
+    ],
+)
+def test_the_make_whole_card(build, login, case, card, csv_rows):
+    world = build(_make_whole_world, case)
+    client = login(world["lead"])
+    html = client.get(f"/dashboard/?{QUERY}").get_data(as_text=True)
+    assert _cards(html)["remedy"] == card
+    assert "calendar time from logging" in html
+    text = client.get(f"/dashboard/summary.csv?{QUERY}").get_data(as_text=True)
+    rows = {row[0]: row for row in csv.reader(io.StringIO(text))}
+    header = rows["figure"]
+    values = tuple(
+        float(rows[title][header.index(column)]) if rows[title][header.index(column)] else None
+        for title, column in (
+            ("Make-whole within target", "within_target_percent"),
+            ("Time to make whole, median", "value_hours"),
+            ("Time to make whole, 90th percentile", "value_hours"),
+        )
+    )
+    assert values == csv_rows
+
+
+# A CSV column whose name ends in one of these holds numbers only (or nothing).
+UNITS = ("_count", "_percent", "_hours")
+
+
+def _page_number(text: str) -> float | None:
+    """The number a page cell shows: "75.0%" → 75.0, "1.5 h" → 1.5, "—" → None."""
+    if text in ("", "—"):
+        return None
+    return float(text.removesuffix("%").removesuffix(" h").replace(",", ""))
+
+
+def test_csv_holds_the_page_numbers_under_unit_headers(world, login):
     client = login(world["lead"])
     html = client.get(
         f"/dashboard/?{QUERY}&team={world['team_a']}&team={world['team_b']}"
@@ -481,8 +574,24 @@ def test_csv_equals_the_page(world, login):
         )
         assert answer.status_code == 200 and answer.mimetype == "text/csv"
         assert "attachment" in answer.headers["Content-Disposition"]
-        exported = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
-        assert exported == rows, name
+        header, *exported = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+        assert len(exported) == len(rows) - 1 and rows[1:], name
+        assert all(column == column.lower() and " " not in column for column in header), name
+        for page_row, row in zip(rows[1:], exported, strict=True):
+            if name == "summary":  # one value column per unit; the row fills its own
+                filled = [cell for cell in row[1:4] if cell]
+                assert len(filled) <= 1 and row[0] == page_row[0], row
+                page_row = [
+                    page_row[0],
+                    *(page_row[1] if cell else "" for cell in row[1:4]),
+                    page_row[2],
+                ]
+            for column, shown, cell in zip(header, page_row, row, strict=True):
+                if column.endswith(UNITS) or column.startswith("value_"):
+                    number = float(cell) if cell else None  # every cell parses as a number
+                    assert number == _page_number(shown), (name, column, shown, cell)
+                else:
+                    assert cell == shown, (name, column)
 
 
 def test_bad_periods_get_a_message(world, login):

@@ -1,14 +1,17 @@
-"""The dashboard's tables as text cells, shared by the page and the CSV exports.
+"""The dashboard's tables as cells, shared by the page and the CSV exports.
 
-Both render the same cells, so an exported figure is the figure on the page. A cell may
-carry a drill-down (the measure and breakdown it counts) or a ticket to link to.
+Both render the same cells, so an exported figure is the figure on the page: the page shows
+a cell's text ("75.0%", "1.5 h"), the CSV its number (75.0, 1.5) under a column name that
+says the unit (``..._percent``, ``..._hours``, ``..._count``). Every duration is in hours
+with one decimal, next to its target in hours. A cell may carry a drill-down (the measure
+and breakdown it counts) or a ticket to link to.
 """
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,7 +19,7 @@ from ticketdesk.core.paging import Page
 from ticketdesk.models import Ticket
 from ticketdesk.services.sla import dashboard
 from ticketdesk.services.sla.dashboard import Figures, Group, Report, key_text, nearest_rank
-from ticketdesk.templating import LABELS, duration_text
+from ticketdesk.templating import LABELS
 
 
 @dataclass
@@ -26,12 +29,16 @@ class Cell:
     dim: str | None = None
     key: str | None = None
     ticket_id: int | None = None  # link to one ticket
-    value: int | None = None  # the number behind ``text``, written as a number to CSV
+    value: int | float | str | None = None  # what the CSV writes instead of ``text``
+    number: bool = False  # a number column: no value is an empty cell, never "—"
+    unit: str = ""  # "count", "percent" or "hours" for a number
 
     @property
-    def export(self) -> str | int:
+    def export(self) -> str | int | float | None:
         """What the CSV export writes: the number where there is one, else the text."""
-        return self.text if self.value is None else self.value
+        if self.value is not None:
+            return self.value
+        return None if self.number else self.text
 
 
 @dataclass
@@ -39,50 +46,160 @@ class Table:
     name: str
     title: str
     headers: list[str]
+    columns: list[str]  # the CSV header: machine names with the unit (``..._hours``)
     rows: list[list[Cell]] = field(default_factory=list)
     note: str = ""
     headline: list[int] = field(default_factory=list)  # rows also shown as cards on top
+
+    def export(self) -> list[list]:
+        """The CSV rows, the header first."""
+        return [self.columns, *([cell.export for cell in row] for row in self.rows)]
 
 
 def percent_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
+def percent_number(value: float | None) -> float | None:
+    """A share as the CSV writes it: percent without the sign, one decimal, like the page."""
+    return None if value is None else round(value, 1)
+
+
+def hours(minutes: int | None) -> float | None:
+    """Minutes as hours with one decimal, the one unit of every duration on the dashboard."""
+    return None if minutes is None else round(minutes / 60, 1)
+
+
+def hours_text(minutes: int | None) -> str:
+    """90 → "1.5 h"; None → "—"."""
+    value = hours(minutes)
+    return "—" if value is None else _("%(h)s h", h=format_decimal(value, "#,##0.0"))
+
+
+def target_text(targets: list[int]) -> str:
+    """The targets of a card's tickets in hours: one value, or the lowest to the highest."""
+    if not targets:
+        return ""
+    low, high = min(targets), max(targets)
+    if low == high:
+        return _("target %(t)s", t=hours_text(low))
+    return _("targets %(low)s to %(high)s", low=hours_text(low), high=hours_text(high))
+
+
+def _percent(value: float | None) -> Cell:
+    return Cell(percent_text(value), value=percent_number(value), number=True, unit="percent")
+
+
 def _count(figures: Figures, measure: str, dim: str | None = None, key: str | None = None) -> Cell:
     n = figures.counts[measure]
-    return Cell(str(n), measure if n else None, dim, key, value=n)
+    return Cell(str(n), measure if n else None, dim, key, value=n, number=True, unit="count")
 
 
 def _rate(figures: Figures, met: str, missed: str, target: str, dim=None, key=None) -> Cell:
+    rate = figures.rate(met, missed)
     return Cell(
-        percent_text(figures.rate(met, missed)),
+        percent_text(rate),
         target if figures.counts[target] else None,
         dim,
         key,
+        value=percent_number(rate),
+        number=True,
+        unit="percent",
     )
 
 
 def _time(values: list[int], percent: int, measure: str, dim=None, key=None) -> Cell:
-    return Cell(duration_text(nearest_rank(values, percent)), measure if values else None, dim, key)
+    minutes = nearest_rank(values, percent)
+    return Cell(
+        hours_text(minutes),
+        measure if values else None,
+        dim,
+        key,
+        value=hours(minutes),
+        number=True,
+        unit="hours",
+    )
+
+
+@dataclass
+class Card:
+    """A target's card: the within-target share of its tickets, their median and 90th
+    percentile time, and the target, all durations in hours."""
+
+    name: str
+    title: str
+    rate: Cell
+    tickets: Cell
+    median: Cell
+    p90: Cell
+    target: str
+    clock: str
+
+
+def cards(report: Report) -> list[Card]:
+    """First response, resolution and make-whole, each against its target."""
+    f = report.total
+    business = _("business time, pauses excluded")
+    calendar = _("calendar time from logging")
+    return [
+        Card(
+            name,
+            title,
+            _rate(f, f"{prefix}_met", f"{prefix}_missed", f"{prefix}_target"),
+            _count(f, f"{prefix}_target"),
+            _time(values, 50, measured),
+            _time(values, 90, measured),
+            target_text(f.targets.get(prefix, [])),
+            clock,
+        )
+        for name, title, prefix, values, measured, clock in (
+            ("fr", _("First response within target"), "fr", f.fr_minutes, "fr_measured", business),
+            ("res", _("Resolution within target"), "res", f.res_minutes, "res_measured", business),
+            (
+                "remedy",
+                _("Make-whole within target"),
+                "remedy",
+                f.make_whole_minutes,
+                "made_whole",
+                calendar,
+            ),
+        )
+    ]
+
+
+SUMMARY_UNITS = ("count", "percent", "hours")
+
+
+class SummaryTable(Table):
+    """The summary's figures have different units, so its CSV spreads the value column
+    into one column per unit; each row fills the one its figure is in."""
+
+    def export(self) -> list[list]:
+        rows = [self.columns]
+        for title, value, tickets in self.rows:
+            spread = [value.export if value.unit == unit else None for unit in SUMMARY_UNITS]
+            rows.append([title.export, *spread, tickets.export])
+        return rows
 
 
 def summary(report: Report) -> Table:
     f = report.total
-    table = Table(
+    table = SummaryTable(
         "summary",
         _("At a glance"),
         [_("Figure"), _("Value"), _("Tickets")],
+        ["figure", "value_count", "within_target_percent", "value_hours", "tickets_count"],
         note=_(
-            "Medians and 90th percentiles by nearest rank. First response and "
-            "resolution in business time, pauses excluded; time to make whole "
-            "in calendar time."
+            "Durations in hours. Medians and 90th percentiles by nearest rank. First "
+            "response and resolution in business time, pauses excluded; time to make "
+            "whole in calendar time from logging to delivery."
         ),
     )
 
     def count(title: str, measure: str, headline: bool = False) -> None:
         if headline:
             table.headline.append(len(table.rows))
-        table.rows.append([Cell(title), _count(f, measure), Cell("")])
+        table.rows.append([Cell(title), _count(f, measure), Cell("", number=True)])
 
     def rate(title: str, met: str, missed: str, target: str, headline: bool = False) -> None:
         if headline:
@@ -95,11 +212,11 @@ def summary(report: Report) -> Table:
     count(_("Tickets in"), "in", headline=True)
     count(_("Resolved"), "resolved", headline=True)
     count(_("Open at the end of the period"), "backlog", headline=True)
-    rate(_("First response within target"), "fr_met", "fr_missed", "fr_target", headline=True)
+    rate(_("First response within target"), "fr_met", "fr_missed", "fr_target")
     count(_("First response missed"), "fr_missed")
     times(_("First response, median"), f.fr_minutes, 50, "fr_measured")
     times(_("First response, 90th percentile"), f.fr_minutes, 90, "fr_measured")
-    rate(_("Resolution within target"), "res_met", "res_missed", "res_target", headline=True)
+    rate(_("Resolution within target"), "res_met", "res_missed", "res_target")
     count(_("Resolution missed"), "res_missed")
     times(_("Resolution, median"), f.res_minutes, 50, "res_measured")
     times(_("Resolution, 90th percentile"), f.res_minutes, 90, "res_measured")
@@ -132,6 +249,14 @@ def breaches(name: str, title: str, heading: str, dim: str, groups: list[Group])
             _("First response missed"),
             _("Resolution missed"),
         ],
+        [
+            dim if dim != "tier" else "customer_tier",
+            "tickets_in_count",
+            "missed_target_count",
+            "missed_percent",
+            "first_response_missed_count",
+            "resolution_missed_count",
+        ],
         note=_(
             "Resolution missed: tickets resolved in the period after their "
             "resolution target, wherever they were logged."
@@ -149,7 +274,7 @@ def breaches(name: str, title: str, heading: str, dim: str, groups: list[Group])
                 Cell(g.name),
                 _count(f, "in", dim, key),
                 _count(f, "breached", dim, key),
-                Cell(percent_text(dashboard.share(f.counts["breached"], f.counts["in"]))),
+                _percent(dashboard.share(f.counts["breached"], f.counts["in"])),
                 _count(f, "fr_missed", dim, key),
                 _count(f, "res_missed", dim, key),
             ]
@@ -170,6 +295,16 @@ def agents(report: Report) -> Table:
             _("First response, median"),
             _("Resolution, median"),
             _("With a missed target"),
+        ],
+        [
+            "agent",
+            "open_at_end_count",
+            "tickets_in_count",
+            "resolved_count",
+            "first_response_within_target_percent",
+            "first_response_median_hours",
+            "resolution_median_hours",
+            "missed_target_count",
         ],
     )
     for g in report.by_agent:
@@ -200,6 +335,14 @@ def trend(report: Report) -> Table:
             _("First response within target"),
             _("Resolution within target"),
             _("With a missed target"),
+        ],
+        [
+            "week_from",
+            "tickets_in_count",
+            "resolved_count",
+            "first_response_within_target_percent",
+            "resolution_within_target_percent",
+            "missed_target_count",
         ],
         note=_("Each ticket counts in the week it was logged, resolved or made whole."),
     )
@@ -243,11 +386,14 @@ def period_tables(report: Report) -> list[Table]:
     ]
 
 
-def _left_text(ticket: Ticket, now: datetime) -> str:
+def _left(ticket: Ticket, now: datetime) -> Cell:
+    """The time left to the due time in hours; overdue is a negative number in the CSV."""
     minutes = math.floor((ticket.sla_due_at - now).total_seconds() / 60)
     if minutes < 0:
-        return _("overdue by %(t)s", t=duration_text(-minutes))
-    return _("%(t)s left", t=duration_text(minutes))
+        text = _("overdue by %(t)s", t=hours_text(-minutes))
+    else:
+        text = _("%(t)s left", t=hours_text(minutes))
+    return Cell(text, value=hours(minutes), number=True, unit="hours")
 
 
 def live(which: str, page: Page, now: datetime) -> Table:
@@ -264,6 +410,15 @@ def live(which: str, page: Page, now: datetime) -> Table:
             _("Due"),
             _("Time left"),
         ],
+        [
+            "ticket",
+            "subject",
+            "customer",
+            "team",
+            "assignee",
+            "due_at_utc",
+            "time_left_hours",
+        ],
     )
     for t in page.items:
         table.rows.append(
@@ -273,8 +428,11 @@ def live(which: str, page: Page, now: datetime) -> Table:
                 Cell(t.customer.name),
                 Cell(t.team.name if t.team else "—"),
                 Cell(t.assignee.name if t.assignee else _("Unassigned")),
-                Cell(format_datetime(t.sla_due_at, "short")),
-                Cell(_left_text(t, now)),
+                Cell(
+                    format_datetime(t.sla_due_at, "short"),
+                    value=t.sla_due_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ),
+                _left(t, now),
             ]
         )
     return table

@@ -105,6 +105,7 @@ def index():
         period_text=tables.period_text(period),
         presets=PRESETS,
         tables={t.name: t for t in tables.period_tables(report)},
+        cards=tables.cards(report),
         live=live,
         live_totals=live_totals,
         chart=chart.weekly(report.weeks, _week_label),
@@ -128,9 +129,7 @@ def export(name: str):
         if table is None:
             abort(404)
     filename = f"ticketdesk-{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return csv_response(
-        [table.headers, *([cell.export for cell in row] for row in table.rows)], filename=filename
-    )
+    return csv_response(table.export(), filename=filename)
 
 
 @bp.route("/tickets")

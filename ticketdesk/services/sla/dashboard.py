@@ -23,6 +23,10 @@ counts where:
   (nine tenths) of the tickets do not exceed. First response and resolution are in business
   minutes (pauses excluded, as stored); time to make whole is wall-clock minutes from the
   ticket being logged to the make-whole being delivered.
+* **Targets** next to those times, in the same clock: first response and resolution, the
+  business minutes of the ticket's service-level policy; make-whole, the wall-clock minutes
+  from logging to the stored make-whole due time. Each card shows the lowest and highest
+  target among the tickets it counts (met or missed).
 * Breakdowns (team, agent, category, tier, week) use the ticket's current team, assignee,
   category and customer tier; weeks start on Monday at local midnight in the viewer's
   timezone. Each breakdown's counts add up to the summary's.
@@ -53,6 +57,7 @@ from ticketdesk.models import (
     CustomerTier,
     Role,
     SlaEvent,
+    SlaPolicy,
     SlaState,
     Team,
     Ticket,
@@ -358,6 +363,9 @@ class Figures:
     fr_minutes: list[int] = field(default_factory=list)
     res_minutes: list[int] = field(default_factory=list)
     make_whole_minutes: list[int] = field(default_factory=list)
+    # Per target ("fr", "res", "remedy"): the targets, in minutes, of the tickets that count
+    # for its within-target share (the summary only).
+    targets: dict[str, list[int]] = field(default_factory=dict)
 
     def rate(self, met: str, missed: str) -> float | None:
         return share(self.counts[met], self.counts[met] + self.counts[missed])
@@ -369,6 +377,10 @@ class Figures:
     @property
     def res_rate(self) -> float | None:
         return self.rate("res_met", "res_missed")
+
+    @property
+    def remedy_rate(self) -> float | None:
+        return self.rate("remedy_met", "remedy_missed")
 
 
 @dataclass
@@ -501,6 +513,7 @@ def report(period: Period, *, tier_names: dict[str, str]) -> Report:
         for agent_id, values in by_agent.items():
             setattr(per["agent"][agent_id], attr, values)
     total.make_whole_minutes = _make_whole_minutes(period, facts)
+    total.targets = _targets(period, facts)
     return Report(
         period=period,
         total=total,
@@ -557,6 +570,36 @@ def _make_whole_minutes(period: Period, facts: dict) -> list[int]:
             )
         )
     ]
+
+
+def _targets(period: Period, facts: dict) -> dict[str, list[int]]:
+    """The targets of the tickets behind each within-target share, in the clock of the
+    times they stand next to: policy business minutes for first response and resolution,
+    wall-clock minutes from logging to the due time for the make-whole."""
+    found: dict[str, list[int]] = {}
+    for key, measure, minutes in (
+        ("fr", "fr_target", SlaPolicy.first_response_minutes),
+        ("res", "res_target", SlaPolicy.resolution_minutes),
+    ):
+        found[key] = [
+            value
+            for (value,) in _execute(
+                sa.select(minutes)
+                .select_from(Ticket)
+                .join(SlaPolicy, SlaPolicy.id == Ticket.sla_policy_id)
+                .where(_team_clause(period.team_ids), MEASURES[measure](_Sql, facts))
+            )
+            if value is not None
+        ]
+    found["remedy"] = [
+        math.floor((due - created).total_seconds() / 60)
+        for created, due in _execute(
+            sa.select(Ticket.created_at, Ticket.remedy_due_at).where(
+                _team_clause(period.team_ids), MEASURES["remedy_target"](_Sql, facts)
+            )
+        )
+    ]
+    return found
 
 
 # ----------------------------------------------------------------- drill-down

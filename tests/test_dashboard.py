@@ -16,7 +16,16 @@ import pytest
 
 from tests import factories
 from ticketdesk.extensions import db
-from ticketdesk.models import CustomerTier, Role, Severity, Ticket, TicketKind, TicketStatus, User
+from ticketdesk.models import (
+    CustomerTier,
+    Role,
+    Severity,
+    SlaPolicy,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    User,
+)
 from ticketdesk.services.sla import clocks as sla
 from ticketdesk.services.sla import dashboard
 from ticketdesk.services.sla.dashboard import Period, nearest_rank
@@ -538,6 +547,31 @@ def test_the_make_whole_card(build, login, case, card, csv_rows):
         )
     )
     assert values == csv_rows
+
+
+def _with_policies(world):
+    """T1 and T8 on a 1 h / 8 h policy, T2 and T5 on a 4 h / 48 h one."""
+    fast = SlaPolicy(name="Fast", first_response_minutes=60, resolution_minutes=480)
+    slow = SlaPolicy(name="Slow", first_response_minutes=240, resolution_minutes=2880)
+    db.session.add_all([fast, slow])
+    db.session.flush()
+    for ref, policy in (("t1", fast), ("t8", fast), ("t2", slow), ("t5", slow)):
+        db.session.get(Ticket, world[ref]).sla_policy_id = policy.id
+    for ref in ("t3", "t4", "t6", "t7"):
+        db.session.get(Ticket, world[ref]).sla_policy_id = None
+    db.session.commit()
+
+
+def test_cards_show_the_targets_of_their_tickets_in_hours(app, world, login):
+    with app.app_context():
+        _with_policies(world)
+    html = login(world["lead"]).get(f"/dashboard/?{QUERY}").get_data(as_text=True)
+    cards = _cards(html)
+    # First response counts T1 T2 T3 T8 (T3 has no policy): targets 1 h and 4 h.
+    assert cards["fr"][-1] == "targets 1.0 h to 4.0 h"
+    # Resolution counts T1 T2 T5 T8: targets 8 h and 48 h.
+    assert cards["res"][-1] == "targets 8.0 h to 48.0 h"
+    assert cards["remedy"][-1] == "target 24.0 h"
 
 
 # A CSV column whose name ends in one of these holds numbers only (or nothing).

@@ -341,6 +341,8 @@ CASES = [
     # --- customers
     Case("GET", "/customers/", lambda w: "/customers/", VIEW),
     Case("GET", "/customers/new", lambda w: "/customers/new", VIEW),
+    # The intake form's customer picker: matches the user may see, as JSON.
+    Case("GET", "/customers/search", lambda w: "/customers/search?q=co", VIEW),
     Case(
         "POST",
         "/customers/new",

@@ -70,6 +70,8 @@ def live_app(tmp_path):
         with app.app_context():
             factories.make_user(Role.AGENT, email=AGENT_EMAIL, name="Ada Agent")
             factories.make_customer(CUSTOMER)
+            # A second match, found by its contact's address, comes after the name match.
+            factories.make_customer("Grove Foods", contact_email="oliver@grove.example")
         yield app
 
 
@@ -134,7 +136,20 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
             # Log a complaint.
             nav.get_by_role("link", name="Log a complaint").click()
             expect(page.get_by_role("heading", name="Log a complaint", level=1)).to_be_visible()
-            page.get_by_label("Existing customer", exact=True).select_option(label=CUSTOMER)
+            # The customer picker: three letters, then the keyboard (static/customer_picker.js).
+            picker = page.get_by_role("combobox", name="Existing customer")
+            with page.expect_response(lambda r: "/customers/search?q=Oli" in r.url) as found:
+                picker.press_sequentially("Oli")
+            assert found.value.status == 200
+            expect(picker).to_have_attribute("aria-expanded", "true")
+            options = page.get_by_role("listbox", name="Existing customer").get_by_role("option")
+            expect(options).to_have_count(2)
+            expect(options.first).to_have_text(CUSTOMER)
+            picker.press("ArrowDown")
+            expect(options.first).to_have_attribute("aria-selected", "true")
+            picker.press("Enter")
+            expect(picker).to_have_attribute("aria-expanded", "false")
+            expect(picker).to_have_value(CUSTOMER)
             page.get_by_label("Received by").select_option(label="E-mail")
             page.get_by_label("Category").select_option(label="Damaged or defective")
             page.get_by_label("Severity").select_option(value="p2")

@@ -271,18 +271,24 @@ def test_customer_or_new_customer_name_is_required(app, build, desk):
 
 
 def test_service_error_after_valid_form_saves_nothing(app, build, desk):
-    """The contact e-mail belongs to another customer: found by the service, not the form."""
+    """The contact e-mail belongs to another customer: found by the service, not the form.
+    First it is offered as a likely duplicate; creating a new customer anyway is refused."""
     before = _counts(build)
+    data = _intake(
+        desk,
+        customer_id="",
+        new_customer_name="Fresh Customer",
+        contact_name="Tess",
+        contact_email="taken@other.example",
+    )
+    client = factories.client_as(app, desk["agent"])
+    resp = _post_new(client, {**data, "attachments": [(io.BytesIO(PNG), "photo.png")]})
+    assert resp.status_code == 200
+    assert f'name="use_customer_id" value="{desk["other"]}"' in resp.get_data(as_text=True)
+    assert _counts(build) == before
     resp = _post_new(
-        factories.client_as(app, desk["agent"]),
-        _intake(
-            desk,
-            customer_id="",
-            new_customer_name="Fresh Customer",
-            contact_name="Tess",
-            contact_email="taken@other.example",
-            attachments=[(io.BytesIO(PNG), "photo.png")],
-        ),
+        client,
+        {**data, "create_anyway": "y", "attachments": [(io.BytesIO(PNG), "photo.png")]},
     )
     assert resp.status_code == 200
     error = field_error(resp.get_data(as_text=True), "contact_email")

@@ -1,7 +1,17 @@
 """Customer (account) pages: list, profile with contacts, tickets, orders and standing
 history, edits; and the order import for administrators."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -76,6 +86,17 @@ def index():
     search = (request.args.get("q") or "")[:100]
     items = customer_service.list_customers(user=current_user, search=search)
     return render_template("customers/index.html", customers=items, search=search)
+
+
+@bp.route("/search")
+@roles_required(*VIEW_ROLES)
+def search():
+    """The customer picker's matches as JSON: ``{"results": [{"id", "name", "label"}]}``,
+    only customers the user may see, at most ``SEARCH_LIMIT``."""
+    matches = customer_service.search_customers(
+        user=current_user, query=request.args.get("q") or ""
+    )
+    return jsonify(results=[{"id": m.id, "name": m.name, "label": m.label} for m in matches])
 
 
 @bp.route("/new", methods=["GET", "POST"])

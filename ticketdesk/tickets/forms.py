@@ -146,9 +146,17 @@ class NewTicketForm(_TicketFieldsMixin, FlaskForm):
     team_id = SelectField(_l("Team"), coerce=int_or_none, validate_choice=False)
     assignee_id = SelectField(_l("Assignee"), coerce=int_or_none, validate_choice=False)
     attachments = MultipleFileField(_l("Attachments"))
+    # Shown when the new customer looks like existing ones: "Use this customer" buttons
+    # post an existing customer's id here; the checkbox confirms a new one is meant.
+    use_customer_id = IntField(validators=[Optional()])
+    create_anyway = BooleanField(_l("Create a new customer anyway"))
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        if self.use_customer_id.data:
+            # "Use this customer": the existing one replaces the new name typed.
+            self.customer_id.data = self.use_customer_id.data
+            self.new_customer_name.data = ""
         if not self.customer_id.data and not (self.new_customer_name.data or "").strip():
             self.customer_id.errors.append(_l("Choose a customer or enter a new customer name."))
             ok = False

@@ -210,6 +210,7 @@ def new():
     if request.method == "GET":
         form.customer_id.data = inputs.id_arg("customer")
         form.currency.data = current_app.config["DEFAULT_CURRENCY"]
+    duplicates = []
     if form.validate_on_submit():
         new_customer = None
         if not form.customer_id.data:
@@ -238,7 +239,11 @@ def new():
                 assignee_id=form.assignee_id.data,
                 uploads=request.files.getlist(form.attachments.name),
                 internal_note=form.internal_note.data or "",
+                allow_duplicate=form.create_anyway.data,
             )
+        except customer_service.LikelyDuplicate as exc:
+            duplicates = exc.matches
+            show_error(form, exc, "new_customer_name")
         except DomainError as exc:
             show_error(
                 form, exc, "subject", aliases={"name": "new_customer_name"}, otherwise="flash"
@@ -246,7 +251,7 @@ def new():
         else:
             flash(_("Complaint %(ref)s logged.", ref=ticket.reference), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
-    return render_template("tickets/new.html", form=form)
+    return render_template("tickets/new.html", form=form, duplicates=duplicates)
 
 
 def _ticket_fields(form: NewTicketForm) -> ticket_intake.TicketFields:

@@ -606,3 +606,146 @@ def _find_or_create_for_intake(
     """``match_sender`` without the how: the customer and the contact."""
     match = match_sender(name=name, email=email, company=company, now=now)
     return match.customer, match.contact
+
+
+# How many matches the customer picker shows at most.
+SEARCH_LIMIT = 10
+SEARCH_MAX = 100
+# A phone number counts for duplicates from this many digits (shorter ones are extensions).
+PHONE_DIGITS_MIN = 6
+
+
+@dataclass(frozen=True)
+class CustomerMatch:
+    """One customer the picker offers: its id and a label that says why it matched."""
+
+    id: int
+    name: str
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} · {self.detail}" if self.detail else self.name
+
+
+def phone_digits(phone: str | None) -> str:
+    """The digits of a phone number: ``+49 (30) 123-45`` → ``493012345``."""
+    return "".join(ch for ch in (phone or "") if ch.isdigit())
+
+
+def name_key(name: str | None) -> str:
+    """A name compared case- and space-insensitively: ``" Anna  SCHMIDT"`` → ``annaschmidt``."""
+    return "".join((name or "").split()).casefold()
+
+
+def search_customers(*, user: User, query: str, limit: int = SEARCH_LIMIT) -> list[CustomerMatch]:
+    """The customers ``user`` may see whose name, external reference, or a contact's
+    e-mail or phone contains ``query`` (any case; ``%`` and ``_`` match themselves),
+    names first, at most ``limit``. A query under 2 characters finds nothing."""
+    text = " ".join((query or "").split())[:SEARCH_MAX]
+    if len(text) < 2 or limit < 1:
+        return []
+    pattern = f"%{escape_like(text.lower())}%"
+    contact_hit = sa.or_(
+        sa.func.lower(Contact.email).like(pattern, escape="\\"),
+        sa.func.lower(Contact.phone).like(pattern, escape="\\"),
+    )
+    name_hit = sa.func.lower(Customer.name).like(pattern, escape="\\")
+    ref_hit = sa.func.lower(sa.func.coalesce(Customer.external_ref, "")).like(pattern, escape="\\")
+    stmt = (
+        sa.select(Customer)
+        .where(
+            visible_customers_clause(user),
+            sa.or_(
+                name_hit,
+                ref_hit,
+                sa.exists().where(Contact.customer_id == Customer.id, contact_hit),
+            ),
+        )
+        .order_by(sa.case((name_hit, 0), else_=1), Customer.name, Customer.id)
+        .limit(limit)
+    )
+    found = list(db.session.scalars(stmt))
+    contacts: dict[int, Contact] = {}
+    if found:
+        for contact in db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.customer_id.in_([c.id for c in found]), contact_hit)
+            .order_by(Contact.id)
+        ):
+            contacts.setdefault(contact.customer_id, contact)
+    matches = []
+    for customer in found:
+        contact = contacts.get(customer.id)
+        if text.lower() in customer.name.lower():
+            detail = customer.external_ref or ""
+        elif customer.external_ref and text.lower() in customer.external_ref.lower():
+            detail = customer.external_ref
+        elif contact is not None:
+            shown = contact.email if text.lower() in (contact.email or "") else contact.phone
+            detail = f"{contact.name} <{shown}>" if shown else contact.name
+        else:
+            detail = ""
+        matches.append(CustomerMatch(customer.id, customer.name, detail))
+    return matches
+
+
+class LikelyDuplicate(DomainError):
+    """A new customer at intake looks like existing ones (``matches``): use one of them,
+    or confirm that a new one is meant."""
+
+    def __init__(self, matches: list[Customer]):
+        names = ", ".join(c.name for c in matches)
+        super().__init__(
+            _(
+                "This looks like a customer we already have (%(names)s). Use the existing "
+                "customer, or tick “Create a new customer anyway”.",
+                names=names,
+            ),
+            field="new_customer_name",
+        )
+        self.matches = matches
+
+
+def likely_duplicates(
+    *, user: User, name: str, email: str | None = None, phone: str = ""
+) -> list[Customer]:
+    """Existing customers ``user`` may see that a new customer at intake probably is.
+
+    A customer is a likely duplicate when its name equals ``name`` ignoring case and
+    spaces, or one of its contacts has the same normalised e-mail as ``email``, or the
+    same phone digits as ``phone`` (only numbers of ``PHONE_DIGITS_MIN`` digits or more
+    count). Oldest first.
+    """
+    ids: set[int] = set()
+    key = name_key(name)
+    if key:
+        squashed = sa.func.lower(sa.func.replace(sa.func.replace(Customer.name, " ", ""), "\t", ""))
+        rows = db.session.execute(
+            sa.select(Customer.id, Customer.name).where(squashed == key.lower())
+        )
+        # SQL lower() only folds ASCII on SQLite: the Python key decides.
+        ids.update(row.id for row in rows if name_key(row.name) == key)
+        if not key.isascii():
+            rows = db.session.execute(sa.select(Customer.id, Customer.name))
+            ids.update(row.id for row in rows if name_key(row.name) == key)
+    email_n = normalise_email(email)
+    if email_n:
+        ids.update(
+            db.session.scalars(sa.select(Contact.customer_id).where(Contact.email == email_n))
+        )
+    digits = phone_digits(phone)
+    if len(digits) >= PHONE_DIGITS_MIN:
+        rows = db.session.execute(
+            sa.select(Contact.customer_id, Contact.phone).where(Contact.phone != "")
+        )
+        ids.update(row.customer_id for row in rows if phone_digits(row.phone) == digits)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Customer)
+            .where(Customer.id.in_(ids), visible_customers_clause(user))
+            .order_by(Customer.id)
+        )
+    )

@@ -178,8 +178,14 @@ def log_complaint(
     assignee_id: int | None = None,
     uploads: list[Upload] = (),
     internal_note: str = "",
+    allow_duplicate: bool = False,
 ) -> Ticket:
     """Staff log a complaint received by phone, e-mail, walk-in or another channel.
+
+    A ``new_customer`` that is likely one we already have (``customers.likely_duplicates``:
+    the same name, contact e-mail or phone digits) raises ``customers.LikelyDuplicate``
+    with the matches, and nothing is written, unless ``allow_duplicate`` says a new
+    customer is meant.
 
     ``fields.description`` is what the customer told us: the customer sees it on the
     private link and in the acknowledgement. ``internal_note`` (optional) is for staff
@@ -200,6 +206,16 @@ def log_complaint(
             ),
             field="internal_note",
         )
+
+    if customer_id is None and not allow_duplicate:
+        matches = customers.likely_duplicates(
+            user=actor,
+            name=new_customer.name,
+            email=contact.email if contact is not None else None,
+            phone=contact.phone if contact is not None else "",
+        )
+        if matches:
+            raise customers.LikelyDuplicate(matches)
 
     def action(checked, written):
         if customer_id is not None:

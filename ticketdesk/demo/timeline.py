@@ -25,7 +25,6 @@ from ticketdesk.models import (
     Role,
     RootCause,
     Severity,
-    StepKind,
     Team,
     Ticket,
     TicketEvent,
@@ -188,7 +187,7 @@ class Timeline:
         playbooks.switch_version(ticket, best, actor=actor, now=at)
 
     def _open_tasks(self, purpose: str) -> list[TicketStep]:
-        tasks = [s for s in self.ticket.steps if s.kind is StepKind.TASK and not s.is_done]
+        tasks = [s for s in self.ticket.steps if s.kind.by_hand and not s.is_done]
         if purpose == REST:
             return [s for s in tasks if s.required]
         if purpose == FIRST:

@@ -191,7 +191,9 @@ class Timeline:
         if purpose == REST:
             return [s for s in tasks if s.required]
         if purpose == FIRST:
-            return tasks[:1]
+            # The playbook's first task, unless a reply has ticked it already.
+            first = next((s for s in self.ticket.steps if s.kind.by_hand), None)
+            return [first] if first is not None and not first.is_done else []
         return [s for s in tasks if playbook_defaults.purpose_of(s.title) == purpose][:1]
 
     def _ticker(self, step: TicketStep, actor: User | None) -> User:

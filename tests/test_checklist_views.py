@@ -169,3 +169,34 @@ def test_account_manager_cannot_tick_an_agents_step(build, make_user, login, des
 
     am, step_id = build(manage)
     assert login(am).post(f"/tickets/{tid}/steps/{step_id}/done").status_code == 403
+
+
+def test_the_checklist_says_which_clock_its_due_times_use(login, desk):
+    agent, tid = desk
+    html = login(agent).get(f"/tickets/{tid}").get_data(as_text=True)
+    assert "Step due times count every hour from when the ticket was logged" in html
+    assert "service-level due times count business hours only" in html
+
+
+def test_a_make_whole_step_is_ticked_by_the_delivery_or_by_hand(build, login, desk):
+    """A step whose event happened outside the desk keeps its Done button."""
+    agent, tid = desk
+
+    def make_whole_step():
+        ticket = db.session.get(Ticket, tid)
+        step = next(s for s in ticket.steps if s.title == "Reship the missing bottle")
+        step.kind = StepKind.MAKE_WHOLE
+        db.session.commit()
+        return step.id
+
+    step_id = build(make_whole_step)
+    client = login(agent)
+    html = client.get(f"/tickets/{tid}").get_data(as_text=True)
+    assert f"/tickets/{tid}/steps/{step_id}/done" in html
+    assert "Make-whole: ticked when one is delivered" in html
+    resp = client.post(f"/tickets/{tid}/steps/{step_id}/done", data={"note": "Refunded in shop"})
+    assert resp.status_code == 302
+    assert _ticket_state(build, tid)["done"]["Reship the missing bottle"][:2] == (
+        True,
+        "Refunded in shop",
+    )

@@ -509,3 +509,33 @@ def test_nav_link_for_leads_and_admins_only(make_user, login):
     ):
         html = login(make_user(role)).get("/settings").get_data(as_text=True)
         assert ('href="/playbooks/"' in html) is shown, role
+
+
+def test_the_editor_saves_the_event_that_ticks_each_step(build, lc):
+    """A step can name what ticks it: a public reply, a delivered make-whole or goodwill."""
+    html = lc.get("/playbooks/new").get_data(as_text=True)
+    for label in ("ticked by a public reply", "ticked when one is delivered"):
+        assert label in html
+    rows = [
+        _row(1, "Call the customer back", "answer"),
+        _row(2, "Apologise", "apology"),
+        _row(3, "Reship today", "make_whole", due_hours="24"),
+        _row(4, "Add a sample", "goodwill", due_hours="24"),
+        _row(5, "Explain the cause", "explanation"),
+        BLANK,
+    ]
+    resp = lc.post("/playbooks/new", data=_form("Shortages ticked", rows=rows))
+    assert resp.status_code == 302
+    playbook_id = int(resp.location.rsplit("/", 1)[1])
+
+    def kinds():
+        version = db.session.get(Playbook, playbook_id).current_version
+        return [(s.title, s.kind) for s in version.steps]
+
+    assert build(kinds) == [
+        ("Call the customer back", StepKind.ANSWER),
+        ("Apologise", StepKind.APOLOGY),
+        ("Reship today", StepKind.MAKE_WHOLE),
+        ("Add a sample", StepKind.GOODWILL),
+        ("Explain the cause", StepKind.EXPLANATION),
+    ]

@@ -25,7 +25,6 @@ from ticketdesk.models import (
     Role,
     RootCause,
     Severity,
-    StepKind,
     Team,
     Ticket,
     TicketEvent,
@@ -188,11 +187,13 @@ class Timeline:
         playbooks.switch_version(ticket, best, actor=actor, now=at)
 
     def _open_tasks(self, purpose: str) -> list[TicketStep]:
-        tasks = [s for s in self.ticket.steps if s.kind is StepKind.TASK and not s.is_done]
+        tasks = [s for s in self.ticket.steps if s.kind.by_hand and not s.is_done]
         if purpose == REST:
             return [s for s in tasks if s.required]
         if purpose == FIRST:
-            return tasks[:1]
+            # The playbook's first task, unless a reply has ticked it already.
+            first = next((s for s in self.ticket.steps if s.kind.by_hand), None)
+            return [first] if first is not None and not first.is_done else []
         return [s for s in tasks if playbook_defaults.purpose_of(s.title) == purpose][:1]
 
     def _ticker(self, step: TicketStep, actor: User | None) -> User:

@@ -41,6 +41,16 @@ class StepKind(enum.StrEnum):
     APOLOGY = "apology"  # ticked by a reply that apologises
     EXPLANATION = "explanation"  # the cause explained to the customer, with a root-cause code
     STATUS_UPDATE = "status_update"  # recurs: a public update at least every N hours
+    # Ticked by what happens on the ticket (and still by hand, for what happened elsewhere):
+    ANSWER = "answer"  # a public reply (or a logged call) answers the customer
+    MAKE_WHOLE = "make_whole"  # a make-whole remedy delivered
+    GOODWILL = "goodwill"  # a goodwill remedy delivered
+
+    @property
+    def by_hand(self) -> bool:
+        """Whether an agent may tick the step in the checklist (apologies, explanations and
+        status updates are ticked only by the reply that gives them)."""
+        return self not in (StepKind.APOLOGY, StepKind.EXPLANATION, StepKind.STATUS_UPDATE)
 
 
 class RemedyForm(enum.StrEnum):

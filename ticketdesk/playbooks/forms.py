@@ -40,6 +40,9 @@ PLAYBOOK_LABELS = {
         StepKind.APOLOGY: _l("Apology"),
         StepKind.EXPLANATION: _l("Explanation of the cause"),
         StepKind.STATUS_UPDATE: _l("Regular status update"),
+        StepKind.ANSWER: _l("Answer: ticked by a public reply"),
+        StepKind.MAKE_WHOLE: _l("Make-whole: ticked when one is delivered"),
+        StepKind.GOODWILL: _l("Goodwill: ticked when it is delivered"),
     },
     "remedy_form": {
         RemedyForm.RESHIP: _l("Reship"),

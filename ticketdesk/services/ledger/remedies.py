@@ -44,6 +44,7 @@ from ticketdesk.services import timeline as events
 from ticketdesk.services.customers import customers
 from ticketdesk.services.notifications import notifications
 from ticketdesk.services.people import access
+from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.sla import clocks as sla
 
 # Authority, lowest first. An account manager grants nothing alone.
@@ -707,6 +708,7 @@ def deliver(remedy: Remedy, *, actor: User, now: datetime) -> None:
         ticket.made_whole_at = now
         sla.made_whole(ticket, now=now)
     ticket.last_activity_at = now
+    playbooks.record_delivery(ticket, remedy.kind, actor=actor, now=now)
     _event(
         ticket,
         remedy,

@@ -6,7 +6,8 @@ the playbooks the desk ships with. The other packages call:
 
 - ``engine``: commit ``complete_step``, ``reopen_step``, ``switch_playbook``; inside the
   caller's transaction ``attach_best`` (intake), ``attach_version``, ``switch_version``,
-  ``mark_done`` (demo data), ``record_reply`` (a public reply ticks its step),
+  ``mark_done`` (demo data), ``record_reply`` (a public reply ticks its steps),
+  ``record_delivery`` (the ledger: a delivered remedy ticks its step),
   ``close_recurring``, ``reopen_recurring`` (the status machine); reads
   ``check_can_close`` (raises), ``checklist``, ``candidates``, ``choose_version``,
   ``suggested_switch``, ``version_label``, ``overdue_counts``.

@@ -22,6 +22,7 @@ from ticketdesk.models import (
     PlaybookStep,
     PlaybookVersion,
     RemedyForm,
+    RemedyKind,
     Role,
     RootCause,
     StepKind,
@@ -407,7 +408,7 @@ def complete_step(
         raise PermissionDenied(_("This step is for the %(role)s to do.", role=step.role.value))
     if step.is_done:
         raise DomainError(_("This step is already done."), field="step")
-    if step.kind in (StepKind.APOLOGY, StepKind.EXPLANATION, StepKind.STATUS_UPDATE):
+    if not step.kind.by_hand:
         raise DomainError(
             _("This step is done by a reply to the customer: tick it in the reply form."),
             field="step",
@@ -472,7 +473,8 @@ def record_reply(
     apology: bool,
     explanation: RootCause | None,
 ) -> None:
-    """What a public reply does to the checklist: apology, explanation, status updates."""
+    """What a public reply does to the checklist: apology, explanation, the first open
+    answer step (late or not: the customer has their answer), status updates."""
     if apology:
         step = first_open(ticket, StepKind.APOLOGY)
         if step is not None:
@@ -482,9 +484,31 @@ def record_reply(
         step = first_open(ticket, StepKind.EXPLANATION)
         if step is not None:
             mark_done(ticket, step, actor=actor, now=now, reply=reply, root_cause=explanation)
+    step = first_open(ticket, StepKind.ANSWER)
+    if step is not None:
+        mark_done(ticket, step, actor=actor, now=now, reply=reply)
     for step in ticket.steps:
         if step.kind is StepKind.STATUS_UPDATE and not step.is_done and step.recur_hours:
             step.due_at = now + timedelta(hours=step.recur_hours)
+
+
+# The step a delivered remedy ticks, by the remedy's kind.
+DELIVERY_STEPS = {
+    RemedyKind.MAKE_WHOLE: StepKind.MAKE_WHOLE,
+    RemedyKind.GOODWILL: StepKind.GOODWILL,
+}
+
+
+def record_delivery(
+    ticket: Ticket, remedy_kind: RemedyKind, *, actor: User | None, now: datetime
+) -> None:
+    """What a delivered remedy does to the checklist: a make-whole ticks the first open
+    make-whole step, goodwill the first open goodwill step (inside the caller's transaction;
+    the ledger calls it)."""
+    kind = DELIVERY_STEPS.get(remedy_kind)
+    step = first_open(ticket, kind) if kind is not None else None
+    if step is not None:
+        mark_done(ticket, step, actor=actor, now=now)
 
 
 def check_can_close(ticket: Ticket) -> None:

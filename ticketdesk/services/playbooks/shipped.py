@@ -66,6 +66,12 @@ NEXT_CONTACT = "next_contact"
 BRIEF_MANAGER = "brief_manager"
 
 _PURPOSES: dict[str, str] = {}
+# The event that ticks a shipped step of this purpose (the rest are ticked by hand).
+_COMPLETED_BY = {
+    ACKNOWLEDGE: StepKind.ANSWER,
+    MAKE_WHOLE: StepKind.MAKE_WHOLE,
+    GOODWILL: StepKind.GOODWILL,
+}
 
 
 def purpose_of(title: str) -> str | None:
@@ -89,7 +95,14 @@ def _task(
     known = _PURPOSES.setdefault(title, purpose)
     if known != purpose:  # pragma: no cover - guards the data below
         raise RuntimeError(f"Step title {title!r} is used for two purposes.")
-    return StepSpec(title=title, guidance=guidance, role=role, due_hours=_h(due), required=required)
+    return StepSpec(
+        title=title,
+        guidance=guidance,
+        kind=_COMPLETED_BY.get(purpose, StepKind.TASK),
+        role=role,
+        due_hours=_h(due),
+        required=required,
+    )
 
 
 def _apology(title: str, guidance: str, *, due: int) -> StepSpec:

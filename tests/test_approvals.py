@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from tests import factories
 from tests.test_ledger_views import _setup
+from ticketdesk.core.errors import PermissionDenied
 from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
@@ -25,6 +26,7 @@ from ticketdesk.models import (
     Ticket,
     User,
 )
+from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.people import access, wording
 
 
@@ -281,3 +283,27 @@ def test_an_account_manager_never_judges(build, desk, now):
         return access.can_view_ticket(db.session.get(User, manager), ticket)
 
     assert build(check) is False
+
+
+def test_an_approver_without_enough_authority_is_told_whose_approval_it_waits_for(
+    app, build, login, desk
+):
+    agent = app.test_client()
+    factories.log_in(agent, desk["agent"])
+    _propose(agent, desk["ticket"], "400.00")
+    remedy_id = _remedy(build, desk["ticket"])[0]
+
+    def lead_approves():
+        remedy = db.session.get(Remedy, remedy_id)
+        with pytest.raises(PermissionDenied) as refused:
+            ledger.approve_remedy(
+                remedy, actor=db.session.get(User, desk["lead"]), now=remedy.proposed_at
+            )
+        return str(refused.value)
+
+    with app.test_request_context():
+        assert build(lead_approves) == (
+            "You may not approve this remedy: it waits for an administrator's approval."
+        )
+    assert _remedy(build, desk["ticket"])[1] is RemedyState.PROPOSED
+    assert login(desk["lead"]).post(f"/approvals/{remedy_id}/approve").status_code == 403

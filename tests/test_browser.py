@@ -1,4 +1,5 @@
-"""End to end in a real headless Chromium: log in, log a complaint, find it in the queue.
+"""End to end in a real headless Chromium: log in, log a complaint, find it in the queue;
+each approving role opens a waiting remedy's ticket from the approvals list and approves it.
 
 The app runs on a live werkzeug server in a thread, with CSRF on (the browser posts
 the real tokens), against a SQLite file, or the PostgreSQL test database when
@@ -202,3 +203,108 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
 
     assert failed_requests == []
     assert csp_violations == []
+
+
+def _approval_desk(app) -> dict:
+    """An agent's two remedies waiting: one for a team lead, one for an administrator."""
+    from decimal import Decimal
+
+    from tests.test_ledger_views import _setup
+    from ticketdesk.database import utcnow
+    from ticketdesk.extensions import db
+    from ticketdesk.models import RemedyForm, RemedyKind, RemedyReason, Ticket, User
+    from ticketdesk.services.ledger import remedies as ledger
+
+    with app.app_context():
+        desk = _setup(utcnow())
+        admin = factories.make_user(Role.ADMIN)
+        agent = db.session.get(User, desk["agent"])
+        big = factories.make_ticket(actor_id=agent.id, order_value=Decimal("90.00"))
+        refs = {}
+        for who, tid, cost in (("lead", desk["ticket"], "200.00"), ("admin", big, "400.00")):
+            ticket = db.session.get(Ticket, tid)
+            ledger.propose_remedy(
+                ticket,
+                actor=agent,
+                now=utcnow(),
+                draft=ledger.RemedyDraft(
+                    kind=RemedyKind.GOODWILL,
+                    form=RemedyForm.CREDIT,
+                    description=f"Credit for {who}",
+                    cost=Decimal(cost),
+                    reason=RemedyReason.GOODWILL_GESTURE,
+                ),
+            )
+            refs[who] = ticket.reference
+        return {
+            "lead": db.session.get(User, desk["lead"]).email,
+            "admin": db.session.get(User, admin).email,
+            "refs": refs,
+        }
+
+
+@pytest.mark.parametrize(
+    "who, wait, why",
+    [
+        ("lead", "It waits for a team lead's approval.", "Why: over the agent limit."),
+        ("admin", "It waits for an administrator's approval.", "Why: over the compensation cap."),
+    ],
+)
+def test_an_approver_opens_the_ticket_from_the_approvals_list_and_approves(
+    chromium, live_app, screenshots, who, wait, why
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    desk = _approval_desk(live_app)
+    reference = desk["refs"][who]
+    failed_requests: list[str] = []
+
+    with live_server(live_app) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
+        page = None
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.on(
+                "response",
+                lambda r: (
+                    r.status >= 400
+                    and not r.url.endswith("/favicon.ico")
+                    and failed_requests.append(f"{r.status} {r.request.method} {r.url}")
+                ),
+            )
+            page.goto(f"{base}/login")
+            page.get_by_label("E-mail").fill(desk[who])
+            page.get_by_label("Password").fill(factories.PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.goto(f"{base}/approvals/")
+            row = page.locator("#pending-h ~ div tr").filter(has_text=reference)
+            expect(row).to_contain_text(wait)
+            expect(row).to_contain_text(why)
+            page.screenshot(path=screenshots / f"approvals-{who}.png", full_page=True)
+
+            # The reference opens the ticket: the ledger so far, the waiting remedy and why.
+            row.get_by_role("link", name=reference).click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+            waiting = page.locator(".approval-wait")
+            expect(waiting).to_contain_text(wait)
+            expect(waiting).to_contain_text(why)
+            page.screenshot(path=screenshots / f"approval-ticket-{who}.png", full_page=True)
+
+            # Back to decide it, and approve.
+            waiting.get_by_role("link", name="Decide on the approvals page").click()
+            row = page.locator("#pending-h ~ div tr").filter(has_text=reference)
+            row.get_by_role("button", name="Approve").click()
+            expect(page.get_by_text("Remedy approved.")).to_be_visible()
+            expect(page.locator("#pending-h ~ div tr").filter(has_text=reference)).to_have_count(0)
+        except Exception:
+            if page is not None:
+                page.screenshot(path=screenshots / f"approval-failure-{who}.png", full_page=True)
+            raise
+        finally:
+            browser.close()
+
+    assert failed_requests == []

@@ -14,6 +14,7 @@ from ticketdesk.models import (
     Notification,
     NotificationKind,
     NotificationPreference,
+    Remedy,
     RemedyForm,
     RemedyKind,
     RemedyReason,
@@ -546,16 +547,26 @@ def _approval_request(agent: int) -> tuple[int, int]:
     return ticket_id, remedy.id
 
 
-def test_admin_opens_an_approval_request_on_the_approvals_page(build, make_user, login):
+def test_admin_opens_an_approval_request_on_its_ticket_while_it_waits(build, make_user, login):
     agent, admin = make_user(Role.AGENT), make_user(Role.ADMIN)
     ticket_id, remedy_id = build(_approval_request, agent)
     [note] = [
         n for n in build(_notifications_of, admin) if n.kind is NotificationKind.APPROVAL_WAITING
     ]
-    assert note.ticket_id == ticket_id  # admins see no tickets: the approvals page it is
+    assert note.ticket_id == ticket_id
     client = login(admin)
+    # While the remedy waits, the admin may read its ticket to judge it (docs/rules.md, 20).
     [item] = client.get("/notifications/unread.json").get_json()["items"]
-    assert item["url"] == f"/approvals/#remedy-{remedy_id}"
+    assert item["url"] == f"/tickets/{ticket_id}"
+    resp = client.post(f"/notifications/{note.id}/open")
+    assert resp.status_code == 302 and resp.location == f"/tickets/{ticket_id}"
+    assert build(_read_at, note.id) is not None
+
+    def withdraw():
+        remedy = db.session.get(Remedy, remedy_id)
+        ledger.withdraw_remedy(remedy, actor=db.session.get(User, agent), now=T0)
+
+    build(withdraw)
+    # No longer waiting: the ticket is closed to the admin; the approvals page it is.
     resp = client.post(f"/notifications/{note.id}/open")
     assert resp.status_code == 302 and resp.location == f"/approvals/#remedy-{remedy_id}"
-    assert build(_read_at, note.id) is not None

@@ -14,6 +14,7 @@ from tests.test_ledger_service import _default_playbook
 from ticketdesk.core.errors import DomainError, PermissionDenied
 from ticketdesk.extensions import db
 from ticketdesk.models import (
+    ApprovalReason,
     CapBase,
     Customer,
     CustomerTier,
@@ -33,6 +34,12 @@ from ticketdesk.services.ledger import remedies as ledger
 from ticketdesk.services.ledger.remedies import RemedyDraft
 
 STRATEGIC, KEY, STANDARD = CustomerTier.STRATEGIC, CustomerTier.KEY, CustomerTier.STANDARD
+AGENT_LIMIT, LEAD_LIMIT = ApprovalReason.OVER_AGENT_LIMIT, ApprovalReason.OVER_LEAD_LIMIT
+CAP, CASH, REPEAT = (
+    ApprovalReason.OVER_CAP,
+    ApprovalReason.STRATEGIC_CASH,
+    ApprovalReason.REPEAT_FAILURE,
+)
 
 
 def _refund(cost="40.00"):
@@ -285,23 +292,28 @@ def test_a_tier_change_on_the_web_needs_a_reason_and_shows_in_the_history(app, b
 
 
 @pytest.mark.parametrize(
-    "tier, form, total, lead_limit, repeat, role",
+    "tier, form, total, lead_limit, repeat, role, reasons",
     [
-        (STANDARD, RemedyForm.RESHIP, "40.00", None, False, Role.AGENT),  # the loss
-        (STANDARD, RemedyForm.RESHIP, "50.00", None, False, Role.AGENT),  # the agent limit
-        (STANDARD, RemedyForm.RESHIP, "60.00", None, False, Role.LEAD),  # up to the cap
-        (STANDARD, RemedyForm.RESHIP, "60.01", None, False, Role.ADMIN),  # past the cap
-        (STANDARD, RemedyForm.RESHIP, "55.00", "55", False, Role.LEAD),  # the lead limit
-        (STANDARD, RemedyForm.RESHIP, "55.01", "55", False, Role.ADMIN),
-        (STANDARD, RemedyForm.REFUND, "40.00", None, False, Role.AGENT),
-        (KEY, RemedyForm.REFUND, "40.00", None, False, Role.AGENT),
-        (STRATEGIC, RemedyForm.REFUND, "0.01", None, False, Role.ADMIN),  # any cash refund
-        (STRATEGIC, RemedyForm.CREDIT, "40.00", None, False, Role.AGENT),  # not cash
-        (STANDARD, RemedyForm.RESHIP, "40.00", None, True, Role.LEAD),  # repeat: one up
-        (STANDARD, RemedyForm.RESHIP, "60.00", None, True, Role.ADMIN),
+        (STANDARD, RemedyForm.RESHIP, "40.00", None, False, Role.AGENT, ()),  # the loss
+        (STANDARD, RemedyForm.RESHIP, "50.00", None, False, Role.AGENT, ()),  # the agent limit
+        (STANDARD, RemedyForm.RESHIP, "60.00", None, False, Role.LEAD, (AGENT_LIMIT,)),  # cap
+        (STANDARD, RemedyForm.RESHIP, "60.01", None, False, Role.ADMIN, (CAP,)),  # past the cap
+        (STANDARD, RemedyForm.RESHIP, "55.00", "55", False, Role.LEAD, (AGENT_LIMIT,)),
+        (STANDARD, RemedyForm.RESHIP, "55.01", "55", False, Role.ADMIN, (LEAD_LIMIT,)),
+        (STANDARD, RemedyForm.RESHIP, "70.00", "55", False, Role.ADMIN, (CAP, LEAD_LIMIT)),
+        (STANDARD, RemedyForm.REFUND, "40.00", None, False, Role.AGENT, ()),
+        (KEY, RemedyForm.REFUND, "40.00", None, False, Role.AGENT, ()),
+        (STRATEGIC, RemedyForm.REFUND, "0.01", None, False, Role.ADMIN, (CASH,)),  # any refund
+        (STRATEGIC, RemedyForm.REFUND, "60.01", None, False, Role.ADMIN, (CASH, CAP)),
+        (STRATEGIC, RemedyForm.REFUND, "0.01", None, True, Role.ADMIN, (CASH,)),  # top already
+        (STRATEGIC, RemedyForm.CREDIT, "40.00", None, False, Role.AGENT, ()),  # not cash
+        (STANDARD, RemedyForm.RESHIP, "40.00", None, True, Role.LEAD, (REPEAT,)),  # one up
+        (STANDARD, RemedyForm.RESHIP, "60.00", None, True, Role.ADMIN, (AGENT_LIMIT, REPEAT)),
+        (STANDARD, RemedyForm.RESHIP, "60.01", None, True, Role.ADMIN, (CAP,)),  # top already
     ],
 )
-def test_the_authority_ladder(people, now, tier, form, total, lead_limit, repeat, role):
+def test_the_authority_ladder(people, now, tier, form, total, lead_limit, repeat, role, reasons):
+    """Situation → tier → the reasons the remedy keeps (docs/rules.md, section 3)."""
     limits = {"agent": "50"} | ({"lead": lead_limit} if lead_limit else {})
     _default_playbook(now, approval_limits=limits)
     customer = factories.make_customer(tier=tier)
@@ -316,6 +328,8 @@ def test_the_authority_ladder(people, now, tier, form, total, lead_limit, repeat
             ticket.cause_side = "ours_coordination"
         tickets.append(ticket)
     db.session.commit()
+    need = ledger.approval_need(tickets[-1], total_after=Decimal(total), form=form, now=now)
+    assert (need.role, need.reasons) == (role, reasons)
     assert ledger.required_role(tickets[-1], total_after=Decimal(total), form=form, now=now) is role
 
 

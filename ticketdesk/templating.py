@@ -36,6 +36,7 @@ from ticketdesk.models import (
     TicketKind,
     TicketStatus,
 )
+from ticketdesk.services.people import wording
 
 LABELS = {
     "role": {
@@ -352,4 +353,10 @@ def init_app(app: Flask) -> None:
         since=since,
         duration=duration_text,
     )
-    app.jinja_env.globals.update(LABELS=LABELS, Role=Role, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        LABELS=LABELS,
+        Role=Role,
+        get_locale=get_locale,
+        waits_for_approval=wording.waits_for_approval,
+        approval_reasons_text=wording.approval_reasons_text,
+    )

@@ -9,6 +9,7 @@ from ticketdesk.models.account import (
 )
 from ticketdesk.models.ledger import (
     LIVE_REMEDY_STATES,
+    ApprovalReason,
     CapBase,
     Remedy,
     RemedyKind,
@@ -86,6 +87,7 @@ __all__ = [
     "OPEN_STATUSES",
     "PUBLIC_EVENT_KINDS",
     "WORKING_ROLES",
+    "ApprovalReason",
     "AssignStrategy",
     "Attachment",
     "AwayReason",

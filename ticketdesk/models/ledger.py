@@ -43,6 +43,17 @@ class RemedyReason(enum.StrEnum):
     OTHER = "other"
 
 
+class ApprovalReason(enum.StrEnum):
+    """Why a remedy needs more than its proposer's authority (stored with the remedy, since
+    the rule's inputs move: later remedies, later failures, a changed tier)."""
+
+    OVER_AGENT_LIMIT = "over_agent_limit"  # above the loss and the agent limit
+    OVER_LEAD_LIMIT = "over_lead_limit"  # above the playbook's lead limit
+    OVER_CAP = "over_cap"  # above the compensation cap
+    STRATEGIC_CASH = "strategic_cash"  # a cash refund to a strategic account
+    REPEAT_FAILURE = "repeat_failure"  # a second failure of ours: one tier up
+
+
 class CapBase(enum.StrEnum):
     AFFECTED = "affected"  # the value the complaint is about (default)
     ORDER = "order"  # the whole order: small orders of many items (the bags case)
@@ -81,6 +92,8 @@ class Remedy(db.Model):
     state: Mapped[RemedyState] = mapped_column(default=RemedyState.PROPOSED, index=True)
     # The role whose approval the remedy waits on (None: within the proposer's authority).
     approval_role: Mapped[Role | None]
+    # Why that role (ApprovalReason values, comma-separated; empty: none needed or not known).
+    approval_reasons: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     # Granted only after the customer escalated or threatened (not a recovery).
     conceded: Mapped[bool] = mapped_column(default=False)
     # Made whole on the no-proof fast path (a small missing or damaged claim).
@@ -106,6 +119,10 @@ class Remedy(db.Model):
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     delivered_by: Mapped[User | None] = relationship(foreign_keys=[delivered_by_id])
+
+    @property
+    def approval_reason_list(self) -> list[ApprovalReason]:
+        return [ApprovalReason(v) for v in (self.approval_reasons or "").split(",") if v]
 
     @property
     def is_live(self) -> bool:

@@ -50,7 +50,7 @@ from ticketdesk.services.customers import customers as customer_service
 from ticketdesk.services.ledger import remedies as ledger_service
 from ticketdesk.services.mail import inbound as inbound_mail
 from ticketdesk.services.notifications import recipients as mail_recipients
-from ticketdesk.services.people import access
+from ticketdesk.services.people import access, wording
 from ticketdesk.services.people import availability as availability_service
 from ticketdesk.services.people import users as user_service
 from ticketdesk.services.playbooks import engine as playbook_service
@@ -438,6 +438,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
         argument_loop=ledger_service.argument_loop(ticket),
         can_work=can_work,
         can_note=access.can_note_ticket(current_user, ticket),
+        awaits_my_approval=access.awaits_approval_by(current_user, ticket),
         public_link=url_for("public.follow", token=ticket.public_token, _external=True),
         make_whole_reason=ledger_service.make_whole_reason(ticket),
         satisfaction=satisfaction,
@@ -452,7 +453,7 @@ def _render_detail(ticket: Ticket, status: int = 200, **given):
 
 
 @bp.route("/<int:ticket_id>")
-@roles_required(*VIEW_ROLES)
+@roles_required(*VIEW_ROLES, Role.ADMIN)  # an admin: while a remedy waits for them (access)
 def detail(ticket_id: int):
     return _render_detail(_load(ticket_id))
 
@@ -879,13 +880,7 @@ def propose_remedy(ticket_id: int):
             ),
         )
         if remedy.approval_role is not None:
-            flash(
-                _(
-                    "The remedy waits for the approval of a %(role)s.",
-                    role=LABELS["role"][remedy.approval_role],
-                ),
-                "info",
-            )
+            flash(wording.waiting_sentence(remedy), "info")
 
     return _act(
         ticket_id, RemedyProposalForm, "remedy_form", action, _("Remedy recorded."), "description"

@@ -8,7 +8,8 @@ packages call ``remedies``:
 - inside the caller's transaction: ``add_remedy``, ``approve`` and ``deliver`` (the demo
   data), ``check_goodwill_given`` (raises before a ticket resolves without the goodwill
   the rules require; ``tickets.lifecycle``);
-- reads: ``suggest``, ``rules_for``, ``totals``, ``claim_known``, ``affected_value``,
+- reads: ``suggest``, ``rules_for``, ``approval_need`` (the role and why),
+  ``required_role``, ``totals``, ``claim_known``, ``affected_value``,
   ``fast_path``, ``goodwill_required``, ``argument_loop``, ``tier_rank``,
   ``pending_approvals``, ``my_decided``, ``customer_totals``, ``period_report``.
 """

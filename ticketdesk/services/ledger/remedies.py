@@ -23,6 +23,7 @@ from ticketdesk.core.uow import unit_of_work
 from ticketdesk.extensions import db
 from ticketdesk.models import (
     LIVE_REMEDY_STATES,
+    ApprovalReason,
     CapBase,
     CauseGroup,
     CauseSide,
@@ -43,7 +44,7 @@ from ticketdesk.models import (
 from ticketdesk.services import timeline as events
 from ticketdesk.services.customers import customers
 from ticketdesk.services.notifications import notifications
-from ticketdesk.services.people import access
+from ticketdesk.services.people import access, wording
 from ticketdesk.services.playbooks import engine as playbooks
 from ticketdesk.services.sla import clocks as sla
 
@@ -436,6 +437,61 @@ def authority_tier(ticket: Ticket, now: datetime) -> CustomerTier:
     return customers.authority_tier(ticket.customer, since=since)
 
 
+@dataclass(frozen=True)
+class ApprovalNeed:
+    """Who may grant a total, and why that tier (empty for an agent's own authority)."""
+
+    role: Role
+    reasons: tuple[ApprovalReason, ...] = ()
+
+
+def approval_need(
+    ticket: Ticket,
+    *,
+    total_after: Decimal,
+    form: RemedyForm,
+    now: datetime,
+    rules: Rules | None = None,
+    cap_kind: CapBase | None = None,
+) -> ApprovalNeed:
+    """Who may grant a ticket's total compensation of ``total_after``, and why.
+
+    An agent alone up to the larger of the loss (the make-whole value) and the agent
+    limit; a lead up to the cap (and the lead limit, when the playbook sets one); above
+    that, and for any cash refund on a strategic account (by ``authority_tier``), an
+    admin. A second failure of ours moves the approval up one tier. The reasons name every
+    bound that puts the remedy above an agent: ``OVER_AGENT_LIMIT`` (lead tier),
+    ``OVER_CAP`` and/or ``OVER_LEAD_LIMIT`` (admin tier), ``STRATEGIC_CASH`` (admin
+    tier, with any bound also passed) and ``REPEAT_FAILURE`` (when it moved the tier up).
+    """
+    rules = rules or rules_for(ticket)
+    # A cap base picked by hand may lower the cap, never raise it: the proposer does not
+    # choose the base their approver is judged against.
+    cap = min(compensation_cap(ticket, rules, cap_kind), compensation_cap(ticket, rules))
+    over_cap = total_after > cap
+    over_lead = rules.lead_limit is not None and total_after > rules.lead_limit
+    admin_bounds = tuple(
+        reason
+        for reason, applies in (
+            (ApprovalReason.OVER_CAP, over_cap),
+            (ApprovalReason.OVER_LEAD_LIMIT, over_lead),
+        )
+        if applies
+    )
+    if form is RemedyForm.REFUND and authority_tier(ticket, now) is CustomerTier.STRATEGIC:
+        return ApprovalNeed(Role.ADMIN, (ApprovalReason.STRATEGIC_CASH, *admin_bounds))
+    if total_after <= max(affected_value(ticket), rules.agent_limit):
+        needed, reasons = Role.AGENT, ()
+    elif not admin_bounds:
+        needed, reasons = Role.LEAD, (ApprovalReason.OVER_AGENT_LIMIT,)
+    else:
+        needed, reasons = Role.ADMIN, admin_bounds
+    if needed is not Role.ADMIN and is_repeat_failure(ticket):
+        needed = TIERS[tier_rank(needed) + 1]
+        reasons = (*reasons, ApprovalReason.REPEAT_FAILURE)
+    return ApprovalNeed(needed, reasons)
+
+
 def required_role(
     ticket: Ticket,
     *,
@@ -445,28 +501,10 @@ def required_role(
     rules: Rules | None = None,
     cap_kind: CapBase | None = None,
 ) -> Role:
-    """Who may grant a ticket's total compensation of ``total_after``.
-
-    An agent alone up to the larger of the loss (the make-whole value) and the agent
-    limit; a lead up to the cap (and the lead limit, when the playbook sets one); above
-    that, and for any cash refund on a strategic account (by ``authority_tier``), an
-    admin. A second failure of ours moves the approval up one tier.
-    """
-    rules = rules or rules_for(ticket)
-    # A cap base picked by hand may lower the cap, never raise it: the proposer does not
-    # choose the base their approver is judged against.
-    cap = min(compensation_cap(ticket, rules, cap_kind), compensation_cap(ticket, rules))
-    if form is RemedyForm.REFUND and authority_tier(ticket, now) is CustomerTier.STRATEGIC:
-        return Role.ADMIN
-    if total_after <= max(affected_value(ticket), rules.agent_limit):
-        needed = Role.AGENT
-    elif total_after <= cap and (rules.lead_limit is None or total_after <= rules.lead_limit):
-        needed = Role.LEAD
-    else:
-        needed = Role.ADMIN
-    if needed is not Role.ADMIN and is_repeat_failure(ticket):
-        needed = TIERS[tier_rank(needed) + 1]
-    return needed
+    """Who may grant a ticket's total compensation of ``total_after`` (``approval_need``)."""
+    return approval_need(
+        ticket, total_after=total_after, form=form, now=now, rules=rules, cap_kind=cap_kind
+    ).role
 
 
 # ----------------------------------------------------------------- use cases
@@ -569,9 +607,10 @@ def add_remedy(
     rules = rules or rules_for(ticket)
     kind, base = cap_base(ticket, draft.cap_base_kind)
     total_after = totals(ticket).total + draft.cost
-    needed = required_role(
+    need = approval_need(
         ticket, total_after=total_after, form=draft.form, now=now, rules=rules, cap_kind=kind
     )
+    needed = need.role
     within = tier_rank(actor.role) >= tier_rank(needed)
     remedy = Remedy(
         ticket=ticket,
@@ -590,6 +629,7 @@ def add_remedy(
         cap_base=base,
         state=RemedyState.APPROVED if within else RemedyState.PROPOSED,
         approval_role=None if within else needed,
+        approval_reasons="" if within else ",".join(need.reasons),
         conceded=draft.conceded,
         no_proof=draft.no_proof,
         proposed_by_id=actor.id,
@@ -620,7 +660,10 @@ def _require_approver(remedy: Remedy, actor: User) -> None:
         raise PermissionDenied(_("Somebody else must approve your own proposal."))
     if tier_rank(actor.role) < tier_rank(remedy.approval_role):
         raise PermissionDenied(
-            _("This remedy needs the approval of a %(role)s.", role=remedy.approval_role.value)
+            _(
+                "You may not approve this remedy: it %(waits)s.",
+                waits=wording.waits_for_approval(remedy.approval_role),
+            )
         )
 
 

@@ -39,7 +39,7 @@ from ticketdesk.models import (
     team_members,
 )
 from ticketdesk.services.notifications import outbox
-from ticketdesk.services.people import access
+from ticketdesk.services.people import access, wording
 
 # Which kinds also go by e-mail for a user who has not chosen.
 DEFAULT_EMAIL: dict[NotificationKind, bool] = {
@@ -445,14 +445,23 @@ def approval_waiting(remedy: Remedy, *, roles: list[Role], now: datetime) -> Non
             ticket=ticket,
             remedy_id=remedy.id,
             title=lambda: _("Approval needed: %(title)s", title=_ticket_title(ticket)),
-            body=lambda: _(
-                "%(description)s · %(cost)s %(currency)s, proposed by %(who)s.",
-                description=remedy.description,
-                cost=remedy.cost,
-                currency=remedy.currency,
-                who=remedy.proposed_by.name if remedy.proposed_by else "—",
-            ),
+            body=lambda: _approval_body(remedy),
         )
+
+
+def _approval_body(remedy: Remedy) -> str:
+    body = _(
+        "%(description)s · %(cost)s %(currency)s, proposed by %(who)s, %(waits)s.",
+        description=remedy.description,
+        cost=remedy.cost,
+        currency=remedy.currency,
+        who=remedy.proposed_by.name if remedy.proposed_by else "—",
+        waits=wording.waits_for_approval(remedy.approval_role),
+    )
+    reasons = remedy.approval_reason_list
+    if reasons:
+        body += " " + _("Why: %(reasons)s.", reasons=wording.approval_reasons_text(reasons))
+    return body
 
 
 def approval_closed(remedy: Remedy, *, now: datetime) -> None:

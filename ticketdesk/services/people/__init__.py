@@ -6,9 +6,12 @@ The bottom of the service packages (only ``ticketdesk.core`` below). The others 
   ``PermissionDenied``): ``can_view_ticket``, ``can_work_ticket``, ``can_note_ticket``,
   ``can_see_internal_notes``, ``can_receive_notification``, ``can_view_customer``,
   ``can_edit_customer``, ``can_manage_account``, ``can_change_tier``, their
-  ``require_*`` forms, ``ticket_visibility_clause``,
+  ``require_*`` forms, ``awaits_approval_by`` (an admin reads a ticket while a remedy on
+  it waits for them), ``ticket_visibility_clause``,
   ``notification_visibility_clause``; inside the caller's transaction
   ``drop_lost_watches`` (after a change of teams, roles or account managers).
+- ``wording``: the waiting state and approval reasons in a sentence
+  (``waits_for_approval``, ``approval_reasons_text``, ``waiting_sentence``).
 - ``users``: commit ``create_user``, ``update_user``, ``update_settings``,
   ``change_password``, ``login_attempt``, ``save_team``; inside the caller's
   transaction ``new_user`` (the CLI); reads ``list_users``, ``list_teams``,

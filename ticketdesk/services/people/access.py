@@ -9,6 +9,8 @@ from ticketdesk.models import (
     Customer,
     Notification,
     NotificationKind,
+    Remedy,
+    RemedyState,
     Role,
     Ticket,
     TicketWatcher,
@@ -16,13 +18,43 @@ from ticketdesk.models import (
     team_members,
 )
 
+# Authority, lowest first (as the ledger's tiers): who may decide a waiting remedy.
+_APPROVAL_RANK = {Role.AGENT: 0, Role.LEAD: 1, Role.ADMIN: 2}
+
+
+def _approvable_roles(user: User) -> list[Role]:
+    """The ``approval_role`` values of the remedies ``user`` may decide."""
+    rank = _APPROVAL_RANK.get(user.role, -1)
+    return [role for role, r in _APPROVAL_RANK.items() if r <= rank] if rank >= 1 else []
+
+
+def awaits_approval_by(user: User, ticket: Ticket) -> bool:
+    """A remedy on ``ticket`` waits for an approval ``user`` may give (not their own)."""
+    roles = _approvable_roles(user)
+    return any(
+        remedy.state is RemedyState.PROPOSED
+        and remedy.approval_role in roles
+        and remedy.proposed_by_id != user.id
+        for remedy in ticket.remedies
+    )
+
+
+def _awaits_approval_clause(user: User) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        Remedy.ticket_id == Ticket.id,
+        Remedy.state == RemedyState.PROPOSED,
+        Remedy.approval_role.in_(_approvable_roles(user)),
+        sa.or_(Remedy.proposed_by_id.is_(None), Remedy.proposed_by_id != user.id),
+    )
+
 
 def ticket_visibility_clause(user: User) -> sa.ColumnElement[bool]:
     """SQL condition for the tickets ``user`` may see.
 
     Leads see every ticket. Agents see tickets assigned to them, tickets of their
     teams and tickets not yet routed to a team. Account managers see the tickets
-    of the customers they manage. Admins administer and see no tickets.
+    of the customers they manage. Admins administer: they see a ticket only while a
+    remedy on it waits for an approval they may give (to judge it), no other.
     """
     if user.role is Role.LEAD:
         return sa.true()
@@ -36,6 +68,8 @@ def ticket_visibility_clause(user: User) -> sa.ColumnElement[bool]:
     if user.role is Role.ACCOUNT_MANAGER:
         mine = sa.select(Customer.id).where(Customer.account_manager_id == user.id)
         return Ticket.customer_id.in_(mine)
+    if user.role is Role.ADMIN:
+        return _awaits_approval_clause(user)
     return sa.false()
 
 
@@ -50,6 +84,8 @@ def can_view_ticket(user: User, ticket: Ticket) -> bool:
         )
     if user.role is Role.ACCOUNT_MANAGER:
         return ticket.customer.account_manager_id == user.id
+    if user.role is Role.ADMIN:
+        return awaits_approval_by(user, ticket)
     return False
 
 
@@ -59,8 +95,10 @@ def can_work_ticket(user: User, ticket: Ticket) -> bool:
 
 
 def can_note_ticket(user: User, ticket: Ticket) -> bool:
-    """Internal notes: anyone who can see the ticket, account managers included."""
-    return can_view_ticket(user, ticket)
+    """Internal notes (and watching): anyone who can see the ticket, account managers
+    included; an administrator only reads the ticket they judge (the decision's reason is
+    their word)."""
+    return user.role is not Role.ADMIN and can_view_ticket(user, ticket)
 
 
 def can_see_internal_notes(user: User, ticket: Ticket) -> bool:
@@ -69,9 +107,8 @@ def can_see_internal_notes(user: User, ticket: Ticket) -> bool:
     return can_view_ticket(user, ticket)
 
 
-# Administrators see no tickets, but they decide remedies above the cap on the
-# approvals page, which shows the remedy and not the ticket's timeline: the request
-# to decide one reaches them.
+# Administrators see a ticket only while a remedy on it waits for them, but the request
+# to decide one reaches them (and stays in their list after the decision).
 _ADMIN_KINDS = (NotificationKind.APPROVAL_WAITING,)
 
 

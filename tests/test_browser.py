@@ -83,6 +83,22 @@ def screenshots(tmp_path) -> Path:
     return target
 
 
+def _new_page(browser, failed_requests: list[str]):
+    """A desktop-sized page that records every failed request (but the favicon's) in
+    ``failed_requests``."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and failed_requests.append(f"{r.status} {r.request.method} {r.url}")
+        ),
+    )
+    return page
+
+
 def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, screenshots):
     from playwright.sync_api import expect, sync_playwright
 
@@ -97,16 +113,7 @@ def test_agent_logs_a_complaint_and_finds_it_in_the_queue(chromium, live_app, sc
         )
         page = None
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.on(
-                "response",
-                lambda r: (
-                    r.status >= 400
-                    and not r.url.endswith("/favicon.ico")
-                    and failed_requests.append(f"{r.status} {r.request.method} {r.url}")
-                ),
-            )
+            page = _new_page(browser, failed_requests)
             # The Content-Security-Policy allows no inline script or style: anything the
             # browser refuses shows up as a console error naming the policy.
             page.on(
@@ -266,16 +273,7 @@ def test_an_approver_opens_the_ticket_from_the_approvals_list_and_approves(
         )
         page = None
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.on(
-                "response",
-                lambda r: (
-                    r.status >= 400
-                    and not r.url.endswith("/favicon.ico")
-                    and failed_requests.append(f"{r.status} {r.request.method} {r.url}")
-                ),
-            )
+            page = _new_page(browser, failed_requests)
             page.goto(f"{base}/login")
             page.get_by_label("E-mail").fill(desk[who])
             page.get_by_label("Password").fill(factories.PASSWORD)

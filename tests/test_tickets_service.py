@@ -103,15 +103,20 @@ def test_log_complaint_with_new_customer_and_contact(agent, now):
 
 def test_log_complaint_saves_nothing_when_a_rule_fails(agent, now):
     other = factories.make_customer("Other Co", contact_email="taken@example.test")
-    with pytest.raises(DomainError) as err:
-        ticket_intake.log_complaint(
-            actor=load(User, agent),
-            now=now,
-            fields=_fields(),
-            new_customer=customer_service.CustomerData(name="New Co"),
-            contact=customer_service.ContactData(name="X", email="taken@example.test"),
-        )
-    assert err.value.field == "contact_email"
+    for allow_duplicate, field in ((False, "new_customer_name"), (True, "contact_email")):
+        # First the address is offered as a likely duplicate; creating the customer anyway
+        # then meets the rule that an address belongs to one customer.
+        with pytest.raises(DomainError) as err:
+            ticket_intake.log_complaint(
+                actor=load(User, agent),
+                now=now,
+                fields=_fields(),
+                new_customer=customer_service.CustomerData(name="New Co"),
+                contact=customer_service.ContactData(name="X", email="taken@example.test"),
+                allow_duplicate=allow_duplicate,
+            )
+        assert err.value.field == field
+        assert isinstance(err.value, customer_service.LikelyDuplicate) is not allow_duplicate
     assert db.session.scalar(sa.select(sa.func.count(Ticket.id))) == 0
     assert db.session.scalar(sa.select(Customer.id).where(Customer.name == "New Co")) is None
     assert other
